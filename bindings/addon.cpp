@@ -1,0 +1,13 @@
+#include <napi.h>
+
+#include "bindings.hpp"
+
+namespace {
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  etb::register_audio(env, exports);
+  etb::register_backend(env, exports);
+  return exports;
+}
+}  // namespace
+
+NODE_API_MODULE(emotionthinker, Init)

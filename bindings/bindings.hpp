@@ -1,0 +1,8 @@
+// One registration function per binding file; addon.cpp calls them all.
+#pragma once
+#include <napi.h>
+
+namespace etb {
+void register_audio(Napi::Env env, Napi::Object exports);
+void register_backend(Napi::Env env, Napi::Object exports);
+}  // namespace etb

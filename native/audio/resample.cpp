@@ -1,0 +1,163 @@
+#include "resample.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "../common/error.hpp"
+#include "../common/simd.hpp"
+
+namespace et {
+namespace {
+
+constexpr double kPi = 3.14159265358979323846;
+
+// Zeroth-order modified Bessel function of the first kind, by its power series (converges fast
+// for the beta values a Kaiser window uses).
+double bessel_i0(double x) {
+  double sum = 1.0, term = 1.0, q = x * x / 4.0;
+  for (int k = 1; k < 200; ++k) {
+    term *= q / (double(k) * double(k));
+    sum += term;
+    if (term < sum * 1e-17) break;
+  }
+  return sum;
+}
+
+double kaiser_beta(double attenuation_db) {
+  if (attenuation_db > 50.0) return 0.1102 * (attenuation_db - 8.7);
+  if (attenuation_db >= 21.0) return 0.5842 * std::pow(attenuation_db - 21.0, 0.4) + 0.07886 * (attenuation_db - 21.0);
+  return 0.0;
+}
+
+// Polyphase bank: row p holds the taps for an output that falls p/phases of an input sample
+// after input index i; tap k multiplies input sample i - half + 1 + k.
+struct FilterBank {
+  size_t phases = 0;
+  size_t taps = 0;   // 2 * half, padded to a multiple of 8 for the SIMD dot product
+  size_t half = 0;
+  std::vector<float> coef;  // (phases + 1) rows: the extra row lets phases be interpolated
+};
+
+FilterBank design(uint32_t from_rate, uint32_t to_rate, size_t phases, const ResampleQuality& q) {
+  double ratio = double(to_rate) / double(from_rate);
+  double scale = std::min(1.0, ratio);  // lower Nyquist as a fraction of the input Nyquist
+  double cutoff = 0.5 * (q.passband + q.stopband) * scale;          // fraction of input Nyquist
+  double transition = (q.stopband - q.passband) * scale * 0.5;      // cycles per input sample
+  // Kaiser's length estimate, in input samples.
+  double length = (q.attenuation_db - 7.95) / (14.36 * transition);
+  double halfwidth = std::ceil(length / 2.0);
+  double beta = kaiser_beta(q.attenuation_db);
+  double i0_beta = bessel_i0(beta);
+
+  FilterBank bank;
+  bank.phases = phases;
+  bank.half = size_t(halfwidth);
+  bank.taps = (2 * bank.half + 7) & ~size_t(7);
+  bank.coef.assign((phases + 1) * bank.taps, 0.0f);
+  std::vector<double> row(bank.taps);
+  for (size_t p = 0; p <= phases; ++p) {
+    double frac = double(p) / double(phases);
+    double sum = 0.0;
+    for (size_t k = 0; k < bank.taps; ++k) {
+      // distance in input samples between the output instant and this tap's input sample
+      double tau = frac - (double(k) - double(bank.half) + 1.0);
+      double v = 0.0;
+      if (k < 2 * bank.half && std::fabs(tau) < halfwidth) {
+        double x = cutoff * tau;
+        double sinc = x == 0.0 ? 1.0 : std::sin(kPi * x) / (kPi * x);
+        double r = tau / halfwidth;
+        v = cutoff * sinc * bessel_i0(beta * std::sqrt(std::max(0.0, 1.0 - r * r))) / i0_beta;
+      }
+      row[k] = v;
+      sum += v;
+    }
+    // Unit DC gain for every phase, so a constant stays exactly constant.
+    for (size_t k = 0; k < bank.taps; ++k) bank.coef[p * bank.taps + k] = float(row[k] / sum);
+  }
+  return bank;
+}
+
+ET_SIMD_CLONES float dot(const float* __restrict a, const float* __restrict b, size_t n) {
+  float acc = 0.0f;
+#pragma omp simd reduction(+ : acc)
+  for (size_t i = 0; i < n; ++i) acc += a[i] * b[i];
+  return acc;
+}
+
+void resample_channel(const FilterBank& bank, const float* x_padded, size_t out_frames, uint64_t up, uint64_t down,
+                      bool exact_phases, float* out, size_t out_stride) {
+  for (size_t n = 0; n < out_frames; ++n) {
+    uint64_t num = uint64_t(n) * down;  // output n sits at input time num / up
+    uint64_t i = num / up;
+    uint64_t rem = num % up;
+    const float* x = x_padded + i;  // padded by `half` zeros in front: x[0] is input i - half + 1 + ...
+    float y;
+    if (exact_phases) {
+      y = dot(bank.coef.data() + rem * bank.taps, x, bank.taps);
+    } else {
+      double pos = double(rem) * double(bank.phases) / double(up);
+      size_t p0 = size_t(pos);
+      float a = float(pos - double(p0));
+      float y0 = dot(bank.coef.data() + p0 * bank.taps, x, bank.taps);
+      float y1 = dot(bank.coef.data() + (p0 + 1) * bank.taps, x, bank.taps);
+      y = y0 + a * (y1 - y0);
+    }
+    out[n * out_stride] = y;
+  }
+}
+
+}  // namespace
+
+size_t resampled_length(size_t frames, uint32_t from_rate, uint32_t to_rate) {
+  uint64_t g = std::gcd(uint64_t(from_rate), uint64_t(to_rate));
+  uint64_t up = to_rate / g, down = from_rate / g;
+  return size_t((uint64_t(frames) * up + down - 1) / down);
+}
+
+std::vector<float> resample(const float* input, size_t frames, uint32_t channels, uint32_t from_rate,
+                            uint32_t to_rate, const ResampleQuality& quality) {
+  if (from_rate == 0 || to_rate == 0) {
+    throw Error(ErrorCode::InvalidArg, "sample rates must be positive; got from " + std::to_string(from_rate) +
+                                           " Hz to " + std::to_string(to_rate) + " Hz");
+  }
+  if (channels == 0) throw Error(ErrorCode::InvalidArg, "channel count must be at least 1; got 0");
+  if (!(quality.passband > 0 && quality.passband < quality.stopband && quality.stopband <= 1.0 &&
+        quality.attenuation_db >= 20 && quality.attenuation_db <= 200)) {
+    throw Error(ErrorCode::InvalidArg, "resampler quality out of range: need 0 < passband < stopband <= 1 and 20..200 dB");
+  }
+  if (from_rate == to_rate) return std::vector<float>(input, input + frames * channels);
+
+  uint64_t g = std::gcd(uint64_t(from_rate), uint64_t(to_rate));
+  uint64_t up = to_rate / g, down = from_rate / g;
+  // Exact phase tables up to 4096 phases; beyond that (rates with tiny common divisors) the
+  // response is interpolated linearly between 4096 phases, which stays below -120 dB error.
+  constexpr uint64_t kMaxPhases = 4096;
+  bool exact = up <= kMaxPhases;
+  FilterBank bank = design(from_rate, to_rate, exact ? size_t(up) : size_t(kMaxPhases), quality);
+
+  size_t out_frames = resampled_length(frames, from_rate, to_rate);
+  std::vector<float> out(out_frames * channels);
+  // Each channel is copied into a zero-padded contiguous buffer so the dot product is unit-stride.
+  std::vector<float> padded(frames + 2 * bank.taps + 8, 0.0f);
+  for (uint32_t c = 0; c < channels; ++c) {
+    float* dst = padded.data() + bank.half - 1;
+    for (size_t f = 0; f < frames; ++f) dst[f] = input[f * channels + c];
+    resample_channel(bank, padded.data(), out_frames, up, down, exact, out.data() + c, channels);
+  }
+  return out;
+}
+
+std::vector<float> mix_to_mono(const float* input, size_t frames, uint32_t channels) {
+  if (channels == 0) throw Error(ErrorCode::InvalidArg, "channel count must be at least 1; got 0");
+  std::vector<float> out(frames);
+  float inv = 1.0f / float(channels);
+  for (size_t f = 0; f < frames; ++f) {
+    float s = 0.0f;
+    for (uint32_t c = 0; c < channels; ++c) s += input[f * channels + c];
+    out[f] = s * inv;
+  }
+  return out;
+}
+
+}  // namespace et

@@ -1,0 +1,31 @@
+// Band-limited sample-rate conversion: a Kaiser-windowed sinc evaluated as a polyphase filter.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace et {
+
+struct ResampleQuality {
+  // Passband edge and stopband edge as fractions of the lower of the two Nyquist frequencies.
+  // The stopband starts at that Nyquist so nothing above it can alias into the output.
+  double passband = 0.90;
+  double stopband = 1.00;
+  // Design attenuation of the Kaiser window; the measured stopband is at least ~90 dB for 100.
+  double attenuation_db = 100.0;
+};
+
+// Number of output frames for `frames` input frames: ceil(frames * to / from). Output frame n
+// sits at input time n * from / to, so both signals start at t = 0 with no delay.
+size_t resampled_length(size_t frames, uint32_t from_rate, uint32_t to_rate);
+
+// Resamples interleaved audio with `channels` channels. Throws ERR_INVALID_ARG on zero rates or
+// channels. Samples beyond either end of the input are treated as silence.
+std::vector<float> resample(const float* input, size_t frames, uint32_t channels, uint32_t from_rate,
+                            uint32_t to_rate, const ResampleQuality& quality = ResampleQuality());
+
+// Averages interleaved channels to mono (float64 accumulation per frame is unnecessary: at most
+// 65535 terms of bounded magnitude, summed in float32 then scaled).
+std::vector<float> mix_to_mono(const float* input, size_t frames, uint32_t channels);
+
+}  // namespace et

@@ -1,0 +1,235 @@
+// Audio in: WAV through the native decoder, FLAC/MP3/Ogg Vorbis through WASM decoders from npm,
+// then optional channel mix and band-limited resampling in the native core.
+import { readFile } from 'node:fs/promises';
+import { native } from './native.js';
+import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
+
+export interface DecodedAudio {
+  sampleRate: number;
+  channels: number;
+  /** Interleaved float32 samples: samples[frame * channels + channel], full scale ±1. */
+  samples: Float32Array;
+  /** Source encoding, e.g. "pcm_s16", "pcm_f32", "flac", "mp3", "vorbis". */
+  encoding: string;
+  /** Frames per channel. */
+  frames: number;
+  /** Seconds. */
+  duration: number;
+}
+
+export interface WavInfo extends DecodedAudio {
+  bitsPerSample: number;
+  /** The data chunk's size was 0 or past the end of the file; the decoder read to the end. */
+  dataSizeRepaired: boolean;
+}
+
+export type AudioContainer = 'wav' | 'flac' | 'mp3' | 'ogg' | 'unknown';
+
+function checkBytes(bytes: unknown, input: string): Uint8Array {
+  if (!(bytes instanceof Uint8Array)) throw invalidArg('expected a Uint8Array or Buffer of file bytes', input);
+  return bytes;
+}
+
+function withFrames<T extends { samples: Float32Array; channels: number; sampleRate: number }>(a: T): T & { frames: number; duration: number } {
+  const frames = a.samples.length / a.channels;
+  return Object.assign(a, { frames, duration: frames / a.sampleRate });
+}
+
+/** Decodes a WAV file held in memory (synchronous; use decodeWavAsync for large files). */
+export function decodeWav(bytes: Uint8Array, input = 'bytes'): WavInfo {
+  checkBytes(bytes, input);
+  return withFrames(callNative(() => native.decodeWav(bytes), input));
+}
+
+/** Decodes a WAV file on the thread pool; the event loop keeps running. */
+export async function decodeWavAsync(bytes: Uint8Array, input = 'bytes'): Promise<WavInfo> {
+  checkBytes(bytes, input);
+  return withFrames(await awaitNative(() => native.decodeWavAsync(bytes), input));
+}
+
+function checkRate(rate: unknown, field: string): number {
+  if (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 1 || rate > 4_000_000) {
+    throw invalidArg(`${field} must be an integer sample rate in 1..4000000 Hz; got ${String(rate)}`);
+  }
+  return rate;
+}
+
+function checkSamples(samples: unknown, channels: number): Float32Array {
+  if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a Float32Array');
+  if (!Number.isInteger(channels) || channels < 1) throw invalidArg(`channels must be a positive integer; got ${channels}`);
+  if (samples.length % channels !== 0) {
+    throw invalidArg(`samples length ${samples.length} is not a multiple of channels (${channels})`);
+  }
+  return samples;
+}
+
+export interface ResampleOptions {
+  /** Interleaved channel count of `samples` (default 1). */
+  channels?: number;
+}
+
+/**
+ * Band-limited resampling (Kaiser-windowed sinc, polyphase). Passband flat to 0.9 × the lower
+ * Nyquist, stopband from that Nyquist at ≥ 90 dB. Output frame n sits at input time
+ * n·from/to: no delay. Output length is ceil(frames·to/from).
+ */
+export function resample(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
+  const channels = options.channels ?? 1;
+  checkSamples(samples, channels);
+  checkRate(fromRate, 'fromRate');
+  checkRate(toRate, 'toRate');
+  return callNative(() => native.resample(samples, channels, fromRate, toRate));
+}
+
+/** resample() on the thread pool. */
+export async function resampleAsync(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Promise<Float32Array> {
+  const channels = options.channels ?? 1;
+  checkSamples(samples, channels);
+  checkRate(fromRate, 'fromRate');
+  checkRate(toRate, 'toRate');
+  return awaitNative(() => native.resampleAsync(samples, channels, fromRate, toRate));
+}
+
+/** Averages interleaved channels into one. */
+export function mixToMono(samples: Float32Array, channels: number): Float32Array {
+  checkSamples(samples, channels);
+  if (channels === 1) return samples;
+  return callNative(() => native.mixToMono(samples, channels));
+}
+
+/** Identifies the container from its first bytes. */
+export function sniffContainer(bytes: Uint8Array): AudioContainer {
+  const tag = (o: number, s: string) => bytes.length >= o + s.length && [...s].every((c, i) => bytes[o + i] === c.charCodeAt(0));
+  if ((tag(0, 'RIFF') || tag(0, 'RF64') || tag(0, 'RIFX')) && tag(8, 'WAVE')) return 'wav';
+  if (tag(0, 'fLaC')) return 'flac';
+  if (tag(0, 'OggS')) return 'ogg';
+  if (tag(0, 'ID3')) return 'mp3';
+  // MPEG audio frame sync: 11 set bits, layer bits not 00.
+  if (bytes.length >= 2 && bytes[0] === 0xff && (bytes[1] & 0xe0) === 0xe0 && (bytes[1] & 0x06) !== 0) return 'mp3';
+  return 'unknown';
+}
+
+interface WasmDecoded {
+  channelData: Float32Array[];
+  samplesDecoded: number;
+  sampleRate: number;
+  errors?: { message: string }[];
+}
+
+function interleave(channelData: Float32Array[], frames: number): Float32Array {
+  const ch = channelData.length;
+  if (ch === 1) return channelData[0].subarray(0, frames);
+  const out = new Float32Array(frames * ch);
+  for (let c = 0; c < ch; c++) {
+    const src = channelData[c];
+    for (let f = 0; f < frames; f++) out[f * ch + c] = src[f];
+  }
+  return out;
+}
+
+async function decodeWithWasm(container: 'flac' | 'mp3' | 'ogg', bytes: Uint8Array, input: string): Promise<DecodedAudio> {
+  let decoded: WasmDecoded;
+  let free: () => void | Promise<void>;
+  try {
+    if (container === 'flac') {
+      const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
+      const d = new FLACDecoder();
+      await d.ready;
+      free = () => d.free();
+      decoded = await d.decodeFile(bytes);
+    } else if (container === 'mp3') {
+      const { MPEGDecoder } = await import('mpg123-decoder');
+      const d = new MPEGDecoder();
+      await d.ready;
+      free = () => d.free();
+      decoded = d.decode(bytes);
+    } else {
+      const { OggVorbisDecoder } = await import('@wasm-audio-decoders/ogg-vorbis');
+      const d = new OggVorbisDecoder();
+      await d.ready;
+      free = () => d.free();
+      decoded = await d.decodeFile(bytes);
+    }
+  } catch (err) {
+    throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `cannot decode ${container}: ${(err as Error).message}`, { input, cause: err });
+  }
+  await free();
+  const frames = decoded.samplesDecoded;
+  if (!frames || !decoded.channelData.length || !decoded.sampleRate) {
+    const why = decoded.errors?.length ? `: ${decoded.errors[0].message}` : '';
+    const hint = container === 'ogg' ? ' (Ogg Vorbis is supported; Ogg Opus and FLAC-in-Ogg are not)' : '';
+    throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `no audio could be decoded from this ${container} stream${why}${hint}`, { input });
+  }
+  const channels = decoded.channelData.length;
+  return {
+    sampleRate: decoded.sampleRate,
+    channels,
+    samples: interleave(decoded.channelData, frames),
+    encoding: container === 'ogg' ? 'vorbis' : container,
+    frames,
+    duration: frames / decoded.sampleRate,
+  };
+}
+
+export interface LoadAudioOptions {
+  /** Resample to this rate (Hz). Default: keep the file's rate. */
+  sampleRate?: number;
+  /** Mix all channels to one (default false: keep the channels, interleaved). */
+  mono?: boolean;
+}
+
+/**
+ * Loads audio from a path or from file bytes: sniffs the container (WAV natively; FLAC, MP3 and
+ * Ogg Vorbis through WASM decoders), then optionally mixes to mono and resamples. Decoding and
+ * resampling of WAV run on the thread pool.
+ */
+export async function loadAudio(source: string | Uint8Array, options: LoadAudioOptions = {}): Promise<DecodedAudio> {
+  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  const { sampleRate, mono = false } = options;
+  if (sampleRate !== undefined) checkRate(sampleRate, 'options.sampleRate');
+  let bytes: Uint8Array;
+  let input: string;
+  if (typeof source === 'string') {
+    input = source;
+    try {
+      bytes = await readFile(source);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new EmotionThinkerError('ERR_FILE', `cannot read audio file (${code ?? (err as Error).message})`, { input, cause: err });
+    }
+  } else if (source instanceof Uint8Array) {
+    input = 'bytes';
+    bytes = source;
+  } else {
+    throw invalidArg(`source must be a file path or a Uint8Array; got ${source === null ? 'null' : typeof source}`);
+  }
+  if (bytes.length === 0) throw new EmotionThinkerError('ERR_AUDIO_FORMAT', 'the file is empty (0 bytes)', { input });
+
+  const container = sniffContainer(bytes);
+  let audio: DecodedAudio;
+  if (container === 'wav') {
+    audio = await decodeWavAsync(bytes, input);
+  } else if (container === 'unknown') {
+    const head = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new EmotionThinkerError(
+      'ERR_AUDIO_UNSUPPORTED',
+      `unrecognised audio container (first bytes ${head}); expected WAV, FLAC, MP3 or Ogg Vorbis`,
+      { input },
+    );
+  } else {
+    audio = await decodeWithWasm(container, bytes, input);
+  }
+
+  let { samples, channels } = audio;
+  if (mono && channels > 1) {
+    samples = mixToMono(samples, channels);
+    channels = 1;
+  }
+  let rate = audio.sampleRate;
+  if (sampleRate !== undefined && sampleRate !== rate) {
+    samples = await awaitNative(() => native.resampleAsync(samples, channels, rate, sampleRate), input);
+    rate = sampleRate;
+  }
+  const frames = samples.length / channels;
+  return { sampleRate: rate, channels, samples, encoding: audio.encoding, frames, duration: frames / rate };
+}

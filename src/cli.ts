@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// emotionthinker command line. Exit codes: 0 success, 1 some input failed, 2 usage error.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadAudio } from './audio.js';
+import { backends } from './backend.js';
+import { EmotionThinkerError } from './errors.js';
+import { packageRoot } from './native.js';
+import { summarizeAudio } from './summary.js';
+
+const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+const program = new Command();
+program
+  .name('emotionthinker')
+  .description('Prosody and explainable speech-emotion reasoning for Node.js')
+  .version(version)
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+program
+  .command('info')
+  .description('decode audio files and print a summary of each (rate, channels, duration, levels)')
+  .argument('<audio...>', 'audio files (WAV, FLAC, MP3, Ogg Vorbis)')
+  .option('--json', 'print one JSON object per file')
+  .option('--rate <hz>', 'resample to this rate before summarising', (v) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'emotionthinker.invalidRate', `error: --rate must be a positive integer, got '${v}'`);
+    return n;
+  })
+  .option('--mono', 'mix channels to mono first')
+  .action(async (files: string[], opts: { json?: boolean; rate?: number; mono?: boolean }) => {
+    let failed = 0;
+    for (const file of files) {
+      try {
+        const audio = await loadAudio(file, { sampleRate: opts.rate, mono: opts.mono });
+        const s = summarizeAudio(audio);
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ file, ...s }) + '\n');
+        } else {
+          process.stdout.write(
+            `${file}: ${s.encoding}, ${s.sampleRate} Hz, ${s.channels} ch, ${s.durationSeconds.toFixed(3)} s, ` +
+              `peak ${s.peakDbfs.toFixed(1)} dBFS, RMS ${s.rmsDbfs.toFixed(1)} dBFS, active ${(100 * s.activeRatio).toFixed(0)}%\n`,
+          );
+        }
+      } catch (err) {
+        failed++;
+        const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
+        process.stderr.write(`emotionthinker info: ${(err as Error).message} [${code}]\n`);
+      }
+    }
+    if (failed) process.exitCode = 1;
+  });
+
+program
+  .command('backends')
+  .description('print the compute backends this build can use, as JSON')
+  .action(() => {
+    process.stdout.write(JSON.stringify(backends(), null, 2) + '\n');
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // help and version exit 0; every usage problem exits 2
+    process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.stderr.write(`emotionthinker: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

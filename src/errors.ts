@@ -1,0 +1,66 @@
+// The package's one error class. `code` is stable and meant for programs; `message` names the
+// input, the field and what was expected, and is meant for people.
+export type ErrorCode =
+  | 'ERR_INVALID_ARG'
+  | 'ERR_AUDIO_FORMAT'
+  | 'ERR_AUDIO_UNSUPPORTED'
+  | 'ERR_FILE'
+  | 'ERR_OUT_OF_MEMORY'
+  | 'ERR_BACKEND_UNAVAILABLE'
+  | 'ERR_CUDA'
+  | 'ERR_INTERNAL';
+
+export class EmotionThinkerError extends Error {
+  readonly code: ErrorCode;
+  /** The input the error is about (a file path, or a description such as "bytes"), if known. */
+  readonly input?: string;
+
+  constructor(code: ErrorCode, message: string, options: { input?: string; cause?: unknown } = {}) {
+    super(options.input ? `${options.input}: ${message}` : message, { cause: options.cause });
+    this.name = 'EmotionThinkerError';
+    this.code = code;
+    this.input = options.input;
+  }
+}
+
+const KNOWN_CODES = new Set<string>([
+  'ERR_INVALID_ARG',
+  'ERR_AUDIO_FORMAT',
+  'ERR_AUDIO_UNSUPPORTED',
+  'ERR_FILE',
+  'ERR_OUT_OF_MEMORY',
+  'ERR_BACKEND_UNAVAILABLE',
+  'ERR_CUDA',
+  'ERR_INTERNAL',
+]);
+
+/** Turns an error thrown by the addon (a plain Error with `code`) into an EmotionThinkerError. */
+export function fromNative(err: unknown, input?: string): EmotionThinkerError {
+  if (err instanceof EmotionThinkerError) return err;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' && KNOWN_CODES.has(e.code) ? (e.code as ErrorCode) : 'ERR_INTERNAL';
+  const message = typeof e?.message === 'string' ? e.message : String(err);
+  return new EmotionThinkerError(code, message, { input, cause: err });
+}
+
+/** Runs a synchronous native call, translating its errors. */
+export function callNative<T>(fn: () => T, input?: string): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw fromNative(err, input);
+  }
+}
+
+/** Awaits an async native call, translating its errors. */
+export async function awaitNative<T>(promise: () => Promise<T>, input?: string): Promise<T> {
+  try {
+    return await promise();
+  } catch (err) {
+    throw fromNative(err, input);
+  }
+}
+
+export function invalidArg(message: string, input?: string): EmotionThinkerError {
+  return new EmotionThinkerError('ERR_INVALID_ARG', message, { input });
+}
