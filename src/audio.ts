@@ -161,6 +161,14 @@ async function decodeWithWasm(container: 'flac' | 'mp3' | 'ogg', bytes: Uint8Arr
     throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `no audio could be decoded from this ${container} stream${why}${hint}`, { input });
   }
   const channels = decoded.channelData.length;
+  const bitDepth = (decoded as { bitDepth?: number }).bitDepth;
+  if (container === 'flac' && bitDepth && bitDepth >= 8 && bitDepth <= 32) {
+    // The FLAC decoder divides by 2^(b-1) - 1; WAV decoding (and sox) divide by 2^(b-1).
+    // Rescale so the same PCM gives the same floats whatever the container.
+    const full = 2 ** (bitDepth - 1);
+    const k = (full - 1) / full;
+    for (const ch of decoded.channelData) for (let i = 0; i < frames; i++) ch[i] *= k;
+  }
   return {
     sampleRate: decoded.sampleRate,
     channels,
