@@ -40,11 +40,15 @@ Napi::Value DecodeWavAsync(const Napi::CallbackInfo& info) {
 struct ResampleArgs {
   FloatView input;
   uint32_t channels, from, to;
+  bool mono;
+  uint32_t threads;
 };
 
+// (samples, channels, fromRate, toRate, mono, threads)
 ResampleArgs resample_args(const Napi::CallbackInfo& info) {
   ResampleArgs a{float32_arg(info, 0, "samples"), uint32_arg(info, 1, "channels"), uint32_arg(info, 2, "fromRate"),
-                 uint32_arg(info, 3, "toRate")};
+                 uint32_arg(info, 3, "toRate"), info.Length() > 4 && info[4].ToBoolean().Value(),
+                 info.Length() > 5 ? uint32_arg(info, 5, "threads") : 1u};
   if (a.channels == 0) throw invalid_arg(info.Env(), "channels must be at least 1; got 0");
   if (a.input.length % a.channels != 0) {
     throw invalid_arg(info.Env(), "samples length " + std::to_string(a.input.length) +
@@ -56,7 +60,8 @@ ResampleArgs resample_args(const Napi::CallbackInfo& info) {
 Napi::Value Resample(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     ResampleArgs a = resample_args(info);
-    return to_float32_array(info.Env(), et::resample(a.input.data, a.input.length / a.channels, a.channels, a.from, a.to));
+    return to_float32_array(info.Env(), et::resample(a.input.data, a.input.length / a.channels, a.channels, a.from, a.to,
+                                                     et::ResampleQuality(), a.mono, a.threads));
   });
 }
 
@@ -66,7 +71,10 @@ Napi::Value ResampleAsync(const Napi::CallbackInfo& info) {
     auto out = std::make_shared<std::vector<float>>();
     return run_async(
         info.Env(),
-        [a, out] { *out = et::resample(a->input.data, a->input.length / a->channels, a->channels, a->from, a->to); },
+        [a, out] {
+          *out = et::resample(a->input.data, a->input.length / a->channels, a->channels, a->from, a->to,
+                              et::ResampleQuality(), a->mono, a->threads);
+        },
         [a, out](Napi::Env env) -> Napi::Value { return to_float32_array(env, std::move(*out)); });
   });
 }

@@ -1,6 +1,7 @@
 // Audio in: WAV through the native decoder, FLAC/MP3/Ogg Vorbis through WASM decoders from npm,
 // then optional channel mix and band-limited resampling in the native core.
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { native } from './native.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 
@@ -66,6 +67,23 @@ function checkSamples(samples: unknown, channels: number): Float32Array {
 export interface ResampleOptions {
   /** Interleaved channel count of `samples` (default 1). */
   channels?: number;
+  /** Average the channels first; the result then has one channel (default false). */
+  mono?: boolean;
+  /** Threads for one call (default: all cores). The output does not depend on it. */
+  threads?: number;
+}
+
+function resampleArgs(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions) {
+  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  const channels = options.channels ?? 1;
+  checkSamples(samples, channels);
+  checkRate(fromRate, 'fromRate');
+  checkRate(toRate, 'toRate');
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+    throw invalidArg(`options.threads must be an integer in 1..1024; got ${String(options.threads)}`);
+  }
+  return [samples, channels, fromRate, toRate, options.mono ?? false, threads] as const;
 }
 
 /**
@@ -74,20 +92,14 @@ export interface ResampleOptions {
  * n·from/to: no delay. Output length is ceil(frames·to/from).
  */
 export function resample(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Float32Array {
-  const channels = options.channels ?? 1;
-  checkSamples(samples, channels);
-  checkRate(fromRate, 'fromRate');
-  checkRate(toRate, 'toRate');
-  return callNative(() => native.resample(samples, channels, fromRate, toRate));
+  const args = resampleArgs(samples, fromRate, toRate, options);
+  return callNative(() => native.resample(...args));
 }
 
 /** resample() on the thread pool. */
 export async function resampleAsync(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Promise<Float32Array> {
-  const channels = options.channels ?? 1;
-  checkSamples(samples, channels);
-  checkRate(fromRate, 'fromRate');
-  checkRate(toRate, 'toRate');
-  return awaitNative(() => native.resampleAsync(samples, channels, fromRate, toRate));
+  const args = resampleArgs(samples, fromRate, toRate, options);
+  return awaitNative(() => native.resampleAsync(...args));
 }
 
 /** Averages interleaved channels into one. */
@@ -229,14 +241,14 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   }
 
   let { samples, channels } = audio;
-  if (mono && channels > 1) {
-    samples = mixToMono(samples, channels);
-    channels = 1;
-  }
-  let rate = audio.sampleRate;
-  if (sampleRate !== undefined && sampleRate !== rate) {
-    samples = await awaitNative(() => native.resampleAsync(samples, channels, rate, sampleRate), input);
-    rate = sampleRate;
+  const rate = sampleRate ?? audio.sampleRate;
+  const mix = mono && channels > 1;
+  if (mix || rate !== audio.sampleRate) {
+    // One native pass on the thread pool does the channel mix and the rate change together.
+    const from = audio.sampleRate;
+    const src = samples, ch = channels;
+    samples = await awaitNative(() => native.resampleAsync(src, ch, from, rate, mix, availableParallelism()), input);
+    if (mix) channels = 1;
   }
   const frames = samples.length / channels;
   return { sampleRate: rate, channels, samples, encoding: audio.encoding, frames, duration: frames / rate };

@@ -35,8 +35,9 @@ export interface RawBuildInfo {
 export interface NativeAddon {
   decodeWav(bytes: Uint8Array): RawDecodedAudio;
   decodeWavAsync(bytes: Uint8Array): Promise<RawDecodedAudio>;
-  resample(samples: Float32Array, channels: number, fromRate: number, toRate: number): Float32Array;
-  resampleAsync(samples: Float32Array, channels: number, fromRate: number, toRate: number): Promise<Float32Array>;
+  /** With `mono`, channels are averaged in the same pass and the result has one channel. */
+  resample(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number): Float32Array;
+  resampleAsync(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number): Promise<Float32Array>;
   mixToMono(samples: Float32Array, channels: number): Float32Array;
   cudaStatus(): RawCudaStatus;
   buildInfo(): RawBuildInfo;

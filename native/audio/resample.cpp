@@ -5,12 +5,14 @@
 #include <numeric>
 
 #include "../common/error.hpp"
+#include "../common/parallel.hpp"
 #include "../common/simd.hpp"
 
 namespace et {
 namespace {
 
 constexpr double kPi = 3.14159265358979323846;
+constexpr size_t kBlock = 32;
 
 // Zeroth-order modified Bessel function of the first kind, by its power series (converges fast
 // for the beta values a Kaiser window uses).
@@ -34,7 +36,7 @@ double kaiser_beta(double attenuation_db) {
 // after input index i; tap k multiplies input sample i - half + 1 + k.
 struct FilterBank {
   size_t phases = 0;
-  size_t taps = 0;   // 2 * half, padded to a multiple of 8 for the SIMD dot product
+  size_t taps = 0;   // 2 * half, padded to a multiple of kBlock for the SIMD dot product
   size_t half = 0;
   std::vector<float> coef;  // (phases + 1) rows: the extra row lets phases be interpolated
 };
@@ -53,7 +55,7 @@ FilterBank design(uint32_t from_rate, uint32_t to_rate, size_t phases, const Res
   FilterBank bank;
   bank.phases = phases;
   bank.half = size_t(halfwidth);
-  bank.taps = (2 * bank.half + 7) & ~size_t(7);
+  bank.taps = (2 * bank.half + kBlock - 1) / kBlock * kBlock;
   bank.coef.assign((phases + 1) * bank.taps, 0.0f);
   std::vector<double> row(bank.taps);
   for (size_t p = 0; p <= phases; ++p) {
@@ -78,16 +80,21 @@ FilterBank design(uint32_t from_rate, uint32_t to_rate, size_t phases, const Res
   return bank;
 }
 
+// n is a multiple of kBlock. kBlock independent partial sums let the compiler keep several
+// vector accumulators in flight (one accumulator would be bound by FMA latency), without
+// needing -ffast-math to reassociate.
 ET_SIMD_CLONES float dot(const float* __restrict a, const float* __restrict b, size_t n) {
-  float acc = 0.0f;
-#pragma omp simd reduction(+ : acc)
-  for (size_t i = 0; i < n; ++i) acc += a[i] * b[i];
-  return acc;
+  float acc[kBlock] = {};
+  for (size_t i = 0; i < n; i += kBlock)
+    for (size_t j = 0; j < kBlock; ++j) acc[j] += a[i + j] * b[i + j];
+  float s = 0.0f;
+  for (size_t j = 0; j < kBlock; ++j) s += acc[j];
+  return s;
 }
 
-void resample_channel(const FilterBank& bank, const float* x_padded, size_t out_frames, uint64_t up, uint64_t down,
-                      bool exact_phases, float* out, size_t out_stride) {
-  for (size_t n = 0; n < out_frames; ++n) {
+void resample_range(const FilterBank& bank, const float* x_padded, size_t begin, size_t end, uint64_t up, uint64_t down,
+                    bool exact_phases, float* out, size_t out_stride) {
+  for (size_t n = begin; n < end; ++n) {
     uint64_t num = uint64_t(n) * down;  // output n sits at input time num / up
     uint64_t i = num / up;
     uint64_t rem = num % up;
@@ -116,7 +123,7 @@ size_t resampled_length(size_t frames, uint32_t from_rate, uint32_t to_rate) {
 }
 
 std::vector<float> resample(const float* input, size_t frames, uint32_t channels, uint32_t from_rate,
-                            uint32_t to_rate, const ResampleQuality& quality) {
+                            uint32_t to_rate, const ResampleQuality& quality, bool mono, unsigned threads) {
   if (from_rate == 0 || to_rate == 0) {
     throw Error(ErrorCode::InvalidArg, "sample rates must be positive; got from " + std::to_string(from_rate) +
                                            " Hz to " + std::to_string(to_rate) + " Hz");
@@ -126,7 +133,13 @@ std::vector<float> resample(const float* input, size_t frames, uint32_t channels
         quality.attenuation_db >= 20 && quality.attenuation_db <= 200)) {
     throw Error(ErrorCode::InvalidArg, "resampler quality out of range: need 0 < passband < stopband <= 1 and 20..200 dB");
   }
-  if (from_rate == to_rate) return std::vector<float>(input, input + frames * channels);
+  if (mono && channels > 1) {
+    if (from_rate == to_rate) return mix_to_mono(input, frames, channels);
+  } else {
+    mono = false;
+    if (from_rate == to_rate) return std::vector<float>(input, input + frames * channels);
+  }
+  uint32_t out_channels = mono ? 1 : channels;
 
   uint64_t g = std::gcd(uint64_t(from_rate), uint64_t(to_rate));
   uint64_t up = to_rate / g, down = from_rate / g;
@@ -137,13 +150,25 @@ std::vector<float> resample(const float* input, size_t frames, uint32_t channels
   FilterBank bank = design(from_rate, to_rate, exact ? size_t(up) : size_t(kMaxPhases), quality);
 
   size_t out_frames = resampled_length(frames, from_rate, to_rate);
-  std::vector<float> out(out_frames * channels);
-  // Each channel is copied into a zero-padded contiguous buffer so the dot product is unit-stride.
+  std::vector<float> out(out_frames * out_channels);
+  // Each channel (or the channel mix) is copied into a zero-padded contiguous buffer so the dot
+  // product is unit-stride; outputs are then split across threads.
   std::vector<float> padded(frames + 2 * bank.taps + 8, 0.0f);
-  for (uint32_t c = 0; c < channels; ++c) {
+  for (uint32_t c = 0; c < out_channels; ++c) {
     float* dst = padded.data() + bank.half - 1;
-    for (size_t f = 0; f < frames; ++f) dst[f] = input[f * channels + c];
-    resample_channel(bank, padded.data(), out_frames, up, down, exact, out.data() + c, channels);
+    if (mono) {
+      float inv = 1.0f / float(channels);
+      for (size_t f = 0; f < frames; ++f) {
+        float s = 0.0f;
+        for (uint32_t k = 0; k < channels; ++k) s += input[f * channels + k];
+        dst[f] = s * inv;
+      }
+    } else {
+      for (size_t f = 0; f < frames; ++f) dst[f] = input[f * channels + c];
+    }
+    parallel_for(out_frames, threads, 16384, [&](size_t b, size_t e) {
+      resample_range(bank, padded.data(), b, e, up, down, exact, out.data() + c, out_channels);
+    });
   }
   return out;
 }

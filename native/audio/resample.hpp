@@ -20,12 +20,15 @@ struct ResampleQuality {
 size_t resampled_length(size_t frames, uint32_t from_rate, uint32_t to_rate);
 
 // Resamples interleaved audio with `channels` channels. Throws ERR_INVALID_ARG on zero rates or
-// channels. Samples beyond either end of the input are treated as silence.
+// channels. Samples beyond either end of the input are treated as silence. With `mono`, the
+// channels are averaged first (in the same pass) and the output has one channel. Output frames
+// are split over `threads` threads; the result does not depend on the thread count.
 std::vector<float> resample(const float* input, size_t frames, uint32_t channels, uint32_t from_rate,
-                            uint32_t to_rate, const ResampleQuality& quality = ResampleQuality());
+                            uint32_t to_rate, const ResampleQuality& quality = ResampleQuality(), bool mono = false,
+                            unsigned threads = 1);
 
-// Averages interleaved channels to mono (float64 accumulation per frame is unnecessary: at most
-// 65535 terms of bounded magnitude, summed in float32 then scaled).
+// Averages interleaved channels to mono (a float32 sum per frame: at most 65535 terms of
+// bounded magnitude, so float64 would change nothing audible).
 std::vector<float> mix_to_mono(const float* input, size_t frames, uint32_t channels);
 
 }  // namespace et
