@@ -7,11 +7,11 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..');
 
 // The published tarball must work with no compiler and no install scripts: the addon comes from
-// prebuilds/, loaded by node-gyp-build. Needs `npm run build:ts && npm run prebuild` first
+// prebuilds/, loaded by node-gyp-build. Needs `npm run build:ts && npm run prebuildify` first
 // (.ci/run does both).
 describe('packed package', () => {
   it('installs with --ignore-scripts into an empty project, imports, and decodes a WAV from the prebuild', () => {
-    expect(existsSync(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)), 'run `npm run prebuild` first').toBe(true);
+    expect(existsSync(path.join(root, 'prebuilds', `${process.platform}-${process.arch}`)), 'run `npm run prebuildify` first').toBe(true);
     expect(existsSync(path.join(root, 'dist', 'index.js')), 'run `npm run build:ts` first').toBe(true);
     const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-pack-'));
     try {

@@ -119,6 +119,21 @@ describe('resample: band-limited to the spec', () => {
     }
   });
 
+  it('the thread count does not change the output; fused mono equals mix-then-resample', () => {
+    const n = 44100 * 3;
+    const inter = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) { inter[2 * i] = Math.sin(i * 0.01); inter[2 * i + 1] = Math.cos(i * 0.003); }
+    const one = resample(inter, 44100, 16000, { channels: 2, threads: 1 });
+    const two = resample(inter, 44100, 16000, { channels: 2, threads: 2 });
+    const many = resample(inter, 44100, 16000, { channels: 2, threads: 7 });
+    expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    expect(Buffer.from(many.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    const fused = resample(inter, 44100, 16000, { channels: 2, mono: true });
+    const staged = resample(mixToMono(inter, 2), 44100, 16000);
+    expect(Buffer.from(fused.buffer).equals(Buffer.from(staged.buffer))).toBe(true);
+    expect(() => resample(inter, 44100, 16000, { channels: 2, threads: 0 })).toThrow(/options\.threads must be an integer in 1\.\.1024; got 0/);
+  });
+
   it('async gives identical output', async () => {
     const x = sine(700, 44100, 44100);
     const a = resample(x, 44100, 16000);

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up a fresh clone: system tools the tests and benchmarks compare against, npm
+# dependencies, the TypeScript build, the portable CPU addon (prebuilds/), and, when nvcc is
+# present, the CUDA-enabled addon (build/Release, loaded first by node-gyp-build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# sox (reference decoder/resampler), praat and sptk (F0 anchors), espeak-ng (sample speech).
+missing=()
+for tool in sox praat sptk espeak-ng; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]} with apt-get"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sox libsox-fmt-all praat sptk espeak-ng >/dev/null
+fi
+
+# onnxruntime-node (when present) would download CUDA provider libraries at install; the CPU
+# provider is bundled and this machine may be offline.
+export ONNXRUNTIME_NODE_INSTALL=skip
+npm ci --no-audit --no-fund
+npm run build
+
+if [ "${EMOTIONTHINKER_CUDA:-AUTO}" != "OFF" ] && { command -v nvcc >/dev/null 2>&1 || [ -x /usr/local/cuda/bin/nvcc ]; }; then
+  echo "setup: nvcc found, building the CUDA-enabled addon"
+  npm run build:cuda
+fi
