@@ -1,0 +1,330 @@
+#include "f0.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "../audio/resample.hpp"
+#include "../common/error.hpp"
+#include "../common/simd.hpp"
+
+namespace et {
+namespace prosody {
+
+namespace {
+
+constexpr double kAnalysisRate = 8000.0;
+
+void bad(const std::string& field, const std::string& what) {
+  throw Error(ErrorCode::InvalidArg, "option \"" + field + "\" " + what);
+}
+
+ET_SIMD_CLONES
+float dot(const float* a, const float* b, int n) {
+  float s = 0.f;
+#pragma omp simd reduction(+ : s)
+  for (int i = 0; i < n; ++i) s += a[i] * b[i];
+  return s;
+}
+
+// Decimates 16 kHz to 8 kHz with a 47-tap Blackman-windowed sinc (cutoff 3.6 kHz, stopband
+// ≥ 70 dB from 4.4 kHz; what aliases lies above 3.6 kHz and does not carry F0).
+std::vector<float> decimate2(const float* x, size_t n) {
+  constexpr int kTaps = 47, kHalf = kTaps / 2;
+  float h[kTaps];
+  double sum = 0;
+  const double fc = 3600.0 / 16000.0;
+  for (int i = 0; i < kTaps; ++i) {
+    int m = i - kHalf;
+    double sinc = m == 0 ? 2 * fc : std::sin(2 * M_PI * fc * m) / (M_PI * m);
+    double w = 0.42 - 0.5 * std::cos(2 * M_PI * i / (kTaps - 1)) + 0.08 * std::cos(4 * M_PI * i / (kTaps - 1));
+    h[i] = float(sinc * w);
+    sum += h[i];
+  }
+  for (float& v : h) v = float(v / sum);
+  size_t out_n = (n + 1) / 2;
+  std::vector<float> padded(n + 2 * kHalf, 0.f);
+  std::copy(x, x + n, padded.begin() + kHalf);
+  std::vector<float> y(out_n);
+  for (size_t j = 0; j < out_n; ++j) y[j] = dot(padded.data() + 2 * j, h, kTaps);
+  return y;
+}
+
+struct Candidate {
+  float f;         // Hz; 0 for the unvoiced candidate
+  float strength;  // local score
+  float r;         // NCCF height
+};
+
+}  // namespace
+
+void validate(const F0Options& o) {
+  if (!(o.hop_seconds >= 0.001 && o.hop_seconds <= 0.1)) bad("hopSeconds", "must be in [0.001, 0.1] s");
+  if (!(o.f0_min >= 20 && o.f0_min < o.f0_max)) bad("f0Min", "must be ≥ 20 Hz and below f0Max");
+  if (!(o.f0_max <= 2000)) bad("f0Max", "must be ≤ 2000 Hz");
+  if (!(o.window_seconds >= 0.005 && o.window_seconds <= 0.2)) bad("windowSeconds", "must be in [0.005, 0.2] s");
+  if (!(o.max_candidates >= 1 && o.max_candidates <= 50)) bad("maxCandidates", "must be in 1..50");
+  if (!(o.candidate_floor >= 0 && o.candidate_floor < 1)) bad("candidateFloor", "must be in [0, 1)");
+  if (!(o.octave_cost >= 0 && o.octave_cost <= 1)) bad("octaveCost", "must be in [0, 1]");
+  if (!(o.octave_jump_cost >= 0 && o.octave_jump_cost <= 10)) bad("octaveJumpCost", "must be in [0, 10]");
+  if (!(o.voiced_unvoiced_cost >= 0 && o.voiced_unvoiced_cost <= 10)) bad("voicedUnvoicedCost", "must be in [0, 10]");
+  if (!(o.voicing_threshold >= 0 && o.voicing_threshold <= 1)) bad("voicingThreshold", "must be in [0, 1]");
+  if (!(o.silence_threshold >= 0 && o.silence_threshold <= 1)) bad("silenceThreshold", "must be in [0, 1]");
+}
+
+size_t frame_count(size_t samples, double rate, double hop_seconds, double window_seconds) {
+  double duration = double(samples) / rate;
+  if (samples == 0 || duration < window_seconds) return 0;
+  return size_t(std::floor(duration / hop_seconds + 1e-9)) + 1;
+}
+
+F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& opt) {
+  validate(opt);
+  if (!(rate >= 2 * opt.f0_max && rate <= 1e6)) {
+    throw Error(ErrorCode::InvalidArg, "sample rate " + std::to_string(rate) + " Hz is too low for f0Max " +
+                                           std::to_string(opt.f0_max) + " Hz (needs at least twice f0Max)");
+  }
+  F0Track out;
+  out.hop_seconds = opt.hop_seconds;
+  const size_t frames = frame_count(n, rate, opt.hop_seconds, opt.window_seconds);
+  if (frames == 0) return out;
+
+  // 1. Conditioning: to 8 kHz, then DC blocker.
+  std::vector<float> x;
+  if (rate == 16000.0) {
+    x = decimate2(samples, n);
+  } else if (rate == kAnalysisRate) {
+    x.assign(samples, samples + n);
+  } else {
+    x = resample(samples, n, 1, uint32_t(std::lround(rate)), uint32_t(kAnalysisRate));
+  }
+  {
+    const float R = float(1.0 - 2 * M_PI * 20.0 / kAnalysisRate);
+    float prev_x = 0.f, prev_y = 0.f;
+    for (float& v : x) {
+      float y = v - prev_x + R * prev_y;
+      prev_x = v;
+      prev_y = y;
+      v = y;
+    }
+  }
+  if (opt.lowpass_hz > 0) {
+    // Two cascaded 2nd-order Butterworth low-pass sections (4th order overall).
+    const double w0 = 2 * M_PI * opt.lowpass_hz / kAnalysisRate, cw = std::cos(w0), al = std::sin(w0) / std::sqrt(2.0);
+    const double a0 = 1 + al, b0 = (1 - cw) / 2 / a0, b1 = (1 - cw) / a0, b2 = b0, a1 = -2 * cw / a0, a2 = (1 - al) / a0;
+    for (int pass = 0; pass < 2; ++pass) {
+      double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+      for (float& v : x) {
+        double y = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+        x2 = x1; x1 = v; y2 = y1; y1 = y;
+        v = float(y);
+      }
+    }
+  }
+  const double fa = kAnalysisRate;
+  const int W = std::max(8, int(std::lround(opt.window_seconds * fa)));
+  const int Ws = std::max(8, int(std::lround(opt.voicing_window_seconds * fa)));
+  const int kmin = std::max(2, int(std::floor(fa / opt.f0_max)));
+  const int kmax = int(std::ceil(fa / opt.f0_min));
+  // Lags from half the shortest period (for the subharmonic check) to one past the longest.
+  const int k_lo = std::max(1, kmin / 2 - 1), k_hi = kmax + 1;
+  const int pad = std::max(W, Ws) + k_hi + 4;
+  const size_t nx = x.size();
+  std::vector<float> xp(nx + 2 * size_t(pad), 0.f);
+  std::copy(x.begin(), x.end(), xp.begin() + pad);
+  std::vector<double> P(xp.size() + 1, 0.0);  // prefix sums of squares
+  for (size_t i = 0; i < xp.size(); ++i) P[i + 1] = P[i] + double(xp[i]) * xp[i];
+  auto energy = [&](long s, int len) { return P[size_t(s + len)] - P[size_t(s)]; };
+
+  // Frame levels (RMS over the span the NCCF touches) for the silence rule.
+  const int level_len = std::max(8, int(std::lround(opt.level_window_seconds * fa)));
+  std::vector<float> level(frames);
+  double max_level = 0;
+  for (size_t i = 0; i < frames; ++i) {
+    long c = pad + long(std::lround(double(i) * opt.hop_seconds * fa));
+    double e = std::max(0.0, energy(c - level_len / 2, level_len));
+    level[i] = float(std::sqrt(e / level_len));
+    max_level = std::max(max_level, double(level[i]));
+  }
+
+  // 2. Candidates per frame.
+  const int nk = k_hi - k_lo + 1;
+  std::vector<float> r(nk);
+  std::vector<std::vector<Candidate>> cands(frames);
+  const double tiny = 1e-20 * W;
+  for (size_t i = 0; i < frames; ++i) {
+    std::vector<Candidate>& cs = cands[i];
+    const double rel = max_level > 0 ? level[i] / max_level : 0.0;
+    float u = float(opt.voicing_threshold +
+                    std::max(0.0, 2.0 - rel / (opt.silence_threshold / (1.0 + opt.voicing_threshold))));
+    cs.push_back({0.f, u, 0.f});
+    if (level[i] <= 0) continue;
+    long c = pad + long(std::lround(double(i) * opt.hop_seconds * fa));
+    for (int j = 0; j < nk; ++j) {
+      int k = k_lo + j;
+      long s = c - (W + k) / 2;
+      double ea = energy(s, W), eb = energy(s + k, W);
+      double d = ea * eb;
+      r[j] = d > tiny * tiny ? float(dot(&xp[size_t(s)], &xp[size_t(s + k)], W) / std::sqrt(d)) : 0.f;
+    }
+    for (int j = 1; j + 1 < nk; ++j) {
+      int k = k_lo + j;
+      if (k < kmin || k > kmax) continue;
+      if (!(r[j] >= r[j - 1] && r[j] > r[j + 1] && r[j] > opt.candidate_floor)) continue;
+      double a = r[j - 1], b = r[j], cc = r[j + 1];
+      double den = a - 2 * b + cc;
+      double delta = den < 0 ? 0.5 * (a - cc) / den : 0.0;
+      delta = std::max(-0.5, std::min(0.5, delta));
+      double height = std::min(1.0, b - 0.25 * (a - cc) * delta);
+      double f = fa / (k + delta);
+      if (f < opt.f0_min || f > opt.f0_max) continue;
+      // Subharmonic check: a candidate whose half-lag is itself strongly periodic is probably
+      // two periods long.
+      double half = (k + delta) / 2 - k_lo;
+      int h0 = int(half);
+      double rh = 0;
+      if (h0 >= 0 && h0 + 1 < nk) rh = r[h0] + (r[h0 + 1] - r[h0]) * (half - h0);
+      // Voicing evidence at this lag over the short window (better time resolution at voicing
+      // boundaries): parabolic peak of the short-window NCCF over lags k-1..k+1.
+      double rs = height;
+      if (opt.voicing_weight > 0) {
+        double v3[3];
+        for (int q = -1; q <= 1; ++q) {
+          int kk = k + q;
+          long ss = c - (Ws + kk) / 2;
+          double d2 = energy(ss, Ws) * energy(ss + kk, Ws);
+          v3[q + 1] = d2 > tiny * tiny ? dot(&xp[size_t(ss)], &xp[size_t(ss + kk)], Ws) / std::sqrt(d2) : 0.0;
+        }
+        double dd = v3[0] - 2 * v3[1] + v3[2];
+        double dl = dd < 0 ? std::max(-0.5, std::min(0.5, 0.5 * (v3[0] - v3[2]) / dd)) : 0.0;
+        rs = std::min(1.0, std::max({v3[0], v3[1], v3[2], v3[1] - 0.25 * (v3[0] - v3[2]) * dl}));
+      }
+      double mix = (1 - opt.voicing_weight) * height + opt.voicing_weight * rs;
+      float st = float(mix - opt.subharmonic_cost * std::max(0.0, rh));
+      cs.push_back({float(f), st, float(height)});
+    }
+    // Octave cost relative to the highest NCCF peak of the frame, so that it ranks the voiced
+    // candidates without moving the voiced/unvoiced balance.
+    if (cs.size() > 1) {
+      size_t top = 1;
+      for (size_t j = 2; j < cs.size(); ++j)
+        if (cs[j].r > cs[top].r) top = j;
+      const float ftop = cs[top].f;
+      for (size_t j = 1; j < cs.size(); ++j) cs[j].strength -= float(opt.octave_cost * std::log2(ftop / cs[j].f));
+    }
+    if (int(cs.size()) - 1 > opt.max_candidates) {
+      std::partial_sort(cs.begin() + 1, cs.begin() + 1 + opt.max_candidates, cs.end(),
+                        [](const Candidate& p, const Candidate& q) { return p.strength > q.strength; });
+      cs.resize(size_t(opt.max_candidates) + 1);
+    }
+  }
+
+  // 4. Viterbi.
+  const double tc = 0.01 / opt.hop_seconds;
+  const float jump = float(opt.octave_jump_cost * tc), vuv = float(opt.voiced_unvoiced_cost * tc);
+  std::vector<std::vector<float>> score(frames);
+  std::vector<std::vector<int>> back(frames);
+  std::vector<std::vector<float>> logf(frames);
+  for (size_t i = 0; i < frames; ++i) {
+    const auto& cs = cands[i];
+    logf[i].resize(cs.size());
+    for (size_t j = 0; j < cs.size(); ++j) logf[i][j] = cs[j].f > 0 ? std::log2(cs[j].f) : 0.f;
+    score[i].assign(cs.size(), 0.f);
+    back[i].assign(cs.size(), 0);
+    if (i == 0) {
+      for (size_t j = 0; j < cs.size(); ++j) score[i][j] = cs[j].strength;
+      continue;
+    }
+    const auto& pc = cands[i - 1];
+    for (size_t j = 0; j < cs.size(); ++j) {
+      float best = -std::numeric_limits<float>::infinity();
+      int arg = 0;
+      bool vj = cs[j].f > 0;
+      for (size_t p = 0; p < pc.size(); ++p) {
+        bool vp = pc[p].f > 0;
+        float t;
+        if (vj && vp) t = jump * std::fabs(logf[i][j] - logf[i - 1][p]);
+        else if (vj != vp) t = vuv;
+        else t = 0.f;
+        float v = score[i - 1][p] - t;
+        if (v > best) {
+          best = v;
+          arg = int(p);
+        }
+      }
+      score[i][j] = best + cs[j].strength;
+      back[i][j] = arg;
+    }
+  }
+  std::vector<int> path(frames);
+  {
+    const auto& last = score[frames - 1];
+    path[frames - 1] = int(std::max_element(last.begin(), last.end()) - last.begin());
+    for (size_t i = frames - 1; i > 0; --i) path[i - 1] = back[i][size_t(path[i])];
+  }
+
+  // 5. Outputs.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  out.f0.assign(frames, nan);
+  out.best_f0.assign(frames, nan);
+  out.voicing.assign(frames, 0.f);
+  out.nccf.assign(frames, 0.f);
+  for (size_t i = 0; i < frames; ++i) {
+    const auto& cs = cands[i];
+    const Candidate& chosen = cs[size_t(path[i])];
+    float best_voiced = -1e9f;
+    for (size_t j = 1; j < cs.size(); ++j) best_voiced = std::max(best_voiced, cs[j].strength);
+    float margin = best_voiced - cs[0].strength;
+    float p = cs.size() > 1 ? 1.f / (1.f + std::exp(-margin / 0.05f)) : 0.f;
+    if (chosen.f > 0) {
+      out.f0[i] = chosen.f;
+      out.best_f0[i] = chosen.f;
+      out.nccf[i] = chosen.r;
+      out.voicing[i] = std::max(p, 0.5f);
+    } else {
+      out.voicing[i] = std::min(p, 0.499f);
+    }
+  }
+  // Best guesses on unvoiced frames: candidate nearest (in log F0) to the nearest voiced frame.
+  std::vector<long> prev_v(frames, -1), next_v(frames, -1);
+  for (size_t i = 0, last = size_t(-1); i < frames; ++i) {
+    if (!std::isnan(out.f0[i])) last = i;
+    prev_v[i] = last == size_t(-1) ? -1 : long(last);
+  }
+  for (size_t i = frames, nxt = size_t(-1); i-- > 0;) {
+    if (!std::isnan(out.f0[i])) nxt = i;
+    next_v[i] = nxt == size_t(-1) ? -1 : long(nxt);
+  }
+  for (size_t i = 0; i < frames; ++i) {
+    if (!std::isnan(out.f0[i])) continue;
+    long a = prev_v[i], b = next_v[i];
+    long ref = a < 0 ? b : b < 0 ? a : (long(i) - a <= b - long(i) ? a : b);
+    const auto& cs = cands[i];
+    if (ref < 0) {
+      float bs = -1e9f;
+      for (size_t j = 1; j < cs.size(); ++j)
+        if (cs[j].strength > bs) {
+          bs = cs[j].strength;
+          out.best_f0[i] = cs[j].f;
+          out.nccf[i] = cs[j].r;
+        }
+      continue;
+    }
+    float fr = out.f0[size_t(ref)];
+    out.best_f0[i] = fr;
+    float bd = 1e9f;
+    for (size_t j = 1; j < cs.size(); ++j) {
+      float dlog = std::fabs(std::log2(cs[j].f / fr));
+      if (dlog < bd) {
+        bd = dlog;
+        out.best_f0[i] = cs[j].f;
+        out.nccf[i] = cs[j].r;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace prosody
+}  // namespace et
