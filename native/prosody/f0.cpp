@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <cstring>
 #include <string>
 
 #include "../audio/resample.hpp"
@@ -44,10 +45,18 @@ std::vector<float> decimate2(const float* x, size_t n) {
   }
   for (float& v : h) v = float(v / sum);
   size_t out_n = (n + 1) / 2;
-  std::vector<float> padded(n + 2 * kHalf, 0.f);
-  std::copy(x, x + n, padded.begin() + kHalf);
   std::vector<float> y(out_n);
-  for (size_t j = 0; j < out_n; ++j) y[j] = dot(padded.data() + 2 * j, h, kTaps);
+  for (size_t j = 0; j < out_n; ++j) {
+    long s = long(2 * j) - kHalf;
+    if (s >= 0 && size_t(s) + kTaps <= n) {
+      y[j] = dot(x + s, h, kTaps);  // interior: no copy of the input
+    } else {
+      float acc = 0.f;
+      for (int t = 0; t < kTaps; ++t)
+        if (s + t >= 0 && size_t(s + t) < n) acc += x[s + t] * h[t];
+      y[j] = acc;
+    }
+  }
   return y;
 }
 
@@ -90,7 +99,7 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   const size_t frames = frame_count(n, rate, opt.hop_seconds, opt.window_seconds);
   if (frames == 0) return out;
 
-  // 1. Conditioning: to 8 kHz, then DC blocker.
+  // 1. Conditioning: to 8 kHz, then DC blocker and low-pass (in place).
   std::vector<float> x;
   if (rate == 16000.0) {
     x = decimate2(samples, n);
@@ -109,7 +118,7 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
       v = y;
     }
   }
-  if (opt.lowpass_hz > 0) {
+  if (opt.lowpass_hz > 0 && opt.lowpass_hz < 0.45 * kAnalysisRate) {
     // Two cascaded 2nd-order Butterworth low-pass sections (4th order overall).
     const double w0 = 2 * M_PI * opt.lowpass_hz / kAnalysisRate, cw = std::cos(w0), al = std::sin(w0) / std::sqrt(2.0);
     const double a0 = 1 + al, b0 = (1 - cw) / 2 / a0, b1 = (1 - cw) / a0, b2 = b0, a1 = -2 * cw / a0, a2 = (1 - al) / a0;
@@ -117,7 +126,10 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
       double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
       for (float& v : x) {
         double y = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-        x2 = x1; x1 = v; y2 = y1; y1 = y;
+        x2 = x1;
+        x1 = v;
+        y2 = y1;
+        y1 = y;
         v = float(y);
       }
     }
@@ -129,139 +141,153 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   const int kmax = int(std::ceil(fa / opt.f0_min));
   // Lags from half the shortest period (for the subharmonic check) to one past the longest.
   const int k_lo = std::max(1, kmin / 2 - 1), k_hi = kmax + 1;
-  const int pad = std::max(W, Ws) + k_hi + 4;
-  const size_t nx = x.size();
-  std::vector<float> xp(nx + 2 * size_t(pad), 0.f);
-  std::copy(x.begin(), x.end(), xp.begin() + pad);
-  std::vector<double> P(xp.size() + 1, 0.0);  // prefix sums of squares
-  for (size_t i = 0; i < xp.size(); ++i) P[i + 1] = P[i] + double(xp[i]) * xp[i];
-  auto energy = [&](long s, int len) { return P[size_t(s + len)] - P[size_t(s)]; };
-
-  // Frame levels (RMS over the span the NCCF touches) for the silence rule.
   const int level_len = std::max(8, int(std::lround(opt.level_window_seconds * fa)));
+  const long pad = std::max({W, Ws, level_len}) + k_hi + 4;
+  // Zero padding on both sides, added in place (one reallocation, no second copy).
+  const size_t nx = x.size();
+  x.resize(nx + 2 * size_t(pad), 0.f);
+  std::memmove(x.data() + pad, x.data(), nx * sizeof(float));
+  std::fill(x.begin(), x.begin() + pad, 0.f);
+  const float* xp = x.data();
+  auto centre = [&](size_t i) { return pad + long(std::lround(double(i) * opt.hop_seconds * fa)); };
+
+  // Prefix sums of squares, in double, over one chunk of frames at a time (bounded memory).
+  constexpr size_t kChunk = 2048;
+  std::vector<double> P;
+  long p_base = 0;
+  auto build_prefix = [&](size_t f0, size_t f1) {
+    long lo = std::max(0L, centre(f0) - pad), hi = std::min(long(x.size()), centre(f1 - 1) + pad);
+    p_base = lo;
+    P.assign(size_t(hi - lo) + 1, 0.0);
+    for (long i = lo; i < hi; ++i) P[size_t(i - lo + 1)] = P[size_t(i - lo)] + double(xp[i]) * xp[i];
+  };
+  auto energy = [&](long s, int len) { return std::max(0.0, P[size_t(s + len - p_base)] - P[size_t(s - p_base)]); };
+
+  // Frame levels for the silence rule.
   std::vector<float> level(frames);
   double max_level = 0;
-  for (size_t i = 0; i < frames; ++i) {
-    long c = pad + long(std::lround(double(i) * opt.hop_seconds * fa));
-    double e = std::max(0.0, energy(c - level_len / 2, level_len));
-    level[i] = float(std::sqrt(e / level_len));
-    max_level = std::max(max_level, double(level[i]));
+  for (size_t f0 = 0; f0 < frames; f0 += kChunk) {
+    size_t f1 = std::min(frames, f0 + kChunk);
+    build_prefix(f0, f1);
+    for (size_t i = f0; i < f1; ++i) {
+      level[i] = float(std::sqrt(energy(centre(i) - level_len / 2, level_len) / level_len));
+      max_level = std::max(max_level, double(level[i]));
+    }
   }
 
-  // 2. Candidates per frame.
+  // 2-4. Candidates per frame, stored flat: frame i owns cands[off[i] .. off[i+1]).
   const int nk = k_hi - k_lo + 1;
-  std::vector<float> r(nk);
-  std::vector<std::vector<Candidate>> cands(frames);
+  std::vector<float> r(size_t(nk), 0.f);
+  std::vector<Candidate> cands;
+  cands.reserve(frames * 4);
+  std::vector<size_t> off(frames + 1, 0);
+  std::vector<Candidate> cs;
   const double tiny = 1e-20 * W;
-  for (size_t i = 0; i < frames; ++i) {
-    std::vector<Candidate>& cs = cands[i];
-    const double rel = max_level > 0 ? level[i] / max_level : 0.0;
-    float u = float(opt.voicing_threshold +
-                    std::max(0.0, 2.0 - rel / (opt.silence_threshold / (1.0 + opt.voicing_threshold))));
-    cs.push_back({0.f, u, 0.f});
-    if (level[i] <= 0) continue;
-    long c = pad + long(std::lround(double(i) * opt.hop_seconds * fa));
-    for (int j = 0; j < nk; ++j) {
-      int k = k_lo + j;
-      long s = c - (W + k) / 2;
-      double ea = energy(s, W), eb = energy(s + k, W);
-      double d = ea * eb;
-      r[j] = d > tiny * tiny ? float(dot(&xp[size_t(s)], &xp[size_t(s + k)], W) / std::sqrt(d)) : 0.f;
-    }
-    for (int j = 1; j + 1 < nk; ++j) {
-      int k = k_lo + j;
-      if (k < kmin || k > kmax) continue;
-      if (!(r[j] >= r[j - 1] && r[j] > r[j + 1] && r[j] > opt.candidate_floor)) continue;
-      double a = r[j - 1], b = r[j], cc = r[j + 1];
-      double den = a - 2 * b + cc;
-      double delta = den < 0 ? 0.5 * (a - cc) / den : 0.0;
-      delta = std::max(-0.5, std::min(0.5, delta));
-      double height = std::min(1.0, b - 0.25 * (a - cc) * delta);
-      double f = fa / (k + delta);
-      if (f < opt.f0_min || f > opt.f0_max) continue;
-      // Subharmonic check: a candidate whose half-lag is itself strongly periodic is probably
-      // two periods long.
-      double half = (k + delta) / 2 - k_lo;
-      int h0 = int(half);
-      double rh = 0;
-      if (h0 >= 0 && h0 + 1 < nk) rh = r[h0] + (r[h0 + 1] - r[h0]) * (half - h0);
-      // Voicing evidence at this lag over the short window (better time resolution at voicing
-      // boundaries): parabolic peak of the short-window NCCF over lags k-1..k+1.
-      double rs = height;
-      if (opt.voicing_weight > 0) {
-        double v3[3];
-        for (int q = -1; q <= 1; ++q) {
-          int kk = k + q;
-          long ss = c - (Ws + kk) / 2;
-          double d2 = energy(ss, Ws) * energy(ss + kk, Ws);
-          v3[q + 1] = d2 > tiny * tiny ? dot(&xp[size_t(ss)], &xp[size_t(ss + kk)], Ws) / std::sqrt(d2) : 0.0;
+  for (size_t f0 = 0; f0 < frames; f0 += kChunk) {
+    size_t f1 = std::min(frames, f0 + kChunk);
+    build_prefix(f0, f1);
+    for (size_t i = f0; i < f1; ++i) {
+      cs.clear();
+      const double rel = max_level > 0 ? level[i] / max_level : 0.0;
+      float u = float(opt.voicing_threshold +
+                      std::max(0.0, 2.0 - rel / (opt.silence_threshold / (1.0 + opt.voicing_threshold))));
+      cs.push_back({0.f, u, 0.f});
+      const long c = centre(i);
+      if (level[i] > 0) {
+        for (int j = 0; j < nk; ++j) {
+          int k = k_lo + j;
+          long s0 = c - (W + k) / 2;
+          double d = energy(s0, W) * energy(s0 + k, W);
+          r[size_t(j)] = d > tiny * tiny ? float(dot(xp + s0, xp + s0 + k, W) / std::sqrt(d)) : 0.f;
         }
-        double dd = v3[0] - 2 * v3[1] + v3[2];
-        double dl = dd < 0 ? std::max(-0.5, std::min(0.5, 0.5 * (v3[0] - v3[2]) / dd)) : 0.0;
-        rs = std::min(1.0, std::max({v3[0], v3[1], v3[2], v3[1] - 0.25 * (v3[0] - v3[2]) * dl}));
+        for (int j = 1; j + 1 < nk; ++j) {
+          int k = k_lo + j;
+          if (k < kmin || k > kmax) continue;
+          if (!(r[j] >= r[j - 1] && r[j] > r[j + 1] && r[j] > opt.candidate_floor)) continue;
+          double a = r[j - 1], b = r[j], cc = r[j + 1];
+          double den = a - 2 * b + cc;
+          double delta = den < 0 ? 0.5 * (a - cc) / den : 0.0;
+          delta = std::max(-0.5, std::min(0.5, delta));
+          double height = std::min(1.0, b - 0.25 * (a - cc) * delta);
+          double f = fa / (k + delta);
+          if (f < opt.f0_min || f > opt.f0_max) continue;
+          // Subharmonic check: a candidate whose half-lag is itself strongly periodic is
+          // probably two periods long.
+          double half = (k + delta) / 2 - k_lo;
+          int h0 = int(half);
+          double rh = 0;
+          if (h0 >= 0 && h0 + 1 < nk) rh = r[size_t(h0)] + (r[size_t(h0) + 1] - r[size_t(h0)]) * (half - h0);
+          // Voicing evidence at this lag over the short window: parabolic peak of the
+          // short-window NCCF over lags k-1..k+1.
+          double rs = height;
+          if (opt.voicing_weight > 0) {
+            double v3[3];
+            for (int q = -1; q <= 1; ++q) {
+              int kk = k + q;
+              long ss = c - (Ws + kk) / 2;
+              double d2 = energy(ss, Ws) * energy(ss + kk, Ws);
+              v3[q + 1] = d2 > tiny * tiny ? dot(xp + ss, xp + ss + kk, Ws) / std::sqrt(d2) : 0.0;
+            }
+            double dd = v3[0] - 2 * v3[1] + v3[2];
+            double dl = dd < 0 ? std::max(-0.5, std::min(0.5, 0.5 * (v3[0] - v3[2]) / dd)) : 0.0;
+            rs = std::min(1.0, std::max({v3[0], v3[1], v3[2], v3[1] - 0.25 * (v3[0] - v3[2]) * dl}));
+          }
+          double mix = (1 - opt.voicing_weight) * height + opt.voicing_weight * rs;
+          float st = float(mix - opt.subharmonic_cost * std::max(0.0, rh));
+          cs.push_back({float(f), st, float(height)});
+        }
+        // Octave cost relative to the highest NCCF peak of the frame, so that it ranks the voiced
+        // candidates without moving the voiced/unvoiced balance.
+        if (cs.size() > 1) {
+          size_t top = 1;
+          for (size_t j = 2; j < cs.size(); ++j)
+            if (cs[j].r > cs[top].r) top = j;
+          const float ftop = cs[top].f;
+          for (size_t j = 1; j < cs.size(); ++j) cs[j].strength -= float(opt.octave_cost * std::log2(ftop / cs[j].f));
+        }
+        if (int(cs.size()) - 1 > opt.max_candidates) {
+          std::partial_sort(cs.begin() + 1, cs.begin() + 1 + opt.max_candidates, cs.end(),
+                            [](const Candidate& p, const Candidate& q) { return p.strength > q.strength; });
+          cs.resize(size_t(opt.max_candidates) + 1);
+        }
       }
-      double mix = (1 - opt.voicing_weight) * height + opt.voicing_weight * rs;
-      float st = float(mix - opt.subharmonic_cost * std::max(0.0, rh));
-      cs.push_back({float(f), st, float(height)});
-    }
-    // Octave cost relative to the highest NCCF peak of the frame, so that it ranks the voiced
-    // candidates without moving the voiced/unvoiced balance.
-    if (cs.size() > 1) {
-      size_t top = 1;
-      for (size_t j = 2; j < cs.size(); ++j)
-        if (cs[j].r > cs[top].r) top = j;
-      const float ftop = cs[top].f;
-      for (size_t j = 1; j < cs.size(); ++j) cs[j].strength -= float(opt.octave_cost * std::log2(ftop / cs[j].f));
-    }
-    if (int(cs.size()) - 1 > opt.max_candidates) {
-      std::partial_sort(cs.begin() + 1, cs.begin() + 1 + opt.max_candidates, cs.end(),
-                        [](const Candidate& p, const Candidate& q) { return p.strength > q.strength; });
-      cs.resize(size_t(opt.max_candidates) + 1);
+      cands.insert(cands.end(), cs.begin(), cs.end());
+      off[i + 1] = cands.size();
     }
   }
+  std::vector<double>().swap(P);
+  std::vector<float>().swap(x);
 
-  // 4. Viterbi.
+  // 5. Viterbi over the flat candidate lists.
   const double tc = 0.01 / opt.hop_seconds;
   const float jump = float(opt.octave_jump_cost * tc), vuv = float(opt.voiced_unvoiced_cost * tc);
-  std::vector<std::vector<float>> score(frames);
-  std::vector<std::vector<int>> back(frames);
-  std::vector<std::vector<float>> logf(frames);
-  for (size_t i = 0; i < frames; ++i) {
-    const auto& cs = cands[i];
-    logf[i].resize(cs.size());
-    for (size_t j = 0; j < cs.size(); ++j) logf[i][j] = cs[j].f > 0 ? std::log2(cs[j].f) : 0.f;
-    score[i].assign(cs.size(), 0.f);
-    back[i].assign(cs.size(), 0);
-    if (i == 0) {
-      for (size_t j = 0; j < cs.size(); ++j) score[i][j] = cs[j].strength;
-      continue;
-    }
-    const auto& pc = cands[i - 1];
-    for (size_t j = 0; j < cs.size(); ++j) {
+  std::vector<float> score(cands.size()), logf(cands.size());
+  std::vector<int32_t> back(cands.size(), 0);
+  for (size_t j = 0; j < cands.size(); ++j) logf[j] = cands[j].f > 0 ? std::log2(cands[j].f) : 0.f;
+  for (size_t j = off[0]; j < off[1]; ++j) score[j] = cands[j].strength;
+  for (size_t i = 1; i < frames; ++i) {
+    for (size_t j = off[i]; j < off[i + 1]; ++j) {
       float best = -std::numeric_limits<float>::infinity();
-      int arg = 0;
-      bool vj = cs[j].f > 0;
-      for (size_t p = 0; p < pc.size(); ++p) {
-        bool vp = pc[p].f > 0;
-        float t;
-        if (vj && vp) t = jump * std::fabs(logf[i][j] - logf[i - 1][p]);
-        else if (vj != vp) t = vuv;
-        else t = 0.f;
-        float v = score[i - 1][p] - t;
+      int32_t arg = 0;
+      const bool vj = cands[j].f > 0;
+      for (size_t p = off[i - 1]; p < off[i]; ++p) {
+        const bool vp = cands[p].f > 0;
+        float t = vj && vp ? jump * std::fabs(logf[j] - logf[p]) : vj != vp ? vuv : 0.f;
+        float v = score[p] - t;
         if (v > best) {
           best = v;
-          arg = int(p);
+          arg = int32_t(p - off[i - 1]);
         }
       }
-      score[i][j] = best + cs[j].strength;
-      back[i][j] = arg;
+      score[j] = best + cands[j].strength;
+      back[j] = arg;
     }
   }
-  std::vector<int> path(frames);
+  std::vector<int32_t> path(frames);
   {
-    const auto& last = score[frames - 1];
-    path[frames - 1] = int(std::max_element(last.begin(), last.end()) - last.begin());
-    for (size_t i = frames - 1; i > 0; --i) path[i - 1] = back[i][size_t(path[i])];
+    size_t a = off[frames - 1], b = off[frames];
+    path[frames - 1] = int32_t(std::max_element(score.begin() + long(a), score.begin() + long(b)) - (score.begin() + long(a)));
+    for (size_t i = frames - 1; i > 0; --i) path[i - 1] = back[off[i] + size_t(path[i])];
   }
 
   // 5. Outputs.
@@ -271,12 +297,13 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   out.voicing.assign(frames, 0.f);
   out.nccf.assign(frames, 0.f);
   for (size_t i = 0; i < frames; ++i) {
-    const auto& cs = cands[i];
+    const Candidate* cs = &cands[off[i]];
+    const size_t m = off[i + 1] - off[i];
     const Candidate& chosen = cs[size_t(path[i])];
     float best_voiced = -1e9f;
-    for (size_t j = 1; j < cs.size(); ++j) best_voiced = std::max(best_voiced, cs[j].strength);
+    for (size_t j = 1; j < m; ++j) best_voiced = std::max(best_voiced, cs[j].strength);
     float margin = best_voiced - cs[0].strength;
-    float p = cs.size() > 1 ? 1.f / (1.f + std::exp(-margin / 0.05f)) : 0.f;
+    float p = m > 1 ? 1.f / (1.f + std::exp(-margin / 0.05f)) : 0.f;
     if (chosen.f > 0) {
       out.f0[i] = chosen.f;
       out.best_f0[i] = chosen.f;
@@ -300,10 +327,11 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
     if (!std::isnan(out.f0[i])) continue;
     long a = prev_v[i], b = next_v[i];
     long ref = a < 0 ? b : b < 0 ? a : (long(i) - a <= b - long(i) ? a : b);
-    const auto& cs = cands[i];
+    const Candidate* cs = &cands[off[i]];
+    const size_t m = off[i + 1] - off[i];
     if (ref < 0) {
       float bs = -1e9f;
-      for (size_t j = 1; j < cs.size(); ++j)
+      for (size_t j = 1; j < m; ++j)
         if (cs[j].strength > bs) {
           bs = cs[j].strength;
           out.best_f0[i] = cs[j].f;
@@ -314,7 +342,7 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
     float fr = out.f0[size_t(ref)];
     out.best_f0[i] = fr;
     float bd = 1e9f;
-    for (size_t j = 1; j < cs.size(); ++j) {
+    for (size_t j = 1; j < m; ++j) {
       float dlog = std::fabs(std::log2(cs[j].f / fr));
       if (dlog < bd) {
         bd = dlog;

@@ -1,7 +1,6 @@
 // Development driver: scores track_f0 on fda-ue with the benchmark's alignment rule (best single
 // offset on a 1 ms grid, nearest frame). Not part of the addon.
-//   g++ -O3 -std=c++17 -fopenmp-simd native/tests/f0_eval.cpp native/prosody/f0.cpp \
-//       native/audio/resample.cpp native/audio/wav.cpp native/common/error.cpp -o /tmp/f0_eval
+//   g++ -O3 -std=c++17 -fopenmp-simd native/tests/f0_eval.cpp native/prosody/f0.cpp native/audio/resample.cpp native/audio/wav.cpp native/common/error.cpp -o /tmp/f0_eval
 //   /tmp/f0_eval ../shared/data/fda-ue [key=value ...]
 #include <chrono>
 #include <cmath>

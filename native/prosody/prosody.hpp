@@ -1,0 +1,95 @@
+// Whole-utterance prosody: F0 (f0.hpp), energy, pauses, syllable nuclei, segments, functionals
+// and the intonation class. No Node headers.
+//
+// Conventions: the input (any rate 8–192 kHz... any rate ≥ 2·f0_max) is resampled to
+// `analysis_rate` (16 kHz default) with the package resampler; frame i is centred at i·hop
+// seconds; a clip shorter than one RMS window (25 ms) gives zero frames (documented empty
+// result); NaN/Inf samples are rejected with ERR_INVALID_ARG naming the first bad index; a constant
+// DC offset is removed (clip mean) before energy analysis and by the tracker's DC blocker for F0.
+// Missing values (functionals that need voiced frames or syllables) are NaN here; the binding
+// turns them into null.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "f0.hpp"
+
+namespace et {
+namespace prosody {
+
+struct ProsodyOptions {
+  F0Options f0;                       // hop_seconds here is the hop for every per-frame track
+  double analysis_rate = 16000;       // Hz
+  double rms_window_seconds = 0.025;  // frame RMS (rectangular window, centred)
+  double intensity_min_pitch = 100;   // Praat To Intensity "minimum pitch" (Kaiser window 6.4/minPitch s)
+  double nuclei_min_pitch = 40;       // Kaiser intensity window 6.4/40 s = 160 ms for the nucleus contour
+  double silence_db = 25;             // silent when intensity < q99 − silence_db
+  double min_pause_seconds = 0.25;    // shortest silent pause
+  double min_dip_db = 2;              // a nucleus must be preceded by a dip of this depth
+  bool nuclei_dip_after = false;      // also require a dip after the peak (before the next peak)
+};
+
+struct Segment {
+  double start = 0, end = 0;  // seconds
+};
+
+struct Nucleus {
+  double time = 0;          // seconds
+  double intensity_db = 0;  // nuclei-contour intensity at the peak
+};
+
+// Utterance functionals; NaN = not defined for this clip (null in JSON).
+struct Functionals {
+  // F0 in semitones re 27.5 Hz over voiced frames
+  double f0_mean_st, f0_sd_st, f0_p5_st, f0_p20_st, f0_p50_st, f0_p80_st, f0_p95_st;
+  double f0_range_20_80_st, f0_range_5_95_st, f0_rising_slope_st_s, f0_falling_slope_st_s;
+  double f0_median_hz;
+  // intensity (dB) and RMS (dBFS) over sounding (non-silent) frames
+  double intensity_mean_db, intensity_sd_db, intensity_p5_db, intensity_p20_db, intensity_p50_db,
+      intensity_p80_db, intensity_p95_db;
+  double rms_mean_dbfs, rms_sd_dbfs, rms_p5_dbfs, rms_p20_dbfs, rms_p50_dbfs, rms_p80_dbfs, rms_p95_dbfs;
+  // segments
+  double voiced_ratio, voiced_segments_per_second, voiced_segment_mean_s, voiced_segment_sd_s,
+      unvoiced_segment_mean_s, unvoiced_segment_sd_s;
+  // duration
+  double pause_count, pause_rate_per_s, pause_mean_s, pause_total_s;
+  double syllable_count, speech_rate, articulation_rate, average_syllable_duration_s;
+  double phonation_time_s, phonation_ratio, duration_s;
+};
+
+struct Intonation {
+  std::string label;        // see intonation precedence in prosody.cpp
+  std::string range_class;  // flat | moderate | expressive | "" (too short)
+  std::string direction;    // rising | falling | level | ""
+  std::string turn;         // rising-falling | falling-rising | none | ""
+  double range_st = 0, direction_st = 0, turn_depth_st = 0, r2_gain = 0, vertex = 0;  // NaN if undefined
+  double voiced_seconds = 0, confidence = 0;
+};
+
+struct ProsodyResult {
+  double hop_seconds = 0.01, duration = 0, analysis_rate = 16000, clipped_ratio = 0, dc_offset = 0;
+  F0Track f0;
+  std::vector<float> rms_dbfs, intensity_db, nuclei_intensity_db;
+  double silence_threshold_db = 0;
+  std::vector<Segment> voiced, unvoiced, silences, pauses, sounding;
+  std::vector<Nucleus> nuclei;
+  Functionals fn;
+  Intonation intonation;
+};
+
+void validate(const ProsodyOptions& o);
+
+// Throws ERR_INVALID_ARG naming the first NaN/Inf sample.
+void check_finite(const float* x, size_t n);
+
+ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());
+
+// F0 only, with the same input handling as analyze().
+F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());
+
+// Intonation of a voiced F0 track (exposed for tests).
+Intonation classify_intonation(const std::vector<float>& f0, const std::vector<float>& nccf, double hop);
+
+}  // namespace prosody
+}  // namespace et
