@@ -9,10 +9,13 @@
         "native/common/error.cpp",
         "native/audio/wav.cpp",
         "native/audio/resample.cpp",
+        "native/prosody/f0.cpp",
+        "native/prosody/prosody.cpp",
         "native/cuda/cuda_status_stub.cpp",
         "bindings/convert.cpp",
         "bindings/audio_bindings.cpp",
         "bindings/backend_bindings.cpp",
+        "bindings/prosody_bindings.cpp",
         "bindings/addon.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -6,6 +6,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   etb::register_audio(env, exports);
   etb::register_backend(env, exports);
+  etb::register_prosody(env, exports);
   return exports;
 }
 }  // namespace

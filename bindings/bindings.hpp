@@ -5,4 +5,5 @@
 namespace etb {
 void register_audio(Napi::Env env, Napi::Object exports);
 void register_backend(Napi::Env env, Napi::Object exports);
+void register_prosody(Napi::Env env, Napi::Object exports);
 }  // namespace etb

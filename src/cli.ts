@@ -7,6 +7,7 @@ import { loadAudio } from './audio.js';
 import { backends } from './backend.js';
 import { EmotionThinkerError } from './errors.js';
 import { packageRoot } from './native.js';
+import { extractF0 } from './prosody.js';
 import { summarizeAudio } from './summary.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -51,6 +52,29 @@ program
       }
     }
     if (failed) process.exitCode = 1;
+  });
+
+program
+  .command('f0')
+  .description('track F0 and print one line per frame: time_seconds<TAB>f0_hz (0 = unvoiced); frame i is centred at i*hop')
+  .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis)')
+  .option('--hop <seconds>', 'frame hop in seconds (default 0.01)', Number)
+  .option('--min <hz>', 'lowest F0 (default 60)', Number)
+  .option('--max <hz>', 'highest F0 (default 600)', Number)
+  .action(async (file: string, opts: { hop?: number; min?: number; max?: number }) => {
+    try {
+      const r = await extractF0(file, { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max });
+      const lines: string[] = [];
+      for (let i = 0; i < r.f0.length; i++) {
+        const f = r.f0[i];
+        lines.push(`${r.time[i].toFixed(3)}\t${Number.isFinite(f) ? f.toFixed(2) : '0'}`);
+      }
+      process.stdout.write(lines.length ? lines.join('\n') + '\n' : '');
+    } catch (err) {
+      const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
+      process.stderr.write(`emotionthinker f0: ${(err as Error).message} [${code}]\n`);
+      process.exitCode = 1;
+    }
   });
 
 program

@@ -16,3 +16,36 @@ export {
   type WavInfo,
 } from './audio.js';
 export { summarizeAudio, type AudioSummary } from './summary.js';
+export {
+  extractF0,
+  extractF0Sync,
+  extractProsody,
+  extractProsodyBatch,
+  extractProsodySync,
+  prosodyJsonReplacer,
+  type BatchItem,
+  type BatchOptions,
+  type F0Result,
+  type ProsodyFrames,
+  type ProsodyInput,
+  type ProsodyOptions,
+  type ProsodyResult,
+  type ProsodySegment,
+} from './prosody.js';
+export {
+  assignLevels,
+  calibrationSample,
+  defaultCalibration,
+  fitCalibration,
+  loadCalibration,
+  parseCalibration,
+  prosodyCaption,
+  prosodyRecord,
+  saveCalibration,
+  type Calibration,
+  type CalibrationSample,
+  type EmotionCotRecord,
+  type FitOptions,
+  type Gender,
+  type Levels,
+} from './prosody-calibration.js';

@@ -32,7 +32,160 @@ export interface RawBuildInfo {
   compiler: string;
 }
 
+/** Options of the raw prosody calls (camelCase, all optional; the core validates ranges). */
+export interface RawProsodyOptions {
+  hopSeconds?: number;
+  f0Min?: number;
+  f0Max?: number;
+  windowSeconds?: number;
+  voicingWindowSeconds?: number;
+  voicingWeight?: number;
+  levelWindowSeconds?: number;
+  lowpassHz?: number;
+  maxCandidates?: number;
+  candidateFloor?: number;
+  octaveCost?: number;
+  subharmonicCost?: number;
+  octaveJumpCost?: number;
+  voicedUnvoicedCost?: number;
+  voicingThreshold?: number;
+  silenceThreshold?: number;
+  analysisRate?: number;
+  rmsWindowSeconds?: number;
+  intensityMinPitch?: number;
+  nucleiMinPitch?: number;
+  silenceDb?: number;
+  minPauseSeconds?: number;
+  minDipDb?: number;
+  nucleiDipAfter?: boolean;
+}
+
+/** Per-frame F0 track; frame i is centred at i · hopSeconds. */
+export interface RawF0Track {
+  hopSeconds: number;
+  /** Hz; NaN on unvoiced frames. */
+  f0: Float32Array;
+  bestF0: Float32Array;
+  voicing: Float32Array;
+  nccf: Float32Array;
+}
+
+export interface RawSegment {
+  start: number;
+  end: number;
+  duration: number;
+}
+
+export interface RawIntonation {
+  label: string;
+  rangeClass: string | null;
+  direction: string | null;
+  turn: string | null;
+  rangeSt: number | null;
+  directionSt: number | null;
+  turnDepthSt: number | null;
+  r2Gain: number | null;
+  vertex: number | null;
+  voicedSeconds: number;
+  confidence: number;
+}
+
+export interface RawProsody {
+  hopSeconds: number;
+  duration: number;
+  analysisRate: number;
+  clippedRatio: number;
+  dcOffset: number;
+  silenceThresholdDb: number | null;
+  track: RawF0Track;
+  rmsDbfs: Float32Array;
+  intensityDb: Float32Array;
+  voiced: RawSegment[];
+  unvoiced: RawSegment[];
+  silences: RawSegment[];
+  pauses: RawSegment[];
+  sounding: RawSegment[];
+  nuclei: { time: number; intensityDb: number }[];
+  /** Utterance functionals; null where undefined for the clip (never NaN). */
+  functionals: Record<string, number | null>;
+  intonation: RawIntonation;
+}
+
+/** Opaque device allocation (a JS External). */
+export type RawDeviceHandle = { readonly __deviceHandle: unique symbol };
+
+export interface RawDeviceGroups {
+  offsets?: RawDeviceHandle;
+  count?: number;
+  maxSize?: number;
+  size?: number;
+}
+
+export interface RawDeviceLayout {
+  offsets?: RawDeviceHandle;
+  batch: number;
+  length: number;
+  tokens: number;
+}
+
+export interface RawAdvParams {
+  mode: number; // 0 grpo, 1 dr_grpo, 2 rloo
+  unbiased: number;
+  eps: number;
+  singletonRaw: number;
+}
+
+export interface RawCudaLossParams {
+  clipLow: number;
+  clipHigh: number;
+  clipC: number; // 0: off
+  beta: number;
+  kl: number; // 0 none, 1 k1, 2 abs, 3 k2, 4 k3
+  agg: number; // 0 token-mean, 1 seq-mean-token-mean, 2 seq-mean-token-sum, 3 seq-mean-token-sum-norm
+  normLen: number;
+}
+
+export interface RawCudaMetrics {
+  loss: number;
+  tokens: number;
+  clipFracLow: number;
+  clipFracHigh: number;
+  clipFracDual: number;
+  klMean: number;
+  ratioMean: number;
+  entropyMean: number;
+}
+
+export interface RawCudaApi {
+  alloc(byteLength: number): RawDeviceHandle;
+  free(handle: RawDeviceHandle): void;
+  upload(handle: RawDeviceHandle, data: ArrayBufferView, byteOffset?: number): void;
+  download<T extends ArrayBufferView>(handle: RawDeviceHandle, target: T): T;
+  groupAdvantages(rewards: RawDeviceHandle, n: number, groups: RawDeviceGroups, opts: RawAdvParams, out: RawDeviceHandle): void;
+  ptrAdvantages(
+    correct: RawDeviceHandle, format: RawDeviceHandle, judge: RawDeviceHandle, n: number, groups: RawDeviceGroups,
+    ptr: { alphaFormat: number; alphaOutcome: number; alphaReasoning: number; reasoningEnabled: number; judgeWeights: number[] },
+    adv: RawAdvParams, reasoning: RawDeviceHandle | null, trust: RawDeviceHandle | null, reward: RawDeviceHandle | null,
+    advantages: RawDeviceHandle,
+  ): void;
+  tokenLoss(
+    logp: RawDeviceHandle, oldLogp: RawDeviceHandle, refLogp: RawDeviceHandle | null, advantages: RawDeviceHandle,
+    advPerToken: boolean, mask: RawDeviceHandle | null, layout: RawDeviceLayout, opts: RawCudaLossParams, grad: RawDeviceHandle | null,
+  ): RawCudaMetrics;
+  logitsLoss(
+    logits: RawDeviceHandle, bf16: boolean, rows: number, vocab: number, labels: RawDeviceHandle, oldLogp: RawDeviceHandle,
+    refLogp: RawDeviceHandle | null, advantages: RawDeviceHandle, mask: RawDeviceHandle | null, layout: RawDeviceLayout,
+    opts: RawCudaLossParams, temperature: number, logp: RawDeviceHandle | null, entropy: RawDeviceHandle | null, grad: RawDeviceHandle | null,
+  ): RawCudaMetrics;
+  /** op: 0 advantages+PTR, 1 token loss, 2 logits bf16, 3 logits fp32 → median kernel ms. */
+  benchmark(op: number, a: number, b: number, repeats: number): number;
+}
+
 export interface NativeAddon {
+  prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
+  prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawF0Track>;
+  prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;
+  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawProsody>;
   decodeWav(bytes: Uint8Array): RawDecodedAudio;
   decodeWavAsync(bytes: Uint8Array): Promise<RawDecodedAudio>;
   /** With `mono`, channels are averaged in the same pass and the result has one channel. */

@@ -1,0 +1,245 @@
+// prosodyF0 / prosodyAnalyze, sync and async (libuv pool). Options arrive as a plain object with
+// camelCase keys; the core validates ranges and names the field on error. NaN functionals become
+// null here so that nothing downstream ever sees NaN in JSON.
+#include <cmath>
+#include <memory>
+
+#include "../native/prosody/prosody.hpp"
+#include "bindings.hpp"
+#include "convert.hpp"
+
+namespace etb {
+namespace {
+
+using et::prosody::ProsodyOptions;
+using et::prosody::ProsodyResult;
+
+void read_number(Napi::Object o, const char* key, double& dst) {
+  if (!o.Has(key)) return;
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return;
+  if (!v.IsNumber()) throw invalid_arg(o.Env(), std::string("option \"") + key + "\" must be a number");
+  dst = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(dst)) throw invalid_arg(o.Env(), std::string("option \"") + key + "\" must be finite");
+}
+
+ProsodyOptions options_arg(const Napi::CallbackInfo& info, size_t index) {
+  ProsodyOptions p;
+  if (info.Length() <= index || info[index].IsUndefined() || info[index].IsNull()) return p;
+  if (!info[index].IsObject()) throw invalid_arg(info.Env(), "options must be an object");
+  Napi::Object o = info[index].As<Napi::Object>();
+  auto& f = p.f0;
+  read_number(o, "hopSeconds", f.hop_seconds);
+  read_number(o, "f0Min", f.f0_min);
+  read_number(o, "f0Max", f.f0_max);
+  read_number(o, "windowSeconds", f.window_seconds);
+  read_number(o, "voicingWindowSeconds", f.voicing_window_seconds);
+  read_number(o, "voicingWeight", f.voicing_weight);
+  read_number(o, "levelWindowSeconds", f.level_window_seconds);
+  read_number(o, "lowpassHz", f.lowpass_hz);
+  double mc = f.max_candidates;
+  read_number(o, "maxCandidates", mc);
+  if (mc != std::floor(mc) || mc < 1 || mc > 50) throw invalid_arg(o.Env(), "option \"maxCandidates\" must be an integer in 1..50");
+  f.max_candidates = int(mc);
+  read_number(o, "candidateFloor", f.candidate_floor);
+  read_number(o, "octaveCost", f.octave_cost);
+  read_number(o, "subharmonicCost", f.subharmonic_cost);
+  read_number(o, "octaveJumpCost", f.octave_jump_cost);
+  read_number(o, "voicedUnvoicedCost", f.voiced_unvoiced_cost);
+  read_number(o, "voicingThreshold", f.voicing_threshold);
+  read_number(o, "silenceThreshold", f.silence_threshold);
+  read_number(o, "analysisRate", p.analysis_rate);
+  read_number(o, "rmsWindowSeconds", p.rms_window_seconds);
+  read_number(o, "intensityMinPitch", p.intensity_min_pitch);
+  read_number(o, "nucleiMinPitch", p.nuclei_min_pitch);
+  read_number(o, "silenceDb", p.silence_db);
+  read_number(o, "minPauseSeconds", p.min_pause_seconds);
+  read_number(o, "minDipDb", p.min_dip_db);
+  if (o.Has("nucleiDipAfter") && !o.Get("nucleiDipAfter").IsUndefined()) {
+    if (!o.Get("nucleiDipAfter").IsBoolean()) throw invalid_arg(o.Env(), "option \"nucleiDipAfter\" must be a boolean");
+    p.nuclei_dip_after = o.Get("nucleiDipAfter").As<Napi::Boolean>().Value();
+  }
+  et::prosody::validate(p);
+  return p;
+}
+
+double rate_arg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() <= index || !info[index].IsNumber()) throw invalid_arg(info.Env(), "sampleRate must be a number");
+  double r = info[index].As<Napi::Number>().DoubleValue();
+  if (!(r >= 1 && r <= 1e6) || r != std::floor(r)) {
+    throw invalid_arg(info.Env(), "sampleRate must be an integer in 1..1000000 Hz; got " + std::to_string(r));
+  }
+  return r;
+}
+
+Napi::Value num_or_null(Napi::Env env, double v) {
+  return std::isfinite(v) ? Napi::Value(Napi::Number::New(env, v)) : env.Null();
+}
+
+Napi::Object track_to_js(Napi::Env env, et::prosody::F0Track&& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("hopSeconds", Napi::Number::New(env, t.hop_seconds));
+  o.Set("f0", to_float32_array(env, std::move(t.f0)));
+  o.Set("bestF0", to_float32_array(env, std::move(t.best_f0)));
+  o.Set("voicing", to_float32_array(env, std::move(t.voicing)));
+  o.Set("nccf", to_float32_array(env, std::move(t.nccf)));
+  return o;
+}
+
+Napi::Array segments_to_js(Napi::Env env, const std::vector<et::prosody::Segment>& s) {
+  Napi::Array a = Napi::Array::New(env, s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("start", Napi::Number::New(env, s[i].start));
+    o.Set("end", Napi::Number::New(env, s[i].end));
+    o.Set("duration", Napi::Number::New(env, s[i].end - s[i].start));
+    a.Set(uint32_t(i), o);
+  }
+  return a;
+}
+
+Napi::Object result_to_js(Napi::Env env, ProsodyResult&& r) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("hopSeconds", Napi::Number::New(env, r.hop_seconds));
+  o.Set("duration", Napi::Number::New(env, r.duration));
+  o.Set("analysisRate", Napi::Number::New(env, r.analysis_rate));
+  o.Set("clippedRatio", Napi::Number::New(env, r.clipped_ratio));
+  o.Set("dcOffset", Napi::Number::New(env, r.dc_offset));
+  o.Set("silenceThresholdDb", num_or_null(env, r.silence_threshold_db));
+  o.Set("track", track_to_js(env, std::move(r.f0)));
+  o.Set("rmsDbfs", to_float32_array(env, std::move(r.rms_dbfs)));
+  o.Set("intensityDb", to_float32_array(env, std::move(r.intensity_db)));
+  o.Set("voiced", segments_to_js(env, r.voiced));
+  o.Set("unvoiced", segments_to_js(env, r.unvoiced));
+  o.Set("silences", segments_to_js(env, r.silences));
+  o.Set("pauses", segments_to_js(env, r.pauses));
+  o.Set("sounding", segments_to_js(env, r.sounding));
+  Napi::Array nuc = Napi::Array::New(env, r.nuclei.size());
+  for (size_t i = 0; i < r.nuclei.size(); ++i) {
+    Napi::Object n = Napi::Object::New(env);
+    n.Set("time", Napi::Number::New(env, r.nuclei[i].time));
+    n.Set("intensityDb", Napi::Number::New(env, r.nuclei[i].intensity_db));
+    nuc.Set(uint32_t(i), n);
+  }
+  o.Set("nuclei", nuc);
+  const auto& f = r.fn;
+  Napi::Object fn = Napi::Object::New(env);
+#define ET_FN(key, field) fn.Set(key, num_or_null(env, f.field))
+  ET_FN("f0MeanSt", f0_mean_st);
+  ET_FN("f0SdSt", f0_sd_st);
+  ET_FN("f0P5St", f0_p5_st);
+  ET_FN("f0P20St", f0_p20_st);
+  ET_FN("f0P50St", f0_p50_st);
+  ET_FN("f0P80St", f0_p80_st);
+  ET_FN("f0P95St", f0_p95_st);
+  ET_FN("f0Range20to80St", f0_range_20_80_st);
+  ET_FN("f0Range5to95St", f0_range_5_95_st);
+  ET_FN("f0RisingSlopeStPerS", f0_rising_slope_st_s);
+  ET_FN("f0FallingSlopeStPerS", f0_falling_slope_st_s);
+  ET_FN("f0MedianHz", f0_median_hz);
+  ET_FN("intensityMeanDb", intensity_mean_db);
+  ET_FN("intensitySdDb", intensity_sd_db);
+  ET_FN("intensityP5Db", intensity_p5_db);
+  ET_FN("intensityP20Db", intensity_p20_db);
+  ET_FN("intensityP50Db", intensity_p50_db);
+  ET_FN("intensityP80Db", intensity_p80_db);
+  ET_FN("intensityP95Db", intensity_p95_db);
+  ET_FN("rmsMeanDbfs", rms_mean_dbfs);
+  ET_FN("rmsSdDbfs", rms_sd_dbfs);
+  ET_FN("rmsP5Dbfs", rms_p5_dbfs);
+  ET_FN("rmsP20Dbfs", rms_p20_dbfs);
+  ET_FN("rmsP50Dbfs", rms_p50_dbfs);
+  ET_FN("rmsP80Dbfs", rms_p80_dbfs);
+  ET_FN("rmsP95Dbfs", rms_p95_dbfs);
+  ET_FN("voicedRatio", voiced_ratio);
+  ET_FN("voicedSegmentsPerSecond", voiced_segments_per_second);
+  ET_FN("voicedSegmentMeanS", voiced_segment_mean_s);
+  ET_FN("voicedSegmentSdS", voiced_segment_sd_s);
+  ET_FN("unvoicedSegmentMeanS", unvoiced_segment_mean_s);
+  ET_FN("unvoicedSegmentSdS", unvoiced_segment_sd_s);
+  ET_FN("pauseCount", pause_count);
+  ET_FN("pauseRatePerS", pause_rate_per_s);
+  ET_FN("pauseMeanS", pause_mean_s);
+  ET_FN("pauseTotalS", pause_total_s);
+  ET_FN("syllableCount", syllable_count);
+  ET_FN("speechRate", speech_rate);
+  ET_FN("articulationRate", articulation_rate);
+  ET_FN("averageSyllableDurationS", average_syllable_duration_s);
+  ET_FN("phonationTimeS", phonation_time_s);
+  ET_FN("phonationRatio", phonation_ratio);
+  ET_FN("durationS", duration_s);
+#undef ET_FN
+  o.Set("functionals", fn);
+  const auto& in = r.intonation;
+  Napi::Object io = Napi::Object::New(env);
+  io.Set("label", Napi::String::New(env, in.label));
+  io.Set("rangeClass", in.range_class.empty() ? env.Null() : Napi::Value(Napi::String::New(env, in.range_class)));
+  io.Set("direction", in.direction.empty() ? env.Null() : Napi::Value(Napi::String::New(env, in.direction)));
+  io.Set("turn", in.turn.empty() ? env.Null() : Napi::Value(Napi::String::New(env, in.turn)));
+  io.Set("rangeSt", num_or_null(env, in.range_st));
+  io.Set("directionSt", num_or_null(env, in.direction_st));
+  io.Set("turnDepthSt", num_or_null(env, in.turn_depth_st));
+  io.Set("r2Gain", num_or_null(env, in.r2_gain));
+  io.Set("vertex", num_or_null(env, in.vertex));
+  io.Set("voicedSeconds", Napi::Number::New(env, in.voiced_seconds));
+  io.Set("confidence", Napi::Number::New(env, in.confidence));
+  o.Set("intonation", io);
+  return o;
+}
+
+struct Args {
+  FloatView samples;
+  double rate;
+  ProsodyOptions options;
+};
+
+Args args(const Napi::CallbackInfo& info) {
+  Args a{float32_arg(info, 0, "samples"), rate_arg(info, 1), ProsodyOptions()};
+  a.options = options_arg(info, 2);
+  return a;
+}
+
+Napi::Value ProsodyF0(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Args a = args(info);
+    return track_to_js(info.Env(), et::prosody::analyze_f0(a.samples.data, a.samples.length, a.rate, a.options));
+  });
+}
+
+Napi::Value ProsodyF0Async(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto a = std::make_shared<Args>(args(info));
+    auto out = std::make_shared<et::prosody::F0Track>();
+    return run_async(
+        info.Env(), [a, out] { *out = et::prosody::analyze_f0(a->samples.data, a->samples.length, a->rate, a->options); },
+        [a, out](Napi::Env env) -> Napi::Value { return track_to_js(env, std::move(*out)); });
+  });
+}
+
+Napi::Value ProsodyAnalyze(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Args a = args(info);
+    return result_to_js(info.Env(), et::prosody::analyze(a.samples.data, a.samples.length, a.rate, a.options));
+  });
+}
+
+Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto a = std::make_shared<Args>(args(info));
+    auto out = std::make_shared<ProsodyResult>();
+    return run_async(
+        info.Env(), [a, out] { *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options); },
+        [a, out](Napi::Env env) -> Napi::Value { return result_to_js(env, std::move(*out)); });
+  });
+}
+
+}  // namespace
+
+void register_prosody(Napi::Env env, Napi::Object exports) {
+  exports.Set("prosodyF0", Napi::Function::New(env, ProsodyF0, "prosodyF0"));
+  exports.Set("prosodyF0Async", Napi::Function::New(env, ProsodyF0Async, "prosodyF0Async"));
+  exports.Set("prosodyAnalyze", Napi::Function::New(env, ProsodyAnalyze, "prosodyAnalyze"));
+  exports.Set("prosodyAnalyzeAsync", Napi::Function::New(env, ProsodyAnalyzeAsync, "prosodyAnalyzeAsync"));
+}
+
+}  // namespace etb

@@ -1,0 +1,273 @@
+// Level calibration (pitch / energy / speed), the EmotionCoT record and the one-sentence caption.
+//
+// Features: pitch = F0 median (Hz), energy = mean frame RMS over speech (sounding) frames in
+// dBFS, speed = articulation rate (syllables per second of phonation). Cut points are quantiles
+// (tertiles by default) fitted per corpus, and for pitch per corpus × gender; a group with fewer
+// than `minGroup` (50) clips falls back to the pooled cuts (pitch: pooled over corpora for that
+// gender, then pooled over everything). Levels: value < cut[0] → low/slow, ≥ cut[1] → high/fast.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { EmotionThinkerError, invalidArg } from './errors.js';
+import { packageRoot } from './native.js';
+
+export type Gender = 'male' | 'female';
+export type PitchLevel = 'low' | 'normal' | 'high';
+export type EnergyLevel = 'low' | 'normal' | 'high';
+export type SpeedLevel = 'slow' | 'normal' | 'fast';
+
+export interface Levels {
+  pitch_level: PitchLevel | null;
+  energy_level: EnergyLevel | null;
+  speed_level: SpeedLevel | null;
+  /** Which cut points were used, e.g. "ravdess/male" or "pooled". */
+  groups: { pitch: string; energy: string; speed: string };
+}
+
+/** What calibration needs from a clip (a ProsodyResult has all of it). */
+export interface CalibrationFeatures {
+  functionals: Record<string, number | null>;
+  gender?: { value: Gender; source: 'metadata' | 'estimate' } | null;
+}
+
+export interface CalibrationSample {
+  corpus?: string;
+  gender?: Gender | null;
+  f0MedianHz: number | null;
+  rmsDbfs: number | null;
+  articulationRate: number | null;
+}
+
+type Cuts = [number, number] | null;
+interface CutSet {
+  n: number;
+  pitch: Cuts;
+  energy: Cuts;
+  speed: Cuts;
+  pitchByGender: Partial<Record<Gender, { n: number; cuts: Cuts }>>;
+}
+
+export interface Calibration {
+  version: 1;
+  quantiles: [number, number];
+  minGroup: number;
+  features: { pitch: 'f0MedianHz'; energy: 'rmsMeanDbfs'; speed: 'articulationRate' };
+  pooled: CutSet;
+  corpora: Record<string, CutSet>;
+  /** Free-form provenance (corpus, clip count, script). */
+  source?: string;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const pos = q * (sorted.length - 1);
+  const i = Math.floor(pos);
+  return i + 1 >= sorted.length ? sorted[sorted.length - 1] : sorted[i] + (sorted[i + 1] - sorted[i]) * (pos - i);
+}
+
+function cutsOf(values: (number | null | undefined)[], q: [number, number], minGroup: number): Cuts {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length < minGroup || v.length === 0) return null;
+  return [quantile(v, q[0]), quantile(v, q[1])];
+}
+
+function cutSet(samples: CalibrationSample[], q: [number, number], minGroup: number): CutSet {
+  const set: CutSet = {
+    n: samples.length,
+    pitch: cutsOf(samples.map((s) => s.f0MedianHz), q, minGroup),
+    energy: cutsOf(samples.map((s) => s.rmsDbfs), q, minGroup),
+    speed: cutsOf(samples.map((s) => s.articulationRate), q, minGroup),
+    pitchByGender: {},
+  };
+  for (const g of ['male', 'female'] as Gender[]) {
+    const sub = samples.filter((s) => s.gender === g);
+    if (sub.length) set.pitchByGender[g] = { n: sub.length, cuts: cutsOf(sub.map((s) => s.f0MedianHz), q, minGroup) };
+  }
+  return set;
+}
+
+/** Turns a result (or any CalibrationFeatures) into a calibration sample. */
+export function calibrationSample(f: CalibrationFeatures, meta: { corpus?: string; gender?: Gender | null } = {}): CalibrationSample {
+  return {
+    corpus: meta.corpus,
+    gender: meta.gender ?? f.gender?.value ?? null,
+    f0MedianHz: f.functionals.f0MedianHz ?? null,
+    rmsDbfs: f.functionals.rmsMeanDbfs ?? null,
+    articulationRate: f.functionals.articulationRate ?? null,
+  };
+}
+
+export interface FitOptions {
+  /** Lower and upper cut quantiles (default tertiles [1/3, 2/3]). */
+  quantiles?: [number, number];
+  /** Smallest group that gets its own cuts (default 50). */
+  minGroup?: number;
+  source?: string;
+}
+
+/** Fits level cut points from samples grouped by corpus (and gender for pitch). */
+export function fitCalibration(samples: CalibrationSample[], options: FitOptions = {}): Calibration {
+  if (!Array.isArray(samples) || samples.length === 0) throw invalidArg('fitCalibration needs a non-empty array of samples');
+  const quantiles = options.quantiles ?? [1 / 3, 2 / 3];
+  const minGroup = options.minGroup ?? 50;
+  if (!(quantiles[0] > 0 && quantiles[0] < quantiles[1] && quantiles[1] < 1)) throw invalidArg('quantiles must satisfy 0 < q0 < q1 < 1');
+  if (!Number.isInteger(minGroup) || minGroup < 1) throw invalidArg('minGroup must be a positive integer');
+  const corpora: Record<string, CutSet> = {};
+  for (const name of new Set(samples.map((s) => s.corpus ?? 'default'))) {
+    corpora[name] = cutSet(samples.filter((s) => (s.corpus ?? 'default') === name), quantiles, minGroup);
+  }
+  return {
+    version: 1,
+    quantiles,
+    minGroup,
+    features: { pitch: 'f0MedianHz', energy: 'rmsMeanDbfs', speed: 'articulationRate' },
+    pooled: cutSet(samples, quantiles, 1),
+    corpora,
+    source: options.source,
+  };
+}
+
+export function saveCalibration(cal: Calibration, file: string): void {
+  writeFileSync(file, JSON.stringify(cal, null, 2) + '\n');
+}
+
+export function parseCalibration(json: unknown, input = 'calibration'): Calibration {
+  const c = json as Calibration;
+  if (!c || typeof c !== 'object' || c.version !== 1 || !c.pooled || typeof c.corpora !== 'object') {
+    throw new EmotionThinkerError('ERR_INVALID_ARG', 'not a version-1 emotionthinker calibration', { input });
+  }
+  return c;
+}
+
+export function loadCalibration(file: string): Calibration {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new EmotionThinkerError('ERR_FILE', `cannot read calibration (${(err as NodeJS.ErrnoException).code})`, { input: file, cause: err });
+  }
+  try {
+    return parseCalibration(JSON.parse(text), file);
+  } catch (err) {
+    if (err instanceof EmotionThinkerError) throw err;
+    throw new EmotionThinkerError('ERR_INVALID_ARG', `calibration is not valid JSON: ${(err as Error).message}`, { input: file });
+  }
+}
+
+let defaultCal: Calibration | undefined;
+/** The calibration shipped with the package (fitted on RAVDESS per gender; scripts/fit-calibration.mjs). */
+export function defaultCalibration(): Calibration {
+  if (defaultCal) return defaultCal;
+  const candidates = [path.join(packageRoot, 'src', 'calibration', 'default.json'), path.join(packageRoot, 'dist', 'calibration', 'default.json')];
+  for (const f of candidates) {
+    try {
+      defaultCal = parseCalibration(JSON.parse(readFileSync(f, 'utf8')), f);
+      return defaultCal;
+    } catch {
+      /* try the next location */
+    }
+  }
+  throw new EmotionThinkerError('ERR_FILE', 'the default calibration (src/calibration/default.json) is missing from this install');
+}
+
+function level<T extends string>(v: number | null | undefined, cuts: Cuts, names: [T, T, T]): T | null {
+  if (v === null || v === undefined || !Number.isFinite(v) || !cuts) return null;
+  return v < cuts[0] ? names[0] : v >= cuts[1] ? names[2] : names[1];
+}
+
+/** Applies cut points to one clip. `corpus` picks the group; unknown or small groups use pooled cuts. */
+export function assignLevels(f: CalibrationFeatures, cal: Calibration, opts: { corpus?: string; gender?: Gender | null } = {}): Levels {
+  const s = calibrationSample(f, opts);
+  const group = opts.corpus !== undefined ? cal.corpora[opts.corpus] : undefined;
+  const name = opts.corpus ?? 'pooled';
+  const pick = (k: 'energy' | 'speed'): [Cuts, string] => (group?.[k] ? [group[k], name] : [cal.pooled[k], 'pooled']);
+  let pitch: [Cuts, string] = [cal.pooled.pitch, 'pooled'];
+  const g = s.gender ?? undefined;
+  if (g && group?.pitchByGender[g]?.cuts) pitch = [group.pitchByGender[g]!.cuts, `${name}/${g}`];
+  else if (g && cal.pooled.pitchByGender[g]?.cuts) pitch = [cal.pooled.pitchByGender[g]!.cuts, `pooled/${g}`];
+  else if (group?.pitch) pitch = [group.pitch, name];
+  const [ec, eg] = pick('energy');
+  const [sc, sg] = pick('speed');
+  return {
+    pitch_level: level(s.f0MedianHz, pitch[0], ['low', 'normal', 'high']),
+    energy_level: level(s.rmsDbfs, ec, ['low', 'normal', 'high']),
+    speed_level: level(s.articulationRate, sc, ['slow', 'normal', 'fast']),
+    groups: { pitch: pitch[1], energy: eg, speed: sg },
+  };
+}
+
+interface CaptionInput {
+  functionals: Record<string, number | null>;
+  intonation: { label: string };
+  gender?: { value: Gender; source: 'metadata' | 'estimate' } | null;
+  levels?: Levels | null;
+  segments?: { pauses: unknown[] };
+}
+
+const INTONATION_WORDS: Record<string, string> = {
+  flat: 'a flat intonation',
+  expressive: 'a wide, expressive intonation',
+  rising: 'a rising intonation',
+  falling: 'a falling intonation',
+  'rising-falling': 'a rising-falling intonation',
+  'falling-rising': 'a falling-rising intonation',
+  level: 'a level intonation',
+  too_short: 'too little voicing to judge the intonation',
+  uncertain: 'an intonation that cannot be judged reliably',
+};
+
+/** One sentence describing the clip's prosody, for use in a prompt. */
+export function prosodyCaption(r: CaptionInput): string {
+  const f = r.functionals;
+  const who = r.gender ? `A ${r.gender.value}${r.gender.source === 'estimate' ? ' (estimated)' : ''} speaker` : 'The speaker';
+  if (f.f0MedianHz === null && (f.syllableCount ?? 0) === 0) return `${who} produces no detectable voiced speech.`;
+  const parts: string[] = [];
+  const lv = r.levels;
+  const pitch = lv?.pitch_level ? `${lv.pitch_level} pitch` : null;
+  const hz = f.f0MedianHz !== null ? ` (median ${Math.round(f.f0MedianHz!)} Hz)` : '';
+  if (pitch) parts.push(pitch + hz);
+  else if (hz) parts.push(`a median pitch of ${Math.round(f.f0MedianHz!)} Hz`);
+  if (lv?.energy_level) parts.push(`${lv.energy_level} energy`);
+  if (lv?.speed_level) parts.push(`${lv.speed_level} speed`);
+  else if (f.articulationRate !== null) parts.push(`${f.articulationRate!.toFixed(1)} syllables per second`);
+  const list = parts.length > 1 ? parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1] : parts[0] ?? 'an unremarkable delivery';
+  const pauses = r.segments?.pauses.length ?? f.pauseCount ?? 0;
+  const pauseText = pauses ? `, with ${pauses} silent pause${pauses === 1 ? '' : 's'}` : '';
+  return `${who} talks with ${list}, and ${INTONATION_WORDS[r.intonation.label] ?? `a ${r.intonation.label} intonation`}${pauseText}.`;
+}
+
+export interface EmotionCotRecord {
+  audio_path: string;
+  transcription?: string;
+  emotion?: string;
+  pitch_level: PitchLevel | null;
+  energy_level: EnergyLevel | null;
+  speed_level: SpeedLevel | null;
+  intonation: string;
+  gender: Gender | null;
+  gender_source: 'metadata' | 'estimate' | null;
+  stressed_words: string[];
+  functionals: Record<string, number | null>;
+  caption: string;
+}
+
+/** The EmotionCoT-compatible JSONL record of a clip (one JSON object per line). */
+export function prosodyRecord(
+  r: CaptionInput & { input: string },
+  meta: { audioPath?: string; transcription?: string; emotion?: string; stressedWords?: string[]; calibration?: Calibration; corpus?: string } = {},
+): EmotionCotRecord {
+  const levels = r.levels ?? (meta.calibration ? assignLevels(r, meta.calibration, { corpus: meta.corpus }) : null);
+  const rec: EmotionCotRecord = {
+    audio_path: meta.audioPath ?? r.input,
+    pitch_level: levels?.pitch_level ?? null,
+    energy_level: levels?.energy_level ?? null,
+    speed_level: levels?.speed_level ?? null,
+    intonation: r.intonation.label,
+    gender: r.gender?.value ?? null,
+    gender_source: r.gender?.source ?? null,
+    stressed_words: meta.stressedWords ?? [],
+    functionals: r.functionals,
+    caption: prosodyCaption({ ...r, levels }),
+  };
+  if (meta.transcription !== undefined) rec.transcription = meta.transcription;
+  if (meta.emotion !== undefined) rec.emotion = meta.emotion;
+  return rec;
+}

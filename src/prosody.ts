@@ -1,0 +1,313 @@
+// Prosody extraction: F0 (NCCF candidates + Viterbi), energy, pauses, syllable nuclei, segments,
+// utterance functionals and intonation, computed by the native core (native/prosody/). See
+// native/prosody/f0.hpp for the tracker and its parameters and SPEC §3 for the definitions.
+//
+// Conventions: audio is analysed at 16 kHz mono (any input rate is resampled; channels are mixed
+// unless `channel` picks one); frame i is centred at i · hopSeconds (10 ms default) from the first
+// sample; unvoiced F0 is NaN, with a best guess and a voicing probability for every frame. A clip
+// shorter than one RMS window (25 ms) gives the documented empty result: zero frames, every
+// functional null, intonation "too_short". NaN/Inf samples are rejected (ERR_INVALID_ARG naming
+// the first bad sample index).
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { loadAudio, decodeWav, mixToMono, type DecodedAudio } from './audio.js';
+import { resolveBackend, type Backend } from './backend.js';
+import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
+import { native, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
+import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
+
+export interface ProsodyOptions extends RawProsodyOptions {
+  /** Compute backend (no CUDA prosody kernel yet: 'auto' runs on the CPU, 'cuda' is an error). */
+  backend?: Backend;
+  /** Analyse only this channel (0-based) instead of the channel mix. */
+  channel?: number;
+  /** Sample rate of a bare Float32Array input. */
+  sampleRate?: number;
+  /** Level cut points; when given, `levels` and a level-aware caption are filled in. */
+  calibration?: Calibration;
+  /** Calibration group (corpus name) to apply; default: the pooled cuts. */
+  corpus?: string;
+  /** Speaker gender from metadata; otherwise estimated from F0 and labelled as an estimate. */
+  gender?: Gender;
+}
+
+/** Anything extractProsody accepts: a file path, file bytes, decoded audio or bare samples. */
+export type ProsodyInput = string | Uint8Array | Float32Array | Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>;
+
+export interface ProsodySegment {
+  start: number;
+  end: number;
+  duration: number;
+}
+
+export interface ProsodyFrames {
+  /** Frame centre times in seconds (i · hopSeconds). */
+  time: Float64Array;
+  /** F0 in Hz, NaN on unvoiced frames. */
+  f0: Float32Array;
+  /** A best-guess F0 for every frame (NaN only when the clip has no periodicity at all). */
+  bestF0: Float32Array;
+  /** Voicing probability; ≥ 0.5 exactly on voiced frames. */
+  voicing: Float32Array;
+  /** NCCF height of the chosen candidate (periodicity, 0..1). */
+  nccf: Float32Array;
+  /** Frame RMS in dBFS (25 ms window; −120 floor). */
+  rmsDbfs: Float32Array;
+  /** Praat-style intensity in dB (0 dBFS sine ≈ 91 dB; −30 floor). */
+  intensityDb: Float32Array;
+}
+
+export interface ProsodyResult {
+  input: string;
+  sampleRate: number;
+  analysisRate: number;
+  duration: number;
+  hopSeconds: number;
+  /** Share of samples at or beyond ±0.999 full scale (clipping indicator). */
+  clippedRatio: number;
+  dcOffset: number;
+  silenceThresholdDb: number | null;
+  frames: ProsodyFrames;
+  segments: {
+    voiced: ProsodySegment[];
+    unvoiced: ProsodySegment[];
+    /** Silent intervals ≥ minPauseSeconds anywhere (leading and trailing included). */
+    silences: ProsodySegment[];
+    /** Silent pauses: silences between speech (not touching either end). */
+    pauses: ProsodySegment[];
+    sounding: ProsodySegment[];
+  };
+  nuclei: { time: number; intensityDb: number }[];
+  functionals: Record<string, number | null>;
+  intonation: RawProsody['intonation'];
+  gender: { value: Gender; source: 'metadata' | 'estimate' } | null;
+  levels: Levels | null;
+  caption: string;
+}
+
+export interface F0Result {
+  input: string;
+  hopSeconds: number;
+  time: Float64Array;
+  f0: Float32Array;
+  bestF0: Float32Array;
+  voicing: Float32Array;
+  nccf: Float32Array;
+}
+
+const RAW_KEYS: (keyof RawProsodyOptions)[] = [
+  'hopSeconds', 'f0Min', 'f0Max', 'windowSeconds', 'voicingWindowSeconds', 'voicingWeight', 'levelWindowSeconds',
+  'lowpassHz', 'maxCandidates', 'candidateFloor', 'octaveCost', 'subharmonicCost', 'octaveJumpCost',
+  'voicedUnvoicedCost', 'voicingThreshold', 'silenceThreshold', 'analysisRate', 'rmsWindowSeconds',
+  'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
+];
+const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency']);
+
+function rawOptions(options: ProsodyOptions): RawProsodyOptions {
+  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (v === undefined) continue;
+    if ((RAW_KEYS as string[]).includes(k)) raw[k] = v;
+    else if (!OTHER_KEYS.has(k)) throw invalidArg(`unknown option "${k}"`);
+  }
+  resolveBackend(options.backend, false);
+  return raw as RawProsodyOptions;
+}
+
+interface Mono {
+  samples: Float32Array;
+  sampleRate: number;
+  input: string;
+}
+
+function toMono(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>, channel: number | undefined, input: string): Mono {
+  const { samples, sampleRate, channels } = audio;
+  if (!(samples instanceof Float32Array)) throw invalidArg('audio.samples must be a Float32Array', input);
+  if (!Number.isInteger(channels) || channels < 1) throw invalidArg(`audio.channels must be a positive integer; got ${channels}`, input);
+  if (channel !== undefined) {
+    if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
+      throw invalidArg(`option "channel" must be an integer in 0..${channels - 1}; got ${channel}`, input);
+    }
+    if (channels === 1) return { samples, sampleRate, input };
+    const frames = samples.length / channels;
+    const out = new Float32Array(frames);
+    for (let i = 0; i < frames; i++) out[i] = samples[i * channels + channel];
+    return { samples: out, sampleRate, input };
+  }
+  return { samples: channels === 1 ? samples : mixToMono(samples, channels), sampleRate, input };
+}
+
+function describe(source: ProsodyInput): string {
+  return typeof source === 'string' ? source : source instanceof Float32Array ? 'samples' : source instanceof Uint8Array ? 'bytes' : 'audio';
+}
+
+async function monoAsync(source: ProsodyInput, options: ProsodyOptions): Promise<Mono> {
+  const input = describe(source);
+  if (typeof source === 'string' || (source instanceof Uint8Array && !(source instanceof Float32Array))) {
+    const audio = await loadAudio(source as string | Uint8Array);
+    return toMono(audio, options.channel, input);
+  }
+  return monoSyncDecoded(source, options, input);
+}
+
+function monoSyncDecoded(source: ProsodyInput, options: ProsodyOptions, input: string): Mono {
+  if (source instanceof Float32Array) {
+    const rate = options.sampleRate;
+    if (rate === undefined) throw invalidArg('option "sampleRate" is required with a bare Float32Array', input);
+    return toMono({ samples: source, sampleRate: rate, channels: 1 }, options.channel, input);
+  }
+  if (source && typeof source === 'object' && 'samples' in source) return toMono(source, options.channel, input);
+  throw invalidArg('audio must be a file path, file bytes, decoded audio ({samples, sampleRate, channels}) or a Float32Array', input);
+}
+
+function monoSync(source: ProsodyInput, options: ProsodyOptions): Mono {
+  const input = describe(source);
+  if (typeof source === 'string' || (source instanceof Uint8Array && !(source instanceof Float32Array))) {
+    let bytes: Uint8Array;
+    if (typeof source === 'string') {
+      try {
+        bytes = readFileSync(source);
+      } catch (err) {
+        throw new EmotionThinkerError('ERR_FILE', `cannot read audio file (${(err as NodeJS.ErrnoException).code})`, { input, cause: err });
+      }
+    } else bytes = source;
+    // The synchronous path decodes WAV only; other containers need extractProsody (async).
+    return toMono(decodeWav(bytes, input), options.channel, input);
+  }
+  return monoSyncDecoded(source, options, input);
+}
+
+function times(n: number, hop: number): Float64Array {
+  const t = new Float64Array(n);
+  for (let i = 0; i < n; i++) t[i] = i * hop;
+  return t;
+}
+
+function estimateGender(f0MedianHz: number | null): Gender | null {
+  if (f0MedianHz === null) return null;
+  // Adult speaking F0 medians: ~85–155 Hz (male), ~165–255 Hz (female); 160 Hz splits them.
+  return f0MedianHz < 160 ? 'male' : 'female';
+}
+
+function finish(raw: RawProsody, mono: Mono, options: ProsodyOptions): ProsodyResult {
+  const f = raw.functionals;
+  const est = estimateGender(f.f0MedianHz ?? null);
+  const gender = options.gender ? { value: options.gender, source: 'metadata' as const } : est ? { value: est, source: 'estimate' as const } : null;
+  const seg = (s: RawSegment[]) => s;
+  const result: ProsodyResult = {
+    input: mono.input,
+    sampleRate: mono.sampleRate,
+    analysisRate: raw.analysisRate,
+    duration: raw.duration,
+    hopSeconds: raw.hopSeconds,
+    clippedRatio: raw.clippedRatio,
+    dcOffset: raw.dcOffset,
+    silenceThresholdDb: raw.silenceThresholdDb,
+    frames: {
+      time: times(raw.track.f0.length, raw.hopSeconds),
+      f0: raw.track.f0,
+      bestF0: raw.track.bestF0,
+      voicing: raw.track.voicing,
+      nccf: raw.track.nccf,
+      rmsDbfs: raw.rmsDbfs,
+      intensityDb: raw.intensityDb,
+    },
+    segments: {
+      voiced: seg(raw.voiced),
+      unvoiced: seg(raw.unvoiced),
+      silences: seg(raw.silences),
+      pauses: seg(raw.pauses),
+      sounding: seg(raw.sounding),
+    },
+    nuclei: raw.nuclei,
+    functionals: f,
+    intonation: raw.intonation,
+    gender,
+    levels: null,
+    caption: '',
+  };
+  if (options.calibration) result.levels = assignLevels(result, options.calibration, { corpus: options.corpus });
+  result.caption = prosodyCaption(result);
+  return result;
+}
+
+/** Full prosody analysis on the libuv thread pool. */
+export async function extractProsody(source: ProsodyInput, options: ProsodyOptions = {}): Promise<ProsodyResult> {
+  const raw = rawOptions(options);
+  const mono = await monoAsync(source, options);
+  const r = await awaitNative(() => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw), mono.input);
+  return finish(r, mono, options);
+}
+
+/** extractProsody on the calling thread (for short clips; paths and bytes must be WAV). */
+export function extractProsodySync(source: ProsodyInput, options: ProsodyOptions = {}): ProsodyResult {
+  const raw = rawOptions(options);
+  const mono = monoSync(source, options);
+  const r = callNative(() => native.prosodyAnalyze(mono.samples, mono.sampleRate, raw), mono.input);
+  return finish(r, mono, options);
+}
+
+export interface BatchOptions extends ProsodyOptions {
+  /** Clips in flight at once (default: available parallelism). Work runs on the libuv pool. */
+  concurrency?: number;
+}
+
+export interface BatchItem {
+  input: string;
+  result?: ProsodyResult;
+  error?: EmotionThinkerError;
+}
+
+/**
+ * Analyses many clips, `concurrency` at a time, on the libuv pool (size it with UV_THREADPOOL_SIZE
+ * for more than 4 cores). Never rejects for a bad clip: each item carries `result` or `error`, in
+ * input order.
+ */
+export async function extractProsodyBatch(sources: ProsodyInput[], options: BatchOptions = {}): Promise<BatchItem[]> {
+  if (!Array.isArray(sources)) throw invalidArg('inputs must be an array');
+  const { concurrency = os.availableParallelism(), ...rest } = options;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArg(`option "concurrency" must be a positive integer; got ${concurrency}`);
+  rawOptions(rest);
+  const out: BatchItem[] = new Array(sources.length);
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= sources.length) return;
+      const input = describe(sources[i]);
+      try {
+        out[i] = { input, result: await extractProsody(sources[i], rest) };
+      } catch (err) {
+        out[i] = { input, error: err instanceof EmotionThinkerError ? err : new EmotionThinkerError('ERR_INTERNAL', String(err), { input, cause: err }) };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
+  return out;
+}
+
+function f0Result(t: RawF0Track, input: string): F0Result {
+  return { input, hopSeconds: t.hopSeconds, time: times(t.f0.length, t.hopSeconds), f0: t.f0, bestF0: t.bestF0, voicing: t.voicing, nccf: t.nccf };
+}
+
+/** F0 track only (faster than extractProsody), on the thread pool. */
+export async function extractF0(source: ProsodyInput, options: ProsodyOptions = {}): Promise<F0Result> {
+  const raw = rawOptions(options);
+  const mono = await monoAsync(source, options);
+  return f0Result(await awaitNative(() => native.prosodyF0Async(mono.samples, mono.sampleRate, raw), mono.input), mono.input);
+}
+
+/** extractF0 on the calling thread. */
+export function extractF0Sync(source: ProsodyInput, options: ProsodyOptions = {}): F0Result {
+  const raw = rawOptions(options);
+  const mono = monoSync(source, options);
+  return f0Result(callNative(() => native.prosodyF0(mono.samples, mono.sampleRate, raw), mono.input), mono.input);
+}
+
+/** JSON.stringify replacer for results: typed arrays become arrays, NaN becomes null. */
+export function prosodyJsonReplacer(_key: string, value: unknown): unknown {
+  if (value instanceof Float32Array || value instanceof Float64Array) return Array.from(value, (v) => (Number.isFinite(v) ? v : null));
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return value;
+}
