@@ -32,6 +32,74 @@ export interface RawBuildInfo {
   compiler: string;
 }
 
+/** Options of the raw GRPO advantage call (validated by src/grpo.ts). */
+export interface RawAdvantageOptions {
+  mode: 'grpo' | 'dr_grpo' | 'rloo';
+  std: 'unbiased' | 'population';
+  eps: number;
+  singleton: 'zero' | 'raw';
+  threads: number;
+}
+
+export interface RawPtrOptions {
+  alphaFormat: number;
+  alphaOutcome: number;
+  alphaReasoning: number;
+  judgeWeights: Float64Array;
+  reasoningEnabled: boolean;
+}
+
+/** Options of the raw token and logits loss calls; clipC 0 = no dual clip. */
+export interface RawLossOptions {
+  clipLow: number;
+  clipHigh: number;
+  clipC: number;
+  beta: number;
+  kl: 'k1' | 'abs' | 'k2' | 'k3';
+  agg: 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
+  normLen: number;
+  threads: number;
+  temperature?: number;
+}
+
+/** Token layout: ragged `offsets` (batch + 1 entries), else padded [batch, length]. */
+export interface RawTokenLayout {
+  offsets?: Uint32Array | null;
+  batch?: number;
+  length?: number;
+}
+
+export interface RawTokenLossInputs<T extends Float32Array | Float64Array> extends RawTokenLayout {
+  logp: T;
+  oldLogp: T;
+  refLogp?: T | null;
+  advantages: T;
+  advPerToken: boolean;
+  mask?: Uint8Array | T | null;
+}
+
+export interface RawLogitsLossInputs extends RawTokenLayout {
+  logits: Float32Array | Float64Array | Uint16Array;
+  vocab: number;
+  labels: Int32Array;
+  oldLogp: Float64Array;
+  refLogp?: Float64Array | null;
+  advantages: Float64Array;
+  advPerToken: boolean;
+  mask?: Float64Array | null;
+}
+
+export interface RawLossMetrics {
+  loss: number;
+  tokens: number;
+  clipFracLow: number;
+  clipFracHigh: number;
+  clipFracDual: number;
+  klMean: number;
+  ratioMean: number;
+  entropyMean: number;
+}
+
 /** Options of the raw prosody calls (camelCase, all optional; the core validates ranges). */
 export interface RawProsodyOptions {
   hopSeconds?: number;
@@ -186,6 +254,38 @@ export interface NativeAddon {
   prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawF0Track>;
   prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;
   prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawProsody>;
+  /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */
+  grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): void;
+  grpoAdvantagesAsync<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): Promise<void>;
+  grpoPtrRewards(
+    correct: Float64Array,
+    format: Float64Array,
+    judgeScores: Float64Array,
+    offsets: Uint32Array | null,
+    groupSize: number,
+    options: RawPtrOptions,
+    reasoningOut: Float64Array,
+    trustOut: Float64Array,
+    rewardOut: Float64Array,
+  ): void;
+  /** gradOut (same type as logp) receives ∂loss/∂logp; null computes the loss only. */
+  grpoTokenLoss<T extends Float32Array | Float64Array>(inputs: RawTokenLossInputs<T>, options: RawLossOptions, gradOut: T | null): RawLossMetrics;
+  grpoTokenLossAsync<T extends Float32Array | Float64Array>(inputs: RawTokenLossInputs<T>, options: RawLossOptions, gradOut: T | null): Promise<RawLossMetrics>;
+  /** gradOut has the logits' type and length (it may be the logits themselves); null: no gradient. */
+  grpoLogitsLoss(
+    inputs: RawLogitsLossInputs,
+    options: RawLossOptions,
+    logpOut: Float64Array,
+    entropyOut: Float64Array,
+    gradOut: Float32Array | Float64Array | Uint16Array | null,
+  ): RawLossMetrics;
+  grpoLogitsLossAsync(
+    inputs: RawLogitsLossInputs,
+    options: RawLossOptions,
+    logpOut: Float64Array,
+    entropyOut: Float64Array,
+    gradOut: Float32Array | Float64Array | Uint16Array | null,
+  ): Promise<RawLossMetrics>;
   decodeWav(bytes: Uint8Array): RawDecodedAudio;
   decodeWavAsync(bytes: Uint8Array): Promise<RawDecodedAudio>;
   /** With `mono`, channels are averaged in the same pass and the result has one channel. */
@@ -194,6 +294,8 @@ export interface NativeAddon {
   mixToMono(samples: Float32Array, channels: number): Float32Array;
   cudaStatus(): RawCudaStatus;
   buildInfo(): RawBuildInfo;
+  /** Device memory and CUDA GRPO kernels; every call throws ERR_BACKEND_UNAVAILABLE without a GPU. */
+  cuda: RawCudaApi;
 }
 
 /** Package root: this file lives in src/ (tests) or dist/ (published), one level down. */

@@ -1,0 +1,476 @@
+// GRPO / GRPO-PTR bindings: group advantages, PTR rewards, token loss and logits loss, sync and
+// async. Outputs are allocated by the TypeScript layer and passed in, so nothing large is
+// allocated here and the in-place logits mode is just "gradOut is the logits buffer".
+// The TypeScript layer validates options and lengths with user-facing messages; the checks here
+// only keep a misused raw call from reading or writing out of bounds.
+#include <memory>
+#include <string>
+
+#include "../native/grpo/grpo.hpp"
+#include "bindings.hpp"
+#include "convert.hpp"
+
+namespace etb {
+namespace {
+
+using namespace et::grpo;
+
+struct View {
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  size_t length = 0;
+  Napi::ObjectReference keep;
+  bool present() const { return data != nullptr || keep; }
+};
+
+const char* type_name(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array: return "Int8Array";
+    case napi_uint8_array: return "Uint8Array";
+    case napi_uint8_clamped_array: return "Uint8ClampedArray";
+    case napi_int16_array: return "Int16Array";
+    case napi_uint16_array: return "Uint16Array";
+    case napi_int32_array: return "Int32Array";
+    case napi_uint32_array: return "Uint32Array";
+    case napi_float32_array: return "Float32Array";
+    case napi_float64_array: return "Float64Array";
+    case napi_bigint64_array: return "BigInt64Array";
+    case napi_biguint64_array: return "BigUint64Array";
+  }
+  return "TypedArray";
+}
+
+// A typed array argument, or an absent one (null/undefined) when `optional`.
+View view(Napi::Env env, Napi::Value v, const char* name, bool optional) {
+  View out;
+  if (v.IsNull() || v.IsUndefined()) {
+    if (!optional) throw invalid_arg(env, std::string(name) + " is required");
+    return out;
+  }
+  if (!v.IsTypedArray()) throw invalid_arg(env, std::string(name) + " must be a typed array");
+  Napi::TypedArray arr = v.As<Napi::TypedArray>();
+  out.type = arr.TypedArrayType();
+  out.length = arr.ElementLength();
+  out.data = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  out.keep = Napi::Persistent(arr.As<Napi::Object>());
+  return out;
+}
+
+void expect_type(Napi::Env env, const View& v, const char* name, napi_typedarray_type t) {
+  if (v.present() && v.type != t) {
+    throw invalid_arg(env, std::string(name) + " must be a " + type_name(t) + "; got " + type_name(v.type));
+  }
+}
+
+void expect_length(Napi::Env env, const View& v, const char* name, size_t n) {
+  if (v.present() && v.length != n) {
+    throw invalid_arg(env, std::string(name) + " has length " + std::to_string(v.length) + "; expected " + std::to_string(n));
+  }
+}
+
+Napi::Object obj_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsObject()) throw invalid_arg(info.Env(), std::string(name) + " must be an object");
+  return info[i].As<Napi::Object>();
+}
+
+double num(Napi::Object o, const char* key, double dflt) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return dflt;
+  if (!v.IsNumber()) throw invalid_arg(o.Env(), std::string("option ") + key + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+
+size_t count(Napi::Object o, const char* key) {
+  double d = num(o, key, 0);
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != double(size_t(d))) {
+    throw invalid_arg(o.Env(), std::string(key) + " must be a non-negative integer");
+  }
+  return size_t(d);
+}
+
+std::string str(Napi::Object o, const char* key, const char* dflt) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return dflt;
+  if (!v.IsString()) throw invalid_arg(o.Env(), std::string("option ") + key + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+
+bool flag(Napi::Object o, const char* key, bool dflt) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined() || v.IsNull()) return dflt;
+  return v.ToBoolean().Value();
+}
+
+unsigned threads_opt(Napi::Object o) {
+  double t = num(o, "threads", 0);
+  if (!(t >= 0 && t <= 1024)) throw invalid_arg(o.Env(), "option threads must be in 0..1024");
+  return unsigned(t);
+}
+
+// Groups from (offsets | null, groupSize); `n` items.
+Groups groups_arg(Napi::Env env, const View& offsets, double group_size) {
+  Groups g;
+  if (offsets.present()) {
+    expect_type(env, offsets, "offsets", napi_uint32_array);
+    if (offsets.length < 2) throw invalid_arg(env, "group offsets need at least 2 entries (0 and the total)");
+    g.offsets = static_cast<const uint32_t*>(offsets.data);
+    g.count = offsets.length - 1;
+  } else {
+    if (!(group_size >= 1) || group_size != double(size_t(group_size))) {
+      throw invalid_arg(env, "group size must be a positive integer");
+    }
+    g.size = size_t(group_size);
+  }
+  return g;
+}
+
+// ---------------------------------------------------------------------------------------------
+struct AdvArgs {
+  View rewards, offsets, out;
+  Groups groups;
+  AdvantageOptions opt;
+};
+
+AdvArgs adv_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  AdvArgs a;
+  a.rewards = view(env, info[0], "rewards", false);
+  if (a.rewards.type != napi_float32_array && a.rewards.type != napi_float64_array) {
+    throw invalid_arg(env, "rewards must be a Float32Array or Float64Array");
+  }
+  a.offsets = view(env, info[1], "offsets", true);
+  double gs = info[2].IsNumber() ? info[2].As<Napi::Number>().DoubleValue() : 0;
+  a.groups = groups_arg(env, a.offsets, gs);
+  a.out = view(env, info[3], "out", false);
+  expect_type(env, a.out, "out", a.rewards.type);
+  expect_length(env, a.out, "out", a.rewards.length);
+  Napi::Object o = obj_arg(info, 4, "options");
+  std::string mode = str(o, "mode", "grpo"), sd = str(o, "std", "unbiased"), single = str(o, "singleton", "zero");
+  if (mode == "grpo") a.opt.mode = AdvMode::Grpo;
+  else if (mode == "dr_grpo") a.opt.mode = AdvMode::DrGrpo;
+  else if (mode == "rloo") a.opt.mode = AdvMode::Rloo;
+  else throw invalid_arg(env, "option mode must be 'grpo', 'dr_grpo' or 'rloo'; got '" + mode + "'");
+  if (sd == "unbiased") a.opt.std = StdKind::Unbiased;
+  else if (sd == "population") a.opt.std = StdKind::Population;
+  else throw invalid_arg(env, "option std must be 'unbiased' or 'population'; got '" + sd + "'");
+  if (single == "zero") a.opt.singleton = Singleton::Zero;
+  else if (single == "raw") a.opt.singleton = Singleton::Raw;
+  else throw invalid_arg(env, "option singleton must be 'zero' or 'raw'; got '" + single + "'");
+  a.opt.eps = num(o, "eps", 1e-6);
+  a.opt.threads = threads_opt(o);
+  return a;
+}
+
+void adv_run(const AdvArgs& a) {
+  if (a.rewards.type == napi_float32_array) {
+    group_advantages(static_cast<const float*>(a.rewards.data), a.rewards.length, a.groups, a.opt,
+                     static_cast<float*>(a.out.data));
+  } else {
+    group_advantages(static_cast<const double*>(a.rewards.data), a.rewards.length, a.groups, a.opt,
+                     static_cast<double*>(a.out.data));
+  }
+}
+
+Napi::Value Advantages(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    AdvArgs a = adv_args(info);
+    adv_run(a);
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value AdvantagesAsync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto a = std::make_shared<AdvArgs>(adv_args(info));
+    return run_async(info.Env(), [a] { adv_run(*a); }, [a](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+Napi::Value PtrRewards(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    View correct = view(env, info[0], "correct", false), format = view(env, info[1], "format", false),
+         judge = view(env, info[2], "judgeScores", false), offsets = view(env, info[3], "offsets", true);
+    double gs = info[4].IsNumber() ? info[4].As<Napi::Number>().DoubleValue() : 0;
+    Groups g = groups_arg(env, offsets, gs);
+    Napi::Object o = obj_arg(info, 5, "options");
+    View reasoning = view(env, info[6], "reasoningOut", false), trust = view(env, info[7], "trustOut", false),
+         reward = view(env, info[8], "rewardOut", false);
+    for (const View* v : {&correct, &format, &judge, &reasoning, &trust, &reward}) {
+      expect_type(env, *v, "PTR arrays", napi_float64_array);
+    }
+    const size_t n = correct.length;
+    expect_length(env, format, "format", n);
+    expect_length(env, reasoning, "reasoningOut", n);
+    expect_length(env, reward, "rewardOut", n);
+    PtrOptions opt;
+    opt.alpha_format = num(o, "alphaFormat", 0.3);
+    opt.alpha_outcome = num(o, "alphaOutcome", 1.0);
+    opt.alpha_reasoning = num(o, "alphaReasoning", 0.5);
+    opt.reasoning_enabled = flag(o, "reasoningEnabled", true);
+    View w = view(env, o.Get("judgeWeights"), "judgeWeights", true);
+    if (w.present()) {
+      expect_type(env, w, "judgeWeights", napi_float64_array);
+      if (w.length == 0) throw invalid_arg(env, "judgeWeights must not be empty");
+      const double* wd = static_cast<const double*>(w.data);
+      opt.judge_weights.assign(wd, wd + w.length);
+    }
+    const size_t dims = opt.judge_weights.empty() ? 4 : opt.judge_weights.size();
+    expect_length(env, judge, "judgeScores", n * dims);
+    const size_t k = validate_groups(g, n, "correct");
+    expect_length(env, trust, "trustOut", k);
+    ptr_rewards(static_cast<const double*>(correct.data), static_cast<const double*>(format.data),
+                static_cast<const double*>(judge.data), n, g, opt, static_cast<double*>(reasoning.data),
+                static_cast<double*>(trust.data), static_cast<double*>(reward.data));
+    return env.Undefined();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+LossOptions loss_opts(Napi::Object o) {
+  Napi::Env env = o.Env();
+  LossOptions l;
+  l.clip_low = num(o, "clipLow", 0.2);
+  l.clip_high = num(o, "clipHigh", 0.2);
+  l.clip_c = num(o, "clipC", 0);  // 0 / absent: off
+  l.beta = num(o, "beta", 0);
+  l.norm_len = num(o, "normLen", 0);
+  l.threads = threads_opt(o);
+  std::string kl = str(o, "kl", "k3"), agg = str(o, "agg", "token-mean");
+  if (kl == "k1") l.kl = KlKind::K1;
+  else if (kl == "abs") l.kl = KlKind::Abs;
+  else if (kl == "k2") l.kl = KlKind::K2;
+  else if (kl == "k3") l.kl = KlKind::K3;
+  else throw invalid_arg(env, "option kl must be 'k1', 'abs', 'k2' or 'k3'; got '" + kl + "'");
+  if (agg == "token-mean") l.agg = Agg::TokenMean;
+  else if (agg == "seq-mean-token-mean") l.agg = Agg::SeqMeanTokenMean;
+  else if (agg == "seq-mean-token-sum") l.agg = Agg::SeqMeanTokenSum;
+  else if (agg == "seq-mean-token-sum-norm") l.agg = Agg::SeqMeanTokenSumNorm;
+  else throw invalid_arg(env, "option agg is not a known aggregation: '" + agg + "'");
+  return l;
+}
+
+// Sequence layout from {offsets?, batch, length}; checks the token count against `tokens`.
+SeqLayout layout_arg(Napi::Env env, Napi::Object in, View& offsets, size_t tokens) {
+  SeqLayout L;
+  offsets = view(env, in.Get("offsets"), "offsets", true);
+  if (offsets.present()) {
+    expect_type(env, offsets, "offsets", napi_uint32_array);
+    if (offsets.length < 2) throw invalid_arg(env, "empty batch: offsets needs at least 2 entries");
+    L.offsets = static_cast<const uint32_t*>(offsets.data);
+    L.batch = offsets.length - 1;
+    const uint32_t last = L.offsets[L.batch];
+    if (last != tokens) {
+      throw invalid_arg(env, "offsets must end at the token count " + std::to_string(tokens) + "; last offset is " +
+                                 std::to_string(last));
+    }
+  } else {
+    L.batch = count(in, "batch");
+    L.length = count(in, "length");
+    if (L.batch * L.length != tokens) {
+      throw invalid_arg(env, "shape [" + std::to_string(L.batch) + ", " + std::to_string(L.length) + "] does not match " +
+                                 std::to_string(tokens) + " tokens");
+    }
+  }
+  return L;
+}
+
+void metrics_to(Napi::Object o, const LossMetrics& m) {
+  Napi::Env env = o.Env();
+  o.Set("loss", Napi::Number::New(env, m.loss));
+  o.Set("tokens", Napi::Number::New(env, m.tokens));
+  o.Set("clipFracLow", Napi::Number::New(env, m.clip_frac_low));
+  o.Set("clipFracHigh", Napi::Number::New(env, m.clip_frac_high));
+  o.Set("clipFracDual", Napi::Number::New(env, m.clip_frac_dual));
+  o.Set("klMean", Napi::Number::New(env, m.kl_mean));
+  o.Set("ratioMean", Napi::Number::New(env, m.ratio_mean));
+  o.Set("entropyMean", Napi::Number::New(env, m.entropy_mean));
+}
+
+struct TokenArgs {
+  View logp, old, ref, adv, mask, offsets, grad;
+  LossOptions opt;
+  SeqLayout layout;
+  bool adv_per_token = false;
+  MaskType mask_type = MaskType::None;
+  LossMetrics result;
+};
+
+TokenArgs token_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  TokenArgs a;
+  Napi::Object in = obj_arg(info, 0, "inputs");
+  a.opt = loss_opts(obj_arg(info, 1, "options"));
+  a.logp = view(env, in.Get("logp"), "logp", false);
+  if (a.logp.type != napi_float32_array && a.logp.type != napi_float64_array) {
+    throw invalid_arg(env, "logp must be a Float32Array or Float64Array");
+  }
+  const napi_typedarray_type t = a.logp.type;
+  const size_t n = a.logp.length;
+  a.old = view(env, in.Get("oldLogp"), "oldLogp", false);
+  a.ref = view(env, in.Get("refLogp"), "refLogp", true);
+  a.adv = view(env, in.Get("advantages"), "advantages", false);
+  a.mask = view(env, in.Get("mask"), "mask", true);
+  a.grad = view(env, info[2], "gradOut", true);
+  for (auto [v, name] : {std::pair<View*, const char*>{&a.old, "oldLogp"}, {&a.ref, "refLogp"}, {&a.adv, "advantages"}, {&a.grad, "gradOut"}}) {
+    expect_type(env, *v, name, t);
+  }
+  expect_length(env, a.old, "oldLogp", n);
+  expect_length(env, a.ref, "refLogp", n);
+  expect_length(env, a.grad, "gradOut", n);
+  a.layout = layout_arg(env, in, a.offsets, n);
+  a.adv_per_token = flag(in, "advPerToken", false);
+  expect_length(env, a.adv, "advantages", a.adv_per_token ? n : a.layout.batch);
+  if (a.mask.present()) {
+    if (a.mask.type == napi_uint8_array) a.mask_type = MaskType::U8;
+    else if (a.mask.type == t) a.mask_type = MaskType::Float;
+    else throw invalid_arg(env, std::string("mask must be a Uint8Array or a ") + type_name(t) + " like logp");
+    expect_length(env, a.mask, "mask", n);
+  }
+  return a;
+}
+
+template <class T>
+LossMetrics token_run_t(const TokenArgs& a) {
+  TokenLossInputs<T> in;
+  in.logp = static_cast<const T*>(a.logp.data);
+  in.old_logp = static_cast<const T*>(a.old.data);
+  in.ref_logp = static_cast<const T*>(a.ref.data);
+  in.advantages = static_cast<const T*>(a.adv.data);
+  in.adv_per_token = a.adv_per_token;
+  in.mask = a.mask.data;
+  in.mask_type = a.mask_type;
+  in.layout = a.layout;
+  return token_loss<T>(in, a.opt, static_cast<T*>(a.grad.data));
+}
+
+LossMetrics token_run(const TokenArgs& a) {
+  return a.logp.type == napi_float32_array ? token_run_t<float>(a) : token_run_t<double>(a);
+}
+
+Napi::Value TokenLoss(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    TokenArgs a = token_args(info);
+    LossMetrics m = token_run(a);
+    Napi::Object o = Napi::Object::New(info.Env());
+    metrics_to(o, m);
+    return o;
+  });
+}
+
+Napi::Value TokenLossAsync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto a = std::make_shared<TokenArgs>(token_args(info));
+    return run_async(
+        info.Env(), [a] { a->result = token_run(*a); },
+        [a](Napi::Env env) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          metrics_to(o, a->result);
+          return o;
+        });
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+struct LogitsArgs {
+  View logits, labels, old, ref, adv, mask, offsets, logp_out, ent_out, grad;
+  LogitsLossInputs in;
+  LogitsOptions opt;
+  LossMetrics result;
+};
+
+LogitsArgs logits_args(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  LogitsArgs a;
+  Napi::Object in = obj_arg(info, 0, "inputs");
+  Napi::Object o = obj_arg(info, 1, "options");
+  a.opt.loss = loss_opts(o);
+  a.opt.temperature = num(o, "temperature", 1.0);
+  a.logits = view(env, in.Get("logits"), "logits", false);
+  napi_typedarray_type lt = a.logits.type;
+  if (lt == napi_float32_array) a.in.type = LogitsType::F32;
+  else if (lt == napi_float64_array) a.in.type = LogitsType::F64;
+  else if (lt == napi_uint16_array) a.in.type = LogitsType::BF16;
+  else throw invalid_arg(env, "logits must be a Float32Array, Float64Array or Uint16Array (bf16)");
+  a.labels = view(env, in.Get("labels"), "labels", false);
+  expect_type(env, a.labels, "labels", napi_int32_array);
+  const size_t N = a.labels.length;
+  const size_t V = count(in, "vocab");
+  if (N == 0) throw invalid_arg(env, "empty batch: labels is empty");
+  if (V == 0 || a.logits.length != N * V) {
+    throw invalid_arg(env, "logits length " + std::to_string(a.logits.length) + " is not labels.length (" + std::to_string(N) +
+                               ") × vocab (" + std::to_string(V) + ")");
+  }
+  a.old = view(env, in.Get("oldLogp"), "oldLogp", false);
+  a.ref = view(env, in.Get("refLogp"), "refLogp", true);
+  a.adv = view(env, in.Get("advantages"), "advantages", false);
+  a.mask = view(env, in.Get("mask"), "mask", true);
+  a.logp_out = view(env, info[2], "logpOut", false);
+  a.ent_out = view(env, info[3], "entropyOut", false);
+  a.grad = view(env, info[4], "gradOut", true);
+  for (auto [v, name] : {std::pair<View*, const char*>{&a.old, "oldLogp"}, {&a.ref, "refLogp"}, {&a.adv, "advantages"},
+                         {&a.mask, "mask"}, {&a.logp_out, "logpOut"}, {&a.ent_out, "entropyOut"}}) {
+    expect_type(env, *v, name, napi_float64_array);
+  }
+  expect_type(env, a.grad, "gradOut", lt);
+  for (auto [v, name] : {std::pair<View*, const char*>{&a.old, "oldLogp"}, {&a.ref, "refLogp"}, {&a.mask, "mask"},
+                         {&a.logp_out, "logpOut"}, {&a.ent_out, "entropyOut"}}) {
+    expect_length(env, *v, name, N);
+  }
+  expect_length(env, a.grad, "gradOut", N * V);
+  a.in.layout = layout_arg(env, in, a.offsets, N);
+  a.in.adv_per_token = flag(in, "advPerToken", true);
+  expect_length(env, a.adv, "advantages", a.in.adv_per_token ? N : a.in.layout.batch);
+  a.in.logits = a.logits.data;
+  a.in.rows = N;
+  a.in.vocab = V;
+  a.in.labels = static_cast<const int32_t*>(a.labels.data);
+  a.in.old_logp = static_cast<const double*>(a.old.data);
+  a.in.ref_logp = static_cast<const double*>(a.ref.data);
+  a.in.advantages = static_cast<const double*>(a.adv.data);
+  a.in.mask = static_cast<const double*>(a.mask.data);
+  return a;
+}
+
+LossMetrics logits_run(const LogitsArgs& a) {
+  return logits_loss(a.in, a.opt, static_cast<double*>(a.logp_out.data), static_cast<double*>(a.ent_out.data),
+                     a.grad.data);
+}
+
+Napi::Value LogitsLoss(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    LogitsArgs a = logits_args(info);
+    LossMetrics m = logits_run(a);
+    Napi::Object o = Napi::Object::New(info.Env());
+    metrics_to(o, m);
+    return o;
+  });
+}
+
+Napi::Value LogitsLossAsync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto a = std::make_shared<LogitsArgs>(logits_args(info));
+    return run_async(
+        info.Env(), [a] { a->result = logits_run(*a); },
+        [a](Napi::Env env) -> Napi::Value {
+          Napi::Object o = Napi::Object::New(env);
+          metrics_to(o, a->result);
+          return o;
+        });
+  });
+}
+
+}  // namespace
+
+void register_grpo(Napi::Env env, Napi::Object exports) {
+  exports.Set("grpoAdvantages", Napi::Function::New(env, Advantages, "grpoAdvantages"));
+  exports.Set("grpoAdvantagesAsync", Napi::Function::New(env, AdvantagesAsync, "grpoAdvantagesAsync"));
+  exports.Set("grpoPtrRewards", Napi::Function::New(env, PtrRewards, "grpoPtrRewards"));
+  exports.Set("grpoTokenLoss", Napi::Function::New(env, TokenLoss, "grpoTokenLoss"));
+  exports.Set("grpoTokenLossAsync", Napi::Function::New(env, TokenLossAsync, "grpoTokenLossAsync"));
+  exports.Set("grpoLogitsLoss", Napi::Function::New(env, LogitsLoss, "grpoLogitsLoss"));
+  exports.Set("grpoLogitsLossAsync", Napi::Function::New(env, LogitsLossAsync, "grpoLogitsLossAsync"));
+}
+
+}  // namespace etb

@@ -1,0 +1,206 @@
+// Group-relative advantages (GRPO, Dr. GRPO, RLOO) and the GRPO-PTR reward.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "detail.hpp"
+#include "grpo.hpp"
+#include "parallel.hpp"
+
+namespace et::grpo {
+
+using detail::invalid;
+using detail::num;
+
+size_t validate_groups(const Groups& g, size_t n, const char* what) {
+  if (n == 0) invalid(std::string(what) + " is empty: need at least one response");
+  if (g.offsets == nullptr) {
+    if (g.size == 0) invalid("group size must be at least 1; got 0");
+    if (n % g.size != 0) {
+      invalid(std::string(what) + " length " + std::to_string(n) + " is not a multiple of the group size " +
+              std::to_string(g.size));
+    }
+    return n / g.size;
+  }
+  if (g.count == 0) invalid("group offsets need at least 2 entries (0 and the total); got " + std::to_string(g.count + 1));
+  if (g.offsets[0] != 0) invalid("group offsets[0] must be 0; got " + std::to_string(g.offsets[0]));
+  for (size_t k = 0; k < g.count; ++k) {
+    uint32_t a = g.offsets[k], b = g.offsets[k + 1];
+    if (b < a) {
+      invalid("group offsets must be increasing; offsets[" + std::to_string(k + 1) + "] = " + std::to_string(b) +
+              " < offsets[" + std::to_string(k) + "] = " + std::to_string(a));
+    }
+    if (b == a) {
+      invalid("group " + std::to_string(k) + " is empty (offsets[" + std::to_string(k) + "] = offsets[" +
+              std::to_string(k + 1) + "] = " + std::to_string(a) + "); every group needs at least one response");
+    }
+  }
+  if (g.offsets[g.count] != n) {
+    invalid("group offsets must end at the " + std::string(what) + " length " + std::to_string(n) + "; last offset is " +
+            std::to_string(g.offsets[g.count]));
+  }
+  return g.count;
+}
+
+namespace {
+
+// One group [b, e). Float64 statistics; the common no-NaN case runs branch-free loops.
+template <class T>
+void one_group(const T* r, T* out, size_t b, size_t e, const AdvantageOptions& opt) {
+  const size_t n = e - b;
+  double sum = 0.0, mn = std::numeric_limits<double>::infinity(), mx = -mn;
+  size_t cnt = 0;
+  for (size_t i = b; i < e; ++i) {
+    double v = double(r[i]);
+    bool ok = v == v;
+    cnt += ok;
+    sum += ok ? v : 0.0;
+    mn = ok && v < mn ? v : mn;
+    mx = ok && v > mx ? v : mx;
+  }
+  if (cnt > 0 && (std::isinf(mn) || std::isinf(mx))) {
+    for (size_t i = b; i < e; ++i) {
+      if (std::isinf(double(r[i]))) {
+        invalid("rewards[" + std::to_string(i) + "] is " + num(double(r[i])) +
+                "; rewards must be finite (NaN marks a missing reward and is excluded)");
+      }
+    }
+  }
+  const bool has_nan = cnt != n;
+  if (cnt == 0 || (cnt > 1 && mn == mx)) {
+    std::fill(out + b, out + e, T(0));
+    return;
+  }
+  if (cnt == 1) {
+    for (size_t i = b; i < e; ++i) {
+      T v = r[i];
+      out[i] = (opt.singleton == Singleton::Raw && v == v) ? v : T(0);
+    }
+    return;
+  }
+  const double mean = sum / double(cnt);
+  switch (opt.mode) {
+    case AdvMode::Grpo: {
+      double ss = 0.0;
+      for (size_t i = b; i < e; ++i) {
+        double d = double(r[i]) - mean;
+        ss += d == d ? d * d : 0.0;
+      }
+      double var = ss / double(opt.std == StdKind::Unbiased ? cnt - 1 : cnt);
+      double inv = 1.0 / (std::sqrt(var) + opt.eps);
+      if (!has_nan) {
+        for (size_t i = b; i < e; ++i) out[i] = T((double(r[i]) - mean) * inv);
+      } else {
+        for (size_t i = b; i < e; ++i) {
+          double v = double(r[i]);
+          out[i] = v == v ? T((v - mean) * inv) : T(0);
+        }
+      }
+      break;
+    }
+    case AdvMode::DrGrpo:
+      for (size_t i = b; i < e; ++i) {
+        double v = double(r[i]);
+        out[i] = v == v ? T(v - mean) : T(0);
+      }
+      break;
+    case AdvMode::Rloo: {
+      double inv = 1.0 / double(cnt - 1);
+      for (size_t i = b; i < e; ++i) {
+        double v = double(r[i]);
+        out[i] = v == v ? T(v - (sum - v) * inv) : T(0);
+      }
+      break;
+    }
+  }
+}
+
+constexpr size_t kChunkItems = 32768;  // elements per parallel chunk (fixed: deterministic)
+
+}  // namespace
+
+template <class T>
+void group_advantages(const T* rewards, size_t n, const Groups& groups, const AdvantageOptions& opt, T* out) {
+  const size_t k = validate_groups(groups, n, "rewards");
+  if (!(opt.eps >= 0.0) || !std::isfinite(opt.eps)) invalid("eps must be a finite number >= 0; got " + num(opt.eps));
+  const size_t gpc = std::max<size_t>(1, (k * kChunkItems) / n);  // groups per chunk
+  const size_t chunks = (k + gpc - 1) / gpc;
+  unsigned threads = n < 2 * kChunkItems ? 1 : opt.threads;
+  parallel_chunks(chunks, threads, [&](size_t c) {
+    size_t g0 = c * gpc, g1 = std::min(k, g0 + gpc);
+    if (groups.offsets) {
+      for (size_t g = g0; g < g1; ++g) one_group(rewards, out, groups.offsets[g], groups.offsets[g + 1], opt);
+    } else {
+      const size_t s = groups.size;
+      for (size_t g = g0; g < g1; ++g) one_group(rewards, out, g * s, g * s + s, opt);
+    }
+  });
+}
+
+template void group_advantages<float>(const float*, size_t, const Groups&, const AdvantageOptions&, float*);
+template void group_advantages<double>(const double*, size_t, const Groups&, const AdvantageOptions&, double*);
+
+// ---------------------------------------------------------------------------------------------
+void ptr_rewards(const double* correct, const double* format, const double* judge, size_t n, const Groups& groups,
+                 const PtrOptions& opt, double* reasoning, double* trust, double* reward) {
+  const size_t k = validate_groups(groups, n, "correct");
+  std::vector<double> w = opt.judge_weights;
+  if (w.empty()) w.assign(4, 0.25);
+  const size_t dims = w.size();
+  double wsum = 0.0;
+  for (size_t j = 0; j < dims; ++j) {
+    if (!(w[j] >= 0.0) || !std::isfinite(w[j])) {
+      invalid("judgeWeights[" + std::to_string(j) + "] must be a finite number >= 0; got " + num(w[j]));
+    }
+    wsum += w[j];
+  }
+  if (std::fabs(wsum - 1.0) > 1e-6) invalid("judgeWeights must sum to 1; they sum to " + num(wsum));
+  for (double a : {opt.alpha_format, opt.alpha_outcome, opt.alpha_reasoning}) {
+    if (!std::isfinite(a)) invalid("alpha weights must be finite; got " + num(a));
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!(correct[i] == 0.0 || correct[i] == 1.0)) {
+      invalid("correct[" + std::to_string(i) + "] must be 0 or 1 (the outcome reward); got " + num(correct[i]));
+    }
+    if (!std::isfinite(format[i])) invalid("format[" + std::to_string(i) + "] must be finite; got " + num(format[i]));
+    double s = 0.0;
+    for (size_t j = 0; j < dims; ++j) {
+      double v = judge[i * dims + j];
+      if (!(v >= 1.0 && v <= 5.0)) {
+        invalid("judgeScores[" + std::to_string(i * dims + j) + "] (response " + std::to_string(i) + ", dimension " +
+                std::to_string(j) + ") must be a score in [1, 5]; got " + num(v));
+      }
+      s += w[j] * v;
+    }
+    reasoning[i] = s / 5.0;
+  }
+  for (size_t g = 0; g < k; ++g) {
+    size_t b = groups.offsets ? groups.offsets[g] : g * groups.size;
+    size_t e = groups.offsets ? groups.offsets[g + 1] : b + groups.size;
+    double sc = 0.0, sw = 0.0;
+    size_t nc = 0, nw = 0;
+    for (size_t i = b; i < e; ++i) {
+      if (correct[i] == 1.0) {
+        sc += reasoning[i];
+        ++nc;
+      } else {
+        sw += reasoning[i];
+        ++nw;
+      }
+    }
+    double tau = 1.0;
+    if (nc > 0 && nw > 0) {
+      double mc = sc / double(nc), mw = sw / double(nw);
+      if (mc < mw) tau = std::exp(mc - mw);
+    }
+    trust[g] = tau;
+    for (size_t i = b; i < e; ++i) {
+      double r = opt.alpha_format * format[i] + opt.alpha_outcome * correct[i];
+      if (opt.reasoning_enabled) r += opt.alpha_reasoning * tau * reasoning[i];
+      reward[i] = r;
+    }
+  }
+}
+
+}  // namespace et::grpo

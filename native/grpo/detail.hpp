@@ -1,0 +1,27 @@
+// Internal helpers shared by the GRPO translation units.
+#pragma once
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "../common/error.hpp"
+
+namespace et::grpo::detail {
+
+// Shortest round-trip-ish rendering of a number for error messages ("NaN", "Infinity", 1e-06).
+inline std::string num(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  // Prefer the shorter %g form when it round-trips.
+  char shortbuf[32];
+  std::snprintf(shortbuf, sizeof shortbuf, "%g", v);
+  if (std::strtod(shortbuf, nullptr) == v) return shortbuf;
+  return buf;
+}
+
+[[noreturn]] inline void invalid(const std::string& message) { throw Error(ErrorCode::InvalidArg, message); }
+
+}  // namespace et::grpo::detail

@@ -1,0 +1,63 @@
+// A minimal fork-join helper for the GRPO kernels: a fixed list of chunks, handed out to up to
+// `threads` std::threads through an atomic counter. The chunking never depends on the thread
+// count, so per-chunk partial sums (summed afterwards in chunk order) give bit-identical
+// results whatever the number of threads.
+#pragma once
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace et::grpo {
+
+inline unsigned resolve_threads(unsigned requested) {
+  if (requested != 0) return requested;
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : hw;
+}
+
+// Calls body(chunk) for chunk in [0, chunks). Runs inline when one thread suffices. The first
+// exception thrown by any chunk is rethrown on the calling thread after all workers stop.
+template <class F>
+void parallel_chunks(size_t chunks, unsigned threads, F&& body) {
+  if (chunks == 0) return;
+  size_t workers = std::min<size_t>(resolve_threads(threads), chunks);
+  if (workers <= 1) {
+    for (size_t c = 0; c < chunks; ++c) body(c);
+    return;
+  }
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto run = [&]() {
+    for (;;) {
+      if (failed.load(std::memory_order_relaxed)) return;
+      size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= chunks) return;
+      try {
+        body(c);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        failed.store(true, std::memory_order_relaxed);
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  try {
+    for (size_t t = 0; t + 1 < workers; ++t) pool.emplace_back(run);
+  } catch (...) {
+    // Could not start a thread: the calling thread below still drains every chunk.
+  }
+  run();
+  for (auto& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+}
+
+}  // namespace et::grpo
