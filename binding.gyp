@@ -20,7 +20,6 @@
         "bindings/backend_bindings.cpp",
         "bindings/prosody_bindings.cpp",
         "bindings/grpo_bindings.cpp",
-        "bindings/cuda_bindings.cpp",
         "bindings/addon.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

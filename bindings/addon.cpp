@@ -8,7 +8,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   etb::register_backend(env, exports);
   etb::register_prosody(env, exports);
   etb::register_grpo(env, exports);
-  etb::register_cuda(env, exports);
   return exports;
 }
 }  // namespace
