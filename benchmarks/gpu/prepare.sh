@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds what benchmarks/gpu/run.sh needs on the device machine: the CUDA addon (sm_80/sm_90 +
+# PTX, static cudart), dist/, Node itself and the golden file, under .carry/ and build/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+npm run build:ts
+npx cmake-js rebuild
+mkdir -p .carry
+[ -f .carry/node.tar.xz ] || tar cf - -C "$(dirname "$(command -v node)")" node | xz -T2 -6 > .carry/node.tar.xz
+cp ../shared/golden/grpo.json .carry/grpo.json
+echo "carry: .carry build/Release dist"

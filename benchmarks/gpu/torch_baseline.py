@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""PyTorch baselines for the GRPO kernels, on the same sizes as benchmarks/gpu/check.mjs.
+
+Eager and torch.compile versions of the SPEC §4 formulas (advantages, token loss fwd+bwd,
+logits loss fwd+bwd), plus the device-to-device copy bandwidth that defines the HBM floor.
+Prints one JSON object. Run on the GPU machine by benchmarks/gpu/run.sh."""
+import json
+import sys
+
+import torch
+
+
+def median_ms(fn, repeats=20):
+    fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeats):
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        fn()
+        b.record()
+        b.synchronize()
+        times.append(a.elapsed_time(b))
+    times.sort()
+    return times[len(times) // 2]
+
+
+def advantages(r, g):
+    x = r.view(-1, g).double()
+    mean = x.mean(1, keepdim=True)
+    std = x.std(1, keepdim=True)
+    const = (x.max(1, keepdim=True).values == x.min(1, keepdim=True).values)
+    a = torch.where(const, torch.zeros_like(x), (x - mean) / (std + 1e-6))
+    return a.float().view(-1)
+
+
+def token_loss(lp, old, ref, adv, mask, clip=0.2, c=3.0, beta=0.04):
+    d = (lp - old).clamp(-20, 20)
+    rho = d.exp()
+    A = adv[:, None]
+    l1 = -A * rho
+    l2 = -A * rho.clamp(1 - clip, 1 + clip)
+    L = torch.maximum(l1, l2)
+    L = torch.where(A < 0, torch.minimum(L, -c * A), L)
+    u = (ref - lp).clamp(-20, 20)
+    k3 = (u.exp() - u - 1).clamp(-10, 10)
+    L = L + beta * k3
+    return (L * mask).sum() / mask.sum().clamp(min=1)
+
+
+def logits_loss(z, labels, old, adv, clip=0.2, c=3.0):
+    lp_all = torch.log_softmax(z.float(), dim=-1)
+    lp = lp_all.gather(-1, labels[:, None]).squeeze(-1)
+    d = (lp - old).clamp(-20, 20)
+    rho = d.exp()
+    l1 = -adv * rho
+    l2 = -adv * rho.clamp(1 - clip, 1 + clip)
+    L = torch.maximum(l1, l2)
+    L = torch.where(adv < 0, torch.minimum(L, -c * adv), L)
+    return L.mean()
+
+
+def main():
+    dev = torch.device('cuda')
+    out = {'device': torch.cuda.get_device_name(0), 'torch': torch.__version__}
+    g = torch.Generator(device=dev).manual_seed(0)
+
+    # HBM floor: device-to-device copy of 4 GiB.
+    src = torch.empty(1 << 30, dtype=torch.float32, device=dev)
+    dst = torch.empty_like(src)
+    ms = median_ms(lambda: dst.copy_(src), 10)
+    out['copy_gbps'] = 2 * src.numel() * 4 / (ms * 1e-3) / 1e9
+    del src, dst
+
+    r = torch.rand(1 << 20, device=dev, generator=g)
+    out['advantages_eager_ms'] = median_ms(lambda: advantages(r, 8))
+    comp = torch.compile(advantages)
+    out['advantages_compile_ms'] = median_ms(lambda: comp(r, 8))
+
+    B, L = 2048, 4096  # 8.4M tokens
+    lp = (-5 * torch.rand(B, L, device=dev, generator=g)).requires_grad_(True)
+    old = -5 * torch.rand(B, L, device=dev, generator=g)
+    ref = -5 * torch.rand(B, L, device=dev, generator=g)
+    adv = torch.rand(B, device=dev, generator=g) * 2 - 1
+    mask = torch.ones(B, L, device=dev)
+
+    def tl_eager():
+        lp.grad = None
+        token_loss(lp, old, ref, adv, mask).backward()
+
+    tl_c = torch.compile(token_loss)
+
+    def tl_compiled():
+        lp.grad = None
+        tl_c(lp, old, ref, adv, mask).backward()
+
+    out['token_loss_eager_ms'] = median_ms(tl_eager)
+    out['token_loss_compile_ms'] = median_ms(tl_compiled)
+    out['token_loss_floor_ms'] = (B * L * (4 * 4 + 4)) / (out['copy_gbps'] * 1e9) * 1e3
+    del lp, old, ref, mask
+
+    N, V = 16384, 151936
+    z = (torch.rand(N, V, device=dev, generator=g) * 16 - 8).to(torch.bfloat16).requires_grad_(True)
+    labels = torch.randint(0, V, (N,), device=dev, generator=g)
+    old = -10 - 2 * torch.rand(N, device=dev, generator=g)
+    adv = torch.rand(N, device=dev, generator=g) * 2 - 1
+    torch.cuda.reset_peak_memory_stats()
+
+    def ll_eager():
+        z.grad = None
+        logits_loss(z, labels, old, adv).backward()
+
+    out['logits_loss_eager_ms'] = median_ms(ll_eager, 5)
+    out['logits_loss_eager_peak_gb'] = torch.cuda.max_memory_allocated() / 1e9
+    ll_c = torch.compile(logits_loss)
+
+    def ll_compiled():
+        z.grad = None
+        ll_c(z, labels, old, adv).backward()
+
+    torch.cuda.reset_peak_memory_stats()
+    out['logits_loss_compile_ms'] = median_ms(ll_compiled, 5)
+    out['logits_loss_compile_peak_gb'] = torch.cuda.max_memory_allocated() / 1e9
+    out['logits_loss_floor_ms'] = (2 * N * V * 2) / (out['copy_gbps'] * 1e9) * 1e3
+    json.dump(out, sys.stdout)
+    print()
+
+
+if __name__ == '__main__':
+    main()

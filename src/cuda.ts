@@ -1,0 +1,350 @@
+// GPU memory and the CUDA GRPO kernels. DeviceBuffer owns one device allocation; the cuda*
+// functions take and return DeviceBuffers so batches can stay on the GPU between steps. The
+// host-array GRPO calls with `backend: 'cuda'` go through hostOnCuda* below (upload, compute,
+// download). Without a GPU every call throws ERR_BACKEND_UNAVAILABLE with the reason.
+import { native, type RawAdvParams, type RawCudaLossParams, type RawCudaMetrics, type RawDeviceHandle, type RawDeviceLayout, type RawDeviceGroups } from './native.js';
+import { callNative, EmotionThinkerError, invalidArg } from './errors.js';
+
+export type DeviceDType = 'float32' | 'int32' | 'uint32' | 'bfloat16';
+
+const BYTES: Record<DeviceDType, number> = { float32: 4, int32: 4, uint32: 4, bfloat16: 2 };
+const disposeSymbol: symbol = (Symbol as unknown as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
+
+type HostArray = Float32Array | Int32Array | Uint32Array | Uint16Array;
+
+function dtypeOf(a: HostArray): DeviceDType {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint32Array) return 'uint32';
+  if (a instanceof Uint16Array) return 'bfloat16';
+  throw invalidArg('DeviceBuffer.from expects a Float32Array, Int32Array, Uint32Array or Uint16Array (bf16 bits)');
+}
+
+/** One allocation in GPU memory. Free it with dispose() (or `using`); the GC frees it otherwise. */
+export class DeviceBuffer {
+  #handle: RawDeviceHandle | null;
+  readonly dtype: DeviceDType;
+  readonly length: number;
+
+  private constructor(handle: RawDeviceHandle, dtype: DeviceDType, length: number) {
+    this.#handle = handle;
+    this.dtype = dtype;
+    this.length = length;
+  }
+
+  get byteLength(): number {
+    return this.length * BYTES[this.dtype];
+  }
+
+  get disposed(): boolean {
+    return this.#handle === null;
+  }
+
+  /** Allocates `length` elements of `dtype` (contents undefined). */
+  static alloc(length: number, dtype: DeviceDType = 'float32'): DeviceBuffer {
+    if (!Number.isInteger(length) || length < 0) throw invalidArg(`length must be a non-negative integer; got ${length}`);
+    if (!(dtype in BYTES)) throw invalidArg(`dtype must be one of ${Object.keys(BYTES).join(', ')}; got ${String(dtype)}`);
+    const handle = callNative(() => native.cuda.alloc(length * BYTES[dtype]));
+    return new DeviceBuffer(handle, dtype, length);
+  }
+
+  /** Allocates and uploads a typed array (Uint16Array is taken as bf16 bits). */
+  static from(data: HostArray): DeviceBuffer {
+    const buf = DeviceBuffer.alloc(data.length, dtypeOf(data));
+    try {
+      buf.upload(data);
+    } catch (err) {
+      buf.dispose();
+      throw err;
+    }
+    return buf;
+  }
+
+  /** The raw handle for the addon; throws if disposed. */
+  handle(name = 'buffer'): RawDeviceHandle {
+    if (!this.#handle) throw invalidArg(`${name} is a disposed DeviceBuffer`);
+    return this.#handle;
+  }
+
+  upload(data: HostArray, offset = 0): void {
+    if (dtypeOf(data) !== this.dtype) throw invalidArg(`cannot upload ${dtypeOf(data)} data into a ${this.dtype} DeviceBuffer`);
+    callNative(() => native.cuda.upload(this.handle(), data, offset * BYTES[this.dtype]));
+  }
+
+  /** Copies the buffer back into a new typed array of its dtype. */
+  download(): Float32Array | Int32Array | Uint32Array | Uint16Array {
+    const target =
+      this.dtype === 'float32' ? new Float32Array(this.length)
+      : this.dtype === 'int32' ? new Int32Array(this.length)
+      : this.dtype === 'uint32' ? new Uint32Array(this.length)
+      : new Uint16Array(this.length);
+    return callNative(() => native.cuda.download(this.handle(), target));
+  }
+
+  dispose(): void {
+    if (this.#handle) native.cuda.free(this.#handle);
+    this.#handle = null;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `DeviceBuffer<${this.dtype}>(${this.length}${this.disposed ? ', disposed' : ''})`;
+  }
+}
+(DeviceBuffer.prototype as unknown as Record<symbol, () => void>)[disposeSymbol] = function (this: DeviceBuffer) {
+  this.dispose();
+};
+
+function expect(buf: DeviceBuffer, dtype: DeviceDType, name: string, length?: number): RawDeviceHandle {
+  if (!(buf instanceof DeviceBuffer)) throw invalidArg(`${name} must be a DeviceBuffer`);
+  if (buf.dtype !== dtype) throw invalidArg(`${name} must be a ${dtype} DeviceBuffer; got ${buf.dtype}`);
+  if (length !== undefined && buf.length !== length) throw invalidArg(`${name} has ${buf.length} elements; expected ${length}`);
+  return buf.handle(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Option translation (names and defaults as in grpo.ts and SPEC §4).
+
+export interface CudaAdvantageOptions {
+  mode?: 'grpo' | 'dr_grpo' | 'rloo';
+  std?: 'unbiased' | 'population';
+  eps?: number;
+  singleton?: 'zero' | 'raw';
+}
+
+function advParams(o: CudaAdvantageOptions = {}): RawAdvParams {
+  const modes = { grpo: 0, dr_grpo: 1, rloo: 2 } as const;
+  const mode = modes[o.mode ?? 'grpo'];
+  if (mode === undefined) throw invalidArg(`option "mode" must be 'grpo', 'dr_grpo' or 'rloo'; got ${JSON.stringify(o.mode)}`);
+  const eps = o.eps ?? 1e-6;
+  if (!(eps >= 0) || !Number.isFinite(eps)) throw invalidArg(`option "eps" must be a finite number >= 0; got ${eps}`);
+  return { mode, unbiased: (o.std ?? 'unbiased') === 'unbiased' ? 1 : 0, eps, singletonRaw: o.singleton === 'raw' ? 1 : 0 };
+}
+
+export interface CudaLossOptions {
+  clipLow?: number;
+  clipHigh?: number;
+  clipC?: number | null;
+  beta?: number;
+  kl?: 'k1' | 'abs' | 'k2' | 'k3';
+  agg?: 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
+  normLen?: number;
+}
+
+function lossParams(o: CudaLossOptions = {}): RawCudaLossParams {
+  const kls = { k1: 1, abs: 2, k2: 3, k3: 4 } as const;
+  const aggs = { 'token-mean': 0, 'seq-mean-token-mean': 1, 'seq-mean-token-sum': 2, 'seq-mean-token-sum-norm': 3 } as const;
+  const kl = kls[o.kl ?? 'k3'];
+  const agg = aggs[o.agg ?? 'token-mean'];
+  if (kl === undefined) throw invalidArg(`option "kl" must be 'k1', 'abs', 'k2' or 'k3'; got ${JSON.stringify(o.kl)}`);
+  if (agg === undefined) throw invalidArg(`option "agg" is not a known aggregation: ${JSON.stringify(o.agg)}`);
+  const beta = o.beta ?? 0;
+  return {
+    clipLow: o.clipLow ?? 0.2,
+    clipHigh: o.clipHigh ?? 0.2,
+    clipC: o.clipC === undefined ? 3 : o.clipC === null ? 0 : o.clipC,
+    beta,
+    kl: beta === 0 ? 0 : kl,
+    agg,
+    normLen: o.normLen ?? 0,
+  };
+}
+
+function groupsArg(groups: number | DeviceBuffer, n: number, maxSize?: number): RawDeviceGroups {
+  if (typeof groups === 'number') {
+    if (!Number.isInteger(groups) || groups < 1) throw invalidArg(`group size must be a positive integer; got ${groups}`);
+    if (n % groups !== 0) throw invalidArg(`${n} responses are not a multiple of the group size ${groups}`);
+    return { size: groups };
+  }
+  return { offsets: expect(groups, 'uint32', 'groups offsets'), count: groups.length - 1, maxSize: maxSize ?? 0 };
+}
+
+function layoutArg(tokens: number, shape?: readonly [number, number], offsets?: DeviceBuffer): RawDeviceLayout {
+  if (offsets) return { offsets: expect(offsets, 'uint32', 'offsets'), batch: offsets.length - 1, length: 0, tokens };
+  if (!shape) return { batch: 1, length: tokens, tokens };
+  const [B, L] = shape;
+  if (B * L !== tokens) throw invalidArg(`shape [${B}, ${L}] does not match ${tokens} tokens`);
+  return { batch: B, length: L, tokens };
+}
+
+export interface CudaLossMetrics extends RawCudaMetrics {}
+
+// ---------------------------------------------------------------------------------------------
+// Device-buffer API.
+
+/** Group advantages of float32 rewards on the GPU; groups: a fixed size or uint32 offsets. */
+export function cudaGroupAdvantages(rewards: DeviceBuffer, groups: number | DeviceBuffer, options: CudaAdvantageOptions & { maxGroupSize?: number } = {}): DeviceBuffer {
+  const r = expect(rewards, 'float32', 'rewards');
+  const g = groupsArg(groups, rewards.length, options.maxGroupSize);
+  const out = DeviceBuffer.alloc(rewards.length);
+  try {
+    callNative(() => native.cuda.groupAdvantages(r, rewards.length, g, advParams(options), out.handle()));
+  } catch (err) {
+    out.dispose();
+    throw err;
+  }
+  return out;
+}
+
+export interface CudaPtrInputs {
+  correct: DeviceBuffer;
+  format: DeviceBuffer;
+  judgeScores: DeviceBuffer;
+  groups: number | DeviceBuffer;
+}
+
+export interface CudaPtrOptions extends CudaAdvantageOptions {
+  alpha?: { format?: number; outcome?: number; reasoning?: number };
+  judgeWeights?: number[];
+  reasoningEnabled?: boolean;
+  maxGroupSize?: number;
+}
+
+/** GRPO-PTR rewards (reasoning reward, trust per group, total) and their advantages, one launch. */
+export function cudaPtrAdvantages(inputs: CudaPtrInputs, options: CudaPtrOptions = {}) {
+  const n = inputs.correct.length;
+  const w = options.judgeWeights ?? [0.25, 0.25, 0.25, 0.25];
+  const c = expect(inputs.correct, 'float32', 'correct');
+  const f = expect(inputs.format, 'float32', 'format', n);
+  const j = expect(inputs.judgeScores, 'float32', 'judgeScores', n * w.length);
+  const g = groupsArg(inputs.groups, n, options.maxGroupSize);
+  const k = typeof inputs.groups === 'number' ? n / inputs.groups : inputs.groups.length - 1;
+  const out = { reasoning: DeviceBuffer.alloc(n), trust: DeviceBuffer.alloc(k), reward: DeviceBuffer.alloc(n), advantages: DeviceBuffer.alloc(n) };
+  try {
+    callNative(() =>
+      native.cuda.ptrAdvantages(c, f, j, n, g, {
+        alphaFormat: options.alpha?.format ?? 0.3,
+        alphaOutcome: options.alpha?.outcome ?? 1.0,
+        alphaReasoning: options.alpha?.reasoning ?? 0.5,
+        reasoningEnabled: options.reasoningEnabled === false ? 0 : 1,
+        judgeWeights: w,
+      }, advParams(options), out.reasoning.handle(), out.trust.handle(), out.reward.handle(), out.advantages.handle()),
+    );
+  } catch (err) {
+    Object.values(out).forEach((b) => b.dispose());
+    throw err;
+  }
+  return out;
+}
+
+export interface CudaTokenLossInputs {
+  logp: DeviceBuffer;
+  oldLogp: DeviceBuffer;
+  refLogp?: DeviceBuffer;
+  /** One per sequence or one per token. */
+  advantages: DeviceBuffer;
+  /** Float weights per token (1 = counts). */
+  mask?: DeviceBuffer;
+  shape?: readonly [number, number];
+  offsets?: DeviceBuffer;
+}
+
+/** Token loss forward and backward on the GPU: `{ loss, gradLogp, metrics }`. */
+export function cudaTokenLoss(inputs: CudaTokenLossInputs, options: CudaLossOptions & { gradOut?: DeviceBuffer } = {}) {
+  const T = inputs.logp.length;
+  const layout = layoutArg(T, inputs.shape, inputs.offsets);
+  // When every sequence has one token the two readings coincide.
+  const perToken = inputs.advantages.length === T;
+  if (!perToken && inputs.advantages.length !== layout.batch) {
+    throw invalidArg(`advantages has ${inputs.advantages.length} entries; expected ${layout.batch} (per sequence) or ${T} (per token)`);
+  }
+  const grad = options.gradOut ?? DeviceBuffer.alloc(T);
+  try {
+    const metrics = callNative(() =>
+      native.cuda.tokenLoss(
+        expect(inputs.logp, 'float32', 'logp'), expect(inputs.oldLogp, 'float32', 'oldLogp', T),
+        inputs.refLogp ? expect(inputs.refLogp, 'float32', 'refLogp', T) : null, expect(inputs.advantages, 'float32', 'advantages'),
+        perToken, inputs.mask ? expect(inputs.mask, 'float32', 'mask', T) : null, layout, lossParams(options),
+        expect(grad, 'float32', 'gradOut', T),
+      ),
+    );
+    return { loss: metrics.loss, gradLogp: grad, metrics };
+  } catch (err) {
+    if (!options.gradOut) grad.dispose();
+    throw err;
+  }
+}
+
+export interface CudaLogitsLossInputs {
+  /** rows × vocab, float32 or bfloat16. */
+  logits: DeviceBuffer;
+  vocab: number;
+  labels: DeviceBuffer;
+  oldLogp: DeviceBuffer;
+  refLogp?: DeviceBuffer;
+  advantages: DeviceBuffer;
+  mask?: DeviceBuffer;
+  shape?: readonly [number, number];
+  offsets?: DeviceBuffer;
+}
+
+/**
+ * Fused logits loss on the GPU: log-softmax, entropy, token loss and ∂loss/∂logits, reading the
+ * logits once. `inPlace` writes the gradient over the logits (no extra rows×vocab memory).
+ */
+export function cudaLogitsLoss(inputs: CudaLogitsLossInputs, options: CudaLossOptions & { temperature?: number; inPlace?: boolean } = {}) {
+  const { vocab } = inputs;
+  if (!Number.isInteger(vocab) || vocab < 1 || vocab > 262144) throw invalidArg(`vocab must be an integer in 1..262144; got ${vocab}`);
+  if (inputs.logits.length % vocab !== 0) throw invalidArg(`logits has ${inputs.logits.length} elements, not a multiple of vocab ${vocab}`);
+  const rows = inputs.logits.length / vocab;
+  const bf16 = inputs.logits.dtype === 'bfloat16';
+  if (!bf16 && inputs.logits.dtype !== 'float32') throw invalidArg(`logits must be float32 or bfloat16; got ${inputs.logits.dtype}`);
+  const layout = layoutArg(rows, inputs.shape, inputs.offsets);
+  const logp = DeviceBuffer.alloc(rows);
+  const entropy = DeviceBuffer.alloc(rows);
+  const grad = options.inPlace ? inputs.logits : DeviceBuffer.alloc(inputs.logits.length, inputs.logits.dtype);
+  try {
+    const metrics = callNative(() =>
+      native.cuda.logitsLoss(
+        inputs.logits.handle('logits'), bf16, rows, vocab, expect(inputs.labels, 'int32', 'labels', rows),
+        expect(inputs.oldLogp, 'float32', 'oldLogp', rows), inputs.refLogp ? expect(inputs.refLogp, 'float32', 'refLogp', rows) : null,
+        expect(inputs.advantages, 'float32', 'advantages', rows), inputs.mask ? expect(inputs.mask, 'float32', 'mask', rows) : null,
+        layout, lossParams(options), options.temperature ?? 1, logp.handle(), entropy.handle(), grad.handle(),
+      ),
+    );
+    return { loss: metrics.loss, logp, entropy, gradLogits: grad, metrics };
+  } catch (err) {
+    logp.dispose();
+    entropy.dispose();
+    if (!options.inPlace) grad.dispose();
+    throw err;
+  }
+}
+
+/** Median kernel time in ms for synthetic device data (benchmarks/gpu). */
+export function cudaBenchmark(op: 'ptr-advantages' | 'token-loss' | 'logits-bf16' | 'logits-fp32', a: number, b: number, repeats = 20): number {
+  const ops = { 'ptr-advantages': 0, 'token-loss': 1, 'logits-bf16': 2, 'logits-fp32': 3 } as const;
+  if (!(op in ops)) throw new EmotionThinkerError('ERR_INVALID_ARG', `unknown benchmark op ${op}`);
+  return callNative(() => native.cuda.benchmark(ops[op], a, b, repeats));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host arrays through the GPU (backend: 'cuda' on the host-array GRPO calls).
+
+function f32(a: ArrayLike<number>): Float32Array {
+  return a instanceof Float32Array ? a : Float32Array.from(a);
+}
+
+/** Runs `body` with buffers that are all disposed afterwards, whatever happens. */
+export function withDeviceBuffers<T>(body: (track: (b: DeviceBuffer) => DeviceBuffer) => T): T {
+  const owned: DeviceBuffer[] = [];
+  try {
+    return body((b) => (owned.push(b), b));
+  } finally {
+    for (const b of owned) b.dispose();
+  }
+}
+
+export function hostGroupAdvantagesOnCuda(rewards: ArrayLike<number>, groups: number | ArrayLike<number>, options: CudaAdvantageOptions): Float32Array {
+  return withDeviceBuffers((track) => {
+    const r = track(DeviceBuffer.from(f32(rewards)));
+    let g: number | DeviceBuffer = groups as number;
+    let maxSize: number | undefined;
+    if (typeof groups !== 'number') {
+      const off = Uint32Array.from(groups);
+      maxSize = 0;
+      for (let i = 1; i < off.length; i++) maxSize = Math.max(maxSize, off[i] - off[i - 1]);
+      g = track(DeviceBuffer.from(off));
+    }
+    return track(cudaGroupAdvantages(r, g, { ...options, maxGroupSize: maxSize })).download() as Float32Array;
+  });
+}
