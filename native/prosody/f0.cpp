@@ -31,7 +31,7 @@ float dot(const float* a, const float* b, int n) {
 
 // Decimates 16 kHz to 8 kHz with a 47-tap Blackman-windowed sinc (cutoff 3.6 kHz, stopband
 // ≥ 70 dB from 4.4 kHz; what aliases lies above 3.6 kHz and does not carry F0).
-std::vector<float> decimate2(const float* x, size_t n) {
+std::vector<float> decimate2(const float* x, size_t n, size_t pad) {
   constexpr int kTaps = 47, kHalf = kTaps / 2;
   float h[kTaps];
   double sum = 0;
@@ -45,7 +45,8 @@ std::vector<float> decimate2(const float* x, size_t n) {
   }
   for (float& v : h) v = float(v / sum);
   size_t out_n = (n + 1) / 2;
-  std::vector<float> y(out_n);
+  std::vector<float> out(out_n + 2 * pad, 0.f);  // zero padding both sides, written in place
+  float* y = out.data() + pad;
   for (size_t j = 0; j < out_n; ++j) {
     long s = long(2 * j) - kHalf;
     if (s >= 0 && size_t(s) + kTaps <= n) {
@@ -57,7 +58,7 @@ std::vector<float> decimate2(const float* x, size_t n) {
       y[j] = acc;
     }
   }
-  return y;
+  return out;
 }
 
 struct Candidate {
@@ -99,41 +100,6 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   const size_t frames = frame_count(n, rate, opt.hop_seconds, opt.window_seconds);
   if (frames == 0) return out;
 
-  // 1. Conditioning: to 8 kHz, then DC blocker and low-pass (in place).
-  std::vector<float> x;
-  if (rate == 16000.0) {
-    x = decimate2(samples, n);
-  } else if (rate == kAnalysisRate) {
-    x.assign(samples, samples + n);
-  } else {
-    x = resample(samples, n, 1, uint32_t(std::lround(rate)), uint32_t(kAnalysisRate));
-  }
-  {
-    const float R = float(1.0 - 2 * M_PI * 20.0 / kAnalysisRate);
-    float prev_x = 0.f, prev_y = 0.f;
-    for (float& v : x) {
-      float y = v - prev_x + R * prev_y;
-      prev_x = v;
-      prev_y = y;
-      v = y;
-    }
-  }
-  if (opt.lowpass_hz > 0 && opt.lowpass_hz < 0.45 * kAnalysisRate) {
-    // Two cascaded 2nd-order Butterworth low-pass sections (4th order overall).
-    const double w0 = 2 * M_PI * opt.lowpass_hz / kAnalysisRate, cw = std::cos(w0), al = std::sin(w0) / std::sqrt(2.0);
-    const double a0 = 1 + al, b0 = (1 - cw) / 2 / a0, b1 = (1 - cw) / a0, b2 = b0, a1 = -2 * cw / a0, a2 = (1 - al) / a0;
-    for (int pass = 0; pass < 2; ++pass) {
-      double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-      for (float& v : x) {
-        double y = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-        x2 = x1;
-        x1 = v;
-        y2 = y1;
-        y1 = y;
-        v = float(y);
-      }
-    }
-  }
   const double fa = kAnalysisRate;
   const int W = std::max(8, int(std::lround(opt.window_seconds * fa)));
   const int Ws = std::max(8, int(std::lround(opt.voicing_window_seconds * fa)));
@@ -143,11 +109,48 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   const int k_lo = std::max(1, kmin / 2 - 1), k_hi = kmax + 1;
   const int level_len = std::max(8, int(std::lround(opt.level_window_seconds * fa)));
   const long pad = std::max({W, Ws, level_len}) + k_hi + 4;
-  // Zero padding on both sides, added in place (one reallocation, no second copy).
-  const size_t nx = x.size();
-  x.resize(nx + 2 * size_t(pad), 0.f);
-  std::memmove(x.data() + pad, x.data(), nx * sizeof(float));
-  std::fill(x.begin(), x.begin() + pad, 0.f);
+
+  // 1. Conditioning: to 8 kHz (into a zero-padded buffer: no second copy), then DC blocker and
+  //    low-pass in place.
+  std::vector<float> x;
+  if (rate == 16000.0) {
+    x = decimate2(samples, n, size_t(pad));
+  } else {
+    std::vector<float> y = rate == kAnalysisRate ? std::vector<float>(samples, samples + n)
+                                                 : resample(samples, n, 1, uint32_t(std::lround(rate)), uint32_t(kAnalysisRate));
+    x.assign(y.size() + 2 * size_t(pad), 0.f);
+    std::copy(y.begin(), y.end(), x.begin() + pad);
+  }
+  const size_t nx = x.size() - 2 * size_t(pad);
+  float* const body = x.data() + pad;
+  {
+    const float R = float(1.0 - 2 * M_PI * 20.0 / kAnalysisRate);
+    float prev_x = 0.f, prev_y = 0.f;
+    for (size_t i = 0; i < nx; ++i) {
+      float v = body[i];
+      float y = v - prev_x + R * prev_y;
+      prev_x = v;
+      prev_y = y;
+      body[i] = y;
+    }
+  }
+  if (opt.lowpass_hz > 0 && opt.lowpass_hz < 0.45 * kAnalysisRate) {
+    // Two cascaded 2nd-order Butterworth low-pass sections (4th order overall).
+    const double w0 = 2 * M_PI * opt.lowpass_hz / kAnalysisRate, cw = std::cos(w0), al = std::sin(w0) / std::sqrt(2.0);
+    const double a0 = 1 + al, b0 = (1 - cw) / 2 / a0, b1 = (1 - cw) / a0, b2 = b0, a1 = -2 * cw / a0, a2 = (1 - al) / a0;
+    for (int pass = 0; pass < 2; ++pass) {
+      double x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+      for (size_t i = 0; i < nx; ++i) {
+        double v = body[i];
+        double y = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+        x2 = x1;
+        x1 = v;
+        y2 = y1;
+        y1 = y;
+        body[i] = float(y);
+      }
+    }
+  }
   const float* xp = x.data();
   auto centre = [&](size_t i) { return pad + long(std::lround(double(i) * opt.hop_seconds * fa)); };
 
