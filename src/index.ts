@@ -81,3 +81,58 @@ export {
   type Gender,
   type Levels,
 } from './prosody-calibration.js';
+export {
+  OnnxModel,
+  type BatchOptions as OnnxBatchOptions,
+  type Feeds,
+  type OnnxModelOptions,
+  type Outputs,
+  type ScanRequest,
+} from './onnx/model.js';
+export type { Tensor, TensorArray, TensorData, TensorType, ValueInfo } from './onnx/types.js';
+export {
+  OnnxGraphBuilder,
+  attr,
+  evaluateMlp,
+  exportMlp,
+  type Activation,
+  type Attribute,
+  type BuildOptions,
+  type LinearLayer,
+  type MlpHead,
+  type MlpInput,
+  type MlpSpec,
+} from './onnx/export.js';
+export { readMetadataProps as readOnnxMetadata } from './onnx/proto.js';
+export {
+  SileroVad,
+  VAD_SAMPLE_RATE,
+  detectSpeech,
+  detectSpeechBatch,
+  disposeSharedVad,
+  energySegments,
+  segmentsFromProbabilities,
+  sileroModelPath,
+  type DetectSpeechOptions,
+  type EnergySegmentation,
+  type EnergySegmentOptions,
+  type SileroVadOptions,
+  type SpeechDetection,
+  type SpeechSegment,
+  type VadAudio,
+} from './vad.js';
+export {
+  CLAIM_VOCABULARY,
+  CLAIMS_SIZE,
+  CUES,
+  DEFAULT_EMOTIONS,
+  METADATA_EMOTIONS,
+  METADATA_FEATURES,
+  OnnxRewardModel,
+  SCORE_ORDER,
+  encodeClaims,
+  type Cue,
+  type RewardItem,
+  type RewardJudge,
+  type RewardScores,
+} from './reward-model.js';
