@@ -9,6 +9,8 @@
         "native/common/error.cpp",
         "native/audio/wav.cpp",
         "native/audio/resample.cpp",
+        "native/dsp/fft.cpp",
+        "native/features/spectral.cpp",
         "native/prosody/f0.cpp",
         "native/prosody/prosody.cpp",
         "native/grpo/advantages.cpp",
@@ -20,6 +22,8 @@
         "bindings/backend_bindings.cpp",
         "bindings/prosody_bindings.cpp",
         "bindings/grpo_bindings.cpp",
+        "bindings/cuda_bindings.cpp",
+        "bindings/features_bindings.cpp",
         "bindings/addon.cpp"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

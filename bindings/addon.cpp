@@ -8,6 +8,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   etb::register_backend(env, exports);
   etb::register_prosody(env, exports);
   etb::register_grpo(env, exports);
+  etb::register_cuda(env, exports);
+  etb::register_features(env, exports);
   return exports;
 }
 }  // namespace

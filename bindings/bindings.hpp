@@ -7,4 +7,6 @@ void register_audio(Napi::Env env, Napi::Object exports);
 void register_backend(Napi::Env env, Napi::Object exports);
 void register_prosody(Napi::Env env, Napi::Object exports);
 void register_grpo(Napi::Env env, Napi::Object exports);
+void register_cuda(Napi::Env env, Napi::Object exports);
+void register_features(Napi::Env env, Napi::Object exports);
 }  // namespace etb

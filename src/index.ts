@@ -82,6 +82,17 @@ export {
   type Levels,
 } from './prosody-calibration.js';
 export {
+  DeviceBuffer,
+  cudaBenchmark,
+  cudaGroupAdvantages,
+  cudaLogitsLoss,
+  cudaPtrAdvantages,
+  cudaTokenLoss,
+  type CudaAdvantageOptions,
+  type CudaLossOptions,
+  type DeviceDType,
+} from './cuda.js';
+export {
   OnnxModel,
   type BatchOptions as OnnxBatchOptions,
   type Feeds,
@@ -136,3 +147,4 @@ export {
   type RewardJudge,
   type RewardScores,
 } from './reward-model.js';
+export { spectralStats, spectralStatsAsync, type SpectralOptions, type SpectralStats } from './features.js';

@@ -249,6 +249,24 @@ export interface RawCudaApi {
   benchmark(op: number, a: number, b: number, repeats: number): number;
 }
 
+export interface RawSpectralOptions {
+  melBands?: number;
+  mfcc?: number;
+  fmin?: number;
+  fmax?: number;
+  floorDb?: number;
+}
+
+export interface RawSpectralStats {
+  frames: number;
+  usedFrames: number;
+  melMean: Float32Array;
+  melStd: Float32Array;
+  mfccMean: Float32Array;
+  mfccStd: Float32Array;
+  deltaMfccStd: Float32Array;
+}
+
 export interface NativeAddon {
   prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
   prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawF0Track>;
@@ -294,6 +312,8 @@ export interface NativeAddon {
   mixToMono(samples: Float32Array, channels: number): Float32Array;
   cudaStatus(): RawCudaStatus;
   buildInfo(): RawBuildInfo;
+  spectralStats(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): RawSpectralStats;
+  spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): Promise<RawSpectralStats>;
   /** Device memory and CUDA GRPO kernels; every call throws ERR_BACKEND_UNAVAILABLE without a GPU. */
   cuda: RawCudaApi;
 }
