@@ -27,8 +27,11 @@ interface CommonOptions {
 function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name}`;
+  if (Array.isArray(v)) {
+    if (v.length <= 8 && v.every((x) => typeof x === 'number')) return `[${v.join(', ')}]`;
+    return `an array of length ${v.length}`;
+  }
+  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
   return typeof v;
 }
 
@@ -525,7 +528,7 @@ function layoutArg(fn: string, shape: unknown, offsets: unknown, tokens: number,
   }
   const [B, L] = shape as [number, number];
   if (B === 0 || L === 0) throw invalidArg(`${fn}: empty batch: inputs.shape is [${B}, ${L}]`);
-  if (B * L !== tokens) fail(fn, 'inputs.shape', `[${B}, ${L}]`, `[B, L] with B·L = ${tokens} (the ${what} length)`);
+  if (B * L !== tokens) fail(fn, 'inputs.shape', shape, `[B, L] with B·L = ${tokens} (the ${what} length)`);
   return { raw: { batch: B, length: L }, batch: B, tokens, maxLen: L };
 }
 
@@ -544,11 +547,12 @@ function lossOptions(fn: string, o: Partial<PolicyLossOptions>, layout: Layout):
   };
 }
 
-function advPerToken(fn: string, advLen: number, layout: Layout, per: unknown): boolean {
+function advPerToken(fn: string, adv: ArrayLike<number>, layout: Layout, per: unknown): boolean {
+  const advLen = adv.length;
   const mode = optEnum(fn, 'option advantagesPer', per, ['sequence', 'token'] as const, advLen === layout.batch ? 'sequence' : 'token');
   const want = mode === 'sequence' ? layout.batch : layout.tokens;
   if (advLen !== want) {
-    fail(fn, 'inputs.advantages', `an array of length ${advLen}`, `one per sequence (${layout.batch}) or one per token (${layout.tokens})`);
+    fail(fn, 'inputs.advantages', adv, `one per sequence (${layout.batch}) or one per token (${layout.tokens})`);
   }
   return mode === 'token';
 }
@@ -559,7 +563,7 @@ function sameFloat<T extends FloatArray>(fn: string, field: string, value: unkno
   if (!(v instanceof Float32Array || v instanceof Float64Array) || v.constructor !== like.constructor) {
     fail(fn, field, value, `a ${like.constructor.name} (the type of inputs.logp)`);
   }
-  if ((v as T).length !== length) fail(fn, field, `an array of length ${(v as T).length}`, `of length ${length}`);
+  if ((v as T).length !== length) fail(fn, field, v, `of length ${length}`);
   return v as T;
 }
 
@@ -592,12 +596,12 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
   const advIn = inputs.advantages as unknown;
   const advLen = Array.isArray(advIn) || advIn instanceof Float32Array || advIn instanceof Float64Array ? (advIn as ArrayLike<number>).length : -1;
   if (advLen < 0) fail(fn, 'inputs.advantages', advIn, `a ${logp.constructor.name} or array of numbers`);
-  const perToken = advPerToken(fn, advLen, layout, o.advantagesPer);
+  const perToken = advPerToken(fn, advIn as ArrayLike<number>, layout, o.advantagesPer);
   const advantages = sameFloat(fn, 'inputs.advantages', advIn, logp, advLen);
   let mask: Uint8Array | T | null = null;
   if (inputs.mask !== undefined && inputs.mask !== null) {
     const mk = inputs.mask instanceof Uint8Array ? inputs.mask : sameFloat(fn, 'inputs.mask', inputs.mask, logp, n);
-    if (mk.length !== n) fail(fn, 'inputs.mask', `an array of length ${mk.length}`, `of length ${n} (one per token)`);
+    if (mk.length !== n) fail(fn, 'inputs.mask', mk, `of length ${n} (one per token)`);
     mask = mk;
   }
   const computeGrad = o.computeGrad ?? true;
@@ -712,9 +716,14 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
   const labels = toLabels(fn, inputs.labels);
   const N = labels.length;
   if (N === 0) throw invalidArg(`${fn}: empty batch: inputs.labels is empty`);
-  const vocab = optNumber(fn, 'inputs.vocab', inputs.vocab, logits.length / N, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_VOCAB, `an integer vocabulary size in 1..${MAX_VOCAB}`);
-  if (!Number.isInteger(vocab) || vocab * N !== logits.length) {
-    fail(fn, 'inputs.logits', `an array of length ${logits.length}`, `of length labels.length × vocab (${N} × ${inputs.vocab ?? '?'})`);
+  let vocab: number;
+  if (inputs.vocab === undefined) {
+    if (logits.length % N !== 0) fail(fn, 'inputs.logits', logits, `of length labels.length × vocab, a multiple of ${N}`);
+    vocab = logits.length / N;
+    if (vocab < 1 || vocab > MAX_VOCAB) fail(fn, 'inputs.logits', logits, `${N} rows of 1..${MAX_VOCAB} logits (vocab = ${vocab})`);
+  } else {
+    vocab = optNumber(fn, 'inputs.vocab', inputs.vocab, 0, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_VOCAB, `an integer vocabulary size in 1..${MAX_VOCAB}`);
+    if (vocab * N !== logits.length) fail(fn, 'inputs.logits', logits, `of length labels.length × vocab (${N} × ${vocab} = ${N * vocab})`);
   }
   const layout =
     inputs.shape === undefined && inputs.offsets === undefined
@@ -724,7 +733,7 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
   raw.temperature = optNumber(fn, 'option temperature', o.temperature, 1, (v) => v > 0, 'a finite number > 0');
   const f64 = (field: string, v: unknown, len: number) => {
     const a = toFloat64(fn, field, v);
-    if (a.length !== len) fail(fn, field, `an array of length ${a.length}`, `of length ${len}`);
+    if (a.length !== len) fail(fn, field, v, `of length ${len}`);
     return a;
   };
   const oldLogp = f64('inputs.oldLogp', inputs.oldLogp, N);
@@ -732,7 +741,7 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
   if (inputs.refLogp !== undefined && inputs.refLogp !== null) refLogp = f64('inputs.refLogp', inputs.refLogp, N);
   else if (raw.beta > 0) fail(fn, 'inputs.refLogp', inputs.refLogp, `given when beta > 0 (beta is ${raw.beta}; pass beta: 0 for no KL term)`);
   const adv = toFloat64(fn, 'inputs.advantages', inputs.advantages);
-  const perToken = advPerToken(fn, adv.length, layout, o.advantagesPer ?? (adv.length === N ? 'token' : undefined));
+  const perToken = advPerToken(fn, adv, layout, o.advantagesPer ?? (adv.length === N ? 'token' : undefined));
   const mask = inputs.mask === undefined || inputs.mask === null ? null : f64('inputs.mask', inputs.mask, N);
   const computeGrad = o.computeGrad ?? true;
   let grad: LogitsArray | null = null;
