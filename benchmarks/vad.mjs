@@ -94,11 +94,12 @@ const bins = (a) => {
 console.log(`Silero VAD vs energy segmentation — ${files.length} RAVDESS clips, ${(total / 60).toFixed(1)} min of audio`);
 console.log(`  machine: ${process.arch}, node ${process.version}, Silero batch ${batch}, workers ${workers}, 512-sample windows`);
 console.log('');
-console.log('throughput                         seconds   × real time');
-console.log(`  Silero, ${files.length} clips (batched)       ${tSilero.toFixed(2).padStart(7)}   ${(total / tSilero).toFixed(0).padStart(8)}`);
-console.log(`  energy, ${files.length} clips                 ${tEnergy.toFixed(2).padStart(7)}   ${(total / tEnergy).toFixed(0).padStart(8)}`);
-console.log(`  Silero, one 10-min stream            ${tLongSilero.toFixed(2).padStart(7)}   ${(600 / tLongSilero).toFixed(0).padStart(8)}`);
-console.log(`  energy, one 10-min stream            ${tLongEnergy.toFixed(2).padStart(7)}   ${(600 / tLongEnergy).toFixed(0).padStart(8)}`);
+const row = (label, secs, audioSecs) => console.log(`  ${label.padEnd(34)}${secs.toFixed(2).padStart(8)}${(audioSecs / secs).toFixed(0).padStart(14)}`);
+console.log(`${'throughput'.padEnd(36)}${'seconds'.padStart(8)}${'× real time'.padStart(14)}`);
+row(`Silero, ${files.length} clips (batched)`, tSilero, total);
+row(`energy, ${files.length} clips`, tEnergy, total);
+row('Silero, one 10-min stream', tLongSilero, 600);
+row('energy, one 10-min stream', tLongEnergy, 600);
 console.log(`  (10-min stream: ${longVad.segments.length} Silero segments, ${longEnergy.segments.length} energy segments)`);
 console.log('');
 console.log(`clips with no Silero speech segment: ${none}`);

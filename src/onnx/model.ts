@@ -88,7 +88,18 @@ interface ReadyInfo {
   outputs: ValueInfo[];
 }
 
-const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+let ortPathCache: string | null = null;
+
+/** Absolute path of onnxruntime-node's entry, resolved on first use (the worker requires it by path). */
+function ortPath(): string {
+  if (ortPathCache) return ortPathCache;
+  try {
+    ortPathCache = createRequire(import.meta.url).resolve('onnxruntime-node');
+  } catch (err) {
+    throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', 'onnxruntime-node is not installed (npm install onnxruntime-node)', { cause: err });
+  }
+  return ortPathCache;
+}
 
 /** The most replacement workers started in a row without one becoming ready. */
 const MAX_RESPAWN_FAILURES = 3;
@@ -181,11 +192,12 @@ export class OnnxModel {
   }
 
   static #spawn(bytes: Uint8Array, sessionOptions: Record<string, unknown>, index: number, name: string): Promise<{ slot: Slot; info: ReadyInfo }> {
+    const ort = ortPath();
     return new Promise((resolve, reject) => {
       const control = new Int32Array(new SharedArrayBuffer(4));
       const worker = new Worker(WORKER_SOURCE, {
         eval: true,
-        workerData: { ortPath, model: bytes, sessionOptions, control: control.buffer },
+        workerData: { ortPath: ort, model: bytes, sessionOptions, control: control.buffer },
         stdout: false,
         stderr: false,
       });
