@@ -34,7 +34,7 @@ inline T mask_at(const NoMask*, size_t) {
 }
 template <class T>
 inline T mask_at(const uint8_t* m, size_t i) {
-  return m[i] != 0 ? T(1) : T(0);
+  return T(m[i] != 0);
 }
 template <class T>
 inline T mask_at(const T* m, size_t i) {
@@ -53,24 +53,41 @@ constexpr size_t kBlock = 256;           // float partial sums per block, then f
 constexpr size_t kChunkTokens = 65536;   // tokens per parallel chunk (fixed: deterministic)
 
 // One contiguous run of tokens of one sequence. `adv` points at the run's first advantage when
-// PT, else at the sequence's advantage. `ref` is ignored when KL == kKlNone.
+// PT, else `adv_seq` is the sequence's advantage. `ref` is ignored when KL == kKlNone.
 template <class T, class M, bool PT, int KL>
 ET_SIMD_CLONES void run_kernel(const T* __restrict lp, const T* __restrict old, const T* __restrict ref,
-                               const T* __restrict adv, const M* __restrict mask, size_t n, T scale,
+                               const T* __restrict adv, T adv_seq, const M* __restrict mask, size_t n, T scale,
                                TermParams<T> p, T* __restrict grad, Acc& acc) {
+  constexpr bool kNoMask = std::is_same<M, NoMask>::value;
+  T mbuf[kBlock];
   for (size_t i0 = 0; i0 < n; i0 += kBlock) {
-    const size_t i1 = std::min(n, i0 + kBlock);
+    const size_t len = std::min(n - i0, kBlock);
+    // Byte masks are widened into a small L1 buffer first: GCC 12 does not vectorise the main
+    // loop with a uint8 → float conversion inside it.
+    const T* __restrict mb = nullptr;
+    if constexpr (std::is_same<M, T>::value) {
+      mb = mask + i0;
+    } else if constexpr (!kNoMask) {
+#pragma omp simd
+      for (size_t j = 0; j < len; ++j) mbuf[j] = T(mask[i0 + j] != 0);
+      mb = mbuf;
+    }
+    const T* __restrict l = lp + i0;
+    const T* __restrict o_ = old + i0;
+    const T* __restrict r_ = KL == kKlNone ? nullptr : ref + i0;
+    const T* __restrict a_ = PT ? adv + i0 : nullptr;
+    T* __restrict g_ = grad + i0;
     T s_loss = 0, s_m = 0, s_low = 0, s_high = 0, s_dual = 0, s_kl = 0, s_ratio = 0, s_chk = 0, s_neg = 0;
 #pragma omp simd reduction(+ : s_loss, s_m, s_low, s_high, s_dual, s_kl, s_ratio, s_chk, s_neg)
-    for (size_t i = i0; i < i1; ++i) {
-      T A = PT ? adv[i] : adv[0];
-      T m = mask_at<T>(mask, i);
-      T lpi = lp[i], oi = old[i];
-      T ri = KL == kKlNone ? lpi : ref[i];
+    for (size_t j = 0; j < len; ++j) {
+      T A = PT ? a_[j] : adv_seq;
+      T m = kNoMask ? T(1) : mb[j];
+      T lpi = l[j], oi = o_[j];
+      T ri = KL == kKlNone ? lpi : r_[j];
       TermOut<T> o = token_term<T, KL>(lpi, oi, ri, A, p);
       T w = m * scale;
       s_loss += w * o.loss;
-      grad[i] = w * o.grad;
+      g_[j] = w * o.grad;
       s_m += m;
       s_low += m * o.low;
       s_high += m * o.high;
@@ -133,9 +150,10 @@ std::vector<Acc> run_all(const Ctx<T>& c) {
       size_t s0 = std::max(L.begin(b), t0), s1 = std::min(L.begin(b + 1), t1);
       if (L.begin(b) >= t1) break;
       if (s1 <= s0) continue;
-      const T* adv = PT ? in.advantages + s0 : in.advantages + b;
+      const T* adv = PT ? in.advantages + s0 : nullptr;
       const M* mk = std::is_same<M, NoMask>::value ? nullptr : mask + s0;
-      run_kernel<T, M, PT, KL>(in.logp + s0, in.old_logp + s0, KL == kKlNone ? nullptr : in.ref_logp + s0, adv, mk,
+      run_kernel<T, M, PT, KL>(in.logp + s0, in.old_logp + s0, KL == kKlNone ? nullptr : in.ref_logp + s0, adv,
+                               PT ? T(0) : in.advantages[b], mk,
                                s1 - s0, (*c.scale)[b], c.p, grad + s0, acc);
     }
     parts[ch] = acc;

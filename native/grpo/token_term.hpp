@@ -30,7 +30,8 @@ template <class T, int KL>
 __attribute__((always_inline)) inline TermOut<T> token_term(T lp, T old, T ref, T A, const TermParams<T>& p) {
   TermOut<T> o;
   T d = lp - old;
-  T in_range = (d > T(-20) && d < T(20)) ? T(1) : T(0);
+  // Bitwise & on the comparisons (not &&): no short-circuit branches, so the loop if-converts.
+  T in_range = ((d > T(-20)) & (d < T(20))) ? T(1) : T(0);
   d = d < T(-20) ? T(-20) : d;
   d = d > T(20) ? T(20) : d;
   T rho = fast_exp(d);
@@ -41,14 +42,15 @@ __attribute__((always_inline)) inline TermOut<T> token_term(T lp, T old, T ref, 
   T L = l1 > l2 ? l1 : l2;
   // The unclipped branch carries the gradient −A·ρ·dΔ/dℓ: always inside the clip range, and on
   // the side where it is the larger of the two.
-  bool keep = A > T(0) ? rho <= p.hi : rho >= p.lo;
+  // (A select between two comparison masks does not vectorise with GCC 12; and/or does.)
+  bool keep = ((A > T(0)) & (rho <= p.hi)) | ((A <= T(0)) & (rho >= p.lo));
   T g = keep ? l1 * in_range : T(0);
   T cap = p.c * negA;
-  bool dual = A < T(0) && L > cap;
+  bool dual = (A < T(0)) & (L > cap);
   L = dual ? cap : L;
   g = dual ? T(0) : g;
-  o.low = (A < T(0) && rho < p.lo) ? T(1) : T(0);
-  o.high = (A > T(0) && rho > p.hi) ? T(1) : T(0);
+  o.low = ((A < T(0)) & (rho < p.lo)) ? T(1) : T(0);
+  o.high = ((A > T(0)) & (rho > p.hi)) ? T(1) : T(0);
   o.dual = dual ? T(1) : T(0);
   T k = T(0), dk = T(0);
   if constexpr (KL != kKlNone) {
@@ -64,12 +66,12 @@ __attribute__((always_inline)) inline TermOut<T> token_term(T lp, T old, T ref, 
       dk = x;
     } else {
       T u = -x;
-      T u_in = (u > T(-20) && u < T(20)) ? T(1) : T(0);
+      T u_in = ((u > T(-20)) & (u < T(20))) ? T(1) : T(0);
       u = u < T(-20) ? T(-20) : u;
       u = u > T(20) ? T(20) : u;
       T eu = fast_exp(u);
       T v = eu - u - T(1);
-      T v_in = (v < T(10) && v > T(-10)) ? T(1) : T(0);
+      T v_in = ((v < T(10)) & (v > T(-10))) ? T(1) : T(0);
       v = v > T(10) ? T(10) : v;
       v = v < T(-10) ? T(-10) : v;
       k = v;
