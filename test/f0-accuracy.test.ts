@@ -11,7 +11,7 @@ import { loadCorpus, score } from '../benchmarks/f0-accuracy-anchors.mjs';
 const DIR = path.resolve(import.meta.dirname, '../../shared/data/fda-ue');
 
 describe.skipIf(!existsSync(DIR))('F0 accuracy floor on fda-ue', () => {
-  it('GPE ≤ 0.8 % and VDE ≤ 4.8 % over both speakers, each speaker within bounds', async () => {
+  it('GPE ≤ 0.5 % and VDE ≤ 4.1 % over both speakers, each speaker within bounds', async () => {
     const corpus = loadCorpus(DIR) as { name: string; wav: string }[];
     const tracks = new Map();
     for (const c of corpus) {
@@ -20,11 +20,11 @@ describe.skipIf(!existsSync(DIR))('F0 accuracy floor on fda-ue', () => {
     }
     const s = score(corpus, tracks);
     console.log(`fda-ue: GPE ${(100 * s.gpe).toFixed(2)}% VDE ${(100 * s.vde).toFixed(2)}% FPE ${s.fpe.toFixed(1)} cents, offset ${s.offsetMs} ms`);
-    expect(s.gpe).toBeLessThanOrEqual(0.008);
-    expect(s.vde).toBeLessThanOrEqual(0.048);
+    expect(s.gpe).toBeLessThanOrEqual(0.005);
+    expect(s.vde).toBeLessThanOrEqual(0.041);
     for (const sp of Object.values(s.perSpeaker) as { gpe: number; vde: number }[]) {
-      expect(sp.gpe).toBeLessThanOrEqual(0.012);
-      expect(sp.vde).toBeLessThanOrEqual(0.06);
+      expect(sp.gpe).toBeLessThanOrEqual(0.0065);
+      expect(sp.vde).toBeLessThanOrEqual(0.054);
     }
   });
 });

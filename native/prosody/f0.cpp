@@ -81,6 +81,12 @@ void validate(const F0Options& o) {
   if (!(o.voiced_unvoiced_cost >= 0 && o.voiced_unvoiced_cost <= 10)) bad("voicedUnvoicedCost", "must be in [0, 10]");
   if (!(o.voicing_threshold >= 0 && o.voicing_threshold <= 1)) bad("voicingThreshold", "must be in [0, 1]");
   if (!(o.silence_threshold >= 0 && o.silence_threshold <= 1)) bad("silenceThreshold", "must be in [0, 1]");
+  if (!(o.level_quantile > 0 && o.level_quantile <= 1)) bad("levelQuantile", "must be in (0, 1]");
+  if (!(o.vuv_level_db >= 0 && o.vuv_level_db <= 100)) bad("vuvLevelDb", "must be in [0, 100] dB");
+  if (!(o.vuv_min_factor >= 0 && o.vuv_min_factor <= 1 && o.vuv_max_factor >= 1 && o.vuv_max_factor <= 10))
+    bad("vuvMinFactor/vuvMaxFactor", "must satisfy 0 ≤ min ≤ 1 ≤ max ≤ 10");
+  if (!(o.range_prior_cost >= 0 && o.range_prior_cost <= 10)) bad("rangePriorCost", "must be in [0, 10]");
+  if (!(o.range_prior_width >= 0 && o.range_prior_width_below >= 0)) bad("rangePriorWidth", "must be ≥ 0 octaves");
 }
 
 size_t frame_count(size_t samples, double rate, double hop_seconds, double window_seconds) {
@@ -177,6 +183,12 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
       max_level = std::max(max_level, double(level[i]));
     }
   }
+  if (opt.level_quantile < 1 && frames > 1) {
+    std::vector<float> tmp(level);
+    size_t q = size_t(opt.level_quantile * double(frames - 1));
+    std::nth_element(tmp.begin(), tmp.begin() + long(q), tmp.end());
+    max_level = tmp[q];
+  }
 
   // 2-4. Candidates per frame, stored flat: frame i owns cands[off[i] .. off[i+1]).
   const int nk = k_hi - k_lo + 1;
@@ -261,36 +273,73 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   std::vector<double>().swap(P);
   std::vector<float>().swap(x);
 
-  // 5. Viterbi over the flat candidate lists.
+  // 5. Viterbi over the flat candidate lists (run twice when the range prior is on: the first
+  //    path gives the utterance's median F0, the second adds the prior to the voiced strengths).
   const double tc = 0.01 / opt.hop_seconds;
   const float jump = float(opt.octave_jump_cost * tc), vuv = float(opt.voiced_unvoiced_cost * tc);
   std::vector<float> score(cands.size()), logf(cands.size());
   std::vector<int32_t> back(cands.size(), 0);
   for (size_t j = 0; j < cands.size(); ++j) logf[j] = cands[j].f > 0 ? std::log2(cands[j].f) : 0.f;
-  for (size_t j = off[0]; j < off[1]; ++j) score[j] = cands[j].strength;
-  for (size_t i = 1; i < frames; ++i) {
-    for (size_t j = off[i]; j < off[i + 1]; ++j) {
-      float best = -std::numeric_limits<float>::infinity();
-      int32_t arg = 0;
-      const bool vj = cands[j].f > 0;
-      for (size_t p = off[i - 1]; p < off[i]; ++p) {
-        const bool vp = cands[p].f > 0;
-        float t = vj && vp ? jump * std::fabs(logf[j] - logf[p]) : vj != vp ? vuv : 0.f;
-        float v = score[p] - t;
-        if (v > best) {
-          best = v;
-          arg = int32_t(p - off[i - 1]);
-        }
-      }
-      score[j] = best + cands[j].strength;
-      back[j] = arg;
+  // Voicing transitions cost less where the level rises (onsets) or falls (offsets), as in RAPT:
+  // factor max(vuv_min_factor, 1 ∓ Δ/vuv_level_db), Δ the level change in dB across frames i±1.
+  std::vector<float> vuv_on(frames, vuv), vuv_off(frames, vuv);
+  if (opt.vuv_level_db > 0) {
+    const double eps = 1e-4 * std::max(max_level, 1e-12);
+    for (size_t i = 1; i < frames; ++i) {
+      double a = level[i - 1], b = level[std::min(frames - 1, i + 1)];
+      double dl = 20 * std::log10((b + eps) / (a + eps));
+      vuv_on[i] = float(vuv * std::min(opt.vuv_max_factor, std::max(opt.vuv_min_factor, 1 - dl / opt.vuv_level_db)));
+      vuv_off[i] = float(vuv * std::min(opt.vuv_max_factor, std::max(opt.vuv_min_factor, 1 + dl / opt.vuv_level_db)));
     }
   }
   std::vector<int32_t> path(frames);
-  {
+  auto viterbi = [&]() {
+    for (size_t j = off[0]; j < off[1]; ++j) score[j] = cands[j].strength;
+    for (size_t i = 1; i < frames; ++i) {
+      for (size_t j = off[i]; j < off[i + 1]; ++j) {
+        float best = -std::numeric_limits<float>::infinity();
+        int32_t arg = 0;
+        const bool vj = cands[j].f > 0;
+        const float to_v = vuv_on[i], to_u = vuv_off[i];
+        for (size_t p = off[i - 1]; p < off[i]; ++p) {
+          const bool vp = cands[p].f > 0;
+          float t = vj && vp ? jump * std::fabs(logf[j] - logf[p]) : vj != vp ? (vj ? to_v : to_u) : 0.f;
+          float v = score[p] - t;
+          if (v > best) {
+            best = v;
+            arg = int32_t(p - off[i - 1]);
+          }
+        }
+        score[j] = best + cands[j].strength;
+        back[j] = arg;
+      }
+    }
     size_t a = off[frames - 1], b = off[frames];
     path[frames - 1] = int32_t(std::max_element(score.begin() + long(a), score.begin() + long(b)) - (score.begin() + long(a)));
     for (size_t i = frames - 1; i > 0; --i) path[i - 1] = back[off[i] + size_t(path[i])];
+  };
+  viterbi();
+  if (opt.range_prior_cost > 0) {
+    std::vector<float> lv;
+    for (size_t i = 0; i < frames; ++i) {
+      const Candidate& c = cands[off[i] + size_t(path[i])];
+      if (c.f > 0) lv.push_back(logf[off[i] + size_t(path[i])]);
+    }
+    if (lv.size() >= size_t(std::max(1.0, opt.range_prior_min_voiced_seconds / opt.hop_seconds))) {
+      std::nth_element(lv.begin(), lv.begin() + long(lv.size() / 2), lv.end());
+      const float med = lv[lv.size() / 2];
+      bool changed = false;
+      for (size_t j = 0; j < cands.size(); ++j) {
+        if (!(cands[j].f > 0)) continue;
+        const float dv = logf[j] - med;
+        float ex = dv > 0 ? dv - float(opt.range_prior_width) : -dv - float(opt.range_prior_width_below);
+        if (ex > 0) {
+          cands[j].strength -= float(opt.range_prior_cost) * ex;
+          changed = true;
+        }
+      }
+      if (changed) viterbi();
+    }
   }
 
   // 5. Outputs.

@@ -24,9 +24,17 @@
 //     highest-NCCF candidate (a relative octave cost ranks candidates without biasing voicing).
 //  4. Voicing evidence. Each frame also has an "unvoiced" candidate of strength
 //        u = voicing_threshold + max(0, 2 − level / (silence_threshold / (1 + voicing_threshold)))
-//     with level = RMS over `level_window_seconds` / the loudest frame's (Praat's silence rule).
+//     with level = RMS over `level_window_seconds` / the `level_quantile` quantile of the clip's
+//     frame RMS values (Praat's silence rule, against a robust reference instead of the maximum).
 //  5. Path. Viterbi maximises Σ strengths − Σ transition costs, with (per 10 ms, scaled by hop)
-//     voiced→voiced: octave_jump_cost · |log2(f1/f2)|, voiced↔unvoiced: voiced_unvoiced_cost.
+//     voiced→voiced: octave_jump_cost · |log2(f1/f2)|; voiced↔unvoiced: voiced_unvoiced_cost ·
+//     clamp(1 ∓ Δ/vuv_level_db, vuv_min_factor, vuv_max_factor), Δ the level change in dB from
+//     frame i−1 to i+1: entering voicing is cheap where the level rises and leaving it where the
+//     level falls (the energy cue of RAPT's transition costs).
+//     Range prior (two passes): the median log F0 m of the first path's voiced frames (when they
+//     last ≥ range_prior_min_voiced_seconds) sets a second pass in which every voiced candidate
+//     loses range_prior_cost · (octaves beyond range_prior_width above / range_prior_width_below
+//     below m); natural speech rarely leaves ±0.7 octave of its median, octave errors do.
 //  6. Outputs. f0 on the path (NaN when the path is unvoiced); best_f0: the path value, or in
 //     unvoiced frames the candidate nearest in log F0 to the nearest voiced path frame (that
 //     frame's F0 when the frame has no candidate; the strongest candidate when nothing in the clip
@@ -54,10 +62,18 @@ struct F0Options {
   double candidate_floor = 0.25;         // minimum NCCF peak height for a candidate
   double octave_cost = 0.02;             // per octave below the frame's highest NCCF peak
   double subharmonic_cost = 0.1;         // times the NCCF at half the candidate's lag
-  double octave_jump_cost = 0.7;         // per octave of F0 change between frames (per 10 ms)
-  double voiced_unvoiced_cost = 0.2;     // per voicing change (per 10 ms)
+  double octave_jump_cost = 1.0;         // per octave of F0 change between frames (per 10 ms)
+  double voiced_unvoiced_cost = 0.4;     // per voicing change (per 10 ms), before the level factor
   double voicing_threshold = 0.6;        // unvoiced-candidate base strength
-  double silence_threshold = 0.06;       // frame RMS relative to the loudest frame
+  double silence_threshold = 0.08;       // frame RMS relative to the reference level (level_quantile)
+  double vuv_level_db = 8;               // level change (dB, frames i-1 → i+1) scaling V/UV costs (0: off)
+  double vuv_min_factor = 0.2;           // bounds of that factor
+  double vuv_max_factor = 2.0;
+  double level_quantile = 0.9;           // reference level for the silence rule: this quantile of frame levels
+  double range_prior_cost = 0.5;         // per octave beyond the widths from the first-pass median (0: off)
+  double range_prior_width = 0.7;        // octaves above the first-pass median F0 without cost
+  double range_prior_width_below = 0.7;  // octaves below the median without cost
+  double range_prior_min_voiced_seconds = 0.1;  // first-pass voiced time needed to apply the prior
 };
 
 struct F0Track {

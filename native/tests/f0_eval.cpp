@@ -49,6 +49,13 @@ int main(int argc, char** argv) {
     else if (k == "fmin") o.f0_min = v;
     else if (k == "fmax") o.f0_max = v;
     else if (k == "ncand") o.max_candidates = int(v);
+    else if (k == "prior") o.range_prior_cost = v;
+    else if (k == "lq") o.level_quantile = v;
+    else if (k == "vdb") o.vuv_level_db = v;
+    else if (k == "vmin") o.vuv_min_factor = v;
+    else if (k == "vmax") o.vuv_max_factor = v;
+    else if (k == "pwb") o.range_prior_width_below = v;
+    else if (k == "pw") o.range_prior_width = v;
     else if (k == "dump") dump = true;
     else { fprintf(stderr, "unknown %s\n", k.c_str()); return 2; }
   }
