@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'ERR_OUT_OF_MEMORY'
   | 'ERR_BACKEND_UNAVAILABLE'
   | 'ERR_CUDA'
+  | 'ERR_TRAINING'
   | 'ERR_INTERNAL';
 
 export class EmotionThinkerError extends Error {
@@ -31,6 +32,7 @@ const KNOWN_CODES = new Set<string>([
   'ERR_OUT_OF_MEMORY',
   'ERR_BACKEND_UNAVAILABLE',
   'ERR_CUDA',
+  'ERR_TRAINING',
   'ERR_INTERNAL',
 ]);
 

@@ -1,0 +1,126 @@
+// From a RAVDESS directory to training/validation data: features (cached), a speaker-independent
+// split by actor, calibration and standardisation fitted on the training actors only, measured
+// cue levels per clip, and the cue–emotion associations the judge uses.
+import { assignLevels, calibrationSample, fitCalibration, type Calibration } from '../prosody-calibration.js';
+import { extractCorpusFeatures, FEATURE_NAMES, fitStandardizer, standardize, type Standardizer, type UtteranceFeatures } from './featurize.js';
+import { fitAssociations, type Associations } from './judge.js';
+import { loadRavdess, type Clip } from './ravdess.js';
+import type { TrainData } from './trainer.js';
+import { EMOTIONS, type MeasuredCues } from './vocab.js';
+
+export interface PreparedCorpus {
+  train: TrainData & { clips: Clip[] };
+  val: TrainData & { clips: Clip[] };
+  calibration: Calibration;
+  standardizer: Standardizer;
+  associations: Associations;
+  skipped: { file: string; reason: string }[];
+}
+
+/**
+ * The policy's input: standardised features plus the speaker's gender (1 male, 0 female, 0.5
+ * unknown), which the pitch level depends on (cut points are per gender).
+ */
+export function policyInput(f: UtteranceFeatures, s: Standardizer, gender: 'male' | 'female' | null): Float64Array {
+  const z = standardize(f.values, s);
+  const x = new Float64Array(z.length + 1);
+  x.set(z);
+  x[z.length] = gender === 'male' ? 1 : gender === 'female' ? 0 : 0.5;
+  return x;
+}
+
+/**
+ * Which policy inputs each claim head reads, by feature name: the statistics of its own cue.
+ * The last input (gender) goes to pitch, whose cut points are per gender.
+ */
+export function cueFeatureIndices(): number[][] {
+  const idx = (pred: (n: string) => boolean) => FEATURE_NAMES.flatMap((n, j) => (pred(n) ? [j] : []));
+  const gender = FEATURE_NAMES.length;
+  return [
+    [...idx((n) => n.startsWith('f0') && !n.includes('Slope')), gender],
+    idx((n) => n.startsWith('rms') || n.startsWith('intensity') && !n.startsWith('intonation')),
+    idx((n) => /^(voiced|unvoiced|pause|speechRate|articulationRate|averageSyllable|phonation)/.test(n)),
+    idx((n) => n.startsWith('intonation.') || n.includes('Slope') || n.startsWith('f0Range') || n === 'f0SdSt'),
+  ];
+}
+
+/** Appends each clip's features z-scored over its speaker's clips (see speakerNormalization). */
+function appendSpeakerNormalized(d: { clips: Clip[]; x: Float64Array[] }) {
+  const bySpeaker = new Map<number, number[]>();
+  d.clips.forEach((c, i) => bySpeaker.set(c.actor, [...(bySpeaker.get(c.actor) ?? []), i]));
+  const D = FEATURE_NAMES.length;
+  const extra = d.x.map(() => new Float64Array(D));
+  for (const idx of bySpeaker.values()) {
+    for (let j = 0; j < D; j++) {
+      let m = 0;
+      for (const i of idx) m += d.x[i][j];
+      m /= idx.length;
+      let v = 0;
+      for (const i of idx) v += (d.x[i][j] - m) ** 2;
+      const sd = Math.sqrt(v / idx.length) || 1;
+      for (const i of idx) extra[i][j] = (d.x[i][j] - m) / sd;
+    }
+  }
+  d.x = d.x.map((x, i) => {
+    const o = new Float64Array(x.length + D);
+    o.set(x);
+    o.set(extra[i], x.length);
+    return o;
+  });
+}
+
+export function measuredCues(f: UtteranceFeatures, cal: Calibration, gender: 'male' | 'female' | null): MeasuredCues {
+  const levels = assignLevels({ functionals: f.functionals, gender: gender ? { value: gender, source: 'metadata' } : null }, cal, { corpus: 'ravdess', gender });
+  return { pitch: levels.pitch_level, energy: levels.energy_level, speed: levels.speed_level, intonation: f.intonation };
+}
+
+export async function prepareRavdess(
+  dir: string,
+  options: {
+    trainActors: number[];
+    valActors: number[];
+    cacheFile?: string;
+    strict?: boolean;
+    onProgress?: (d: number, t: number) => void;
+    /**
+     * Also give the policy every feature z-scored within its speaker (over all of that
+     * speaker's clips, no labels used): the classic speaker normalisation of SER. It needs
+     * several clips per speaker, so it suits corpus evaluation, not single-clip analysis.
+     */
+    speakerNormalization?: boolean;
+  },
+): Promise<PreparedCorpus> {
+  const { clips, skipped } = loadRavdess(dir, { strict: options.strict });
+  const wanted = clips.filter((c) => options.trainActors.includes(c.actor) || options.valActors.includes(c.actor));
+  const { features, failed } = await extractCorpusFeatures(wanted.map((c) => c.file), {
+    cacheFile: options.cacheFile, strict: options.strict, onProgress: options.onProgress,
+  });
+  const usable = wanted.filter((c) => features.has(c.file));
+  const trainClips = usable.filter((c) => options.trainActors.includes(c.actor));
+  const valClips = usable.filter((c) => options.valActors.includes(c.actor));
+  const calibration = fitCalibration(
+    trainClips.map((c) => calibrationSample({ functionals: features.get(c.file)!.functionals }, { corpus: 'ravdess', gender: c.gender })),
+    { source: `RAVDESS actors ${options.trainActors.join(',')}` },
+  );
+  const standardizer = fitStandardizer(trainClips.map((c) => features.get(c.file)!.values));
+  const build = (cs: Clip[]) => ({
+    clips: cs,
+    x: cs.map((c) => policyInput(features.get(c.file)!, standardizer, c.gender)),
+    y: cs.map((c) => EMOTIONS.indexOf(c.emotion)),
+    measured: cs.map((c) => measuredCues(features.get(c.file)!, calibration, c.gender)),
+  });
+  const train = build(trainClips);
+  const val = build(valClips);
+  if (options.speakerNormalization) {
+    appendSpeakerNormalized(train);
+    appendSpeakerNormalized(val);
+  }
+  return {
+    train,
+    val,
+    calibration,
+    standardizer,
+    associations: fitAssociations(train.measured, train.y),
+    skipped: [...skipped, ...failed.map((f) => ({ file: f.file, reason: f.error }))],
+  };
+}

@@ -1,0 +1,57 @@
+// Validation metrics: accuracy, macro-F1, confusion matrix, and the judge's view of the
+// reasoning (FA as a share of claims, mean FA/IQ/CC/FS scores), with greedy decoding.
+import { judgeResponse, type Associations } from './judge.js';
+import type { Policy } from './policy.js';
+import type { TrainData } from './trainer.js';
+import { EMOTIONS, TOKENS } from './vocab.js';
+
+export interface EvalResult {
+  n: number;
+  accuracy: number;
+  macroF1: number;
+  /** confusion[true][predicted] */
+  confusion: number[][];
+  /** Share of all claims made that agree with the measurement. */
+  factualShare: number;
+  claimsPerResponse: number;
+  fa: number;
+  iq: number;
+  cc: number;
+  fs: number;
+}
+
+export function evaluatePolicy(policy: Policy, data: TrainData, assoc: Associations): EvalResult {
+  const K = EMOTIONS.length;
+  const confusion = Array.from({ length: K }, () => new Array(K).fill(0));
+  let correct = 0, claims = 0, agreeing = 0, fa = 0, iq = 0, cc = 0, fs = 0;
+  data.x.forEach((x, i) => {
+    const r = policy.greedy(x);
+    const pred = r.tokens[TOKENS - 1];
+    confusion[data.y[i]][pred]++;
+    if (pred === data.y[i]) correct++;
+    const s = judgeResponse(r.tokens, data.measured[i], assoc);
+    claims += s.claims;
+    agreeing += s.agreeing;
+    fa += s.fa, iq += s.iq, cc += s.cc, fs += s.fs;
+  });
+  const n = data.x.length;
+  let f1 = 0;
+  for (let k = 0; k < K; k++) {
+    const tp = confusion[k][k];
+    const fp = confusion.reduce((s, row, t) => s + (t === k ? 0 : row[k]), 0);
+    const fn = confusion[k].reduce((s, v, p) => s + (p === k ? 0 : v), 0);
+    f1 += tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
+  }
+  return {
+    n,
+    accuracy: correct / n,
+    macroF1: f1 / K,
+    confusion,
+    factualShare: claims ? agreeing / claims : 0,
+    claimsPerResponse: claims / n,
+    fa: fa / n,
+    iq: iq / n,
+    cc: cc / n,
+    fs: fs / n,
+  };
+}

@@ -1,0 +1,175 @@
+// Per-utterance features for the emotion policy: the prosody functionals plus spectral
+// statistics, both from the native core, with the cues the judge checks claims against.
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadAudio } from '../audio.js';
+import { extractProsody, type ProsodyResult } from '../prosody.js';
+import { spectralStatsAsync } from '../features.js';
+import type { Gender } from '../prosody-calibration.js';
+import { EmotionThinkerError } from '../errors.js';
+
+/** Bump when the feature definition changes, so caches are rebuilt. */
+export const FEATURE_VERSION = 2;
+
+export interface UtteranceFeatures {
+  /** Named numeric features; null where undefined (e.g. F0 statistics of an unvoiced clip). */
+  values: (number | null)[];
+  /** What calibration needs to assign levels. */
+  functionals: Record<string, number | null>;
+  /** Intonation class, null when it could not be judged (too short, uncertain). */
+  intonation: string | null;
+  /** Gender estimate from F0 (used when metadata has none). */
+  genderEstimate: Gender | null;
+  caption: string;
+}
+
+const SPECTRAL_BLOCKS = ['melMean', 'melStd', 'mfccMean', 'mfccStd', 'deltaMfccStd'] as const;
+const SPECTRAL_SIZES = { melMean: 40, melStd: 40, mfccMean: 13, mfccStd: 13, deltaMfccStd: 13 } as const;
+
+/** The functionals that enter the feature vector (durations that only scale with the sentence are left out). */
+export const PROSODY_FEATURES = [
+  'f0MeanSt', 'f0SdSt', 'f0P5St', 'f0P20St', 'f0P50St', 'f0P80St', 'f0P95St', 'f0Range20to80St', 'f0Range5to95St',
+  'f0RisingSlopeStPerS', 'f0FallingSlopeStPerS', 'intensityMeanDb', 'intensitySdDb', 'intensityP5Db', 'intensityP50Db',
+  'intensityP95Db', 'rmsMeanDbfs', 'rmsSdDbfs', 'rmsP5Dbfs', 'rmsP50Dbfs', 'rmsP95Dbfs', 'voicedRatio',
+  'voicedSegmentsPerSecond', 'voicedSegmentMeanS', 'voicedSegmentSdS', 'unvoicedSegmentMeanS', 'unvoicedSegmentSdS',
+  'pauseRatePerS', 'speechRate', 'articulationRate', 'averageSyllableDurationS', 'phonationRatio',
+] as const;
+
+/** Numeric descriptors of the intonation contour (the inputs of its rule-based class). */
+export const INTONATION_FEATURES = ['rangeSt', 'directionSt', 'turnDepthSt', 'r2Gain', 'vertex', 'confidence'] as const;
+
+export const FEATURE_NAMES: string[] = [
+  ...PROSODY_FEATURES,
+  ...INTONATION_FEATURES.map((k) => `intonation.${k}`),
+  ...SPECTRAL_BLOCKS.flatMap((b) => Array.from({ length: SPECTRAL_SIZES[b] }, (_, i) => `${b}${i}`)),
+];
+
+const INTONATION_UNJUDGED = new Set(['too_short', 'uncertain']);
+
+/** Builds the features of one prosody analysis plus the 16 kHz samples it was made from. */
+export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Array): Promise<UtteranceFeatures> {
+  const spec = await spectralStatsAsync(samples16k, 16000);
+  const values: (number | null)[] = PROSODY_FEATURES.map((k) => {
+    const v = prosody.functionals[k];
+    return v === null || v === undefined || !Number.isFinite(v) ? null : v;
+  });
+  const into = prosody.intonation as unknown as Record<string, unknown>;
+  for (const k of INTONATION_FEATURES) {
+    const v = into[k];
+    values.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
+  }
+  for (const b of SPECTRAL_BLOCKS) {
+    const arr = spec[b];
+    for (let i = 0; i < arr.length; i++) values.push(spec.frames > 0 ? arr[i] : null);
+  }
+  const label = prosody.intonation.label;
+  return {
+    values,
+    functionals: prosody.functionals,
+    intonation: INTONATION_UNJUDGED.has(label) ? null : label,
+    genderEstimate: prosody.gender?.value ?? null,
+    caption: prosody.caption,
+  };
+}
+
+/** Decodes a clip (any container, any rate), analyses it at 16 kHz mono and builds its features. */
+export async function extractUtteranceFeatures(file: string | Uint8Array): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult }> {
+  const audio = await loadAudio(file, { sampleRate: 16000, mono: true });
+  const prosody = await extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 });
+  const p = typeof file === 'string' ? { ...prosody, input: file } : prosody;
+  return { features: await featuresFrom(p, audio.samples), prosody: p };
+}
+
+interface CacheFile {
+  version: number;
+  entries: Record<string, { size: number; mtimeMs: number; features: UtteranceFeatures }>;
+}
+
+/**
+ * Features for many files, `concurrency` at a time, cached in `cacheFile` (keyed by path, size
+ * and modification time). Files that fail are reported, not fatal, unless `strict`.
+ */
+export async function extractCorpusFeatures(
+  files: string[],
+  options: { cacheFile?: string; concurrency?: number; strict?: boolean; onProgress?: (done: number, total: number) => void } = {},
+): Promise<{ features: Map<string, UtteranceFeatures>; failed: { file: string; error: string }[] }> {
+  let cache: CacheFile = { version: FEATURE_VERSION, entries: {} };
+  if (options.cacheFile && existsSync(options.cacheFile)) {
+    try {
+      const c = JSON.parse(readFileSync(options.cacheFile, 'utf8')) as CacheFile;
+      if (c.version === FEATURE_VERSION) cache = c;
+    } catch {
+      // A corrupt cache is rebuilt.
+    }
+  }
+  const out = new Map<string, UtteranceFeatures>();
+  const failed: { file: string; error: string }[] = [];
+  const todo: string[] = [];
+  for (const f of files) {
+    const e = cache.entries[f];
+    let st: { size: number; mtimeMs: number } | null = null;
+    try {
+      st = statSync(f);
+    } catch {
+      st = null;
+    }
+    if (e && st && e.size === st.size && e.mtimeMs === st.mtimeMs) out.set(f, e.features);
+    else todo.push(f);
+  }
+  let done = files.length - todo.length;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < todo.length) {
+        const f = todo[next++];
+        try {
+          const { features } = await extractUtteranceFeatures(f);
+          const st = statSync(f);
+          out.set(f, features);
+          cache.entries[f] = { size: st.size, mtimeMs: st.mtimeMs, features };
+        } catch (err) {
+          if (options.strict) throw err instanceof EmotionThinkerError ? err : new EmotionThinkerError('ERR_INTERNAL', String(err), { input: f });
+          failed.push({ file: f, error: (err as Error).message });
+        }
+        options.onProgress?.(++done, files.length);
+      }
+    }),
+  );
+  if (options.cacheFile && todo.length) {
+    mkdirSync(path.dirname(options.cacheFile), { recursive: true });
+    writeFileSync(options.cacheFile, JSON.stringify(cache));
+  }
+  return { features: out, failed };
+}
+
+/** Mean/sd standardisation fitted on a training split; missing values become 0 (the mean). */
+export interface Standardizer {
+  mean: number[];
+  std: number[];
+}
+
+export function fitStandardizer(rows: (number | null)[][]): Standardizer {
+  const d = rows[0]?.length ?? 0;
+  const mean = new Array(d).fill(0), std = new Array(d).fill(1);
+  for (let j = 0; j < d; j++) {
+    let s = 0, n = 0;
+    for (const r of rows) if (r[j] !== null) s += r[j]!, n++;
+    const m = n ? s / n : 0;
+    let q = 0;
+    for (const r of rows) if (r[j] !== null) q += (r[j]! - m) ** 2;
+    mean[j] = m;
+    std[j] = n > 1 && q > 0 ? Math.sqrt(q / (n - 1)) : 1;
+  }
+  return { mean, std };
+}
+
+export function standardize(row: (number | null)[], s: Standardizer): Float64Array {
+  const x = new Float64Array(row.length);
+  for (let j = 0; j < row.length; j++) {
+    const v = row[j];
+    // Clamp to ±6 sd so one odd clip cannot saturate the network.
+    x[j] = v === null ? 0 : Math.max(-6, Math.min(6, (v - s.mean[j]) / s.std[j]));
+  }
+  return x;
+}

@@ -1,0 +1,69 @@
+// The built-in judge (SPEC §5): scores a response on Factual Alignment, Interpretative Quality,
+// Caption Completeness and Fluency/Structure, each 1–5, against what was measured in the clip.
+import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, isSalient, type Cue, type MeasuredCues } from './vocab.js';
+import { parseResponse, renderResponse } from './render.js';
+
+/** P(emotion | cue = value), fitted on the training split with add-one smoothing. */
+export type Associations = Record<Cue, Record<string, number[]>>;
+
+export function fitAssociations(measured: MeasuredCues[], emotions: number[]): Associations {
+  const out = {} as Associations;
+  for (const cue of CUES) {
+    out[cue] = {};
+    for (const value of CLAIM_VALUES[cue].slice(1)) {
+      const counts = new Array(EMOTIONS.length).fill(1);
+      measured.forEach((m, i) => {
+        if (m[cue] === value) counts[emotions[i]]++;
+      });
+      const total = counts.reduce((a, b) => a + b, 0);
+      out[cue][value] = counts.map((c) => c / total);
+    }
+  }
+  return out;
+}
+
+export interface JudgeScores {
+  /** 1–5 each. */
+  fa: number;
+  iq: number;
+  cc: number;
+  fs: number;
+  /** Claims made and how many agree with the measurement (for micro-averaged FA). */
+  claims: number;
+  agreeing: number;
+  /** The response parses back from its text. */
+  wellFormed: boolean;
+}
+
+const toScore = (share: number) => 1 + 4 * share;
+
+export function judgeResponse(tokens: Int32Array, measured: MeasuredCues, assoc: Associations): JudgeScores {
+  const emotion = tokens[TOKENS - 1];
+  let claims = 0, agreeing = 0, support = 0, salient = 0, covered = 0;
+  CUES.forEach((cue, k) => {
+    const said = tokens[k];
+    const level = measured[cue];
+    if (isSalient(cue, level)) {
+      salient++;
+      if (said !== 0) covered++;
+    }
+    if (said === 0) return;
+    claims++;
+    const value = CLAIM_VALUES[cue][said];
+    if (level === value) agreeing++;
+    const p = assoc[cue][value];
+    support += p[emotion] / Math.max(...p);
+  });
+  const parsed = parseResponse(renderResponse(tokens));
+  const wellFormed = parsed !== null && parsed.every((v, i) => v === tokens[i]);
+  return {
+    // Nothing claimed: no evidence either way.
+    fa: toScore(claims ? agreeing / claims : 0.5),
+    iq: toScore(claims ? support / claims : 0),
+    cc: toScore(salient ? covered / salient : 1),
+    fs: wellFormed ? (claims ? 5 : 3) : 1,
+    claims,
+    agreeing,
+    wellFormed,
+  };
+}

@@ -1,0 +1,327 @@
+// GRPO-PTR training of the reasoning policy (SPEC §4–5). Each step: G sampled responses per
+// utterance, judged; PTR rewards (trust τ, progressive gate) and group advantages from the
+// native kernels; the clipped token loss with KL to the reference policy from the native
+// kernel; its gradient through the policy; Adam. Deterministic for a seed.
+import { existsSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { EmotionThinkerError, invalidArg } from '../errors.js';
+import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type ProgressiveGateState } from '../grpo.js';
+import { judgeResponse, type Associations, type JudgeScores } from './judge.js';
+import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
+import { Rng } from './rng.js';
+import { CLAIM_VALUES, CUES, TOKENS, type MeasuredCues } from './vocab.js';
+
+export type TrainMode = 'supervised' | 'grpo-outcome' | 'ptr-no-trust' | 'ptr-no-gate' | 'ptr';
+export const TRAIN_MODES: readonly TrainMode[] = ['supervised', 'grpo-outcome', 'ptr-no-trust', 'ptr-no-gate', 'ptr'];
+
+export interface TrainData {
+  /** Standardised feature vectors. */
+  x: Float64Array[];
+  /** Emotion indices. */
+  y: number[];
+  measured: MeasuredCues[];
+}
+
+/** A replacement judge (e.g. an ONNX reward model): four scores 1–5 per response. */
+export type JudgeFn = (tokens: Int32Array, index: number) => Pick<JudgeScores, 'fa' | 'iq' | 'cc' | 'fs'> & Partial<JudgeScores>;
+
+export interface StepMetrics {
+  step: number;
+  phase: 'sft' | 'rl';
+  loss: number;
+  accuracy: number;
+  rewardFormat: number;
+  rewardOutcome: number;
+  rewardReasoning: number;
+  reward: number;
+  fa: number;
+  iq: number;
+  cc: number;
+  fs: number;
+  factualShare: number;
+  trustMean: number;
+  gateOpen: boolean;
+  reasoningEnabled: boolean;
+  kl: number;
+  clipFrac: number;
+}
+
+export interface TrainOptions {
+  data: TrainData;
+  associations: Associations;
+  mode?: TrainMode;
+  seed?: number;
+  hidden?: number;
+  /** Hidden units of each cue's perception layer (default 16). */
+  cueHidden?: number;
+  /** Feature indices each claim head reads, per cue (default: all features). */
+  cueFeatures?: number[][];
+  /** Supervised warm-start steps (emotion cross-entropy), before the RL steps. */
+  sftSteps?: number;
+  /** RL steps (for 'supervised': further cross-entropy steps, so every mode takes as many updates). */
+  steps?: number;
+  batchSize?: number;
+  /** Responses sampled per utterance (G). */
+  groupSize?: number;
+  sftLr?: number;
+  lr?: number;
+  weightDecay?: number;
+  beta?: number;
+  clipLow?: number;
+  clipHigh?: number;
+  /** Policy updates per sampled batch (> 1 makes the ratio and clipping matter). */
+  innerEpochs?: number;
+  alpha?: { format?: number; outcome?: number; reasoning?: number };
+  judgeWeights?: readonly number[];
+  gate?: { threshold?: number; window?: number; openAtStep?: number | null };
+  judge?: JudgeFn;
+  /** Streams one JSON line of StepMetrics per step. */
+  metricsFile?: string;
+  onStep?: (m: StepMetrics) => void;
+  checkpointFile?: string;
+  checkpointEvery?: number;
+  /** Resume from this checkpoint file (same options required). */
+  resume?: string;
+  /** Teach the measured cue levels as claims during the supervised steps (default true). */
+  sftClaims?: boolean;
+  /** Gaussian noise (sd, in standardised units) added to the features of supervised steps. */
+  inputNoise?: number;
+  /** Test hook: corrupt the gradient at this step to exercise the divergence guard. */
+  injectNanAtStep?: number;
+}
+
+export interface TrainResult {
+  policy: Policy;
+  reference: Policy;
+  history: StepMetrics[];
+}
+
+interface Checkpoint {
+  version: 1;
+  mode: TrainMode;
+  seed: number;
+  step: number;
+  shape: PolicyShape;
+  params: number[];
+  reference: number[] | null;
+  adam: { m: number[]; v: number[]; t: number };
+  rng: number;
+  gate: ProgressiveGateState | null;
+}
+
+function defaults(o: TrainOptions) {
+  return {
+    mode: o.mode ?? 'ptr',
+    seed: o.seed ?? 1,
+    hidden: o.hidden ?? 64,
+    cueHidden: o.cueHidden ?? 16,
+    sftSteps: o.sftSteps ?? 400,
+    steps: o.steps ?? 300,
+    batchSize: o.batchSize ?? 32,
+    groupSize: o.groupSize ?? 8,
+    sftLr: o.sftLr ?? 3e-3,
+    lr: o.lr ?? 1e-3,
+    weightDecay: o.weightDecay ?? 0.05,
+    beta: o.beta ?? 0.04,
+    clipLow: o.clipLow ?? 0.2,
+    clipHigh: o.clipHigh ?? 0.28,
+    innerEpochs: o.innerEpochs ?? 2,
+    alpha: { format: o.alpha?.format ?? 0.3, outcome: o.alpha?.outcome ?? 1.0, reasoning: o.alpha?.reasoning ?? 0.5 },
+    judgeWeights: o.judgeWeights ?? [0.25, 0.25, 0.25, 0.25],
+    checkpointEvery: o.checkpointEvery ?? 50,
+    inputNoise: o.inputNoise ?? 0.6,
+    sftClaims: o.sftClaims ?? true,
+  };
+}
+
+function writeAtomic(file: string, text: string) {
+  writeFileSync(`${file}.tmp`, text);
+  renameSync(`${file}.tmp`, file);
+}
+
+const mean = (a: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return a.length ? s / a.length : 0;
+};
+
+/** Trains a policy. Throws ERR_TRAINING naming the step if the loss or gradient goes non-finite. */
+export function train(options: TrainOptions): TrainResult {
+  const o = defaults(options);
+  const { data } = options;
+  if (!TRAIN_MODES.includes(o.mode)) throw invalidArg(`option mode must be one of ${TRAIN_MODES.join(', ')}; got ${String(o.mode)}`);
+  if (!data || data.x.length === 0 || data.x.length !== data.y.length || data.x.length !== data.measured.length) {
+    throw invalidArg('data must hold x, y and measured arrays of the same non-zero length');
+  }
+  const inputs = data.x[0].length;
+  const n = data.x.length;
+  let rng = new Rng(o.seed);
+  const shape: PolicyShape = {
+    inputs,
+    hidden: o.hidden,
+    cueHidden: o.cueHidden,
+    cueFeatures: options.cueFeatures ?? CUES.map(() => Array.from({ length: inputs }, (_, j) => j)),
+  };
+  let policy = Policy.create(shape, rng);
+  let reference: Policy | null = null;
+  let adam = new Adam(policy.size, { lr: o.sftLr, weightDecay: o.weightDecay });
+  let gate = new ProgressiveGate({ threshold: options.gate?.threshold ?? 0.5, window: options.gate?.window ?? 20, openAtStep: options.gate?.openAtStep ?? null });
+  let step = 0;
+  const total = o.sftSteps + o.steps;
+  const rl = o.mode !== 'supervised';
+
+  if (options.resume) {
+    const c = JSON.parse(readFileSync(options.resume, 'utf8')) as Checkpoint;
+    if (c.version !== 1 || c.mode !== o.mode || c.seed !== o.seed || JSON.stringify(c.shape) !== JSON.stringify(shape)) {
+      throw invalidArg(`checkpoint ${options.resume} was written with different options (mode ${c.mode}, seed ${c.seed})`);
+    }
+    policy = new Policy(c.shape, Float64Array.from(c.params));
+    reference = c.reference ? new Policy(c.shape, Float64Array.from(c.reference)) : null;
+    adam = new Adam(policy.size, { lr: step < o.sftSteps ? o.sftLr : o.lr, weightDecay: o.weightDecay });
+    adam.m = Float64Array.from(c.adam.m);
+    adam.v = Float64Array.from(c.adam.v);
+    adam.t = c.adam.t;
+    rng = Rng.fromState(c.rng);
+    if (c.gate) gate = ProgressiveGate.fromJSON(c.gate);
+    step = c.step;
+  }
+
+  const history: StepMetrics[] = [];
+  const judge: JudgeFn = options.judge ?? ((tokens, i) => judgeResponse(tokens, data.measured[i], options.associations));
+
+  const saveCheckpoint = () => {
+    if (!options.checkpointFile) return;
+    const c: Checkpoint = {
+      version: 1, mode: o.mode, seed: o.seed, step, shape: policy.shape,
+      params: Array.from(policy.params), reference: reference ? Array.from(reference.params) : null,
+      adam: { m: Array.from(adam.m), v: Array.from(adam.v), t: adam.t }, rng: rng.state, gate: gate.toJSON(),
+    };
+    writeAtomic(options.checkpointFile, JSON.stringify(c));
+  };
+
+  const guard = (grad: Float64Array, loss: number) => {
+    if (options.injectNanAtStep === step) grad[0] = NaN;
+    let ok = Number.isFinite(loss);
+    for (let i = 0; ok && i < grad.length; i++) ok = Number.isFinite(grad[i]);
+    if (!ok) {
+      const kept = options.checkpointFile && existsSync(options.checkpointFile) ? `; the last good checkpoint is ${options.checkpointFile}` : '';
+      throw new EmotionThinkerError('ERR_TRAINING', `training diverged at step ${step}: the loss or gradient is not finite${kept}`);
+    }
+  };
+
+  const emit = (m: StepMetrics) => {
+    history.push(m);
+    if (options.metricsFile) appendFileSync(options.metricsFile, JSON.stringify(m) + '\n');
+    options.onStep?.(m);
+  };
+
+  const batch = () => Array.from({ length: Math.min(o.batchSize, n) }, () => rng.int(n));
+
+  while (step < total) {
+    const sft = step < o.sftSteps || !rl;
+    if (!sft && reference === null) {
+      // The RL phase starts: the warm-started policy becomes the fixed KL reference.
+      reference = policy.clone();
+      adam = new Adam(policy.size, { lr: o.lr, weightDecay: o.weightDecay });
+    }
+    const idx = batch();
+    const grad = new Float64Array(policy.size);
+    if (sft) {
+      // Supervised warm start, as the paper's base model is trained on prosody perception before
+      // RL: cross-entropy on the measured cue levels (unmeasured cues: "none") and on the
+      // emotion given those claims. With sftClaims false only the emotion token is taught, with
+      // claims drawn from the claim heads.
+      // The emotion is learnt from noisy features (regularisation); the claims from the clean
+      // features, since a measured level is an exact function of them near its cut points.
+      let loss = 0, correct = 0;
+      const gEmotion = new Float64Array(TOKENS);
+      gEmotion[TOKENS - 1] = -1 / idx.length;
+      const gClaims = new Float64Array(TOKENS);
+      if (o.sftClaims) gClaims.fill(-1 / idx.length, 0, TOKENS - 1);
+      for (const i of idx) {
+        const x = o.inputNoise > 0 ? data.x[i].map((v) => v + o.inputNoise * rng.normal()) : data.x[i];
+        const r = policy.sample(x, rng);
+        const force = o.sftClaims ? Int32Array.from([...measuredTokens(data.measured[i]), data.y[i]]) : Int32Array.from(r.tokens);
+        force[TOKENS - 1] = data.y[i];
+        loss += gEmotion[TOKENS - 1] * policy.logProbs(x, force)[TOKENS - 1];
+        if (r.tokens[TOKENS - 1] === data.y[i]) correct++;
+        policy.backward(x, force, gEmotion, grad);
+        if (o.sftClaims) {
+          const lp = policy.logProbs(data.x[i], force);
+          for (let t = 0; t < TOKENS - 1; t++) loss += gClaims[t] * lp[t];
+          policy.backward(data.x[i], force, gClaims, grad);
+        }
+      }
+      guard(grad, loss);
+      adam.step(policy.params, grad, o.sftLr);
+      step++;
+      emit({
+        step, phase: 'sft', loss, accuracy: correct / idx.length, rewardFormat: 0, rewardOutcome: 0, rewardReasoning: 0, reward: 0,
+        fa: 0, iq: 0, cc: 0, fs: 0, factualShare: 0, trustMean: 1, gateOpen: gate.open, reasoningEnabled: false, kl: 0, clipFrac: 0,
+      });
+    } else {
+      const G = o.groupSize;
+      const N = idx.length * G;
+      const responses: Response[] = [];
+      const owner: number[] = [];
+      for (const i of idx) for (let s = 0; s < G; s++) responses.push(policy.sample(data.x[i], rng)), owner.push(i);
+      const correct = new Float64Array(N), format = new Float64Array(N), scores = new Float64Array(N * 4);
+      let claims = 0, agreeing = 0;
+      responses.forEach((r, j) => {
+        const sc = judge(r.tokens, owner[j]);
+        correct[j] = r.tokens[TOKENS - 1] === data.y[owner[j]] ? 1 : 0;
+        format[j] = sc.wellFormed === false ? 0 : 1;
+        scores.set([sc.fa, sc.iq, sc.cc, sc.fs], j * 4);
+        claims += sc.claims ?? 0;
+        agreeing += sc.agreeing ?? 0;
+      });
+      const accuracy = mean(correct);
+      const reasoningEnabled = o.mode === 'grpo-outcome' ? false : o.mode === 'ptr-no-gate' ? true : gate.open;
+      gate.update(accuracy);
+      const ptr = ptrRewards(
+        { correct, format, judgeScores: scores, groups: G },
+        { alpha: o.alpha, judgeWeights: o.judgeWeights, reasoningEnabled },
+      );
+      let reward = ptr.reward;
+      if (o.mode === 'ptr-no-trust' && reasoningEnabled) {
+        // The same reasoning term without the trust weight τ.
+        reward = Float64Array.from(ptr.reasoningReward, (rt, j) => o.alpha.format * format[j] + o.alpha.outcome * correct[j] + o.alpha.reasoning * rt);
+      }
+      const adv = groupAdvantages(reward, G);
+      const oldLogp = new Float64Array(N * TOKENS), refLogp = new Float64Array(N * TOKENS);
+      responses.forEach((r, j) => {
+        oldLogp.set(r.logp, j * TOKENS);
+        refLogp.set(reference!.logProbs(data.x[owner[j]], r.tokens), j * TOKENS);
+      });
+      let lastLoss = 0, kl = 0, clipFrac = 0;
+      for (let e = 0; e < o.innerEpochs; e++) {
+        const logp = e === 0 ? Float64Array.from(oldLogp) : new Float64Array(N * TOKENS);
+        if (e > 0) responses.forEach((r, j) => logp.set(policy.logProbs(data.x[owner[j]], r.tokens), j * TOKENS));
+        const res = tokenLoss(
+          { logp, oldLogp, refLogp, advantages: adv, shape: [N, TOKENS] },
+          { beta: o.beta, kl: 'k3', clipLow: o.clipLow, clipHigh: o.clipHigh, agg: 'token-mean' },
+        );
+        const g = new Float64Array(policy.size);
+        responses.forEach((r, j) => policy.backward(data.x[owner[j]], r.tokens, res.gradLogp!.subarray(j * TOKENS, (j + 1) * TOKENS), g));
+        guard(g, res.loss);
+        adam.step(policy.params, g, o.lr);
+        lastLoss = res.loss;
+        kl = res.metrics.klMean;
+        clipFrac = res.metrics.clipFrac;
+      }
+      step++;
+      const col = (d: number) => mean(Float64Array.from({ length: N }, (_, j) => scores[j * 4 + d]));
+      emit({
+        step, phase: 'rl', loss: lastLoss, accuracy, rewardFormat: mean(format), rewardOutcome: accuracy,
+        rewardReasoning: mean(ptr.reasoningReward), reward: mean(reward), fa: col(0), iq: col(1), cc: col(2), fs: col(3),
+        factualShare: claims ? agreeing / claims : 0, trustMean: mean(ptr.trust), gateOpen: gate.open, reasoningEnabled, kl, clipFrac,
+      });
+    }
+    if (options.checkpointFile && (step % o.checkpointEvery === 0 || step === total)) saveCheckpoint();
+  }
+  return { policy, reference: reference ?? policy.clone(), history };
+}
+
+/** Measured cue levels → the claim token that states them (0 = none when unmeasured). */
+export function measuredTokens(m: MeasuredCues): number[] {
+  return CUES.map((cue) => (m[cue] === null ? 0 : Math.max(0, CLAIM_VALUES[cue].indexOf(m[cue]!))));
+}
