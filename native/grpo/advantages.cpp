@@ -45,13 +45,20 @@ size_t validate_groups(const Groups& g, size_t n, const char* what) {
 
 namespace {
 
-// One group [b, e). Float64 statistics; the common no-NaN case runs branch-free loops.
-template <class T>
-void one_group(const T* r, T* out, size_t b, size_t e, const AdvantageOptions& opt) {
-  const size_t n = e - b;
+[[noreturn]] void bad_reward(double v, size_t i) {
+  invalid("rewards[" + std::to_string(i) + "] is " + num(v) +
+          "; rewards must be finite (NaN marks a missing reward and is excluded)");
+}
+
+// One group of n = G (compile-time, so short loops unroll and vectorise) or n_rt rewards
+// starting at r. Float64 statistics; the common no-NaN case is branch-free.
+template <class T, size_t G>
+__attribute__((always_inline)) inline void one_group(const T* __restrict r, T* __restrict out, size_t n_rt,
+                                                     size_t base, const AdvantageOptions& opt) {
+  const size_t n = G ? G : n_rt;
   double sum = 0.0, mn = std::numeric_limits<double>::infinity(), mx = -mn;
   size_t cnt = 0;
-  for (size_t i = b; i < e; ++i) {
+  for (size_t i = 0; i < n; ++i) {
     double v = double(r[i]);
     bool ok = v == v;
     cnt += ok;
@@ -59,59 +66,71 @@ void one_group(const T* r, T* out, size_t b, size_t e, const AdvantageOptions& o
     mn = ok && v < mn ? v : mn;
     mx = ok && v > mx ? v : mx;
   }
-  if (cnt > 0 && (std::isinf(mn) || std::isinf(mx))) {
-    for (size_t i = b; i < e; ++i) {
-      if (std::isinf(double(r[i]))) {
-        invalid("rewards[" + std::to_string(i) + "] is " + num(double(r[i])) +
-                "; rewards must be finite (NaN marks a missing reward and is excluded)");
-      }
+  if (cnt > 0 && (mn == -std::numeric_limits<double>::infinity() || mx == std::numeric_limits<double>::infinity())) {
+    for (size_t i = 0; i < n; ++i) {
+      if (std::isinf(double(r[i]))) bad_reward(double(r[i]), base + i);
     }
   }
-  const bool has_nan = cnt != n;
   if (cnt == 0 || (cnt > 1 && mn == mx)) {
-    std::fill(out + b, out + e, T(0));
+    for (size_t i = 0; i < n; ++i) out[i] = T(0);
     return;
   }
   if (cnt == 1) {
-    for (size_t i = b; i < e; ++i) {
+    for (size_t i = 0; i < n; ++i) {
       T v = r[i];
       out[i] = (opt.singleton == Singleton::Raw && v == v) ? v : T(0);
     }
     return;
   }
+  const bool has_nan = cnt != n;
   const double mean = sum / double(cnt);
+  double scale = 1.0, shift = mean;  // every mode is out = (v − mean)·scale
   switch (opt.mode) {
     case AdvMode::Grpo: {
       double ss = 0.0;
-      for (size_t i = b; i < e; ++i) {
+      for (size_t i = 0; i < n; ++i) {
         double d = double(r[i]) - mean;
         ss += d == d ? d * d : 0.0;
       }
       double var = ss / double(opt.std == StdKind::Unbiased ? cnt - 1 : cnt);
-      double inv = 1.0 / (std::sqrt(var) + opt.eps);
-      if (!has_nan) {
-        for (size_t i = b; i < e; ++i) out[i] = T((double(r[i]) - mean) * inv);
-      } else {
-        for (size_t i = b; i < e; ++i) {
-          double v = double(r[i]);
-          out[i] = v == v ? T((v - mean) * inv) : T(0);
-        }
-      }
+      scale = 1.0 / (std::sqrt(var) + opt.eps);
       break;
     }
-    case AdvMode::DrGrpo:
-      for (size_t i = b; i < e; ++i) {
-        double v = double(r[i]);
-        out[i] = v == v ? T(v - mean) : T(0);
-      }
-      break;
+    case AdvMode::DrGrpo: break;
     case AdvMode::Rloo: {
-      double inv = 1.0 / double(cnt - 1);
-      for (size_t i = b; i < e; ++i) {
-        double v = double(r[i]);
-        out[i] = v == v ? T(v - (sum - v) * inv) : T(0);
-      }
+      // v − (sum − v)/(c − 1) = (v − sum/c)·c/(c − 1): the same affine map as the others.
+      const double c = double(cnt);
+      scale = c / (c - 1.0);
       break;
+    }
+  }
+  if (!has_nan) {
+    for (size_t i = 0; i < n; ++i) out[i] = T((double(r[i]) - shift) * scale);
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      double v = double(r[i]);
+      out[i] = v == v ? T((v - shift) * scale) : T(0);
+    }
+  }
+}
+
+// No target_clones here: this code throws (±Inf rewards) and GCC 12 marks the clone dispatcher
+// nothrow, so an exception through it terminates. The loop is memory-bound anyway.
+template <class T, size_t G>
+void fixed_groups(const T* rewards, T* out, size_t g0, size_t g1, size_t size, const AdvantageOptions& opt) {
+  for (size_t g = g0; g < g1; ++g) one_group<T, G>(rewards + g * size, out + g * size, size, g * size, opt);
+}
+
+template <class T>
+void ragged_groups(const T* rewards, T* out, const uint32_t* offsets, size_t g0, size_t g1,
+                                  const AdvantageOptions& opt) {
+  for (size_t g = g0; g < g1; ++g) {
+    const size_t b = offsets[g], e = offsets[g + 1];
+    switch (e - b) {  // the common GRPO group sizes get unrolled code
+      case 4: one_group<T, 4>(rewards + b, out + b, 4, b, opt); break;
+      case 8: one_group<T, 8>(rewards + b, out + b, 8, b, opt); break;
+      case 16: one_group<T, 16>(rewards + b, out + b, 16, b, opt); break;
+      default: one_group<T, 0>(rewards + b, out + b, e - b, b, opt); break;
     }
   }
 }
@@ -130,10 +149,17 @@ void group_advantages(const T* rewards, size_t n, const Groups& groups, const Ad
   parallel_chunks(chunks, threads, [&](size_t c) {
     size_t g0 = c * gpc, g1 = std::min(k, g0 + gpc);
     if (groups.offsets) {
-      for (size_t g = g0; g < g1; ++g) one_group(rewards, out, groups.offsets[g], groups.offsets[g + 1], opt);
-    } else {
-      const size_t s = groups.size;
-      for (size_t g = g0; g < g1; ++g) one_group(rewards, out, g * s, g * s + s, opt);
+      ragged_groups(rewards, out, groups.offsets, g0, g1, opt);
+      return;
+    }
+    switch (groups.size) {
+      case 2: fixed_groups<T, 2>(rewards, out, g0, g1, 2, opt); break;
+      case 4: fixed_groups<T, 4>(rewards, out, g0, g1, 4, opt); break;
+      case 8: fixed_groups<T, 8>(rewards, out, g0, g1, 8, opt); break;
+      case 16: fixed_groups<T, 16>(rewards, out, g0, g1, 16, opt); break;
+      case 32: fixed_groups<T, 32>(rewards, out, g0, g1, 32, opt); break;
+      case 64: fixed_groups<T, 64>(rewards, out, g0, g1, 64, opt); break;
+      default: fixed_groups<T, 0>(rewards, out, g0, g1, groups.size, opt); break;
     }
   });
 }
