@@ -9,6 +9,8 @@ import { EmotionThinkerError } from './errors.js';
 import { packageRoot } from './native.js';
 import { extractF0 } from './prosody.js';
 import { summarizeAudio } from './summary.js';
+import { analyze } from './analyze.js';
+import { loadModel } from './train/model.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -75,6 +77,46 @@ program
       process.stderr.write(`emotionthinker f0: ${(err as Error).message} [${code}]\n`);
       process.exitCode = 1;
     }
+  });
+
+program
+  .command('analyze')
+  .description('explain the emotion in each clip: prosody, cue claims with their evidence, and the answer')
+  .argument('<audio...>', 'audio files (WAV, FLAC, MP3, Ogg Vorbis)')
+  .option('--json', 'print one JSON object per file (file, emotion, probabilities, reasoning, claims, prosody)')
+  .option('--model <file>', 'a model trained with emotionthinker (default: the bundled model)')
+  .option('--gender <male|female>', 'speaker gender from metadata (default: estimated from F0)')
+  .action(async (files: string[], opts: { json?: boolean; model?: string; gender?: string }) => {
+    if (opts.gender !== undefined && opts.gender !== 'male' && opts.gender !== 'female') {
+      process.stderr.write(`error: --gender must be 'male' or 'female', got '${opts.gender}'\n`);
+      process.exitCode = 2;
+      return;
+    }
+    let model;
+    try {
+      model = opts.model ? loadModel(opts.model) : undefined;
+    } catch (err) {
+      process.stderr.write(`emotionthinker analyze: ${(err as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    let failed = 0;
+    for (const file of files) {
+      try {
+        const r = await analyze(file, { model, gender: opts.gender as 'male' | 'female' | undefined });
+        if (opts.json) {
+          process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+        } else {
+          const p = r.emotion ? ` (${(100 * r.probabilities[r.emotion]).toFixed(0)}%)` : '';
+          process.stdout.write(`${file}: ${r.emotion ?? 'insufficient evidence'}${p}\n  ${r.reasoning}\n  ${r.prosody.caption}\n`);
+        }
+      } catch (err) {
+        failed++;
+        const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
+        process.stderr.write(`emotionthinker analyze: ${(err as Error).message} [${code}]\n`);
+      }
+    }
+    if (failed) process.exitCode = 1;
   });
 
 program

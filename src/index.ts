@@ -148,3 +148,12 @@ export {
   type RewardScores,
 } from './reward-model.js';
 export { spectralStats, spectralStatsAsync, type SpectralOptions, type SpectralStats } from './features.js';
+export { analyze, type AnalysisResult, type AnalyzeOptions, type ClaimEvidence } from './analyze.js';
+export { train, TRAIN_MODES, type TrainOptions, type TrainResult, type TrainMode, type StepMetrics, type TrainData } from './train/trainer.js';
+export { evaluatePolicy, type EvalResult } from './train/evaluate.js';
+export { prepareRavdess, type PreparedCorpus } from './train/corpus.js';
+export { loadRavdess, parseRavdessName, type Clip } from './train/ravdess.js';
+export { defaultModel, loadModel, saveModel, modelFile, type EmotionModel, type EmotionModelFile } from './train/model.js';
+export { judgeResponse, fitAssociations, type JudgeScores, type Associations } from './train/judge.js';
+export { renderResponse, parseResponse } from './train/render.js';
+export { EMOTIONS, CLAIM_VALUES } from './train/vocab.js';

@@ -6,21 +6,16 @@ import { OnnxModel, type OnnxModelOptions } from './onnx/model.js';
 import { readMetadataProps } from './onnx/proto.js';
 import { readFile } from 'node:fs/promises';
 
-/** Categories per cue, in one-hot order; index 0 is always "not_mentioned". */
-export const CLAIM_VOCABULARY = {
-  pitch: ['not_mentioned', 'low', 'normal', 'high'],
-  energy: ['not_mentioned', 'low', 'normal', 'high'],
-  speed: ['not_mentioned', 'slow', 'normal', 'fast'],
-  intonation: ['not_mentioned', 'flat', 'expressive', 'rising', 'falling', 'rising-falling', 'falling-rising'],
-} as const;
+import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, type Cue } from './train/vocab.js';
 
-export type Cue = keyof typeof CLAIM_VOCABULARY;
-export const CUES: readonly Cue[] = ['pitch', 'energy', 'speed', 'intonation'];
-/** Length of the claims vector: the four cues' one-hots concatenated in CUES order (19). */
-export const CLAIMS_SIZE = CUES.reduce((s, c) => s + CLAIM_VOCABULARY[c].length, 0);
+/** Categories per cue, in one-hot order; index 0 is always "not_mentioned" (the policy's vocabulary). */
+export const CLAIM_VOCABULARY = CLAIM_VALUES;
+export { CUES, type Cue };
+/** Length of the claims vector: the four cues' one-hots concatenated in CUES order (20). */
+export const CLAIMS_SIZE = CLAIM_ONEHOT;
 
 /** Default emotion labels (RAVDESS order); a model may declare its own in metadata. */
-export const DEFAULT_EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'] as const;
+export const DEFAULT_EMOTIONS = EMOTIONS;
 
 /** Judge scores, each in [1, 5]: factual alignment, inference quality, cue coverage, format/structure. */
 export interface RewardScores {

@@ -44,7 +44,7 @@ const items: RewardItem[] = [
 describe('reward-model plug-in', () => {
   it('encodes claims as four one-hots in vocabulary order', () => {
     const v = encodeClaims({ pitch: 'high', intonation: 'falling-rising' });
-    expect(v.length).toBe(19);
+    expect(v.length).toBe(20);
     expect(Array.from(v).reduce((s, x) => s + x, 0)).toBe(4);
     expect(v[3]).toBe(1); // pitch high
     expect(v[4]).toBe(1); // energy not_mentioned

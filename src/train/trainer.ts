@@ -323,5 +323,5 @@ export function train(options: TrainOptions): TrainResult {
 
 /** Measured cue levels → the claim token that states them (0 = none when unmeasured). */
 export function measuredTokens(m: MeasuredCues): number[] {
-  return CUES.map((cue) => (m[cue] === null ? 0 : Math.max(0, CLAIM_VALUES[cue].indexOf(m[cue]!))));
+  return CUES.map((cue) => (m[cue] === null ? 0 : Math.max(0, (CLAIM_VALUES[cue] as readonly string[]).indexOf(m[cue]!))));
 }

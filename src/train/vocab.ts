@@ -1,4 +1,4 @@
-// The policy's output space: four cue claims (each may be "none", i.e. not mentioned), then the
+// The policy's output space: four cue claims (each may be "not_mentioned"), then the
 // emotion. Order matters: it is the order of the generated tokens.
 export const EMOTIONS = ['neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised'] as const;
 export type Emotion = (typeof EMOTIONS)[number];
@@ -6,13 +6,16 @@ export type Emotion = (typeof EMOTIONS)[number];
 export const CUES = ['pitch', 'energy', 'speed', 'intonation'] as const;
 export type Cue = (typeof CUES)[number];
 
-/** Claim values per cue; index 0 is always "none" (the cue is not mentioned). */
-export const CLAIM_VALUES: Record<Cue, readonly string[]> = {
-  pitch: ['none', 'low', 'normal', 'high'],
-  energy: ['none', 'low', 'normal', 'high'],
-  speed: ['none', 'slow', 'normal', 'fast'],
-  intonation: ['none', 'flat', 'level', 'expressive', 'rising', 'falling', 'rising-falling', 'falling-rising'],
-};
+/**
+ * Claim values per cue; index 0 is always "not_mentioned". The one vocabulary of the package:
+ * the policy's tokens, the judge, and the reward-model plug-in's claim one-hots all use it.
+ */
+export const CLAIM_VALUES = {
+  pitch: ['not_mentioned', 'low', 'normal', 'high'],
+  energy: ['not_mentioned', 'low', 'normal', 'high'],
+  speed: ['not_mentioned', 'slow', 'normal', 'fast'],
+  intonation: ['not_mentioned', 'flat', 'expressive', 'rising', 'falling', 'rising-falling', 'falling-rising', 'level'],
+} as const satisfies Record<Cue, readonly string[]>;
 
 /** Vocabulary size of each generated token, claims first, emotion last. */
 export const TOKEN_SIZES: readonly number[] = [...CUES.map((c) => CLAIM_VALUES[c].length), EMOTIONS.length];
