@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { analyze, defaultModel, EMOTIONS, EmotionThinkerError, loadModel, parseResponse } from '../src/index.js';
+import { makeWav } from './helpers/wav.js';
+
+const root = path.resolve(__dirname, '..');
+const RAVDESS = path.resolve(root, '../shared/data/ravdess');
+const clip = (name: string) => path.join(RAVDESS, name);
+
+describe('analyze', () => {
+  it('explains a clip: emotion, probabilities, claims with evidence, reasoning that parses', async () => {
+    const r = await analyze(clip('03-01-05-02-01-01-14.wav'));
+    expect(r.insufficientEvidence).toBe(false);
+    expect(EMOTIONS).toContain(r.emotion);
+    const total = Object.values(r.probabilities).reduce((a, b) => a + b, 0);
+    expect(total).toBeCloseTo(1, 6);
+    expect(r.probabilities[r.emotion!]).toBe(Math.max(...Object.values(r.probabilities)));
+    expect(r.claims.length).toBeGreaterThan(0);
+    for (const c of r.claims) {
+      expect(c.agrees).toBe(c.claim === c.measuredLevel);
+      if (c.cue !== 'intonation') {
+        expect(c.measurement!.value).not.toBeNull();
+        expect(c.cutPoints![0]).toBeLessThan(c.cutPoints![1]);
+        // The measured level is where the value falls among the cut points.
+        const v = c.measurement!.value!;
+        const [lo, hi] = c.cutPoints!;
+        const expected = v < lo ? 0 : v >= hi ? 2 : 1;
+        const names = c.cue === 'speed' ? ['slow', 'normal', 'fast'] : ['low', 'normal', 'high'];
+        expect(c.measuredLevel).toBe(names[expected]);
+      }
+    }
+    const tokens = parseResponse(r.reasoning);
+    expect(tokens).not.toBeNull();
+    expect(EMOTIONS[tokens![4]]).toBe(r.emotion);
+    expect(r.reasoning).toMatch(/dBFS|Hz|syllables\/s/); // evidence is in the text
+  });
+
+  it('the bundled model was trained with GRPO-PTR and loads with no download', () => {
+    const m = defaultModel();
+    expect(m.file.info.mode).toBe('ptr');
+    expect(m.file.corpus).toBe('ravdess');
+    expect(m.policy.size).toBeGreaterThan(1000);
+  });
+
+  it('says the evidence is insufficient for silence instead of inventing claims', async () => {
+    const r = await analyze(makeWav(new Float32Array(16000 * 2)));
+    expect(r.insufficientEvidence).toBe(true);
+    expect(r.emotion).toBeNull();
+    expect(r.claims).toEqual([]);
+    expect(r.reasoning).toMatch(/insufficient evidence/);
+  });
+
+  it('model files: missing, corrupt and foreign files are clear errors', () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-model-'));
+    try {
+      expect(() => loadModel(path.join(tmp, 'none.json'))).toThrow(/none\.json: cannot read model \(ENOENT\)/);
+      writeFileSync(path.join(tmp, 'bad.json'), '{"format": ');
+      expect(() => loadModel(path.join(tmp, 'bad.json'))).toThrow(/bad\.json: model is not valid JSON/);
+      writeFileSync(path.join(tmp, 'other.json'), JSON.stringify({ format: 'onnx' }));
+      expect(() => loadModel(path.join(tmp, 'other.json'))).toThrow(EmotionThinkerError);
+      expect(() => loadModel(path.join(tmp, 'other.json'))).toThrow(/not a usable emotion model: format/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('emotionthinker analyze (CLI)', () => {
+  const cli = path.join(root, 'dist', 'cli.js');
+  it('prints one JSON object per file with file and emotion; a bad file is named and the rest processed', () => {
+    const a = clip('03-01-04-01-02-01-14.wav'), b = clip('03-01-03-02-01-02-15.wav');
+    const missing = path.join(os.tmpdir(), 'et-no-such-clip.wav');
+    const r = spawnSync(process.execPath, [cli, 'analyze', '--json', a, missing, b], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.file)).toEqual([a, b]);
+    for (const l of lines) expect(EMOTIONS).toContain(l.emotion);
+    expect(r.stderr).toMatch(/et-no-such-clip\.wav: cannot read audio file \(ENOENT\) \[ERR_FILE\]/);
+  });
+
+  it('usage errors exit 2', () => {
+    expect(spawnSync(process.execPath, [cli, 'analyze'], { encoding: 'utf8' }).status).toBe(2);
+    expect(spawnSync(process.execPath, [cli, 'analyze', '--gender', 'x', 'a.wav'], { encoding: 'utf8' }).status).toBe(2);
+    expect(spawnSync(process.execPath, [cli, 'analyze', '--bogus', 'a.wav'], { encoding: 'utf8' }).status).toBe(2);
+  });
+});

@@ -1,0 +1,168 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  EmotionThinkerError,
+  evaluatePolicy,
+  judgeResponse,
+  loadRavdess,
+  parseResponse,
+  prepareRavdess,
+  renderResponse,
+  train,
+  type PreparedCorpus,
+} from '../src/index.js';
+import { cueFeatureIndices } from '../src/train/corpus.js';
+
+const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-train-'));
+let corpus: PreparedCorpus;
+
+beforeAll(async () => {
+  corpus = await prepareRavdess(RAVDESS, { trainActors: [1, 2], valActors: [3], cacheFile: path.join(tmp, 'features.json') });
+}, 300_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const small = () => ({
+  data: corpus.train,
+  associations: corpus.associations,
+  cueFeatures: cueFeatureIndices(),
+  sftSteps: 12,
+  steps: 8,
+  batchSize: 8,
+  groupSize: 4,
+});
+
+describe('responses and the judge', () => {
+  it('renders and parses responses; malformed text is rejected', () => {
+    const tokens = Int32Array.from([3, 1, 0, 4, 5]); // high pitch, low energy, speed unmentioned, falling, fearful
+    const text = renderResponse(tokens);
+    expect(text).toBe('<think>The pitch is high; the vocal energy is low; the intonation is falling. These cues point to fearful.</think><answer>fearful</answer>');
+    expect(Array.from(parseResponse(text)!)).toEqual(Array.from(tokens));
+    const withEvidence = renderResponse(Int32Array.from([1, 0, 0, 6, 3]), { pitch: '101 Hz; normal is 124 Hz to 166 Hz' });
+    expect(Array.from(parseResponse(withEvidence)!)).toEqual([1, 0, 0, 6, 3]);
+    expect(parseResponse('<think>x</think><answer>bored</answer>')).toBeNull();
+    expect(parseResponse('The pitch is high. <answer>sad</answer>')).toBeNull();
+    expect(parseResponse('<think>The pitch is high; the pitch is low. These cues point to sad.</think><answer>sad</answer>')).toBeNull();
+    expect(parseResponse('<think>The pitch is high. These cues point to happy.</think><answer>sad</answer>')).toBeNull();
+  });
+
+  it('scores FA, IQ, CC and FS as SPEC §5 defines them', () => {
+    const measured = { pitch: 'high', energy: 'normal', speed: 'slow', intonation: 'falling' };
+    const assoc = corpus.associations;
+    // pitch high (agrees), energy low (disagrees), speed not mentioned, intonation falling (agrees); sad
+    const s = judgeResponse(Int32Array.from([3, 1, 0, 4, 3]), measured, assoc);
+    expect(s.claims).toBe(3);
+    expect(s.agreeing).toBe(2);
+    expect(s.fa).toBeCloseTo(1 + (4 * 2) / 3, 10);
+    // salient: pitch, speed, intonation (energy is normal); mentioned: pitch and intonation
+    expect(s.cc).toBeCloseTo(1 + (4 * 2) / 3, 10);
+    expect(s.fs).toBe(5);
+    const ratio = (cue: 'pitch' | 'energy' | 'intonation', v: string) => assoc[cue][v][3] / Math.max(...assoc[cue][v]);
+    expect(s.iq).toBeCloseTo(1 + (4 * (ratio('pitch', 'high') + ratio('energy', 'low') + ratio('intonation', 'falling'))) / 3, 10);
+    const silent = judgeResponse(Int32Array.from([0, 0, 0, 0, 0]), measured, assoc);
+    expect(silent.fa).toBe(3); // no claims: no evidence either way
+    expect(silent.iq).toBe(1);
+    expect(silent.cc).toBe(1);
+    expect(silent.fs).toBe(3);
+  });
+});
+
+describe('dataset', () => {
+  it('reports and skips bad entries, or fails on the first with strict', () => {
+    const dir = path.join(tmp, 'mini');
+    rmSync(dir, { recursive: true, force: true });
+    execMkdir(dir);
+    const good = path.join(RAVDESS, '03-01-05-01-01-01-01.wav');
+    copyFileSync(good, path.join(dir, '03-01-05-01-01-01-01.wav'));
+    copyFileSync(good, path.join(dir, '03-01-09-01-01-01-01.wav')); // emotion 09 does not exist
+    copyFileSync(good, path.join(dir, 'interview.wav'));
+    writeFileSync(path.join(dir, '03-01-03-01-01-01-02.wav'), 'RIFF');
+    const r = loadRavdess(dir);
+    expect(r.clips.map((c) => path.basename(c.file))).toEqual(['03-01-05-01-01-01-01.wav']);
+    expect(r.clips[0]).toMatchObject({ emotion: 'angry', actor: 1, gender: 'male', intensity: 'normal', statement: 1 });
+    expect(r.skipped.map((s) => s.reason).sort()).toEqual(['file name is not 03-01-EE-II-SS-RR-AA.wav', 'file too small to hold audio', 'unknown emotion code 09']);
+    expect(() => loadRavdess(dir, { strict: true })).toThrow(/03-01-03-01-01-01-02\.wav: file too small|03-01-09-01-01-01-01\.wav: unknown emotion code 09/);
+    expect(() => loadRavdess(path.join(tmp, 'nope'))).toThrow(EmotionThinkerError);
+  });
+});
+
+function execMkdir(dir: string) {
+  mkdirSync(dir, { recursive: true });
+}
+
+describe('trainer', () => {
+  it('gives identical results for the same seed and different ones for another', () => {
+    const a = train({ ...small(), seed: 5 });
+    const b = train({ ...small(), seed: 5 });
+    const c = train({ ...small(), seed: 6 });
+    expect(Buffer.from(a.policy.params.buffer).equals(Buffer.from(b.policy.params.buffer))).toBe(true);
+    expect(JSON.stringify(a.history)).toBe(JSON.stringify(b.history));
+    expect(Buffer.from(a.policy.params.buffer).equals(Buffer.from(c.policy.params.buffer))).toBe(false);
+    // Both phases ran and the RL steps report the GRPO-PTR metrics.
+    expect(a.history.filter((m) => m.phase === 'sft')).toHaveLength(12);
+    const rl = a.history.filter((m) => m.phase === 'rl');
+    expect(rl).toHaveLength(8);
+    for (const m of rl) {
+      expect(m.fs).toBeGreaterThanOrEqual(1);
+      expect(m.trustMean).toBeGreaterThan(0);
+      expect(m.trustMean).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(m.kl)).toBe(true);
+    }
+  });
+
+  it('streams metrics to JSONL and onStep, and resumes from a checkpoint to the same result', () => {
+    const metricsFile = path.join(tmp, 'metrics.jsonl');
+    const ckpt = path.join(tmp, 'ckpt.json');
+    const mid = path.join(tmp, 'ckpt-mid.json');
+    const seen: number[] = [];
+    const full = train({
+      ...small(), seed: 9, metricsFile, checkpointFile: ckpt, checkpointEvery: 5,
+      onStep: (m) => {
+        seen.push(m.step);
+        if (m.step === 16) copyFileSync(ckpt, mid); // the checkpoint written at step 15 (RL phase)
+      },
+    });
+    expect(seen).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const lines = readFileSync(metricsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(20);
+    expect(lines[19]).toMatchObject({ step: 20, phase: 'rl' });
+    expect(JSON.parse(readFileSync(mid, 'utf8')).step).toBe(15);
+    const resumed = train({ ...small(), seed: 9, resume: mid });
+    expect(Buffer.from(resumed.policy.params.buffer).equals(Buffer.from(full.policy.params.buffer))).toBe(true);
+    expect(() => train({ ...small(), seed: 10, resume: mid })).toThrow(/different options/);
+  });
+
+  it('stops with a diagnostic naming the step on a non-finite gradient and keeps the last good checkpoint', () => {
+    const ckpt = path.join(tmp, 'nan.json');
+    let err: unknown;
+    try {
+      train({ ...small(), seed: 3, checkpointFile: ckpt, checkpointEvery: 4, injectNanAtStep: 14 });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(EmotionThinkerError);
+    expect((err as EmotionThinkerError).code).toBe('ERR_TRAINING');
+    expect((err as Error).message).toMatch(/diverged at step 14.*last good checkpoint is .*nan\.json/);
+    expect(existsSync(ckpt)).toBe(true);
+    expect(JSON.parse(readFileSync(ckpt, 'utf8')).step).toBe(12);
+  });
+
+  it('evaluates accuracy, macro-F1 and the confusion matrix on held-out speakers', () => {
+    const r = train({ ...small(), seed: 2 });
+    const e = evaluatePolicy(r.policy, corpus.val, corpus.associations);
+    expect(e.n).toBe(60);
+    expect(e.confusion.flat().reduce((a, b) => a + b, 0)).toBe(60);
+    const diag = e.confusion.reduce((s, row, i) => s + row[i], 0);
+    expect(e.accuracy).toBeCloseTo(diag / 60, 12);
+    expect(e.macroF1).toBeGreaterThanOrEqual(0);
+    expect(e.macroF1).toBeLessThanOrEqual(1);
+    expect(e.factualShare).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => train({ ...small(), mode: 'dpo' as 'ptr' })).toThrow(/option mode must be one of/);
+    expect(() => train({ ...small(), data: { x: [], y: [], measured: [] } })).toThrow(/same non-zero length/);
+  });
+});
