@@ -105,6 +105,7 @@ export async function prepareRavdess(
   const standardizer = fitStandardizer(trainClips.map((c) => features.get(c.file)!.values));
   const build = (cs: Clip[]) => ({
     clips: cs,
+    cueFeatures: cueFeatureIndices(),
     x: cs.map((c) => policyInput(features.get(c.file)!, standardizer, c.gender)),
     y: cs.map((c) => EMOTIONS.indexOf(c.emotion)),
     measured: cs.map((c) => measuredCues(features.get(c.file)!, calibration, c.gender)),

@@ -19,6 +19,8 @@ export interface TrainData {
   /** Emotion indices. */
   y: number[];
   measured: MeasuredCues[];
+  /** Feature indices each claim head reads, per cue (prepareRavdess fills it in). */
+  cueFeatures?: number[][];
 }
 
 /** A replacement judge (e.g. an ONNX reward model): four scores 1–5 per response. */
@@ -51,7 +53,7 @@ export interface TrainOptions {
   mode?: TrainMode;
   seed?: number;
   hidden?: number;
-  /** Hidden units of each cue's perception layer (default 16). */
+  /** Hidden units of each cue's perception layer (default 32). */
   cueHidden?: number;
   /** Feature indices each claim head reads, per cue (default: all features). */
   cueFeatures?: number[][];
@@ -113,8 +115,8 @@ function defaults(o: TrainOptions) {
     mode: o.mode ?? 'ptr',
     seed: o.seed ?? 1,
     hidden: o.hidden ?? 64,
-    cueHidden: o.cueHidden ?? 16,
-    sftSteps: o.sftSteps ?? 400,
+    cueHidden: o.cueHidden ?? 32,
+    sftSteps: o.sftSteps ?? 600,
     steps: o.steps ?? 300,
     batchSize: o.batchSize ?? 32,
     groupSize: o.groupSize ?? 8,
@@ -159,7 +161,7 @@ export function train(options: TrainOptions): TrainResult {
     inputs,
     hidden: o.hidden,
     cueHidden: o.cueHidden,
-    cueFeatures: options.cueFeatures ?? CUES.map(() => Array.from({ length: inputs }, (_, j) => j)),
+    cueFeatures: options.cueFeatures ?? data.cueFeatures ?? CUES.map(() => Array.from({ length: inputs }, (_, j) => j)),
   };
   let policy = Policy.create(shape, rng);
   let reference: Policy | null = null;
