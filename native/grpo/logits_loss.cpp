@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include "../common/simd.hpp"
 #include "detail.hpp"
 #include "grpo.hpp"
 #include "loss_common.hpp"
@@ -58,7 +57,7 @@ struct RowStats {
 // One read of the row: block max, rescale of the running sums when the max grows, then the
 // block's exponentials against the running max. One exp per element.
 template <class E, class C>
-ET_SIMD_CLONES RowStats row_stats(const E* __restrict z, size_t V, C inv_t) {
+ET_GRPO_CLONES RowStats row_stats(const E* __restrict z, size_t V, C inv_t) {
   C m = -std::numeric_limits<C>::infinity();
   double S = 0.0, Tt = 0.0;
   C chk = 0;
@@ -102,7 +101,7 @@ ET_SIMD_CLONES RowStats row_stats(const E* __restrict z, size_t V, C inv_t) {
 // Second read of the row: out[j] = −coef·softmax_j (the label's entry is fixed up by the
 // caller). `out` may be `z` itself (in place): each element is read before it is written.
 template <class E, class C>
-ET_SIMD_CLONES void row_grad(const E* z, E* out, size_t V, C inv_t, C m, C inv_s, C coef) {
+ET_GRPO_CLONES void row_grad(const E* z, E* out, size_t V, C inv_t, C m, C inv_s, C coef) {
   const C neg = -coef * inv_s;
 #pragma omp simd
   for (size_t j = 0; j < V; ++j) {

@@ -34,7 +34,7 @@ __attribute__((always_inline)) inline TermOut<T> token_term(T lp, T old, T ref, 
   T in_range = ((d > T(-20)) & (d < T(20))) ? T(1) : T(0);
   d = d < T(-20) ? T(-20) : d;
   d = d > T(20) ? T(20) : d;
-  T rho = fast_exp(d);
+  T rho = fast_exp_in_range(d);  // d ∈ [−20, 20]
   T negA = -A;
   T rc = rho < p.lo ? p.lo : rho;
   rc = rc > p.hi ? p.hi : rc;
