@@ -10,7 +10,19 @@ import { packageRoot } from './native.js';
 import { extractF0 } from './prosody.js';
 import { summarizeAudio } from './summary.js';
 import { analyze } from './analyze.js';
-import { loadModel } from './train/model.js';
+import { loadModel, modelFile, saveModel } from './train/model.js';
+import { expandInputs } from './cli/inputs.js';
+import { annotate } from './cli/annotate.js';
+import { calibrateFromRecords, readText } from './cli/calibrate.js';
+import { parseRange } from './cli/ranges.js';
+import { progress } from './cli/progress.js';
+import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
+import { existsSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { prepareRavdess } from './train/corpus.js';
+import { train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
+import { evaluatePolicy } from './train/evaluate.js';
+import { EMOTIONS } from './train/vocab.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -117,6 +129,172 @@ program
       }
     }
     if (failed) process.exitCode = 1;
+  });
+
+/** Prints an error the way every subcommand does and sets the exit code. */
+function fail(cmd: string, err: unknown, exitCode = 1) {
+  const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
+  process.stderr.write(`emotionthinker ${cmd}: ${(err as Error).message} [${code}]\n`);
+  process.exitCode = exitCode;
+}
+
+/** Refuses to replace an existing output file unless --force. */
+function guardOutput(cmd: string, out: string, force?: boolean): boolean {
+  if (out !== '-' && existsSync(out) && !force) {
+    process.stderr.write(`emotionthinker ${cmd}: ${out} exists; pass --force to overwrite it\n`);
+    process.exitCode = 2;
+    return false;
+  }
+  return true;
+}
+
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'emotionthinker.invalidArg', `error: ${flag} must be a positive integer, got '${v}'`);
+  return n;
+};
+
+program
+  .command('annotate')
+  .description('write one EmotionCoT-compatible JSONL record per clip; reruns skip clips already written')
+  .argument('<inputs...>', 'directories, glob patterns, list files (.txt) or - for a list on stdin')
+  .requiredOption('--out <file>', 'output JSONL (- for stdout); an existing file is resumed, --force starts it again')
+  .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
+  .option('--corpus <name>', 'corpus name: picks the calibration group and is stored in each record')
+  .option('--concurrency <n>', 'clips in flight', positiveInt('--concurrency'), 2)
+  .option('--force', 'start the output file again')
+  .option('--quiet', 'no progress output')
+  .action(async (inputs: string[], opts: { out: string; calibration?: string; corpus?: string; concurrency: number; force?: boolean; quiet?: boolean }) => {
+    try {
+      const files = expandInputs(inputs);
+      const calibration = opts.calibration ? loadCalibration(opts.calibration) : defaultCalibration();
+      const t0 = Date.now();
+      const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet });
+      // Each message already starts with the file it is about.
+      for (const f of s.failed) process.stderr.write(`  failed: ${f.error.startsWith(f.file) ? f.error : `${f.file}: ${f.error}`} [${f.code}]\n`);
+      process.stderr.write(
+        `annotate: ${s.written} written, ${s.alreadyDone} already in ${opts.out}, ${s.failed.length} failed, of ${s.total} clips in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+      );
+      if (s.failed.length) process.exitCode = 1;
+    } catch (err) {
+      fail('annotate', err);
+    }
+  });
+
+program
+  .command('calibrate')
+  .description('fit level cut points (tertiles by default) from annotate records')
+  .argument('<records>', 'JSONL from annotate, or - for stdin')
+  .requiredOption('--out <file>', 'calibration JSON to write')
+  .option('--group-by <keys>', 'corpus,gender (pitch cuts per gender; groups under --min-group clips use pooled cuts)', 'corpus,gender')
+  .option('--min-group <n>', 'smallest group with its own cut points', positiveInt('--min-group'), 50)
+  .option('--force', 'overwrite --out')
+  .action((records: string, opts: { out: string; groupBy: string; minGroup: number; force?: boolean }) => {
+    if (!guardOutput('calibrate', opts.out, opts.force)) return;
+    try {
+      const cal = calibrateFromRecords(readText(records), records, opts.groupBy.split(',').map((s) => s.trim()).filter(Boolean), { minGroup: opts.minGroup });
+      writeFileSync(opts.out, JSON.stringify(cal, null, 2) + '\n');
+      process.stderr.write(`calibrate: ${cal.source}; wrote ${opts.out}\n`);
+    } catch (err) {
+      fail('calibrate', err);
+    }
+  });
+
+program
+  .command('train')
+  .description('train an explainable emotion model on a RAVDESS-layout directory with GRPO-PTR (or an ablation)')
+  .requiredOption('--data <dir>', 'directory of 03-01-EE-II-SS-RR-AA.wav clips')
+  .requiredOption('--out <file>', 'model JSON to write')
+  .option('--train-actors <list>', 'e.g. 1-12', '1-12')
+  .option('--val-actors <list>', 'e.g. 13-16 (empty: no validation)', '13-16')
+  .option('--mode <mode>', TRAIN_MODES.join(' | '), 'ptr')
+  .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
+  .option('--steps <n>', 'RL steps', positiveInt('--steps'))
+  .option('--sft-steps <n>', 'supervised warm-start steps', positiveInt('--sft-steps'))
+  .option('--metrics <file>', 'stream per-step metrics as JSONL')
+  .option('--checkpoint <file>', 'checkpoint file (written every 50 steps)')
+  .option('--resume <file>', 'resume from a checkpoint')
+  .option('--cache <file>', 'feature cache', '.cache/features.json')
+  .option('--strict', 'fail on the first unusable dataset entry instead of skipping it')
+  .option('--force', 'overwrite --out')
+  .action(async (opts: Record<string, string | number | boolean | undefined>) => {
+    const out = String(opts.out);
+    if (!guardOutput('train', out, opts.force as boolean)) return;
+    const mode = String(opts.mode) as TrainMode;
+    if (!TRAIN_MODES.includes(mode)) {
+      process.stderr.write(`error: --mode must be one of ${TRAIN_MODES.join(', ')}, got '${mode}'\n`);
+      process.exitCode = 2;
+      return;
+    }
+    try {
+      const trainActors = parseRange(String(opts.trainActors), '--train-actors');
+      const valActors = opts.valActors ? parseRange(String(opts.valActors), '--val-actors') : [];
+      const prep = progress(1, 'features', { quiet: true });
+      const corpus = await prepareRavdess(String(opts.data), { trainActors, valActors, cacheFile: String(opts.cache), strict: !!opts.strict });
+      prep.stop();
+      if (corpus.skipped.length) {
+        process.stderr.write(`train: skipped ${corpus.skipped.length} dataset entries:\n`);
+        for (const s of corpus.skipped.slice(0, 20)) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
+      }
+      const steps = (opts.sftSteps as number | undefined) ?? 600;
+      const rl = mode === 'supervised' ? 300 : (opts.steps as number | undefined) ?? 300;
+      const bar = progress(steps + rl, `train ${mode}`);
+      const result = train({
+        data: corpus.train, associations: corpus.associations, mode, seed: opts.seed as number,
+        sftSteps: opts.sftSteps as number | undefined, steps: opts.steps as number | undefined,
+        metricsFile: opts.metrics as string | undefined, checkpointFile: opts.checkpoint as string | undefined,
+        resume: opts.resume as string | undefined, onStep: () => bar.tick(),
+      });
+      bar.stop();
+      const info: Record<string, unknown> = { data: String(opts.data), trainActors, mode, seed: opts.seed, clips: corpus.train.x.length };
+      if (corpus.val.x.length) {
+        const e = evaluatePolicy(result.policy, corpus.val, corpus.associations);
+        Object.assign(info, { valActors, valAccuracy: e.accuracy, valMacroF1: e.macroF1, valFactualShare: e.factualShare });
+        process.stdout.write(JSON.stringify({ valActors, accuracy: e.accuracy, macroF1: e.macroF1, factualShare: e.factualShare, fa: e.fa, iq: e.iq, cc: e.cc, fs: e.fs, confusion: e.confusion, emotions: EMOTIONS }) + '\n');
+      }
+      saveModel(out, modelFile(result.policy, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info }));
+      process.stderr.write(`train: wrote ${out}\n`);
+    } catch (err) {
+      fail('train', err);
+    }
+  });
+
+program
+  .command('eval')
+  .description('evaluate a model on RAVDESS-layout clips: accuracy, macro-F1, confusion, FA/IQ/CC/FS')
+  .requiredOption('--data <dir>', 'directory of 03-01-EE-II-SS-RR-AA.wav clips')
+  .option('--model <file>', 'model JSON (default: the bundled model)')
+  .option('--actors <list>', 'actors to evaluate on', '13-16')
+  .option('--cache <file>', 'feature cache', '.cache/features.json')
+  .action(async (opts: { data: string; model?: string; actors: string; cache: string }) => {
+    try {
+      const { evaluateModelOnRavdess } = await import('./train/evaluate-model.js');
+      const e = await evaluateModelOnRavdess(opts.model ? loadModel(opts.model) : undefined, opts.data, parseRange(opts.actors, '--actors'), opts.cache);
+      process.stdout.write(JSON.stringify({ ...e, emotions: EMOTIONS }) + '\n');
+    } catch (err) {
+      fail('eval', err);
+    }
+  });
+
+program
+  .command('bench')
+  .description('run the CPU benchmarks (each prints its ratio table against its anchor)')
+  .argument('[names...]', 'decode-resample, f0-accuracy, prosody-speed, grpo-cpu, vad, ser (default: all but ser)')
+  .action((names: string[]) => {
+    const all = ['decode-resample', 'f0-accuracy', 'prosody-speed', 'grpo-cpu', 'vad', 'ser'];
+    const chosen = names.length ? names : all.filter((n) => n !== 'ser');
+    for (const n of chosen) {
+      if (!all.includes(n)) {
+        process.stderr.write(`error: unknown benchmark '${n}'; choose from ${all.join(', ')}\n`);
+        process.exitCode = 2;
+        return;
+      }
+    }
+    for (const n of chosen) {
+      process.stdout.write(`\n=== ${n} ===\n`);
+      const r = spawnSync(process.execPath, [path.join(packageRoot, 'benchmarks', `${n}.mjs`)], { stdio: 'inherit' });
+      if (r.status !== 0) process.exitCode = 1;
+    }
   });
 
 program

@@ -1,0 +1,93 @@
+// `emotionthinker annotate`: one EmotionCoT-compatible JSONL record per clip (SPEC §3).
+// Resumable: a rerun skips clips already in the output. Each record is written with one
+// synchronous write of a whole line, so an interrupted run leaves only whole records (a line cut
+// by a hard kill is dropped, and redone, on the next run). Per-file failures are reported and
+// counted; the run goes on.
+import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { extractProsody, prosodyJsonReplacer } from '../prosody.js';
+import { prosodyRecord, type Calibration, type Gender } from '../prosody-calibration.js';
+import { parseRavdessName } from '../train/ravdess.js';
+import { EmotionThinkerError } from '../errors.js';
+import { progress } from './progress.js';
+
+const RAVDESS_TEXT = { 1: 'Kids are talking by the door', 2: 'Dogs are sitting by the door' } as const;
+
+export interface AnnotateOptions {
+  out: string;
+  calibration: Calibration;
+  corpus?: string;
+  concurrency: number;
+  force: boolean;
+  quiet?: boolean;
+}
+
+export interface AnnotateSummary {
+  total: number;
+  written: number;
+  alreadyDone: number;
+  failed: { file: string; error: string; code: string }[];
+}
+
+/** Records already in `out`: their audio paths. Drops a trailing partial line left by a hard kill. */
+function existingRecords(out: string): Set<string> {
+  const done = new Set<string>();
+  if (!existsSync(out)) return done;
+  const text = readFileSync(out, 'utf8');
+  const end = text.lastIndexOf('\n') + 1;
+  if (end < text.length) {
+    const fd = openSync(out, 'r+');
+    ftruncateSync(fd, Buffer.byteLength(text.slice(0, end)));
+    closeSync(fd);
+  }
+  text
+    .slice(0, end)
+    .split('\n')
+    .forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        const rec = JSON.parse(line) as { audio_path?: unknown };
+        if (typeof rec.audio_path === 'string') done.add(rec.audio_path);
+      } catch {
+        throw new EmotionThinkerError('ERR_INVALID_ARG', `line ${i + 1} is not a JSON record; use --force to start the file again`, { input: out });
+      }
+    });
+  return done;
+}
+
+/** Metadata a file name carries (RAVDESS: emotion, gender, sentence). */
+function metadataOf(file: string): { emotion?: string; gender?: Gender; transcription?: string } {
+  const r = parseRavdessName(file);
+  if (typeof r === 'string') return {};
+  return { emotion: r.emotion, gender: r.gender, transcription: RAVDESS_TEXT[r.statement] };
+}
+
+export async function annotate(files: string[], o: AnnotateOptions): Promise<AnnotateSummary> {
+  const toStdout = o.out === '-';
+  if (!toStdout && o.force) writeFileSync(o.out, '');
+  const done = toStdout ? new Set<string>() : existingRecords(o.out);
+  const todo = files.filter((f) => !done.has(f));
+  const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [] };
+  const bar = progress(todo.length, 'annotate', { quiet: o.quiet || todo.length === 0 });
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const file = todo[next++];
+      try {
+        const meta = metadataOf(file);
+        const p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: meta.gender });
+        const rec = prosodyRecord(p, { audioPath: file, emotion: meta.emotion, transcription: meta.transcription, corpus: o.corpus });
+        const line = JSON.stringify(o.corpus ? { ...rec, corpus: o.corpus } : rec, prosodyJsonReplacer) + '\n';
+        if (toStdout) process.stdout.write(line);
+        else appendFileSync(o.out, line);
+        summary.written++;
+      } catch (err) {
+        const e = err as EmotionThinkerError;
+        summary.failed.push({ file, error: e.message, code: e.code ?? 'ERR_INTERNAL' });
+      }
+      bar.tick();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+  bar.stop();
+  return summary;
+}

@@ -1,0 +1,24 @@
+// Evaluates a saved model on RAVDESS-layout clips, with the model's own standardiser and
+// calibration (so the figures are those a user of the model would see).
+import { loadRavdess } from './ravdess.js';
+import { extractCorpusFeatures } from './featurize.js';
+import { measuredCues, policyInput } from './corpus.js';
+import { defaultModel, type EmotionModel } from './model.js';
+import { evaluatePolicy, type EvalResult } from './evaluate.js';
+import { EMOTIONS } from './vocab.js';
+import { EmotionThinkerError } from '../errors.js';
+
+export async function evaluateModelOnRavdess(model: EmotionModel | undefined, dir: string, actors: number[], cacheFile?: string): Promise<EvalResult & { skipped: number }> {
+  const m = model ?? defaultModel();
+  const { clips, skipped } = loadRavdess(dir);
+  const chosen = clips.filter((c) => actors.includes(c.actor));
+  if (!chosen.length) throw new EmotionThinkerError('ERR_INVALID_ARG', `no clips of actors ${actors.join(',')}`, { input: dir });
+  const { features, failed } = await extractCorpusFeatures(chosen.map((c) => c.file), { cacheFile });
+  const usable = chosen.filter((c) => features.has(c.file));
+  const data = {
+    x: usable.map((c) => policyInput(features.get(c.file)!, m.file.standardizer, c.gender)),
+    y: usable.map((c) => EMOTIONS.indexOf(c.emotion)),
+    measured: usable.map((c) => measuredCues(features.get(c.file)!, m.file.calibration, c.gender)),
+  };
+  return { ...evaluatePolicy(m.policy, data, m.file.associations), skipped: skipped.length + failed.length };
+}

@@ -1,0 +1,98 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const RAVDESS = path.resolve(root, '../shared/data/ravdess');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-annotate-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const run = (args: string[], input?: string) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', input });
+const records = (file: string) => readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const SPEC_FIELDS = ['audio_path', 'transcription', 'emotion', 'pitch_level', 'energy_level', 'speed_level', 'intonation', 'gender', 'stressed_words', 'functionals', 'caption'];
+
+function corpus(n: number, name: string): string {
+  const dir = path.join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(RAVDESS).sort().slice(0, n)) copyFileSync(path.join(RAVDESS, f), path.join(dir, f));
+  return dir;
+}
+
+describe('emotionthinker annotate', () => {
+  it('writes one valid record per clip, names unreadable files, and a rerun does no work', () => {
+    const dir = corpus(24, 'small');
+    writeFileSync(path.join(dir, 'notes.wav'), 'this is not audio');
+    const out = path.join(tmp, 'small.jsonl');
+    const r = run(['annotate', dir, '--out', out, '--quiet']);
+    expect(r.status).toBe(1); // one file failed
+    expect(r.stderr).toMatch(/failed: \/.*\/notes\.wav: unrecognised audio container .*\[ERR_AUDIO_UNSUPPORTED\]/);
+    expect(r.stderr).toMatch(/annotate: 24 written, 0 already .*, 1 failed, of 25 clips/);
+    const recs = records(out);
+    expect(recs).toHaveLength(24);
+    for (const rec of recs) {
+      for (const k of SPEC_FIELDS) expect(rec, k).toHaveProperty(k);
+      expect(['low', 'normal', 'high', null]).toContain(rec.pitch_level);
+      expect(typeof rec.caption).toBe('string');
+      expect(rec.transcription).toMatch(/by the door$/);
+    }
+    const again = run(['annotate', dir, '--out', out, '--quiet']);
+    expect(again.stderr).toMatch(/annotate: 0 written, 24 already/);
+    expect(records(out)).toHaveLength(24);
+  });
+
+  it('a run killed midway, even mid-line, completes on rerun with no duplicates', async () => {
+    const dir = corpus(120, 'big');
+    const out = path.join(tmp, 'big.jsonl');
+    const child = spawn(process.execPath, [cli, 'annotate', dir, '--out', out, '--concurrency', '1', '--quiet']);
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    // Kill it hard once a dozen records are on disk.
+    while (!(existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 12) && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const partial = records(out).length;
+    expect(partial).toBeGreaterThan(0);
+    expect(partial).toBeLessThan(120);
+    appendFileSync(out, '{"audio_path": "/torn/wri'); // what a hard kill in the middle of a write leaves
+    const r = run(['annotate', dir, '--out', out, '--quiet']);
+    expect(r.status).toBe(0);
+    const recs = records(out);
+    expect(recs).toHaveLength(120);
+    expect(new Set(recs.map((x) => x.audio_path)).size).toBe(120);
+  });
+
+  it('reads list files and stdin lists; --force starts again; calibrate refuses to overwrite', () => {
+    const dir = corpus(6, 'list');
+    const files = readdirSync(dir).map((f) => path.join(dir, f));
+    writeFileSync(path.join(tmp, 'clips.txt'), files.slice(0, 3).join('\n') + '\n');
+    const out = path.join(tmp, 'list.jsonl');
+    expect(run(['annotate', path.join(tmp, 'clips.txt'), '--out', out, '--quiet']).status).toBe(0);
+    expect(records(out)).toHaveLength(3);
+    expect(run(['annotate', '-', '--out', out, '--quiet'], files.join('\n')).status).toBe(0);
+    expect(records(out)).toHaveLength(6);
+    expect(run(['annotate', path.join(tmp, 'clips.txt'), '--out', out, '--force', '--quiet']).status).toBe(0);
+    expect(records(out)).toHaveLength(3);
+
+    const cal = path.join(tmp, 'cal.json');
+    const big = path.join(tmp, 'small.jsonl');
+    expect(run(['calibrate', big, '--out', cal]).status).toBe(0);
+    const c = JSON.parse(readFileSync(cal, 'utf8'));
+    expect(c.pooled.pitch[0]).toBeLessThan(c.pooled.pitch[1]);
+    expect(c.pooled.n).toBe(24);
+    const again = run(['calibrate', big, '--out', cal]);
+    expect(again.status).toBe(2);
+    expect(again.stderr).toMatch(/cal\.json exists; pass --force/);
+  });
+
+  it('usage errors: unknown flags, missing arguments, bad values exit 2', () => {
+    expect(run(['annotate', '--out', 'x.jsonl']).status).toBe(2);
+    expect(run(['annotate', 'dir']).status).toBe(2);
+    expect(run(['annotate', 'dir', '--out', 'x.jsonl', '--concurrency', '0']).status).toBe(2);
+    expect(run(['annotate', 'dir', '--out', 'x.jsonl', '--frobnicate']).status).toBe(2);
+    expect(run(['bench', 'nope']).status).toBe(2);
+    expect(run(['train', '--data', 'd', '--out', path.join(tmp, 'm.json'), '--mode', 'dpo']).status).toBe(2);
+  });
+});
