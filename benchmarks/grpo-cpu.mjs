@@ -9,7 +9,9 @@
 // ([2048, 4096], fp32, k3 KL, dual clip, token-mean), logits loss over 1024 × 151936 fp32.
 // Times are medians of `repeats` runs after one warm-up; the JS baseline runs fewer times on
 // the logits (it takes seconds). Bandwidth counts logical bytes: every input element read once
-// per pass that reads it, every output element written once.
+// per pass that reads it, every output element written once; it is compared with the better of
+// the 1- and 2-thread copy figures. The machine's other load shows up directly in these
+// numbers: compare figures from one run only.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -88,12 +90,14 @@ console.log(`emotionthinker GRPO CPU benchmark — ${os.cpus()[0].model}, ${os.a
 console.log(`median of ${repeats} runs after a warm-up\n`);
 
 // ---------------------------------------------------------------------------------------------
-// Memory bandwidth: copy 256 MiB, 1 thread (TypedArray.set = memmove) and 2 worker threads.
+// Memory bandwidth: copy 256 MiB with TypedArray.set (memmove) on ordinary ArrayBuffers, on 1
+// thread and on 2 worker threads each copying its own 128 MiB (SharedArrayBuffers are avoided:
+// V8 copies them element by element, which would understate the bandwidth).
 const COPY_BYTES = 256 * 1024 * 1024;
 const copyBw = {};
 {
-  const src = new Float32Array(new SharedArrayBuffer(COPY_BYTES));
-  const dst = new Float32Array(new SharedArrayBuffer(COPY_BYTES));
+  const src = new Float32Array(COPY_BYTES / 4);
+  const dst = new Float32Array(COPY_BYTES / 4);
   for (let i = 0; i < src.length; i += 1024) src[i] = i;
   const ms1 = time(() => dst.set(src), repeats);
   copyBw[1] = (2 * COPY_BYTES) / (ms1 / 1e3) / GB;
@@ -101,11 +105,13 @@ const copyBw = {};
 
   const workerSrc = `
     const { parentPort, workerData } = require('node:worker_threads');
-    const { src, dst, from, to } = workerData;
-    const s = new Float32Array(src, from * 4, to - from), d = new Float32Array(dst, from * 4, to - from);
-    parentPort.on('message', () => { d.set(s); parentPort.postMessage(0); });`;
-  const half = src.length / 2;
-  const workers = [0, 1].map((k) => new Worker(workerSrc, { eval: true, workerData: { src: src.buffer, dst: dst.buffer, from: k * half, to: (k + 1) * half } }));
+    const s = new Float32Array(workerData.n), d = new Float32Array(workerData.n);
+    for (let i = 0; i < s.length; i += 1024) s[i] = i;
+    d.set(s);
+    parentPort.on('message', () => { d.set(s); parentPort.postMessage(0); });
+    parentPort.postMessage('ready');`;
+  const workers = [0, 1].map(() => new Worker(workerSrc, { eval: true, workerData: { n: COPY_BYTES / 8 } }));
+  await Promise.all(workers.map((w) => new Promise((res) => w.once('message', res))));
   const round = () => Promise.all(workers.map((w) => new Promise((res) => { w.once('message', res); w.postMessage(0); })));
   await round();
   const ts = [];
@@ -117,7 +123,8 @@ const copyBw = {};
   await Promise.all(workers.map((w) => w.terminate()));
   const ms2 = median(ts);
   copyBw[2] = (2 * COPY_BYTES) / (ms2 / 1e3) / GB;
-  report('copy 256 MiB, 2 threads', ms2, `${copyBw[2].toFixed(1)} GB/s (read + write)`);
+  report('copy 256 MiB, 2 threads (128 MiB each)', ms2, `${copyBw[2].toFixed(1)} GB/s (read + write)`);
+  copyBw.best = Math.max(copyBw[1], copyBw[2]);
 }
 console.log();
 
@@ -177,15 +184,15 @@ console.log();
   for (const threads of [2, 1]) {
     const ms = time(() => tokenLoss(inputs, { ...opts, threads, gradOut: grad }), repeats);
     const bw = bytesF / (ms / 1e3) / GB;
-    report(`token loss 8.4M, native, f32 mask, ${threads} thread${threads > 1 ? 's' : ''}`, ms, `${(msJs / ms).toFixed(1)}× JS, ${bw.toFixed(1)} GB/s = ${((100 * bw) / copyBw[threads]).toFixed(0)}% of ${threads}-thread copy, ${((100 * bw) / copyBw[2]).toFixed(0)}% of 2-thread copy`);
+    report(`token loss 8.4M, native, f32 mask, ${threads} thread${threads > 1 ? 's' : ''}`, ms, `${(msJs / ms).toFixed(1)}× JS, ${bw.toFixed(1)} GB/s = ${((100 * bw) / copyBw.best).toFixed(0)}% of the best copy`);
     if (threads === 2) {
       ratios.tokenLoss = msJs / ms;
-      ratios.tokenBandwidth = bw / copyBw[2];
+      ratios.tokenBandwidth = bw / copyBw.best;
     }
   }
   const ms8 = time(() => tokenLoss({ ...inputs, mask: mask8 }, { ...opts, gradOut: grad }), repeats);
   const bw8 = bytes8 / (ms8 / 1e3) / GB;
-  report('token loss 8.4M, native, u8 mask, 2 threads', ms8, `${(msJs / ms8).toFixed(1)}× JS, ${bw8.toFixed(1)} GB/s = ${((100 * bw8) / copyBw[2]).toFixed(0)}% of 2-thread copy`);
+  report('token loss 8.4M, native, u8 mask, 2 threads', ms8, `${(msJs / ms8).toFixed(1)}× JS, ${bw8.toFixed(1)} GB/s = ${((100 * bw8) / copyBw.best).toFixed(0)}% of the best copy`);
   const msFresh = time(() => tokenLoss(inputs, opts), repeats);
   report('token loss 8.4M, native, new gradient array each call', msFresh, `${(msJs / msFresh).toFixed(1)}× JS`);
   const ref = jsTokenLoss(logp, oldLogp, refLogp, adv, mask, B, L, opts);
@@ -258,5 +265,5 @@ console.log();
   }
 }
 
-console.log('\nsummary (goal): advantages ×%s (≥5), token loss ×%s (≥5), logits loss ×%s (≥5), token loss bandwidth %s%% of 2-thread copy (≥50), in-place extra %s MiB (≤64)',
+console.log('\nsummary (goal): advantages ×%s (≥5), token loss ×%s (≥5), logits loss ×%s (≥5), token loss bandwidth %s%% of the best copy (≥50), in-place extra %s MiB (≤64)',
   ratios.advantages?.toFixed(1), ratios.tokenLoss?.toFixed(1), ratios.logitsLoss?.toFixed(1), (100 * ratios.tokenBandwidth).toFixed(0), ratios.inPlaceExtraMiB?.toFixed(1));

@@ -63,8 +63,8 @@ __attribute__((always_inline)) inline void one_group(const T* __restrict r, T* _
     bool ok = v == v;
     cnt += ok;
     sum += ok ? v : 0.0;
-    mn = ok && v < mn ? v : mn;
-    mx = ok && v > mx ? v : mx;
+    mn = ok & (v < mn) ? v : mn;  // & rather than &&: no branch, so the loop if-converts
+    mx = ok & (v > mx) ? v : mx;
   }
   if (cnt > 0 && (mn == -std::numeric_limits<double>::infinity() || mx == std::numeric_limits<double>::infinity())) {
     for (size_t i = 0; i < n; ++i) {
