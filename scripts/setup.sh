@@ -5,15 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# sox (reference decoder/resampler), praat and sptk (F0 anchors), espeak-ng (sample speech).
+# sox (reference decoder/resampler), praat and sptk (F0 anchors), espeak-ng (sample speech),
+# chromium (the HTML report's browser test, driven by playwright-core).
 missing=()
-for tool in sox praat sptk espeak-ng; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
+for tool in sox praat sptk espeak-ng chromium; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]} with apt-get"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sox libsox-fmt-all praat sptk espeak-ng >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq sox libsox-fmt-all praat sptk espeak-ng chromium >/dev/null
 fi
 
 # onnxruntime-node (when present) would download CUDA provider libraries at install; the CPU

@@ -298,6 +298,25 @@ program
   });
 
 program
+  .command('report')
+  .description('write a self-contained HTML report: waveform, F0, intensity, pauses, nuclei, levels, reasoning')
+  .argument('<audio>', 'one audio file')
+  .requiredOption('--out <file>', 'HTML file to write')
+  .option('--model <file>', 'model JSON (default: the bundled model)')
+  .option('--gender <male|female>', 'speaker gender from metadata')
+  .option('--force', 'overwrite --out')
+  .action(async (audio: string, opts: { out: string; model?: string; gender?: 'male' | 'female'; force?: boolean }) => {
+    if (!guardOutput('report', opts.out, opts.force)) return;
+    try {
+      const { buildReport } = await import('./report.js');
+      writeFileSync(opts.out, await buildReport(audio, { model: opts.model, gender: opts.gender }));
+      process.stderr.write(`report: wrote ${opts.out}\n`);
+    } catch (err) {
+      fail('report', err);
+    }
+  });
+
+program
   .command('backends')
   .description('print the compute backends this build can use, as JSON')
   .action(() => {
