@@ -8,15 +8,8 @@
 #include "../audio/resample.hpp"
 #include "../audio/wav.hpp"
 #include "../common/error.hpp"
+#include "check.hpp"
 
-static int failures = 0;
-#define CHECK(cond)                                                    \
-  do {                                                                 \
-    if (!(cond)) {                                                     \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                      \
-    }                                                                  \
-  } while (0)
 
 static std::vector<uint8_t> wav16(const std::vector<int16_t>& pcm, uint32_t rate, uint16_t channels) {
   std::vector<uint8_t> b(44 + pcm.size() * 2);
@@ -58,7 +51,5 @@ int main() {
   for (size_t i = 1000; i < 15000; ++i) peak = std::fmax(peak, std::fabs(y[i]));
   CHECK(20 * std::log10(peak / 0.5 + 1e-30) < -80);
 
-  if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
-  else std::printf("audio core: all checks passed\n");
-  return failures ? 1 : 0;
+  return check_report("audio core");
 }

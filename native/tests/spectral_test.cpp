@@ -6,15 +6,8 @@
 
 #include "../dsp/fft.hpp"
 #include "../features/spectral.hpp"
+#include "check.hpp"
 
-static int failures = 0;
-#define CHECK(cond)                                                                        \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      std::fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);       \
-      ++failures;                                                                          \
-    }                                                                                      \
-  } while (0)
 
 int main() {
   // Power spectrum against a direct DFT on random input.
@@ -48,7 +41,5 @@ int main() {
   et::features::SpectralStats empty = et::features::spectral_stats(tone.data(), 100, 16000);
   CHECK(empty.frames == 0 && empty.mfcc_mean.size() == 13 && empty.mfcc_mean[0] == 0.0f);
 
-  if (failures) std::fprintf(stderr, "%d check(s) failed\n", failures);
-  else std::printf("spectral: all checks passed\n");
-  return failures ? 1 : 0;
+  return check_report("spectral");
 }
