@@ -213,16 +213,8 @@ export interface RawCudaLossParams {
   normLen: number;
 }
 
-export interface RawCudaMetrics {
-  loss: number;
-  tokens: number;
-  clipFracLow: number;
-  clipFracHigh: number;
-  clipFracDual: number;
-  klMean: number;
-  ratioMean: number;
-  entropyMean: number;
-}
+/** The CUDA kernels report the same metrics as the CPU ones. */
+export type RawCudaMetrics = RawLossMetrics;
 
 export interface RawCudaApi {
   alloc(byteLength: number): RawDeviceHandle;
