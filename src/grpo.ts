@@ -8,6 +8,7 @@
 import { native, type RawLossMetrics, type RawLossOptions, type RawTokenLayout } from './native.js';
 import { awaitNative, callNative, invalidArg } from './errors.js';
 import { resolveBackend, type Backend } from './backend.js';
+import { cudaHost } from './cuda-host.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared types and validation helpers
@@ -18,7 +19,7 @@ export type RealArray = Float32Array | Float64Array | readonly number[];
 export type FloatArray = Float32Array | Float64Array;
 
 interface CommonOptions {
-  /** Compute backend; GRPO runs on the CPU for now, so 'cuda' is refused. */
+  /** 'cuda' runs the call on the GPU (upload, compute, download); 'auto' and 'cpu' use the CPU. */
   backend?: Backend;
   /** Worker threads for large inputs (default: all cores). */
   threads?: number;
@@ -63,9 +64,14 @@ function threadsOption(fn: string, value: unknown): number {
   return optNumber(fn, 'option threads', value, 0, (v) => Number.isInteger(v) && v >= 0 && v <= 1024, 'an integer in 0..1024 (0 = all cores)');
 }
 
-function checkBackend(options: CommonOptions): void {
-  // No CUDA kernel is wired for GRPO yet: 'auto' resolves to the CPU, 'cuda' is refused.
-  resolveBackend(options.backend, false);
+/**
+ * The implementation for a call: the CPU core, or with `backend: 'cuda'` the GPU (host arrays are
+ * uploaded, computed and downloaded; ERR_BACKEND_UNAVAILABLE when there is no GPU). 'auto' keeps
+ * host arrays on the CPU: for them the transfers cost more than the kernels save, and the CPU
+ * path computes in float64 where its inputs are float64. DeviceBuffers use the cuda* functions.
+ */
+function pickImpl(options: CommonOptions): Pick<typeof native, 'grpoAdvantages' | 'grpoPtrRewards' | 'grpoTokenLoss' | 'grpoLogitsLoss'> {
+  return options.backend === 'cuda' && resolveBackend('cuda', true) === 'cuda' ? cudaHost : (resolveBackend(options.backend, false), native);
 }
 
 function toFloat64(fn: string, field: string, value: unknown): Float64Array {
@@ -136,7 +142,7 @@ const ADV_MODES = ['grpo', 'dr_grpo', 'rloo'] as const;
 
 function advArgs(fn: string, rewards: unknown, groups: unknown, options: GroupAdvantagesOptions | undefined) {
   const o = optionsObject(fn, options);
-  checkBackend(o);
+  const impl = pickImpl(o);
   let r: FloatArray;
   if (rewards instanceof Float32Array || rewards instanceof Float64Array) r = rewards;
   else if (Array.isArray(rewards)) r = toFloat64(fn, 'rewards', rewards);
@@ -159,7 +165,7 @@ function advArgs(fn: string, rewards: unknown, groups: unknown, options: GroupAd
   } else {
     out = r instanceof Float32Array ? new Float32Array(r.length) : new Float64Array(r.length);
   }
-  return { r, g, raw, out };
+  return { r, g, raw, out, impl };
 }
 
 /**
@@ -172,8 +178,8 @@ export function groupAdvantages(rewards: Float32Array, groups: Groups, options?:
 export function groupAdvantages(rewards: Float64Array | readonly number[], groups: Groups, options?: GroupAdvantagesOptions): Float64Array;
 export function groupAdvantages(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions): FloatArray;
 export function groupAdvantages(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions): FloatArray {
-  const { r, g, raw, out } = advArgs('groupAdvantages', rewards, groups, options);
-  callNative(() => native.grpoAdvantages(r, g.offsets, g.size, out, raw));
+  const { r, g, raw, out, impl } = advArgs('groupAdvantages', rewards, groups, options);
+  callNative(() => impl.grpoAdvantages(r, g.offsets, g.size, out, raw));
   return out;
 }
 
@@ -182,8 +188,10 @@ export function groupAdvantagesAsync(rewards: Float32Array, groups: Groups, opti
 export function groupAdvantagesAsync(rewards: Float64Array | readonly number[], groups: Groups, options?: GroupAdvantagesOptions): Promise<Float64Array>;
 export function groupAdvantagesAsync(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions): Promise<FloatArray>;
 export async function groupAdvantagesAsync(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions): Promise<FloatArray> {
-  const { r, g, raw, out } = advArgs('groupAdvantagesAsync', rewards, groups, options);
-  await awaitNative(() => native.grpoAdvantagesAsync(r, g.offsets, g.size, out, raw));
+  const { r, g, raw, out, impl } = advArgs('groupAdvantagesAsync', rewards, groups, options);
+  // The GPU path is a few short kernels between copies: it runs in place of the thread pool.
+  if (impl === cudaHost) callNative(() => impl.grpoAdvantages(r, g.offsets, g.size, out, raw));
+  else await awaitNative(() => native.grpoAdvantagesAsync(r, g.offsets, g.size, out, raw));
   return out;
 }
 
@@ -370,7 +378,7 @@ export function ptrRewards(inputs: PtrRewardInputs, options?: PtrRewardOptions):
   const fn = 'ptrRewards';
   if (typeof inputs !== 'object' || inputs === null) fail(fn, 'inputs', inputs, 'an object { correct, format, judgeScores, groups }');
   const o = optionsObject(fn, options);
-  checkBackend(o);
+  const impl = pickImpl(o);
   const correct = toFloat64(fn, 'correct', inputs.correct);
   const format = toFloat64(fn, 'format', inputs.format);
   const judge = toFloat64(fn, 'judgeScores', inputs.judgeScores);
@@ -416,7 +424,7 @@ export function ptrRewards(inputs: PtrRewardInputs, options?: PtrRewardOptions):
   const trust = new Float64Array(k);
   const reward = new Float64Array(n);
   callNative(() =>
-    native.grpoPtrRewards(
+    impl.grpoPtrRewards(
       correct,
       format,
       judge,
@@ -582,7 +590,7 @@ function metricsOf(m: RawLossMetrics): LossMetrics {
 function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>, options: TokenLossOptions | undefined) {
   if (typeof inputs !== 'object' || inputs === null) fail(fn, 'inputs', inputs, 'an object { logp, oldLogp, refLogp, advantages, mask, shape | offsets }');
   const o = optionsObject(fn, options);
-  checkBackend(o);
+  const impl = pickImpl(o);
   const logp = inputs.logp;
   if (!(logp instanceof Float32Array || logp instanceof Float64Array)) fail(fn, 'inputs.logp', logp, 'a Float32Array or Float64Array');
   const n = logp.length;
@@ -620,6 +628,7 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
     raw: { ...layout.raw, logp, oldLogp, refLogp, advantages, advPerToken: perToken, mask },
     opts: raw,
     grad,
+    impl,
   };
 }
 
@@ -631,14 +640,14 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
  */
 export function tokenLoss<T extends FloatArray>(inputs: TokenLossInputs<T>, options?: TokenLossOptions): TokenLossResult<T> {
   const a = tokenArgs('tokenLoss', inputs, options);
-  const m = callNative(() => native.grpoTokenLoss(a.raw, a.opts, a.grad));
+  const m = callNative(() => a.impl.grpoTokenLoss(a.raw, a.opts, a.grad));
   return { loss: m.loss, gradLogp: a.grad, metrics: metricsOf(m) };
 }
 
 /** tokenLoss on the thread pool. The inputs must not be modified until the promise settles. */
 export async function tokenLossAsync<T extends FloatArray>(inputs: TokenLossInputs<T>, options?: TokenLossOptions): Promise<TokenLossResult<T>> {
   const a = tokenArgs('tokenLossAsync', inputs, options);
-  const m = await awaitNative(() => native.grpoTokenLossAsync(a.raw, a.opts, a.grad));
+  const m = a.impl === cudaHost ? callNative(() => cudaHost.grpoTokenLoss(a.raw, a.opts, a.grad)) : await awaitNative(() => native.grpoTokenLossAsync(a.raw, a.opts, a.grad));
   return { loss: m.loss, gradLogp: a.grad, metrics: metricsOf(m) };
 }
 
@@ -708,7 +717,7 @@ function toLabels(fn: string, labels: unknown): Int32Array {
 function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs, options: LogitsLossOptions | undefined) {
   if (typeof inputs !== 'object' || inputs === null) fail(fn, 'inputs', inputs, 'an object { logits, labels, oldLogp, refLogp, advantages, mask }');
   const o = optionsObject(fn, options);
-  checkBackend(o);
+  const impl = pickImpl(o);
   const logits = inputs.logits;
   if (!(logits instanceof Float32Array || logits instanceof Float64Array || logits instanceof Uint16Array)) {
     fail(fn, 'inputs.logits', logits, 'a Float32Array, Float64Array or Uint16Array (bf16)');
@@ -765,6 +774,7 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
     entropy: new Float64Array(N),
     grad: grad as G | null,
     f64: logits instanceof Float64Array,
+    impl,
   };
 }
 
@@ -787,14 +797,17 @@ function logitsResult<G extends LogitsArray>(a: ReturnType<typeof logitsArgs<G>>
  */
 export function logitsLoss<G extends LogitsArray>(inputs: LogitsLossInputs & { logits: G }, options?: LogitsLossOptions): LogitsLossResult<G> {
   const a = logitsArgs<G>('logitsLoss', inputs, options);
-  const m = callNative(() => native.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad));
+  const m = callNative(() => a.impl.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad));
   return logitsResult(a, m);
 }
 
 /** logitsLoss on the thread pool. The inputs must not be modified until the promise settles. */
 export async function logitsLossAsync<G extends LogitsArray>(inputs: LogitsLossInputs & { logits: G }, options?: LogitsLossOptions): Promise<LogitsLossResult<G>> {
   const a = logitsArgs<G>('logitsLossAsync', inputs, options);
-  const m = await awaitNative(() => native.grpoLogitsLossAsync(a.raw, a.opts, a.logp, a.entropy, a.grad));
+  const m =
+    a.impl === cudaHost
+      ? callNative(() => cudaHost.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad))
+      : await awaitNative(() => native.grpoLogitsLossAsync(a.raw, a.opts, a.logp, a.entropy, a.grad));
   return logitsResult(a, m);
 }
 

@@ -25,6 +25,8 @@ describe('CUDA backend without a GPU', () => {
       () => DeviceBuffer.alloc(16),
       () => DeviceBuffer.from(new Float32Array(4)),
       () => groupAdvantages(new Float32Array([1, 2, 3, 4]), 2, { backend: 'cuda' }),
+      () => tokenLoss({ logp: new Float32Array(4), oldLogp: new Float32Array(4), advantages: [1], shape: [1, 4] }, { beta: 0, backend: 'cuda' }),
+      () => ptrRewards({ correct: [1, 0], format: [1, 1], judgeScores: new Array(8).fill(3), groups: 2 }, { backend: 'cuda' }),
     ]) {
       let err: unknown;
       try {
@@ -109,6 +111,29 @@ describe.skipIf(!cuda.available)(`CUDA GRPO kernels match the CPU path (skipped 
       }
     }
     expect(checked).toBe(golden.cases.length);
+  });
+
+  it('host arrays with backend cuda give the CPU results (token and logits loss, PTR)', () => {
+    const B = 8, L = 64, T = B * L;
+    const lp = randn(T, -3, 0), old = Float32Array.from(lp, (v) => v + (rand() - 0.5) * 0.6), ref = randn(T, -3, 0), adv = randn(B, -1, 1);
+    const mask = Uint8Array.from({ length: T }, () => (rand() < 0.8 ? 1 : 0));
+    for (const agg of ['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum'] as const) {
+      const cpu = tokenLoss({ logp: lp, oldLogp: old, refLogp: ref, advantages: adv, mask, shape: [B, L] }, { agg });
+      const gpu = tokenLoss({ logp: lp, oldLogp: old, refLogp: ref, advantages: adv, mask, shape: [B, L] }, { agg, backend: 'cuda' });
+      close([gpu.loss], [cpu.loss], 1e-5, `token loss ${agg}`);
+      close(gpu.gradLogp!, cpu.gradLogp!, 1e-5, `token grad ${agg}`);
+    }
+    const V = 5000, N = 16;
+    const z = randn(N * V, -6, 6), labels = Int32Array.from({ length: N }, () => Math.floor(rand() * V));
+    const o = randn(N, -10, -8), a = randn(N, -1, 1);
+    const cpu = logitsLoss({ logits: z, labels, oldLogp: o, advantages: a }, { beta: 0 });
+    const gpu = logitsLoss({ logits: z, labels, oldLogp: o, advantages: a }, { beta: 0, backend: 'cuda' });
+    close(gpu.logp, cpu.logp, 1e-5, 'logits logp');
+    close(gpu.gradLogits!, cpu.gradLogits!, 1e-5, 'logits grad');
+    const pc = ptrRewards({ correct: [1, 0, 1, 0], format: [1, 1, 0, 1], judgeScores: [5, 4, 3, 2, 1, 2, 3, 4, 5, 5, 5, 5, 1, 1, 1, 1], groups: 2 });
+    const pg = ptrRewards({ correct: [1, 0, 1, 0], format: [1, 1, 0, 1], judgeScores: [5, 4, 3, 2, 1, 2, 3, 4, 5, 5, 5, 5, 1, 1, 1, 1], groups: 2 }, { backend: 'cuda' });
+    close(pg.reward, pc.reward, 1e-6, 'ptr reward');
+    close(pg.trust, pc.trust, 1e-6, 'ptr trust');
   });
 
   it('large random inputs: GPU equals the CPU float32 path', () => {
