@@ -1,6 +1,8 @@
 // CI accuracy floor on fda-ue (laryngograph references), scored with the benchmark's alignment
-// rule (benchmarks/f0-accuracy-anchors.mjs). The floor is looser than the measured figures
-// (GPE 0.55 %, VDE 4.34 %) so that only a real regression fails.
+// rule (benchmarks/f0-accuracy-anchors.mjs). The floor sits just above the measured figures
+// (GPE 0.28 %, VDE 3.79 %; rl 0.19 / 4.88 %, sb 0.36 / 2.92 %): a few frames of slack for
+// floating-point differences between machines, so that any real regression fails. The overall
+// VDE floor is the best anchor's figure (RAPT, 3.85 % in the same-run benchmark).
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ import { loadCorpus, score } from '../benchmarks/f0-accuracy-anchors.mjs';
 const DIR = path.resolve(import.meta.dirname, '../../shared/data/fda-ue');
 
 describe.skipIf(!existsSync(DIR))('F0 accuracy floor on fda-ue', () => {
-  it('GPE ≤ 0.5 % and VDE ≤ 4.1 % over both speakers, each speaker within bounds', async () => {
+  it('GPE ≤ 0.32 % and VDE ≤ 3.85 % over both speakers, each speaker within bounds', async () => {
     const corpus = loadCorpus(DIR) as { name: string; wav: string }[];
     const tracks = new Map();
     for (const c of corpus) {
@@ -20,11 +22,11 @@ describe.skipIf(!existsSync(DIR))('F0 accuracy floor on fda-ue', () => {
     }
     const s = score(corpus, tracks);
     console.log(`fda-ue: GPE ${(100 * s.gpe).toFixed(2)}% VDE ${(100 * s.vde).toFixed(2)}% FPE ${s.fpe.toFixed(1)} cents, offset ${s.offsetMs} ms`);
-    expect(s.gpe).toBeLessThanOrEqual(0.005);
-    expect(s.vde).toBeLessThanOrEqual(0.041);
+    expect(s.gpe).toBeLessThanOrEqual(0.0032);
+    expect(s.vde).toBeLessThanOrEqual(0.0385);
     for (const sp of Object.values(s.perSpeaker) as { gpe: number; vde: number }[]) {
-      expect(sp.gpe).toBeLessThanOrEqual(0.0065);
-      expect(sp.vde).toBeLessThanOrEqual(0.054);
+      expect(sp.gpe).toBeLessThanOrEqual(0.0045);
+      expect(sp.vde).toBeLessThanOrEqual(0.05);
     }
   });
 });

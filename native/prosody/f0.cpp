@@ -86,6 +86,9 @@ void validate(const F0Options& o) {
   if (!(o.vuv_min_factor >= 0 && o.vuv_min_factor <= 1 && o.vuv_max_factor >= 1 && o.vuv_max_factor <= 10))
     bad("vuvMinFactor/vuvMaxFactor", "must satisfy 0 ≤ min ≤ 1 ≤ max ≤ 10");
   if (!(o.range_prior_cost >= 0 && o.range_prior_cost <= 10)) bad("rangePriorCost", "must be in [0, 10]");
+  if (!(o.offset_voicing_bonus >= 0 && o.offset_voicing_bonus <= 1 && o.onset_voicing_bonus >= 0 && o.onset_voicing_bonus <= 1))
+    bad("offsetVoicingBonus/onsetVoicingBonus", "must be in [0, 1]");
+  if (!(o.voicing_trend_seconds > 0 && o.voicing_trend_seconds <= 0.5)) bad("voicingTrendSeconds", "must be in (0, 0.5] s");
   if (!(o.range_prior_width >= 0 && o.range_prior_width_below >= 0)) bad("rangePriorWidth", "must be ≥ 0 octaves");
 }
 
@@ -198,6 +201,11 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   std::vector<size_t> off(frames + 1, 0);
   std::vector<Candidate> cs;
   const double tiny = 1e-20 * W;
+  const size_t trend_frames =
+      opt.vuv_level_db > 0 && (opt.offset_voicing_bonus > 0 || opt.onset_voicing_bonus > 0)
+          ? size_t(std::max(1L, std::lround(opt.voicing_trend_seconds / opt.hop_seconds)))
+          : 0;
+  const double trend_eps = 1e-4 * std::max(max_level, 1e-12);
   for (size_t f0 = 0; f0 < frames; f0 += kChunk) {
     size_t f1 = std::min(frames, f0 + kChunk);
     build_prefix(f0, f1);
@@ -206,6 +214,15 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
       const double rel = max_level > 0 ? level[i] / max_level : 0.0;
       float u = float(opt.voicing_threshold +
                       std::max(0.0, 2.0 - rel / (opt.silence_threshold / (1.0 + opt.voicing_threshold))));
+      if (trend_frames > 0) {
+        // Level trend: a voiced frame must be more clearly periodic just before the level falls
+        // (offsets, where glottal cycles lengthen and become irregular) and just after it rises.
+        const double now = level[i] + trend_eps;
+        const double fall = -20 * std::log10((level[std::min(frames - 1, i + trend_frames)] + trend_eps) / now);
+        const double rise = 20 * std::log10(now / (level[i >= trend_frames ? i - trend_frames : 0] + trend_eps));
+        u += float(opt.offset_voicing_bonus * std::min(1.0, std::max(0.0, fall / opt.vuv_level_db)) +
+                   opt.onset_voicing_bonus * std::min(1.0, std::max(0.0, rise / opt.vuv_level_db)));
+      }
       cs.push_back({0.f, u, 0.f});
       const long c = centre(i);
       if (level[i] > 0) {

@@ -1,7 +1,7 @@
 // Development driver: scores track_f0 on fda-ue with the benchmark's alignment rule (best single
 // offset on a 1 ms grid, nearest frame). Not part of the addon.
 //   g++ -O3 -std=c++17 -fopenmp-simd native/tests/f0_eval.cpp native/prosody/f0.cpp native/audio/resample.cpp native/audio/wav.cpp native/common/error.cpp -o /tmp/f0_eval
-//   /tmp/f0_eval ../shared/data/fda-ue [key=value ...]
+//   /tmp/f0_eval ../shared/data/fda-ue [key=value ...] [list]   (list: every gross frame with its context)
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -28,7 +28,7 @@ struct Item {
 int main(int argc, char** argv) {
   std::string dir = argc > 1 ? argv[1] : "../shared/data/fda-ue";
   prosody::F0Options o;
-  bool dump = false;
+  bool dump = false, list = false;
   for (int a = 2; a < argc; ++a) {
     std::string kv = argv[a];
     auto eq = kv.find('=');
@@ -56,7 +56,11 @@ int main(int argc, char** argv) {
     else if (k == "vmax") o.vuv_max_factor = v;
     else if (k == "pwb") o.range_prior_width_below = v;
     else if (k == "pw") o.range_prior_width = v;
+    else if (k == "offb") o.offset_voicing_bonus = v;
+    else if (k == "onb") o.onset_voicing_bonus = v;
+    else if (k == "trend") o.voicing_trend_seconds = v;
     else if (k == "dump") dump = true;
+    else if (k == "list") list = true;
     else { fprintf(stderr, "unknown %s\n", k.c_str()); return 2; }
   }
   std::vector<Item> items;
@@ -113,6 +117,29 @@ int main(int argc, char** argv) {
     double g, v, f;
     score(ms / 1000.0, nullptr, g, v, f);
     if (g + v < bg + bv) { bg = g; bv = v; bf = f; bestd = ms / 1000.0; }
+  }
+  if (list) {
+    // Gross frames and voicing mismatches at the chosen offset, with the reference context.
+    long fu = 0, fv = 0, fu_edge = 0, fv_edge = 0;
+    for (auto& it : items) {
+      for (size_t j = 0; j < it.ref.size(); ++j) {
+        long k = lround((j * 0.015 + bestd) / it.hop);
+        double est = (k >= 0 && k < (long)it.f0.size()) ? it.f0[k] : 0;
+        if (std::isnan(est)) est = 0;
+        double r = it.ref[j];
+        bool edge = (j == 0 || (it.ref[j - 1] > 0) != (r > 0)) || (j + 1 == it.ref.size() || (it.ref[j + 1] > 0) != (r > 0));
+        if (r > 0 && est > 0 && fabs(est - r) > 0.2 * r) {
+          printf("GROSS %s j=%zu est=%.0f ref:", it.name.c_str(), j, est);
+          for (long q = long(j) - 3; q <= long(j) + 3; ++q) printf(q == long(j) ? " [%.0f]" : " %.0f", q >= 0 && q < (long)it.ref.size() ? it.ref[q] : -1.0);
+          printf(" est:");
+          for (long q = k - 4; q <= k + 4; ++q) printf(q == k ? " [%.0f]" : " %.0f", q >= 0 && q < (long)it.f0.size() && !std::isnan(it.f0[q]) ? it.f0[q] : 0.0);
+          printf("\n");
+        }
+        if (r > 0 && est <= 0) { fu++; fu_edge += edge; }
+        if (r <= 0 && est > 0) { fv++; fv_edge += edge; }
+      }
+    }
+    printf("missed voiced %ld (at ref edge %ld), false voiced %ld (at ref edge %ld)\n", fu, fu_edge, fv, fv_edge);
   }
   double g1, v1, f1, g2, v2, f2;
   score(bestd, "rl", g1, v1, f1);
