@@ -12,6 +12,7 @@
 // per pass that reads it, every output element written once; it is compared with the better of
 // the 1- and 2-thread copy figures. The machine's other load shows up directly in these
 // numbers: compare figures from one run only.
+import { Rng } from '../dist/train/rng.js';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,17 +25,11 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const repeats = Number(args[args.indexOf('--repeats') + 1]) || (quick ? 3 : 7);
 
-// Deterministic PRNG (mulberry32).
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic PRNG: the package's own seeded generator.
+const rng = (seed) => {
+  const r = new Rng(seed);
+  return () => r.next();
+};
 
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EmotionThinkerError, OnnxModel, evaluateMlp, exportMlp, readOnnxMetadata, type LinearLayer, type MlpSpec } from '../src/index.js';
 import { decodeModel } from '../src/onnx/proto.js';
 
-// Deterministic pseudo-random numbers (mulberry32).
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './helpers/rng.js';
 
 function layer(rand: () => number, inSize: number, outSize: number, activation?: LinearLayer['activation']): LinearLayer {
   const s = 1 / Math.sqrt(inSize);

@@ -109,17 +109,7 @@ export function riff(chunks: Uint8Array[], magic = 'RIFF'): Uint8Array {
 
 export { chunk };
 
-/** Deterministic PRNG (mulberry32) for tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from './rng.js';
 
 export function sine(freq: number, rate: number, frames: number, amp = 0.5, phase = 0): Float32Array {
   const out = new Float32Array(frames);
