@@ -166,7 +166,10 @@ std::vector<float> resample(const float* input, size_t frames, uint32_t channels
     } else {
       for (size_t f = 0; f < frames; ++f) dst[f] = input[f * channels + c];
     }
-    parallel_for(out_frames, threads, 16384, [&](size_t b, size_t e) {
+    // Fixed chunks of outputs: each output is computed once, whatever the thread count.
+    constexpr size_t kChunk = 16384;
+    parallel_chunks((out_frames + kChunk - 1) / kChunk, threads, [&](size_t k) {
+      size_t b = k * kChunk, e = std::min(out_frames, b + kChunk);
       resample_range(bank, padded.data(), b, e, up, down, exact, out.data() + c, out_channels);
     });
   }

@@ -1,54 +1,63 @@
-// Splits [0, n) into contiguous ranges run on up to `threads` std::threads (the caller's thread
-// does the first range). Each index is processed by exactly one thread, and ranges depend only
-// on n and the thread count, so results are identical for any scheduling.
+// The native core's one fork-join helper: a fixed list of chunks, handed out to up to
+// `threads` std::threads through an atomic counter. The chunking never depends on the thread
+// count, so per-chunk partial sums (summed afterwards in chunk order) give bit-identical
+// results whatever the number of threads.
 #pragma once
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <exception>
+#include <mutex>
 #include <thread>
 #include <vector>
 
 namespace et {
 
-// Hardware threads available, at least 1.
-inline unsigned hardware_threads() {
-  unsigned n = std::thread::hardware_concurrency();
-  return n == 0 ? 1 : n;
+inline unsigned resolve_threads(unsigned requested) {
+  if (requested != 0) return requested;
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 1 : hw;
 }
 
-// Calls body(begin, end) over disjoint ranges covering [0, n). Work below `min_per_thread`
-// items per thread stays on fewer threads, since starting a thread costs ~20 µs.
-template <typename Body>
-void parallel_for(size_t n, unsigned threads, size_t min_per_thread, Body&& body) {
-  if (n == 0) return;
-  size_t max_useful = std::max<size_t>(1, n / std::max<size_t>(1, min_per_thread));
-  size_t t = std::min<size_t>(std::max(1u, threads), max_useful);
-  if (t <= 1) {
-    body(size_t(0), n);
+// Calls body(chunk) for chunk in [0, chunks). Runs inline when one thread suffices. The first
+// exception thrown by any chunk is rethrown on the calling thread after all workers stop.
+template <class F>
+void parallel_chunks(size_t chunks, unsigned threads, F&& body) {
+  if (chunks == 0) return;
+  size_t workers = std::min<size_t>(resolve_threads(threads), chunks);
+  if (workers <= 1) {
+    for (size_t c = 0; c < chunks; ++c) body(c);
     return;
   }
-  std::vector<std::thread> pool;
-  std::vector<std::exception_ptr> errors(t);
-  size_t chunk = (n + t - 1) / t;
-  for (size_t k = 1; k < t; ++k) {
-    size_t b = k * chunk, e = std::min(n, b + chunk);
-    if (b >= e) break;
-    pool.emplace_back([&, k, b, e] {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mutex;
+  auto run = [&]() {
+    for (;;) {
+      if (failed.load(std::memory_order_relaxed)) return;
+      size_t c = next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= chunks) return;
       try {
-        body(b, e);
+        body(c);
       } catch (...) {
-        errors[k] = std::current_exception();
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+        failed.store(true, std::memory_order_relaxed);
+        return;
       }
-    });
-  }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
   try {
-    body(size_t(0), std::min(n, chunk));
+    for (size_t t = 0; t + 1 < workers; ++t) pool.emplace_back(run);
   } catch (...) {
-    errors[0] = std::current_exception();
+    // Could not start a thread: the calling thread below still drains every chunk.
   }
+  run();
   for (auto& th : pool) th.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace et

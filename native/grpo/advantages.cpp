@@ -6,7 +6,7 @@
 
 #include "detail.hpp"
 #include "grpo.hpp"
-#include "parallel.hpp"
+#include "../common/parallel.hpp"
 
 namespace et::grpo {
 

@@ -17,7 +17,7 @@
 #include "detail.hpp"
 #include "grpo.hpp"
 #include "loss_common.hpp"
-#include "parallel.hpp"
+#include "../common/parallel.hpp"
 #include "token_term.hpp"
 
 namespace et::grpo {

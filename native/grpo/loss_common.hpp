@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "grpo.hpp"
-#include "parallel.hpp"
+#include "../common/parallel.hpp"
 
 namespace et::grpo {
 
