@@ -7,7 +7,7 @@ import { loadAudio } from './audio.js';
 import { backends } from './backend.js';
 import { EmotionThinkerError } from './errors.js';
 import { packageRoot } from './native.js';
-import { extractF0 } from './prosody.js';
+import { extractF0, extractProsody, prosodyJsonReplacer } from './prosody.js';
 import { summarizeAudio } from './summary.js';
 import { analyze } from './analyze.js';
 import { loadModel, modelFile, saveModel } from './train/model.js';
@@ -49,7 +49,7 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const audio = await loadAudio(file, { sampleRate: opts.rate, mono: opts.mono });
+        const audio = await loadAudio(audioArg(file), { sampleRate: opts.rate, mono: opts.mono });
         const s = summarizeAudio(audio);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...s }) + '\n');
@@ -77,7 +77,7 @@ program
   .option('--max <hz>', 'highest F0 (default 600)', Number)
   .action(async (file: string, opts: { hop?: number; min?: number; max?: number }) => {
     try {
-      const r = await extractF0(file, { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max });
+      const r = await extractF0(audioArg(file), { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max });
       const lines: string[] = [];
       for (let i = 0; i < r.f0.length; i++) {
         const f = r.f0[i];
@@ -115,7 +115,7 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const r = await analyze(file, { model, gender: opts.gender as 'male' | 'female' | undefined });
+        const r = await analyze(audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined });
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         } else {
@@ -130,6 +130,11 @@ program
     }
     if (failed) process.exitCode = 1;
   });
+
+/** An audio argument: a path, or '-' for the file's bytes on standard input. */
+function audioArg(file: string): string | Uint8Array {
+  return file === '-' ? new Uint8Array(readFileSync(0)) : file;
+}
 
 /** Prints an error the way every subcommand does and sets the exit code. */
 function fail(cmd: string, err: unknown, exitCode = 1) {
@@ -153,6 +158,67 @@ const positiveInt = (flag: string) => (v: string) => {
   if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'emotionthinker.invalidArg', `error: ${flag} must be a positive integer, got '${v}'`);
   return n;
 };
+
+program
+  .command('prosody')
+  .description('measure prosody: functionals, intonation, levels and a caption per file (text, --json or --csv)')
+  .argument('<audio...>', 'audio files, or - for one file on stdin')
+  .option('--json', 'one JSON object per file')
+  .option('--csv', 'a header row, then one row of functionals per file')
+  .option('--frames', 'with --json: include the per-frame tracks (time, f0, voicing, rmsDbfs, intensityDb)')
+  .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
+  .option('--gender <male|female>', 'speaker gender from metadata (default: estimated from F0)')
+  .action(async (files: string[], opts: { json?: boolean; csv?: boolean; frames?: boolean; calibration?: string; gender?: string }) => {
+    if (opts.json && opts.csv) {
+      process.stderr.write('error: --json and --csv cannot be combined\n');
+      process.exitCode = 2;
+      return;
+    }
+    if (opts.gender !== undefined && opts.gender !== 'male' && opts.gender !== 'female') {
+      process.stderr.write(`error: --gender must be 'male' or 'female', got '${opts.gender}'\n`);
+      process.exitCode = 2;
+      return;
+    }
+    let calibration;
+    try {
+      calibration = opts.calibration ? loadCalibration(opts.calibration) : defaultCalibration();
+    } catch (err) {
+      return fail('prosody', err);
+    }
+    let header: string[] | null = null;
+    let failed = 0;
+    for (const file of files) {
+      try {
+        const p = await extractProsody(audioArg(file), { calibration, gender: opts.gender as 'male' | 'female' | undefined });
+        const levels = p.levels;
+        if (opts.csv) {
+          const names = Object.keys(p.functionals);
+          if (!header) {
+            header = names;
+            process.stdout.write(['file', ...names, 'intonation', 'pitch_level', 'energy_level', 'speed_level', 'gender'].join(',') + '\n');
+          }
+          const cell = (v: unknown) => (v === null || v === undefined ? '' : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+          const row = [file, ...header.map((k) => p.functionals[k]), p.intonation.label, levels?.pitch_level, levels?.energy_level, levels?.speed_level, p.gender?.value];
+          process.stdout.write(row.map(cell).join(',') + '\n');
+        } else if (opts.json) {
+          const { frames, ...rest } = p;
+          const out = opts.frames ? { file, ...rest, frames: { time: frames.time, f0: frames.f0, voicing: frames.voicing, rmsDbfs: frames.rmsDbfs, intensityDb: frames.intensityDb } } : { file, ...rest };
+          process.stdout.write(JSON.stringify(out, prosodyJsonReplacer) + '\n');
+        } else {
+          const f = p.functionals;
+          const num = (v: number | null | undefined, d = 1) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
+          process.stdout.write(
+            `${file}: ${p.caption}\n  F0 median ${num(f.f0MedianHz, 0)} Hz, range 5–95% ${num(f.f0Range5to95St)} st; RMS ${num(f.rmsMeanDbfs)} dBFS; ` +
+              `${num(f.articulationRate)} syllables/s articulation; ${f.pauseCount ?? 0} pauses; intonation ${p.intonation.label}\n`,
+          );
+        }
+      } catch (err) {
+        failed++;
+        fail('prosody', err);
+      }
+    }
+    if (failed) process.exitCode = 1;
+  });
 
 program
   .command('annotate')
