@@ -2,7 +2,7 @@
 //   1. F0 alone, one thread (extractF0Sync on decoded 16 kHz samples) vs Praat `To Pitch (ac)`
 //      defaults (Praat's own stopwatch around To Pitch only, files already read).
 //   2. All features, one thread (extractProsodySync) vs Praat pitch alone (and + To Intensity).
-//   3. Batch (extractProsodyBatch, concurrency = cores) vs concurrency 1.
+//   3. Batch (extractProsodyBatch with its default concurrency, on all cores) vs concurrency 1.
 //   4. One hour of audio in a child process: peak RSS growth vs the decoded audio's size.
 //   npm run build:ts && node benchmarks/prosody-speed.mjs [clips=150]
 import { execFileSync } from 'node:child_process';
@@ -64,7 +64,7 @@ const praat = runPraat(corpus, { pitchOnly: false });
 const tF0 = best(() => { for (const c of clips) extractF0Sync(c); });
 const tAll = best(() => { for (const c of clips) extractProsodySync(c); });
 const t1 = await bestAsync(() => extractProsodyBatch(clips, { concurrency: 1 }));
-const tN = await bestAsync(() => extractProsodyBatch(clips, { concurrency: os.availableParallelism() }));
+const tN = await bestAsync(() => extractProsodyBatch(clips));
 const rt = (t) => `${(audioSeconds / t).toFixed(0)}x real time`;
 console.log('\n| measurement | seconds | throughput | ratio |');
 console.log('|---|---|---|---|');
@@ -73,7 +73,7 @@ console.log(`| Praat To Intensity | ${praat.intensitySeconds.toFixed(3)} | ${rt(
 console.log(`| ours F0 alone, 1 thread | ${tF0.toFixed(3)} | ${rt(tF0)} | ${(praat.seconds / tF0).toFixed(2)}x Praat pitch (goal ≥ 3) |`);
 console.log(`| ours all features, 1 thread | ${tAll.toFixed(3)} | ${rt(tAll)} | ${(praat.seconds / tAll).toFixed(2)}x Praat pitch (goal ≥ 2); ${((praat.seconds + praat.intensitySeconds) / tAll).toFixed(2)}x Praat pitch+intensity |`);
 console.log(`| ours batch, concurrency 1 | ${t1.toFixed(3)} | ${rt(t1)} | |`);
-console.log(`| ours batch, concurrency ${os.availableParallelism()} | ${tN.toFixed(3)} | ${rt(tN)} | ${(t1 / tN).toFixed(2)}x one thread (goal ≥ 1.8 on 2 cores) |`);
+console.log(`| ours batch, default concurrency on ${os.availableParallelism()} cores | ${tN.toFixed(3)} | ${rt(tN)} | ${(t1 / tN).toFixed(2)}x one thread (goal ≥ 1.8 on 2 cores) |`);
 
 if (!process.argv.includes('--no-hour')) {
   const out = execFileSync(process.execPath, [new URL(import.meta.url).pathname, '--hour-child', files[0]], { encoding: 'utf8', env: process.env });

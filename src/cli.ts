@@ -2,6 +2,7 @@
 // emotionthinker command line. Exit codes: 0 success, 1 some input failed, 2 usage error.
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadAudio } from './audio.js';
 import { backends } from './backend.js';
@@ -227,7 +228,7 @@ program
   .requiredOption('--out <file>', 'output JSONL (- for stdout); an existing file is resumed, --force starts it again')
   .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
   .option('--corpus <name>', 'corpus name: picks the calibration group and is stored in each record')
-  .option('--concurrency <n>', 'clips in flight', positiveInt('--concurrency'), 2)
+  .option('--concurrency <n>', 'clips in flight (default: twice the cores)', positiveInt('--concurrency'), 2 * os.availableParallelism())
   .option('--force', 'start the output file again')
   .option('--quiet', 'no progress output')
   .action(async (inputs: string[], opts: { out: string; calibration?: string; corpus?: string; concurrency: number; force?: boolean; quiet?: boolean }) => {

@@ -249,7 +249,7 @@ export function extractProsodySync(source: ProsodyInput, options: ProsodyOptions
 }
 
 export interface BatchOptions extends ProsodyOptions {
-  /** Clips in flight at once (default: available parallelism). Work runs on the libuv pool. */
+  /** Clips in flight at once (default: twice the available parallelism). Work runs on the libuv pool. */
   concurrency?: number;
 }
 
@@ -266,7 +266,9 @@ export interface BatchItem {
  */
 export async function extractProsodyBatch(sources: ProsodyInput[], options: BatchOptions = {}): Promise<BatchItem[]> {
   if (!Array.isArray(sources)) throw invalidArg('inputs must be an array');
-  const { concurrency = os.availableParallelism(), ...rest } = options;
+  // Two clips in flight per core: while one clip's result is converted on the main thread or its
+  // file is read, the other keeps the core busy (with one per core the cores idle in those gaps).
+  const { concurrency = 2 * os.availableParallelism(), ...rest } = options;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArg(`option "concurrency" must be a positive integer; got ${concurrency}`);
   rawOptions(rest);
   const out: BatchItem[] = new Array(sources.length);
