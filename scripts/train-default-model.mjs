@@ -19,7 +19,7 @@ const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess')
   valActors: [],
   cacheFile: path.join(root, '.cache', 'features.json'),
 });
-const options = { mode: 'ptr', seed, sftSteps: 400, steps: 300 };
+const options = { mode: "ptr", seed };
 const result = train({ data: corpus.train, associations: corpus.associations, cueFeatures: cueFeatureIndices(), ...options });
 const fit = evaluatePolicy(result.policy, corpus.train, corpus.associations);
 const out = path.join(root, 'models', 'default.json');

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Speech emotion recognition on RAVDESS, speaker-independent: train on actors 01–12, validate
+// on 13–16 (../shared/data/ravdess). Ablation in the paper's style, each row mean ± sd over
+// seeds: supervised cross-entropy; GRPO outcome reward only; + reasoning reward without τ;
+// + τ without the progressive gate; full GRPO-PTR. Reports accuracy, macro-F1, FA (share of
+// claims that agree with the measurement), mean FA/IQ/CC/FS and the wall time of each run.
+// Usage: npm run build:ts && node benchmarks/ser.mjs [--seeds 3] [--features speaker|global|both]
+import path from 'node:path';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { prepareRavdess, cueFeatureIndices } from '../dist/train/corpus.js';
+import { train } from '../dist/train/trainer.js';
+import { evaluatePolicy } from '../dist/train/evaluate.js';
+import { EMOTIONS } from '../dist/train/vocab.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+const seeds = Array.from({ length: Number(arg('--seeds', 3)) }, (_, i) => i + 1);
+const featureSets = arg('--features', 'both') === 'both' ? ['speaker', 'global'] : [arg('--features', 'speaker')];
+const rows = [
+  ['supervised cross-entropy', 'supervised'],
+  ['GRPO, outcome reward only', 'grpo-outcome'],
+  ['+ reasoning reward, no trust τ', 'ptr-no-trust'],
+  ['+ trust τ, no progressive gate', 'ptr-no-gate'],
+  ['full GRPO-PTR', 'ptr'],
+];
+const split = { trainActors: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], valActors: [13, 14, 15, 16] };
+const cacheFile = path.join(root, '.cache', 'features.json');
+const stats = (xs) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+  return { m, sd };
+};
+const pm = (xs, scale = 100, digits = 1) => {
+  const { m, sd } = stats(xs);
+  return `${(m * scale).toFixed(digits)} ± ${(sd * scale).toFixed(digits)}`;
+};
+
+const report = { split, seeds, results: {} };
+for (const features of featureSets) {
+  const t0 = Date.now();
+  const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), { ...split, cacheFile, speakerNormalization: features === 'speaker' });
+  const prepSeconds = (Date.now() - t0) / 1000;
+  console.log(`\nfeatures: ${features === 'speaker' ? 'per-clip + per-speaker normalised' : 'per-clip, standardised on the training actors'}; ${corpus.train.x.length} train / ${corpus.val.x.length} validation clips; feature extraction ${prepSeconds.toFixed(1)} s (cached after the first run)`);
+  console.log(`${'row'.padEnd(34)}${'accuracy %'.padStart(14)}${'macro-F1 %'.padStart(14)}${'FA share %'.padStart(14)}${'FA'.padStart(12)}${'IQ'.padStart(12)}${'CC'.padStart(12)}${'FS'.padStart(12)}${'train s'.padStart(9)}`);
+  report.results[features] = {};
+  // The global-feature set is the configuration of the bundled model (single clips); it gets the
+  // two end rows only, to keep the benchmark's run time down.
+  for (const [label, mode] of features === 'speaker' ? rows : rows.filter(([, m]) => m === 'supervised' || m === 'ptr')) {
+    const runs = [];
+    for (const seed of seeds) {
+      const t = Date.now();
+      const r = train({ data: corpus.train, associations: corpus.associations, cueFeatures: cueFeatureIndices(), mode, seed });
+      const seconds = (Date.now() - t) / 1000;
+      runs.push({ seed, seconds, ...evaluatePolicy(r.policy, corpus.val, corpus.associations) });
+    }
+    report.results[features][mode] = runs;
+    const col = (k) => runs.map((r) => r[k]);
+    console.log(
+      label.padEnd(34) + pm(col('accuracy')).padStart(14) + pm(col('macroF1')).padStart(14) + pm(col('factualShare')).padStart(14) +
+        pm(col('fa'), 1, 2).padStart(12) + pm(col('iq'), 1, 2).padStart(12) + pm(col('cc'), 1, 2).padStart(12) + pm(col('fs'), 1, 2).padStart(12) +
+        stats(col('seconds')).m.toFixed(1).padStart(9),
+    );
+  }
+  const best = report.results[features].ptr.reduce((a, b) => (a.accuracy >= b.accuracy ? a : b));
+  console.log(`confusion (full GRPO-PTR, seed ${best.seed}; rows true, columns predicted: ${EMOTIONS.map((e) => e.slice(0, 3)).join(' ')})`);
+  best.confusion.forEach((row, i) => console.log(`  ${EMOTIONS[i].padEnd(10)}${row.map((v) => String(v).padStart(5)).join('')}`));
+}
+mkdirSync(path.join(root, '.cache'), { recursive: true });
+writeFileSync(path.join(root, '.cache', 'ser-report.json'), JSON.stringify(report, null, 1));
+console.log('\nRAVDESS: Livingstone & Russo (2018), PLoS ONE 13(5): e0196391, CC BY-NC-SA 4.0. Full report: .cache/ser-report.json');
