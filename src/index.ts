@@ -149,7 +149,7 @@ export {
 } from './reward-model.js';
 export { spectralStats, spectralStatsAsync, type SpectralOptions, type SpectralStats } from './features.js';
 export { analyze, type AnalysisResult, type AnalyzeOptions, type ClaimEvidence } from './analyze.js';
-export { train, TRAIN_MODES, type TrainOptions, type TrainResult, type TrainMode, type StepMetrics, type TrainData } from './train/trainer.js';
+export { train, trainAsync, TRAIN_MODES, type TrainOptions, type TrainResult, type TrainMode, type StepMetrics, type TrainData } from './train/trainer.js';
 export { evaluatePolicy, type EvalResult } from './train/evaluate.js';
 export { prepareRavdess, type PreparedCorpus } from './train/corpus.js';
 export { loadRavdess, parseRavdessName, type Clip } from './train/ravdess.js';

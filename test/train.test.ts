@@ -14,6 +14,7 @@ import {
   type PreparedCorpus,
 } from '../src/index.js';
 import { cueFeatureIndices } from '../src/train/corpus.js';
+import { CLAIMS_SIZE, exportMlp, OnnxRewardModel, trainAsync } from '../src/index.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-train-'));
@@ -159,6 +160,34 @@ describe('trainer', () => {
     expect(e.macroF1).toBeGreaterThanOrEqual(0);
     expect(e.macroF1).toBeLessThanOrEqual(1);
     expect(e.factualShare).toBeGreaterThanOrEqual(0);
+  });
+
+  it('an ONNX reward model the test exports replaces the built-in judge', async () => {
+    const F = corpus.train.x[0].length;
+    // Scores = 1 + 4·sigmoid(bias): the weights are zero, so every response gets the same four
+    // scores, set by the biases; the step metrics must show exactly those scores.
+    const inSize = F + CLAIMS_SIZE + 8;
+    const bias = Float32Array.of(2, -1, 0, 3);
+    const model = exportMlp({
+      inputs: [{ name: 'features', size: F }, { name: 'claims', size: CLAIMS_SIZE }, { name: 'emotion', size: 8 }],
+      heads: [{ name: 'scores', layers: [{ inSize, outSize: 4, weight: new Float32Array(inSize * 4), bias }], output: 'range', range: [1, 5] }],
+    });
+    const judge = await OnnxRewardModel.load(model);
+    try {
+      const r = await trainAsync({ ...small(), seed: 4, rewardModel: judge });
+      const want = Array.from(bias, (b) => 1 + 4 / (1 + Math.exp(-b)));
+      for (const m of r.history.filter((h) => h.phase === 'rl')) {
+        expect(m.fa).toBeCloseTo(want[0], 5);
+        expect(m.iq).toBeCloseTo(want[1], 5);
+        expect(m.cc).toBeCloseTo(want[2], 5);
+        expect(m.fs).toBeCloseTo(want[3], 5);
+      }
+      // The built-in judge scores differently, so the runs differ.
+      const builtin = train({ ...small(), seed: 4 });
+      expect(builtin.history.at(-1)!.fs).not.toBeCloseTo(want[3], 3);
+    } finally {
+      await judge.dispose();
+    }
   });
 
   it('rejects bad options', () => {

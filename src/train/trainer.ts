@@ -8,7 +8,8 @@ import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type Progressi
 import { judgeResponse, type Associations, type JudgeScores } from './judge.js';
 import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
 import { Rng } from './rng.js';
-import { CLAIM_VALUES, CUES, TOKENS, type MeasuredCues } from './vocab.js';
+import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab.js';
+import type { RewardItem, RewardJudge } from '../reward-model.js';
 
 export type TrainMode = 'supervised' | 'grpo-outcome' | 'ptr-no-trust' | 'ptr-no-gate' | 'ptr';
 export const TRAIN_MODES: readonly TrainMode[] = ['supervised', 'grpo-outcome', 'ptr-no-trust', 'ptr-no-gate', 'ptr'];
@@ -146,8 +147,52 @@ const mean = (a: ArrayLike<number>) => {
   return a.length ? s / a.length : 0;
 };
 
-/** Trains a policy. Throws ERR_TRAINING naming the step if the loss or gradient goes non-finite. */
+/** The responses of one RL step, to be scored by the judge: tokens and the utterance each answers. */
+interface JudgeRequest {
+  tokens: Int32Array[];
+  owners: number[];
+}
+type Scores = Pick<JudgeScores, 'fa' | 'iq' | 'cc' | 'fs'>;
+
+/**
+ * Trains a policy with the built-in judge (or a synchronous `judge`). Throws ERR_TRAINING naming
+ * the step if the loss or gradient goes non-finite.
+ */
 export function train(options: TrainOptions): TrainResult {
+  const judge: JudgeFn = options.judge ?? ((tokens, i) => judgeResponse(tokens, options.data.measured[i], options.associations));
+  const steps = trainSteps(options);
+  let r = steps.next();
+  while (!r.done) {
+    const { tokens, owners } = r.value;
+    r = steps.next(tokens.map((t, j) => judge(t, owners[j])));
+  }
+  return r.value;
+}
+
+/**
+ * train() with a reward model that scores asynchronously, such as an ONNX reward model
+ * (OnnxRewardModel, contract in docs/reward-model.md) replacing the built-in judge.
+ */
+export async function trainAsync(options: TrainOptions & { rewardModel?: RewardJudge }): Promise<TrainResult> {
+  const { rewardModel, ...rest } = options;
+  if (!rewardModel) return train(rest);
+  const steps = trainSteps(rest);
+  let r = steps.next();
+  while (!r.done) {
+    const { tokens, owners } = r.value;
+    const items: RewardItem[] = tokens.map((t, j) => ({
+      features: Float32Array.from(options.data.x[owners[j]]),
+      claims: Object.fromEntries(CUES.flatMap((cue, k) => (t[k] === 0 ? [] : [[cue, CLAIM_VALUES[cue][t[k]]]]))),
+      emotion: EMOTIONS[t[TOKENS - 1]],
+    }));
+    const scored = await rewardModel.score(items);
+    r = steps.next(scored.map((s) => ({ fa: s.FA, iq: s.IQ, cc: s.CC, fs: s.FS })));
+  }
+  return r.value;
+}
+
+/** The training loop, pausing at each RL step for the judge's scores of its responses. */
+function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult, Scores[]> {
   const o = defaults(options);
   const { data } = options;
   if (!TRAIN_MODES.includes(o.mode)) throw invalidArg(`option mode must be one of ${TRAIN_MODES.join(', ')}; got ${String(o.mode)}`);
@@ -188,7 +233,6 @@ export function train(options: TrainOptions): TrainResult {
   }
 
   const history: StepMetrics[] = [];
-  const judge: JudgeFn = options.judge ?? ((tokens, i) => judgeResponse(tokens, data.measured[i], options.associations));
 
   const saveCheckpoint = () => {
     if (!options.checkpointFile) return;
@@ -267,14 +311,20 @@ export function train(options: TrainOptions): TrainResult {
       const owner: number[] = [];
       for (const i of idx) for (let s = 0; s < G; s++) responses.push(policy.sample(data.x[i], rng)), owner.push(i);
       const correct = new Float64Array(N), format = new Float64Array(N), scores = new Float64Array(N * 4);
+      const judged = yield { tokens: responses.map((r) => r.tokens), owners: owner };
       let claims = 0, agreeing = 0;
       responses.forEach((r, j) => {
-        const sc = judge(r.tokens, owner[j]);
+        const sc = judged[j];
+        // Format and factual agreement are checked here whatever judge scores the response.
+        const own = judgeResponse(r.tokens, data.measured[owner[j]], options.associations);
         correct[j] = r.tokens[TOKENS - 1] === data.y[owner[j]] ? 1 : 0;
-        format[j] = sc.wellFormed === false ? 0 : 1;
+        format[j] = own.wellFormed ? 1 : 0;
+        for (const [d, v] of [sc.fa, sc.iq, sc.cc, sc.fs].entries()) {
+          if (!(v >= 1 && v <= 5)) throw new EmotionThinkerError('ERR_TRAINING', `the judge scored response ${j} of step ${step + 1} with ${v} on dimension ${d}; scores must be in [1, 5]`);
+        }
         scores.set([sc.fa, sc.iq, sc.cc, sc.fs], j * 4);
-        claims += sc.claims ?? 0;
-        agreeing += sc.agreeing ?? 0;
+        claims += own.claims;
+        agreeing += own.agreeing;
       });
       const accuracy = mean(correct);
       const reasoningEnabled = o.mode === 'grpo-outcome' ? false : o.mode === 'ptr-no-gate' ? true : gate.open;
