@@ -4,7 +4,7 @@
 // seeds: supervised cross-entropy; GRPO outcome reward only; + reasoning reward without τ;
 // + τ without the progressive gate; full GRPO-PTR. Reports accuracy, macro-F1, FA (share of
 // claims that agree with the measurement), mean FA/IQ/CC/FS and the wall time of each run.
-// Usage: npm run build:ts && node benchmarks/ser.mjs [--seeds 3] [--features speaker|global|both]
+// Usage: npm run build:ts && node benchmarks/ser.mjs [--seeds 3] [--features speaker|global|both] [--steps RL_STEPS]
 import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const seeds = Array.from({ length: Number(arg('--seeds', 3)) }, (_, i) => i + 1);
 const featureSets = arg('--features', 'both') === 'both' ? ['speaker', 'global'] : [arg('--features', 'speaker')];
+const steps = arg('--steps', undefined) === undefined ? undefined : Number(arg('--steps'));
 const rows = [
   ['supervised cross-entropy', 'supervised'],
   ['GRPO, outcome reward only', 'grpo-outcome'],
@@ -50,7 +51,7 @@ for (const features of featureSets) {
     const runs = [];
     for (const seed of seeds) {
       const t = Date.now();
-      const r = train({ data: corpus.train, associations: corpus.associations, cueFeatures: cueFeatureIndices(), mode, seed });
+      const r = train({ data: corpus.train, associations: corpus.associations, cueFeatures: cueFeatureIndices(), mode, seed, steps });
       const seconds = (Date.now() - t) / 1000;
       runs.push({ seed, seconds, ...evaluatePolicy(r.policy, corpus.val, corpus.associations) });
     }

@@ -33,6 +33,7 @@ program
   .description('Prosody and explainable speech-emotion reasoning for Node.js')
   .version(version)
   .exitOverride()
+  .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
 program
