@@ -91,7 +91,9 @@ describe('emotionthinker annotate', () => {
     expect(run(['annotate', '--out', 'x.jsonl']).status).toBe(2);
     expect(run(['annotate', 'dir']).status).toBe(2);
     expect(run(['annotate', 'dir', '--out', 'x.jsonl', '--concurrency', '0']).status).toBe(2);
-    expect(run(['annotate', 'dir', '--out', 'x.jsonl', '--frobnicate']).status).toBe(2);
+    const unknown = run(['annotate', 'dir', '--out', 'x.jsonl', '--frobnicate']);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--frobnicate'[\s\S]*Usage: emotionthinker annotate/);
     expect(run(['bench', 'nope']).status).toBe(2);
     expect(run(['train', '--data', 'd', '--out', path.join(tmp, 'm.json'), '--mode', 'dpo']).status).toBe(2);
   });
