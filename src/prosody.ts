@@ -29,6 +29,12 @@ export interface ProsodyOptions extends RawProsodyOptions {
   corpus?: string;
   /** Speaker gender from metadata; otherwise estimated from F0 and labelled as an estimate. */
   gender?: Gender;
+  /**
+   * Speech/pause segmentation: 'energy' (default: intensity below the 0.99 quantile − silenceDb
+   * for ≥ minPauseSeconds) or 'silero' (Silero VAD speech segments; async calls only). The pause,
+   * phonation and rate functionals and the syllable nuclei follow the chosen segmentation.
+   */
+  vad?: 'energy' | 'silero';
 }
 
 /** Anything extractProsody accepts: a file path, file bytes, decoded audio or bare samples. */
@@ -101,7 +107,7 @@ const RAW_KEYS: (keyof RawProsodyOptions)[] = [
   'voicedUnvoicedCost', 'voicingThreshold', 'silenceThreshold', 'analysisRate', 'rmsWindowSeconds',
   'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
 ];
-const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency']);
+const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad']);
 
 function rawOptions(options: ProsodyOptions): RawProsodyOptions {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
@@ -235,14 +241,64 @@ function finish(raw: RawProsody, mono: Mono, options: ProsodyOptions): ProsodyRe
 /** Full prosody analysis on the libuv thread pool. */
 export async function extractProsody(source: ProsodyInput, options: ProsodyOptions = {}): Promise<ProsodyResult> {
   const raw = rawOptions(options);
+  const vad = options.vad ?? 'energy';
+  if (vad !== 'energy' && vad !== 'silero') throw invalidArg(`option "vad" must be 'energy' or 'silero'; got ${JSON.stringify(options.vad)}`);
   const mono = await monoAsync(source, options);
   const r = await awaitNative(() => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw), mono.input);
+  if (vad === 'silero') {
+    const { detectSpeech } = await import('./vad.js');
+    const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate });
+    resegment(r, speech.segments, options.minPauseSeconds ?? 0.25);
+  }
   return finish(r, mono, options);
+}
+
+/**
+ * Replaces the energy-based speech/pause segmentation of a native result with given speech
+ * segments, and recomputes what depends on it with the native core's definitions: silences
+ * (gaps ≥ minPause), pauses (silences between speech), sounding stretches, the nuclei inside
+ * speech, and the pause, phonation and rate functionals.
+ */
+function resegment(r: RawProsody, speech: { start: number; end: number }[], minPause: number): void {
+  const seg = (start: number, end: number) => ({ start, end, duration: end - start });
+  const sounding = speech.map((s) => seg(Math.max(0, s.start), Math.min(r.duration, s.end))).filter((s) => s.end > s.start);
+  const silences: RawSegment[] = [];
+  const pauses: RawSegment[] = [];
+  let prev = 0;
+  for (let i = 0; i <= sounding.length; i++) {
+    const next = i < sounding.length ? sounding[i].start : r.duration;
+    if (next - prev >= minPause) {
+      silences.push(seg(prev, next));
+      if (i > 0 && i < sounding.length) pauses.push(seg(prev, next));
+    }
+    if (i < sounding.length) prev = sounding[i].end;
+  }
+  r.sounding = sounding;
+  r.silences = silences;
+  r.pauses = pauses;
+  r.nuclei = r.nuclei.filter((n) => sounding.some((s) => n.time >= s.start && n.time <= s.end));
+  const f = r.functionals;
+  const phonation = sounding.reduce((a, s) => a + s.duration, 0);
+  const ptot = pauses.reduce((a, s) => a + s.duration, 0);
+  const syl = r.nuclei.length;
+  f.pauseCount = pauses.length;
+  f.pauseRatePerS = r.duration > 0 ? pauses.length / r.duration : null;
+  f.pauseMeanS = pauses.length ? ptot / pauses.length : null;
+  f.pauseTotalS = ptot;
+  f.syllableCount = syl;
+  f.phonationTimeS = phonation;
+  f.phonationRatio = r.duration > 0 ? phonation / r.duration : null;
+  f.speechRate = syl ? syl / r.duration : null;
+  f.articulationRate = syl && phonation > 0 ? syl / phonation : null;
+  f.averageSyllableDurationS = syl ? phonation / syl : null;
 }
 
 /** extractProsody on the calling thread (for short clips; paths and bytes must be WAV). */
 export function extractProsodySync(source: ProsodyInput, options: ProsodyOptions = {}): ProsodyResult {
   const raw = rawOptions(options);
+  if (options.vad !== undefined && options.vad !== 'energy') {
+    throw invalidArg(`option "vad": ${JSON.stringify(options.vad)} is only available in the async extractProsody (Silero runs in a worker thread)`);
+  }
   const mono = monoSync(source, options);
   const r = callNative(() => native.prosodyAnalyze(mono.samples, mono.sampleRate, raw), mono.input);
   return finish(r, mono, options);
