@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // emotionthinker command line. Exit codes: 0 success, 1 some input failed, 2 usage error.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,38 @@ program
   .exitOverride()
   .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+/** --gender, shared by the commands that take speaker metadata. */
+const genderOption = () => new Option('--gender <gender>', 'speaker gender from metadata (default: estimated from F0)').choices(['male', 'female']);
+
+/** An audio argument: a path, or '-' for the file's bytes on standard input. */
+function audioArg(file: string): string | Uint8Array {
+  return file === '-' ? new Uint8Array(readFileSync(0)) : file;
+}
+
+/** Prints an error the way every subcommand does and sets the exit code. */
+function fail(cmd: string, err: unknown, exitCode = 1) {
+  const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
+  process.stderr.write(`emotionthinker ${cmd}: ${(err as Error).message} [${code}]\n`);
+  process.exitCode = exitCode;
+}
+
+/** Refuses to replace an existing output file unless --force. */
+function guardOutput(cmd: string, out: string, force?: boolean): boolean {
+  if (out !== '-' && existsSync(out) && !force) {
+    process.stderr.write(`emotionthinker ${cmd}: ${out} exists; pass --force to overwrite it\n`);
+    process.exitCode = 2;
+    return false;
+  }
+  return true;
+}
+
+const positiveInt = (flag: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'emotionthinker.invalidArg', `error: ${flag} must be a positive integer, got '${v}'`);
+  return n;
+};
+
 
 program
   .command('info')
@@ -99,13 +131,8 @@ program
   .argument('<audio...>', 'audio files (WAV, FLAC, MP3, Ogg Vorbis)')
   .option('--json', 'print one JSON object per file (file, emotion, probabilities, reasoning, claims, prosody)')
   .option('--model <file>', 'a model trained with emotionthinker (default: the bundled model)')
-  .option('--gender <male|female>', 'speaker gender from metadata (default: estimated from F0)')
+  .addOption(genderOption())
   .action(async (files: string[], opts: { json?: boolean; model?: string; gender?: string }) => {
-    if (opts.gender !== undefined && opts.gender !== 'male' && opts.gender !== 'female') {
-      process.stderr.write(`error: --gender must be 'male' or 'female', got '${opts.gender}'\n`);
-      process.exitCode = 2;
-      return;
-    }
     let model;
     try {
       model = opts.model ? loadModel(opts.model) : undefined;
@@ -133,34 +160,6 @@ program
     if (failed) process.exitCode = 1;
   });
 
-/** An audio argument: a path, or '-' for the file's bytes on standard input. */
-function audioArg(file: string): string | Uint8Array {
-  return file === '-' ? new Uint8Array(readFileSync(0)) : file;
-}
-
-/** Prints an error the way every subcommand does and sets the exit code. */
-function fail(cmd: string, err: unknown, exitCode = 1) {
-  const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
-  process.stderr.write(`emotionthinker ${cmd}: ${(err as Error).message} [${code}]\n`);
-  process.exitCode = exitCode;
-}
-
-/** Refuses to replace an existing output file unless --force. */
-function guardOutput(cmd: string, out: string, force?: boolean): boolean {
-  if (out !== '-' && existsSync(out) && !force) {
-    process.stderr.write(`emotionthinker ${cmd}: ${out} exists; pass --force to overwrite it\n`);
-    process.exitCode = 2;
-    return false;
-  }
-  return true;
-}
-
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'emotionthinker.invalidArg', `error: ${flag} must be a positive integer, got '${v}'`);
-  return n;
-};
-
 program
   .command('prosody')
   .description('measure prosody: functionals, intonation, levels and a caption per file (text, --json or --csv)')
@@ -169,15 +168,10 @@ program
   .option('--csv', 'a header row, then one row of functionals per file')
   .option('--frames', 'with --json: include the per-frame tracks (time, f0, voicing, rmsDbfs, intensityDb)')
   .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
-  .option('--gender <male|female>', 'speaker gender from metadata (default: estimated from F0)')
+  .addOption(genderOption())
   .action(async (files: string[], opts: { json?: boolean; csv?: boolean; frames?: boolean; calibration?: string; gender?: string }) => {
     if (opts.json && opts.csv) {
       process.stderr.write('error: --json and --csv cannot be combined\n');
-      process.exitCode = 2;
-      return;
-    }
-    if (opts.gender !== undefined && opts.gender !== 'male' && opts.gender !== 'female') {
-      process.stderr.write(`error: --gender must be 'male' or 'female', got '${opts.gender}'\n`);
       process.exitCode = 2;
       return;
     }
@@ -275,7 +269,7 @@ program
   .requiredOption('--out <file>', 'model JSON to write')
   .option('--train-actors <list>', 'e.g. 1-12', '1-12')
   .option('--val-actors <list>', 'e.g. 13-16 (empty: no validation)', '13-16')
-  .option('--mode <mode>', TRAIN_MODES.join(' | '), 'ptr')
+  .addOption(new Option('--mode <mode>', 'ablation row or full GRPO-PTR').choices(TRAIN_MODES).default('ptr'))
   .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
   .option('--steps <n>', 'RL steps', positiveInt('--steps'))
   .option('--sft-steps <n>', 'supervised warm-start steps', positiveInt('--sft-steps'))
@@ -289,11 +283,6 @@ program
     const out = String(opts.out);
     if (!guardOutput('train', out, opts.force as boolean)) return;
     const mode = String(opts.mode) as TrainMode;
-    if (!TRAIN_MODES.includes(mode)) {
-      process.stderr.write(`error: --mode must be one of ${TRAIN_MODES.join(', ')}, got '${mode}'\n`);
-      process.exitCode = 2;
-      return;
-    }
     try {
       const trainActors = parseRange(String(opts.trainActors), '--train-actors');
       const valActors = opts.valActors ? parseRange(String(opts.valActors), '--val-actors') : [];
@@ -371,7 +360,7 @@ program
   .argument('<audio>', 'one audio file')
   .requiredOption('--out <file>', 'HTML file to write')
   .option('--model <file>', 'model JSON (default: the bundled model)')
-  .option('--gender <male|female>', 'speaker gender from metadata')
+  .addOption(genderOption())
   .option('--force', 'overwrite --out')
   .action(async (audio: string, opts: { out: string; model?: string; gender?: 'male' | 'female'; force?: boolean }) => {
     if (!guardOutput('report', opts.out, opts.force)) return;
