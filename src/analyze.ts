@@ -63,7 +63,7 @@ const fmt = (v: number, unit: string) => `${unit === 'Hz' ? Math.round(v) : v.to
 export async function analyze(audio: string | Uint8Array, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  const { features, prosody } = await extractUtteranceFeatures(audio);
+  const { features, prosody } = await extractUtteranceFeatures(audio, { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender });
   const gender: Gender | null = options.gender ?? prosody.gender?.value ?? null;
   const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: options.gender ? { value: options.gender, source: 'metadata' as const } : prosody.gender, caption: prosody.caption, duration: prosody.duration };
   const f = prosody.functionals;

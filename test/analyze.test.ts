@@ -36,6 +36,9 @@ describe('analyze', () => {
     expect(tokens).not.toBeNull();
     expect(EMOTIONS[tokens![4]]).toBe(r.emotion);
     expect(r.reasoning).toMatch(/dBFS|Hz|syllables\/s/); // evidence is in the text
+    // The caption words the levels with the model's own calibration, as the claims' evidence does.
+    const energy = r.claims.find((c) => c.cue === 'energy');
+    if (energy) expect(r.prosody.caption).toContain(`${energy.measuredLevel} energy`);
   });
 
   it('the bundled model was trained with GRPO-PTR and loads with no download', () => {

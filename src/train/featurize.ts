@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAudio } from '../audio.js';
-import { extractProsody, type ProsodyResult } from '../prosody.js';
+import { extractProsody, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
 import { spectralStatsAsync } from '../features.js';
 import type { Gender } from '../prosody-calibration.js';
 import { EmotionThinkerError } from '../errors.js';
@@ -73,9 +73,13 @@ export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Ar
 }
 
 /** Decodes a clip (any container, any rate), analyses it at 16 kHz mono and builds its features. */
-export async function extractUtteranceFeatures(file: string | Uint8Array): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult }> {
+export async function extractUtteranceFeatures(
+  file: string | Uint8Array,
+  options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender'> = {},
+): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult }> {
   const audio = await loadAudio(file, { sampleRate: 16000, mono: true });
-  const prosody = await extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 });
+  // Calibration and gender only add levels to the result and word the caption; features do not depend on them.
+  const prosody = await extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, options);
   const p = typeof file === 'string' ? { ...prosody, input: file } : prosody;
   return { features: await featuresFrom(p, audio.samples), prosody: p };
 }
