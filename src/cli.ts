@@ -21,7 +21,7 @@ import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { prepareRavdess } from './train/corpus.js';
-import { train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
+import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
 import { evaluatePolicy } from './train/evaluate.js';
 import { EMOTIONS } from './train/vocab.js';
 
@@ -293,9 +293,8 @@ program
         process.stderr.write(`train: skipped ${corpus.skipped.length} dataset entries:\n`);
         for (const s of corpus.skipped.slice(0, 20)) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
       }
-      const steps = (opts.sftSteps as number | undefined) ?? 600;
-      const rl = mode === 'supervised' ? 300 : (opts.steps as number | undefined) ?? 300;
-      const bar = progress(steps + rl, `train ${mode}`);
+      const total = ((opts.sftSteps as number | undefined) ?? DEFAULT_SFT_STEPS) + ((opts.steps as number | undefined) ?? DEFAULT_RL_STEPS);
+      const bar = progress(total, `train ${mode}`);
       const result = train({
         data: corpus.train, associations: corpus.associations, mode, seed: opts.seed as number,
         sftSteps: opts.sftSteps as number | undefined, steps: opts.steps as number | undefined,

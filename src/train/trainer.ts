@@ -12,6 +12,9 @@ import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab
 import type { RewardItem, RewardJudge } from '../reward-model.js';
 
 export type TrainMode = 'supervised' | 'grpo-outcome' | 'ptr-no-trust' | 'ptr-no-gate' | 'ptr';
+/** Default step counts: supervised warm start, then RL (or, for 'supervised', more cross-entropy). */
+export const DEFAULT_SFT_STEPS = 600;
+export const DEFAULT_RL_STEPS = 600;
 export const TRAIN_MODES: readonly TrainMode[] = ['supervised', 'grpo-outcome', 'ptr-no-trust', 'ptr-no-gate', 'ptr'];
 
 export interface TrainData {
@@ -117,8 +120,8 @@ function defaults(o: TrainOptions) {
     seed: o.seed ?? 1,
     hidden: o.hidden ?? 64,
     cueHidden: o.cueHidden ?? 32,
-    sftSteps: o.sftSteps ?? 600,
-    steps: o.steps ?? 300,
+    sftSteps: o.sftSteps ?? DEFAULT_SFT_STEPS,
+    steps: o.steps ?? DEFAULT_RL_STEPS,
     batchSize: o.batchSize ?? 32,
     groupSize: o.groupSize ?? 8,
     sftLr: o.sftLr ?? 3e-3,
