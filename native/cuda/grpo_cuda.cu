@@ -41,36 +41,44 @@ struct Scratch {
   Scratch& operator=(const Scratch&) = delete;
 };
 
-// Where a kernel found a bad input: the kind and the smallest offending index.
-struct ErrFlag {
+// Where a kernel found a bad input: the kind and the smallest offending index. On the device it is
+// one 64-bit key, kind << 48 | index, lowered with a single atomicMin: the kind and the index
+// read back always belong to the same report (two separate atomics could pair the index of one
+// report with the kind of another), and the lowest kind wins, so the kinds are numbered in the
+// order the CPU path checks them (layout first, then labels, then values).
+using ErrKey = unsigned long long;
+enum ErrKind {
+  kErrNone = 0,
+  kErrOffsets = 1,
+  kErrLabel = 2,
+  kErrPtrValue = 3,
+  kErrRewardInf = 4,
+  kErrNonFinite = 5,
+};
+constexpr int kErrKindShift = 48;
+constexpr ErrKey kErrIndexMask = (ErrKey(1) << kErrKindShift) - 1;
+constexpr ErrKey kNoError = ~ErrKey(0);
+
+struct ErrFlag {  // decoded on the host
   unsigned long long index;
   int kind;
 };
-enum ErrKind {
-  kErrNone = 0,
-  kErrRewardInf,
-  kErrOffsets,
-  kErrPtrValue,
-  kErrNonFinite,
-  kErrLabel,
-};
-constexpr unsigned long long kNoIndex = ~0ull;
 
-__device__ void flag(ErrFlag* f, int kind, unsigned long long index) {
-  unsigned long long prev = atomicMin(&f->index, index);
-  if (index <= prev) atomicExch(&f->kind, kind);
+__device__ void flag(ErrKey* f, int kind, unsigned long long index) {
+  atomicMin(f, (ErrKey(kind) << kErrKindShift) | (index < kErrIndexMask ? index : kErrIndexMask));
 }
 
 struct ErrGuard {
-  Scratch<ErrFlag> dev{1, "allocating the error flag"};
+  Scratch<ErrKey> dev{1, "allocating the error flag"};
   ErrGuard() {
-    ErrFlag init{kNoIndex, kErrNone};
-    check(cudaMemcpyAsync(dev.ptr, &init, sizeof init, cudaMemcpyHostToDevice, 0), "initialising the error flag");
+    // 0xff bytes: kNoError, set without a host source buffer.
+    check(cudaMemsetAsync(dev.ptr, 0xff, sizeof(ErrKey), 0), "initialising the error flag");
   }
   ErrFlag read() {
-    ErrFlag h{};
-    check(cudaMemcpy(&h, dev.ptr, sizeof h, cudaMemcpyDeviceToHost), "reading the error flag");
-    return h;
+    ErrKey k = kNoError;
+    check(cudaMemcpy(&k, dev.ptr, sizeof k, cudaMemcpyDeviceToHost), "reading the error flag");
+    if (k == kNoError) return ErrFlag{0, kErrNone};
+    return ErrFlag{k & kErrIndexMask, int(k >> kErrKindShift)};
   }
 };
 
@@ -114,7 +122,7 @@ __device__ double ptr_reasoning(const PtrArgs& a, size_t i) {
 
 template <int W>
 __global__ void advantages_kernel(const float* __restrict__ r, size_t n, DeviceGroups g, size_t k, AdvParams opt,
-                                  PtrArgs ptr, bool use_ptr, float* __restrict__ adv, ErrFlag* err) {
+                                  PtrArgs ptr, bool use_ptr, float* __restrict__ adv, ErrKey* err) {
   const size_t tid = size_t(blockIdx.x) * blockDim.x + threadIdx.x;
   const size_t grp = tid / W;
   const int lane = int(threadIdx.x % W);
@@ -209,6 +217,8 @@ void launch_advantages(const float* rewards, size_t n, const DeviceGroups& g, co
                                            std::to_string(g.size));
   }
   if (k == 0) throw Error(ErrorCode::InvalidArg, "group offsets need at least 2 entries");
+  if (opt.mode < kGrpo || opt.mode > kRloo) throw Error(ErrorCode::InvalidArg, "unknown advantage mode");
+  if (!(opt.eps >= 0) || !std::isfinite(opt.eps)) throw Error(ErrorCode::InvalidArg, "eps must be a finite number >= 0");
   size_t widest = g.offsets ? (g.max_size ? g.max_size : 32) : g.size;
   ErrGuard guard;
   const int block = 256;
@@ -329,10 +339,25 @@ __device__ void block_reduce_metrics(double (&v)[kMetrics], double* out) {
   __syncthreads();
 }
 
+// Ragged layouts: offsets[0] = 0, never decreasing, offsets[batch] = tokens (validate_layout on
+// the CPU). Nothing validates device offsets before the kernels read them, so they are checked
+// here, in the same stream, and reported as an error; the kernels clamp every range they take
+// from the offsets to [0, tokens], so bad offsets never cause an out-of-bounds access.
+__global__ void check_layout_kernel(DeviceLayout L, ErrKey* err) {
+  for (size_t b = size_t(blockIdx.x) * blockDim.x + threadIdx.x; b <= L.batch; b += size_t(gridDim.x) * blockDim.x) {
+    const uint32_t v = L.offsets[b];
+    bool bad = b == 0 ? v != 0 : v < L.offsets[b - 1];
+    if (b == L.batch && v != L.tokens) bad = true;
+    if (bad) flag(err, kErrOffsets, b);
+  }
+}
+
 // Σ mask per sequence (the aggregation needs it before any token's weight is known).
 __global__ void seq_mask_sums_kernel(const float* __restrict__ mask, DeviceLayout L, double* __restrict__ ms) {
   const size_t b = blockIdx.x;
-  const size_t t0 = seq_begin(L, b), t1 = seq_begin(L, b + 1);
+  // Clamped: with invalid offsets (reported by check_layout_kernel) the range stays in bounds.
+  const size_t t1 = min(seq_begin(L, b + 1), L.tokens);
+  const size_t t0 = min(seq_begin(L, b), t1);
   double s = 0;
   if (mask) {
     for (size_t t = t0 + threadIdx.x; t < t1; t += blockDim.x) s += mask[t];
@@ -371,7 +396,7 @@ __global__ void token_loss_kernel(const float* __restrict__ lp, const float* __r
                                   const float* __restrict__ ref, const float* __restrict__ adv, bool adv_per_token,
                                   const float* __restrict__ mask, DeviceLayout L, const float* __restrict__ scale,
                                   float lo, float hi, float c, float beta, int kl, float* __restrict__ grad,
-                                  double* __restrict__ partials, ErrFlag* err) {
+                                  double* __restrict__ partials, ErrKey* err) {
   double acc[kMetrics] = {0, 0, 0, 0, 0, 0, 0, 0};
   const size_t stride = size_t(gridDim.x) * blockDim.x;
   for (size_t t = size_t(blockIdx.x) * blockDim.x + threadIdx.x; t < L.tokens; t += stride) {
@@ -426,8 +451,19 @@ LossMetrics to_metrics(const double* s) {
 void validate_loss(const LossParams& o, const DeviceLayout& L) {
   if (L.batch == 0 || L.tokens == 0) throw Error(ErrorCode::InvalidArg, "empty batch: no tokens");
   if (!L.offsets && L.tokens != L.batch * L.length) throw Error(ErrorCode::InvalidArg, "layout tokens != batch x length");
-  if (!(o.clip_low >= 0 && o.clip_low < 1) || !(o.clip_high >= 0)) throw Error(ErrorCode::InvalidArg, "clip range out of bounds");
-  if (o.agg == kSeqMeanTokenSumNorm && !(o.norm_len > 0)) throw Error(ErrorCode::InvalidArg, "normLen must be > 0");
+  if (!(o.clip_low >= 0 && o.clip_low < 1) || !(o.clip_high >= 0 && std::isfinite(o.clip_high))) {
+    throw Error(ErrorCode::InvalidArg, "clip range out of bounds");
+  }
+  // As validate_loss_options on the CPU: the device API reaches here without the TS checks.
+  if (o.clip_c != 0 && !(o.clip_c > 1 && std::isfinite(o.clip_c))) {
+    throw Error(ErrorCode::InvalidArg, "clipC must be a finite number > 1 (or off)");
+  }
+  if (!(o.beta >= 0 && std::isfinite(o.beta))) throw Error(ErrorCode::InvalidArg, "beta must be a finite number >= 0");
+  if (o.kl < kKlNone || o.kl > kKlK3) throw Error(ErrorCode::InvalidArg, "unknown KL estimator");
+  if (o.agg < kTokenMean || o.agg > kSeqMeanTokenSumNorm) throw Error(ErrorCode::InvalidArg, "unknown aggregation");
+  if (o.agg == kSeqMeanTokenSumNorm && !(o.norm_len > 0 && std::isfinite(o.norm_len))) {
+    throw Error(ErrorCode::InvalidArg, "normLen must be a finite number > 0");
+  }
 }
 
 float dual_c(const LossParams& o) { return o.clip_c > 0 ? float(o.clip_c) : INFINITY; }
@@ -456,29 +492,35 @@ __device__ __forceinline__ void store_grad<__nv_bfloat16>(__nv_bfloat16* p, size
   p[i] = __float2bfloat16_rn(v);
 }
 
-// Online softmax statistics of x = z/T: m = max x, s = Σ e^{x−m}, a = Σ e^{x−m}·x.
+// Online softmax statistics of x = z/T: m = max x, s = Σ e^{x−m}, a = Σ e^{x−m}·(x − m).
+// `a` is taken about the running max (as the CPU's tsum): the entropy log s − a/s then has no
+// cancellation between two large terms (log Z and the mean of x), which in float32 cost up to
+// 1e-5 absolute and could give a slightly negative entropy for peaked rows.
 struct Stats {
   float m, s, a;
 };
 __device__ __forceinline__ Stats stats_add(Stats st, float x) {
   if (x > st.m) {
-    float r = __expf(st.m - x);
+    const float d = st.m - x;  // < 0; −inf for the first element
+    const float r = __expf(d);
+    st.a = st.s > 0.f ? r * (st.a + d * st.s) : 0.f;  // the new element adds e^0·0
     st.s = st.s * r + 1.f;
-    st.a = st.a * r + x;
     st.m = x;
   } else {
-    float e = __expf(x - st.m);
+    const float d = x - st.m;
+    const float e = __expf(d);
     st.s += e;
-    st.a += e * x;
+    st.a += e * d;
   }
   return st;
 }
 __device__ __forceinline__ Stats stats_merge(Stats p, Stats q) {
   if (q.m == -INFINITY) return p;
   if (p.m == -INFINITY) return q;
-  float m = fmaxf(p.m, q.m);
-  float rp = __expf(p.m - m), rq = __expf(q.m - m);
-  return {m, p.s * rp + q.s * rq, p.a * rp + q.a * rq};
+  const float m = fmaxf(p.m, q.m);
+  const float dp = p.m - m, dq = q.m - m;
+  const float rp = __expf(dp), rq = __expf(dq);
+  return {m, p.s * rp + q.s * rq, rp * (p.a + dp * p.s) + rq * (q.a + dq * q.s)};
 }
 __device__ Stats block_stats(Stats st) {
   __shared__ Stats sh[32];
@@ -510,14 +552,15 @@ struct RowArgs {
   size_t vocab;
   float *logp_out, *entropy_out;
   double* row_metrics;  // rows × kMetrics
-  ErrFlag* err;
+  ErrKey* err;
 };
 
 // From the row's statistics: ℓ, entropy, the token term; writes the per-row outputs and
 // returns g_ℓ (the loss gradient with respect to ℓ, weights included) and log Z.
 __device__ float2 finish_row(const RowArgs& a, size_t row, Stats st, float x_label) {
-  const float logZ = st.m + __logf(st.s);
-  const float ent = logZ - st.a / st.s;
+  const float log_s = __logf(st.s);
+  const float logZ = st.m + log_s;
+  const float ent = fmaxf(log_s - st.a / st.s, 0.f);  // ≥ 0, as on the CPU
   const float lp = fminf(x_label - logZ, 0.f);  // a log-probability is never > 0
   const size_t b = seq_of(a.layout, row);
   const float m = a.mask ? a.mask[row] : 1.f;
@@ -674,6 +717,10 @@ void launch_logits(const T* logits, RowArgs& a, size_t rows, T* grad) {
 
 void raise_value_error(const ErrFlag& f, const char* what) {
   if (f.kind == kErrNone) return;
+  if (f.kind == kErrOffsets) {
+    throw Error(ErrorCode::InvalidArg, "offsets are invalid at entry " + std::to_string(f.index) +
+                                           " (they must start at 0, never decrease and end at the number of tokens)");
+  }
   if (f.kind == kErrLabel) {
     throw Error(ErrorCode::InvalidArg, "labels[" + std::to_string(f.index) + "] is outside the vocabulary");
   }
@@ -750,6 +797,11 @@ unsigned token_grid(size_t tokens) {
 }
 
 void compute_scales_into(const float* mask, const DeviceLayout& L, const LossParams& opt, LossWorkspace& w) {
+  if (L.offsets) {
+    check_layout_kernel<<<unsigned(std::min<size_t>((L.batch + 1 + kRedBlock - 1) / kRedBlock, 1024)), kRedBlock>>>(
+        L, w.guard.dev.ptr);
+    check(cudaGetLastError(), "launching the layout check");
+  }
   if (opt.agg == kTokenMean || opt.agg == kSeqMeanTokenMean) {
     seq_mask_sums_kernel<<<unsigned(L.batch), kRedBlock>>>(mask, L, w.ms.ptr);
     check(cudaGetLastError(), "launching the mask-sum kernel");
@@ -856,16 +908,27 @@ double benchmark_kernel(int op, size_t a, size_t b, int repeats) {
   check(cudaEventCreate(&e0), "creating an event");
   check(cudaEventCreate(&e1), "creating an event");
   auto timed = [&](auto&& body) {
-    body();  // warm-up
+    body();  // warm-up (module load, memory-pool growth)
     check(cudaDeviceSynchronize(), "warm-up");
+    // A single call between two events also counts the GPU idling while the host launches the
+    // call's kernels (a few µs each: as much as the whole advantages kernel). So one timed call
+    // sizes the batches, and every sample is a batch of `inner` back-to-back calls (≥ ~2 ms of
+    // GPU work, where the launch queue stays ahead of the GPU) divided by `inner`.
+    float one = 0;
+    check(cudaEventRecord(e0), "timing");
+    body();
+    check(cudaEventRecord(e1), "timing");
+    check(cudaEventSynchronize(e1), "timing");
+    check(cudaEventElapsedTime(&one, e0, e1), "timing");
+    const int inner = one > 0 ? int(std::min(200.0, std::max(1.0, std::ceil(2.0 / double(one))))) : 200;
     for (int r = 0; r < repeats; ++r) {
-      cudaEventRecord(e0);
-      body();
-      cudaEventRecord(e1);
+      check(cudaEventRecord(e0), "timing");
+      for (int i = 0; i < inner; ++i) body();
+      check(cudaEventRecord(e1), "timing");
       check(cudaEventSynchronize(e1), "timing");
       float ms = 0;
-      cudaEventElapsedTime(&ms, e0, e1);
-      times.push_back(ms);
+      check(cudaEventElapsedTime(&ms, e0, e1), "timing");
+      times.push_back(ms / float(inner));
     }
   };
   if (op == 0) {  // advantages + PTR: a responses in groups of b
@@ -899,6 +962,7 @@ double benchmark_kernel(int op, size_t a, size_t b, int repeats) {
     DeviceLayout L{nullptr, a, b, T};
     LossParams p;
     p.beta = 0.04, p.kl = kKlK3;
+    p.clip_c = 3.0;  // the TS default, and what torch_baseline.py computes
     LossWorkspace w(L.batch, token_grid(T));
     timed([&] { enqueue_token_loss(lp.ptr, old.ptr, ref.ptr, adv.ptr, false, mask.ptr, L, p, grad.ptr, w); });
     w.read("benchmark");
@@ -917,6 +981,7 @@ double benchmark_kernel(int op, size_t a, size_t b, int repeats) {
     DeviceLayout L{nullptr, 1, a, a};
     LossParams p;
     p.beta = 0.04, p.kl = kKlK3;
+    p.clip_c = 3.0;  // the TS default, and what torch_baseline.py computes
     // In place: each repeat overwrites the logits with their gradient, which is still a valid
     // finite input of the same size, so every repeat does the same work.
     LossWorkspace w(L.batch, a);
