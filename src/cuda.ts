@@ -155,11 +155,17 @@ function groupsArg(groups: number | DeviceBuffer, n: number, maxSize?: number): 
     if (n % groups !== 0) throw invalidArg(`${n} responses are not a multiple of the group size ${groups}`);
     return { size: groups };
   }
+  if (groups instanceof DeviceBuffer && groups.length < 2) throw invalidArg(`group offsets need at least 2 entries (0 and the total); got ${groups.length}`);
   return { offsets: expect(groups, 'uint32', 'groups offsets'), count: groups.length - 1, maxSize: maxSize ?? 0 };
 }
 
 function layoutArg(tokens: number, shape?: readonly [number, number], offsets?: DeviceBuffer): RawDeviceLayout {
-  if (offsets) return { offsets: expect(offsets, 'uint32', 'offsets'), batch: offsets.length - 1, length: 0, tokens };
+  if (offsets) {
+    const handle = expect(offsets, 'uint32', 'offsets');
+    // (Their values are checked on the device: 0 first, never decreasing, `tokens` last.)
+    if (offsets.length < 2) throw invalidArg(`offsets need at least 2 entries (an empty batch has no sequences); got ${offsets.length}`);
+    return { offsets: handle, batch: offsets.length - 1, length: 0, tokens };
+  }
   if (!shape) return { batch: 1, length: tokens, tokens };
   const [B, L] = shape;
   if (B * L !== tokens) throw invalidArg(`shape [${B}, ${L}] does not match ${tokens} tokens`);
@@ -203,6 +209,14 @@ export interface CudaPtrOptions extends CudaAdvantageOptions {
 export function cudaPtrAdvantages(inputs: CudaPtrInputs, options: CudaPtrOptions = {}) {
   const n = inputs.correct.length;
   const w = options.judgeWeights ?? [0.25, 0.25, 0.25, 0.25];
+  // As ptrRewards (the kernel trusts them): 1..8 finite weights >= 0 summing to 1.
+  if (!Array.isArray(w) || w.length < 1 || w.length > 8) throw invalidArg('option "judgeWeights" must have 1..8 entries');
+  let wsum = 0;
+  for (const v of w) {
+    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw invalidArg(`option "judgeWeights" entries must be finite numbers >= 0; got ${v}`);
+    wsum += v;
+  }
+  if (Math.abs(wsum - 1) > 1e-6) throw invalidArg(`option "judgeWeights" must sum to 1; they sum to ${wsum}`);
   const c = expect(inputs.correct, 'float32', 'correct');
   const f = expect(inputs.format, 'float32', 'format', n);
   const j = expect(inputs.judgeScores, 'float32', 'judgeScores', n * w.length);
