@@ -163,10 +163,11 @@ describe.skipIf(!cuda.available)(`CUDA GRPO kernels match the CPU path (skipped 
       const bits = toBf16(zf);
       const labels = Int32Array.from({ length: N }, () => Math.floor(rand() * V));
       const o = randn(N, -12, -9), a = randn(N, -1, 1);
-      const w = logitsLoss({ logits: bits, labels, oldLogp: o, advantages: a }, {});
+      // beta: 0 on both sides (logitsLoss defaults to 0.04, which needs refLogp; the CUDA API to 0).
+      const w = logitsLoss({ logits: bits, labels, oldLogp: o, advantages: a }, { beta: 0 });
       const zb = DeviceBuffer.from(bits);
       const [lb, ob, ab] = [DeviceBuffer.from(labels), DeviceBuffer.from(o), DeviceBuffer.from(a)];
-      const g = cudaLogitsLoss({ logits: zb, vocab: V, labels: lb, oldLogp: ob, advantages: ab }, { inPlace: true });
+      const g = cudaLogitsLoss({ logits: zb, vocab: V, labels: lb, oldLogp: ob, advantages: ab }, { inPlace: true, beta: 0 });
       close(g.logp.download() as Float32Array, w.logp, 1e-4, `logp V=${V}`);
       close(g.entropy.download() as Float32Array, w.entropy, 1e-4, `entropy V=${V}`);
       expect(Math.abs(g.loss - w.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(w.loss)));

@@ -56,37 +56,51 @@ for (const [i, c] of golden.cases.entries()) {
   if (!(err <= tol)) out.golden.failed.push({ case: i, kind: c.kind, err, tol });
 }
 
-// Random large inputs against the CPU path.
+// Random large inputs against the CPU path. Each section records its own error, so one failure
+// (or a JS mistake here) still leaves the rest of the run, the timings included, in the output.
 let seed = 12345;
 const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 4294967296);
 const rnd = (n, lo, hi) => { const a = new Float32Array(n); for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rand(); return a; };
-{
+const section = (name, where, fn) => {
+  try {
+    fn();
+  } catch (e) {
+    where[name] = { error: String(e?.message ?? e) };
+  }
+};
+section('advantages_1M', out.random, () => {
   const r = rnd(1 << 20, 0, 1);
   out.random.advantages_1M = worst(cu.hostGroupAdvantagesOnCuda(r, 8, {}), grpo.groupAdvantages(r, 8));
+});
+section('token_loss_1M', out.random, () => {
   const B = 256, L = 4096, T = B * L;
   const lp = rnd(T, -3, 0), old = lp.map((v) => v + (rand() - 0.5) * 0.6), ref = rnd(T, -3, 0), adv = rnd(B, -1, 1);
   const want = grpo.tokenLoss({ logp: lp, oldLogp: old, refLogp: ref, advantages: adv, shape: [B, L] }, { beta: 0.04 });
   const bufs = [lp, old, ref, adv].map((a) => cu.DeviceBuffer.from(a));
   const got = cu.cudaTokenLoss({ logp: bufs[0], oldLogp: bufs[1], refLogp: bufs[2], advantages: bufs[3], shape: [B, L] }, { beta: 0.04 });
   out.random.token_loss_1M = Math.max(worst([got.loss], [want.loss]), worst(got.gradLogp.download(), want.gradLogp));
-  for (const V of [1000, 151936, 262144]) {
+});
+for (const V of [1000, 151936, 262144]) {
+  section(`logits_bf16_V${V}`, out.random, () => {
     const N = 32;
     const bits = grpo.toBf16(rnd(N * V, -8, 8));
     const labels = Int32Array.from({ length: N }, () => Math.floor(rand() * V));
     const o = rnd(N, -12, -9), a = rnd(N, -1, 1);
-    const w = grpo.logitsLoss({ logits: bits, labels, oldLogp: o, advantages: a }, {});
-    const g = cu.cudaLogitsLoss({ logits: cu.DeviceBuffer.from(bits), vocab: V, labels: cu.DeviceBuffer.from(labels), oldLogp: cu.DeviceBuffer.from(o), advantages: cu.DeviceBuffer.from(a) }, { inPlace: true });
+    // beta: 0 on both sides: logitsLoss defaults to beta 0.04 and then requires refLogp (it threw
+    // here), while the CUDA API defaults to beta 0.
+    const w = grpo.logitsLoss({ logits: bits, labels, oldLogp: o, advantages: a }, { beta: 0 });
+    const g = cu.cudaLogitsLoss({ logits: cu.DeviceBuffer.from(bits), vocab: V, labels: cu.DeviceBuffer.from(labels), oldLogp: cu.DeviceBuffer.from(o), advantages: cu.DeviceBuffer.from(a) }, { inPlace: true, beta: 0 });
     const gw = grpo.fromBf16(w.gradLogits);
     const gg = grpo.fromBf16(g.gradLogits.download());
     let gerr = 0;
     for (let i = 0; i < gw.length; i++) gerr = Math.max(gerr, Math.abs(gg[i] - gw[i]));
     out.random[`logits_bf16_V${V}`] = { logp: worst(g.logp.download(), w.logp), entropy: worst(g.entropy.download(), w.entropy), loss: worst([g.loss], [w.loss]), grad_abs: gerr };
-  }
+  });
 }
 
 // Kernel timings (CUDA events, median of repeats, no host transfers).
-out.timings.ptr_advantages_1M_ms = cu.cudaBenchmark('ptr-advantages', 1 << 20, 8, 50);
-out.timings.token_loss_8_4M_ms = cu.cudaBenchmark('token-loss', 2048, 4096, 30);
-out.timings.logits_bf16_16384x151936_ms = cu.cudaBenchmark('logits-bf16', 16384, 151936, 10);
-out.timings.logits_fp32_4096x151936_ms = cu.cudaBenchmark('logits-fp32', 4096, 151936, 10);
+section('ptr_advantages_1M_ms', out.timings, () => { out.timings.ptr_advantages_1M_ms = cu.cudaBenchmark('ptr-advantages', 1 << 20, 8, 50); });
+section('token_loss_8_4M_ms', out.timings, () => { out.timings.token_loss_8_4M_ms = cu.cudaBenchmark('token-loss', 2048, 4096, 30); });
+section('logits_bf16_16384x151936_ms', out.timings, () => { out.timings.logits_bf16_16384x151936_ms = cu.cudaBenchmark('logits-bf16', 16384, 151936, 10); });
+section('logits_fp32_4096x151936_ms', out.timings, () => { out.timings.logits_fp32_4096x151936_ms = cu.cudaBenchmark('logits-fp32', 4096, 151936, 10); });
 console.log(JSON.stringify(out));

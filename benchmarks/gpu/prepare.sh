@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 npm run build:ts
-npx cmake-js rebuild
+# ON, not AUTO: fail here rather than carry a CPU-only addon to the GPU machine.
+npx cmake-js rebuild --CDEMOTIONTHINKER_CUDA=ON
 mkdir -p .carry
-[ -f .carry/node.tar.xz ] || tar cf - -C "$(dirname "$(command -v node)")" node | xz -T2 -6 > .carry/node.tar.xz
+[ -f .carry/node.tar.xz ] || tar chf - -C "$(dirname "$(command -v node)")" node | xz -T2 -6 > .carry/node.tar.xz
 cp ../shared/golden/grpo.json .carry/grpo.json
 echo "carry: .carry build/Release dist"
