@@ -33,6 +33,36 @@ export function jsGroupAdvantages(rewards, groupSize, eps = 1e-6) {
   return out;
 }
 
+// The per-token objective shared by both losses (SPEC §4): clipped ratio term with dual clip
+// and its gradient (l, g), and the k3 KL estimate and its derivative (k, dk). Written into one
+// reused object so the hot loops allocate nothing.
+const term = { l: 0, g: 0, k: 0, dk: 0 };
+function tokenTerm(lp, old, ref, A, lo, hi, clipC) {
+  let d = lp - old;
+  const inRange = d > -20 && d < 20;
+  d = d < -20 ? -20 : d > 20 ? 20 : d;
+  const rho = Math.exp(d);
+  const rc = rho < lo ? lo : rho > hi ? hi : rho;
+  const l1 = -A * rho, l2 = -A * rc;
+  let L1 = l1 > l2 ? l1 : l2;
+  let g = (A > 0 ? rho <= hi : rho >= lo) && inRange ? l1 : 0;
+  if (A < 0 && L1 > -clipC * A) {
+    L1 = -clipC * A;
+    g = 0;
+  }
+  let u = ref - lp;
+  const uIn = u > -20 && u < 20;
+  u = u < -20 ? -20 : u > 20 ? 20 : u;
+  const eu = Math.exp(u);
+  let k = eu - u - 1;
+  const kIn = k < 10;
+  if (k > 10) k = 10;
+  term.l = L1;
+  term.g = g;
+  term.k = k;
+  term.dk = uIn && kIn ? 1 - eu : 0;
+}
+
 /**
  * Token loss, padded [B, L], per-sequence advantages, float mask, token-mean aggregation,
  * clip (lo, hi), dual clip c, k3 KL with coefficient beta. Returns { loss, grad }.
@@ -48,30 +78,10 @@ export function jsTokenLoss(logp, oldLogp, refLogp, adv, mask, B, L, { clipLow =
   for (let b = 0; b < B; b++) {
     const A = adv[b];
     for (let t = b * L, e = t + L; t < e; t++) {
-      const lp = logp[t];
-      let d = lp - oldLogp[t];
-      const inRange = d > -20 && d < 20;
-      d = d < -20 ? -20 : d > 20 ? 20 : d;
-      const rho = Math.exp(d);
-      const rc = rho < lo ? lo : rho > hi ? hi : rho;
-      const l1 = -A * rho, l2 = -A * rc;
-      let L1 = l1 > l2 ? l1 : l2;
-      let g = (A > 0 ? rho <= hi : rho >= lo) && inRange ? l1 : 0;
-      if (A < 0 && L1 > -clipC * A) {
-        L1 = -clipC * A;
-        g = 0;
-      }
-      let u = refLogp[t] - lp;
-      const uIn = u > -20 && u < 20;
-      u = u < -20 ? -20 : u > 20 ? 20 : u;
-      const eu = Math.exp(u);
-      let k = eu - u - 1;
-      const kIn = k < 10;
-      if (k > 10) k = 10;
-      const dk = uIn && kIn ? 1 - eu : 0;
+      tokenTerm(logp[t], oldLogp[t], refLogp[t], A, lo, hi, clipC);
       const w = mask[t] * scale;
-      loss += w * (L1 + beta * k);
-      grad[t] = w * (g + beta * dk);
+      loss += w * (term.l + beta * term.k);
+      grad[t] = w * (term.g + beta * term.dk);
     }
   }
   return { loss, grad };
@@ -105,30 +115,9 @@ export function jsLogitsLoss(logits, labels, oldLogp, refLogp, adv, N, V, { temp
     const lp = Math.min(0, logits[o + labels[r]] * invT - m - logS);
     logp[r] = lp;
     entropy[r] = logS - ts / s;
-    // Token term (same as jsTokenLoss).
-    const A = adv[r];
-    let d = lp - oldLogp[r];
-    const inRange = d > -20 && d < 20;
-    d = d < -20 ? -20 : d > 20 ? 20 : d;
-    const rho = Math.exp(d);
-    const rc = rho < lo ? lo : rho > hi ? hi : rho;
-    const l1 = -A * rho, l2 = -A * rc;
-    let L1 = l1 > l2 ? l1 : l2;
-    let g = (A > 0 ? rho <= hi : rho >= lo) && inRange ? l1 : 0;
-    if (A < 0 && L1 > -clipC * A) {
-      L1 = -clipC * A;
-      g = 0;
-    }
-    let u = refLogp[r] - lp;
-    const uIn = u > -20 && u < 20;
-    u = u < -20 ? -20 : u > 20 ? 20 : u;
-    const eu = Math.exp(u);
-    let k = eu - u - 1;
-    const kIn = k < 10;
-    if (k > 10) k = 10;
-    const dk = uIn && kIn ? 1 - eu : 0;
-    loss += scale * (L1 + beta * k);
-    const coef = (scale * (g + beta * dk)) * invT;
+    tokenTerm(lp, oldLogp[r], refLogp[r], adv[r], lo, hi, clipC);
+    loss += scale * (term.l + beta * term.k);
+    const coef = (scale * (term.g + beta * term.dk)) * invT;
     const invS = 1 / s;
     for (let j = 0; j < V; j++) grad[o + j] = -coef * Math.exp(logits[o + j] * invT - m) * invS;
     grad[o + labels[r]] += coef;
