@@ -34,17 +34,21 @@ def advantages(r, g):
     return a.float().view(-1)
 
 
-def token_loss(lp, old, ref, adv, mask, clip=0.2, c=3.0, beta=0.04):
+def token_term(lp, old, ref, A, clip, c, beta):
+    """Per-token objective of SPEC section 4: clipped ratio term with dual clip c, plus beta * k3 KL."""
     d = (lp - old).clamp(-20, 20)
     rho = d.exp()
-    A = adv[:, None]
     l1 = -A * rho
     l2 = -A * rho.clamp(1 - clip, 1 + clip)
     L = torch.maximum(l1, l2)
     L = torch.where(A < 0, torch.minimum(L, -c * A), L)
     u = (ref - lp).clamp(-20, 20)
     k3 = (u.exp() - u - 1).clamp(-10, 10)
-    L = L + beta * k3
+    return L + beta * k3
+
+
+def token_loss(lp, old, ref, adv, mask, clip=0.2, c=3.0, beta=0.04):
+    L = token_term(lp, old, ref, adv[:, None], clip, c, beta)
     return (L * mask).sum() / mask.sum().clamp(min=1)
 
 
@@ -54,15 +58,7 @@ def logits_loss(z, labels, old, ref, adv, clip=0.2, c=3.0, beta=0.04):
     # which this baseline does not compute: that only makes the comparison harder for us.)
     lp_all = torch.log_softmax(z.float(), dim=-1)
     lp = lp_all.gather(-1, labels[:, None]).squeeze(-1)
-    d = (lp - old).clamp(-20, 20)
-    rho = d.exp()
-    l1 = -adv * rho
-    l2 = -adv * rho.clamp(1 - clip, 1 + clip)
-    L = torch.maximum(l1, l2)
-    L = torch.where(adv < 0, torch.minimum(L, -c * adv), L)
-    u = (ref - lp).clamp(-20, 20)
-    k3 = (u.exp() - u - 1).clamp(-10, 10)
-    return (L + beta * k3).mean()
+    return token_term(lp, old, ref, adv, clip, c, beta).mean()
 
 
 def main():
