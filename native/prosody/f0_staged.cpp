@@ -1,0 +1,143 @@
+#include "f0_staged.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "../common/error.hpp"
+#include "f0_steps.hpp"
+
+namespace et {
+namespace prosody {
+
+using namespace steps;
+
+F0Track track_f0_staged(const float* x16, size_t n, const F0Options& opt, StagedStats* stats) {
+  validate(opt);
+  F0Track out;
+  out.hop_seconds = opt.hop_seconds;
+  const size_t frames = frame_count(n, 16000.0, opt.hop_seconds, opt.window_seconds);
+  if (frames == 0) return out;
+  const Params prm = make_params(opt);
+  const size_t pad = size_t(prm.pad), n8 = (n + 1) / 2;
+
+  // 1. Decimation (one output sample per GPU thread) into a zero-padded buffer.
+  std::vector<float> raw(n8 + 2 * pad, 0.f), x(n8 + 2 * pad, 0.f);
+  for (size_t j = 0; j < n8; ++j) raw[pad + j] = decimate_sample(prm, [x16](size_t i) { return x16[i]; }, n, j);
+  // 2. Conditioning in independent chunks (one per GPU thread).
+  for (size_t b = 0; b < n8; b += kConditionChunk)
+    condition_range(prm, raw.data() + pad, x.data() + pad, b, std::min(n8, b + kConditionChunk), kConditionWarm);
+  std::vector<float>().swap(raw);
+  const float* xp = x.data();
+  auto energy = [xp](long s, int len) {
+    double e = 0;
+    for (int t = 0; t < len; ++t) e += double(xp[s + t]) * xp[s + t];
+    return e;
+  };
+
+  // 3. Levels per frame, the clip's reference level (a sort on the GPU).
+  std::vector<float> level(frames);
+  double ref_level = 0;
+  for (size_t i = 0; i < frames; ++i) {
+    level[i] = float(std::sqrt(energy(frame_centre(prm, i) - prm.level_len / 2, prm.level_len) / prm.level_len));
+    ref_level = std::max(ref_level, double(level[i]));
+  }
+  if (opt.level_quantile < 1 && frames > 1) {
+    std::vector<float> tmp(level);
+    std::sort(tmp.begin(), tmp.end());
+    ref_level = tmp[size_t(opt.level_quantile * double(frames - 1))];
+  }
+
+  // 4. Candidates, each frame on its own.
+  const int stride = prm.max_candidates + 1;
+  std::vector<Candidate> cands(frames * size_t(stride));
+  std::vector<int32_t> count(frames, 1);
+  std::vector<float> r(size_t(prm.nk));
+  for (size_t i = 0; i < frames; ++i) {
+    Candidate* cs = &cands[i * size_t(stride)];
+    cs[0] = {0.f, unvoiced_strength(prm, level.data(), frames, i, ref_level), 0.f};
+    if (!(level[i] > 0)) continue;
+    const long c = frame_centre(prm, i);
+    auto nccf_at = [&](int k, int w) {
+      const long s0 = c - (w + k) / 2;
+      float num = 0.f;
+      for (int t = 0; t < w; ++t) num += xp[s0 + t] * xp[s0 + k + t];
+      return nccf_value(num, energy(s0, w), energy(s0 + k, w), prm.tiny);
+    };
+    for (int j = 0; j < prm.nk; ++j) r[size_t(j)] = float(nccf_at(prm.k_lo + j, prm.W));
+    count[i] = frame_candidates(prm, r.data(), [&](int k) { return nccf_at(k, prm.Ws); }, cs);
+  }
+
+  // 5. Transition costs, anchors, segments, Viterbi per segment (one GPU thread each).
+  std::vector<float> on(frames), off(frames);
+  for (size_t i = 0; i < frames; ++i) vuv_costs(prm, level.data(), frames, i, ref_level, &on[i], &off[i]);
+  std::vector<char> anchor(frames);
+  std::vector<int32_t> path(frames, 0);
+  StagedStats st;
+  for (size_t i = 0; i < frames; ++i) {
+    const float bound = (i > 0 ? off[i] : 0.f) + (i + 1 < frames ? on[i + 1] : 0.f);
+    anchor[i] = is_anchor(&cands[i * size_t(stride)], count[i], bound);
+    st.anchors += size_t(anchor[i]);
+  }
+  struct Seg {
+    size_t s, e;
+  };
+  std::vector<Seg> segs;
+  for (size_t i = 0; i < frames; ++i) {
+    if (!((anchor[i] && i + 1 < frames) || (i == 0 && !anchor[0]))) continue;
+    size_t e = i + 1;
+    while (e + 1 < frames && !anchor[e]) ++e;
+    segs.push_back({i, e});
+    st.longest_segment = std::max(st.longest_segment, e - i + 1);
+  }
+  st.segments = segs.size();
+  std::vector<uint8_t> back(frames * size_t(stride));
+  auto viterbi = [&]() {
+    for (size_t i = 0; i < frames; ++i)
+      if (anchor[i]) path[i] = 0;
+    for (const Seg& g : segs)
+      viterbi_segment(cands.data(), count.data(), stride, on.data(), off.data(), prm.jump, g.s, g.e, anchor[g.s] != 0,
+                      anchor[g.e] != 0, back.data(), path.data());
+  };
+  viterbi();
+  if (opt.range_prior_cost > 0) {
+    std::vector<float> lv;
+    for (size_t i = 0; i < frames; ++i) {
+      const Candidate& c = cands[i * size_t(stride) + size_t(path[i])];
+      if (c.f > 0) lv.push_back(log2_or_zero(c.f));
+    }
+    if (lv.size() >= prm.prior_min_voiced) {
+      std::sort(lv.begin(), lv.end());
+      const float med = lv[lv.size() / 2];
+      for (size_t i = 0; i < frames; ++i)
+        for (int j = 1; j < count[i]; ++j) {
+          Candidate& c = cands[i * size_t(stride) + size_t(j)];
+          c.strength -= range_prior_penalty(prm, log2_or_zero(c.f), med);
+        }
+      viterbi();
+    }
+  }
+
+  // 6. Outputs per frame, then best guesses from the nearest voiced frames (scans on the GPU).
+  out.f0.resize(frames);
+  out.best_f0.resize(frames);
+  out.voicing.resize(frames);
+  out.nccf.resize(frames);
+  for (size_t i = 0; i < frames; ++i)
+    frame_output(&cands[i * size_t(stride)], count[i], path[i], &out.f0[i], &out.best_f0[i], &out.voicing[i], &out.nccf[i]);
+  std::vector<long> prev_v(frames), next_v(frames);
+  for (size_t i = 0; i < frames; ++i) prev_v[i] = !std::isnan(out.f0[i]) ? long(i) : i ? prev_v[i - 1] : -1;
+  for (size_t i = frames; i-- > 0;) next_v[i] = !std::isnan(out.f0[i]) ? long(i) : i + 1 < frames ? next_v[i + 1] : -1;
+  for (size_t i = 0; i < frames; ++i) {
+    if (!std::isnan(out.f0[i])) continue;
+    const long ref = nearest_voiced(long(i), prev_v[i], next_v[i]);
+    unvoiced_guess(&cands[i * size_t(stride)], count[i], ref >= 0, ref >= 0 ? out.f0[size_t(ref)] : 0.f, &out.best_f0[i],
+                   &out.nccf[i]);
+  }
+  if (stats) *stats = st;
+  return out;
+}
+
+}  // namespace prosody
+}  // namespace et
