@@ -157,3 +157,4 @@ export { defaultModel, loadModel, saveModel, modelFile, type EmotionModel, type 
 export { judgeResponse, fitAssociations, type JudgeScores, type Associations } from './train/judge.js';
 export { renderResponse, parseResponse } from './train/render.js';
 export { EMOTIONS, CLAIM_VALUES } from './train/vocab.js';
+export { exportPolicyOnnx, writePolicyOnnx, policyOnnxFeeds, POLICY_ONNX_OUTPUTS, type PolicyOnnxOptions } from './train/policy-onnx.js';

@@ -1,7 +1,9 @@
 // ONNX export from TypeScript: a small graph builder over the ONNX protobuf schema
-// (protobufjs), and on top of it the model family the explainable SER policy needs: feature
-// standardisation, an MLP trunk, and linear heads with softmax (or a bounded sigmoid range for
-// score heads). `evaluateMlp` is the float32 TypeScript reference the export is tested against.
+// (protobufjs), with a few composite helpers (dense layers, feature standardisation, column
+// gathers, argmax, one-hot, picking one entry per row), and on top of it the MLP model family:
+// feature standardisation, an MLP trunk, and linear heads with softmax (or a bounded sigmoid
+// range for score heads). `evaluateMlp` is the float32 TypeScript reference the MLP export is
+// tested against; the reasoning policy's own export (src/train/policy-onnx.ts) uses the helpers.
 import { invalidArg } from '../errors.js';
 import { ATTRIBUTE_TYPE, DATA_TYPE, encodeModel } from './proto.js';
 import { typeOfArray, sizeOf, type TensorArray, type TensorType } from './types.js';
@@ -129,6 +131,74 @@ export class OnnxGraphBuilder {
     return outs;
   }
 
+  // ---- composite helpers: each adds a few nodes and returns the name of the result ----------
+  // They all work on row-major [batch, n] values, the layout every exporter here uses.
+
+  /** Concatenates along `axis` (default 1, the feature axis); one name is returned as is. */
+  concat(names: string[], axis = 1): string {
+    if (names.length === 0) throw invalidArg('concat needs at least one input');
+    return names.length === 1 ? names[0] : this.node('Concat', names, 1, { axis: attr.int(axis) })[0];
+  }
+
+  /** x · W + b, then the activation. `layer.weight` is row-major [inSize, outSize]. */
+  linear(x: string, layer: LinearLayer, prefix: string): string {
+    const w = this.constant(this.fresh(`${prefix}_weight`), layer.weight, [layer.inSize, layer.outSize]);
+    let [h] = this.node('MatMul', [x, w]);
+    if (layer.bias) [h] = this.node('Add', [h, this.constant(this.fresh(`${prefix}_bias`), layer.bias, [layer.outSize])]);
+    const act = layer.activation ?? 'none';
+    if (act !== 'none') [h] = this.node(ACTIVATION_OP[act], [h]);
+    return h;
+  }
+
+  /**
+   * Columns `indices` of x ([batch, n] → [batch, indices.length]), in that order: a Gather on
+   * axis 1 with a constant index list, so a head can read a slice of the feature vector.
+   */
+  gatherColumns(x: string, indices: readonly number[], prefix = 'columns'): string {
+    if (indices.length === 0 || !indices.every((i) => Number.isInteger(i) && i >= 0)) throw invalidArg(`${prefix}: column indices must be non-negative integers`);
+    const idx = this.constant(this.fresh(`${prefix}_index`), BigInt64Array.from(indices, BigInt), [indices.length]);
+    return this.node('Gather', [x, idx], 1, { axis: attr.int(1) })[0];
+  }
+
+  /**
+   * (x − mean) / std per column in float32. `clip` bounds the result to [−clip, clip]; with
+   * `missingAsZero`, NaN inputs (missing values) become 0, the mean, after the clip (Clip would
+   * pass NaN through).
+   */
+  standardize(x: string, mean: ArrayLike<number>, std: ArrayLike<number>, options: { clip?: number; missingAsZero?: boolean; prefix?: string } = {}): string {
+    const prefix = options.prefix ?? x;
+    if (mean.length !== std.length) throw invalidArg(`${prefix}: mean has ${mean.length} values but std has ${std.length}`);
+    const m = this.constant(this.fresh(`${prefix}_mean`), Float32Array.from(mean), [mean.length]);
+    const s = this.constant(this.fresh(`${prefix}_std`), Float32Array.from(std), [std.length]);
+    let [z] = this.node('Div', [this.node('Sub', [x, m])[0], s]);
+    if (options.clip !== undefined) {
+      const c = options.clip;
+      [z] = this.node('Clip', [z, this.constant(this.fresh(`${prefix}_lo`), Float32Array.of(-c), []), this.constant(this.fresh(`${prefix}_hi`), Float32Array.of(c), [])]);
+    }
+    if (options.missingAsZero) {
+      const [nan] = this.node('IsNaN', [x]);
+      [z] = this.node('Where', [nan, this.constant(this.fresh(`${prefix}_zero`), Float32Array.of(0), []), z]);
+    }
+    return z;
+  }
+
+  /** Index of the largest value per row, int64 [batch, 1]; ties go to the first, as a JS scan does. */
+  argMax(x: string): string {
+    return this.node('ArgMax', [x], 1, { axis: attr.int(1), keepdims: attr.int(1), select_last_index: attr.int(0) })[0];
+  }
+
+  /** float32 one-hot [batch, depth] of int64 indices [batch, 1] (Equal against 0..depth−1, then Cast). */
+  oneHot(indices: string, depth: number, prefix = 'onehot'): string {
+    const range = this.constant(this.fresh(`${prefix}_range`), BigInt64Array.from({ length: depth }, (_, i) => BigInt(i)), [depth]);
+    const [eq] = this.node('Equal', [indices, range]);
+    return this.node('Cast', [eq], 1, { to: attr.int(DATA_TYPE.float32) })[0];
+  }
+
+  /** values[r, indices[r]] per row: [batch, n] and int64 [batch, 1] → [batch, 1]. */
+  pick(values: string, indices: string): string {
+    return this.node('GatherElements', [values, indices], 1, { axis: attr.int(1) })[0];
+  }
+
   build(options: BuildOptions = {}): Uint8Array {
     if (this.#outputs.length === 0) throw invalidArg(`graph "${this.name}" has no outputs`);
     return encodeModel({
@@ -152,6 +222,8 @@ export class OnnxGraphBuilder {
 // ---- MLP family ----------------------------------------------------------------------------
 
 export type Activation = 'none' | 'relu' | 'tanh' | 'sigmoid';
+
+const ACTIVATION_OP = { relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' } as const;
 
 export interface LinearLayer {
   /** Row-major [inSize, outSize]: y = x · W + b. */
@@ -254,25 +326,10 @@ export function exportMlp(spec: MlpSpec, options: BuildOptions = {}): Uint8Array
   const std: Record<string, string> = {};
   for (const inp of spec.inputs) {
     g.input(inp.name, 'float32', [batch, inp.size]);
-    if (inp.mean) {
-      const mean = g.constant(g.fresh(`${inp.name}_mean`), Float32Array.from(inp.mean), [inp.size]);
-      const sd = g.constant(g.fresh(`${inp.name}_std`), Float32Array.from(inp.std!), [inp.size]);
-      const [c] = g.node('Sub', [inp.name, mean]);
-      [std[inp.name]] = g.node('Div', [c, sd]);
-    } else std[inp.name] = inp.name;
+    std[inp.name] = inp.mean ? g.standardize(inp.name, inp.mean, inp.std!) : inp.name;
   }
-  const concat = (names: string[]): string => (names.length === 1 ? names[0] : g.node('Concat', names, 1, { axis: attr.int(1) })[0]);
-  const linear = (x: string, layers: LinearLayer[], prefix: string): string => {
-    let h = x;
-    layers.forEach((l, i) => {
-      const w = g.constant(g.fresh(`${prefix}${i}_weight`), l.weight, [l.inSize, l.outSize]);
-      [h] = g.node('MatMul', [h, w]);
-      if (l.bias) [h] = g.node('Add', [h, g.constant(g.fresh(`${prefix}${i}_bias`), l.bias, [l.outSize])]);
-      const act = l.activation ?? 'none';
-      if (act !== 'none') [h] = g.node({ relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' }[act], [h]);
-    });
-    return h;
-  };
+  const concat = (names: string[]): string => g.concat(names);
+  const linear = (x: string, layers: LinearLayer[], prefix: string): string => layers.reduce((h, l, i) => g.linear(h, l, `${prefix}${i}`), x);
   const trunkInputs = spec.inputs.filter((i) => i.trunk !== false).map((i) => std[i.name]);
   const trunk = trunkInputs.length ? linear(concat(trunkInputs), spec.trunk ?? [], 'trunk') : null;
   for (const h of spec.heads) {
@@ -287,7 +344,7 @@ export function exportMlp(spec: MlpSpec, options: BuildOptions = {}): Uint8Array
       g.output(h.logits, 'float32', [batch, outSize]);
     }
     if (kind === 'softmax') {
-      if (last.activation && last.activation !== 'none') [z] = g.node({ relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' }[last.activation], [z]);
+      if (last.activation && last.activation !== 'none') [z] = g.node(ACTIVATION_OP[last.activation], [z]);
       g.node('Softmax', [z], [h.name], { axis: attr.int(-1) });
     } else if (kind === 'range') {
       const [lo, hi] = h.range!;
@@ -295,7 +352,7 @@ export function exportMlp(spec: MlpSpec, options: BuildOptions = {}): Uint8Array
       const [m] = g.node('Mul', [s, g.constant(g.fresh(`${h.name}_scale`), Float32Array.of(hi - lo), [])]);
       g.node('Add', [m, g.constant(g.fresh(`${h.name}_offset`), Float32Array.of(lo), [])], [h.name]);
     } else {
-      if (last.activation && last.activation !== 'none') [z] = g.node({ relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' }[last.activation], [z]);
+      if (last.activation && last.activation !== 'none') [z] = g.node(ACTIVATION_OP[last.activation], [z]);
       g.node('Identity', [z], [h.name]);
     }
     g.output(h.name, 'float32', [batch, outSize]);

@@ -1,0 +1,255 @@
+// The reasoning policy (policy.ts) as one ONNX graph, so that onnxruntime (Node, Python, C++,
+// the browser) can run a trained model without this package. The graph is the policy's greedy
+// decode, the one `analyze` uses: every claim head's distribution, each claim = its argmax,
+// then the emotion head on the trunk and the one-hots of those claims. An optional `force`
+// input fixes chosen tokens (−1 = decode), as Policy.generate's `force` does, so a caller can
+// also score given claims. See docs/policy-export.md for the inputs and outputs.
+import { renameSync, writeFileSync } from 'node:fs';
+import { EmotionThinkerError } from '../errors.js';
+import { attr, OnnxGraphBuilder, type BuildOptions, type LinearLayer } from '../onnx/export.js';
+import type { Feeds } from '../onnx/model.js';
+import type { Gender } from '../prosody-calibration.js';
+import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
+import type { EmotionModel, EmotionModelFile } from './model.js';
+import type { PolicyShape } from './policy.js';
+import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, TOKEN_SIZES, TOKENS } from './vocab.js';
+
+/** Names of the exported graph's outputs: the claim distributions are named after their cue. */
+export const POLICY_ONNX_OUTPUTS = [...CUES, 'emotion', 'tokens', 'logp'] as const;
+
+/** The clamp `standardize` (featurize.ts) applies to z-scores; the graph applies the same. */
+const Z_CLIP = 6;
+
+export interface PolicyOnnxOptions {
+  /**
+   * What the graph takes. "features" (default): `features` [batch, F] raw feature values in
+   * FEATURE_NAMES order, NaN where missing, and `gender` [batch, 1] (1 male, 0 female, 0.5
+   * unknown); the graph standardises as the model's standardizer does. "standardized": `x`
+   * [batch, inputs], the vector policyInput() builds (z-scores, then gender).
+   */
+  input?: 'features' | 'standardized';
+  /**
+   * Adds the `force` input: int64 [batch, 5], per position a token to use instead of the
+   * decoded one, or −1 to decode it (Policy.generate's `force`); default false.
+   */
+  forceInput?: boolean;
+  /** ModelProto.metadata_props added to the ones the export writes. */
+  metadata?: Record<string, string>;
+  /** Default-domain opset (default 17). */
+  opset?: number;
+}
+
+interface CheckedModel {
+  shape: PolicyShape;
+  params: Float32Array;
+  standardizer: { mean: number[]; std: number[] } | null;
+}
+
+const fail = (why: string) => new EmotionThinkerError('ERR_INVALID_ARG', `cannot export the policy to ONNX: ${why}`);
+const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+/** The parameter count of a shape, block by block in Policy's layout (trunk, per cue perception + head, emotion head). */
+function parameterCount(shape: PolicyShape): number {
+  let n = shape.hidden * (shape.inputs + 1);
+  shape.cueFeatures.forEach((idx, k) => {
+    n += shape.cueHidden * (idx.length + 1);
+    n += TOKEN_SIZES[k] * (shape.cueHidden + idx.length + 1);
+  });
+  return n + TOKEN_SIZES[TOKENS - 1] * (shape.hidden + CLAIM_ONEHOT + 1);
+}
+
+/**
+ * Checks a model (a loaded EmotionModel or the parsed JSON of a model file) field by field, so
+ * that a damaged one is refused with the field's name rather than exported into a graph that
+ * onnxruntime rejects with a shape error, or that silently computes something else.
+ */
+function checkModel(model: EmotionModel | EmotionModelFile, needStandardizer: boolean): CheckedModel {
+  if (!model || typeof model !== 'object') throw fail('the model must be an EmotionModel or the parsed JSON of a model file');
+  const file = ('file' in model ? model.file : model) as Partial<EmotionModelFile> | undefined;
+  const policy = (model as { policy?: { shape?: unknown; params?: unknown } }).policy;
+  if (!policy || typeof policy !== 'object') throw fail('policy is missing');
+  const shape = policy.shape as PolicyShape | undefined;
+  if (!shape || typeof shape !== 'object') throw fail('policy.shape is missing');
+  for (const k of ['inputs', 'hidden', 'cueHidden'] as const) {
+    if (!isCount(shape[k])) throw fail(`policy.shape.${k} must be a positive integer, got ${JSON.stringify(shape[k])}`);
+  }
+  if (!Array.isArray(shape.cueFeatures) || shape.cueFeatures.length !== CUES.length) {
+    throw fail(`policy.shape.cueFeatures must hold ${CUES.length} index lists (${CUES.join(', ')})`);
+  }
+  shape.cueFeatures.forEach((idx, k) => {
+    const at = `policy.shape.cueFeatures[${k}] (${CUES[k]})`;
+    if (!Array.isArray(idx) || idx.length === 0) throw fail(`${at} must be a non-empty list of feature indices`);
+    const bad = idx.findIndex((j) => !Number.isInteger(j) || j < 0 || j >= shape.inputs);
+    if (bad >= 0) throw fail(`${at}[${bad}] is ${JSON.stringify(idx[bad])}; indices must be integers in [0, ${shape.inputs})`);
+  });
+  const raw = policy.params as ArrayLike<unknown> | undefined;
+  const isArrayLike = Array.isArray(raw) || raw instanceof Float64Array || raw instanceof Float32Array;
+  if (!isArrayLike) throw fail('policy.params must be an array of numbers');
+  const expected = parameterCount(shape);
+  if (raw.length !== expected) throw fail(`policy.params has ${raw.length} values; policy.shape needs ${expected}`);
+  // The graph runs in float32; model files store float32-rounded parameters already.
+  const params = new Float32Array(expected);
+  for (let i = 0; i < expected; i++) {
+    const v = raw[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`policy.params[${i}] is ${JSON.stringify(v)}, not a finite number`);
+    params[i] = v;
+  }
+  if (!needStandardizer) return { shape, params, standardizer: null };
+
+  if (!file || typeof file !== 'object') throw fail('the model file part (standardizer, featureVersion) is missing');
+  if (file.featureVersion !== undefined && file.featureVersion !== FEATURE_VERSION) {
+    throw fail(`featureVersion is ${file.featureVersion}; this version computes feature set ${FEATURE_VERSION}, so its raw features would not match (export with input "standardized")`);
+  }
+  const s = file.standardizer;
+  if (!s || typeof s !== 'object') throw fail('standardizer is missing (needed for input "features")');
+  const F = shape.inputs - 1; // the last policy input is the speaker's gender, not a feature
+  if (F !== FEATURE_NAMES.length) {
+    throw fail(`policy.shape.inputs is ${shape.inputs}; input "features" needs ${FEATURE_NAMES.length} features + gender (export with input "standardized")`);
+  }
+  for (const k of ['mean', 'std'] as const) {
+    const a = s[k];
+    if (!Array.isArray(a) || a.length !== F) throw fail(`standardizer.${k} must be an array of ${F} numbers, got ${Array.isArray(a) ? a.length : typeof a}`);
+    const bad = a.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || (k === 'std' && v <= 0));
+    if (bad >= 0) throw fail(`standardizer.${k}[${bad}] is ${JSON.stringify(a[bad])}; expected a finite number${k === 'std' ? ' > 0' : ''}`);
+  }
+  return { shape, params, standardizer: { mean: s.mean, std: s.std } };
+}
+
+/** Splits the parameter vector into LinearLayers (x · W layout) in Policy's block order. */
+function layers(shape: PolicyShape, params: Float32Array): { trunk: LinearLayer; cue: LinearLayer[]; head: LinearLayer[]; emotion: LinearLayer } {
+  let o = 0;
+  // Policy stores W as [rows × cols] row-major and computes W·x; ONNX MatMul computes x·Wᵀ.
+  const block = (rows: number, cols: number, activation: LinearLayer['activation']): LinearLayer => {
+    const weight = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) weight[c * rows + r] = params[o + r * cols + c];
+    o += rows * cols;
+    const bias = params.slice(o, o + rows);
+    o += rows;
+    return { inSize: cols, outSize: rows, weight, bias, activation };
+  };
+  const trunk = block(shape.hidden, shape.inputs, 'tanh');
+  const cue: LinearLayer[] = [];
+  const head: LinearLayer[] = [];
+  shape.cueFeatures.forEach((idx, k) => {
+    cue.push(block(shape.cueHidden, idx.length, 'tanh'));
+    head.push(block(TOKEN_SIZES[k], shape.cueHidden + idx.length, 'none'));
+  });
+  const emotion = block(TOKEN_SIZES[TOKENS - 1], shape.hidden + CLAIM_ONEHOT, 'none');
+  if (o !== params.length) throw new EmotionThinkerError('ERR_INTERNAL', `policy layout mismatch: read ${o} of ${params.length} parameters`);
+  return { trunk, cue, head, emotion };
+}
+
+/**
+ * Exports a trained policy to ONNX (opset 17, float32) and returns the .onnx bytes. `model` is
+ * a loaded model (loadModel, defaultModel) or the parsed JSON of a model file. Outputs, all
+ * [batch, …]: `pitch`, `energy`, `speed`, `intonation` (claim distributions over CLAIM_VALUES),
+ * `emotion` (distribution given the chosen claims), `tokens` (int64 [batch, 5]: the claims and
+ * the emotion, as Policy.greedy), `logp` ([batch, 5]: the log-probability of each token).
+ */
+export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options: PolicyOnnxOptions = {}): Uint8Array {
+  if (options === null || typeof options !== 'object') throw fail('options must be an object');
+  const mode = options.input ?? 'features';
+  if (mode !== 'features' && mode !== 'standardized') throw fail(`options.input must be "features" or "standardized", got ${JSON.stringify(mode)}`);
+  const { shape, params, standardizer } = checkModel(model, mode === 'features');
+  const L = layers(shape, params);
+  const g = new OnnxGraphBuilder('emotionthinker_policy');
+  const B = 'batch';
+
+  let x: string;
+  if (standardizer) {
+    const F = standardizer.mean.length;
+    g.input('features', 'float32', [B, F]);
+    g.input('gender', 'float32', [B, 1]);
+    const z = g.standardize('features', standardizer.mean, standardizer.std, { clip: Z_CLIP, missingAsZero: true, prefix: 'features' });
+    x = g.concat([z, 'gender']);
+  } else {
+    x = g.input('x', 'float32', [B, shape.inputs]);
+  }
+  const forced = options.forceInput ? g.input('force', 'int64', [B, TOKENS]) : null;
+
+  // Token t: the decoded one (argmax of the logits, first on ties as Policy.greedy), or the
+  // caller's where `force` holds one (>= 0). int64 [batch, 1].
+  const zero = forced ? g.constant('token_unset', BigInt64Array.of(0n), []) : '';
+  const choose = (logits: string, t: number): string => {
+    const best = g.argMax(logits);
+    if (!forced) return best;
+    const [given] = g.node('Gather', [forced, g.constant(g.fresh(`token${t}_column`), BigInt64Array.of(BigInt(t)), [1])], 1, { axis: attr.int(1) });
+    const [unset] = g.node('Less', [given, zero]);
+    return g.node('Where', [unset, best, given])[0];
+  };
+
+  const tokens: string[] = [];
+  const logps: string[] = [];
+  const onehots: string[] = [];
+  const distribution = (logits: string, name: string, t: number) => {
+    g.node('Softmax', [logits], [name], { axis: attr.int(1) });
+    g.output(name, 'float32', [B, TOKEN_SIZES[t]]);
+    const [logp] = g.node('LogSoftmax', [logits], 1, { axis: attr.int(1) });
+    const token = choose(logits, t);
+    tokens.push(token);
+    logps.push(g.pick(logp, token));
+    return token;
+  };
+
+  // Claims: each head sees only its cue's columns of x, through the cue's perception layer.
+  shape.cueFeatures.forEach((idx, k) => {
+    const xs = g.gatherColumns(x, idx, `${CUES[k]}_features`);
+    const perception = g.linear(xs, L.cue[k], `${CUES[k]}_perception`);
+    const logits = g.linear(g.concat([perception, xs]), L.head[k], `${CUES[k]}_head`);
+    onehots.push(g.oneHot(distribution(logits, CUES[k], k), TOKEN_SIZES[k], `${CUES[k]}_onehot`));
+  });
+  // Emotion: trunk on all inputs, then the head on [h; one-hots of the claims made].
+  const h = g.linear(x, L.trunk, 'trunk');
+  const emotionLogits = g.linear(g.concat([h, ...onehots]), L.emotion, 'emotion_head');
+  distribution(emotionLogits, 'emotion', TOKENS - 1);
+
+  g.node('Concat', tokens, ['tokens'], { axis: attr.int(1) });
+  g.output('tokens', 'int64', [B, TOKENS]);
+  g.node('Concat', logps, ['logp'], { axis: attr.int(1) });
+  g.output('logp', 'float32', [B, TOKENS]);
+
+  const file = 'file' in model ? model.file : model;
+  return g.build({
+    opset: options.opset ?? 17,
+    docString: 'emotionthinker reasoning policy: cue claims (greedy), then the emotion conditioned on features and claims',
+    metadata: {
+      'emotionthinker.kind': 'policy',
+      'emotionthinker.input': mode,
+      'emotionthinker.featureVersion': String(FEATURE_VERSION),
+      ...(mode === 'features' ? { 'emotionthinker.featureNames': JSON.stringify(FEATURE_NAMES) } : {}),
+      'emotionthinker.cues': JSON.stringify(CUES),
+      'emotionthinker.claimValues': JSON.stringify(CLAIM_VALUES),
+      'emotionthinker.emotions': JSON.stringify(EMOTIONS),
+      ...(file && typeof file === 'object' && 'info' in file && file.info ? { 'emotionthinker.info': JSON.stringify(file.info) } : {}),
+      ...options.metadata,
+    },
+  });
+}
+
+/** exportPolicyOnnx, written to `file` (through a temporary file, so a failed write leaves no half model). */
+export function writePolicyOnnx(model: EmotionModel | EmotionModelFile, file: string, options: PolicyOnnxOptions = {}): void {
+  const bytes = exportPolicyOnnx(model, options);
+  try {
+    writeFileSync(`${file}.tmp`, bytes);
+    renameSync(`${file}.tmp`, file);
+  } catch (err) {
+    throw new EmotionThinkerError('ERR_FILE', `cannot write the ONNX model (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
+  }
+}
+
+/**
+ * Feeds for an input "features" export, from featurize's UtteranceFeatures (`values`, null
+ * where missing) and each clip's gender, with the same gender encoding as policyInput.
+ */
+export function policyOnnxFeeds(rows: { values: readonly (number | null)[]; gender?: Gender | null }[]): Feeds {
+  if (!Array.isArray(rows) || rows.length === 0) throw new EmotionThinkerError('ERR_INVALID_ARG', 'policyOnnxFeeds needs at least one row');
+  const F = FEATURE_NAMES.length;
+  const features = new Float32Array(rows.length * F);
+  const gender = new Float32Array(rows.length);
+  rows.forEach((r, i) => {
+    if (!r || !Array.isArray(r.values) || r.values.length !== F) throw new EmotionThinkerError('ERR_INVALID_ARG', `rows[${i}].values must hold ${F} features (FEATURE_NAMES order)`);
+    r.values.forEach((v, j) => (features[i * F + j] = v === null ? NaN : v));
+    gender[i] = r.gender === 'male' ? 1 : r.gender === 'female' ? 0 : 0.5;
+  });
+  return { features: { data: features, dims: [rows.length, F] }, gender: { data: gender, dims: [rows.length, 1] } };
+}

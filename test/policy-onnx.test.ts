@@ -1,0 +1,226 @@
+// The policy's ONNX export against the TypeScript policy (Policy.generate, what analyze runs):
+// real RAVDESS features, the bundled model and a freshly trained one of another shape, every
+// output compared: the four claim distributions, the emotion distribution, the tokens, logp.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  EmotionThinkerError,
+  OnnxModel,
+  defaultModel,
+  exportPolicyOnnx,
+  fitAssociations,
+  modelFile,
+  policyOnnxFeeds,
+  readOnnxMetadata,
+  train,
+  writePolicyOnnx,
+  type EmotionModel,
+  type EmotionModelFile,
+  type Outputs,
+} from '../src/index.js';
+import { measuredCues, policyInput } from '../src/train/corpus.js';
+import { extractUtteranceFeatures, fitStandardizer, type UtteranceFeatures } from '../src/train/featurize.js';
+import type { Policy } from '../src/train/policy.js';
+import { CUES, EMOTIONS, TOKENS, TOKEN_SIZES } from '../src/train/vocab.js';
+
+const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
+const TOL = 1e-5;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-policy-onnx-'));
+
+interface Row {
+  file: string;
+  features: UtteranceFeatures;
+  gender: 'male' | 'female' | null;
+}
+let rows: Row[] = [];
+let clips: Row[] = [];
+
+/** 16 clips: each of the 16 RAVDESS actors here once (8 male, 8 female), each emotion twice. */
+function pickClips(): string[] {
+  const all = readdirSync(RAVDESS).filter((f) => /^03-01-\d\d-\d\d-\d\d-\d\d-\d\d\.wav$/.test(f)).sort();
+  const out: string[] = [];
+  for (let i = 0; i < 16; i++) {
+    const emotion = String((i % 8) + 1).padStart(2, '0');
+    const actor = String(((i * 5) % 16) + 1).padStart(2, '0');
+    const f = all.find((n) => n.startsWith(`03-01-${emotion}-`) && n.endsWith(`-${actor}.wav`));
+    if (f) out.push(path.join(RAVDESS, f));
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  for (const file of pickClips()) {
+    const { features } = await extractUtteranceFeatures(file);
+    const actor = Number(path.basename(file, '.wav').split('-')[6]);
+    clips.push({ file, features, gender: actor % 2 ? 'male' : 'female' });
+  }
+  expect(clips).toHaveLength(16);
+  // Edge rows built from real ones: unknown gender; missing values (NaN in the graph, 0 after
+  // standardisation); an outlier past the ±6 sd clamp.
+  const missing = clips[1].features.values.map((v, j) => (j < 12 || j % 7 === 0 ? null : v));
+  const outlier = clips[2].features.values.map((v, j) => (j === 11 ? 1e4 : j === 40 ? -1e4 : v));
+  rows = [
+    ...clips,
+    { file: 'unknown gender', features: clips[0].features, gender: null },
+    { file: 'missing values', features: { ...clips[1].features, values: missing }, gender: clips[1].gender },
+    { file: 'outlier', features: { ...clips[2].features, values: outlier }, gender: clips[2].gender },
+  ];
+}, 300_000);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The TS policy's outputs for x: every token's distribution (captured from `choose`), tokens, logp. */
+function reference(policy: Policy, x: Float64Array, force?: number[]) {
+  const dists: (Float64Array | null)[] = [];
+  const argmax = (p: Float64Array) => p.reduce((best, v, i) => (v > p[best] ? i : best), 0);
+  const r = policy.generate(x, (p) => (dists.push(p), argmax(p)), force);
+  return { dists, tokens: Array.from(r.tokens), logp: Array.from(r.logp), emotion: r.emotionProbs };
+}
+
+/** Largest |difference| per output over all rows; tokens must match exactly. */
+function compare(out: Outputs, refs: ReturnType<typeof reference>[], forced = false) {
+  const err: Record<string, number> = { logp: 0, emotion: 0 };
+  if (!forced) for (const c of CUES) err[c] = 0; // forced rows skip the choice, so no claim distribution to capture
+  const tokens = out.tokens.data as BigInt64Array;
+  refs.forEach((ref, r) => {
+    expect(Array.from(tokens.subarray(r * TOKENS, (r + 1) * TOKENS), Number)).toEqual(ref.tokens);
+    if (!forced) {
+      CUES.forEach((c, k) => {
+        const n = TOKEN_SIZES[k];
+        const got = (out[c].data as Float32Array).subarray(r * n, (r + 1) * n);
+        ref.dists[k]!.forEach((p, j) => (err[c] = Math.max(err[c], Math.abs(p - got[j]))));
+      });
+    }
+    const e = (out.emotion.data as Float32Array).subarray(r * EMOTIONS.length, (r + 1) * EMOTIONS.length);
+    ref.emotion.forEach((p, j) => (err.emotion = Math.max(err.emotion, Math.abs(p - e[j]))));
+    const lp = (out.logp.data as Float32Array).subarray(r * TOKENS, (r + 1) * TOKENS);
+    ref.logp.forEach((v, t) => (err.logp = Math.max(err.logp, Math.abs(v - lp[t]))));
+  });
+  for (const [k, v] of Object.entries(err)) expect(v, k).toBeLessThanOrEqual(TOL);
+  return err;
+}
+
+async function withModel<T>(bytes: Uint8Array, fn: (m: OnnxModel) => Promise<T>): Promise<T> {
+  const m = await OnnxModel.create(bytes);
+  try {
+    return await fn(m);
+  } finally {
+    await m.dispose();
+  }
+}
+
+describe('policy ONNX export', () => {
+  it('the bundled model: raw features in, every output within 1e-5 of the TS policy', async () => {
+    const model = defaultModel();
+    const bytes = exportPolicyOnnx(model);
+    const refs = rows.map((r) => reference(model.policy, policyInput(r.features, model.file.standardizer, r.gender)));
+    const err = await withModel(bytes, async (m) => {
+      expect(m.inputs.map((v) => [v.name, v.type, v.shape])).toEqual([
+        ['features', 'float32', ['batch', 157]],
+        ['gender', 'float32', ['batch', 1]],
+      ]);
+      expect(m.outputs.map((v) => v.name).sort()).toEqual(['emotion', 'energy', 'intonation', 'logp', 'pitch', 'speed', 'tokens']);
+      const out = await m.run(policyOnnxFeeds(rows.map((r) => ({ values: r.features.values, gender: r.gender }))));
+      // Each row alone gives the same as in the batch (no cross-row mixing).
+      const one = await m.run(policyOnnxFeeds([{ values: rows[3].features.values, gender: rows[3].gender }]));
+      expect(Array.from(one.tokens.data as BigInt64Array)).toEqual(Array.from((out.tokens.data as BigInt64Array).subarray(3 * TOKENS, 4 * TOKENS)));
+      return compare(out, refs);
+    });
+    // The claims are not all "not mentioned" and the emotions vary: the comparison covers real decisions.
+    expect(new Set(refs.map((r) => r.tokens[TOKENS - 1])).size).toBeGreaterThan(2);
+    expect(refs.some((r) => r.tokens.slice(0, 4).some((t) => t > 0))).toBe(true);
+    console.log(`policy ONNX parity, bundled model, ${rows.length} rows, max |ONNX − TS|: ${JSON.stringify(err)}`);
+  });
+
+  it('input "standardized" with the force input scores given tokens as Policy.generate(force) does', async () => {
+    const model = defaultModel();
+    const bytes = exportPolicyOnnx(model, { input: 'standardized', forceInput: true });
+    const xs = rows.map((r) => policyInput(r.features, model.file.standardizer, r.gender));
+    // Row r forces a pattern of tokens (some −1 = decode), covering every value of every cue.
+    const force = rows.map((_, r) => TOKEN_SIZES.map((n, t) => ((r + t) % 3 === 0 ? -1 : (r * 7 + t * 3) % n)));
+    const refs = xs.map((x, r) => reference(model.policy, x, force[r]));
+    const err = await withModel(bytes, async (m) => {
+      expect(m.inputs.map((v) => [v.name, v.type, v.shape])).toEqual([
+        ['x', 'float32', ['batch', 158]],
+        ['force', 'int64', ['batch', 5]],
+      ]);
+      const x = new Float32Array(xs.length * 158);
+      xs.forEach((v, r) => x.set(v, r * 158));
+      const out = await m.run({
+        x: { data: x, dims: [xs.length, 158] },
+        force: { data: BigInt64Array.from(force.flat(), BigInt), dims: [xs.length, TOKENS] },
+      });
+      // Unforced, the same graph decodes greedily.
+      const free = await m.run({ x: { data: x, dims: [xs.length, 158] }, force: { data: new BigInt64Array(xs.length * TOKENS).fill(-1n), dims: [xs.length, TOKENS] } });
+      compare(free, xs.map((v) => reference(model.policy, v)));
+      return compare(out, refs, true);
+    });
+    console.log(`policy ONNX parity, forced tokens, max |ONNX − TS|: ${JSON.stringify(err)}`);
+  });
+
+  it('a freshly trained policy of another shape (all features per cue), from its JSON file, written to disk', async () => {
+    const base = defaultModel().file;
+    const standardizer = fitStandardizer(clips.map((r) => r.features.values));
+    const data = {
+      x: clips.map((r) => policyInput(r.features, standardizer, r.gender)),
+      y: clips.map((r) => Number(path.basename(r.file).split('-')[2]) - 1), // RAVDESS codes 01–08 are EMOTIONS' order
+      measured: clips.map((r) => measuredCues(r.features, base.calibration, r.gender)),
+    };
+    const associations = fitAssociations(data.measured, data.y);
+    const { policy } = train({ data, associations, seed: 3, hidden: 12, cueHidden: 5, sftSteps: 6, steps: 4, batchSize: 4, groupSize: 4 });
+    expect(policy.shape.cueFeatures[0]).toHaveLength(158);
+    const json = JSON.parse(JSON.stringify(modelFile(policy, { standardizer, calibration: base.calibration, corpus: 'ravdess', associations, info: { test: true } }))) as EmotionModelFile;
+    const file = path.join(tmp, 'fresh.onnx');
+    writePolicyOnnx(json, file);
+    const meta = readOnnxMetadata(new Uint8Array(readFileSync(file)));
+    expect(meta['emotionthinker.kind']).toBe('policy');
+    expect(JSON.parse(meta['emotionthinker.emotions'])).toEqual([...EMOTIONS]);
+    expect(JSON.parse(meta['emotionthinker.info'])).toEqual({ test: true });
+    // The TS side runs the policy as saved (float32-rounded parameters), as loadModel would.
+    const saved = new (policy.constructor as typeof Policy)(json.policy.shape, Float64Array.from(json.policy.params));
+    const refs = rows.map((r) => reference(saved, policyInput(r.features, standardizer, r.gender)));
+    const m = await OnnxModel.create(file);
+    try {
+      const err = compare(await m.run(policyOnnxFeeds(rows.map((r) => ({ values: r.features.values, gender: r.gender })))), refs);
+      console.log(`policy ONNX parity, fresh model, max |ONNX − TS|: ${JSON.stringify(err)}`);
+    } finally {
+      await m.dispose();
+    }
+  });
+
+  it('refuses damaged models with an error naming the field', () => {
+    const good = JSON.parse(readFileSync(path.resolve(__dirname, '../models/default.json'), 'utf8')) as EmotionModelFile;
+    const damaged = (edit: (m: EmotionModelFile) => void) => {
+      const m = structuredClone(good);
+      edit(m);
+      return m;
+    };
+    const refuses = (m: unknown, message: RegExp, options = {}) => {
+      let err: unknown;
+      try {
+        exportPolicyOnnx(m as EmotionModelFile, options);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(EmotionThinkerError);
+      expect((err as EmotionThinkerError).code).toBe('ERR_INVALID_ARG');
+      expect((err as Error).message).toMatch(message);
+    };
+    refuses(damaged((m) => m.policy.params.pop()), /policy\.params has 13199 values; policy\.shape needs 13200/);
+    refuses(damaged((m) => (m.policy.params[17] = null as unknown as number)), /policy\.params\[17\] is null, not a finite number/);
+    refuses(damaged((m) => delete (m.policy as Partial<EmotionModelFile['policy']>).params), /policy\.params must be an array of numbers/);
+    refuses(damaged((m) => (m.policy.shape.cueFeatures[1][2] = 999)), /policy\.shape\.cueFeatures\[1\] \(energy\)\[2\] is 999/);
+    refuses(damaged((m) => m.policy.shape.cueFeatures.pop()), /policy\.shape\.cueFeatures must hold 4 index lists/);
+    refuses(damaged((m) => (m.policy.shape.hidden = 0)), /policy\.shape\.hidden must be a positive integer/);
+    refuses(damaged((m) => (m.standardizer.std[5] = 0)), /standardizer\.std\[5\] is 0; expected a finite number > 0/);
+    refuses(damaged((m) => m.standardizer.mean.pop()), /standardizer\.mean must be an array of 157 numbers, got 156/);
+    refuses(damaged((m) => delete (m as Partial<EmotionModelFile>).policy), /policy is missing/);
+    refuses(null, /must be an EmotionModel/);
+    refuses(good, /options\.input must be "features" or "standardized"/, { input: 'raw' });
+    // Without the standardiser the standardized export still works; a bad one only matters for "features".
+    expect(exportPolicyOnnx(damaged((m) => m.standardizer.mean.pop()), { input: 'standardized' })).toBeInstanceOf(Uint8Array);
+    const loaded: EmotionModel = defaultModel();
+    refuses({ ...loaded, policy: { shape: loaded.policy.shape, params: loaded.policy.params.subarray(1) } }, /policy\.params has 13199 values/);
+  });
+});
