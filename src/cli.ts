@@ -17,6 +17,7 @@ import { annotate } from './cli/annotate.js';
 import { calibrateFromRecords, readText } from './cli/calibrate.js';
 import { parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
+import { registerExportOnnx } from './cli/export-onnx.js';
 import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -371,6 +372,8 @@ program
       fail('report', err);
     }
   });
+
+registerExportOnnx(program, { fail, guardOutput });
 
 program
   .command('backends')

@@ -2,7 +2,8 @@
 // real RAVDESS features, the bundled model and a freshly trained one of another shape, every
 // output compared: the four claim distributions, the emotion distribution, the tokens, logp.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -222,5 +223,44 @@ describe('policy ONNX export', () => {
     expect(exportPolicyOnnx(damaged((m) => m.standardizer.mean.pop()), { input: 'standardized' })).toBeInstanceOf(Uint8Array);
     const loaded: EmotionModel = defaultModel();
     refuses({ ...loaded, policy: { shape: loaded.policy.shape, params: loaded.policy.params.subarray(1) } }, /policy\.params has 13199 values/);
+  });
+});
+
+describe('emotionthinker export-onnx', () => {
+  // The CLI runs from dist/ (npx tsc -p . builds it), as in the other CLI tests.
+  const cli = path.resolve(__dirname, '..', 'dist', 'cli.js');
+  const run = (args: string[]) => spawnSync(process.execPath, [cli, 'export-onnx', ...args], { encoding: 'utf8' });
+
+  it('writes the bundled policy, byte for byte what exportPolicyOnnx returns; --score-input adds "force"', () => {
+    const out = path.join(tmp, 'cli.onnx');
+    const r = run(['--out', out]);
+    expect(r.stderr).toBe(`export-onnx: wrote ${out}\n`);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ out, input: 'features', inputs: ['features', 'gender'], outputs: ['pitch', 'energy', 'speed', 'intonation', 'emotion', 'tokens', 'logp'] });
+    expect(Buffer.compare(readFileSync(out), Buffer.from(exportPolicyOnnx(defaultModel())))).toBe(0);
+    const s = run(['--model', path.resolve(__dirname, '../models/default.json'), '--out', out, '--input', 'standardized', '--score-input', '--force']);
+    expect(s.status).toBe(0);
+    expect(JSON.parse(s.stdout).inputs).toEqual(['x', 'force']);
+    expect(Buffer.compare(readFileSync(out), Buffer.from(exportPolicyOnnx(defaultModel(), { input: 'standardized', forceInput: true })))).toBe(0);
+  });
+
+  it('usage and input errors', () => {
+    const out = path.join(tmp, 'cli.onnx');
+    writeFileSync(out, 'keep');
+    expect(run(['--out', out]).status).toBe(2); // exists, no --force
+    expect(readFileSync(out, 'utf8')).toBe('keep');
+    expect(run([]).status).toBe(2); // --out is required
+    expect(run(['--out', out, '--force', '--input', 'raw']).status).toBe(2);
+    const missing = run(['--model', '/no/such/model.json', '--out', out, '--force']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/^emotionthinker export-onnx: \/no\/such\/model\.json: cannot read model \(ENOENT\) \[ERR_FILE\]/);
+    const bad = path.join(tmp, 'bad.json');
+    const m = JSON.parse(readFileSync(path.resolve(__dirname, '../models/default.json'), 'utf8')) as EmotionModelFile;
+    m.policy.params.length = 100;
+    writeFileSync(bad, JSON.stringify(m));
+    const damaged = run(['--model', bad, '--out', out, '--force']);
+    expect(damaged.status).toBe(1);
+    expect(damaged.stderr).toMatch(/policy parameters: expected 13200, got 100 \[ERR_INVALID_ARG\]/);
+    expect(readFileSync(out, 'utf8')).toBe('keep');
   });
 });
