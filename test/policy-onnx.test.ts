@@ -155,6 +155,9 @@ describe('policy ONNX export', () => {
       // Unforced, the same graph decodes greedily.
       const free = await m.run({ x: { data: x, dims: [xs.length, 158] }, force: { data: new BigInt64Array(xs.length * TOKENS).fill(-1n), dims: [xs.length, TOKENS] } });
       compare(free, xs.map((v) => reference(model.policy, v)));
+      // A token outside its vocabulary (intonation has 8 values) is an error, not a silent zero one-hot.
+      const outOfRange = { data: BigInt64Array.of(-1n, -1n, -1n, 8n, -1n), dims: [1, TOKENS] };
+      await expect(m.run({ x: { data: x.subarray(0, 158), dims: [1, 158] }, force: outOfRange })).rejects.toThrow(/indices|bounds|range/i);
       return compare(out, refs, true);
     });
     console.log(`policy ONNX parity, forced tokens, max |ONNX − TS|: ${JSON.stringify(err)}`);
