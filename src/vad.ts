@@ -60,6 +60,26 @@ export interface DetectSpeechOptions {
   /** Sets startPadMs and endPadMs together (Silero's `speech_pad_ms`). */
   speechPadMs?: number;
   /**
+   * Refine each segment boundary to the signal (default true; needs the audio, which
+   * detectSpeech has). Silero decides per 32 ms window and its recurrent state lags the signal
+   * by about a window, so a boundary it reports lies somewhere in a two-window interval: the
+   * trigger window or the one before it for a start, the last speech window or the one before
+   * it for an end. Inside that interval the boundary moves to the first (start) or last (end)
+   * 5 ms sub-frame whose level is above the clip's sounding threshold — the energy
+   * segmentation's definition: 0.99-quantile of 25 ms frame levels − 25 dB after an 80 Hz
+   * high-pass — and a refined boundary is not padded and not moved by endLagMs. Where no
+   * sub-frame in the interval is that loud (a soft onset or offset) the window-quantised
+   * boundary with its padding is kept. Never moves a boundary by more than one window.
+   */
+  refine?: boolean;
+  /**
+   * Start each segment at the first of the windows with probability ≥ negThreshold that lead
+   * without a break up to the window that reached threshold (default true). The end rule
+   * already keeps speech going down to negThreshold; this applies the same hysteresis backwards
+   * in time, which offline detection can do. False gives Silero's reference start.
+   */
+  extendStart?: boolean;
+  /**
    * Scale the audio so its peak is this (default 0.5; false: leave the level alone) before the
    * model, never by more than +30 dB. Silero's probabilities depend on level, and quiet
    * recordings (peaks around −30 dBFS) otherwise lose soft onsets. Silence stays silence.
@@ -175,6 +195,8 @@ interface Post {
   endPad: number;
   endLag: number;
   windowSize: number;
+  refine: boolean;
+  extendStart: boolean;
 }
 
 function postOptions(o: DetectSpeechOptions): Post {
@@ -184,6 +206,10 @@ function postOptions(o: DetectSpeechOptions): Post {
     const x = v ?? d;
     if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw invalidArg(`${name} must be a non-negative number; got ${String(v)}`);
     return x;
+  };
+  const bool = (v: boolean | undefined, d: boolean, name: string) => {
+    if (v !== undefined && typeof v !== 'boolean') throw invalidArg(`${name} must be true or false; got ${String(v)}`);
+    return v ?? d;
   };
   if (!(threshold > 0 && threshold < 1)) throw invalidArg(`threshold must be in (0, 1); got ${String(o.threshold)}`);
   if (!(negThreshold > 0 && negThreshold <= threshold)) throw invalidArg(`negThreshold must be in (0, threshold]; got ${String(o.negThreshold)}`);
@@ -199,17 +225,28 @@ function postOptions(o: DetectSpeechOptions): Post {
     endPad: ms(num(o.endPadMs ?? o.speechPadMs, 0, 'endPadMs')),
     endLag: ms(num(o.endLagMs, 32, 'endLagMs')),
     windowSize,
+    refine: bool(o.refine, true, 'refine'),
+    extendStart: bool(o.extendStart, true, 'extendStart'),
   };
 }
 
 /**
- * Turns window probabilities into segments with hysteresis (start at ≥ threshold, end after
- * minSilence below negThreshold), drops short segments, then pads them (Silero's own rules).
+ * Turns window probabilities into segments with hysteresis (start at ≥ threshold, extended back
+ * over the windows ≥ negThreshold that lead up to it; end after minSilence below negThreshold),
+ * drops short segments, then places the boundaries: refined to the signal when `samples` (the
+ * 16 kHz mono audio the probabilities came from) is given, else padded (Silero's own rules).
  */
-export function segmentsFromProbabilities(probs: Float32Array, totalSamples: number, options: Omit<DetectSpeechOptions, 'vad'> = {}): SpeechSegment[] {
+export function segmentsFromProbabilities(
+  probs: Float32Array,
+  totalSamples: number,
+  options: Omit<DetectSpeechOptions, 'vad'> = {},
+  samples?: Float32Array,
+): SpeechSegment[] {
   const o = postOptions(options);
   const W = o.windowSize;
-  const raw: { start: number; end: number }[] = [];
+  // start: first sample of the first speech window; silence: first sample of the first window
+  // below negThreshold (totalSamples when speech runs to the end); end: silence − endLag.
+  const raw: { start: number; silence: number; end: number }[] = [];
   let inSpeech = false;
   let start = 0;
   let silenceFrom = -1;
@@ -220,7 +257,12 @@ export function segmentsFromProbabilities(probs: Float32Array, totalSamples: num
       silenceFrom = -1;
       if (!inSpeech) {
         inSpeech = true;
-        start = at;
+        let j = i;
+        if (o.extendStart) {
+          const prev = raw.length ? raw[raw.length - 1].silence : 0;
+          while (j > 0 && probs[j - 1] >= o.negThreshold && (j - 1) * W >= prev) j--;
+        }
+        start = j * W;
       }
       continue;
     }
@@ -228,25 +270,44 @@ export function segmentsFromProbabilities(probs: Float32Array, totalSamples: num
       if (silenceFrom < 0) silenceFrom = at;
       if (at - silenceFrom < o.minSilence) continue;
       const end = Math.max(start, silenceFrom - o.endLag);
-      if (end - start > o.minSpeech) raw.push({ start, end });
+      if (end - start > o.minSpeech) raw.push({ start, silence: silenceFrom, end });
       inSpeech = false;
       silenceFrom = -1;
     }
   }
-  if (inSpeech && totalSamples - start > o.minSpeech) raw.push({ start, end: totalSamples });
-  // Padding: each segment grows by endPad after and startPad before; where two segments are
-  // closer than that, the gap is shared in proportion.
-  const padded = raw.map((s) => ({ ...s }));
+  if (inSpeech && totalSamples - start > o.minSpeech) raw.push({ start, silence: totalSamples, end: totalSamples });
+  // Boundaries refined to the signal (see DetectSpeechOptions.refine); null where not refined.
+  const refined = raw.map(() => ({ start: null as number | null, end: null as number | null }));
+  if (o.refine && samples && samples.length > 0 && raw.length > 0) {
+    const level = subframeLevels(samples);
+    for (let k = 0; k < raw.length; k++) {
+      const r = raw[k];
+      const lo = Math.max(k > 0 ? raw[k - 1].silence : 0, r.start - W);
+      const s = level.first(lo, Math.min(r.start + W, r.silence));
+      if (r.silence < totalSamples) {
+        const e = level.last(Math.max(r.silence - 2 * W, s ?? r.start), r.silence);
+        if (e !== null && e > (s ?? r.start)) refined[k].end = e;
+      }
+      if (s !== null && s < (refined[k].end ?? r.end)) refined[k].start = s;
+    }
+  }
+  // Padding, for boundaries not refined: each segment grows by endPad after and startPad
+  // before; where two segments are closer than that, the gap is shared in proportion.
+  const bound = raw.map((r, k) => ({ start: refined[k].start ?? r.start, end: refined[k].end ?? r.end }));
+  const padded = bound.map((s) => ({ ...s }));
   for (let k = 0; k < padded.length; k++) {
-    if (k === 0) padded[k].start = Math.max(0, raw[k].start - o.startPad);
+    const startPad = refined[k].start === null ? o.startPad : 0;
+    if (k === 0) padded[k].start = Math.max(0, bound[k].start - startPad);
+    const endPad = refined[k].end === null ? o.endPad : 0;
     if (k < padded.length - 1) {
-      const gap = raw[k + 1].start - raw[k].end;
-      const want = o.endPad + o.startPad;
-      const after = want > gap ? Math.floor((gap * o.endPad) / want) : o.endPad;
-      const before = want > gap ? gap - after : o.startPad;
-      padded[k].end = raw[k].end + after;
-      padded[k + 1].start = raw[k + 1].start - before;
-    } else padded[k].end = Math.min(totalSamples, raw[k].end + o.endPad);
+      const nextPad = refined[k + 1].start === null ? o.startPad : 0;
+      const gap = Math.max(0, bound[k + 1].start - bound[k].end);
+      const want = endPad + nextPad;
+      const after = want > gap ? Math.floor((gap * endPad) / want) : endPad;
+      const before = want > gap ? gap - after : nextPad;
+      padded[k].end = bound[k].end + after;
+      padded[k + 1].start = bound[k + 1].start - before;
+    } else padded[k].end = Math.min(totalSamples, bound[k].end + endPad);
   }
   return padded.map((s, k) => {
     const i0 = Math.floor(raw[k].start / W);
@@ -264,6 +325,35 @@ export function segmentsFromProbabilities(probs: Float32Array, totalSamples: num
       maxProbability: max,
     };
   });
+}
+
+/** 5 ms sub-frames every 2.5 ms at 16 kHz, for boundary refinement. */
+const SUB = 80;
+const SUB_HOP = 40;
+
+/**
+ * Level of 5 ms sub-frames of 16 kHz mono audio (after the energy segmentation's high-pass)
+ * against the clip's sounding threshold (the energy segmentation's, with its defaults).
+ * first(a, b): start of the first loud sub-frame inside [a, b); last(a, b): end of the last.
+ */
+function subframeLevels(samples: Float32Array): { first(a: number, b: number): number | null; last(a: number, b: number): number | null } {
+  const { filtered, thresholdDb } = soundingThreshold(samples, VAD_SAMPLE_RATE, {});
+  const power = 10 ** (thresholdDb / 10);
+  const loud = (t: number) => {
+    let e = 0;
+    for (let k = t; k < t + SUB; k++) e += filtered[k] * filtered[k];
+    return e / SUB > power;
+  };
+  return {
+    first(a, b) {
+      for (let t = Math.max(0, a); t + SUB <= Math.min(b, filtered.length); t += SUB_HOP) if (loud(t)) return t;
+      return null;
+    },
+    last(a, b) {
+      for (let t = Math.min(b, filtered.length) - SUB; t >= Math.max(0, a); t -= SUB_HOP) if (loud(t)) return t + SUB;
+      return null;
+    },
+  };
 }
 
 /**
@@ -290,7 +380,7 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
   const windowSize = options.windowSize ?? 512;
   const probs = await vad.probabilities(inputs, windowSize);
   return streams.map((s, k) => ({
-    segments: segmentsFromProbabilities(probs[k], s.length, options),
+    segments: segmentsFromProbabilities(probs[k], s.length, options, s),
     probabilities: probs[k],
     windowSeconds: windowSize / VAD_SAMPLE_RATE,
     duration: s.length / VAD_SAMPLE_RATE,
@@ -352,34 +442,9 @@ export interface EnergySegmentation {
  * `samples` is mono.
  */
 export function energySegments(samples: Float32Array, sampleRate: number, options: EnergySegmentOptions = {}): EnergySegmentation {
-  if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a Float32Array (mono)');
-  if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw invalidArg(`sampleRate must be positive; got ${String(sampleRate)}`);
-  const frameMs = options.frameMs ?? 10;
-  const q = options.quantile ?? 0.99;
-  const rel = options.relativeDb ?? 25;
-  const floorDb = options.floorDb ?? -70;
-  if (!(frameMs > 0) || !(q > 0 && q <= 1) || !(rel >= 0)) throw invalidArg('frameMs > 0, quantile in (0, 1] and relativeDb ≥ 0 are required');
-  const hp = options.highPassHz ?? 80;
-  if (!(hp >= 0 && hp < sampleRate / 2)) throw invalidArg(`highPassHz must be in [0, ${sampleRate / 2}); got ${String(options.highPassHz)}`);
-  if (hp > 0) samples = highPass(samples, sampleRate, hp);
-  const hop = Math.max(1, Math.round((frameMs * sampleRate) / 1000));
-  const win = Math.max(1, Math.round(((options.windowMs ?? 25) * sampleRate) / 1000));
-  const frameSeconds = hop / sampleRate;
-  // Frame i is centred at i·hop; the window is clipped at the ends of the signal.
-  const nFrames = samples.length === 0 ? 0 : Math.floor((samples.length - 1) / hop) + 1;
-  const levels = new Float32Array(nFrames);
-  const half = Math.floor(win / 2);
-  for (let i = 0; i < nFrames; i++) {
-    const a = Math.max(0, i * hop - half);
-    const b = Math.min(samples.length, i * hop - half + win);
-    let s = 0;
-    for (let k = a; k < b; k++) s += samples[k] * samples[k];
-    levels[i] = 10 * Math.log10(Math.max(s / Math.max(1, b - a), 1e-20));
-  }
-  if (nFrames === 0) return { segments: [], thresholdDb: floorDb, levelsDb: levels, frameSeconds };
-  const sorted = Float32Array.from(levels).sort();
-  const ref = sorted[Math.min(nFrames - 1, Math.max(0, Math.ceil(q * nFrames) - 1))];
-  const thresholdDb = Math.max(ref - rel, floorDb);
+  const { levels, thresholdDb, frameSeconds } = soundingThreshold(samples, sampleRate, options);
+  const nFrames = levels.length;
+  if (nFrames === 0) return { segments: [], thresholdDb, levelsDb: levels, frameSeconds };
   const minPause = Math.round(((options.minPauseMs ?? 250) / 1000) / frameSeconds);
   const minSpeech = Math.round(((options.minSpeechMs ?? 100) / 1000) / frameSeconds);
   const runs: [number, number][] = [];
@@ -400,6 +465,46 @@ export function energySegments(samples: Float32Array, sampleRate: number, option
     .filter(([a, b]) => b - a >= Math.max(1, minSpeech))
     .map(([a, b]) => ({ start: Math.max(0, (a - 0.5) * frameSeconds), end: Math.min(samples.length / sampleRate, (b - 0.5) * frameSeconds) }));
   return { segments, thresholdDb, levelsDb: levels, frameSeconds };
+}
+
+/**
+ * The energy segmentation's measurement: the (high-passed) signal, frame RMS levels in dBFS and
+ * the sounding threshold (the quantile − relativeDb, never below floorDb).
+ */
+function soundingThreshold(
+  samples: Float32Array,
+  sampleRate: number,
+  options: EnergySegmentOptions,
+): { filtered: Float32Array; levels: Float32Array; thresholdDb: number; frameSeconds: number } {
+  if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a Float32Array (mono)');
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw invalidArg(`sampleRate must be positive; got ${String(sampleRate)}`);
+  const frameMs = options.frameMs ?? 10;
+  const q = options.quantile ?? 0.99;
+  const rel = options.relativeDb ?? 25;
+  const floorDb = options.floorDb ?? -70;
+  if (!(frameMs > 0) || !(q > 0 && q <= 1) || !(rel >= 0)) throw invalidArg('frameMs > 0, quantile in (0, 1] and relativeDb ≥ 0 are required');
+  const hp = options.highPassHz ?? 80;
+  if (!(hp >= 0 && hp < sampleRate / 2)) throw invalidArg(`highPassHz must be in [0, ${sampleRate / 2}); got ${String(options.highPassHz)}`);
+  const filtered = hp > 0 ? highPass(samples, sampleRate, hp) : samples;
+  const hop = Math.max(1, Math.round((frameMs * sampleRate) / 1000));
+  const win = Math.max(1, Math.round(((options.windowMs ?? 25) * sampleRate) / 1000));
+  const frameSeconds = hop / sampleRate;
+  // Frame i is centred at i·hop; the window is clipped at the ends of the signal.
+  const nFrames = filtered.length === 0 ? 0 : Math.floor((filtered.length - 1) / hop) + 1;
+  const levels = new Float32Array(nFrames);
+  const half = Math.floor(win / 2);
+  for (let i = 0; i < nFrames; i++) {
+    const a = Math.max(0, i * hop - half);
+    const b = Math.min(filtered.length, i * hop - half + win);
+    let s = 0;
+    for (let k = a; k < b; k++) s += filtered[k] * filtered[k];
+    levels[i] = 10 * Math.log10(Math.max(s / Math.max(1, b - a), 1e-20));
+  }
+  if (nFrames === 0) return { filtered, levels, thresholdDb: floorDb, frameSeconds };
+  const sorted = Float32Array.from(levels).sort();
+  const ref = sorted[Math.min(nFrames - 1, Math.max(0, Math.ceil(q * nFrames) - 1))];
+  const thresholdDb = Math.max(ref - rel, floorDb);
+  return { filtered, levels, thresholdDb, frameSeconds };
 }
 
 /** 2nd-order Butterworth high-pass (bilinear transform), run forwards once. */
