@@ -6,8 +6,11 @@
 // Usage: npm run build:ts && node benchmarks/vad.mjs [--batch 64] [--workers 1]
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { SileroVad, detectSpeechBatch, energySegments, loadAudio } from '../dist/index.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+// EMOTIONTHINKER_DIST=/path/to/dist/index.js runs another build of the package.
+const lib = process.env.EMOTIONTHINKER_DIST ? pathToFileURL(path.resolve(process.env.EMOTIONTHINKER_DIST)).href : '../dist/index.js';
+const { SileroVad, detectSpeechBatch, energySegments, loadAudio } = await import(lib);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = [path.resolve(here, '../../shared/data/ravdess'), '/work/shared/data/ravdess'].find((d) => {
@@ -104,6 +107,8 @@ console.log(`  (10-min stream: ${longVad.segments.length} Silero segments, ${lon
 console.log('');
 console.log(`clips with no Silero speech segment: ${none}`);
 console.log(`boundary agreement within 100 ms: both ends ${((100 * agree) / files.length).toFixed(1)}%, start ${((100 * startOk) / files.length).toFixed(1)}%, end ${((100 * endOk) / files.length).toFixed(1)}%`);
+const both = (t) => dStart.filter((v, i) => Math.abs(v) <= t && Math.abs(dEnd[i]) <= t).length;
+console.log(`  both ends within 50 ms ${((100 * both(0.05)) / files.length).toFixed(1)}%, within 200 ms ${((100 * both(0.2)) / files.length).toFixed(1)}% (full distribution: benchmarks/vad-agreement.mjs)`);
 console.log('Silero − energy (ms)   p5   p10   p25   p50   p75   p90   p95');
 console.log(`  leading          ${dist(dStart)}`);
 console.log(`  trailing         ${dist(dEnd)}`);
