@@ -42,16 +42,16 @@ export interface DetectSpeechOptions {
   minSpeechMs?: number;
   /** Silence shorter than this does not end a segment (default 100 ms). */
   minSilenceMs?: number;
-  /** Padding before each segment's start, never past the previous segment (default 30 ms). */
+  /** Padding before each segment's start where it is not refined, never past the previous segment (default 30 ms). */
   startPadMs?: number;
   /**
-   * Padding after each segment's end (default 0 ms). Silero's own default pads both sides by
+   * Padding after each segment's end where it is not refined (default 0 ms). Silero's own default pads both sides by
    * 30 ms, but the end it reports is already about one window late (the model's state lags the
    * signal), and on RAVDESS unpadded ends agree better with energy boundaries.
    */
   endPadMs?: number;
   /**
-   * Moves each segment's end this much earlier before padding (default 32 ms, one window at
+   * Moves each unrefined segment end this much earlier before padding (default 32 ms, one window at
    * 512 samples): the probability stays high for about a window after speech stops because
    * the model is recurrent. Measured on RAVDESS against energy boundaries; 0 gives Silero's
    * reference behaviour.
