@@ -4,8 +4,13 @@
 #include <cmath>
 #include <memory>
 
+#include "../native/common/parallel.hpp"
+#include "../native/cuda/cuda_status.hpp"
 #include "../native/prosody/prosody.hpp"
 #include "bindings.hpp"
+#ifdef ET_WITH_CUDA
+#include "../native/cuda/prosody_cuda.hpp"
+#endif
 #include "convert.hpp"
 
 namespace etb {
@@ -233,6 +238,161 @@ Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+// ---- CUDA batch: many clips in one GPU pass (native/cuda/prosody_cuda.hpp) -------------------
+
+[[maybe_unused]] void require_cuda_prosody(Napi::Env env) {
+  static const et::CudaStatus status = et::cuda_status();
+  if (!status.available) throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + status.reason);
+}
+
+struct BatchClip {
+  FloatView samples;
+  double rate = 0;
+};
+
+struct BatchOut {
+  std::vector<ProsodyResult> results;
+  std::vector<std::pair<std::string, std::string>> errors;  // code, message ("" = ok)
+};
+
+// prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], rates: number[], options) →
+// Promise<(RawProsody | Error)[]>: per-clip input errors come back in place, not as a rejection.
+Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray())
+      throw invalid_arg(env, "prosodyAnalyzeBatchCuda(samples[], rates[], options) needs two arrays");
+    Napi::Array sa = info[0].As<Napi::Array>(), ra = info[1].As<Napi::Array>();
+    if (sa.Length() != ra.Length()) throw invalid_arg(env, "samples and rates must have the same length");
+    auto clips = std::make_shared<std::vector<BatchClip>>(sa.Length());
+    for (uint32_t i = 0; i < sa.Length(); ++i) {
+      Napi::Value v = sa.Get(i), r = ra.Get(i);
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+        throw invalid_arg(env, "samples[" + std::to_string(i) + "] must be a Float32Array");
+      if (!r.IsNumber()) throw invalid_arg(env, "rates[" + std::to_string(i) + "] must be a number");
+      Napi::Float32Array arr = v.As<Napi::Float32Array>();
+      (*clips)[i].samples.data = arr.Data();
+      (*clips)[i].samples.length = arr.ElementLength();
+      (*clips)[i].samples.keep = Napi::Persistent(arr.As<Napi::Object>());
+      (*clips)[i].rate = r.As<Napi::Number>().DoubleValue();
+    }
+    const ProsodyOptions opt = options_arg(info, 2);
+#ifdef ET_WITH_CUDA
+    require_cuda_prosody(env);
+    auto out = std::make_shared<BatchOut>();
+    return run_async(
+        env,
+        [clips, out, opt] {
+          const size_t n = clips->size();
+          out->results.resize(n);
+          out->errors.resize(n);
+          std::vector<et::prosody::AnalysisInput> prepared(n);
+          std::vector<et::cuda::ClipInput> inputs;
+          std::vector<size_t> index;
+          for (size_t i = 0; i < n; ++i) {
+            const BatchClip& c = (*clips)[i];
+            try {
+              prepared[i] = et::prosody::prepare_input(c.samples.data, c.samples.length, c.rate, opt);
+              inputs.push_back({prepared[i].x, nullptr, prepared[i].n});
+              index.push_back(i);
+            } catch (const et::Error& e) {
+              out->errors[i] = {e.code_name(), e.what()};
+            }
+          }
+          std::vector<et::prosody::ProsodyTracks> tracks = et::cuda::prosody_tracks_batch(inputs, opt);
+          // Finishing (silences, nuclei, functionals) is per clip on the host, in parallel.
+          et::parallel_chunks(index.size(), 0, [&](size_t k) {
+            const size_t i = index[k];
+            const BatchClip& c = (*clips)[i];
+            et::prosody::ProsodyTracks& t = tracks[k];
+            t.duration = double(c.samples.length) / c.rate;  // of the input, as analyze() reports it
+            t.clipped_ratio = et::prosody::clipped_ratio(c.samples.data, c.samples.length);
+            out->results[i] = et::prosody::finish_analysis(std::move(t), opt);
+          });
+        },
+        [clips, out](Napi::Env env) -> Napi::Value {
+          Napi::Array a = Napi::Array::New(env, out->results.size());
+          for (uint32_t i = 0; i < out->results.size(); ++i) {
+            if (!out->errors[i].first.empty())
+              a.Set(i, make_error(env, out->errors[i].first.c_str(), out->errors[i].second).Value());
+            else
+              a.Set(i, result_to_js(env, std::move(out->results[i])));
+          }
+          return a;
+        });
+#else
+    (void)opt;
+    throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
+#endif
+  });
+}
+
+// prosodyCudaBenchmarkAsync(clips: (Int16Array | Float32Array)[] at 16 kHz, options, repeats) →
+// Promise<{ h2dMs, computeMs, d2hMs, totalMs, frames, samples }[]>: the GPU pipeline from
+// page-locked host audio to per-frame tracks on the host (no functionals).
+Napi::Value ProsodyCudaBenchmarkAsync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsArray()) throw invalid_arg(env, "clips must be an array of Int16Array or Float32Array");
+    Napi::Array ca = info[0].As<Napi::Array>();
+    struct Held {
+      std::vector<Napi::ObjectReference> keep;
+      std::vector<const void*> data;
+      std::vector<size_t> n;
+      bool s16 = false;
+    };
+    auto held = std::make_shared<Held>();
+    for (uint32_t i = 0; i < ca.Length(); ++i) {
+      Napi::Value v = ca.Get(i);
+      const napi_typedarray_type want = i == 0 && v.IsTypedArray() ? v.As<Napi::TypedArray>().TypedArrayType() : napi_int16_array;
+      if (i == 0) held->s16 = want == napi_int16_array;
+      if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != (held->s16 ? napi_int16_array : napi_float32_array))
+        throw invalid_arg(env, "clips[" + std::to_string(i) + "] must be an Int16Array or Float32Array, all of one type");
+      Napi::TypedArray t = v.As<Napi::TypedArray>();
+      held->keep.push_back(Napi::Persistent(t.As<Napi::Object>()));
+      held->data.push_back(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
+      held->n.push_back(t.ElementLength());
+    }
+    const ProsodyOptions opt = options_arg(info, 1);
+    int repeats = 5;
+    if (info.Length() > 2 && info[2].IsNumber()) repeats = info[2].As<Napi::Number>().Int32Value();
+    if (repeats < 1 || repeats > 1000) throw invalid_arg(env, "repeats must be in 1..1000");
+#ifdef ET_WITH_CUDA
+    require_cuda_prosody(env);
+    auto out = std::make_shared<std::vector<et::cuda::ProsodyTiming>>();
+    return run_async(
+        env,
+        [held, out, opt, repeats] {
+          std::vector<et::cuda::ClipInput> clips(held->data.size());
+          for (size_t i = 0; i < clips.size(); ++i) {
+            clips[i].n = held->n[i];
+            if (held->s16) clips[i].s16 = static_cast<const int16_t*>(held->data[i]);
+            else clips[i].f32 = static_cast<const float*>(held->data[i]);
+          }
+          *out = et::cuda::prosody_benchmark(clips, opt, repeats);
+        },
+        [held, out](Napi::Env env) -> Napi::Value {
+          Napi::Array a = Napi::Array::New(env, out->size());
+          for (uint32_t i = 0; i < out->size(); ++i) {
+            const auto& t = (*out)[i];
+            Napi::Object o = Napi::Object::New(env);
+            o.Set("h2dMs", t.h2d_ms);
+            o.Set("computeMs", t.compute_ms);
+            o.Set("d2hMs", t.d2h_ms);
+            o.Set("totalMs", t.total_ms);
+            o.Set("frames", double(t.frames));
+            o.Set("samples", double(t.samples));
+            a.Set(i, o);
+          }
+          return a;
+        });
+#else
+    (void)opt;
+    throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
+#endif
+  });
+}
+
 }  // namespace
 
 void register_prosody(Napi::Env env, Napi::Object exports) {
@@ -240,6 +400,9 @@ void register_prosody(Napi::Env env, Napi::Object exports) {
   exports.Set("prosodyF0Async", Napi::Function::New(env, ProsodyF0Async, "prosodyF0Async"));
   exports.Set("prosodyAnalyze", Napi::Function::New(env, ProsodyAnalyze, "prosodyAnalyze"));
   exports.Set("prosodyAnalyzeAsync", Napi::Function::New(env, ProsodyAnalyzeAsync, "prosodyAnalyzeAsync"));
+  exports.Set("prosodyAnalyzeBatchCudaAsync",
+              Napi::Function::New(env, ProsodyAnalyzeBatchCudaAsync, "prosodyAnalyzeBatchCudaAsync"));
+  exports.Set("prosodyCudaBenchmarkAsync", Napi::Function::New(env, ProsodyCudaBenchmarkAsync, "prosodyCudaBenchmarkAsync"));
 }
 
 }  // namespace etb

@@ -227,12 +227,13 @@ program
   .option('--concurrency <n>', 'clips in flight (default: twice the cores)', positiveInt('--concurrency'), 2 * os.availableParallelism())
   .option('--force', 'start the output file again')
   .option('--quiet', 'no progress output')
-  .action(async (inputs: string[], opts: { out: string; calibration?: string; corpus?: string; concurrency: number; force?: boolean; quiet?: boolean }) => {
+  .addOption(new Option('--backend <backend>', 'cpu, or cuda: the GPU batch (falls back to the CPU with the reason when no GPU is present); auto: the GPU when present').choices(['auto', 'cpu', 'cuda']).default('cpu'))
+  .action(async (inputs: string[], opts: { out: string; calibration?: string; corpus?: string; concurrency: number; force?: boolean; quiet?: boolean; backend: 'auto' | 'cpu' | 'cuda' }) => {
     try {
       const files = expandInputs(inputs);
       const calibration = opts.calibration ? loadCalibration(opts.calibration) : defaultCalibration();
       const t0 = Date.now();
-      const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet });
+      const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet, backend: opts.backend });
       // Each message already starts with the file it is about.
       for (const f of s.failed) process.stderr.write(`  failed: ${f.error.startsWith(f.file) ? f.error : `${f.file}: ${f.error}`} [${f.code}]\n`);
       process.stderr.write(

@@ -49,10 +49,13 @@ export {
   type LogitsLossResult,
 } from './grpo.js';
 export {
+  benchmarkProsodyCuda,
   extractF0,
   extractF0Sync,
   extractProsody,
   extractProsodyBatch,
+  prosodyBackend,
+  type ProsodyBackendChoice,
   extractProsodySync,
   prosodyJsonReplacer,
   type BatchItem,

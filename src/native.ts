@@ -158,6 +158,15 @@ export interface RawIntonation {
   confidence: number;
 }
 
+export interface RawProsodyTiming {
+  h2dMs: number;
+  computeMs: number;
+  d2hMs: number;
+  totalMs: number;
+  frames: number;
+  samples: number;
+}
+
 export interface RawProsody {
   hopSeconds: number;
   duration: number;
@@ -264,6 +273,10 @@ export interface NativeAddon {
   prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawF0Track>;
   prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;
   prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawProsody>;
+  /** CUDA batch: one GPU pass over many clips; per-clip input errors come back in place. */
+  prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions): Promise<(RawProsody | Error)[]>;
+  /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
+  prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;
   /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): void;
   grpoAdvantagesAsync<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): Promise<void>;

@@ -11,13 +11,19 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { loadAudio, decodeWav, mixToMono, type DecodedAudio } from './audio.js';
-import { resolveBackend, type Backend } from './backend.js';
+import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { native, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
 export interface ProsodyOptions extends RawProsodyOptions {
-  /** Compute backend (no CUDA prosody kernel yet: 'auto' runs on the CPU, 'cuda' is an error). */
+  /**
+   * Compute backend. 'cuda' runs the CUDA batch (native/cuda/prosody_cuda.cu) when a GPU is
+   * present and otherwise falls back to the CPU, saying why (a process warning, and
+   * `BatchItem.fallbackReason` in batches); 'auto' uses the GPU for extractProsodyBatch when one
+   * is present and the CPU for single clips; 'cpu' never touches the GPU. Analysis at 16 kHz only
+   * on the GPU (`analysisRate` other than 16000 runs on the CPU, with the reason).
+   */
   backend?: Backend;
   /** Analyse only this channel (0-based) instead of the channel mix. */
   channel?: number;
@@ -117,8 +123,36 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
     if ((RAW_KEYS as string[]).includes(k)) raw[k] = v;
     else if (!OTHER_KEYS.has(k)) throw invalidArg(`unknown option "${k}"`);
   }
-  resolveBackend(options.backend, false);
+  const b = options.backend;
+  if (b !== undefined && b !== 'auto' && b !== 'cpu' && b !== 'cuda') {
+    throw invalidArg(`option "backend" must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(b)}`);
+  }
   return raw as RawProsodyOptions;
+}
+
+export interface ProsodyBackendChoice {
+  backend: 'cpu' | 'cuda';
+  /** Why an explicit 'cuda' request runs on the CPU. */
+  reason?: string;
+}
+
+/** Where prosody runs: the GPU batch when asked for (or 'auto' in batches) and possible. */
+export function prosodyBackend(options: ProsodyOptions, batch: boolean): ProsodyBackendChoice {
+  const want = options.backend ?? 'auto';
+  if (want === 'cpu' || (want === 'auto' && !batch)) return { backend: 'cpu' };
+  const cuda = backends().cuda;
+  let why: string | undefined;
+  if (!cuda.available) why = cuda.reason ?? 'CUDA is not available';
+  else if (options.analysisRate !== undefined && options.analysisRate !== 16000) why = `the CUDA prosody batch analyses at 16000 Hz; analysisRate is ${options.analysisRate}`;
+  if (why === undefined) return { backend: 'cuda' };
+  return want === 'cuda' ? { backend: 'cpu', reason: `CUDA prosody unavailable (${why}); ran on the CPU` } : { backend: 'cpu' };
+}
+
+const warned = new Set<string>();
+function warnFallback(reason: string | undefined): void {
+  if (!reason || warned.has(reason)) return;
+  warned.add(reason);
+  process.emitWarning(reason, { code: 'EMOTIONTHINKER_CUDA_FALLBACK' });
 }
 
 interface Mono {
@@ -244,13 +278,38 @@ export async function extractProsody(source: ProsodyInput, options: ProsodyOptio
   const vad = options.vad ?? 'energy';
   if (vad !== 'energy' && vad !== 'silero') throw invalidArg(`option "vad" must be 'energy' or 'silero'; got ${JSON.stringify(options.vad)}`);
   const mono = await monoAsync(source, options);
-  const r = await awaitNative(() => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw), mono.input);
-  if (vad === 'silero') {
+  const choice = prosodyBackend(options, false);
+  warnFallback(choice.reason);
+  const r =
+    choice.backend === 'cuda'
+      ? await analyzeOnGpu([mono], raw).then((rs) => {
+          if (rs[0] instanceof Error) throw rs[0];
+          return rs[0];
+        })
+      : await awaitNative(() => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw), mono.input);
+  return finishAsync(r, mono, options);
+}
+
+async function finishAsync(r: RawProsody, mono: Mono, options: ProsodyOptions): Promise<ProsodyResult> {
+  if ((options.vad ?? 'energy') === 'silero') {
     const { detectSpeech } = await import('./vad.js');
     const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate });
     resegment(r, speech.segments, options.minPauseSeconds ?? 0.25);
   }
   return finish(r, mono, options);
+}
+
+/** One native GPU pass; native errors become package errors naming the clip's input. */
+async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions): Promise<(RawProsody | EmotionThinkerError)[]> {
+  const out = await awaitNative(
+    () => native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw),
+    monos.length === 1 ? monos[0].input : `${monos.length} clips`,
+  );
+  return out.map((r, i) =>
+    r instanceof Error
+      ? new EmotionThinkerError(((r as Error & { code?: string }).code ?? 'ERR_INTERNAL') as never, r.message, { input: monos[i].input, cause: r })
+      : r,
+  );
 }
 
 /**
@@ -307,42 +366,125 @@ export function extractProsodySync(source: ProsodyInput, options: ProsodyOptions
 export interface BatchOptions extends ProsodyOptions {
   /** Clips in flight at once (default: twice the available parallelism). Work runs on the libuv pool. */
   concurrency?: number;
+  /** Speaker gender per input, in input order (e.g. from file-name metadata); overrides `gender`. */
+  genders?: (Gender | undefined)[];
+  /** Told once where the batch runs, and why it is not the GPU when 'cuda' was asked for. */
+  onBackend?: (backend: 'cpu' | 'cuda', reason?: string) => void;
 }
 
 export interface BatchItem {
   input: string;
   result?: ProsodyResult;
   error?: EmotionThinkerError;
+  /** Where this clip was analysed. */
+  backend?: 'cpu' | 'cuda';
+  /** Why an explicit backend 'cuda' ran on the CPU. */
+  fallbackReason?: string;
+}
+
+/** Input samples per GPU pass: bounds host memory for decoded clips (~2.3 h at 16 kHz). */
+const GPU_GROUP_SAMPLES = 2 ** 27;
+
+function asPackageError(err: unknown, input: string): EmotionThinkerError {
+  return err instanceof EmotionThinkerError ? err : new EmotionThinkerError('ERR_INTERNAL', String(err), { input, cause: err });
 }
 
 /**
- * Analyses many clips, `concurrency` at a time, on the libuv pool (size it with UV_THREADPOOL_SIZE
- * for more than 4 cores). Never rejects for a bad clip: each item carries `result` or `error`, in
- * input order.
+ * Analyses many clips. On the CPU, `concurrency` at a time on the libuv pool (size it with
+ * UV_THREADPOOL_SIZE for more than 4 cores); on the GPU (backend 'cuda', or 'auto' with a GPU),
+ * clips are decoded `concurrency` at a time and analysed in GPU passes of up to ~2.3 h of audio.
+ * Never rejects for a bad clip: each item carries `result` or `error`, in input order.
  */
 export async function extractProsodyBatch(sources: ProsodyInput[], options: BatchOptions = {}): Promise<BatchItem[]> {
   if (!Array.isArray(sources)) throw invalidArg('inputs must be an array');
   // Two clips in flight per core: while one clip's result is converted on the main thread or its
   // file is read, the other keeps the core busy (with one per core the cores idle in those gaps).
-  const { concurrency = 2 * os.availableParallelism(), ...rest } = options;
+  const { concurrency = 2 * os.availableParallelism(), onBackend, genders, ...rest } = options;
+  if (genders !== undefined && (!Array.isArray(genders) || genders.length !== sources.length)) {
+    throw invalidArg(`option "genders" must be an array with one entry per input (${sources.length})`);
+  }
+  const optionsFor = (i: number): ProsodyOptions => (genders?.[i] ? { ...rest, gender: genders[i] } : rest);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArg(`option "concurrency" must be a positive integer; got ${concurrency}`);
-  rawOptions(rest);
+  const raw = rawOptions(rest);
+  const choice = prosodyBackend(rest, true);
+  warnFallback(choice.reason);
+  onBackend?.(choice.backend, choice.reason);
   const out: BatchItem[] = new Array(sources.length);
+  const tag = (item: BatchItem): BatchItem => {
+    item.backend = choice.backend;
+    if (choice.reason) item.fallbackReason = choice.reason;
+    return item;
+  };
   let next = 0;
+  // GPU: decoded clips wait here until a pass is full (or the inputs run out).
+  let pending: { index: number; mono: Mono }[] = [];
+  let pendingSamples = 0;
+  const flush = async () => {
+    const group = pending;
+    pending = [];
+    pendingSamples = 0;
+    if (!group.length) return;
+    let results: (RawProsody | EmotionThinkerError)[];
+    try {
+      results = await analyzeOnGpu(group.map((g) => g.mono), raw);
+    } catch (err) {
+      for (const g of group) out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
+      return;
+    }
+    await Promise.all(
+      group.map(async (g, k) => {
+        const r = results[k];
+        try {
+          if (r instanceof Error) throw r;
+          out[g.index] = tag({ input: g.mono.input, result: await finishAsync(r, g.mono, optionsFor(g.index)) });
+        } catch (err) {
+          out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
+        }
+      }),
+    );
+  };
+  let flushing: Promise<void> = Promise.resolve();
   const worker = async () => {
     for (;;) {
       const i = next++;
       if (i >= sources.length) return;
       const input = describe(sources[i]);
       try {
-        out[i] = { input, result: await extractProsody(sources[i], rest) };
+        if (choice.backend === 'cuda') {
+          const mono = await monoAsync(sources[i], rest);
+          pending.push({ index: i, mono });
+          pendingSamples += mono.samples.length;
+          if (pendingSamples >= GPU_GROUP_SAMPLES) {
+            flushing = flushing.then(flush);
+            await flushing;
+          }
+        } else {
+          out[i] = tag({ input, result: await extractProsody(sources[i], { ...optionsFor(i), backend: 'cpu' }) });
+        }
       } catch (err) {
-        out[i] = { input, error: err instanceof EmotionThinkerError ? err : new EmotionThinkerError('ERR_INTERNAL', String(err), { input, cause: err }) };
+        out[i] = tag({ input, error: asPackageError(err, input) });
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, sources.length) }, worker));
+  if (choice.backend === 'cuda') {
+    flushing = flushing.then(flush);
+    await flushing;
+  }
   return out;
+}
+
+/**
+ * Times the CUDA prosody pipeline: 16 kHz clips (Int16Array, or Float32Array at full scale ±1)
+ * copied once into page-locked memory, then `repeats` passes from host audio to per-frame F0,
+ * voicing, RMS and intensity on the host. Throws ERR_BACKEND_UNAVAILABLE without a GPU.
+ */
+export async function benchmarkProsodyCuda(
+  clips: Int16Array[] | Float32Array[],
+  options: RawProsodyOptions = {},
+  repeats = 5,
+): Promise<{ h2dMs: number; computeMs: number; d2hMs: number; totalMs: number; frames: number; samples: number }[]> {
+  return awaitNative(() => native.prosodyCudaBenchmarkAsync(clips, options, repeats), `${clips.length} clips`);
 }
 
 function f0Result(t: RawF0Track, input: string): F0Result {

@@ -11,21 +11,13 @@
 #include <vector>
 
 #include "../common/error.hpp"
+#include "cuda_check.hpp"
 #include "grpo_cuda.hpp"
 
 namespace cg = cooperative_groups;
 
 namespace et::cuda {
 namespace {
-
-void check(cudaError_t e, const char* what) {
-  if (e == cudaSuccess) return;
-  cudaGetLastError();  // clear a non-sticky error so later calls can proceed
-  if (e == cudaErrorMemoryAllocation) {
-    throw Error(ErrorCode::OutOfMemory, std::string(what) + ": CUDA out of memory");
-  }
-  throw Error(ErrorCode::Cuda, std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")");
-}
 
 // Device scratch released when it goes out of scope (stream-ordered on the default stream).
 template <class T>

@@ -86,7 +86,7 @@ F0Track track_f0_staged(const float* x16, size_t n, const F0Options& opt, Staged
   std::vector<Seg> segs;
   for (size_t i = 0; i < frames; ++i) {
     if (!((anchor[i] && i + 1 < frames) || (i == 0 && !anchor[0]))) continue;
-    size_t e = i + 1;
+    size_t e = std::min(i + 1, frames - 1);  // a one-frame clip is a one-frame segment
     while (e + 1 < frames && !anchor[e]) ++e;
     segs.push_back({i, e});
     st.longest_segment = std::max(st.longest_segment, e - i + 1);

@@ -49,10 +49,8 @@ struct Params {
   float taps[kDecimationTaps];
 };
 
-#ifndef __CUDA_ARCH__
-// Host only: derives Params (options already validated).
+// Host only (f0.cpp): derives Params from validated options.
 Params make_params(const F0Options& o);
-#endif
 
 ET_HD inline size_t min_z(size_t a, size_t b) { return a < b ? a : b; }
 

@@ -1,4 +1,5 @@
 #include "prosody.hpp"
+#include "energy_steps.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,15 +14,33 @@
 namespace et {
 namespace prosody {
 
+double bessel_i0(double x);
+
+std::vector<float> intensity_window(double min_pitch, double rate, double* wsum) {
+  const int L = std::max(3, int(std::lround(6.4 / min_pitch * rate)) | 1);
+  const int half = L / 2;
+  std::vector<float> w(static_cast<size_t>(L));
+  const double beta = 2 * M_PI * M_PI + 0.5, i0b = bessel_i0(beta);
+  double sum = 0;
+  for (int i = 0; i < L; ++i) {
+    double u = double(i - half) / half;
+    w[size_t(i)] = float(bessel_i0(beta * std::sqrt(std::max(0.0, 1 - u * u))) / i0b);
+    sum += w[size_t(i)];
+  }
+  *wsum = sum;
+  return w;
+}
+
 namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kRmsFloorDbfs = -120.0;      // RMS of digital silence
-constexpr double kIntensityFloorDb = -30.0;   // intensity of digital silence (≈ RMS floor + 94 dB)
+using steps::kIntensityFloorDb;
 
 void bad(const std::string& field, const std::string& what) {
   throw Error(ErrorCode::InvalidArg, "option \"" + field + "\" " + what);
 }
+
+}  // namespace
 
 double bessel_i0(double x) {
   double sum = 1, term = 1, q = x * x / 4;
@@ -32,6 +51,8 @@ double bessel_i0(double x) {
   }
   return sum;
 }
+
+namespace {
 
 // Σ w·x and Σ w·x² in one pass.
 ET_SIMD_CLONES
@@ -51,16 +72,9 @@ void weighted_moments(const float* x, const float* w, int n, float& s1, float& s
 // length 6.4 / min_pitch, window mean subtracted; dB re (2·10⁻⁵)², so a 0 dBFS sine reads ≈ 91 dB.
 std::vector<float> intensity_track(const float* x, size_t n, double rate, double mean, size_t frames, double hop,
                                    double min_pitch) {
-  const int L = std::max(3, int(std::lround(6.4 / min_pitch * rate)) | 1);
-  const int half = L / 2;
-  std::vector<float> w(static_cast<size_t>(L));
-  const double beta = 2 * M_PI * M_PI + 0.5, i0b = bessel_i0(beta);
   double wsum = 0;
-  for (int i = 0; i < L; ++i) {
-    double u = double(i - half) / half;
-    w[size_t(i)] = float(bessel_i0(beta * std::sqrt(std::max(0.0, 1 - u * u))) / i0b);
-    wsum += w[size_t(i)];
-  }
+  const std::vector<float> w = intensity_window(min_pitch, rate, &wsum);
+  const int L = int(w.size()), half = L / 2;
   std::vector<float> buf(static_cast<size_t>(L));
   std::vector<float> out(frames);
   for (size_t i = 0; i < frames; ++i) {
@@ -78,11 +92,7 @@ std::vector<float> intensity_track(const float* x, size_t n, double rate, double
     }
     float s1, s2;
     weighted_moments(px, w.data(), L, s1, s2);
-    // moments about the clip mean first (better float conditioning), then the window mean
-    double m1 = s1 / wsum, m2 = s2 / wsum;
-    double p = m2 - m1 * m1;
-    (void)mean;
-    out[i] = p > 4e-10 * std::pow(10.0, kIntensityFloorDb / 10) ? float(10 * std::log10(p / 4e-10)) : float(kIntensityFloorDb);
+    out[i] = steps::intensity_db_of(s1, s2, wsum);
   }
   return out;
 }
@@ -187,23 +197,14 @@ void check_finite(const float* x, size_t n) {
   }
 }
 
-namespace {
-
-struct Prepared {
-  std::vector<float> owned;
-  const float* x = nullptr;
-  size_t n = 0;
-  double rate = 0;
-};
-
-Prepared prepare(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
+AnalysisInput prepare_input(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
   validate(o);
   if (!(rate >= 2 * o.f0.f0_max && rate <= 1e6 && rate == std::floor(rate))) {
     throw Error(ErrorCode::InvalidArg, "sample rate " + std::to_string(rate) +
                                            " Hz must be an integer of at least twice f0Max");
   }
   check_finite(samples, n);
-  Prepared p;
+  AnalysisInput p;
   if (rate == o.analysis_rate) {
     p.x = samples;  // no copy: the analysis reads the caller's buffer
     p.n = n;
@@ -216,10 +217,14 @@ Prepared prepare(const float* samples, size_t n, double rate, const ProsodyOptio
   return p;
 }
 
-}  // namespace
+double clipped_ratio(const float* samples, size_t n) {
+  size_t clipped = 0;
+  for (size_t i = 0; i < n; ++i) clipped += std::fabs(samples[i]) >= 0.999f;
+  return n ? double(clipped) / double(n) : 0.0;
+}
 
 F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
-  Prepared p = prepare(samples, n, rate, o);
+  AnalysisInput p = prepare_input(samples, n, rate, o);
   if (frame_count(p.n, p.rate, o.f0.hop_seconds, std::max(o.rms_window_seconds, o.f0.window_seconds)) == 0) {
     F0Track t;
     t.hop_seconds = o.f0.hop_seconds;
@@ -298,39 +303,25 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
   return in;
 }
 
-ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
-  Prepared p = prepare(samples, n, rate, o);
-  ProsodyResult res;
+ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
+  AnalysisInput p = prepare_input(samples, n, rate, o);
+  ProsodyTracks t;
   const double hop = o.f0.hop_seconds;
-  res.hop_seconds = hop;
-  res.analysis_rate = p.rate;
-  res.duration = double(n) / rate;
-  size_t clipped = 0;
+  t.f0.hop_seconds = hop;
+  t.analysis_rate = p.rate;
+  t.duration = double(n) / rate;
   double sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (std::fabs(samples[i]) >= 0.999f) ++clipped;
-  }
   for (size_t i = 0; i < p.n; ++i) sum += p.x[i];
-  res.clipped_ratio = n ? double(clipped) / double(n) : 0.0;
+  t.clipped_ratio = clipped_ratio(samples, n);
   const double mean = p.n ? sum / double(p.n) : 0.0;
-  res.dc_offset = mean;
-  Functionals& fn = res.fn;
-  {
-    double* d = reinterpret_cast<double*>(&fn);
-    for (size_t i = 0; i < sizeof(Functionals) / sizeof(double); ++i) d[i] = kNaN;
-  }
-  fn.duration_s = res.duration;
-  res.intonation = classify_intonation({}, {}, hop);
+  t.dc_offset = mean;
   const size_t frames = frame_count(p.n, p.rate, hop, std::max(o.rms_window_seconds, o.f0.window_seconds));
-  if (frames == 0) {
-    res.f0.hop_seconds = hop;
-    return res;
-  }
-  res.f0 = track_f0(p.x, p.n, p.rate, o.f0);
+  if (frames == 0) return t;
+  t.f0 = track_f0(p.x, p.n, p.rate, o.f0);
   // (track_f0 yields the same frame count: same formula, window ≤ the RMS window)
 
   // Frame RMS (dBFS: 20·log10 RMS, full-scale square = 0 dBFS, full-scale sine = −3.01), clip mean removed.
-  res.rms_dbfs.resize(frames);
+  t.rms_dbfs.resize(frames);
   const long rw = std::max(1L, long(std::lround(o.rms_window_seconds * p.rate)));
   for (size_t i = 0; i < frames; ++i) {
     long c = long(std::lround(double(i) * hop * p.rate)), s = c - rw / 2;
@@ -339,11 +330,43 @@ ProsodyResult analyze(const float* samples, size_t n, double rate, const Prosody
       double v = p.x[j] - mean;
       acc += v * v;
     }
-    double ms = acc / double(rw);
-    res.rms_dbfs[i] = ms > 1e-12 ? float(std::max(kRmsFloorDbfs, 10 * std::log10(ms))) : float(kRmsFloorDbfs);
+    t.rms_dbfs[i] = steps::rms_dbfs_of(acc / double(rw));
   }
-  res.intensity_db = intensity_track(p.x, p.n, p.rate, mean, frames, hop, o.intensity_min_pitch);
-  res.nuclei_intensity_db = intensity_track(p.x, p.n, p.rate, mean, frames, hop, o.nuclei_min_pitch);
+  t.intensity_db = intensity_track(p.x, p.n, p.rate, mean, frames, hop, o.intensity_min_pitch);
+  t.nuclei_intensity_db = intensity_track(p.x, p.n, p.rate, mean, frames, hop, o.nuclei_min_pitch);
+  return t;
+}
+
+ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
+  return finish_analysis(compute_tracks(samples, n, rate, o), o);
+}
+
+ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
+  ProsodyResult res;
+  const double hop = o.f0.hop_seconds;
+  res.hop_seconds = hop;
+  res.analysis_rate = t.analysis_rate;
+  res.duration = t.duration;
+  res.clipped_ratio = t.clipped_ratio;
+  res.dc_offset = t.dc_offset;
+  Functionals& fn = res.fn;
+  {
+    double* d = reinterpret_cast<double*>(&fn);
+    for (size_t i = 0; i < sizeof(Functionals) / sizeof(double); ++i) d[i] = kNaN;
+  }
+  fn.duration_s = res.duration;
+  res.intonation = classify_intonation({}, {}, hop);
+  const size_t frames = t.rms_dbfs.size();
+  res.f0 = std::move(t.f0);
+  res.f0.hop_seconds = hop;
+  if (frames == 0) return res;
+  if (res.f0.frames() != frames || t.intensity_db.size() != frames || t.nuclei_intensity_db.size() != frames) {
+    throw Error(ErrorCode::InvalidArg, "prosody tracks disagree on the frame count (" + std::to_string(frames) +
+                                           " RMS frames, " + std::to_string(res.f0.frames()) + " F0 frames)");
+  }
+  res.rms_dbfs = std::move(t.rms_dbfs);
+  res.intensity_db = std::move(t.intensity_db);
+  res.nuclei_intensity_db = std::move(t.nuclei_intensity_db);
 
   // Silences: intensity below q99 − silence_db (or at the digital-silence floor) for ≥ min_pause.
   std::vector<double> iv(res.intensity_db.begin(), res.intensity_db.end());

@@ -78,12 +78,41 @@ struct ProsodyResult {
   Intonation intonation;
 };
 
+// The per-frame half of analyze(): what the CUDA batch (native/cuda/prosody_cuda.hpp) computes on
+// the GPU. Equal-length tracks (zero frames for a clip shorter than one RMS window).
+struct ProsodyTracks {
+  double duration = 0, analysis_rate = 16000, clipped_ratio = 0, dc_offset = 0;
+  F0Track f0;
+  std::vector<float> rms_dbfs, intensity_db, nuclei_intensity_db;
+};
+
 void validate(const ProsodyOptions& o);
 
 // Throws ERR_INVALID_ARG naming the first NaN/Inf sample.
 void check_finite(const float* x, size_t n);
 
 ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());
+
+// analyze() = finish_analysis(compute_tracks(...)). finish_analysis: silences, pauses, nuclei,
+// segments, functionals and intonation from the tracks (throws if their lengths disagree).
+ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());
+ProsodyResult finish_analysis(ProsodyTracks&& tracks, const ProsodyOptions& o = ProsodyOptions());
+
+// The input handling of analyze(): options and rate validated, samples checked finite, resampled
+// to o.analysis_rate unless already there (then x points at the caller's samples, no copy).
+struct AnalysisInput {
+  std::vector<float> owned;
+  const float* x = nullptr;
+  size_t n = 0;
+  double rate = 0;
+};
+AnalysisInput prepare_input(const float* samples, size_t n, double rate, const ProsodyOptions& o);
+
+// Share of samples at or beyond ±0.999 (clipping).
+double clipped_ratio(const float* samples, size_t n);
+
+// The Praat intensity window (Kaiser, β = 2π² + 0.5, odd length ≈ 6.4 / min_pitch s) and its sum.
+std::vector<float> intensity_window(double min_pitch, double rate, double* wsum);
 
 // F0 only, with the same input handling as analyze().
 F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());

@@ -4,7 +4,8 @@
 // by a hard kill is dropped, and redone, on the next run). Per-file failures are reported and
 // counted; the run goes on.
 import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { extractProsody, prosodyJsonReplacer } from '../prosody.js';
+import { extractProsody, extractProsodyBatch, prosodyBackend, prosodyJsonReplacer, type ProsodyResult } from '../prosody.js';
+import type { Backend } from '../backend.js';
 import { prosodyRecord, type Calibration, type Gender } from '../prosody-calibration.js';
 import { parseRavdessName } from '../train/ravdess.js';
 import { EmotionThinkerError } from '../errors.js';
@@ -19,7 +20,12 @@ export interface AnnotateOptions {
   concurrency: number;
   force: boolean;
   quiet?: boolean;
+  /** 'cuda' (or 'auto' with a GPU): clips go to the GPU in slices of GPU_SLICE files. */
+  backend?: Backend;
 }
+
+/** Files per GPU batch in annotate: each slice's records are written when the slice is done. */
+const GPU_SLICE = 512;
 
 export interface AnnotateSummary {
   total: number;
@@ -68,18 +74,42 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   const todo = files.filter((f) => !done.has(f));
   const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [] };
   const bar = progress(todo.length, 'annotate', { quiet: o.quiet || todo.length === 0 });
+  const write = (file: string, p: ProsodyResult) => {
+    const meta = metadataOf(file);
+    const rec = prosodyRecord(p, { audioPath: file, emotion: meta.emotion, transcription: meta.transcription, corpus: o.corpus });
+    const line = JSON.stringify(o.corpus ? { ...rec, corpus: o.corpus } : rec, prosodyJsonReplacer) + '\n';
+    if (toStdout) process.stdout.write(line);
+    else appendFileSync(o.out, line);
+    summary.written++;
+  };
+  const choice = prosodyBackend({ backend: o.backend ?? 'cpu' }, true);
+  if (choice.reason && !o.quiet) process.stderr.write(`annotate: ${choice.reason}\n`);
+  if (choice.backend === 'cuda') {
+    for (let a = 0; a < todo.length; a += GPU_SLICE) {
+      const slice = todo.slice(a, a + GPU_SLICE);
+      const items = await extractProsodyBatch(slice, {
+        backend: 'cuda',
+        calibration: o.calibration,
+        corpus: o.corpus,
+        genders: slice.map((f) => metadataOf(f).gender),
+        concurrency: o.concurrency,
+      });
+      items.forEach((it, k) => {
+        if (it.result) write(slice[k], it.result);
+        else summary.failed.push({ file: slice[k], error: it.error?.message ?? 'unknown error', code: it.error?.code ?? 'ERR_INTERNAL' });
+        bar.tick();
+      });
+    }
+    bar.stop();
+    return summary;
+  }
   let next = 0;
   const worker = async () => {
     while (next < todo.length) {
       const file = todo[next++];
       try {
-        const meta = metadataOf(file);
-        const p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: meta.gender });
-        const rec = prosodyRecord(p, { audioPath: file, emotion: meta.emotion, transcription: meta.transcription, corpus: o.corpus });
-        const line = JSON.stringify(o.corpus ? { ...rec, corpus: o.corpus } : rec, prosodyJsonReplacer) + '\n';
-        if (toStdout) process.stdout.write(line);
-        else appendFileSync(o.out, line);
-        summary.written++;
+        const p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu' });
+        write(file, p);
       } catch (err) {
         const e = err as EmotionThinkerError;
         summary.failed.push({ file, error: e.message, code: e.code ?? 'ERR_INTERNAL' });
