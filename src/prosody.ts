@@ -148,6 +148,13 @@ export function prosodyBackend(options: ProsodyOptions, batch: boolean): Prosody
   return want === 'cuda' ? { backend: 'cpu', reason: `CUDA prosody unavailable (${why}); ran on the CPU` } : { backend: 'cpu' };
 }
 
+/** Entry points without a GPU path refuse an explicit 'cuda' instead of ignoring it. */
+function cpuOnly(options: ProsodyOptions, what: string): void {
+  if (options.backend === 'cuda') {
+    throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', `backend 'cuda': ${what} runs on the CPU only; the CUDA prosody batch is extractProsody / extractProsodyBatch (async)`);
+  }
+}
+
 const warned = new Set<string>();
 function warnFallback(reason: string | undefined): void {
   if (!reason || warned.has(reason)) return;
@@ -355,6 +362,7 @@ function resegment(r: RawProsody, speech: { start: number; end: number }[], minP
 /** extractProsody on the calling thread (for short clips; paths and bytes must be WAV). */
 export function extractProsodySync(source: ProsodyInput, options: ProsodyOptions = {}): ProsodyResult {
   const raw = rawOptions(options);
+  cpuOnly(options, 'extractProsodySync');
   if (options.vad !== undefined && options.vad !== 'energy') {
     throw invalidArg(`option "vad": ${JSON.stringify(options.vad)} is only available in the async extractProsody (Silero runs in a worker thread)`);
   }
@@ -494,6 +502,7 @@ function f0Result(t: RawF0Track, input: string): F0Result {
 /** F0 track only (faster than extractProsody), on the thread pool. */
 export async function extractF0(source: ProsodyInput, options: ProsodyOptions = {}): Promise<F0Result> {
   const raw = rawOptions(options);
+  cpuOnly(options, 'extractF0');
   const mono = await monoAsync(source, options);
   return f0Result(await awaitNative(() => native.prosodyF0Async(mono.samples, mono.sampleRate, raw), mono.input), mono.input);
 }
@@ -501,6 +510,7 @@ export async function extractF0(source: ProsodyInput, options: ProsodyOptions = 
 /** extractF0 on the calling thread. */
 export function extractF0Sync(source: ProsodyInput, options: ProsodyOptions = {}): F0Result {
   const raw = rawOptions(options);
+  cpuOnly(options, 'extractF0Sync');
   const mono = monoSync(source, options);
   return f0Result(callNative(() => native.prosodyF0(mono.samples, mono.sampleRate, raw), mono.input), mono.input);
 }

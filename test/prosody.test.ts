@@ -115,7 +115,8 @@ describe('bad input', () => {
     expect(() => extractProsodySync(x, { sampleRate: 16000, hopSeconds: 0 })).toThrow(/hopSeconds/);
     expect(() => extractProsodySync(x, {})).toThrow(/sampleRate/);
     expect(() => extractProsodySync(x, { sampleRate: 16000, bogus: 1 } as never)).toThrow(/unknown option/);
-    expect(() => extractProsodySync(x, { sampleRate: 16000, backend: 'cuda' })).toThrow(EmotionThinkerError);
+    expect(() => extractProsodySync(x, { sampleRate: 16000, backend: 'cuda' })).toThrow(/runs on the CPU only/);
+    expect(() => extractProsodySync(x, { sampleRate: 16000, backend: 'gpu' as never })).toThrow(/option "backend"/);
   });
 });
 
