@@ -9,9 +9,9 @@ npx cmake-js rebuild --CDEMOTIONTHINKER_CUDA=ON
 mkdir -p .carry
 [ -f .carry/node.tar.xz ] || tar chf - -C "$(dirname "$(command -v node)")" node | xz -T2 -6 > .carry/node.tar.xz
 cp ../shared/golden/grpo.json .carry/grpo.json
-# Prosody parity data (the device has no ../shared): all of fda-ue and every 8th RAVDESS clip.
+# Prosody parity data (the device has no ../shared): all of fda-ue and every 12th RAVDESS clip.
 rm -rf .carry/data && mkdir -p .carry/data/fda-ue .carry/data/ravdess
 cp ../shared/data/fda-ue/*.wav .carry/data/fda-ue/
-ls ../shared/data/ravdess/*.wav | awk 'NR % 8 == 1' | xargs -I{} cp {} .carry/data/ravdess/
+ls ../shared/data/ravdess/*.wav | awk 'NR % 12 == 1' | xargs -I{} cp {} .carry/data/ravdess/
 du -sh .carry
 echo "carry: .carry build/Release dist"

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // CUDA prosody on a GPU machine (run by benchmarks/gpu/run.sh): parity with the CPU path on the
-// carried clips (all of fda-ue and every 8th RAVDESS clip, .carry/data), then timings: one hour
+// carried clips (all of fda-ue and every 12th RAVDESS clip, .carry/data; ~52 MB carried with Node and the addon, under the 64 MiB limit), then timings: one hour
 // of 16 kHz int16 audio from page-locked host memory to per-frame tracks on the host, and the
 // throughput curve over clip lengths 1 s – 10 min and batches of 1 – 10,000 clips. Uses the raw
 // addon only (no node_modules there). Writes the hour as raw int16 for torch_yin.py and prints
