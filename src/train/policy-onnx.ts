@@ -11,7 +11,7 @@ import type { Feeds } from '../onnx/model.js';
 import type { Gender } from '../prosody-calibration.js';
 import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
 import type { EmotionModel, EmotionModelFile } from './model.js';
-import type { PolicyShape } from './policy.js';
+import { policyLayout, type PolicyBlock, type PolicyShape } from './policy.js';
 import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, TOKEN_SIZES, TOKENS } from './vocab.js';
 
 /** Names of the exported graph's outputs: the claim distributions are named after their cue. */
@@ -48,16 +48,6 @@ interface CheckedModel {
 const fail = (why: string) => new EmotionThinkerError('ERR_INVALID_ARG', `cannot export the policy to ONNX: ${why}`);
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
-/** The parameter count of a shape, block by block in Policy's layout (trunk, per cue perception + head, emotion head). */
-function parameterCount(shape: PolicyShape): number {
-  let n = shape.hidden * (shape.inputs + 1);
-  shape.cueFeatures.forEach((idx, k) => {
-    n += shape.cueHidden * (idx.length + 1);
-    n += TOKEN_SIZES[k] * (shape.cueHidden + idx.length + 1);
-  });
-  return n + TOKEN_SIZES[TOKENS - 1] * (shape.hidden + CLAIM_ONEHOT + 1);
-}
-
 /**
  * Checks a model (a loaded EmotionModel or the parsed JSON of a model file) field by field, so
  * that a damaged one is refused with the field's name rather than exported into a graph that
@@ -85,7 +75,7 @@ function checkModel(model: EmotionModel | EmotionModelFile, needStandardizer: bo
   const raw = policy.params as ArrayLike<unknown> | undefined;
   const isArrayLike = Array.isArray(raw) || raw instanceof Float64Array || raw instanceof Float32Array;
   if (!isArrayLike) throw fail('policy.params must be an array of numbers');
-  const expected = parameterCount(shape);
+  const expected = policyLayout(shape).size;
   if (raw.length !== expected) throw fail(`policy.params has ${raw.length} values; policy.shape needs ${expected}`);
   // The graph runs in float32; model files store float32-rounded parameters already.
   const params = new Float32Array(expected);
@@ -117,25 +107,17 @@ function checkModel(model: EmotionModel | EmotionModelFile, needStandardizer: bo
 
 /** Splits the parameter vector into LinearLayers (x · W layout) in Policy's block order. */
 function layers(shape: PolicyShape, params: Float32Array): { trunk: LinearLayer; cue: LinearLayer[]; head: LinearLayer[]; emotion: LinearLayer } {
-  let o = 0;
   // Policy stores W as [rows × cols] row-major and computes W·x; ONNX MatMul computes x·Wᵀ.
-  const block = (rows: number, cols: number, activation: LinearLayer['activation']): LinearLayer => {
-    const weight = new Float32Array(rows * cols);
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) weight[c * rows + r] = params[o + r * cols + c];
-    o += rows * cols;
-    const bias = params.slice(o, o + rows);
-    o += rows;
-    return { inSize: cols, outSize: rows, weight, bias, activation };
+  const toLayer = (b: PolicyBlock, activation: LinearLayer['activation']): LinearLayer => {
+    const weight = new Float32Array(b.rows * b.cols);
+    for (let r = 0; r < b.rows; r++) for (let c = 0; c < b.cols; c++) weight[c * b.rows + r] = params[b.w + r * b.cols + c];
+    return { inSize: b.cols, outSize: b.rows, weight, bias: params.slice(b.b, b.b + b.rows), activation };
   };
-  const trunk = block(shape.hidden, shape.inputs, 'tanh');
-  const cue: LinearLayer[] = [];
-  const head: LinearLayer[] = [];
-  shape.cueFeatures.forEach((idx, k) => {
-    cue.push(block(shape.cueHidden, idx.length, 'tanh'));
-    head.push(block(TOKEN_SIZES[k], shape.cueHidden + idx.length, 'none'));
-  });
-  const emotion = block(TOKEN_SIZES[TOKENS - 1], shape.hidden + CLAIM_ONEHOT, 'none');
-  if (o !== params.length) throw new EmotionThinkerError('ERR_INTERNAL', `policy layout mismatch: read ${o} of ${params.length} parameters`);
+  const { blocks } = policyLayout(shape);
+  const trunk = toLayer(blocks[0], 'tanh');
+  const cue = shape.cueFeatures.map((_, k) => toLayer(blocks[1 + 2 * k], 'tanh'));
+  const head = shape.cueFeatures.map((_, k) => toLayer(blocks[2 + 2 * k], 'none'));
+  const emotion = toLayer(blocks[blocks.length - 1], 'none');
   return { trunk, cue, head, emotion };
 }
 

@@ -21,15 +21,20 @@ export interface PolicyShape {
   cueFeatures: number[][];
 }
 
-interface Block {
+/** One linear block of the parameter vector: weight matrix [rows × cols] row-major, then bias. */
+export interface PolicyBlock {
   w: number; // offset of the weight matrix [rows × cols]
   b: number; // offset of the bias [rows]
   rows: number;
   cols: number;
 }
 
-function layout(shape: PolicyShape): { blocks: Block[]; size: number } {
-  const blocks: Block[] = [];
+/**
+ * The parameter vector's blocks in order: trunk, then per cue its perception layer and claim
+ * head, then the emotion head. Shared with the ONNX export (policy-onnx.ts).
+ */
+export function policyLayout(shape: PolicyShape): { blocks: PolicyBlock[]; size: number } {
+  const blocks: PolicyBlock[] = [];
   let o = 0;
   const add = (rows: number, cols: number) => {
     blocks.push({ w: o, b: o + rows * cols, rows, cols });
@@ -68,11 +73,11 @@ export interface Response {
 export class Policy {
   readonly shape: PolicyShape;
   readonly params: Float64Array;
-  readonly #blocks: Block[];
+  readonly #blocks: PolicyBlock[];
 
   constructor(shape: PolicyShape, params?: Float64Array) {
     if (shape.cueFeatures.length !== TOKENS - 1) throw new Error('cueFeatures needs one index list per cue');
-    const { blocks, size } = layout(shape);
+    const { blocks, size } = policyLayout(shape);
     this.shape = { ...shape, cueFeatures: shape.cueFeatures.map((a) => [...a]) };
     this.#blocks = blocks;
     if (params && params.length !== size) throw new Error(`policy parameters: expected ${size}, got ${params.length}`);
@@ -96,7 +101,7 @@ export class Policy {
     return this.params.length;
   }
 
-  #affine(b: Block, input: ArrayLike<number>, cols = b.cols): Float64Array {
+  #affine(b: PolicyBlock, input: ArrayLike<number>, cols = b.cols): Float64Array {
     const out = new Float64Array(b.rows);
     const P = this.params;
     for (let r = 0; r < b.rows; r++) {
@@ -112,7 +117,7 @@ export class Policy {
     return this.#affine(this.#blocks[0], x).map(Math.tanh);
   }
 
-  #emotionBlock(): Block {
+  #emotionBlock(): PolicyBlock {
     return this.#blocks[this.#blocks.length - 1];
   }
 
@@ -179,7 +184,7 @@ export class Policy {
   backward(x: Float64Array, tokens: Int32Array, gLogp: ArrayLike<number>, grad: Float64Array): void {
     const P = this.params;
     // Dense layer backward: accumulates weight/bias gradients, returns ∂/∂input (first `keep` entries).
-    const dense = (b: Block, input: Float64Array, dz: Float64Array, keep: number): Float64Array => {
+    const dense = (b: PolicyBlock, input: Float64Array, dz: Float64Array, keep: number): Float64Array => {
       const din = new Float64Array(keep);
       for (let r = 0; r < b.rows; r++) {
         const d = dz[r];
