@@ -9,6 +9,7 @@
 #include "../audio/resample.hpp"
 #include "../common/error.hpp"
 #include "../common/simd.hpp"
+#include "f0_path.hpp"
 #include "f0_steps.hpp"
 
 namespace et {
@@ -247,53 +248,55 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
                     false, back.data(), path.data());
   };
   viterbi();
-  if (opt.range_prior_cost > 0) {
-    std::vector<float> lv;
-    for (size_t i = 0; i < frames; ++i) {
-      const Candidate& c = cands[i * size_t(stride) + size_t(path[i])];
-      if (c.f > 0) lv.push_back(log2_or_zero(c.f));
-    }
-    if (lv.size() >= prm.prior_min_voiced) {
-      std::nth_element(lv.begin(), lv.begin() + long(lv.size() / 2), lv.end());
-      const float med = lv[lv.size() / 2];
-      bool changed = false;
-      for (size_t i = 0; i < frames; ++i)
-        for (int j = 1; j < count[i]; ++j) {
-          Candidate& c = cands[i * size_t(stride) + size_t(j)];
-          const float pen = range_prior_penalty(prm, log2_or_zero(c.f), med);
-          if (pen > 0) {
-            c.strength -= pen;
-            changed = true;
-          }
-        }
-      if (changed) viterbi();
-    }
-  }
+  if (opt.range_prior_cost > 0 && apply_range_prior(prm, cands, count, path, stride)) viterbi();
+  path_outputs(cands, count, path, stride, out);
+  return out;
+}
 
-  // 6. Outputs.
+bool apply_range_prior(const Params& prm, std::vector<Candidate>& cands, const std::vector<int32_t>& count,
+                       const std::vector<int32_t>& path, int stride) {
+  const size_t frames = count.size();
+  std::vector<float> lv;
+  for (size_t i = 0; i < frames; ++i) {
+    const Candidate& c = cands[i * size_t(stride) + size_t(path[i])];
+    if (c.f > 0) lv.push_back(log2_or_zero(c.f));
+  }
+  if (lv.size() < prm.prior_min_voiced || lv.empty()) return false;
+  std::nth_element(lv.begin(), lv.begin() + long(lv.size() / 2), lv.end());
+  const float med = lv[lv.size() / 2];
+  bool changed = false;
+  for (size_t i = 0; i < frames; ++i)
+    for (int j = 1; j < count[i]; ++j) {
+      Candidate& c = cands[i * size_t(stride) + size_t(j)];
+      const float pen = range_prior_penalty(prm, log2_or_zero(c.f), med);
+      if (pen > 0) {
+        c.strength -= pen;
+        changed = true;
+      }
+    }
+  return changed;
+}
+
+void path_outputs(const std::vector<Candidate>& cands, const std::vector<int32_t>& count, const std::vector<int32_t>& path,
+                  int stride, F0Track& out) {
+  const size_t frames = count.size();
   out.f0.resize(frames);
   out.best_f0.resize(frames);
   out.voicing.resize(frames);
   out.nccf.resize(frames);
   for (size_t i = 0; i < frames; ++i)
     frame_output(&cands[i * size_t(stride)], count[i], path[i], &out.f0[i], &out.best_f0[i], &out.voicing[i], &out.nccf[i]);
-  // Best guesses on unvoiced frames: candidate nearest (in log F0) to the nearest voiced frame.
-  std::vector<long> prev_v(frames, -1), next_v(frames, -1);
-  for (size_t i = 0, last = size_t(-1); i < frames; ++i) {
-    if (!std::isnan(out.f0[i])) last = i;
-    prev_v[i] = last == size_t(-1) ? -1 : long(last);
-  }
-  for (size_t i = frames, nxt = size_t(-1); i-- > 0;) {
-    if (!std::isnan(out.f0[i])) nxt = i;
-    next_v[i] = nxt == size_t(-1) ? -1 : long(nxt);
-  }
+  // Best guesses on unvoiced frames: candidate nearest (in log F0) to the nearest voiced frame
+  // (prefix/suffix scans of voiced indices; on the GPU two max-scans).
+  std::vector<long> prev_v(frames), next_v(frames);
+  for (size_t i = 0; i < frames; ++i) prev_v[i] = !std::isnan(out.f0[i]) ? long(i) : i ? prev_v[i - 1] : -1;
+  for (size_t i = frames; i-- > 0;) next_v[i] = !std::isnan(out.f0[i]) ? long(i) : i + 1 < frames ? next_v[i + 1] : -1;
   for (size_t i = 0; i < frames; ++i) {
     if (!std::isnan(out.f0[i])) continue;
     const long ref = nearest_voiced(long(i), prev_v[i], next_v[i]);
-    unvoiced_guess(&cands[i * size_t(stride)], count[i], ref >= 0, ref >= 0 ? out.f0[size_t(ref)] : 0.f,
-                   &out.best_f0[i], &out.nccf[i]);
+    unvoiced_guess(&cands[i * size_t(stride)], count[i], ref >= 0, ref >= 0 ? out.f0[size_t(ref)] : 0.f, &out.best_f0[i],
+                   &out.nccf[i]);
   }
-  return out;
 }
 
 }  // namespace prosody

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "../common/error.hpp"
+#include "f0_path.hpp"
 #include "f0_steps.hpp"
 
 namespace et {
@@ -101,40 +102,11 @@ F0Track track_f0_staged(const float* x16, size_t n, const F0Options& opt, Staged
                       anchor[g.e] != 0, back.data(), path.data());
   };
   viterbi();
-  if (opt.range_prior_cost > 0) {
-    std::vector<float> lv;
-    for (size_t i = 0; i < frames; ++i) {
-      const Candidate& c = cands[i * size_t(stride) + size_t(path[i])];
-      if (c.f > 0) lv.push_back(log2_or_zero(c.f));
-    }
-    if (lv.size() >= prm.prior_min_voiced) {
-      std::sort(lv.begin(), lv.end());
-      const float med = lv[lv.size() / 2];
-      for (size_t i = 0; i < frames; ++i)
-        for (int j = 1; j < count[i]; ++j) {
-          Candidate& c = cands[i * size_t(stride) + size_t(j)];
-          c.strength -= range_prior_penalty(prm, log2_or_zero(c.f), med);
-        }
-      viterbi();
-    }
-  }
+  // The prior's median: nth_element here, a segmented sort on the GPU (the same element).
+  if (opt.range_prior_cost > 0 && apply_range_prior(prm, cands, count, path, stride)) viterbi();
 
-  // 6. Outputs per frame, then best guesses from the nearest voiced frames (scans on the GPU).
-  out.f0.resize(frames);
-  out.best_f0.resize(frames);
-  out.voicing.resize(frames);
-  out.nccf.resize(frames);
-  for (size_t i = 0; i < frames; ++i)
-    frame_output(&cands[i * size_t(stride)], count[i], path[i], &out.f0[i], &out.best_f0[i], &out.voicing[i], &out.nccf[i]);
-  std::vector<long> prev_v(frames), next_v(frames);
-  for (size_t i = 0; i < frames; ++i) prev_v[i] = !std::isnan(out.f0[i]) ? long(i) : i ? prev_v[i - 1] : -1;
-  for (size_t i = frames; i-- > 0;) next_v[i] = !std::isnan(out.f0[i]) ? long(i) : i + 1 < frames ? next_v[i + 1] : -1;
-  for (size_t i = 0; i < frames; ++i) {
-    if (!std::isnan(out.f0[i])) continue;
-    const long ref = nearest_voiced(long(i), prev_v[i], next_v[i]);
-    unvoiced_guess(&cands[i * size_t(stride)], count[i], ref >= 0, ref >= 0 ? out.f0[size_t(ref)] : 0.f, &out.best_f0[i],
-                   &out.nccf[i]);
-  }
+  // 6. Outputs per frame, then best guesses from the nearest voiced frames.
+  path_outputs(cands, count, path, stride, out);
   if (stats) *stats = st;
   return out;
 }
