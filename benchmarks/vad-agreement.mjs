@@ -8,7 +8,7 @@
 // (Silero − energy), and clips without a segment. --list prints every clip outside 100 ms.
 // Usage: npm run build:ts && node benchmarks/vad-agreement.mjs [--list]
 // (EMOTIONTHINKER_DIST=/path/to/dist/index.js runs another build of the package.)
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -16,15 +16,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const lib = process.env.EMOTIONTHINKER_DIST ? pathToFileURL(path.resolve(process.env.EMOTIONTHINKER_DIST)).href : '../dist/index.js';
 const { SileroVad, detectSpeechBatch, energySegments, loadAudio } = await import(lib);
 
-const dir = [path.resolve(here, '../../shared/data/ravdess'), '/work/shared/data/ravdess'].find((d) => {
-  try {
-    return readdirSync(d).length > 0;
-  } catch {
-    return false;
-  }
-});
-if (!dir) {
-  console.error('benchmarks/vad-agreement: ../shared/data/ravdess not found');
+const dir = path.resolve(here, '../../shared/data/ravdess');
+if (!existsSync(dir) || readdirSync(dir).length === 0) {
+  console.error(`benchmarks/vad-agreement: ${dir} not found or empty (the shared data sits beside the repository)`);
   process.exit(1);
 }
 const list = process.argv.includes('--list');

@@ -4,7 +4,7 @@
 // plus one continuous 10-minute stream made from them. Prints throughput (× real time) for both
 // and the distribution of leading/trailing boundary differences between them.
 // Usage: npm run build:ts && node benchmarks/vad.mjs [--batch 64] [--workers 1]
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -13,15 +13,9 @@ const lib = process.env.EMOTIONTHINKER_DIST ? pathToFileURL(path.resolve(process
 const { SileroVad, detectSpeechBatch, energySegments, loadAudio } = await import(lib);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dir = [path.resolve(here, '../../shared/data/ravdess'), '/work/shared/data/ravdess'].find((d) => {
-  try {
-    return readdirSync(d).length > 0;
-  } catch {
-    return false;
-  }
-});
-if (!dir) {
-  console.error('benchmarks/vad: ../shared/data/ravdess not found');
+const dir = path.resolve(here, '../../shared/data/ravdess');
+if (!existsSync(dir) || readdirSync(dir).length === 0) {
+  console.error(`benchmarks/vad: ${dir} not found or empty (the shared data sits beside the repository)`);
   process.exit(1);
 }
 const arg = (name, d) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : d);
