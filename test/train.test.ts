@@ -14,6 +14,7 @@ import {
   type PreparedCorpus,
 } from '../src/index.js';
 import { cueFeatureIndices } from '../src/train/corpus.js';
+import { judgeClaims } from '../src/train/judge.js';
 import { CLAIMS_SIZE, exportMlp, OnnxRewardModel, trainAsync } from '../src/index.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
@@ -62,6 +63,15 @@ describe('responses and the judge', () => {
     expect(s.fs).toBe(5);
     const ratio = (cue: 'pitch' | 'energy' | 'intonation', v: string) => assoc[cue][v][3] / Math.max(...assoc[cue][v]);
     expect(s.iq).toBeCloseTo(1 + (4 * (ratio('pitch', 'high') + ratio('energy', 'low') + ratio('intonation', 'falling'))) / 3, 10);
+    // Claim by claim (claimCredit 'claim'): averaged over the mentioned claims, FA and IQ are the response's.
+    const per = judgeClaims(Int32Array.from([3, 1, 0, 4, 3]), measured, assoc, s.fs);
+    expect(per.map((r) => r[0])).toEqual([5, 1, 3, 5]);
+    expect(per.map((r) => r[2])).toEqual([5, 5, 1, 5]); // speed is salient and unmentioned
+    expect(per.map((r) => r[3])).toEqual([5, 5, 5, 5]);
+    expect(per[2][1]).toBe(1);
+    const mentioned = [0, 1, 3];
+    expect(mentioned.reduce((a, k) => a + per[k][0], 0) / 3).toBeCloseTo(s.fa, 10);
+    expect(mentioned.reduce((a, k) => a + per[k][1], 0) / 3).toBeCloseTo(s.iq, 10);
     const silent = judgeResponse(Int32Array.from([0, 0, 0, 0, 0]), measured, assoc);
     expect(silent.fa).toBe(3); // no claims: no evidence either way
     expect(silent.iq).toBe(1);
@@ -188,6 +198,21 @@ describe('trainer', () => {
     } finally {
       await judge.dispose();
     }
+  });
+
+  it('claim-level credit (an option, off by default) is deterministic and changes the run', () => {
+    const opts = { ...small(), seed: 7, gate: { openAtStep: 1 } };
+    const a = train({ ...opts, claimCredit: 'claim' });
+    const b = train({ ...opts, claimCredit: 'claim' });
+    const c = train(opts);
+    const d = train({ ...opts, claimCredit: 'response' });
+    expect(Buffer.from(a.policy.params.buffer).equals(Buffer.from(b.policy.params.buffer))).toBe(true);
+    expect(Buffer.from(a.policy.params.buffer).equals(Buffer.from(c.policy.params.buffer))).toBe(false);
+    expect(Buffer.from(c.policy.params.buffer).equals(Buffer.from(d.policy.params.buffer))).toBe(true);
+    // It needs the built-in judge's claim-level scores.
+    const judge = () => ({ fa: 3, iq: 3, cc: 3, fs: 3 });
+    expect(() => train({ ...opts, claimCredit: 'claim', judge })).toThrow(/claimCredit 'claim' needs the built-in judge/);
+    expect(() => train({ ...opts, claimCredit: 'token' as 'claim' })).toThrow(/option claimCredit must be one of/);
   });
 
   it('rejects bad options', () => {

@@ -67,3 +67,24 @@ export function judgeResponse(tokens: Int32Array, measured: MeasuredCues, assoc:
     wellFormed,
   };
 }
+
+/**
+ * The judge's four scores for each claim on its own (one row per cue, CUES order), for
+ * claim-level credit (TrainOptions.claimCredit 'claim'): FA 5 if the claim agrees with the
+ * measured level, 1 if not, 3 if the cue is not mentioned (no evidence, as judgeResponse's
+ * empty response); IQ 1 + 4·support of the claimed level for the chosen emotion (1 if not
+ * mentioned); CC 1 for a salient cue left unmentioned, else 5; FS the response's. Averaged
+ * over the mentioned claims, FA and IQ are judgeResponse's.
+ */
+export function judgeClaims(tokens: Int32Array, measured: MeasuredCues, assoc: Associations, fs: number): number[][] {
+  const emotion = tokens[TOKENS - 1];
+  return CUES.map((cue, k) => {
+    const said = tokens[k];
+    const level = measured[cue];
+    const cc = isSalient(cue, level) && said === 0 ? 1 : 5;
+    if (said === 0) return [3, 1, cc, fs];
+    const value = CLAIM_VALUES[cue][said];
+    const p = assoc[cue][value];
+    return [level === value ? 5 : 1, toScore(p[emotion] / Math.max(...p)), cc, fs];
+  });
+}
