@@ -514,6 +514,15 @@ struct GroupRun {
   std::vector<float> h_f0, h_best, h_voicing, h_nccf, h_rms, h_inten, h_ninten;
   std::vector<int> clip_index;  // batch index of each clip of the group
   Event e0, e1, e2, e3;
+  // Review fix: when an exception unwinds run_batch while the other stream's group is still in
+  // flight, its async copies may still target h_* (pageable D2H is only "might be synchronous")
+  // and read `staging`; wait for the stream before those members are freed (errors ignored).
+  GroupRun() = default;
+  GroupRun(const GroupRun&) = delete;
+  GroupRun& operator=(const GroupRun&) = delete;
+  ~GroupRun() {
+    if (stream.s) cudaStreamSynchronize(stream.s);
+  }
 };
 
 template <class T>
@@ -572,15 +581,26 @@ void launch_group(GroupRun& g, const std::vector<ClipInput>& clips, const std::v
   int dev = 0, smem_limit = 0;
   check(cudaGetDevice(&dev), "querying the device");
   check(cudaDeviceGetAttribute(&smem_limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev), "querying shared memory");
-  if (smem > size_t(smem_limit) || esmem > size_t(smem_limit)) {
+  // Review fix: static shared memory (the BlockScan storage of candidates_kernel) counts against
+  // the same opt-in limit as the dynamic part, so the dynamic maximum is the limit minus it.
+  cudaFuncAttributes cand_attr{}, int_attr{};
+  check(cudaFuncGetAttributes(&cand_attr, candidates_kernel), "querying the candidates kernel");
+  check(cudaFuncGetAttributes(&int_attr, intensity_kernel<T>), "querying the intensity kernel");
+  const size_t cand_dyn_max = size_t(smem_limit) - std::min(size_t(smem_limit), cand_attr.sharedSizeBytes);
+  const size_t int_dyn_max = size_t(smem_limit) - std::min(size_t(smem_limit), int_attr.sharedSizeBytes);
+  if (smem > cand_dyn_max || esmem > int_dyn_max) {
     throw Error(ErrorCode::InvalidArg, "prosody options need " + std::to_string(std::max(smem, esmem)) +
                                            " bytes of shared memory per block; this GPU offers " +
-                                           std::to_string(smem_limit) + " (use a shorter hop, a higher f0Min or a "
+                                           std::to_string(std::min(cand_dyn_max, int_dyn_max)) +
+                                           " (use a shorter hop, a higher f0Min or a "
                                            "higher intensity minimum pitch, or the CPU backend)");
   }
-  check(cudaFuncSetAttribute(candidates_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(smem)),
+  // Review fix: the attribute is process-wide per kernel. Setting it to this group's own need let a
+  // concurrent batch on another thread (or device-wide state left by one) lower it below what this
+  // launch asks for; the device maximum is the same value in every call, so there is no race.
+  check(cudaFuncSetAttribute(candidates_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(cand_dyn_max)),
         "configuring the candidates kernel");
-  check(cudaFuncSetAttribute(intensity_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(esmem)),
+  check(cudaFuncSetAttribute(intensity_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(int_dyn_max)),
         "configuring the intensity kernel");
 
   // Upload (from the caller's page-locked memory, or through this stream's page-locked staging).
@@ -641,12 +661,18 @@ void launch_group(GroupRun& g, const std::vector<ClipInput>& clips, const std::v
   g.seg_count.alloc(1, s, "allocating the F0 path");
   for (DevArray<long long>* a : {&g.prev_key, &g.next_key, &g.prev_scan, &g.next_scan}) a->alloc(F, s, "allocating scans");
   // CUB scratch: the largest of the sorts and scans.
-  size_t tb = 0, t;
-  cub::DeviceSegmentedSort::SortKeys(nullptr, t, g.level.ptr, g.sorted.ptr, int(F), C, g.f_off.ptr, g.f_off.ptr + 1, s);
+  // (Review fix: t initialised and the size queries checked; a failed query left it indeterminate.)
+  size_t tb = 0, t = 0;
+  check(cub::DeviceSegmentedSort::SortKeys(nullptr, t, g.level.ptr, g.sorted.ptr, int(F), C, g.f_off.ptr,
+                                           g.f_off.ptr + 1, s),
+        "sizing the sort scratch");
   tb = std::max(tb, t);
-  cub::DeviceScan::ExclusiveSum(nullptr, t, g.start.ptr, g.pos.ptr, int(F), s);
+  t = 0;
+  check(cub::DeviceScan::ExclusiveSum(nullptr, t, g.start.ptr, g.pos.ptr, int(F), s), "sizing the scan scratch");
   tb = std::max(tb, t);
-  cub::DeviceScan::InclusiveScan(nullptr, t, g.prev_key.ptr, g.prev_scan.ptr, MaxOp{}, int(F), s);
+  t = 0;
+  check(cub::DeviceScan::InclusiveScan(nullptr, t, g.prev_key.ptr, g.prev_scan.ptr, MaxOp{}, int(F), s),
+        "sizing the scan scratch");
   tb = std::max(tb, t);
   g.temp.alloc(std::max<size_t>(tb, 1), s, "allocating sort scratch");
 
@@ -813,7 +839,10 @@ std::vector<ps::ProsodyTracks> run_batch(const std::vector<ClipInput>& clips, co
   return out;
 }
 
-void validate_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o) {
+// Returns true for an int16 batch. (Review fix: the element type is taken from any clip with a
+// pointer; reading clips[0].s16 treated an int16 batch whose first clip is empty (n = 0, no
+// pointer) as float and then read the null f32 pointers of the others.)
+bool validate_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o) {
   ps::validate(o);
   if (o.analysis_rate != 16000) {
     throw Error(ErrorCode::InvalidArg, "the CUDA prosody batch analyses at 16000 Hz; analysisRate " +
@@ -827,22 +856,24 @@ void validate_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOption
     any_s16 |= clips[i].s16 != nullptr;
   }
   if (any_f32 && any_s16) throw Error(ErrorCode::InvalidArg, "a batch must be all float32 or all int16 clips");
+  return any_s16;
 }
 
 }  // namespace
 
 std::vector<ps::ProsodyTracks> prosody_tracks_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o,
                                                     ProsodyTiming* timing, bool pinned_input) {
-  validate_batch(clips, o);
+  const bool s16 = validate_batch(clips, o);
   if (timing) *timing = ProsodyTiming{};
-  const bool s16 = !clips.empty() && clips[0].s16 != nullptr;
+  // Review fix: an empty batch (e.g. every clip of a binding call rejected) launched a group with
+  // zero clips: memsets/copies of 0 bytes on null device pointers. Nothing to compute.
+  if (clips.empty()) return {};
   return s16 ? run_batch<int16_t>(clips, o, timing, pinned_input) : run_batch<float>(clips, o, timing, pinned_input);
 }
 
 std::vector<ProsodyTiming> prosody_benchmark(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o,
                                              int repeats) {
-  validate_batch(clips, o);
-  const bool s16 = !clips.empty() && clips[0].s16 != nullptr;
+  const bool s16 = validate_batch(clips, o);
   const size_t elem = s16 ? sizeof(int16_t) : sizeof(float);
   size_t total = 0;
   for (const ClipInput& c : clips) total += c.n;
@@ -852,7 +883,9 @@ std::vector<ProsodyTiming> prosody_benchmark(const std::vector<ClipInput>& clips
   size_t off = 0;
   for (size_t i = 0; i < clips.size(); ++i) {
     unsigned char* dst = static_cast<unsigned char*>(pinned.ptr) + off * elem;
-    std::memcpy(dst, s16 ? static_cast<const void*>(clips[i].s16) : static_cast<const void*>(clips[i].f32), clips[i].n * elem);
+    if (clips[i].n)  // (an empty clip may have no pointer; memcpy from null is undefined even for 0 bytes)
+      std::memcpy(dst, s16 ? static_cast<const void*>(clips[i].s16) : static_cast<const void*>(clips[i].f32),
+                  clips[i].n * elem);
     local[i].n = clips[i].n;
     if (s16) local[i].s16 = reinterpret_cast<const int16_t*>(dst);
     else local[i].f32 = reinterpret_cast<const float*>(dst);
