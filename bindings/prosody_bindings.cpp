@@ -328,7 +328,7 @@ Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
 }
 
 // prosodyCudaBenchmarkAsync(clips: (Int16Array | Float32Array)[] at 16 kHz, options, repeats) →
-// Promise<{ h2dMs, computeMs, d2hMs, totalMs, frames, samples }[]>: the GPU pipeline from
+// Promise<{ h2dMs, computeMs, d2hMs, gpuMs, totalMs, frames, samples }[]>: the GPU pipeline from
 // page-locked host audio to per-frame tracks on the host (no functionals).
 Napi::Value ProsodyCudaBenchmarkAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -379,6 +379,7 @@ Napi::Value ProsodyCudaBenchmarkAsync(const Napi::CallbackInfo& info) {
             o.Set("h2dMs", t.h2d_ms);
             o.Set("computeMs", t.compute_ms);
             o.Set("d2hMs", t.d2h_ms);
+            o.Set("gpuMs", t.gpu_ms);
             o.Set("totalMs", t.total_ms);
             o.Set("frames", double(t.frames));
             o.Set("samples", double(t.samples));

@@ -162,6 +162,9 @@ export interface RawProsodyTiming {
   h2dMs: number;
   computeMs: number;
   d2hMs: number;
+  /** First upload to last download (CUDA events). */
+  gpuMs: number;
+  /** Wall clock of the whole call, host work included. */
   totalMs: number;
   frames: number;
   samples: number;

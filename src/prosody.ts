@@ -13,7 +13,7 @@ import os from 'node:os';
 import { loadAudio, decodeWav, mixToMono, type DecodedAudio } from './audio.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
-import { native, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
+import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
 export interface ProsodyOptions extends RawProsodyOptions {
@@ -491,7 +491,7 @@ export async function benchmarkProsodyCuda(
   clips: Int16Array[] | Float32Array[],
   options: RawProsodyOptions = {},
   repeats = 5,
-): Promise<{ h2dMs: number; computeMs: number; d2hMs: number; totalMs: number; frames: number; samples: number }[]> {
+): Promise<RawProsodyTiming[]> {
   return awaitNative(() => native.prosodyCudaBenchmarkAsync(clips, options, repeats), `${clips.length} clips`);
 }
 

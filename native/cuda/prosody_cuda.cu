@@ -425,24 +425,34 @@ __global__ void __launch_bounds__(kEnergyThreads) intensity_kernel(const T* in, 
 // ------------------------------------------------------------------------------------------
 // Host side
 
+// A device array: its own stream-ordered allocation, or a view into an arena (one allocation
+// holding many arrays, so a group costs a handful of allocations and copies, not dozens).
 template <class T>
 struct DevArray {
   T* ptr = nullptr;
   size_t count = 0;
   cudaStream_t stream = nullptr;
+  bool owned = false;
   DevArray() = default;
   DevArray(const DevArray&) = delete;
   DevArray& operator=(const DevArray&) = delete;
   ~DevArray() { release(); }
   void release() {
-    if (ptr) cudaFreeAsync(ptr, stream);
+    if (ptr && owned) cudaFreeAsync(ptr, stream);
     ptr = nullptr;
     count = 0;
+    owned = false;
   }
   void alloc(size_t n, cudaStream_t s, const char* what) {
     release();
     stream = s;
     if (n) check(cudaMallocAsync(reinterpret_cast<void**>(&ptr), n * sizeof(T), s), what);
+    count = n;
+    owned = n > 0;
+  }
+  void view(unsigned char* base, size_t offset, size_t n) {
+    release();
+    ptr = reinterpret_cast<T*>(base + offset);
     count = n;
   }
   void upload(const std::vector<T>& v, cudaStream_t s, const char* what) {
@@ -483,12 +493,43 @@ struct PinnedBuffer {
   }
 };
 
+// Byte offsets of arrays packed into one block, each aligned to 256 bytes.
+struct Packing {
+  size_t bytes = 0;
+  template <class T>
+  size_t add(size_t count) {
+    const size_t off = bytes;
+    bytes += (count * sizeof(T) + 255) / 256 * 256;
+    return off;
+  }
+};
+
+// Keep freed device memory in the stream-ordered pool (up to 2 GiB) between batches, so repeated
+// batches do not pay for growing the pool again; beyond that it goes back to the driver.
+void keep_pool_memory() {
+  static const bool done = [] {
+    int dev = 0;
+    cudaMemPool_t pool;
+    if (cudaGetDevice(&dev) == cudaSuccess && cudaDeviceGetDefaultMemPool(&pool, dev) == cudaSuccess) {
+      uint64_t keep = uint64_t(2) << 30;
+      cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
+    }
+    cudaGetLastError();
+    return true;
+  }();
+  (void)done;
+}
+
 unsigned blocks_for(size_t n, unsigned threads) { return unsigned(std::max<size_t>(1, (n + threads - 1) / threads)); }
 
 // One group of clips on one stream: its buffers live until the next group on the same stream.
 struct GroupRun {
   Stream stream;
-  PinnedBuffer staging;
+  PinnedBuffer staging;  // the audio, when the caller's memory is pageable
+  PinnedBuffer htab;     // work tables, uploaded in one copy
+  PinnedBuffer hres;     // results, downloaded in one copy
+  DevArray<unsigned char> dtab, dwork, dres;  // arenas the arrays below are views into
+  size_t r_off[10] = {};                      // offsets in dres/hres: 7 tracks, mean, clipped, bad
   // device
   DevArray<unsigned char> input;
   DevArray<size_t> in_off, n, x8_off, n8_cum, f_off;
@@ -506,17 +547,12 @@ struct GroupRun {
   DevArray<float> f0, best, voicing, nccf, rms, inten, ninten;
   DevArray<float> win1, win2;
   DevArray<unsigned char> temp;
-  // host results
   std::vector<size_t> h_f_off;
-  std::vector<double> h_mean;
-  std::vector<unsigned long long> h_clipped;
-  unsigned long long h_bad = ~0ull;
-  std::vector<float> h_f0, h_best, h_voicing, h_nccf, h_rms, h_inten, h_ninten;
   std::vector<int> clip_index;  // batch index of each clip of the group
   Event e0, e1, e2, e3;
   // Review fix: when an exception unwinds run_batch while the other stream's group is still in
-  // flight, its async copies may still target h_* (pageable D2H is only "might be synchronous")
-  // and read `staging`; wait for the stream before those members are freed (errors ignored).
+  // flight, its async copies may still target hres and read staging/htab; wait for the stream
+  // before those members are freed (errors ignored).
   GroupRun() = default;
   GroupRun(const GroupRun&) = delete;
   GroupRun& operator=(const GroupRun&) = delete;
@@ -603,64 +639,64 @@ void launch_group(GroupRun& g, const std::vector<ClipInput>& clips, const std::v
   check(cudaFuncSetAttribute(intensity_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, int(int_dyn_max)),
         "configuring the intensity kernel");
 
-  // Upload (from the caller's page-locked memory, or through this stream's page-locked staging).
-  check(cudaEventRecord(g.e0.e, s), "recording an event");
+  keep_pool_memory();
+  const int stride = prm.max_candidates + 1;
+  // Work tables: packed into page-locked memory, one upload.
+  Packing tp;
+  const size_t t_in_off = tp.add<size_t>(C), t_n = tp.add<size_t>(C), t_x8 = tp.add<size_t>(C),
+               t_n8 = tp.add<size_t>(C + 1), t_f = tp.add<size_t>(C + 1), t_sc = tp.add<Chunk>(stat_chunks.size()),
+               t_cc = tp.add<Chunk>(cond_chunks.size()), t_fc = tp.add<int>(C + 1), t_ti = tp.add<Tile>(tiles.size()),
+               t_et = tp.add<Tile>(etiles.size()), t_w1 = tp.add<float>(w1.size()), t_w2 = tp.add<float>(w2.size());
+  g.htab.reserve(tp.bytes);
+  auto put = [&](size_t off, const auto& v) {
+    if (!v.empty()) std::memcpy(static_cast<unsigned char*>(g.htab.ptr) + off, v.data(), v.size() * sizeof(v[0]));
+  };
+  put(t_in_off, in_off), put(t_n, n), put(t_x8, x8_off), put(t_n8, n8_cum), put(t_f, f_off), put(t_sc, stat_chunks);
+  put(t_cc, cond_chunks), put(t_fc, first_chunk), put(t_ti, tiles), put(t_et, etiles), put(t_w1, w1), put(t_w2, w2);
+  g.dtab.alloc(tp.bytes, s, "allocating the work tables");
+  unsigned char* tb0 = g.dtab.ptr;
+  g.in_off.view(tb0, t_in_off, C), g.n.view(tb0, t_n, C), g.x8_off.view(tb0, t_x8, C), g.n8_cum.view(tb0, t_n8, C + 1);
+  g.f_off.view(tb0, t_f, C + 1), g.stat_chunks.view(tb0, t_sc, stat_chunks.size());
+  g.cond_chunks.view(tb0, t_cc, cond_chunks.size()), g.first_chunk.view(tb0, t_fc, C + 1);
+  g.tiles.view(tb0, t_ti, tiles.size()), g.etiles.view(tb0, t_et, etiles.size());
+  g.win1.view(tb0, t_w1, w1.size()), g.win2.view(tb0, t_w2, w2.size());
+  // Scratch: one arena.
+  Packing wp;
+  const size_t w_sums = wp.add<double>(stat_chunks.size()), w_clip = wp.add<unsigned long long>(stat_chunks.size()),
+               w_ref = wp.add<double>(C), w_med = wp.add<float>(C), w_apply = wp.add<int>(C),
+               w_raw8 = wp.add<float>(total_x8), w_x8 = wp.add<float>(total_x8), w_cands = wp.add<Candidate>(F * size_t(stride)),
+               w_back = wp.add<uint8_t>(F * size_t(stride)), w_anchor = wp.add<uint8_t>(F), w_count = wp.add<int32_t>(F),
+               w_path = wp.add<int32_t>(F), w_start = wp.add<int>(F), w_pos = wp.add<int>(F), w_seg = wp.add<int>(F),
+               w_segc = wp.add<int>(1);
+  size_t w_f[5], w_ll[4];
+  for (size_t& o : w_f) o = wp.add<float>(F);        // level, sorted, on, off, key
+  for (size_t& o : w_ll) o = wp.add<long long>(F);   // prev/next keys and scans
+  g.dwork.alloc(wp.bytes, s, "allocating prosody scratch on the device");
+  unsigned char* wb = g.dwork.ptr;
+  g.sums.view(wb, w_sums, stat_chunks.size()), g.clipped.view(wb, w_clip, stat_chunks.size());
+  g.ref.view(wb, w_ref, C), g.median.view(wb, w_med, C), g.apply.view(wb, w_apply, C);
+  g.raw8.view(wb, w_raw8, total_x8), g.x8.view(wb, w_x8, total_x8), g.cands.view(wb, w_cands, F * size_t(stride));
+  g.back.view(wb, w_back, F * size_t(stride)), g.anchor.view(wb, w_anchor, F), g.count.view(wb, w_count, F);
+  g.path.view(wb, w_path, F), g.start.view(wb, w_start, F), g.pos.view(wb, w_pos, F), g.seg_start.view(wb, w_seg, F);
+  g.seg_count.view(wb, w_segc, 1);
+  DevArray<float>* fs[5] = {&g.level, &g.sorted, &g.on, &g.off, &g.key};
+  for (int k = 0; k < 5; ++k) fs[k]->view(wb, w_f[k], F);
+  DevArray<long long>* ls[4] = {&g.prev_key, &g.next_key, &g.prev_scan, &g.next_scan};
+  for (int k = 0; k < 4; ++k) ls[k]->view(wb, w_ll[k], F);
+  // Results: one block, one download into page-locked memory.
+  Packing rp;
+  DevArray<float>* tracks[7] = {&g.f0, &g.best, &g.voicing, &g.nccf, &g.rms, &g.inten, &g.ninten};
+  for (int k = 0; k < 7; ++k) g.r_off[k] = rp.add<float>(F);
+  g.r_off[7] = rp.add<double>(C);
+  g.r_off[8] = rp.add<unsigned long long>(C);
+  g.r_off[9] = rp.add<unsigned long long>(1);
+  g.dres.alloc(rp.bytes, s, "allocating prosody results on the device");
+  g.hres.reserve(rp.bytes);
+  for (int k = 0; k < 7; ++k) tracks[k]->view(g.dres.ptr, g.r_off[k], F);
+  g.mean.view(g.dres.ptr, g.r_off[7], C), g.clipped_clip.view(g.dres.ptr, g.r_off[8], C), g.bad.view(g.dres.ptr, g.r_off[9], 1);
   g.input.alloc(total_in * sizeof(T), s, "allocating the audio on the device");
   if (!pinned_input) g.staging.reserve(total_in * sizeof(T));
-  for (int c = 0; c < C; ++c) {
-    const ClipInput& ci = clips[size_t(members[size_t(c)])];
-    const void* src = std::is_same<T, float>::value ? static_cast<const void*>(ci.f32) : static_cast<const void*>(ci.s16);
-    const size_t bytes = ci.n * sizeof(T);
-    if (!bytes) continue;
-    if (!pinned_input) {
-      std::memcpy(static_cast<unsigned char*>(g.staging.ptr) + in_off[c] * sizeof(T), src, bytes);
-      src = static_cast<unsigned char*>(g.staging.ptr) + in_off[c] * sizeof(T);
-    }
-    check(cudaMemcpyAsync(g.input.ptr + in_off[c] * sizeof(T), src, bytes, cudaMemcpyHostToDevice, s),
-          "uploading the audio");
-  }
-  g.in_off.upload(in_off, s, "uploading the layout");
-  g.n.upload(n, s, "uploading the layout");
-  g.x8_off.upload(x8_off, s, "uploading the layout");
-  g.n8_cum.upload(n8_cum, s, "uploading the layout");
-  g.f_off.upload(f_off, s, "uploading the layout");
-  g.stat_chunks.upload(stat_chunks, s, "uploading the work tables");
-  g.cond_chunks.upload(cond_chunks, s, "uploading the work tables");
-  g.first_chunk.upload(first_chunk, s, "uploading the work tables");
-  g.tiles.upload(tiles, s, "uploading the work tables");
-  g.etiles.upload(etiles, s, "uploading the work tables");
-  g.win1.upload(w1, s, "uploading the intensity windows");
-  g.win2.upload(w2, s, "uploading the intensity windows");
-  check(cudaEventRecord(g.e1.e, s), "recording an event");
-
-  const Layout L{C, g.in_off.ptr, g.n.ptr, g.x8_off.ptr, g.n8_cum.ptr, g.f_off.ptr};
-  const T* in = reinterpret_cast<const T*>(g.input.ptr);
-  const int stride = prm.max_candidates + 1;
-  // Allocations (stream-ordered).
-  g.sums.alloc(stat_chunks.size(), s, "allocating scratch");
-  g.clipped.alloc(stat_chunks.size(), s, "allocating scratch");
-  g.bad.alloc(1, s, "allocating scratch");
-  g.mean.alloc(size_t(C), s, "allocating scratch");
-  g.clipped_clip.alloc(size_t(C), s, "allocating scratch");
-  g.ref.alloc(size_t(C), s, "allocating scratch");
-  g.median.alloc(size_t(C), s, "allocating scratch");
-  g.apply.alloc(size_t(C), s, "allocating scratch");
-  g.raw8.alloc(total_x8, s, "allocating the 8 kHz signal");
-  g.x8.alloc(total_x8, s, "allocating the 8 kHz signal");
-  for (DevArray<float>* a : {&g.level, &g.sorted, &g.on, &g.off, &g.key, &g.f0, &g.best, &g.voicing, &g.nccf, &g.rms,
-                             &g.inten, &g.ninten})
-    a->alloc(F, s, "allocating frame tracks");
-  g.cands.alloc(F * size_t(stride), s, "allocating F0 candidates");
-  g.count.alloc(F, s, "allocating F0 candidates");
-  g.path.alloc(F, s, "allocating the F0 path");
-  g.anchor.alloc(F, s, "allocating the F0 path");
-  g.back.alloc(F * size_t(stride), s, "allocating the F0 path");
-  g.start.alloc(F, s, "allocating the F0 path");
-  g.pos.alloc(F, s, "allocating the F0 path");
-  g.seg_start.alloc(F, s, "allocating the F0 path");
-  g.seg_count.alloc(1, s, "allocating the F0 path");
-  for (DevArray<long long>* a : {&g.prev_key, &g.next_key, &g.prev_scan, &g.next_scan}) a->alloc(F, s, "allocating scans");
-  // CUB scratch: the largest of the sorts and scans.
+  // CUB scratch: the largest of the sorts and scans (size queries read no data).
   // (Review fix: t initialised and the size queries checked; a failed query left it indeterminate.)
   size_t tb = 0, t = 0;
   check(cub::DeviceSegmentedSort::SortKeys(nullptr, t, g.level.ptr, g.sorted.ptr, int(F), C, g.f_off.ptr,
@@ -675,6 +711,27 @@ void launch_group(GroupRun& g, const std::vector<ClipInput>& clips, const std::v
         "sizing the scan scratch");
   tb = std::max(tb, t);
   g.temp.alloc(std::max<size_t>(tb, 1), s, "allocating sort scratch");
+
+  // Uploads: the audio (from the caller's page-locked memory, or through this stream's
+  // page-locked staging), then the tables. e0..e3 bracket upload, kernels and download.
+  check(cudaEventRecord(g.e0.e, s), "recording an event");
+  for (int c = 0; c < C; ++c) {
+    const ClipInput& ci = clips[size_t(members[size_t(c)])];
+    const void* src = std::is_same<T, float>::value ? static_cast<const void*>(ci.f32) : static_cast<const void*>(ci.s16);
+    const size_t bytes = ci.n * sizeof(T);
+    if (!bytes) continue;
+    if (!pinned_input) {
+      std::memcpy(static_cast<unsigned char*>(g.staging.ptr) + in_off[c] * sizeof(T), src, bytes);
+      src = static_cast<unsigned char*>(g.staging.ptr) + in_off[c] * sizeof(T);
+    }
+    check(cudaMemcpyAsync(g.input.ptr + in_off[c] * sizeof(T), src, bytes, cudaMemcpyHostToDevice, s),
+          "uploading the audio");
+  }
+  check(cudaMemcpyAsync(g.dtab.ptr, g.htab.ptr, tp.bytes, cudaMemcpyHostToDevice, s), "uploading the work tables");
+  check(cudaEventRecord(g.e1.e, s), "recording an event");
+
+  const Layout L{C, g.in_off.ptr, g.n.ptr, g.x8_off.ptr, g.n8_cum.ptr, g.f_off.ptr};
+  const T* in = reinterpret_cast<const T*>(g.input.ptr);
 
   // Stats, conditioning, levels.
   check(cudaMemsetAsync(g.bad.ptr, 0xff, sizeof(unsigned long long), s), "clearing the error flag");
@@ -735,23 +792,7 @@ void launch_group(GroupRun& g, const std::vector<ClipInput>& clips, const std::v
   }
   check(cudaGetLastError(), "launching the prosody kernels");
   check(cudaEventRecord(g.e2.e, s), "recording an event");
-  // Results back (page-locked staging would be faster; the tracks are ~1/4 of the input's bytes).
-  g.h_mean.resize(size_t(C));
-  g.h_clipped.resize(size_t(C));
-  check(cudaMemcpyAsync(g.h_mean.data(), g.mean.ptr, size_t(C) * sizeof(double), cudaMemcpyDeviceToHost, s), "downloading");
-  check(cudaMemcpyAsync(g.h_clipped.data(), g.clipped_clip.ptr, size_t(C) * sizeof(unsigned long long),
-                        cudaMemcpyDeviceToHost, s),
-        "downloading");
-  check(cudaMemcpyAsync(&g.h_bad, g.bad.ptr, sizeof(unsigned long long), cudaMemcpyDeviceToHost, s), "downloading");
-  using Track = std::pair<std::vector<float>*, DevArray<float>*>;
-  for (const Track& tr : {Track{&g.h_f0, &g.f0}, Track{&g.h_best, &g.best}, Track{&g.h_voicing, &g.voicing},
-                          Track{&g.h_nccf, &g.nccf}, Track{&g.h_rms, &g.rms}, Track{&g.h_inten, &g.inten},
-                          Track{&g.h_ninten, &g.ninten}}) {
-    tr.first->resize(F);
-    if (F)
-      check(cudaMemcpyAsync(tr.first->data(), tr.second->ptr, F * sizeof(float), cudaMemcpyDeviceToHost, s),
-            "downloading tracks");
-  }
+  check(cudaMemcpyAsync(g.hres.ptr, g.dres.ptr, rp.bytes, cudaMemcpyDeviceToHost, s), "downloading the tracks");
   check(cudaEventRecord(g.e3.e, s), "recording an event");
 }
 
@@ -759,13 +800,17 @@ template <class T>
 void collect_group(GroupRun& g, const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o,
                    std::vector<ps::ProsodyTracks>& out, ProsodyTiming* timing) {
   check(cudaStreamSynchronize(g.stream.s), "running the prosody kernels");
-  if (g.h_bad != ~0ull) {
+  const unsigned char* res = static_cast<const unsigned char*>(g.hres.ptr);
+  const auto* h_mean = reinterpret_cast<const double*>(res + g.r_off[7]);
+  const auto* h_clipped = reinterpret_cast<const unsigned long long*>(res + g.r_off[8]);
+  const unsigned long long h_bad = *reinterpret_cast<const unsigned long long*>(res + g.r_off[9]);
+  if (h_bad != ~0ull) {
     // Map the flat index back to its clip and sample.
     size_t off = 0;
     for (size_t c = 0; c < g.clip_index.size(); ++c) {
       const ClipInput& ci = clips[size_t(g.clip_index[c])];
-      if (g.h_bad < off + ci.n) {
-        const size_t i = size_t(g.h_bad - off);
+      if (h_bad < off + ci.n) {
+        const size_t i = size_t(h_bad - off);
         const float v = ci.f32 ? ci.f32[i] : 0.f;
         throw Error(ErrorCode::InvalidArg, "clip " + std::to_string(g.clip_index[c]) + ": sample " + std::to_string(i) +
                                                " is " + (std::isnan(v) ? "NaN" : v > 0 ? "+Infinity" : "-Infinity") +
@@ -779,24 +824,29 @@ void collect_group(GroupRun& g, const std::vector<ClipInput>& clips, const ps::P
     ps::ProsodyTracks& t = out[size_t(g.clip_index[c])];
     t.analysis_rate = 16000;
     t.duration = double(ci.n) / 16000.0;
-    t.dc_offset = g.h_mean[c];
-    t.clipped_ratio = ci.n ? double(g.h_clipped[c]) / double(ci.n) : 0.0;
+    t.dc_offset = h_mean[c];
+    t.clipped_ratio = ci.n ? double(h_clipped[c]) / double(ci.n) : 0.0;
     t.f0.hop_seconds = o.f0.hop_seconds;
     const size_t b = g.h_f_off[c], e = g.h_f_off[c + 1];
-    auto take = [b, e](const std::vector<float>& v) { return std::vector<float>(v.begin() + long(b), v.begin() + long(e)); };
-    t.f0.f0 = take(g.h_f0);
-    t.f0.best_f0 = take(g.h_best);
-    t.f0.voicing = take(g.h_voicing);
-    t.f0.nccf = take(g.h_nccf);
-    t.rms_dbfs = take(g.h_rms);
-    t.intensity_db = take(g.h_inten);
-    t.nuclei_intensity_db = take(g.h_ninten);
+    auto take = [&](int k) {
+      const float* v = reinterpret_cast<const float*>(res + g.r_off[k]);
+      return std::vector<float>(v + b, v + e);
+    };
+    t.f0.f0 = take(0);
+    t.f0.best_f0 = take(1);
+    t.f0.voicing = take(2);
+    t.f0.nccf = take(3);
+    t.rms_dbfs = take(4);
+    t.intensity_db = take(5);
+    t.nuclei_intensity_db = take(6);
   }
   if (timing) {
-    float a = 0, b = 0, c = 0;
+    float a = 0, b = 0, c = 0, d = 0;
     cudaEventElapsedTime(&a, g.e0.e, g.e1.e);
     cudaEventElapsedTime(&b, g.e1.e, g.e2.e);
     cudaEventElapsedTime(&c, g.e2.e, g.e3.e);
+    cudaEventElapsedTime(&d, g.e0.e, g.e3.e);
+    timing->gpu_ms += d;
     timing->h2d_ms += a;
     timing->compute_ms += b;
     timing->d2h_ms += c;

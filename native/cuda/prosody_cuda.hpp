@@ -21,7 +21,9 @@ struct ClipInput {
 };
 
 struct ProsodyTiming {
-  double h2d_ms = 0, compute_ms = 0, d2h_ms = 0, total_ms = 0;  // CUDA events, one batch
+  // CUDA events (summed over groups): upload of audio and tables, kernels, download of the tracks,
+  // and first upload → last download. total_ms: wall clock of the whole call, host work included.
+  double h2d_ms = 0, compute_ms = 0, d2h_ms = 0, gpu_ms = 0, total_ms = 0;
   size_t frames = 0, samples = 0;
 };
 
