@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareRavdess, cueFeatureIndices } from '../dist/train/corpus.js';
-import { train } from '../dist/train/trainer.js';
+import { train, DEFAULT_SFT_STEPS, DEFAULT_RL_STEPS } from '../dist/train/trainer.js';
 import { evaluatePolicy } from '../dist/train/evaluate.js';
 import { modelFile, saveModel } from '../dist/train/model.js';
 
@@ -32,6 +32,8 @@ saveModel(out, modelFile(result.policy, {
     data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
     clips: corpus.train.x.length,
     ...options,
+    sftSteps: DEFAULT_SFT_STEPS,
+    steps: DEFAULT_RL_STEPS,
     trainingAccuracy: fit.accuracy,
     trainingFactualShare: fit.factualShare,
     trainedAt: new Date().toISOString().slice(0, 10),
