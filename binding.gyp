@@ -11,6 +11,7 @@
         "native/audio/resample.cpp",
         "native/dsp/fft.cpp",
         "native/features/spectral.cpp",
+        "native/features/voice.cpp",
         "native/prosody/f0.cpp",
         "native/prosody/prosody.cpp",
         "native/grpo/advantages.cpp",

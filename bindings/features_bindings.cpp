@@ -1,7 +1,10 @@
-// spectralStats(samples, rate, options?) sync and async.
+// spectralStats(samples, rate, options?) and voiceStats(samples, rate, f0, hopSeconds, options?),
+// sync and async.
+#include <cmath>
 #include <memory>
 
 #include "../native/features/spectral.hpp"
+#include "../native/features/voice.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
 
@@ -62,11 +65,77 @@ Napi::Value SpectralStatsAsync(const Napi::CallbackInfo& info) {
   });
 }
 
+et::features::VoiceOptions voice_options(const Napi::CallbackInfo& info, size_t index) {
+  et::features::VoiceOptions o;
+  if (info.Length() <= index || !info[index].IsObject()) return o;
+  Napi::Object obj = info[index].As<Napi::Object>();
+  auto num = [&](const char* k, double d) { Napi::Value v = obj.Get(k); return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : d; };
+  o.window_seconds = num("windowSeconds", o.window_seconds);
+  o.hnr_periods = num("hnrPeriods", o.hnr_periods);
+  o.f0_min = num("f0Min", o.f0_min);
+  o.f0_max = num("f0Max", o.f0_max);
+  o.max_period_factor = num("maxPeriodFactor", o.max_period_factor);
+  o.mark_search = num("markSearch", o.mark_search);
+  o.unvoiced_floor_db = num("unvoicedFloorDb", o.unvoiced_floor_db);
+  double msf = num("minStretchFrames", double(o.min_stretch_frames));
+  o.min_stretch_frames = msf >= 1 && msf < 1e6 ? size_t(msf) : o.min_stretch_frames;
+  return o;
+}
+
+Napi::Object voice_to_js(Napi::Env env, const et::features::VoiceStats& s) {
+  Napi::Object o = Napi::Object::New(env);
+  auto put = [&](const char* k, double v) { o.Set(k, std::isfinite(v) ? Napi::Value(Napi::Number::New(env, v)) : env.Null()); };
+  o.Set("voicedFrames", Napi::Number::New(env, double(s.voiced_frames)));
+  o.Set("unvoicedFrames", Napi::Number::New(env, double(s.unvoiced_frames)));
+  o.Set("periods", Napi::Number::New(env, double(s.periods)));
+  put("hnrMean", s.hnr_mean), put("hnrSd", s.hnr_sd);
+  put("jitterLocal", s.jitter_local), put("shimmerLocal", s.shimmer_local), put("shimmerDb", s.shimmer_db);
+  put("alphaRatioMean", s.alpha_mean), put("alphaRatioSd", s.alpha_sd);
+  put("hammarbergMean", s.hammarberg_mean), put("hammarbergSd", s.hammarberg_sd);
+  put("slope0to500Mean", s.slope_lo_mean), put("slope0to500Sd", s.slope_lo_sd);
+  put("slope500to1500Mean", s.slope_hi_mean), put("slope500to1500Sd", s.slope_hi_sd);
+  put("h1h2Mean", s.h1h2_mean), put("h1h2Sd", s.h1h2_sd);
+  put("fluxMean", s.flux_mean), put("fluxSd", s.flux_sd);
+  put("alphaRatioUv", s.alpha_uv), put("hammarbergUv", s.hammarberg_uv);
+  put("slope0to500Uv", s.slope_lo_uv), put("slope500to1500Uv", s.slope_hi_uv);
+  return o;
+}
+
+double hop_arg(const Napi::CallbackInfo& info) {
+  if (info.Length() < 4 || !info[3].IsNumber()) throw invalid_arg(info.Env(), "hopSeconds must be a number");
+  return info[3].As<Napi::Number>().DoubleValue();
+}
+
+Napi::Value VoiceStats(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    FloatView x = float32_arg(info, 0, "samples");
+    double rate = rate_arg(info);
+    FloatView f0 = float32_arg(info, 2, "f0");
+    return voice_to_js(info.Env(), et::features::voice_stats(x.data, x.length, rate, f0.data, f0.length, hop_arg(info), voice_options(info, 4)));
+  });
+}
+
+Napi::Value VoiceStatsAsync(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    auto x = std::make_shared<FloatView>(float32_arg(info, 0, "samples"));
+    double rate = rate_arg(info);
+    auto f0 = std::make_shared<FloatView>(float32_arg(info, 2, "f0"));
+    double hop = hop_arg(info);
+    auto opt = voice_options(info, 4);
+    auto out = std::make_shared<et::features::VoiceStats>();
+    return run_async(
+        info.Env(), [x, f0, rate, hop, opt, out] { *out = et::features::voice_stats(x->data, x->length, rate, f0->data, f0->length, hop, opt); },
+        [x, f0, out](Napi::Env env) -> Napi::Value { return voice_to_js(env, *out); });
+  });
+}
+
 }  // namespace
 
 void register_features(Napi::Env env, Napi::Object exports) {
   exports.Set("spectralStats", Napi::Function::New(env, SpectralStats, "spectralStats"));
   exports.Set("spectralStatsAsync", Napi::Function::New(env, SpectralStatsAsync, "spectralStatsAsync"));
+  exports.Set("voiceStats", Napi::Function::New(env, VoiceStats, "voiceStats"));
+  exports.Set("voiceStatsAsync", Napi::Function::New(env, VoiceStatsAsync, "voiceStatsAsync"));
 }
 
 }  // namespace etb

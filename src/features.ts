@@ -1,10 +1,12 @@
 // Spectral statistics per utterance (log-mel and MFCC means and deviations), computed in the
 // native core: the spectral half of the emotion policy's feature vector.
-import { native, type RawSpectralOptions, type RawSpectralStats } from './native.js';
+import { native, type RawSpectralOptions, type RawSpectralStats, type RawVoiceOptions, type RawVoiceStats } from './native.js';
 import { awaitNative, callNative, invalidArg } from './errors.js';
 
 export type SpectralOptions = RawSpectralOptions;
 export type SpectralStats = RawSpectralStats;
+export type VoiceOptions = RawVoiceOptions;
+export type VoiceStats = RawVoiceStats;
 
 function check(samples: unknown, sampleRate: unknown) {
   if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a mono Float32Array');
@@ -29,4 +31,33 @@ export function spectralStats(samples: Float32Array, sampleRate: number, options
 export async function spectralStatsAsync(samples: Float32Array, sampleRate: number, options: SpectralOptions = {}): Promise<SpectralStats> {
   check(samples, sampleRate);
   return awaitNative(() => native.spectralStatsAsync(samples, sampleRate, options));
+}
+
+function checkTrack(f0: unknown, hopSeconds: unknown) {
+  if (!(f0 instanceof Float32Array)) throw invalidArg('f0 must be a Float32Array (Hz per frame, NaN when unvoiced)');
+  if (typeof hopSeconds !== 'number' || !(hopSeconds > 0) || !Number.isFinite(hopSeconds)) {
+    throw invalidArg(`hopSeconds must be a number > 0; got ${String(hopSeconds)}`);
+  }
+}
+
+/**
+ * Voice quality and spectral balance along an F0 track, after eGeMAPS (Eyben et al. 2016): HNR
+ * (dB, from the autocorrelation at the tracked period), local jitter and shimmer (from glottal
+ * cycle marks), alpha ratio, Hammarberg index, spectral slopes 0–500 and 500–1500 Hz, H1−H2 and
+ * spectral flux; means and deviations over voiced frames, means of the balance measures over
+ * sounding unvoiced frames. See native/features/voice.hpp for the definitions. The sample rate
+ * must be at least 8 kHz; values are null where the clip leaves them undefined.
+ */
+export function voiceStats(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options: VoiceOptions = {}): VoiceStats {
+  check(samples, sampleRate);
+  checkTrack(f0, hopSeconds);
+  return callNative(() => native.voiceStats(samples, sampleRate, f0, hopSeconds, options));
+}
+
+export async function voiceStatsAsync(
+  samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options: VoiceOptions = {},
+): Promise<VoiceStats> {
+  check(samples, sampleRate);
+  checkTrack(f0, hopSeconds);
+  return awaitNative(() => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, options));
 }

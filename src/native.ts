@@ -271,6 +271,45 @@ export interface RawSpectralStats {
   deltaMfccStd: Float32Array;
 }
 
+export interface RawVoiceOptions {
+  windowSeconds?: number;
+  hnrPeriods?: number;
+  f0Min?: number;
+  f0Max?: number;
+  maxPeriodFactor?: number;
+  markSearch?: number;
+  minStretchFrames?: number;
+  unvoicedFloorDb?: number;
+}
+
+/** Voice quality and spectral balance (native/features/voice.hpp); null where undefined. */
+export interface RawVoiceStats {
+  voicedFrames: number;
+  unvoicedFrames: number;
+  periods: number;
+  hnrMean: number | null;
+  hnrSd: number | null;
+  jitterLocal: number | null;
+  shimmerLocal: number | null;
+  shimmerDb: number | null;
+  alphaRatioMean: number | null;
+  alphaRatioSd: number | null;
+  hammarbergMean: number | null;
+  hammarbergSd: number | null;
+  slope0to500Mean: number | null;
+  slope0to500Sd: number | null;
+  slope500to1500Mean: number | null;
+  slope500to1500Sd: number | null;
+  h1h2Mean: number | null;
+  h1h2Sd: number | null;
+  fluxMean: number | null;
+  fluxSd: number | null;
+  alphaRatioUv: number | null;
+  hammarbergUv: number | null;
+  slope0to500Uv: number | null;
+  slope500to1500Uv: number | null;
+}
+
 export interface NativeAddon {
   prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
   prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): Promise<RawF0Track>;
@@ -322,6 +361,9 @@ export interface NativeAddon {
   buildInfo(): RawBuildInfo;
   spectralStats(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): RawSpectralStats;
   spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): Promise<RawSpectralStats>;
+  /** f0: Hz per frame (frame i centred at i · hopSeconds), NaN on unvoiced frames. */
+  voiceStats(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions): RawVoiceStats;
+  voiceStatsAsync(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions): Promise<RawVoiceStats>;
   /** Device memory and CUDA GRPO kernels; every call throws ERR_BACKEND_UNAVAILABLE without a GPU. */
   cuda: RawCudaApi;
 }
