@@ -148,6 +148,11 @@ export function prosodyBackend(options: ProsodyOptions, batch: boolean): Prosody
   return want === 'cuda' ? { backend: 'cpu', reason: `CUDA prosody unavailable (${why}); ran on the CPU` } : { backend: 'cpu' };
 }
 
+function checkVad(options: ProsodyOptions): void {
+  const vad = options.vad ?? 'energy';
+  if (vad !== 'energy' && vad !== 'silero') throw invalidArg(`option "vad" must be 'energy' or 'silero'; got ${JSON.stringify(options.vad)}`);
+}
+
 /** Entry points without a GPU path refuse an explicit 'cuda' instead of ignoring it. */
 function cpuOnly(options: ProsodyOptions, what: string): void {
   if (options.backend === 'cuda') {
@@ -282,8 +287,7 @@ function finish(raw: RawProsody, mono: Mono, options: ProsodyOptions): ProsodyRe
 /** Full prosody analysis on the libuv thread pool. */
 export async function extractProsody(source: ProsodyInput, options: ProsodyOptions = {}): Promise<ProsodyResult> {
   const raw = rawOptions(options);
-  const vad = options.vad ?? 'energy';
-  if (vad !== 'energy' && vad !== 'silero') throw invalidArg(`option "vad" must be 'energy' or 'silero'; got ${JSON.stringify(options.vad)}`);
+  checkVad(options);
   const mono = await monoAsync(source, options);
   const choice = prosodyBackend(options, false);
   warnFallback(choice.reason);
@@ -414,6 +418,7 @@ export async function extractProsodyBatch(sources: ProsodyInput[], options: Batc
   const optionsFor = (i: number): ProsodyOptions => (genders?.[i] ? { ...rest, gender: genders[i] } : rest);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArg(`option "concurrency" must be a positive integer; got ${concurrency}`);
   const raw = rawOptions(rest);
+  checkVad(rest);
   const choice = prosodyBackend(rest, true);
   warnFallback(choice.reason);
   onBackend?.(choice.backend, choice.reason);
