@@ -8,15 +8,18 @@
 // that agree with the measurement), mean FA/IQ/CC/FS and the wall time of each run.
 // Usage: npm run build:ts && node benchmarks/ser.mjs [--seeds 3] [--features speaker|global|both]
 //          [--steps RL_STEPS] [--sft-steps WARM_START_STEPS] [--rows mode,...] [--out report.json]
+//          [--cache features.json]   (EMOTIONTHINKER_DIST=dir: a private tsc output instead of dist/)
 import path from 'node:path';
 import { writeFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { prepareRavdess, cueFeatureIndices } from '../dist/train/corpus.js';
-import { train } from '../dist/train/trainer.js';
-import { evaluatePolicy } from '../dist/train/evaluate.js';
-import { EMOTIONS } from '../dist/train/vocab.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// EMOTIONTHINKER_DIST: a compiled copy of src/ other than dist/ (e.g. a private tsc --outDir).
+const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ?? 'dist') + '/').href;
+const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
+const { train } = await import(dist + 'train/trainer.js');
+const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
+const { EMOTIONS } = await import(dist + 'train/vocab.js');
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const seeds = Array.from({ length: Number(arg('--seeds', 3)) }, (_, i) => i + 1);
 const featureSets = arg('--features', 'both') === 'both' ? ['speaker', 'global'] : [arg('--features', 'speaker')];
@@ -35,7 +38,7 @@ const only = arg('--rows', undefined)?.split(',');
 const rows = only ? allRows.filter(([, key]) => only.includes(key)) : allRows;
 const outFile = path.resolve(arg('--out', path.join(root, '.cache', 'ser-report.json')));
 const split = { trainActors: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], valActors: [13, 14, 15, 16] };
-const cacheFile = path.join(root, '.cache', 'features.json');
+const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
 const stats = (xs) => {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
