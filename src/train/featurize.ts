@@ -1,15 +1,19 @@
 // Per-utterance features for the emotion policy: the prosody functionals plus spectral
-// statistics, both from the native core, with the cues the judge checks claims against.
+// statistics and voice quality / spectral balance (eGeMAPS-style: HNR, jitter, shimmer, alpha
+// ratio, Hammarberg index, spectral slopes, H1−H2, flux), all from the native core, with the
+// cues the judge checks claims against. Feature set 3 added the voice block: in a 3-fold
+// cross-validation over RAVDESS actors 01–12 (benchmarks/ser-cv.mjs, supervised, per-clip
+// features) it raised accuracy from 52.3 to 55.0 % (5 seeds; better on every fold).
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadAudio } from '../audio.js';
 import { extractProsody, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
-import { spectralStatsAsync } from '../features.js';
+import { spectralStatsAsync, voiceStatsAsync, type VoiceStats } from '../features.js';
 import type { Gender } from '../prosody-calibration.js';
 import { EmotionThinkerError } from '../errors.js';
 
 /** Bump when the feature definition changes, so caches are rebuilt. */
-export const FEATURE_VERSION = 2;
+export const FEATURE_VERSION = 3;
 
 export interface UtteranceFeatures {
   /** Named numeric features; null where undefined (e.g. F0 statistics of an unvoiced clip). */
@@ -38,17 +42,32 @@ export const PROSODY_FEATURES = [
 /** Numeric descriptors of the intonation contour (the inputs of its rule-based class). */
 export const INTONATION_FEATURES = ['rangeSt', 'directionSt', 'turnDepthSt', 'r2Gain', 'vertex', 'confidence'] as const;
 
+/**
+ * Voice quality and spectral balance after eGeMAPS (native/features/voice.hpp), named `vq.<key>`
+ * (the prefix keeps them out of the claim heads' name patterns).
+ */
+export const VOICE_FEATURES = [
+  'hnrMean', 'hnrSd', 'jitterLocal', 'shimmerLocal', 'shimmerDb',
+  'alphaRatioMean', 'alphaRatioSd', 'hammarbergMean', 'hammarbergSd', 'slope0to500Mean', 'slope0to500Sd',
+  'slope500to1500Mean', 'slope500to1500Sd', 'alphaRatioUv', 'hammarbergUv', 'slope0to500Uv', 'slope500to1500Uv',
+  'h1h2Mean', 'h1h2Sd', 'fluxMean', 'fluxSd',
+] as const satisfies readonly (keyof VoiceStats)[];
+
 export const FEATURE_NAMES: string[] = [
   ...PROSODY_FEATURES,
   ...INTONATION_FEATURES.map((k) => `intonation.${k}`),
   ...SPECTRAL_BLOCKS.flatMap((b) => Array.from({ length: SPECTRAL_SIZES[b] }, (_, i) => `${b}${i}`)),
+  ...VOICE_FEATURES.map((k) => `vq.${k}`),
 ];
 
 const INTONATION_UNJUDGED = new Set(['too_short', 'uncertain']);
 
 /** Builds the features of one prosody analysis plus the 16 kHz samples it was made from. */
 export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Array): Promise<UtteranceFeatures> {
-  const spec = await spectralStatsAsync(samples16k, 16000);
+  const [spec, voice] = await Promise.all([
+    spectralStatsAsync(samples16k, 16000),
+    voiceStatsAsync(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds),
+  ]);
   const values: (number | null)[] = PROSODY_FEATURES.map((k) => {
     const v = prosody.functionals[k];
     return v === null || v === undefined || !Number.isFinite(v) ? null : v;
@@ -61,6 +80,10 @@ export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Ar
   for (const b of SPECTRAL_BLOCKS) {
     const arr = spec[b];
     for (let i = 0; i < arr.length; i++) values.push(spec.frames > 0 ? arr[i] : null);
+  }
+  for (const k of VOICE_FEATURES) {
+    const v = voice[k];
+    values.push(typeof v === 'number' && Number.isFinite(v) ? v : null);
   }
   const label = prosody.intonation.label;
   return {
