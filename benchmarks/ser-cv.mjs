@@ -60,17 +60,18 @@ for (const val of folds) {
   prepared.push(await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), { trainActors, valActors: val, cacheFile }));
   console.error(`fold ${val.join(',')}: ${((Date.now() - t) / 1000).toFixed(1)} s to prepare`);
 }
-console.log(`${'group'.padEnd(12)}${'dims'.padStart(6)}${'CV acc %'.padStart(10)}${'fold sd'.padStart(9)}${'per fold (mean over seeds)'.padStart(30)}`);
+console.log(`${'group'.padEnd(12)}${'dims'.padStart(6)}${'CV acc %'.padStart(10)}${'fold sd'.padStart(9)}${'per fold (mean over seeds)'.padStart(30)}${'FA share %'.padStart(12)}`);
 const results = {};
 for (const g of groups) {
-  const perFold = [];
+  const perFold = [], faShare = [];
   for (const corpus of prepared) {
     const s = select(corpus, spec(g));
-    const accs = seeds.map((seed) => evaluatePolicy(train({ data: s.train, associations: corpus.associations, cueFeatures: s.cue, mode: 'supervised', seed }).policy, s.val, corpus.associations).accuracy);
-    perFold.push(accs.reduce((a, b) => a + b, 0) / accs.length);
-    results[g] = { dims: s.dims, perFold };
+    const evals = seeds.map((seed) => evaluatePolicy(train({ data: s.train, associations: corpus.associations, cueFeatures: s.cue, mode: 'supervised', seed }).policy, s.val, corpus.associations));
+    perFold.push(evals.reduce((a, e) => a + e.accuracy, 0) / evals.length);
+    faShare.push(evals.reduce((a, e) => a + e.factualShare, 0) / evals.length);
+    results[g] = { dims: s.dims, perFold, faShare };
   }
   const m = perFold.reduce((a, b) => a + b, 0) / perFold.length;
   const sd = Math.sqrt(perFold.reduce((a, b) => a + (b - m) ** 2, 0) / (perFold.length - 1));
-  console.log(`${g.padEnd(12)}${String(results[g].dims).padStart(6)}${(100 * m).toFixed(1).padStart(10)}${(100 * sd).toFixed(1).padStart(9)}${perFold.map((a) => (100 * a).toFixed(1)).join(' / ').padStart(30)}`);
+  console.log(`${g.padEnd(12)}${String(results[g].dims).padStart(6)}${(100 * m).toFixed(1).padStart(10)}${(100 * sd).toFixed(1).padStart(9)}${perFold.map((a) => (100 * a).toFixed(1)).join(' / ').padStart(30)}${(100 * faShare.reduce((a, b) => a + b, 0) / faShare.length).toFixed(1).padStart(12)}`);
 }
