@@ -22,9 +22,14 @@ import {
   type Outputs,
 } from '../src/index.js';
 import { measuredCues, policyInput } from '../src/train/corpus.js';
-import { extractUtteranceFeatures, fitStandardizer, type UtteranceFeatures } from '../src/train/featurize.js';
-import type { Policy } from '../src/train/policy.js';
+import { extractUtteranceFeatures, FEATURE_NAMES, fitStandardizer, type UtteranceFeatures } from '../src/train/featurize.js';
+import { policyLayout, type Policy } from '../src/train/policy.js';
 import { CUES, EMOTIONS, TOKENS, TOKEN_SIZES } from '../src/train/vocab.js';
+
+// Sizes follow the feature set and the bundled model (they change when features are added).
+const F = FEATURE_NAMES.length; // raw features
+const INPUTS = F + 1; // + gender
+const PARAMS = policyLayout(JSON.parse(readFileSync(path.resolve(__dirname, '../models/default.json'), 'utf8')).policy.shape).size;
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
 const TOL = 1e-5;
@@ -118,7 +123,7 @@ describe('policy ONNX export', () => {
     const refs = rows.map((r) => reference(model.policy, policyInput(r.features, model.file.standardizer, r.gender)));
     const err = await withModel(bytes, async (m) => {
       expect(m.inputs.map((v) => [v.name, v.type, v.shape])).toEqual([
-        ['features', 'float32', ['batch', 157]],
+        ['features', 'float32', ['batch', F]],
         ['gender', 'float32', ['batch', 1]],
       ]);
       expect(m.outputs.map((v) => v.name).sort()).toEqual(['emotion', 'energy', 'intonation', 'logp', 'pitch', 'speed', 'tokens']);
@@ -143,21 +148,21 @@ describe('policy ONNX export', () => {
     const refs = xs.map((x, r) => reference(model.policy, x, force[r]));
     const err = await withModel(bytes, async (m) => {
       expect(m.inputs.map((v) => [v.name, v.type, v.shape])).toEqual([
-        ['x', 'float32', ['batch', 158]],
+        ['x', 'float32', ['batch', INPUTS]],
         ['force', 'int64', ['batch', 5]],
       ]);
-      const x = new Float32Array(xs.length * 158);
-      xs.forEach((v, r) => x.set(v, r * 158));
+      const x = new Float32Array(xs.length * INPUTS);
+      xs.forEach((v, r) => x.set(v, r * INPUTS));
       const out = await m.run({
-        x: { data: x, dims: [xs.length, 158] },
+        x: { data: x, dims: [xs.length, INPUTS] },
         force: { data: BigInt64Array.from(force.flat(), BigInt), dims: [xs.length, TOKENS] },
       });
       // Unforced, the same graph decodes greedily.
-      const free = await m.run({ x: { data: x, dims: [xs.length, 158] }, force: { data: new BigInt64Array(xs.length * TOKENS).fill(-1n), dims: [xs.length, TOKENS] } });
+      const free = await m.run({ x: { data: x, dims: [xs.length, INPUTS] }, force: { data: new BigInt64Array(xs.length * TOKENS).fill(-1n), dims: [xs.length, TOKENS] } });
       compare(free, xs.map((v) => reference(model.policy, v)));
       // A token outside its vocabulary (intonation has 8 values) is an error, not a silent zero one-hot.
       const outOfRange = { data: BigInt64Array.of(-1n, -1n, -1n, 8n, -1n), dims: [1, TOKENS] };
-      await expect(m.run({ x: { data: x.subarray(0, 158), dims: [1, 158] }, force: outOfRange })).rejects.toThrow(/indices|bounds|range/i);
+      await expect(m.run({ x: { data: x.subarray(0, INPUTS), dims: [1, INPUTS] }, force: outOfRange })).rejects.toThrow(/indices|bounds|range/i);
       return compare(out, refs, true);
     });
     console.log(`policy ONNX parity, forced tokens, max |ONNX − TS|: ${JSON.stringify(err)}`);
@@ -173,7 +178,7 @@ describe('policy ONNX export', () => {
     };
     const associations = fitAssociations(data.measured, data.y);
     const { policy } = train({ data, associations, seed: 3, hidden: 12, cueHidden: 5, sftSteps: 6, steps: 4, batchSize: 4, groupSize: 4 });
-    expect(policy.shape.cueFeatures[0]).toHaveLength(158);
+    expect(policy.shape.cueFeatures[0]).toHaveLength(INPUTS);
     const json = JSON.parse(JSON.stringify(modelFile(policy, { standardizer, calibration: base.calibration, corpus: 'ravdess', associations, info: { test: true } }))) as EmotionModelFile;
     const file = path.join(tmp, 'fresh.onnx');
     writePolicyOnnx(json, file);
@@ -211,21 +216,21 @@ describe('policy ONNX export', () => {
       expect((err as EmotionThinkerError).code).toBe('ERR_INVALID_ARG');
       expect((err as Error).message).toMatch(message);
     };
-    refuses(damaged((m) => m.policy.params.pop()), /policy\.params has 13199 values; policy\.shape needs 13200/);
+    refuses(damaged((m) => m.policy.params.pop()), new RegExp(`policy\\.params has ${PARAMS - 1} values; policy\\.shape needs ${PARAMS}`));
     refuses(damaged((m) => (m.policy.params[17] = null as unknown as number)), /policy\.params\[17\] is null, not a finite number/);
     refuses(damaged((m) => delete (m.policy as Partial<EmotionModelFile['policy']>).params), /policy\.params must be an array of numbers/);
     refuses(damaged((m) => (m.policy.shape.cueFeatures[1][2] = 999)), /policy\.shape\.cueFeatures\[1\] \(energy\)\[2\] is 999/);
     refuses(damaged((m) => m.policy.shape.cueFeatures.pop()), /policy\.shape\.cueFeatures must hold 4 index lists/);
     refuses(damaged((m) => (m.policy.shape.hidden = 0)), /policy\.shape\.hidden must be a positive integer/);
     refuses(damaged((m) => (m.standardizer.std[5] = 0)), /standardizer\.std\[5\] is 0; expected a finite number > 0/);
-    refuses(damaged((m) => m.standardizer.mean.pop()), /standardizer\.mean must be an array of 157 numbers, got 156/);
+    refuses(damaged((m) => m.standardizer.mean.pop()), new RegExp(`standardizer\\.mean must be an array of ${F} numbers, got ${F - 1}`));
     refuses(damaged((m) => delete (m as Partial<EmotionModelFile>).policy), /policy is missing/);
     refuses(null, /must be an EmotionModel/);
     refuses(good, /options\.input must be "features" or "standardized"/, { input: 'raw' });
     // Without the standardiser the standardized export still works; a bad one only matters for "features".
     expect(exportPolicyOnnx(damaged((m) => m.standardizer.mean.pop()), { input: 'standardized' })).toBeInstanceOf(Uint8Array);
     const loaded: EmotionModel = defaultModel();
-    refuses({ ...loaded, policy: { shape: loaded.policy.shape, params: loaded.policy.params.subarray(1) } }, /policy\.params has 13199 values/);
+    refuses({ ...loaded, policy: { shape: loaded.policy.shape, params: loaded.policy.params.subarray(1) } }, new RegExp(`policy\\.params has ${PARAMS - 1} values`));
   });
 });
 
@@ -263,7 +268,7 @@ describe('emotionthinker export-onnx', () => {
     writeFileSync(bad, JSON.stringify(m));
     const damaged = run(['--model', bad, '--out', out, '--force']);
     expect(damaged.status).toBe(1);
-    expect(damaged.stderr).toMatch(/policy parameters: expected 13200, got 100 \[ERR_INVALID_ARG\]/);
+    expect(damaged.stderr).toMatch(new RegExp(`policy parameters: expected ${PARAMS}, got 100 \\[ERR_INVALID_ARG\\]`));
     expect(readFileSync(out, 'utf8')).toBe('keep');
   });
 });
