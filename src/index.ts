@@ -150,7 +150,7 @@ export {
   type RewardJudge,
   type RewardScores,
 } from './reward-model.js';
-export { spectralStats, spectralStatsAsync, type SpectralOptions, type SpectralStats } from './features.js';
+export { spectralStats, spectralStatsAsync, voiceStats, voiceStatsAsync, type SpectralOptions, type SpectralStats, type VoiceOptions, type VoiceStats } from './features.js';
 export { analyze, type AnalysisResult, type AnalyzeOptions, type ClaimEvidence } from './analyze.js';
 export { train, trainAsync, TRAIN_MODES, type TrainOptions, type TrainResult, type TrainMode, type StepMetrics, type TrainData } from './train/trainer.js';
 export { evaluatePolicy, type EvalResult } from './train/evaluate.js';
