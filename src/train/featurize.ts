@@ -3,7 +3,9 @@
 // ratio, Hammarberg index, spectral slopes, H1−H2, flux), all from the native core, with the
 // cues the judge checks claims against. Feature set 3 added the voice block: in a 3-fold
 // cross-validation over RAVDESS actors 01–12 (benchmarks/ser-cv.mjs, supervised, per-clip
-// features) it raised accuracy from 52.3 to 55.0 % (5 seeds; better on every fold).
+// features) it raised accuracy from 52.3 to 55.0 % (5 seeds; better on every fold; the best of 8
+// groups tried, so probably overstated); on the validation actors 13–16 it made no measurable
+// difference (single-clip GRPO-PTR 51.5 % with, 51.2 % without).
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
