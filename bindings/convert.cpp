@@ -1,5 +1,7 @@
 #include "convert.hpp"
 
+#include "../native/cuda/cuda_status.hpp"
+
 namespace etb {
 
 BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
@@ -56,5 +58,16 @@ Napi::Float32Array to_float32_array(Napi::Env env, std::vector<float>&& values) 
       [](Napi::Env, void*, std::vector<float>* h) { delete h; }, holder);
   return Napi::Float32Array::New(env, n, buf, 0);
 }
+
+#ifdef ET_WITH_CUDA
+void require_cuda(Napi::Env env) {
+  static const et::CudaStatus status = et::cuda_status();
+  if (!status.available) throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + status.reason);
+}
+#else
+void require_cuda(Napi::Env env) {
+  throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
+}
+#endif
 
 }  // namespace etb

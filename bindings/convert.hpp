@@ -24,6 +24,15 @@ inline Napi::Error invalid_arg(Napi::Env env, const std::string& message) {
   return make_error(env, "ERR_INVALID_ARG", message);
 }
 
+// Throws ERR_BACKEND_UNAVAILABLE with the reason unless a CUDA device can be used: a build with
+// CUDA still refuses cleanly (not with a CUDA error) when no driver or device exists; a build
+// without CUDA always refuses.
+#ifdef ET_WITH_CUDA
+void require_cuda(Napi::Env env);
+#else
+[[noreturn]] void require_cuda(Napi::Env env);
+#endif
+
 // Runs `body`, turning any C++ exception into a thrown JS error so none escapes as a crash.
 template <typename F>
 Napi::Value guarded(Napi::Env env, F&& body) {

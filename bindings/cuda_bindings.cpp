@@ -2,7 +2,6 @@
 // throws ERR_BACKEND_UNAVAILABLE with the reason, so the JS surface is the same in both builds.
 #include <string>
 
-#include "../native/cuda/cuda_status.hpp"
 #include "../native/cuda/grpo_cuda.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
@@ -16,17 +15,6 @@ struct DevicePtr {
   size_t bytes = 0;
 };
 
-#ifdef ET_WITH_CUDA
-// Built with CUDA: still refuse cleanly (not with a CUDA error) when no driver or device exists.
-void require_cuda(Napi::Env env) {
-  static const et::CudaStatus status = et::cuda_status();
-  if (!status.available) throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + status.reason);
-}
-#else
-[[noreturn]] void require_cuda(Napi::Env env) {
-  throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
-}
-#endif
 
 DevicePtr* handle_arg(const Napi::CallbackInfo& info, size_t index, const char* name, bool optional = false) {
   Napi::Env env = info.Env();

@@ -5,7 +5,6 @@
 #include <memory>
 
 #include "../native/common/parallel.hpp"
-#include "../native/cuda/cuda_status.hpp"
 #include "../native/prosody/prosody.hpp"
 #include "bindings.hpp"
 #ifdef ET_WITH_CUDA
@@ -240,11 +239,6 @@ Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
 
 // ---- CUDA batch: many clips in one GPU pass (native/cuda/prosody_cuda.hpp) -------------------
 
-[[maybe_unused]] void require_cuda_prosody(Napi::Env env) {
-  static const et::CudaStatus status = et::cuda_status();
-  if (!status.available) throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + status.reason);
-}
-
 struct BatchClip {
   FloatView samples;
   double rate = 0;
@@ -277,8 +271,8 @@ Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
       (*clips)[i].rate = r.As<Napi::Number>().DoubleValue();
     }
     const ProsodyOptions opt = options_arg(info, 2);
+    require_cuda(env);
 #ifdef ET_WITH_CUDA
-    require_cuda_prosody(env);
     auto out = std::make_shared<BatchOut>();
     return run_async(
         env,
@@ -321,8 +315,7 @@ Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
           return a;
         });
 #else
-    (void)opt;
-    throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
+    (void)opt;  // not reached: require_cuda throws in a build without CUDA
 #endif
   });
 }
@@ -357,8 +350,8 @@ Napi::Value ProsodyCudaBenchmarkAsync(const Napi::CallbackInfo& info) {
     int repeats = 5;
     if (info.Length() > 2 && info[2].IsNumber()) repeats = info[2].As<Napi::Number>().Int32Value();
     if (repeats < 1 || repeats > 1000) throw invalid_arg(env, "repeats must be in 1..1000");
+    require_cuda(env);
 #ifdef ET_WITH_CUDA
-    require_cuda_prosody(env);
     auto out = std::make_shared<std::vector<et::cuda::ProsodyTiming>>();
     return run_async(
         env,
@@ -388,8 +381,7 @@ Napi::Value ProsodyCudaBenchmarkAsync(const Napi::CallbackInfo& info) {
           return a;
         });
 #else
-    (void)opt;
-    throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
+    (void)opt;  // not reached: require_cuda throws in a build without CUDA
 #endif
   });
 }
