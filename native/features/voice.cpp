@@ -1,6 +1,7 @@
 #include "voice.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <complex>
 #include <limits>
@@ -85,7 +86,7 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     const long k0 = long(std::lround(T));
     double best = -2;
     long bk = k0;
-    std::vector<double> r(5);
+    std::array<double, 5> r{};  // NCCF at the lags k0-2 .. k0+2
     for (long d = -2; d <= 2; ++d) {
       long k = k0 + d;
       r[size_t(d + 2)] = k >= 1 ? nccf_at(x, n, centre(i) - (len + k) / 2, len, k) : -1;
