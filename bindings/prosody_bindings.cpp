@@ -183,6 +183,7 @@ Napi::Object result_to_js(Napi::Env env, ProsodyResult&& r) {
   io.Set("rangeSt", num_or_null(env, in.range_st));
   io.Set("directionSt", num_or_null(env, in.direction_st));
   io.Set("turnDepthSt", num_or_null(env, in.turn_depth_st));
+  io.Set("curvatureSt", num_or_null(env, in.curvature_st));
   io.Set("r2Gain", num_or_null(env, in.r2_gain));
   io.Set("vertex", num_or_null(env, in.vertex));
   io.Set("voicedSeconds", Napi::Number::New(env, in.voiced_seconds));

@@ -152,6 +152,8 @@ export interface RawIntonation {
   rangeSt: number | null;
   directionSt: number | null;
   turnDepthSt: number | null;
+  /** Second derivative of the fitted quadratic over the voiced span scaled to [0, 1], in semitones: < 0 arch, > 0 dip. */
+  curvatureSt: number | null;
   r2Gain: number | null;
   vertex: number | null;
   voicedSeconds: number;

@@ -41,6 +41,23 @@ describe('analyze', () => {
     if (energy) expect(r.prosody.caption).toContain(`${energy.measuredLevel} energy`);
   });
 
+  it('a turn claim names where the contour turns and how deep, from the measured descriptors', async () => {
+    // Clips whose measured intonation is a turn (rising-falling or falling-rising).
+    let turns = 0;
+    for (const name of ['03-01-01-01-01-02-03.wav', '03-01-01-01-02-01-03.wav', '03-01-01-01-02-01-05.wav']) {
+      const r = await analyze(clip(name));
+      const i = r.prosody.intonation;
+      expect(['rising-falling', 'falling-rising']).toContain(i.label);
+      const c = r.claims.find((k) => k.cue === 'intonation');
+      if (!c || !c.claim.includes('-')) continue;
+      turns++;
+      const shape = i.curvatureSt! < 0 ? 'peaks' : 'dips';
+      expect(shape).toBe(i.label === 'rising-falling' ? 'peaks' : 'dips');
+      expect(r.reasoning).toContain(`${shape} ${i.turnDepthSt!.toFixed(1)} st at ${Math.round(100 * i.vertex!)} % of the voiced span`);
+    }
+    expect(turns).toBeGreaterThan(0);
+  });
+
   it('the bundled model was trained with GRPO-PTR and loads with no download', () => {
     const m = defaultModel();
     expect(m.file.info.mode).toBe('ptr');

@@ -170,6 +170,37 @@ describe('definitions', () => {
     expect(extractProsodySync(glide(240, 120), { sampleRate: 16000 }).intonation.label).toBe('falling');
     expect(extractProsodySync(glide(150, 152), { sampleRate: 16000 }).intonation.label).toBe('flat');
   });
+
+  it('intonation: an arch and a dip are told apart by the sign of curvatureSt; a straight glide has no turn depth', () => {
+    // F0 in semitones around 150 Hz following `st(u)` over one second, u in [0, 1].
+    const contour = (st: (u: number) => number) => {
+      const n = 16000;
+      let ph = 0;
+      return Float32Array.from({ length: n }, (_, i) => {
+        ph += (150 * 2 ** (st(i / n) / 12)) / 16000;
+        let v = 0;
+        for (let h = 1; h < 10; h++) v += Math.sin(2 * Math.PI * h * ph) / h;
+        return 0.2 * v;
+      });
+    };
+    // 8 st parabolas turning mid-utterance: second derivative ∓64 st over the span.
+    const arch = extractProsodySync(contour((u) => 8 - 32 * (u - 0.5) ** 2), { sampleRate: 16000 }).intonation;
+    const dip = extractProsodySync(contour((u) => -8 + 32 * (u - 0.5) ** 2), { sampleRate: 16000 }).intonation;
+    expect(arch.label).toBe('rising-falling');
+    expect(dip.label).toBe('falling-rising');
+    expect(arch.curvatureSt!).toBeGreaterThan(-72);
+    expect(arch.curvatureSt!).toBeLessThan(-56);
+    expect(dip.curvatureSt!).toBeGreaterThan(56);
+    expect(dip.curvatureSt!).toBeLessThan(72);
+    expect(arch.vertex!).toBeCloseTo(0.5, 1);
+    expect(arch.turnDepthSt!).toBeGreaterThan(7);
+    expect(arch.turnDepthSt!).toBeLessThan(9);
+    // A glide bending slightly over 12 st: the vertex lies beyond the end, so no turn inside.
+    const bent = extractProsodySync(contour((u) => 12 * u + 1 * u * u), { sampleRate: 16000 }).intonation;
+    expect(bent.label).toBe('rising');
+    expect(Math.abs(bent.vertex!)).toBeGreaterThan(1);
+    expect(bent.turnDepthSt).toBe(0);
+  });
 });
 
 describe('calibration, levels, caption, record', () => {

@@ -235,7 +235,7 @@ F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOpt
 
 Intonation classify_intonation(const std::vector<float>& f0, const std::vector<float>& nccf, double hop) {
   Intonation in;
-  in.range_st = in.direction_st = in.turn_depth_st = in.r2_gain = in.vertex = kNaN;
+  in.range_st = in.direction_st = in.turn_depth_st = in.r2_gain = in.vertex = in.curvature_st = kNaN;
   std::vector<double> t, hz, conf;
   for (size_t i = 0; i < f0.size(); ++i)
     if (!std::isnan(f0[i])) {
@@ -285,10 +285,16 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
   in.turn = "none";
   if (!std::isnan(r2l) && !std::isnan(r2q) && std::fabs(cq[2]) > 1e-9) {
     in.r2_gain = r2q - r2l;
+    in.curvature_st = 2 * cq[2];
     double v = -cq[1] / (2 * cq[2]);
     in.vertex = v;
     auto q = [&](double x) { return cq[0] + cq[1] * x + cq[2] * x * x; };
-    in.turn_depth_st = std::min(std::fabs(q(v) - q(0)), std::fabs(q(v) - q(1)));
+    // Depth of the turn inside the voiced span: the extreme is taken at the vertex clamped to
+    // [0, 1], so a vertex outside the span gives 0 (no turn within the utterance) rather than the
+    // height of a parabola far beyond it (which ran to thousands of semitones and swamped any
+    // statistic of the descriptor). The class rule below only reads it for vertices in the span.
+    const double vc = std::clamp(v, 0.0, 1.0);
+    in.turn_depth_st = std::min(std::fabs(q(vc) - q(0)), std::fabs(q(vc) - q(1)));
     if (v >= 0.25 && v <= 0.75 && in.turn_depth_st >= 2 && in.r2_gain >= 0.05)
       in.turn = cq[2] < 0 ? "rising-falling" : "falling-rising";
   }

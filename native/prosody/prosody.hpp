@@ -63,7 +63,14 @@ struct Intonation {
   std::string range_class;  // flat | moderate | expressive | "" (too short)
   std::string direction;    // rising | falling | level | ""
   std::string turn;         // rising-falling | falling-rising | none | ""
-  double range_st = 0, direction_st = 0, turn_depth_st = 0, r2_gain = 0, vertex = 0;  // NaN if undefined
+  // NaN if undefined. vertex: where the fitted quadratic turns, in units of the voiced span (0
+  // start, 1 end; may lie far outside); turn_depth_st: how far the turn inside the span lies
+  // beyond the nearer end (0 when the vertex is outside [0, 1]).
+  double range_st = 0, direction_st = 0, turn_depth_st = 0, r2_gain = 0, vertex = 0;
+  // Second derivative of the quadratic fitted to the contour over the voiced span scaled to
+  // [0, 1], in semitones: negative for an arch (rising-falling), positive for a dip. The sign is
+  // what tells the two turns apart; turn_depth_st alone is unsigned. NaN if undefined.
+  double curvature_st = 0;
   double voiced_seconds = 0, confidence = 0;
 };
 

@@ -31,7 +31,10 @@ export function policyInput(f: UtteranceFeatures, s: Standardizer, gender: 'male
 
 /**
  * Which policy inputs each claim head reads, by feature name: the statistics of its own cue.
- * The last input (gender) goes to pitch, whose cut points are per gender.
+ * The last input (gender) goes to pitch, whose cut points are per gender. Intonation reads the
+ * contour descriptors its class is decided on (range, direction, turn depth, curvature, fit
+ * gain, vertex, confidence) and nothing else, since the class is a function of them alone (it
+ * used to read the whole-clip F0 spread and slope statistics too).
  */
 export function cueFeatureIndices(): number[][] {
   const idx = (pred: (n: string) => boolean) => FEATURE_NAMES.flatMap((n, j) => (pred(n) ? [j] : []));
@@ -40,7 +43,7 @@ export function cueFeatureIndices(): number[][] {
     [...idx((n) => n.startsWith('f0') && !n.includes('Slope')), gender],
     idx((n) => n.startsWith('rms') || n.startsWith('intensity') && !n.startsWith('intonation')),
     idx((n) => /^(voiced|unvoiced|pause|speechRate|articulationRate|averageSyllable|phonation)/.test(n)),
-    idx((n) => n.startsWith('intonation.') || n.includes('Slope') || n.startsWith('f0Range') || n === 'f0SdSt'),
+    idx((n) => n.startsWith('intonation.')),
   ];
 }
 
