@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decodeWavAsync, resampleAsync } from '../src/index.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { decodeWavAsync, loadAudio, resampleAsync } from '../src/index.js';
 
 // A 10-minute 48 kHz stereo PCM16 WAV, built directly as bytes (115 MB).
 function tenMinuteWav(): Uint8Array {
@@ -39,5 +43,32 @@ describe('async work runs off the event loop', () => {
     // A blocked loop would show one gap as long as the whole job; allow GC pauses.
     expect(maxGap).toBeLessThan(Math.min(100, elapsed / 3));
     expect(ticks.length).toBeGreaterThan(elapsed / 5 / 4);
+  });
+
+  it('timers keep firing while a 3-minute stereo FLAC decodes (over 1 MiB: in a worker by default)', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-loop-'));
+    try {
+      const flac = path.join(tmp, 'long.flac');
+      // Two noisy tones (noise keeps FLAC from compressing it to nothing).
+      execFileSync('sox', ['-n', '-r', '48000', '-c', '2', '-b', '16', flac, 'synth', '180', 'sine', '300', 'whitenoise', 'remix', '1v0.5,2v0.1', '1v0.1,2v0.5']);
+      expect(statSync(flac).size).toBeGreaterThan(1 << 20);
+      const ticks: number[] = [];
+      const timer = setInterval(() => ticks.push(performance.now()), 5);
+      const t0 = performance.now();
+      const audio = await loadAudio(flac);
+      const elapsed = performance.now() - t0;
+      ticks.push(performance.now());
+      clearInterval(timer);
+      expect(audio.frames).toBe(48000 * 180);
+      expect(audio.channels).toBe(2);
+      let maxGap = 0;
+      for (let i = 1; i < ticks.length; i++) maxGap = Math.max(maxGap, ticks[i] - ticks[i - 1]);
+      // On the main thread the decode is one synchronous call: one gap of nearly the whole job.
+      // In the worker what remains on the loop is frame parsing and taking over the samples.
+      expect(elapsed).toBeGreaterThan(100);
+      expect(maxGap).toBeLessThan(elapsed / 2);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

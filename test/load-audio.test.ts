@@ -70,6 +70,24 @@ describe('loadAudio', () => {
     }
   });
 
+  it('decoding FLAC, MP3 and Ogg Vorbis in a worker thread gives the main thread\'s samples', async () => {
+    for (const ext of ['flac', 'mp3', 'ogg']) {
+      const file = path.join(tmp, `w.${ext}`);
+      // Two different channels (the clip and its reverse), so the interleaving is checked too.
+      execFileSync('sox', ['-M', stereo48k, '|sox ' + stereo48k + ' -p reverse', file]);
+      const main = await loadAudio(file, { decodeInWorker: false });
+      const worker = await loadAudio(file, { decodeInWorker: true });
+      expect(worker.encoding).toBe(main.encoding);
+      expect(worker.channels).toBe(2);
+      let differ = 0;
+      for (let i = 0; i < worker.frames; i++) if (worker.samples[2 * i] !== worker.samples[2 * i + 1]) differ++;
+      expect(differ).toBeGreaterThan(worker.frames / 2);
+      expect(worker.frames).toBe(main.frames);
+      expect(worker.frames).toBeGreaterThan(48000);
+      expect(worker.samples).toEqual(main.samples);
+    }
+  });
+
   it('bad input: missing file, empty file, unknown container, corrupt FLAC, bad options', async () => {
     await expectReject(loadAudio(path.join(tmp, 'nope.wav')), 'ERR_FILE', /nope\.wav: cannot read audio file \(ENOENT\)/);
     const empty = path.join(tmp, 'empty.wav');
@@ -81,6 +99,9 @@ describe('loadAudio', () => {
     const corrupt = path.join(tmp, 'corrupt.flac');
     writeFileSync(corrupt, Buffer.concat([Buffer.from('fLaC'), Buffer.alloc(200, 7)]));
     await expectReject(loadAudio(corrupt), 'ERR_AUDIO_FORMAT', /corrupt\.flac: /);
+    // In a worker too: the error comes back and the worker is released (the run would not end otherwise).
+    await expectReject(loadAudio(corrupt, { decodeInWorker: true }), 'ERR_AUDIO_FORMAT', /corrupt\.flac: /);
+    await expectReject(loadAudio(stereo48k, { decodeInWorker: 'yes' as unknown as boolean }), 'ERR_INVALID_ARG', /options\.decodeInWorker must be true, false or 'auto'; got "yes"/);
     await expectReject(loadAudio(stereo48k, { sampleRate: 0 }), 'ERR_INVALID_ARG', /options\.sampleRate must be an integer sample rate/);
     await expectReject(loadAudio(42 as unknown as string), 'ERR_INVALID_ARG', /source must be a file path or a Uint8Array; got number/);
   });
