@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('claim perception on held-out speakers', () => {
-  it('the warm-started claim heads state the measured level of each cue on new speakers' clips: ≥ 94–96 % per level cue, ≥ 91 % intonation, ≥ 96 % in all', () => {
+  it('the warm-started claim heads state the measured level of each cue on new-speaker clips: ≥ 94–96 % per level cue, ≥ 91 % intonation, ≥ 96 % in all', () => {
     const r = train({ data: corpus.train, associations: corpus.associations, cueFeatures: cueFeatureIndices(), mode: 'supervised', seed: 1, steps: 0 });
     const right = CUES.map(() => 0);
     const said = CUES.map(() => 0);
