@@ -52,6 +52,17 @@ ProsodyOptions options_arg(const Napi::CallbackInfo& info, size_t index) {
   read_number(o, "voicedUnvoicedCost", f.voiced_unvoiced_cost);
   read_number(o, "voicingThreshold", f.voicing_threshold);
   read_number(o, "silenceThreshold", f.silence_threshold);
+  read_number(o, "levelQuantile", f.level_quantile);
+  read_number(o, "vuvLevelDb", f.vuv_level_db);
+  read_number(o, "vuvMinFactor", f.vuv_min_factor);
+  read_number(o, "vuvMaxFactor", f.vuv_max_factor);
+  read_number(o, "rangePriorCost", f.range_prior_cost);
+  read_number(o, "rangePriorWidth", f.range_prior_width);
+  read_number(o, "rangePriorWidthBelow", f.range_prior_width_below);
+  read_number(o, "rangePriorMinVoicedSeconds", f.range_prior_min_voiced_seconds);
+  read_number(o, "offsetVoicingBonus", f.offset_voicing_bonus);
+  read_number(o, "onsetVoicingBonus", f.onset_voicing_bonus);
+  read_number(o, "voicingTrendSeconds", f.voicing_trend_seconds);
   read_number(o, "analysisRate", p.analysis_rate);
   read_number(o, "rmsWindowSeconds", p.rms_window_seconds);
   read_number(o, "intensityMinPitch", p.intensity_min_pitch);

@@ -118,6 +118,25 @@ export interface RawProsodyOptions {
   voicedUnvoicedCost?: number;
   voicingThreshold?: number;
   silenceThreshold?: number;
+  /** Reference level of the silence rule: this quantile of the frame levels (default 0.9). */
+  levelQuantile?: number;
+  /** Level change (dB over frames i−1 → i+1) that scales the voiced/unvoiced transition costs and drives the level-trend voicing term; 0 turns both off (default 8). */
+  vuvLevelDb?: number;
+  /** Bounds of that cost factor (defaults 0.2 and 2; 0 ≤ min ≤ 1 ≤ max ≤ 10). */
+  vuvMinFactor?: number;
+  vuvMaxFactor?: number;
+  /** Second-pass range prior: cost per octave beyond the allowed widths around the first pass's median F0; 0 turns it off (default 0.5). */
+  rangePriorCost?: number;
+  /** Octaves above (default 0.7) and below (default 0.7) the median without cost. */
+  rangePriorWidth?: number;
+  rangePriorWidthBelow?: number;
+  /** First-pass voiced time needed before the prior applies (default 0.1 s). */
+  rangePriorMinVoicedSeconds?: number;
+  /** Unvoiced strength added before a level fall (offset, default 0.1) and after a level rise (onset, default 0.05). */
+  offsetVoicingBonus?: number;
+  onsetVoicingBonus?: number;
+  /** Span over which those level changes are measured (default 0.04 s). */
+  voicingTrendSeconds?: number;
   analysisRate?: number;
   rmsWindowSeconds?: number;
   intensityMinPitch?: number;

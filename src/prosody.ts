@@ -110,7 +110,9 @@ export interface F0Result {
 const RAW_KEYS: (keyof RawProsodyOptions)[] = [
   'hopSeconds', 'f0Min', 'f0Max', 'windowSeconds', 'voicingWindowSeconds', 'voicingWeight', 'levelWindowSeconds',
   'lowpassHz', 'maxCandidates', 'candidateFloor', 'octaveCost', 'subharmonicCost', 'octaveJumpCost',
-  'voicedUnvoicedCost', 'voicingThreshold', 'silenceThreshold', 'analysisRate', 'rmsWindowSeconds',
+  'voicedUnvoicedCost', 'voicingThreshold', 'silenceThreshold', 'levelQuantile', 'vuvLevelDb', 'vuvMinFactor',
+  'vuvMaxFactor', 'rangePriorCost', 'rangePriorWidth', 'rangePriorWidthBelow', 'rangePriorMinVoicedSeconds',
+  'offsetVoicingBonus', 'onsetVoicingBonus', 'voicingTrendSeconds', 'analysisRate', 'rmsWindowSeconds',
   'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
 ];
 const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad']);

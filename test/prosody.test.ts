@@ -118,6 +118,31 @@ describe('bad input', () => {
     expect(() => extractProsodySync(x, { sampleRate: 16000, backend: 'cuda' })).toThrow(/runs on the CPU only/);
     expect(() => extractProsodySync(x, { sampleRate: 16000, backend: 'gpu' as never })).toThrow(/option "backend"/);
   });
+
+  it('every tracker option reaches the tracker (voicing / range-prior / level options) and bad values are named', async () => {
+    const { loadAudio } = await import('../src/index.js');
+    const a = await loadAudio(path.resolve(__dirname, '../../shared/data/ravdess/03-01-05-02-01-01-14.wav'), { sampleRate: 16000, mono: true });
+    const run = (o: object) => extractProsodySync(a.samples, { sampleRate: 16000, ...o }).frames.f0;
+    const base = run({});
+    const changed = (f0: Float32Array) => f0.some((v, i) => !(v === base[i] || (Number.isNaN(v) && Number.isNaN(base[i]))));
+    const options: [string, number][] = [
+      ['levelQuantile', 0.5], ['vuvLevelDb', 0], ['vuvMinFactor', 1], ['vuvMaxFactor', 1], ['rangePriorCost', 0],
+      ['rangePriorWidth', 0], ['rangePriorWidthBelow', 0], ['rangePriorMinVoicedSeconds', 100],
+      ['offsetVoicingBonus', 0.5], ['onsetVoicingBonus', 0.5], ['voicingTrendSeconds', 0.2],
+    ];
+    for (const [k, v] of options) expect(changed(run({ [k]: v })), k).toBe(true);
+    // Two ways to turn the range prior off give the same track.
+    expect(run({ rangePriorCost: 0 })).toEqual(run({ rangePriorMinVoicedSeconds: 100 }));
+    const bad: [string, unknown, RegExp][] = [
+      ['levelQuantile', 0, /"levelQuantile" must be in \(0, 1\]/], ['vuvLevelDb', -1, /vuvLevelDb/], ['vuvMinFactor', 2, /vuvMinFactor/],
+      ['vuvMaxFactor', 0.5, /vuvMaxFactor/], ['rangePriorCost', 11, /rangePriorCost/], ['rangePriorWidth', -1, /"rangePriorWidth" must/],
+      ['rangePriorWidthBelow', 20, /"rangePriorWidthBelow" must/], ['rangePriorMinVoicedSeconds', -1, /rangePriorMinVoicedSeconds/],
+      ['offsetVoicingBonus', 2, /offsetVoicingBonus/], ['onsetVoicingBonus', -1, /onsetVoicingBonus/],
+      ['voicingTrendSeconds', 0, /voicingTrendSeconds/], ['vuvLevelDb', 'loud', /option "vuvLevelDb" must be a number/],
+      ['rangePriorCost', NaN, /option "rangePriorCost" must be finite/],
+    ];
+    for (const [k, v, re] of bad) expect(() => run({ [k]: v }), k).toThrow(re);
+  });
 });
 
 describe('definitions', () => {

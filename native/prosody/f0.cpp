@@ -70,7 +70,11 @@ void validate(const F0Options& o) {
   if (!(o.offset_voicing_bonus >= 0 && o.offset_voicing_bonus <= 1 && o.onset_voicing_bonus >= 0 && o.onset_voicing_bonus <= 1))
     bad("offsetVoicingBonus/onsetVoicingBonus", "must be in [0, 1]");
   if (!(o.voicing_trend_seconds > 0 && o.voicing_trend_seconds <= 0.5)) bad("voicingTrendSeconds", "must be in (0, 0.5] s");
-  if (!(o.range_prior_width >= 0 && o.range_prior_width_below >= 0)) bad("rangePriorWidth", "must be ≥ 0 octaves");
+  if (!(o.range_prior_width >= 0 && o.range_prior_width <= 10)) bad("rangePriorWidth", "must be in [0, 10] octaves");
+  if (!(o.range_prior_width_below >= 0 && o.range_prior_width_below <= 10)) bad("rangePriorWidthBelow", "must be in [0, 10] octaves");
+  if (!(o.range_prior_min_voiced_seconds >= 0 && o.range_prior_min_voiced_seconds <= 3600)) {
+    bad("rangePriorMinVoicedSeconds", "must be in [0, 3600] s");
+  }
 }
 
 size_t frame_count(size_t samples, double rate, double hop_seconds, double window_seconds) {
