@@ -10,7 +10,7 @@ import { EmotionThinkerError } from './errors.js';
  * here (Node 20, 2 cores, 10-minute 48 kHz stereo): the event loop blocked 1.3 s on the main
  * thread, 0.15–0.25 s with the worker; a worker costs 20–50 ms to start (3.5 s clips: 22 ms
  * to decode FLAC on the main thread, 42 ms through a worker), more than a short clip takes to
- * decode. 1 MiB is about 25 s of 48 kHz stereo FLAC or a minute of MP3.
+ * decode. 1 MiB is about 10 s of 48 kHz stereo speech in FLAC, or a minute of 128 kbit/s MP3.
  */
 export const WORKER_DECODE_MIN_BYTES = 1 << 20;
 
