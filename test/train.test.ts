@@ -123,6 +123,18 @@ describe('trainer', () => {
     }
   });
 
+  it('ablation modes: only full GRPO-PTR waits for the gate; without τ the reward is the plain weighted sum', () => {
+    // 8 RL steps: the gate (window 20) cannot open, so 'ptr' trains on format and outcome only.
+    const rows = Object.fromEntries((['grpo-outcome', 'ptr-no-trust', 'ptr-no-gate', 'ptr'] as const).map((mode) => [mode, train({ ...small(), mode, seed: 3 }).history.filter((m) => m.phase === 'rl')]));
+    expect(rows['grpo-outcome'].every((m) => !m.reasoningEnabled)).toBe(true);
+    expect(rows['ptr-no-trust'].every((m) => m.reasoningEnabled)).toBe(true);
+    expect(rows['ptr-no-gate'].every((m) => m.reasoningEnabled)).toBe(true);
+    expect(rows.ptr.every((m) => !m.reasoningEnabled && !m.gateOpen)).toBe(true);
+    // α = (0.3, 1.0, 0.5): mean reward = 0.3·format + 1.0·outcome + 0.5·reasoning, no τ.
+    for (const m of rows['ptr-no-trust']) expect(m.reward).toBeCloseTo(0.3 * m.rewardFormat + m.rewardOutcome + 0.5 * m.rewardReasoning, 12);
+    for (const m of rows.ptr) expect(m.reward).toBeCloseTo(0.3 * m.rewardFormat + m.rewardOutcome, 12);
+  });
+
   it('streams metrics to JSONL and onStep, and resumes from a checkpoint to the same result', () => {
     const metricsFile = path.join(tmp, 'metrics.jsonl');
     const ckpt = path.join(tmp, 'ckpt.json');

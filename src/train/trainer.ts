@@ -11,6 +11,12 @@ import { Rng } from './rng.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab.js';
 import type { RewardItem, RewardJudge } from '../reward-model.js';
 
+/**
+ * The ablation's rows, each adding one part of GRPO-PTR to the one before: 'supervised'
+ * (cross-entropy only); 'grpo-outcome' (format + outcome rewards); 'ptr-no-trust' (+ the judge's
+ * reasoning reward from the first RL step, without trust τ and without the progressive gate);
+ * 'ptr-no-gate' (+ τ, still without the gate); 'ptr' (+ the gate: full GRPO-PTR).
+ */
 export type TrainMode = 'supervised' | 'grpo-outcome' | 'ptr-no-trust' | 'ptr-no-gate' | 'ptr';
 /**
  * Default step counts: supervised warm start, then RL (or, for 'supervised', more cross-entropy).
@@ -360,7 +366,8 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
         }
       });
       const accuracy = mean(correct);
-      const reasoningEnabled = o.mode === 'grpo-outcome' ? false : o.mode === 'ptr-no-gate' ? true : gate.open;
+      // Only full GRPO-PTR waits for the gate; the rows before it have the reasoning reward on from the start.
+      const reasoningEnabled = o.mode === 'grpo-outcome' ? false : o.mode === 'ptr' ? gate.open : true;
       gate.update(accuracy);
       const ptr = ptrRewards(
         { correct, format, judgeScores: scores, groups: G },
