@@ -91,10 +91,13 @@ export async function analyze(audio: string | Uint8Array, options: AnalyzeOption
       const i = prosody.intonation;
       if (i.rangeSt !== null && i.directionSt !== null) {
         evidence.intonation = `range ${i.rangeSt.toFixed(1)} st, end minus start ${i.directionSt >= 0 ? '+' : ''}${i.directionSt.toFixed(1)} st`;
-        // A turn claim names where the contour turns and how deep the turn is.
-        if ((claim === 'rising-falling' || claim === 'falling-rising') && i.vertex !== null && i.turnDepthSt !== null && i.curvatureSt !== null) {
-          const shape = i.curvatureSt < 0 ? 'peaks' : 'dips';
-          evidence.intonation += `, ${shape} ${i.turnDepthSt.toFixed(1)} st at ${Math.round(100 * Math.min(1, Math.max(0, i.vertex)))} % of the voiced span`;
+        // A turn claim states what was measured about the turn: where the contour peaks or dips
+        // and how deep, or that it does not turn inside the utterance.
+        if (claim === 'rising-falling' || claim === 'falling-rising') {
+          const inside = i.vertex !== null && i.vertex >= 0 && i.vertex <= 1 && (i.turnDepthSt ?? 0) > 0 && i.curvatureSt !== null;
+          evidence.intonation += inside
+            ? `, ${i.curvatureSt! < 0 ? 'peaks' : 'dips'} ${i.turnDepthSt!.toFixed(1)} st at ${Math.round(100 * i.vertex!)} % of the voiced span`
+            : ', no turn inside the voiced span';
         }
       }
     } else {

@@ -1,99 +1,176 @@
 // FLAC, MP3 and Ogg Vorbis through the WASM decoders from npm (@wasm-audio-decoders/flac,
-// mpg123-decoder, @wasm-audio-decoders/ogg-vorbis), on the main thread or in their worker-thread
-// variants, which the same packages ship: the decoders are synchronous WASM, so a long file
-// decoded on the main thread would hold the event loop for its whole decode.
+// mpg123-decoder, @wasm-audio-decoders/ogg-vorbis), on the main thread or in a worker thread:
+// the decoders are synchronous WASM, so a long file decoded on the main thread would hold the
+// event loop for its whole decode. The worker is our own small one (node:worker_threads) running
+// the same decoder classes and the same post-processing: the packages' own worker variants parse
+// the stream on the main thread and swallow exceptions raised in their worker (the call would
+// then never settle).
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { DecodedAudio } from './audio.js';
 import { EmotionThinkerError } from './errors.js';
 
 /**
  * Compressed files larger than this decode in a worker under decodeInWorker 'auto'. Measured
- * here (Node 20, 2 cores, 10-minute 48 kHz stereo): the event loop blocked 1.3 s on the main
- * thread, 0.15–0.25 s with the worker; a worker costs 20–50 ms to start (3.5 s clips: 22 ms
- * to decode FLAC on the main thread, 42 ms through a worker), more than a short clip takes to
- * decode. 1 MiB is about 10 s of 48 kHz stereo speech in FLAC, or a minute of 128 kbit/s MP3.
+ * here (Node 20, 2 cores, 10-minute 48 kHz stereo FLAC, MP3 and Ogg): the event loop blocked
+ * 1.3–2.0 s on the main thread, at most 13–51 ms with the worker; a worker costs 20–50 ms to
+ * start, more than a short clip takes to decode (3.5 s clips: about 20 ms). 1 MiB is about 10 s of 48 kHz stereo speech
+ * in FLAC, or a minute of 128 kbit/s MP3.
  */
 export const WORKER_DECODE_MIN_BYTES = 1 << 20;
+
+/** Each container's decoder: package, class, and the call that decodes a whole file. */
+const DECODERS = {
+  flac: { pkg: '@wasm-audio-decoders/flac', className: 'FLACDecoder', method: 'decodeFile' },
+  mp3: { pkg: 'mpg123-decoder', className: 'MPEGDecoder', method: 'decode' },
+  ogg: { pkg: '@wasm-audio-decoders/ogg-vorbis', className: 'OggVorbisDecoder', method: 'decodeFile' },
+} as const;
+type Container = keyof typeof DECODERS;
 
 interface WasmDecoded {
   channelData: Float32Array[];
   samplesDecoded: number;
   sampleRate: number;
   bitDepth?: number;
-  errors?: { message: string }[];
+  errors?: { message?: unknown }[];
 }
 
-/** What the decoders of the three packages have in common (main-thread and worker classes). */
-interface WasmDecoder {
-  ready: Promise<void>;
-  free(): void | Promise<void>;
+/** A decoded stream, interleaved; samples null when nothing could be decoded. */
+interface Finished {
+  samples: Float32Array | null;
+  channels: number;
+  frames: number;
+  sampleRate: number;
+  firstError: string | null;
 }
 
-function interleave(channelData: Float32Array[], frames: number): Float32Array {
-  const ch = channelData.length;
-  if (ch === 1) return channelData[0].subarray(0, frames);
-  const out = new Float32Array(frames * ch);
-  for (let c = 0; c < ch; c++) {
-    const src = channelData[c];
-    for (let f = 0; f < frames; f++) out[f * ch + c] = src[f];
-  }
-  return out;
-}
-
-async function open(container: 'flac' | 'mp3' | 'ogg', inWorker: boolean): Promise<{ d: WasmDecoder; decode: (b: Uint8Array) => Promise<WasmDecoded> }> {
-  if (container === 'flac') {
-    const m = await import('@wasm-audio-decoders/flac');
-    const d = inWorker ? new m.FLACDecoderWebWorker() : new m.FLACDecoder();
-    return { d, decode: async (b) => (await d.decodeFile(b)) as WasmDecoded };
-  }
-  if (container === 'mp3') {
-    const m = await import('mpg123-decoder');
-    const d = inWorker ? new m.MPEGDecoderWebWorker() : new m.MPEGDecoder();
-    return { d, decode: async (b) => (await d.decode(b)) as WasmDecoded };
-  }
-  const m = await import('@wasm-audio-decoders/ogg-vorbis');
-  const d = inWorker ? new m.OggVorbisDecoderWebWorker() : new m.OggVorbisDecoder();
-  return { d, decode: async (b) => (await d.decodeFile(b)) as WasmDecoded };
-}
-
-/** Decodes a compressed file; `input` names it in errors. */
-export async function decodeCompressed(container: 'flac' | 'mp3' | 'ogg', bytes: Uint8Array, input: string, inWorker: boolean): Promise<DecodedAudio> {
-  let decoded: WasmDecoded;
-  let decoder: WasmDecoder | null = null;
-  try {
-    const opened = await open(container, inWorker);
-    decoder = opened.d;
-    await decoder.ready;
-    decoded = await opened.decode(bytes);
-  } catch (err) {
-    throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `cannot decode ${container}: ${(err as Error).message}`, { input, cause: err });
-  } finally {
-    // Always released: a worker left running would keep the process alive.
-    try {
-      await decoder?.free();
-    } catch {
-      // Freeing a decoder that failed cannot fail the call.
+/**
+ * Scales and interleaves a decoder's output. Self-contained on purpose: its source text also
+ * runs inside the worker (WORKER_SOURCE), so it may use nothing from outside its own body.
+ */
+function finishDecoded(r: WasmDecoded, isFlac: boolean): Finished {
+  const frames = r.samplesDecoded;
+  const ch = r.channelData.length;
+  const firstError = r.errors && r.errors.length ? String(r.errors[0].message) : null;
+  if (!frames || !ch || !r.sampleRate) return { samples: null, channels: ch, frames: 0, sampleRate: r.sampleRate, firstError };
+  // The FLAC decoder divides by 2^(b-1) - 1; WAV decoding (and sox) divide by 2^(b-1). Rescale
+  // so the same PCM gives the same floats whatever the container.
+  const b = r.bitDepth;
+  const k = isFlac && b && b >= 8 && b <= 32 ? (2 ** (b - 1) - 1) / 2 ** (b - 1) : 1;
+  let samples: Float32Array;
+  if (ch === 1) {
+    samples = r.channelData[0].subarray(0, frames);
+    if (k !== 1) for (let i = 0; i < frames; i++) samples[i] *= k;
+  } else {
+    samples = new Float32Array(frames * ch);
+    for (let c = 0; c < ch; c++) {
+      const src = r.channelData[c];
+      for (let f = 0; f < frames; f++) samples[f * ch + c] = src[f] * k;
     }
   }
-  const frames = decoded.samplesDecoded;
-  if (!frames || !decoded.channelData.length || !decoded.sampleRate) {
-    const why = decoded.errors?.length ? `: ${decoded.errors[0].message}` : '';
+  return { samples, channels: ch, frames, sampleRate: r.sampleRate, firstError };
+}
+
+/** Decodes on this thread; any failure is thrown. */
+async function decodeHere(container: Container, bytes: Uint8Array): Promise<Finished> {
+  const { pkg, className, method } = DECODERS[container];
+  type Decoder = { ready: Promise<void>; free(): void } & Record<typeof method, (b: Uint8Array) => WasmDecoded | Promise<WasmDecoded>>;
+  const m = (await import(pkg)) as Record<string, new () => Decoder>;
+  const d = new m[className]();
+  try {
+    await d.ready;
+    return finishDecoded(await d[method](bytes), container === 'flac');
+  } finally {
+    d.free();
+  }
+}
+
+// The worker: decodeHere's steps (keep the two in step) with finishDecoded's own source, as
+// source for an eval worker, so it runs the same from src/ under the tests and from dist/ (only
+// dynamic imports: an eval worker is CommonJS or ES module depending on the parent's
+// --input-type). It answers with the interleaved samples (transferred, not copied) or with the
+// error's message.
+const WORKER_SOURCE = `
+const finishDecoded = ${finishDecoded.toString()};
+(async () => {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  const { entry, className, method, isFlac, bytes } = workerData;
+  try {
+    const m = await import(entry);
+    const d = new m[className]();
+    let out;
+    try {
+      await d.ready;
+      out = finishDecoded(await d[method](bytes), isFlac);
+    } finally {
+      d.free();
+    }
+    parentPort.postMessage({ ok: true, out }, out.samples ? [out.samples.buffer] : []);
+  } catch (e) {
+    parentPort.postMessage({ ok: false, message: String((e && e.message) || e) });
+  }
+})();
+`;
+
+const requireHere = createRequire(import.meta.url);
+
+/** Starts the worker, or says why worker threads cannot be started here (e.g. under the permission model). */
+function startWorker(container: Container, bytes: Uint8Array): Worker | { failed: string } {
+  const { pkg, className, method } = DECODERS[container];
+  try {
+    // workerData is copied: the caller's bytes are never detached.
+    const entry = pathToFileURL(requireHere.resolve(pkg)).href;
+    return new Worker(WORKER_SOURCE, { eval: true, workerData: { entry, className, method, isFlac: container === 'flac', bytes } });
+  } catch (err) {
+    return { failed: (err as Error).message };
+  }
+}
+
+/** Runs a started worker to its answer; a crash or an early exit is an error, never a hang. */
+function decodeInWorker(w: Worker): Promise<Finished> {
+  return new Promise<Finished>((resolve, reject) => {
+    let settled = false;
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      f();
+      void w.terminate();
+    };
+    w.once('message', (msg: { ok: true; out: Finished } | { ok: false; message: string }) =>
+      settle(() => (msg.ok ? resolve(msg.out) : reject(new Error(msg.message)))),
+    );
+    w.once('error', (err) => settle(() => reject(err)));
+    w.once('exit', (code) => settle(() => reject(new Error(`the decoder worker stopped (exit code ${code}) before answering`))));
+  });
+}
+
+/**
+ * Decodes a compressed file; `input` names it in errors. inWorker 'auto' falls back to this
+ * thread when no worker thread can be started; true then fails, saying why.
+ */
+export async function decodeCompressed(container: Container, bytes: Uint8Array, input: string, inWorker: boolean | 'auto'): Promise<DecodedAudio> {
+  const worker = inWorker ? startWorker(container, bytes) : null;
+  if (worker && !(worker instanceof Worker) && inWorker === true) {
+    throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', `decodeInWorker: cannot start a worker thread here (${worker.failed}); pass decodeInWorker: false or 'auto'`, { input });
+  }
+  let r: Finished;
+  try {
+    r = worker instanceof Worker ? await decodeInWorker(worker) : await decodeHere(container, bytes);
+  } catch (err) {
+    throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `cannot decode ${container}: ${(err as Error).message}`, { input, cause: err });
+  }
+  if (!r.samples) {
+    const why = r.firstError ? `: ${r.firstError}` : '';
     const hint = container === 'ogg' ? ' (Ogg Vorbis is supported; Ogg Opus and FLAC-in-Ogg are not)' : '';
     throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `no audio could be decoded from this ${container} stream${why}${hint}`, { input });
   }
-  const bitDepth = decoded.bitDepth;
-  if (container === 'flac' && bitDepth && bitDepth >= 8 && bitDepth <= 32) {
-    // The FLAC decoder divides by 2^(b-1) - 1; WAV decoding (and sox) divide by 2^(b-1).
-    // Rescale so the same PCM gives the same floats whatever the container.
-    const full = 2 ** (bitDepth - 1);
-    const k = (full - 1) / full;
-    for (const ch of decoded.channelData) for (let i = 0; i < frames; i++) ch[i] *= k;
-  }
   return {
-    sampleRate: decoded.sampleRate,
-    channels: decoded.channelData.length,
-    samples: interleave(decoded.channelData, frames),
+    sampleRate: r.sampleRate,
+    channels: r.channels,
+    samples: r.samples,
     encoding: container === 'ogg' ? 'vorbis' : container,
-    frames,
-    duration: frames / decoded.sampleRate,
+    frames: r.frames,
+    duration: r.frames / r.sampleRate,
   };
 }

@@ -129,11 +129,10 @@ export interface LoadAudioOptions {
   mono?: boolean;
   /**
    * Decode FLAC, MP3 and Ogg Vorbis in a worker thread: true, false, or 'auto' (default: in a
-   * worker when the file is over WORKER_DECODE_MIN_BYTES, 1 MiB). The WASM decoders run
-   * synchronously; on the main thread a 10-minute stereo file holds the event loop for about
-   * 1.3 s, in a worker for about 0.2 s (the frame parsing and the hand-over of the samples). A
-   * worker costs 20–50 ms to start, more than a short clip takes to decode, which is why short
-   * files stay on the main thread.
+   * worker when the file is over 1 MiB, and on this thread where worker threads are not
+   * allowed). The WASM decoders are synchronous: on the main thread a 10-minute stereo file
+   * holds the event loop for 1.3–2.0 s, through the worker for at most tens of milliseconds. A
+   * worker costs 20–50 ms to start, more than a short clip takes to decode.
    */
   decodeInWorker?: boolean | 'auto';
 }
@@ -181,7 +180,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
       { input },
     );
   } else {
-    const inWorker = decodeInWorker === 'auto' ? bytes.length > WORKER_DECODE_MIN_BYTES : decodeInWorker;
+    const inWorker = decodeInWorker === 'auto' ? (bytes.length > WORKER_DECODE_MIN_BYTES ? 'auto' : false) : decodeInWorker;
     audio = await decodeCompressed(container, bytes, input, inWorker);
   }
 

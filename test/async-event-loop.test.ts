@@ -64,9 +64,10 @@ describe('async work runs off the event loop', () => {
       let maxGap = 0;
       for (let i = 1; i < ticks.length; i++) maxGap = Math.max(maxGap, ticks[i] - ticks[i - 1]);
       // On the main thread the decode is one synchronous call: one gap of nearly the whole job.
-      // In the worker what remains on the loop is frame parsing and taking over the samples.
+      // In the worker (parsing, decoding, scaling and interleaving there) only taking over the
+      // transferred samples remains on the loop; allow GC pauses.
       expect(elapsed).toBeGreaterThan(100);
-      expect(maxGap).toBeLessThan(elapsed / 2);
+      expect(maxGap).toBeLessThan(Math.min(100, elapsed / 3));
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }

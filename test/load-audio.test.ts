@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +88,30 @@ describe('loadAudio', () => {
     }
   });
 
+  it('worker decoding in a fresh process: the process ends (no worker left), errors come back, and without worker threads \'auto\' decodes here', () => {
+    // A child process, because a leaked worker only shows as a process that does not exit.
+    const long = path.join(tmp, 'long.flac');
+    execFileSync('sox', ['-n', '-r', '48000', '-c', '2', '-b', '16', long, 'synth', '30', 'whitenoise', 'vol', '0.3']);
+    expect(readFileSync(long).length).toBeGreaterThan(1 << 20);
+    const corrupt = path.join(tmp, 'corrupt-w.flac');
+    writeFileSync(corrupt, Buffer.concat([Buffer.from('fLaC'), Buffer.alloc(200, 7)]));
+    const script = `
+      const { loadAudio } = await import(${JSON.stringify(path.resolve(__dirname, '../dist/index.js'))});
+      const say = (x) => process.stdout.write(x + '\\n');
+      for (const w of ['auto', true]) {
+        try { say(w + ' ' + (await loadAudio(${JSON.stringify(long)}, { decodeInWorker: w })).frames); } catch (e) { say(w + ' ' + e.code); }
+      }
+      try { await loadAudio(${JSON.stringify(corrupt)}, { decodeInWorker: true }); } catch (e) { say('corrupt ' + e.code); }`;
+    const run = (flags: string[]) => spawnSync(process.execPath, [...flags, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const free = run([]);
+    expect(free.status, free.stderr).toBe(0);
+    expect(free.stdout.trim().split('\n')).toEqual(['auto 1440000', 'true 1440000', 'corrupt ERR_AUDIO_FORMAT']);
+    // Node's permission model forbids worker threads: 'auto' decodes on the main thread, true says why it cannot.
+    const locked = run(['--experimental-permission', '--allow-fs-read=*', '--allow-addons']);
+    expect(locked.status, locked.stderr).toBe(0);
+    expect(locked.stdout.trim().split('\n')).toEqual(['auto 1440000', 'true ERR_BACKEND_UNAVAILABLE', 'corrupt ERR_BACKEND_UNAVAILABLE']);
+  });
+
   it('bad input: missing file, empty file, unknown container, corrupt FLAC, bad options', async () => {
     await expectReject(loadAudio(path.join(tmp, 'nope.wav')), 'ERR_FILE', /nope\.wav: cannot read audio file \(ENOENT\)/);
     const empty = path.join(tmp, 'empty.wav');
@@ -99,7 +123,6 @@ describe('loadAudio', () => {
     const corrupt = path.join(tmp, 'corrupt.flac');
     writeFileSync(corrupt, Buffer.concat([Buffer.from('fLaC'), Buffer.alloc(200, 7)]));
     await expectReject(loadAudio(corrupt), 'ERR_AUDIO_FORMAT', /corrupt\.flac: /);
-    // In a worker too: the error comes back and the worker is released (the run would not end otherwise).
     await expectReject(loadAudio(corrupt, { decodeInWorker: true }), 'ERR_AUDIO_FORMAT', /corrupt\.flac: /);
     await expectReject(loadAudio(stereo48k, { decodeInWorker: 'yes' as unknown as boolean }), 'ERR_INVALID_ARG', /options\.decodeInWorker must be true, false or 'auto'; got "yes"/);
     await expectReject(loadAudio(stereo48k, { sampleRate: 0 }), 'ERR_INVALID_ARG', /options\.sampleRate must be an integer sample rate/);
