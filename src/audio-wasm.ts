@@ -146,11 +146,13 @@ function decodeInWorker(w: Worker): Promise<Finished> {
 }
 
 /**
- * Decodes a compressed file; `input` names it in errors. inWorker 'auto' falls back to this
- * thread when no worker thread can be started; true then fails, saying why.
+ * Decodes a compressed file; `input` names it in errors. inWorker 'auto' uses a worker for files
+ * over WORKER_DECODE_MIN_BYTES and falls back to this thread when no worker thread can be
+ * started; true then fails, saying why.
  */
 export async function decodeCompressed(container: Container, bytes: Uint8Array, input: string, inWorker: boolean | 'auto'): Promise<DecodedAudio> {
-  const worker = inWorker ? startWorker(container, bytes) : null;
+  const wanted = inWorker === 'auto' ? bytes.length > WORKER_DECODE_MIN_BYTES : inWorker;
+  const worker = wanted ? startWorker(container, bytes) : null;
   if (worker && !(worker instanceof Worker) && inWorker === true) {
     throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', `decodeInWorker: cannot start a worker thread here (${worker.failed}); pass decodeInWorker: false or 'auto'`, { input });
   }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { native } from './native.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
-import { decodeCompressed, WORKER_DECODE_MIN_BYTES } from './audio-wasm.js';
+import { decodeCompressed } from './audio-wasm.js';
 
 export interface DecodedAudio {
   sampleRate: number;
@@ -180,8 +180,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
       { input },
     );
   } else {
-    const inWorker = decodeInWorker === 'auto' ? (bytes.length > WORKER_DECODE_MIN_BYTES ? 'auto' : false) : decodeInWorker;
-    audio = await decodeCompressed(container, bytes, input, inWorker);
+    audio = await decodeCompressed(container, bytes, input, decodeInWorker);
   }
 
   let { samples, channels } = audio;

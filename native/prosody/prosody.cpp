@@ -283,14 +283,13 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
   double cl[3], cq[3];
   double r2l = polyfit_r2(u, sm, 1, cl), r2q = polyfit_r2(u, sm, 2, cq);
   in.turn = "none";
+  if (!std::isnan(r2l) && !std::isnan(r2q)) in.r2_gain = r2q - r2l;
   if (!std::isnan(r2l) && !std::isnan(r2q) && std::fabs(cq[2]) <= 1e-9) {
     // A straight contour: no curvature and no turn (the vertex is undefined). Zeros, not NaN,
     // so that as features they read as "straight" rather than as the corpus mean.
-    in.r2_gain = r2q - r2l;
     in.curvature_st = 0;
     in.turn_depth_st = 0;
-  } else if (!std::isnan(r2l) && !std::isnan(r2q)) {
-    in.r2_gain = r2q - r2l;
+  } else if (!std::isnan(in.r2_gain)) {
     in.curvature_st = 2 * cq[2];
     double v = -cq[1] / (2 * cq[2]);
     in.vertex = v;
