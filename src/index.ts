@@ -1,5 +1,6 @@
 // Public API of emotionthinker.
 export { EmotionThinkerError, type ErrorCode } from './errors.js';
+export { AbortError } from './abort.js';
 export { backends, resolveBackend, type Backend, type BackendsInfo, type CudaBackendInfo } from './backend.js';
 export {
   decodeWav,
