@@ -19,7 +19,9 @@ import { parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
 import { registerExportOnnx } from './cli/export-onnx.js';
 import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
+import { terminalSafe } from './cli/terminal-text.js';
 import { spawnSync } from 'node:child_process';
 import { prepareRavdess } from './train/corpus.js';
 import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
@@ -48,15 +50,25 @@ function audioArg(file: string): string | Uint8Array {
 /** Prints an error the way every subcommand does and sets the exit code. */
 function fail(cmd: string, err: unknown, exitCode = 1) {
   const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
-  process.stderr.write(`emotionthinker ${cmd}: ${(err as Error).message} [${code}]\n`);
+  process.stderr.write(`emotionthinker ${cmd}: ${terminalSafe((err as Error).message)} [${code}]\n`);
   process.exitCode = exitCode;
 }
 
-/** Refuses to replace an existing output file unless --force. */
+/**
+ * Refuses to replace an existing output file unless --force, and an output that cannot be
+ * written (ERR_FILE, exit 1) before any work is done.
+ */
 function guardOutput(cmd: string, out: string, force?: boolean): boolean {
-  if (out !== '-' && existsSync(out) && !force) {
-    process.stderr.write(`emotionthinker ${cmd}: ${out} exists; pass --force to overwrite it\n`);
+  if (out === '-') return true;
+  if (existsSync(out) && !force) {
+    process.stderr.write(`emotionthinker ${cmd}: ${terminalSafe(out)} exists; pass --force to overwrite it\n`);
     process.exitCode = 2;
+    return false;
+  }
+  try {
+    checkOutputWritable(out);
+  } catch (err) {
+    fail(cmd, err);
     return false;
   }
   return true;
@@ -90,14 +102,14 @@ program
           process.stdout.write(JSON.stringify({ file, ...s }) + '\n');
         } else {
           process.stdout.write(
-            `${file}: ${s.encoding}, ${s.sampleRate} Hz, ${s.channels} ch, ${s.durationSeconds.toFixed(3)} s, ` +
+            `${terminalSafe(file)}: ${s.encoding}, ${s.sampleRate} Hz, ${s.channels} ch, ${s.durationSeconds.toFixed(3)} s, ` +
               `peak ${s.peakDbfs.toFixed(1)} dBFS, RMS ${s.rmsDbfs.toFixed(1)} dBFS, active ${(100 * s.activeRatio).toFixed(0)}%\n`,
           );
         }
       } catch (err) {
         failed++;
         const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
-        process.stderr.write(`emotionthinker info: ${(err as Error).message} [${code}]\n`);
+        process.stderr.write(`emotionthinker info: ${terminalSafe((err as Error).message)} [${code}]\n`);
       }
     }
     if (failed) process.exitCode = 1;
@@ -121,7 +133,7 @@ program
       process.stdout.write(lines.length ? lines.join('\n') + '\n' : '');
     } catch (err) {
       const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
-      process.stderr.write(`emotionthinker f0: ${(err as Error).message} [${code}]\n`);
+      process.stderr.write(`emotionthinker f0: ${terminalSafe((err as Error).message)} [${code}]\n`);
       process.exitCode = 1;
     }
   });
@@ -138,7 +150,7 @@ program
     try {
       model = opts.model ? loadModel(opts.model) : undefined;
     } catch (err) {
-      process.stderr.write(`emotionthinker analyze: ${(err as Error).message}\n`);
+      process.stderr.write(`emotionthinker analyze: ${terminalSafe((err as Error).message)}\n`);
       process.exitCode = 1;
       return;
     }
@@ -150,12 +162,12 @@ program
           process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         } else {
           const p = r.emotion ? ` (${(100 * r.probabilities[r.emotion]).toFixed(0)}%)` : '';
-          process.stdout.write(`${file}: ${r.emotion ?? 'insufficient evidence'}${p}\n  ${r.reasoning}\n  ${r.prosody.caption}\n`);
+          process.stdout.write(`${terminalSafe(file)}: ${r.emotion ?? 'insufficient evidence'}${p}\n  ${r.reasoning}\n  ${r.prosody.caption}\n`);
         }
       } catch (err) {
         failed++;
         const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
-        process.stderr.write(`emotionthinker analyze: ${(err as Error).message} [${code}]\n`);
+        process.stderr.write(`emotionthinker analyze: ${terminalSafe((err as Error).message)} [${code}]\n`);
       }
     }
     if (failed) process.exitCode = 1;
@@ -205,7 +217,7 @@ program
           const f = p.functionals;
           const num = (v: number | null | undefined, d = 1) => (v === null || v === undefined ? 'n/a' : v.toFixed(d));
           process.stdout.write(
-            `${file}: ${p.caption}\n  F0 median ${num(f.f0MedianHz, 0)} Hz, range 5–95% ${num(f.f0Range5to95St)} st; RMS ${num(f.rmsMeanDbfs)} dBFS; ` +
+            `${terminalSafe(file)}: ${p.caption}\n  F0 median ${num(f.f0MedianHz, 0)} Hz, range 5–95% ${num(f.f0Range5to95St)} st; RMS ${num(f.rmsMeanDbfs)} dBFS; ` +
               `${num(f.articulationRate)} syllables/s articulation; ${f.pauseCount ?? 0} pauses; intonation ${p.intonation.label}\n`,
           );
         }
@@ -235,9 +247,9 @@ program
       const t0 = Date.now();
       const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet, backend: opts.backend });
       // Each message already starts with the file it is about.
-      for (const f of s.failed) process.stderr.write(`  failed: ${f.error.startsWith(f.file) ? f.error : `${f.file}: ${f.error}`} [${f.code}]\n`);
+      for (const f of s.failed) process.stderr.write(`  failed: ${terminalSafe(f.error.startsWith(f.file) ? f.error : `${f.file}: ${f.error}`)} [${f.code}]\n`);
       process.stderr.write(
-        `annotate: ${s.written} written, ${s.alreadyDone} already in ${opts.out}, ${s.failed.length} failed, of ${s.total} clips in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+        `annotate: ${s.written} written, ${s.alreadyDone} already in ${terminalSafe(opts.out)}, ${s.failed.length} failed, of ${s.total} clips in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
       );
       if (s.failed.length) process.exitCode = 1;
     } catch (err) {
@@ -257,8 +269,8 @@ program
     if (!guardOutput('calibrate', opts.out, opts.force)) return;
     try {
       const cal = calibrateFromRecords(readText(records), records, opts.groupBy.split(',').map((s) => s.trim()).filter(Boolean), { minGroup: opts.minGroup });
-      writeFileSync(opts.out, JSON.stringify(cal, null, 2) + '\n');
-      process.stderr.write(`calibrate: ${cal.source}; wrote ${opts.out}\n`);
+      writeFileAtomic(opts.out, JSON.stringify(cal, null, 2) + '\n');
+      process.stderr.write(`calibrate: ${terminalSafe(cal.source ?? '')}; wrote ${terminalSafe(opts.out)}\n`);
     } catch (err) {
       fail('calibrate', err);
     }
@@ -285,7 +297,14 @@ program
     const out = String(opts.out);
     if (!guardOutput('train', out, opts.force as boolean)) return;
     const mode = String(opts.mode) as TrainMode;
+    // A fresh run starts --metrics again (one line per step), so an existing one needs --force;
+    // a resumed run keeps its lines up to the checkpoint.
+    if (opts.metrics && !opts.resume && !guardOutput('train', String(opts.metrics), opts.force as boolean)) return;
     try {
+      // Every output is checked before the (long) feature extraction and training.
+      if (opts.metrics) checkOutputWritable(String(opts.metrics), { append: true });
+      if (opts.checkpoint) checkOutputWritable(String(opts.checkpoint));
+      if (existsSync(path.dirname(String(opts.cache)))) checkOutputWritable(String(opts.cache));
       const trainActors = parseRange(String(opts.trainActors), '--train-actors');
       const valActors = opts.valActors ? parseRange(String(opts.valActors), '--val-actors') : [];
       const prep = progress(1, 'features', { quiet: true });
@@ -293,7 +312,7 @@ program
       prep.stop();
       if (corpus.skipped.length) {
         process.stderr.write(`train: skipped ${corpus.skipped.length} dataset entries:\n`);
-        for (const s of corpus.skipped.slice(0, 20)) process.stderr.write(`  ${s.file}: ${s.reason}\n`);
+        for (const s of corpus.skipped.slice(0, 20)) process.stderr.write(`  ${terminalSafe(`${s.file}: ${s.reason}`)}\n`);
       }
       const total = ((opts.sftSteps as number | undefined) ?? DEFAULT_SFT_STEPS) + ((opts.steps as number | undefined) ?? DEFAULT_RL_STEPS);
       const bar = progress(total, `train ${mode}`);
@@ -311,7 +330,7 @@ program
         process.stdout.write(JSON.stringify({ valActors, accuracy: e.accuracy, macroF1: e.macroF1, factualShare: e.factualShare, fa: e.fa, iq: e.iq, cc: e.cc, fs: e.fs, confusion: e.confusion, emotions: EMOTIONS }) + '\n');
       }
       saveModel(out, modelFile(result.policy, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info }));
-      process.stderr.write(`train: wrote ${out}\n`);
+      process.stderr.write(`train: wrote ${terminalSafe(out)}\n`);
     } catch (err) {
       fail('train', err);
     }
@@ -367,8 +386,8 @@ program
     if (!guardOutput('report', opts.out, opts.force)) return;
     try {
       const { buildReport } = await import('./report.js');
-      writeFileSync(opts.out, await buildReport(audio, { model: opts.model, gender: opts.gender }));
-      process.stderr.write(`report: wrote ${opts.out}\n`);
+      writeFileAtomic(opts.out, await buildReport(audio, { model: opts.model, gender: opts.gender }));
+      process.stderr.write(`report: wrote ${terminalSafe(opts.out)}\n`);
     } catch (err) {
       fail('report', err);
     }

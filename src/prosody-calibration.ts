@@ -5,7 +5,8 @@
 // (tertiles by default) fitted per corpus, and for pitch per corpus × gender; a group with fewer
 // than `minGroup` (50) clips falls back to the pooled cuts (pitch: pooled over corpora for that
 // gender, then pooled over everything). Levels: value < cut[0] → low/slow, ≥ cut[1] → high/fast.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-file.js';
 import path from 'node:path';
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { packageRoot } from './native.js';
@@ -126,7 +127,7 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
 }
 
 export function saveCalibration(cal: Calibration, file: string): void {
-  writeFileSync(file, JSON.stringify(cal, null, 2) + '\n');
+  writeFileAtomic(file, JSON.stringify(cal, null, 2) + '\n');
 }
 
 export function parseCalibration(json: unknown, input = 'calibration'): Calibration {

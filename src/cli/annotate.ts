@@ -2,8 +2,10 @@
 // Resumable: a rerun skips clips already in the output. Each record is written with one
 // synchronous write of a whole line, so an interrupted run leaves only whole records (a line cut
 // by a hard kill is dropped, and redone, on the next run). Per-file failures are reported and
-// counted; the run goes on.
-import { appendFileSync, closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+// counted; the run goes on. An existing output that is not annotate JSONL is never changed
+// without --force, and a failed write (full disk) ends the run once, with ERR_FILE.
+import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { checkOutputWritable } from '../atomic-file.js';
 import { extractProsody, extractProsodyBatch, prosodyBackend, prosodyJsonReplacer, type ProsodyResult } from '../prosody.js';
 import type { Backend } from '../backend.js';
 import { prosodyRecord, type Calibration, type Gender } from '../prosody-calibration.js';
@@ -34,30 +36,84 @@ export interface AnnotateSummary {
   failed: { file: string; error: string; code: string }[];
 }
 
-/** Records already in `out`: their audio paths. Drops a trailing partial line left by a hard kill. */
-function existingRecords(out: string): Set<string> {
-  const done = new Set<string>();
-  if (!existsSync(out)) return done;
-  const text = readFileSync(out, 'utf8');
-  const end = text.lastIndexOf('\n') + 1;
-  if (end < text.length) {
-    const fd = openSync(out, 'r+');
-    ftruncateSync(fd, Buffer.byteLength(text.slice(0, end)));
-    closeSync(fd);
+/** The start of every record annotate writes: a torn last line starting so is our own crash. */
+const RECORD_START = '{"audio_path":';
+
+/** An open output: its fd, where the next record goes, and the audio paths it already holds. */
+interface Output {
+  fd: number;
+  pos: number;
+  done: Set<string>;
+}
+
+/**
+ * Opens `out` for appending after checking that all of it is annotate JSONL: one record object
+ * with a string audio_path per line. The file is only changed (a torn last line cut, a missing
+ * final newline added) once the whole of it has passed; anything else is refused untouched, since
+ * a file that is not ours may be someone's data. --force starts the file again.
+ */
+function openOutput(out: string, force: boolean): Output {
+  checkOutputWritable(out, { append: true });
+  const fail = (err: unknown): never => {
+    throw new EmotionThinkerError('ERR_FILE', `cannot open the output (${(err as NodeJS.ErrnoException).code ?? err})`, { input: out, cause: err });
+  };
+  let fd: number;
+  try {
+    fd = openSync(out, force ? 'w+' : 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') fail(err);
+    try {
+      fd = openSync(out, 'w');
+    } catch (e) {
+      return fail(e);
+    }
+    return { fd, pos: 0, done: new Set() };
   }
-  text
-    .slice(0, end)
-    .split('\n')
-    .forEach((line, i) => {
-      if (!line.trim()) return;
+  try {
+    const text = readFileSync(fd, 'utf8');
+    const done = new Set<string>();
+    const lines = text.split('\n');
+    // A complete file ends with '\n', so its last split element is ''.
+    const last = lines.pop()!;
+    const notOurs = (i: number, why: string) =>
+      new EmotionThinkerError('ERR_INVALID_ARG', `line ${i + 1} ${why}, so this is not an annotate output; it was left unchanged (pass --force to replace it)`, { input: out });
+    const record = (line: string): { audio_path: string } | null => {
       try {
-        const rec = JSON.parse(line) as { audio_path?: unknown };
-        if (typeof rec.audio_path === 'string') done.add(rec.audio_path);
+        const rec = JSON.parse(line) as { audio_path?: unknown } | null;
+        return rec && typeof rec === 'object' && !Array.isArray(rec) && typeof rec.audio_path === 'string' ? (rec as { audio_path: string }) : null;
       } catch {
-        throw new EmotionThinkerError('ERR_INVALID_ARG', `line ${i + 1} is not a JSON record; use --force to start the file again`, { input: out });
+        return null;
       }
+    };
+    const why = (line: string) => (line.startsWith('{') ? 'is not a record with an audio_path' : 'is not a JSON record');
+    lines.forEach((line, i) => {
+      if (!line) return;
+      const rec = record(line);
+      if (!rec) throw notOurs(i, why(line));
+      done.add(rec.audio_path);
     });
-  return done;
+    let pos = Buffer.byteLength(text);
+    if (last) {
+      const rec = record(last);
+      if (rec) {
+        // A whole record without its newline (edited by hand): keep it, end its line.
+        done.add(rec.audio_path);
+        writeSync(fd, '\n', pos);
+        pos += 1;
+      } else if (last.startsWith(RECORD_START) || RECORD_START.startsWith(last)) {
+        // Our own record cut by a hard kill mid-write: drop it; its clip is redone.
+        pos -= Buffer.byteLength(last);
+        ftruncateSync(fd, pos);
+      } else {
+        throw notOurs(lines.length, why(last));
+      }
+    }
+    return { fd, pos, done };
+  } catch (err) {
+    closeSync(fd);
+    if (err instanceof EmotionThinkerError) throw err;
+    return fail(err);
+  }
 }
 
 /** Metadata a file name carries (RAVDESS: emotion, gender, sentence). */
@@ -69,55 +125,83 @@ function metadataOf(file: string): { emotion?: string; gender?: Gender; transcri
 
 export async function annotate(files: string[], o: AnnotateOptions): Promise<AnnotateSummary> {
   const toStdout = o.out === '-';
-  if (!toStdout && o.force) writeFileSync(o.out, '');
-  const done = toStdout ? new Set<string>() : existingRecords(o.out);
+  // Opened (and checked) before any clip is analysed: an unwritable output fails once, up front.
+  const output = toStdout ? null : openOutput(o.out, o.force);
+  const done = output?.done ?? new Set<string>();
   const todo = files.filter((f) => !done.has(f));
   const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [] };
   const bar = progress(todo.length, 'annotate', { quiet: o.quiet || todo.length === 0 });
+  // A failed write (full disk, size limit, read-only remount) ends the run: every later record
+  // would fail the same way.
+  let writeError: EmotionThinkerError | null = null;
   const write = (file: string, p: ProsodyResult) => {
     const meta = metadataOf(file);
     const rec = prosodyRecord(p, { audioPath: file, emotion: meta.emotion, transcription: meta.transcription, corpus: o.corpus });
     const line = JSON.stringify(o.corpus ? { ...rec, corpus: o.corpus } : rec, prosodyJsonReplacer) + '\n';
-    if (toStdout) process.stdout.write(line);
-    else appendFileSync(o.out, line);
+    if (!output) {
+      process.stdout.write(line);
+    } else {
+      const bytes = Buffer.from(line, 'utf8');
+      try {
+        for (let off = 0; off < bytes.length; ) off += writeSync(output.fd, bytes, off, bytes.length - off, output.pos + off);
+      } catch (err) {
+        // Leave only whole records: cut what part of this one reached the disk.
+        try {
+          ftruncateSync(output.fd, output.pos);
+        } catch {
+          // the next run drops a torn last line anyway
+        }
+        const code = (err as NodeJS.ErrnoException).code ?? String(err);
+        writeError = new EmotionThinkerError('ERR_FILE', `cannot write the output (${code}) after ${summary.written} new records; the file holds whole records only and a rerun resumes`, { input: o.out, cause: err });
+        throw writeError;
+      }
+      output.pos += bytes.length;
+    }
     summary.written++;
   };
-  const choice = prosodyBackend({ backend: o.backend ?? 'cpu' }, true);
-  if (choice.reason && !o.quiet) process.stderr.write(`annotate: ${choice.reason}\n`);
-  if (choice.backend === 'cuda') {
-    for (let a = 0; a < todo.length; a += GPU_SLICE) {
-      const slice = todo.slice(a, a + GPU_SLICE);
-      const items = await extractProsodyBatch(slice, {
-        backend: 'cuda',
-        calibration: o.calibration,
-        corpus: o.corpus,
-        genders: slice.map((f) => metadataOf(f).gender),
-        concurrency: o.concurrency,
-      });
-      items.forEach((it, k) => {
-        if (it.result) write(slice[k], it.result);
-        else summary.failed.push({ file: slice[k], error: it.error?.message ?? 'unknown error', code: it.error?.code ?? 'ERR_INTERNAL' });
-        bar.tick();
-      });
-    }
-    bar.stop();
-    return summary;
-  }
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const file = todo[next++];
-      try {
-        const p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu' });
-        write(file, p);
-      } catch (err) {
-        const e = err as EmotionThinkerError;
-        summary.failed.push({ file, error: e.message, code: e.code ?? 'ERR_INTERNAL' });
+  try {
+    const choice = prosodyBackend({ backend: o.backend ?? 'cpu' }, true);
+    if (choice.reason && !o.quiet) process.stderr.write(`annotate: ${choice.reason}\n`);
+    if (choice.backend === 'cuda') {
+      for (let a = 0; a < todo.length; a += GPU_SLICE) {
+        const slice = todo.slice(a, a + GPU_SLICE);
+        const items = await extractProsodyBatch(slice, {
+          backend: 'cuda',
+          calibration: o.calibration,
+          corpus: o.corpus,
+          genders: slice.map((f) => metadataOf(f).gender),
+          concurrency: o.concurrency,
+        });
+        items.forEach((it, k) => {
+          if (it.result) write(slice[k], it.result);
+          else summary.failed.push({ file: slice[k], error: it.error?.message ?? 'unknown error', code: it.error?.code ?? 'ERR_INTERNAL' });
+          bar.tick();
+        });
       }
-      bar.tick();
+      return summary;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
-  bar.stop();
-  return summary;
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length && !writeError) {
+        const file = todo[next++];
+        let p: ProsodyResult;
+        try {
+          p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu' });
+        } catch (err) {
+          const e = err as EmotionThinkerError;
+          summary.failed.push({ file, error: e.message, code: e.code ?? 'ERR_INTERNAL' });
+          bar.tick();
+          continue;
+        }
+        if (writeError) return;
+        write(file, p);
+        bar.tick();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+    return summary;
+  } finally {
+    bar.stop();
+    if (output) closeSync(output.fd);
+  }
 }

@@ -9,7 +9,8 @@
 // contour's signed curvature (the only descriptor that tells a rising-falling turn from a
 // falling-rising one), bounded the turn depth to the utterance and clamped the vertex; the
 // intonation claims had been right on 88 % of validation clips, most errors between the turns.
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,7 +206,7 @@ export async function extractCorpusFeatures(
   );
   if (options.cacheFile && todo.length) {
     mkdirSync(path.dirname(options.cacheFile), { recursive: true });
-    writeFileSync(options.cacheFile, JSON.stringify(cache));
+    writeFileAtomic(options.cacheFile, JSON.stringify(cache));
   }
   return { features: out, failed };
 }

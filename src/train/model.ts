@@ -1,7 +1,8 @@
 // A trained emotion model as one JSON file: the policy's parameters plus everything needed to
 // turn a clip into its input (feature definition, standardiser, calibration) and the judge's
 // cue–emotion associations. The default model ships in models/default.json.
-import { readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
 import path from 'node:path';
 import { EmotionThinkerError } from '../errors.js';
 import { packageRoot } from '../native.js';
@@ -41,9 +42,9 @@ export function modelFile(policy: Policy, parts: Omit<EmotionModelFile, 'format'
   };
 }
 
+/** Writes the model atomically (src/atomic-file.ts): a failed write leaves any old file whole. */
 export function saveModel(file: string, model: EmotionModelFile): void {
-  writeFileSync(`${file}.tmp`, JSON.stringify(model));
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify(model));
 }
 
 export function parseModel(json: unknown, input: string): EmotionModel {

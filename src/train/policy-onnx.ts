@@ -4,7 +4,7 @@
 // then the emotion head on the trunk and the one-hots of those claims. An optional `force`
 // input fixes chosen tokens (−1 = decode), as Policy.generate's `force` does, so a caller can
 // also score given claims. See docs/policy-export.md for the inputs and outputs.
-import { renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
 import { EmotionThinkerError } from '../errors.js';
 import { attr, OnnxGraphBuilder, type BuildOptions, type LinearLayer } from '../onnx/export.js';
 import type { Feeds } from '../onnx/model.js';
@@ -211,12 +211,7 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
 /** exportPolicyOnnx, written to `file` (through a temporary file, so a failed write leaves no half model). */
 export function writePolicyOnnx(model: EmotionModel | EmotionModelFile, file: string, options: PolicyOnnxOptions = {}): void {
   const bytes = exportPolicyOnnx(model, options);
-  try {
-    writeFileSync(`${file}.tmp`, bytes);
-    renameSync(`${file}.tmp`, file);
-  } catch (err) {
-    throw new EmotionThinkerError('ERR_FILE', `cannot write the ONNX model (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
-  }
+  writeFileAtomic(file, bytes);
 }
 
 /**

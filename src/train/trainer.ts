@@ -2,7 +2,9 @@
 // utterance, judged; PTR rewards (trust τ, progressive gate) and group advantages from the
 // native kernels; the clipped token loss with KL to the reference policy from the native
 // kernel; its gradient through the policy; Adam. Deterministic for a seed.
-import { existsSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
+import { appendMetricsLine, startMetricsFile } from './metrics-file.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type ProgressiveGateState } from '../grpo.js';
 import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
@@ -165,11 +167,6 @@ function defaults(o: TrainOptions) {
   };
 }
 
-function writeAtomic(file: string, text: string) {
-  writeFileSync(`${file}.tmp`, text);
-  renameSync(`${file}.tmp`, file);
-}
-
 const mean = (a: ArrayLike<number>) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i];
@@ -265,6 +262,9 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
   }
 
   const history: StepMetrics[] = [];
+  // Exactly one metrics line per step: a fresh run starts the file empty, a resumed one keeps the
+  // lines up to its checkpoint's step (those after it are recomputed).
+  if (options.metricsFile) startMetricsFile(options.metricsFile, options.resume ? step : 0);
 
   const saveCheckpoint = () => {
     if (!options.checkpointFile) return;
@@ -273,7 +273,7 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
       params: Array.from(policy.params), reference: reference ? Array.from(reference.params) : null,
       adam: { m: Array.from(adam.m), v: Array.from(adam.v), t: adam.t }, rng: rng.state, gate: gate.toJSON(),
     };
-    writeAtomic(options.checkpointFile, JSON.stringify(c));
+    writeFileAtomic(options.checkpointFile, JSON.stringify(c));
   };
 
   const guard = (grad: Float64Array, loss: number) => {
@@ -288,7 +288,7 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
 
   const emit = (m: StepMetrics) => {
     history.push(m);
-    if (options.metricsFile) appendFileSync(options.metricsFile, JSON.stringify(m) + '\n');
+    if (options.metricsFile) appendMetricsLine(options.metricsFile, m);
     options.onStep?.(m);
   };
 
