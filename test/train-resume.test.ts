@@ -1,0 +1,101 @@
+// `emotionthinker train` killed (SIGKILL) at random steps and resumed from its checkpoint, through
+// the real CLI on real RAVDESS clips: the final parameters must be bit-identical to an
+// uninterrupted run's, and --metrics must hold exactly one line per step (resuming used to
+// append the steps after the checkpoint again: 462 lines for 250 steps after 6 kills).
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { rng } from './helpers/rng.js';
+
+const root = path.resolve(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const RAVDESS = path.resolve(root, '../shared/data/ravdess');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-train-resume-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+// Small and cheap: actors 1–2 (120 clips), 80 supervised + 40 RL steps; the CLI checkpoints
+// every 50 steps and at the end, so at steps 50, 100 and 120.
+const SFT = 80;
+const RL = 40;
+const TOTAL = SFT + RL;
+const data = path.join(tmp, 'data');
+mkdirSync(data);
+for (const f of readdirSync(RAVDESS).filter((f) => /^03-01-\d\d-\d\d-\d\d-\d\d-0[12]\.wav$/.test(f))) copyFileSync(path.join(RAVDESS, f), path.join(data, f));
+const cache = path.join(tmp, 'features.json');
+
+const args = (dir: string) => [
+  cli, 'train', '--data', data, '--train-actors', '1-2', '--val-actors', '', '--seed', '3',
+  '--sft-steps', String(SFT), '--steps', String(RL), '--cache', cache,
+  '--metrics', path.join(dir, 'metrics.jsonl'), '--checkpoint', path.join(dir, 'ckpt.json'), '--out', path.join(dir, 'model.json'),
+];
+/** The step of the last whole line in the metrics file (0 if none). */
+function lastStep(file: string): number {
+  if (!existsSync(file)) return 0;
+  const text = readFileSync(file, 'utf8');
+  const whole = text.slice(0, text.lastIndexOf('\n')).split('\n').filter(Boolean);
+  return whole.length ? (JSON.parse(whole[whole.length - 1]) as { step: number }).step : 0;
+}
+
+/** Starts a training run and SIGKILLs it once its metrics file shows step `step`. */
+async function runAndKill(argv: string[], metrics: string, step: number): Promise<void> {
+  const child = spawn(process.execPath, argv, { stdio: 'ignore' });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  while (lastStep(metrics) < step && child.exitCode === null) await new Promise((r) => setTimeout(r, 3));
+  expect(child.exitCode, `the run ended before step ${step}`).toBeNull();
+  child.kill('SIGKILL');
+  await exited;
+}
+
+describe('train resume', () => {
+  it('killed at random steps and resumed: bit-identical parameters, one metrics line per step', async () => {
+    const whole = path.join(tmp, 'whole');
+    mkdirSync(whole);
+    const base = spawnSync(process.execPath, args(whole), { encoding: 'utf8' });
+    expect(base.status, base.stderr).toBe(0);
+
+    const dir = path.join(tmp, 'killed');
+    mkdirSync(dir);
+    const metrics = path.join(dir, 'metrics.jsonl');
+    const ckpt = path.join(dir, 'ckpt.json');
+    // Increasing kill points: one before the first checkpoint (a fresh restart), then twice
+    // between the checkpoints and once after the second, each past lines the resume must drop.
+    const r = rng(14);
+    const pick = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+    const kills = [pick(10, 45), pick(55, 70), pick(72, 95), pick(104, 116)];
+    let resumedFromMid = 0;
+    for (const at of kills) {
+      const resume = existsSync(ckpt);
+      if (resume && JSON.parse(readFileSync(ckpt, 'utf8')).step < lastStep(metrics)) resumedFromMid++;
+      await runAndKill([...args(dir), ...(resume ? ['--resume', ckpt] : ['--force'])], metrics, at);
+    }
+    expect(resumedFromMid, `kills at ${kills}`).toBeGreaterThanOrEqual(2);
+    const last = spawnSync(process.execPath, [...args(dir), '--resume', ckpt], { encoding: 'utf8' });
+    expect(last.status, last.stderr).toBe(0);
+
+    const params = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as { step: number; params: number[]; adam: { t: number } };
+    const a = params(path.join(whole, 'ckpt.json'));
+    const b = params(ckpt);
+    expect(b.step).toBe(TOTAL);
+    expect(Buffer.from(Float64Array.from(b.params).buffer).equals(Buffer.from(Float64Array.from(a.params).buffer))).toBe(true);
+    expect(b.adam.t).toBe(a.adam.t);
+    expect(JSON.parse(readFileSync(path.join(dir, 'model.json'), 'utf8')).policy).toEqual(JSON.parse(readFileSync(path.join(whole, 'model.json'), 'utf8')).policy);
+
+    const lines = readFileSync(metrics, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number });
+    expect(lines.map((m) => m.step)).toEqual(Array.from({ length: TOTAL }, (_, i) => i + 1));
+    // The recomputed steps report what the uninterrupted run reported.
+    expect(lines).toEqual(readFileSync(path.join(whole, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+  });
+
+  it('a fresh run refuses an existing --metrics file without --force', () => {
+    const dir = path.join(tmp, 'whole');
+    const before = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
+    const argv = args(dir).map((a) => (a.endsWith('model.json') ? path.join(tmp, 'other-model.json') : a));
+    const r = spawnSync(process.execPath, argv, { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${path.join(dir, 'metrics.jsonl')} exists; pass --force to overwrite it`);
+    expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')).toBe(before);
+    expect(existsSync(path.join(tmp, 'other-model.json'))).toBe(false);
+  });
+});
