@@ -2,7 +2,7 @@
 // written to a temporary file beside the target and renamed over it, so a full disk, a size
 // limit or a kill mid-write leaves the old file (or none), never a truncated one.
 import { randomBytes } from 'node:crypto';
-import { accessSync, closeSync, constants, fchmodSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EmotionThinkerError } from './errors.js';
 
@@ -74,7 +74,8 @@ export function checkOutputWritable(file: string, options: { append?: boolean } 
 /**
  * Writes `data` to `file` atomically: a uniquely named temporary file in the same directory,
  * written in full and fsynced, then renamed over the target, then the directory fsynced. An
- * existing file keeps its mode; a symlink keeps pointing at the (replaced) target. Any failure
+ * existing file keeps its mode (and owner, where permitted); a symlink keeps pointing at the
+ * (replaced) target; hard links to the old file keep the old content. Any failure
  * removes the temporary file and throws ERR_FILE naming `file`; the old file is untouched.
  */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
@@ -85,7 +86,17 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', old ? 0o600 : 0o666);
-    if (old) fchmodSync(fd, old.mode & 0o7777);
+    if (old) {
+      fchmodSync(fd, old.mode & 0o7777);
+      // Keep the owner too where we may (root rewriting another user's file); else ours.
+      if (old.uid !== process.getuid?.() || old.gid !== process.getgid?.()) {
+        try {
+          fchownSync(fd, old.uid, old.gid);
+        } catch {
+          // not permitted: the file becomes ours, as any rewrite by this user would
+        }
+      }
+    }
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);

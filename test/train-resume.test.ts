@@ -88,6 +88,30 @@ describe('train resume', () => {
     expect(lines).toEqual(readFileSync(path.join(whole, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
   });
 
+  it('a full disk while writing the checkpoint or the model keeps the old file', () => {
+    // `ulimit -f` (KiB) in a child: Node ignores SIGXFSZ, so a write past the limit fails with
+    // EFBIG as on a full disk. The checkpoint is ~1.2 MB, the model ~0.3 MB, the cache exists.
+    const dir = path.join(tmp, 'whole');
+    const limited = (kb: number, argv: string[]) => spawnSync('bash', ['-c', `ulimit -f ${kb}; exec "$@"`, 'bash', process.execPath, ...argv], { encoding: 'utf8' });
+    const short = (argv: string[]) => argv.map((a, i) => (argv[i - 1] === '--sft-steps' ? '10' : argv[i - 1] === '--steps' ? '5' : a));
+    const ckpt = path.join(dir, 'ckpt.json');
+    const model = path.join(dir, 'model.json');
+    const oldCkpt = readFileSync(ckpt);
+    const oldModel = readFileSync(model);
+    // 15 steps: the checkpoint is written at the last step, before the model.
+    const c = limited(800, [...short(args(dir)), '--force']);
+    expect(c.status).toBe(1);
+    expect(c.stderr).toContain(`emotionthinker train: ${ckpt}: cannot write the output (EFBIG); any previous file is unchanged [ERR_FILE]`);
+    expect(readFileSync(ckpt).equals(oldCkpt)).toBe(true);
+    expect(readFileSync(model).equals(oldModel)).toBe(true);
+    const noCkpt = short(args(dir)).filter((a, i, all) => a !== '--checkpoint' && all[i - 1] !== '--checkpoint');
+    const m = limited(200, [...noCkpt, '--force']);
+    expect(m.status).toBe(1);
+    expect(m.stderr).toContain(`emotionthinker train: ${model}: cannot write the output (EFBIG); any previous file is unchanged [ERR_FILE]`);
+    expect(readFileSync(model).equals(oldModel)).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('a fresh run refuses an existing --metrics file without --force', () => {
     const dir = path.join(tmp, 'whole');
     const before = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8');
