@@ -72,8 +72,16 @@ describe('annotate never touches an existing file that is not its output', () =>
     writeFileSync(json, '{"theme":"dark","fontSize":14}');
     const j = run(['annotate', clip(0), '--out', json, '--quiet']);
     expect(j.status).toBe(1);
-    expect(j.stderr).toMatch(/settings\.json: line 1 is not a record with an audio_path.*--force/);
+    expect(j.stderr).toMatch(/settings\.json: line 1 is not an annotate record \(audio_path and functionals\).*--force/);
     expect(readFileSync(json, 'utf8')).toBe('{"theme":"dark","fontSize":14}');
+    // Another tool's JSONL that happens to name audio is not ours either.
+    const other = path.join(d, 'dataset.jsonl');
+    const rows = '{"audio_path":"a.wav","emotion":"happy"}\n{"audio_path":"b.wav","emotion":"sad"}\n';
+    writeFileSync(other, rows);
+    const o = run(['annotate', clip(0), '--out', other, '--quiet']);
+    expect(o.status).toBe(1);
+    expect(o.stderr).toMatch(/dataset\.jsonl: line 1 is not an annotate record/);
+    expect(readFileSync(other, 'utf8')).toBe(rows);
 
     // A foreign line after valid records is refused too (the whole file is checked first).
     const mixed = path.join(d, 'mixed.jsonl');

@@ -48,7 +48,7 @@ interface Output {
 
 /**
  * Opens `out` for appending after checking that all of it is annotate JSONL: one record object
- * with a string audio_path per line. The file is only changed (a torn last line cut, a missing
+ * with a string audio_path and a functionals object (what calibrate reads) per line. The file is only changed (a torn last line cut, a missing
  * final newline added) once the whole of it has passed; anything else is refused untouched, since
  * a file that is not ours may be someone's data. --force starts the file again.
  */
@@ -79,13 +79,14 @@ function openOutput(out: string, force: boolean): Output {
       new EmotionThinkerError('ERR_INVALID_ARG', `line ${i + 1} ${why}, so this is not an annotate output; it was left unchanged (pass --force to replace it)`, { input: out });
     const record = (line: string): { audio_path: string } | null => {
       try {
-        const rec = JSON.parse(line) as { audio_path?: unknown } | null;
-        return rec && typeof rec === 'object' && !Array.isArray(rec) && typeof rec.audio_path === 'string' ? (rec as { audio_path: string }) : null;
+        const rec = JSON.parse(line) as { audio_path?: unknown; functionals?: unknown } | null;
+        const ok = rec && typeof rec === 'object' && !Array.isArray(rec) && typeof rec.audio_path === 'string' && !!rec.functionals && typeof rec.functionals === 'object';
+        return ok ? (rec as { audio_path: string }) : null;
       } catch {
         return null;
       }
     };
-    const why = (line: string) => (line.startsWith('{') ? 'is not a record with an audio_path' : 'is not a JSON record');
+    const why = (line: string) => (line.startsWith('{') ? 'is not an annotate record (audio_path and functionals)' : 'is not a JSON record');
     lines.forEach((line, i) => {
       if (!line) return;
       const rec = record(line);
