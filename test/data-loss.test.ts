@@ -249,13 +249,13 @@ describe('output problems are ERR_FILE naming the output, found before the work'
 describe('text output escapes terminal control characters in file names', () => {
   it('analyze and prosody print \\u001b instead of ESC; --json keeps the exact name', () => {
     const d = dir('names');
-    const evil = path.join(d, 'clip\x1b]0;pwned\x07\x9b2J.wav');
+    const evil = path.join(d, 'clip\x1b]0;pwned\x07\x9b2J\x7f.wav');
     copyFileSync(clip(0), evil);
     for (const cmd of ['analyze', 'prosody', 'info']) {
       const r = run([cmd, evil]);
       expect(r.status, cmd).toBe(0);
       expect(r.stdout, cmd).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
-      expect(r.stdout, cmd).toContain('clip\\u001b]0;pwned\\u0007\\u009b2J.wav: ');
+      expect(r.stdout, cmd).toContain('clip\\u001b]0;pwned\\u0007\\u009b2J\\u007f.wav: ');
     }
     const missing = run(['analyze', path.join(d, 'gone\x1b[2J.wav')]);
     expect(missing.status).toBe(1);
