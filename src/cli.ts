@@ -138,9 +138,7 @@ program
     try {
       model = opts.model ? loadModel(opts.model) : undefined;
     } catch (err) {
-      process.stderr.write(`emotionthinker analyze: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-      return;
+      return fail('analyze', err);
     }
     let failed = 0;
     for (const file of files) {
