@@ -23,6 +23,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { prepareRavdess } from './train/corpus.js';
 import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
+import { loadCheckpoint } from './train/checkpoint-schema.js';
 import { evaluatePolicy } from './train/evaluate.js';
 import { EMOTIONS } from './train/vocab.js';
 
@@ -284,6 +285,8 @@ program
     if (!guardOutput('train', out, opts.force as boolean)) return;
     const mode = String(opts.mode) as TrainMode;
     try {
+      // A damaged --resume checkpoint fails here, before minutes of feature extraction.
+      if (opts.resume) loadCheckpoint(String(opts.resume));
       const trainActors = parseRange(String(opts.trainActors), '--train-actors');
       const valActors = opts.valActors ? parseRange(String(opts.valActors), '--val-actors') : [];
       const prep = progress(1, 'features', { quiet: true });
