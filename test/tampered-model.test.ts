@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { EmotionThinkerError, loadCalibration, loadModel, parseCalibration } from '../src/index.js';
+import { EmotionThinkerError, loadCalibration, loadModel, modelFile, parseCalibration, saveModel } from '../src/index.js';
 
 const ROOT = path.resolve(__dirname, '..');
 const MODEL = path.join(ROOT, 'models', 'default.json');
@@ -52,6 +52,15 @@ describe('model files are validated fully on load', () => {
     expect(model.file.calibration.corpora.ravdess.energy).toEqual(json.calibration.corpora.ravdess.energy);
     const cal = loadCalibration(CALIBRATION);
     expect(cal.pooled.pitch).toEqual(JSON.parse(readFileSync(CALIBRATION, 'utf8')).pooled.pitch);
+  });
+
+  it('a model written by saveModel(modelFile(...)) loads back (the writer and the checker agree)', () => {
+    const { file, policy } = loadModel(MODEL);
+    const out = path.join(tmp, 'resaved.json');
+    saveModel(out, modelFile(policy, { standardizer: file.standardizer, calibration: file.calibration, corpus: file.corpus, associations: file.associations, info: { note: 'resaved' } }));
+    const back = loadModel(out);
+    expect(Array.from(back.policy.params)).toEqual(Array.from(policy.params));
+    expect(back.file.info).toEqual({ note: 'resaved' });
   });
 
   const cases: [string, Mutate, string, ((s: string) => string)?][] = [
