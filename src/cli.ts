@@ -25,6 +25,7 @@ import { terminalSafe } from './cli/terminal-text.js';
 import { spawnSync } from 'node:child_process';
 import { prepareRavdess } from './train/corpus.js';
 import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
+import { loadCheckpoint } from './train/checkpoint-schema.js';
 import { evaluatePolicy } from './train/evaluate.js';
 import { EMOTIONS } from './train/vocab.js';
 
@@ -150,9 +151,7 @@ program
     try {
       model = opts.model ? loadModel(opts.model) : undefined;
     } catch (err) {
-      process.stderr.write(`emotionthinker analyze: ${terminalSafe((err as Error).message)}\n`);
-      process.exitCode = 1;
-      return;
+      return fail('analyze', err);
     }
     let failed = 0;
     for (const file of files) {
@@ -301,10 +300,11 @@ program
     // a resumed run keeps its lines up to the checkpoint.
     if (opts.metrics && !opts.resume && !guardOutput('train', String(opts.metrics), opts.force as boolean)) return;
     try {
-      // Every output is checked before the (long) feature extraction and training.
+      // Every output and a --resume checkpoint are checked before the (long) feature extraction.
       if (opts.metrics) checkOutputWritable(String(opts.metrics), { append: true });
       if (opts.checkpoint) checkOutputWritable(String(opts.checkpoint));
       if (existsSync(path.dirname(String(opts.cache)))) checkOutputWritable(String(opts.cache));
+      if (opts.resume) loadCheckpoint(String(opts.resume));
       const trainActors = parseRange(String(opts.trainActors), '--train-actors');
       const valActors = opts.valActors ? parseRange(String(opts.valActors), '--val-actors') : [];
       const prep = progress(1, 'features', { quiet: true });

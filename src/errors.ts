@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'ERR_AUDIO_FORMAT'
   | 'ERR_AUDIO_UNSUPPORTED'
   | 'ERR_FILE'
+  /** A model, calibration, checkpoint or ONNX file was read but is malformed or out of range. */
+  | 'ERR_MODEL_FORMAT'
   | 'ERR_OUT_OF_MEMORY'
   | 'ERR_BACKEND_UNAVAILABLE'
   | 'ERR_CUDA'
@@ -29,6 +31,7 @@ const KNOWN_CODES = new Set<string>([
   'ERR_AUDIO_FORMAT',
   'ERR_AUDIO_UNSUPPORTED',
   'ERR_FILE',
+  'ERR_MODEL_FORMAT',
   'ERR_OUT_OF_MEMORY',
   'ERR_BACKEND_UNAVAILABLE',
   'ERR_CUDA',

@@ -8,7 +8,9 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from './atomic-file.js';
 import path from 'node:path';
+import { checkCalibration } from './calibration-schema.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
+import { jsonRoot, parseJsonText } from './json-check.js';
 import { packageRoot } from './native.js';
 
 export type Gender = 'male' | 'female';
@@ -130,12 +132,9 @@ export function saveCalibration(cal: Calibration, file: string): void {
   writeFileAtomic(file, JSON.stringify(cal, null, 2) + '\n');
 }
 
+/** Checks a parsed calibration fully (calibration-schema.ts); errors are ERR_MODEL_FORMAT naming `input` and the field. */
 export function parseCalibration(json: unknown, input = 'calibration'): Calibration {
-  const c = json as Calibration;
-  if (!c || typeof c !== 'object' || c.version !== 1 || !c.pooled || typeof c.corpora !== 'object') {
-    throw new EmotionThinkerError('ERR_INVALID_ARG', 'not a version-1 emotionthinker calibration', { input });
-  }
-  return c;
+  return checkCalibration(jsonRoot(input, 'calibration'), json);
 }
 
 export function loadCalibration(file: string): Calibration {
@@ -145,12 +144,7 @@ export function loadCalibration(file: string): Calibration {
   } catch (err) {
     throw new EmotionThinkerError('ERR_FILE', `cannot read calibration (${(err as NodeJS.ErrnoException).code})`, { input: file, cause: err });
   }
-  try {
-    return parseCalibration(JSON.parse(text), file);
-  } catch (err) {
-    if (err instanceof EmotionThinkerError) throw err;
-    throw new EmotionThinkerError('ERR_INVALID_ARG', `calibration is not valid JSON: ${(err as Error).message}`, { input: file });
-  }
+  return parseCalibration(parseJsonText(text, file, 'calibration'), file);
 }
 
 let defaultCal: Calibration | undefined;
@@ -159,12 +153,15 @@ export function defaultCalibration(): Calibration {
   if (defaultCal) return defaultCal;
   const candidates = [path.join(packageRoot, 'src', 'calibration', 'default.json'), path.join(packageRoot, 'dist', 'calibration', 'default.json')];
   for (const f of candidates) {
+    let text: string;
     try {
-      defaultCal = parseCalibration(JSON.parse(readFileSync(f, 'utf8')), f);
-      return defaultCal;
+      text = readFileSync(f, 'utf8');
     } catch {
-      /* try the next location */
+      continue; // not at this location; try the next
     }
+    // Present but damaged is an error of its own, not "missing".
+    defaultCal = parseCalibration(parseJsonText(text, f, 'calibration'), f);
+    return defaultCal;
   }
   throw new EmotionThinkerError('ERR_FILE', 'the default calibration (src/calibration/default.json) is missing from this install');
 }

@@ -87,7 +87,7 @@ export class OnnxRewardModel implements RewardJudge {
       const bytes = typeof source === 'string' ? await readFile(source) : source;
       let meta: Record<string, string> = {};
       try {
-        meta = readMetadataProps(bytes);
+        meta = readMetadataProps(bytes, name);
       } catch {
         meta = {};
       }

@@ -268,7 +268,7 @@ describe('emotionthinker export-onnx', () => {
     writeFileSync(bad, JSON.stringify(m));
     const damaged = run(['--model', bad, '--out', out, '--force']);
     expect(damaged.status).toBe(1);
-    expect(damaged.stderr).toMatch(new RegExp(`policy parameters: expected ${PARAMS}, got 100 \\[ERR_INVALID_ARG\\]`));
+    expect(damaged.stderr).toMatch(new RegExp(`bad\\.json: not a usable emotion model: policy\\.params has 100 items; expected ${PARAMS} \\[ERR_MODEL_FORMAT\\]`));
     expect(readFileSync(out, 'utf8')).toBe('keep');
   });
 });

@@ -1,6 +1,7 @@
 // The part of the ONNX protobuf schema (onnx/onnx.proto, IR version 8) that export and
 // metadata reading need, loaded into protobufjs. Field numbers follow the official schema.
 import protobuf from 'protobufjs';
+import { EmotionThinkerError } from '../errors.js';
 
 const ONNX_PROTO = `
 syntax = "proto3";
@@ -142,30 +143,111 @@ export function encodeModel(model: Record<string, unknown>): Uint8Array {
 }
 
 /** Decodes model bytes into a plain object (int64 as numbers, bytes as Uint8Array). */
-export function decodeModel(bytes: Uint8Array): Record<string, unknown> {
-  const m = ModelProto.decode(bytes);
-  return ModelProto.toObject(m, { longs: Number, defaults: false, arrays: true }) as Record<string, unknown>;
+export function decodeModel(bytes: Uint8Array, input = 'bytes'): Record<string, unknown> {
+  checkModelLayout(bytes, input);
+  try {
+    const m = ModelProto.decode(bytes);
+    return ModelProto.toObject(m, { longs: Number, defaults: false, arrays: true }) as Record<string, unknown>;
+  } catch (err) {
+    throw notOnnx(input, `protobuf decoding failed (${(err as Error).message})`, err);
+  }
 }
 
 /**
  * Reads ModelProto.metadata_props without decoding the graph (weights can be large): walks
- * the top-level fields and decodes only field 14. Throws on bytes that are not a protobuf.
+ * the top-level fields and decodes only field 14. Bytes that are not an ONNX model are
+ * ERR_MODEL_FORMAT naming `input` (a path, or "bytes"); the result has no prototype, so a
+ * metadata key such as "__proto__" is an ordinary entry.
  */
-export function readMetadataProps(bytes: Uint8Array): Record<string, string> {
-  const reader = protobuf.Reader.create(bytes);
-  const out: Record<string, string> = {};
-  while (reader.pos < reader.len) {
-    const tag = reader.uint32();
-    const field = tag >>> 3;
-    const wire = tag & 7;
-    if (field === 14 && wire === 2) {
-      const len = reader.uint32();
-      const entry = StringStringEntryProto.decode(reader.buf.subarray(reader.pos, reader.pos + len)) as unknown as { key?: string; value?: string };
-      reader.skip(len);
-      if (entry.key) out[entry.key] = entry.value ?? '';
-    } else {
-      reader.skipType(wire);
+export function readMetadataProps(bytes: Uint8Array, input = 'bytes'): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const f of checkModelLayout(bytes, input)) {
+    if (f.field !== METADATA_PROPS) continue;
+    let entry: { key?: string; value?: string };
+    try {
+      entry = StringStringEntryProto.decode(bytes.subarray(f.start, f.end)) as unknown as { key?: string; value?: string };
+    } catch (err) {
+      throw notOnnx(input, `metadata_props entry at byte ${f.start} cannot be decoded (${(err as Error).message})`, err);
     }
+    if (entry.key) out[entry.key] = entry.value ?? '';
   }
   return out;
+}
+
+// Byte-layout check before protobufjs sees the bytes: protobufjs reports garbage as a plain
+// RangeError ("index out of range") or, worse, decodes it into an empty model. Every top-level
+// field must have a valid tag, a wire type protobuf still uses, and a length inside the buffer;
+// the ModelProto fields this package knows must have their schema's wire type; an ONNX model
+// always declares ir_version and holds a graph.
+
+const VARINT = 0, I64 = 1, LEN = 2, I32 = 5;
+const METADATA_PROPS = 14;
+/** Wire type of each ModelProto field (onnx.proto): 1 and 5 are varints, the rest length-delimited. */
+const MODEL_FIELD_WIRE: Record<number, number> = { 1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 8: LEN, 14: LEN, 20: LEN, 25: LEN };
+const FIELD_NAMES: Record<number, string> = { 1: 'ir_version', 7: 'graph', 14: 'metadata_props' };
+
+interface FieldSpan {
+  field: number;
+  wire: number;
+  /** Payload start and end (for length-delimited fields: the bytes after the length). */
+  start: number;
+  end: number;
+}
+
+function notOnnx(input: string, why: string, cause?: unknown): EmotionThinkerError {
+  return new EmotionThinkerError('ERR_MODEL_FORMAT', `not an ONNX model: ${why}`, { input, cause });
+}
+
+/** Reads a base-128 varint at `pos`; returns [value, next position], or null if malformed. */
+function varint(b: Uint8Array, pos: number): [number, number] | null {
+  let value = 0, scale = 1;
+  for (let i = 0; i < 10 && pos < b.length; i++) {
+    const byte = b[pos++];
+    value += (byte & 0x7f) * scale;
+    if (!(byte & 0x80)) return [value, pos];
+    scale *= 128;
+  }
+  return null;
+}
+
+function checkModelLayout(bytes: Uint8Array, input: string): FieldSpan[] {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new EmotionThinkerError('ERR_INVALID_ARG', `expected the model's bytes as a Uint8Array or Buffer; got ${bytes === null ? 'null' : typeof bytes}`, { input });
+  }
+  if (bytes.length === 0) throw notOnnx(input, 'the data is empty');
+  const spans: FieldSpan[] = [];
+  let pos = 0;
+  while (pos < bytes.length) {
+    const at = pos;
+    const tag = varint(bytes, pos);
+    if (!tag) throw notOnnx(input, `truncated field tag at byte ${at}`);
+    pos = tag[1];
+    const field = Math.floor(tag[0] / 8), wire = tag[0] % 8;
+    if (field === 0 || field > 0x1fffffff) throw notOnnx(input, `invalid field number ${field} at byte ${at}`);
+    const expected = MODEL_FIELD_WIRE[field];
+    if (expected !== undefined && expected !== wire) {
+      throw notOnnx(input, `field ${FIELD_NAMES[field] ?? field} at byte ${at} has wire type ${wire}; ModelProto declares ${expected}`);
+    }
+    let start = pos, end: number;
+    if (wire === VARINT) {
+      const v = varint(bytes, pos);
+      if (!v) throw notOnnx(input, `truncated varint in field ${field} at byte ${at}`);
+      end = pos = v[1];
+    } else if (wire === I64 || wire === I32) {
+      end = pos = pos + (wire === I64 ? 8 : 4);
+    } else if (wire === LEN) {
+      const n = varint(bytes, pos);
+      if (!n) throw notOnnx(input, `truncated length in field ${field} at byte ${at}`);
+      start = n[1];
+      end = pos = start + n[0];
+    } else {
+      throw notOnnx(input, `wire type ${wire} (field ${field}) at byte ${at} is not used by ONNX`);
+    }
+    if (end > bytes.length) throw notOnnx(input, `field ${FIELD_NAMES[field] ?? field} at byte ${at} runs past the end of the data (${end} > ${bytes.length} bytes; truncated?)`);
+    spans.push({ field, wire, start, end });
+  }
+  for (const f of [1, 7]) {
+    if (!spans.some((s) => s.field === f)) throw notOnnx(input, `no ${FIELD_NAMES[f]} (ModelProto field ${f})`);
+  }
+  return spans;
 }

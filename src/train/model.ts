@@ -6,8 +6,10 @@ import { writeFileAtomic } from '../atomic-file.js';
 import path from 'node:path';
 import { EmotionThinkerError } from '../errors.js';
 import { packageRoot } from '../native.js';
-import { parseCalibration, type Calibration } from '../prosody-calibration.js';
+import { parseJsonText } from '../json-check.js';
+import type { Calibration } from '../prosody-calibration.js';
 import { FEATURE_NAMES, FEATURE_VERSION, type Standardizer } from './featurize.js';
+import { checkModelFile } from './model-schema.js';
 import type { Associations } from './judge.js';
 import { Policy, type PolicyShape } from './policy.js';
 
@@ -47,21 +49,10 @@ export function saveModel(file: string, model: EmotionModelFile): void {
   writeFileAtomic(file, JSON.stringify(model));
 }
 
+/** Checks a parsed model file fully (model-schema.ts); errors are ERR_MODEL_FORMAT naming `input` and the field. */
 export function parseModel(json: unknown, input: string): EmotionModel {
-  const m = json as EmotionModelFile;
-  const bad = (why: string) => new EmotionThinkerError('ERR_INVALID_ARG', `not a usable emotion model: ${why}`, { input });
-  if (!m || m.format !== 'emotionthinker-model') throw bad('format is not "emotionthinker-model"');
-  if (m.version !== 1) throw bad(`version ${String(m.version)} is not supported (expected 1)`);
-  if (m.featureVersion !== FEATURE_VERSION || JSON.stringify(m.featureNames) !== JSON.stringify(FEATURE_NAMES)) {
-    throw bad(`it was trained on feature set ${m.featureVersion}; this version computes feature set ${FEATURE_VERSION}`);
-  }
-  try {
-    const policy = new Policy(m.policy.shape, Float64Array.from(m.policy.params));
-    if (policy.shape.inputs !== FEATURE_NAMES.length + 1) throw new Error(`policy expects ${policy.shape.inputs} inputs`);
-    return { file: { ...m, calibration: parseCalibration(m.calibration, input) }, policy };
-  } catch (err) {
-    throw bad((err as Error).message);
-  }
+  const { file, params } = checkModelFile(input, json);
+  return { file, policy: new Policy(file.policy.shape, params) };
 }
 
 export function loadModel(file: string): EmotionModel {
@@ -71,13 +62,7 @@ export function loadModel(file: string): EmotionModel {
   } catch (err) {
     throw new EmotionThinkerError('ERR_FILE', `cannot read model (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new EmotionThinkerError('ERR_INVALID_ARG', `model is not valid JSON (${(err as Error).message})`, { input: file });
-  }
-  return parseModel(json, file);
+  return parseModel(parseJsonText(text, file, 'model'), file);
 }
 
 export const DEFAULT_MODEL_PATH = path.join(packageRoot, 'models', 'default.json');

@@ -2,7 +2,7 @@
 // utterance, judged; PTR rewards (trust τ, progressive gate) and group advantages from the
 // native kernels; the clipped token loss with KL to the reference policy from the native
 // kernel; its gradient through the policy; Adam. Deterministic for a seed.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-file.js';
 import { appendMetricsLine, startMetricsFile } from './metrics-file.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
@@ -10,6 +10,7 @@ import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type Progressi
 import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
 import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
 import { Rng } from './rng.js';
+import { checkResumePoint, loadCheckpoint } from './checkpoint-schema.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab.js';
 import type { RewardItem, RewardJudge } from '../reward-model.js';
 
@@ -246,10 +247,12 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
   const rl = o.mode !== 'supervised';
 
   if (options.resume) {
-    const c = JSON.parse(readFileSync(options.resume, 'utf8')) as Checkpoint;
-    if (c.version !== 1 || c.mode !== o.mode || c.seed !== o.seed || JSON.stringify(c.shape) !== JSON.stringify(shape)) {
+    // Checked field by field (checkpoint-schema.ts): a damaged file is ERR_MODEL_FORMAT naming the field.
+    const c = loadCheckpoint(options.resume);
+    if (c.mode !== o.mode || c.seed !== o.seed || JSON.stringify(c.shape) !== JSON.stringify(shape)) {
       throw invalidArg(`checkpoint ${options.resume} was written with different options (mode ${c.mode}, seed ${c.seed})`);
     }
+    checkResumePoint(options.resume, c, { total, sftSteps: o.sftSteps, innerEpochs: o.innerEpochs, rl });
     policy = new Policy(c.shape, Float64Array.from(c.params));
     reference = c.reference ? new Policy(c.shape, Float64Array.from(c.reference)) : null;
     adam = new Adam(policy.size, { lr: step < o.sftSteps ? o.sftLr : o.lr, weightDecay: o.weightDecay });
