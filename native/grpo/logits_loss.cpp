@@ -328,6 +328,14 @@ LossMetrics logits_loss(const LogitsLossInputs& in, const LogitsOptions& opt, do
     t.loss += r.loss, t.m += r.m, t.low += r.low, t.high += r.high, t.dual += r.dual, t.kl += r.kl, t.ratio += r.ratio,
         t.ent += r.ent;
   }
+  if (in.mask && (!std::isfinite(t.m) || !std::isfinite(t.ratio) || !std::isfinite(t.ent))) {
+    size_t worst = 0;
+    for (size_t r = 1; r < N; ++r) {
+      if (in.mask[r] > in.mask[worst]) worst = r;
+    }
+    invalid("the mask weights are too large: their sum (" + num(t.m) + ") or ratio-weighted sum (" + num(t.ratio) +
+            ") overflows float64; the largest is mask[" + std::to_string(worst) + "] = " + num(in.mask[worst]));
+  }
   if (!std::isfinite(t.loss) || !std::isfinite(t.kl)) {
     size_t worst = 0;
     for (size_t r = 1; r < N; ++r) {

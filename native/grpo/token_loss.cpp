@@ -373,6 +373,16 @@ LossMetrics token_loss(const TokenLossInputs<T>& in, const LossOptions& opt, T* 
   Acc total;
   for (const Acc& a : parts) total.add(a);
   if (!(total.chk == 0)) report_bad_value(in, tokens, use_ref);
+  if (!std::isfinite(total.m) || !std::isfinite(total.ratio)) {
+    // Σ mask or Σ mask·ratio overflows (mask weights near the type's maximum).
+    size_t worst = 0;
+    for (size_t i = 1; i < tokens; ++i) {
+      if (mask_value(in, i) > mask_value(in, worst)) worst = i;
+    }
+    invalid("the mask weights are too large: their sum (" + num(total.m) + ") or ratio-weighted sum (" +
+            num(total.ratio) + ") overflows " + (std::is_same<T, float>::value ? "float32" : "float64") +
+            "; the largest is mask[" + std::to_string(worst) + "] = " + num(mask_value(in, worst)));
+  }
   if (!(total.chk == 0) || !std::isfinite(total.loss) || !std::isfinite(total.kl)) report_overflow(c, kl, total.loss);
 
   LossMetrics r;
