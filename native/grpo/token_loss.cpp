@@ -97,9 +97,9 @@ ET_GRPO_CLONES void run_kernel(const T* __restrict lp, const T* __restrict old, 
       s_ratio += m * o.rho;
       // x − x is 0 for finite x and NaN for ±Inf or NaN, and a negative mask weight adds a NaN
       // too: one accumulator flags any bad value (the slow path then finds and names it).
-      // The weighted loss and gradient are checked too: finite inputs can still overflow them
-      // (advantage 1e30 in float32, k2 of log-probs ±1e20).
-      s_chk += (lpi - lpi) + (oi - oi) + (ri - ri) + (A - A) + (m < T(0) ? kNaN : m - m) + (wl - wl) + (wg - wg);
+      // The weighted gradient is checked too: finite inputs can still overflow it (advantage
+      // 1e38 in float32, k2 of log-probs ±1e20). An overflowing loss term shows in s_loss.
+      s_chk += (lpi - lpi) + (oi - oi) + (ri - ri) + (A - A) + (m < T(0) ? kNaN : m - m) + (wg - wg);
     }
     acc.loss += double(s_loss);
     acc.m += double(s_m);
