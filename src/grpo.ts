@@ -193,7 +193,9 @@ function advArgs(fn: string, rewards: unknown, groups: unknown, options: GroupAd
 /**
  * Group-relative advantages, one per response. `groups` is a fixed group size or ragged offsets.
  * Statistics accumulate in float64. A group whose rewards are all equal gets exactly 0; a NaN
- * reward gets 0 and is left out of its group's statistics; ±Inf rewards are an error.
+ * reward gets 0 and is left out of its group's statistics; ±Inf rewards are an error. Rewards
+ * near ±1e308 are handled (statistics on an exact power-of-two rescaling); an advantage beyond
+ * the output type's range (rloo of 1.7e308 and −1.7e308) is ERR_INVALID_ARG naming the reward.
  * Float32Array rewards give a Float32Array, anything else a Float64Array.
  */
 export function groupAdvantages(rewards: Float32Array, groups: Groups, options?: GroupAdvantagesOptions): Float32Array;
@@ -661,7 +663,8 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
  * Clipped policy-gradient loss with KL penalty from per-token log-probs, its gradient with
  * respect to logp and the clip/KL/ratio metrics, in one pass (SPEC §4). Float64Array inputs are
  * computed in float64 throughout; Float32Array inputs in float32 per token with float64 sums.
- * Non-finite log-probs or advantages (masked positions included) are an error.
+ * Non-finite log-probs or advantages (masked positions included) are an error, and so are finite
+ * inputs whose loss or gradient would overflow (the message names the token and its values).
  */
 export function tokenLoss<T extends FloatArray>(inputs: TokenLossInputs<T>, options?: TokenLossOptions): TokenLossResult<T> {
   const a = tokenArgs('tokenLoss', inputs, options);
