@@ -471,6 +471,9 @@ void register_grpo(Napi::Env env, Napi::Object exports) {
   exports.Set("grpoTokenLossAsync", Napi::Function::New(env, TokenLossAsync, "grpoTokenLossAsync"));
   exports.Set("grpoLogitsLoss", Napi::Function::New(env, LogitsLoss, "grpoLogitsLoss"));
   exports.Set("grpoLogitsLossAsync", Napi::Function::New(env, LogitsLossAsync, "grpoLogitsLossAsync"));
+  // The accepted temperature range, owned by native/grpo/grpo.hpp, for the TypeScript validation.
+  exports.Set("grpoMinTemperature", Napi::Number::New(env, et::grpo::kMinTemperature));
+  exports.Set("grpoMaxTemperature", Napi::Number::New(env, et::grpo::kMaxTemperature));
 }
 
 }  // namespace etb

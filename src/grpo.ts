@@ -9,6 +9,7 @@ import { native, type RawLossMetrics, type RawLossOptions, type RawTokenLayout }
 import { awaitNative, callNative, invalidArg } from './errors.js';
 import { resolveBackend, type Backend } from './backend.js';
 import { cudaHost } from './cuda-host.js';
+import { abortable, checkSignal, throwIfAborted } from './abort.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared types and validation helpers
@@ -23,6 +24,27 @@ interface CommonOptions {
   backend?: Backend;
   /** Worker threads for large inputs (default: all cores). */
   threads?: number;
+}
+
+/** Options of the *Async calls. */
+export interface GrpoAsyncOptions {
+  /**
+   * Cancels the call: an aborted signal rejects the promise with an AbortError (name
+   * 'AbortError', code 'ABORT_ERR') at once. Native work already started finishes in the
+   * background and its result is discarded; output arrays (out, gradOut, inPlace logits) may
+   * still be written by it.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs an async native call under an optional AbortSignal: rejects at once when the signal is
+ * already aborted (before any work starts), and as soon as it aborts while the call runs.
+ */
+async function runAbortable<T>(fn: string, options: unknown, work: () => Promise<T>): Promise<T> {
+  const signal = checkSignal(typeof options === 'object' && options !== null ? (options as GrpoAsyncOptions).signal : undefined, fn);
+  throwIfAborted(signal);
+  return abortable(work(), signal);
 }
 
 function describe(v: unknown): string {
@@ -171,7 +193,9 @@ function advArgs(fn: string, rewards: unknown, groups: unknown, options: GroupAd
 /**
  * Group-relative advantages, one per response. `groups` is a fixed group size or ragged offsets.
  * Statistics accumulate in float64. A group whose rewards are all equal gets exactly 0; a NaN
- * reward gets 0 and is left out of its group's statistics; ±Inf rewards are an error.
+ * reward gets 0 and is left out of its group's statistics; ±Inf rewards are an error. Rewards
+ * near ±1e308 are handled (statistics on an exact power-of-two rescaling); an advantage beyond
+ * the output type's range (rloo of 1.7e308 and −1.7e308) is ERR_INVALID_ARG naming the reward.
  * Float32Array rewards give a Float32Array, anything else a Float64Array.
  */
 export function groupAdvantages(rewards: Float32Array, groups: Groups, options?: GroupAdvantagesOptions): Float32Array;
@@ -184,15 +208,18 @@ export function groupAdvantages(rewards: RealArray, groups: Groups, options?: Gr
 }
 
 /** groupAdvantages on the thread pool: the event loop keeps running. */
-export function groupAdvantagesAsync(rewards: Float32Array, groups: Groups, options?: GroupAdvantagesOptions): Promise<Float32Array>;
-export function groupAdvantagesAsync(rewards: Float64Array | readonly number[], groups: Groups, options?: GroupAdvantagesOptions): Promise<Float64Array>;
-export function groupAdvantagesAsync(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions): Promise<FloatArray>;
-export async function groupAdvantagesAsync(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions): Promise<FloatArray> {
-  const { r, g, raw, out, impl } = advArgs('groupAdvantagesAsync', rewards, groups, options);
-  // The GPU path is a few short kernels between copies: it runs in place of the thread pool.
-  if (impl === cudaHost) callNative(() => impl.grpoAdvantages(r, g.offsets, g.size, out, raw));
-  else await awaitNative(() => native.grpoAdvantagesAsync(r, g.offsets, g.size, out, raw));
-  return out;
+export function groupAdvantagesAsync(rewards: Float32Array, groups: Groups, options?: GroupAdvantagesOptions & GrpoAsyncOptions): Promise<Float32Array>;
+export function groupAdvantagesAsync(rewards: Float64Array | readonly number[], groups: Groups, options?: GroupAdvantagesOptions & GrpoAsyncOptions): Promise<Float64Array>;
+export function groupAdvantagesAsync(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions & GrpoAsyncOptions): Promise<FloatArray>;
+export async function groupAdvantagesAsync(rewards: RealArray, groups: Groups, options?: GroupAdvantagesOptions & GrpoAsyncOptions): Promise<FloatArray> {
+  const fn = 'groupAdvantagesAsync';
+  return runAbortable(fn, options, async () => {
+    const { r, g, raw, out, impl } = advArgs(fn, rewards, groups, options);
+    // The GPU path is a few short kernels between copies: it runs in place of the thread pool.
+    if (impl === cudaHost) callNative(() => impl.grpoAdvantages(r, g.offsets, g.size, out, raw));
+    else await awaitNative(() => native.grpoAdvantagesAsync(r, g.offsets, g.size, out, raw));
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -636,7 +663,8 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
  * Clipped policy-gradient loss with KL penalty from per-token log-probs, its gradient with
  * respect to logp and the clip/KL/ratio metrics, in one pass (SPEC §4). Float64Array inputs are
  * computed in float64 throughout; Float32Array inputs in float32 per token with float64 sums.
- * Non-finite log-probs or advantages (masked positions included) are an error.
+ * Non-finite log-probs or advantages (masked positions included) are an error, and so are finite
+ * inputs whose loss or gradient would overflow (the message names the token and its values).
  */
 export function tokenLoss<T extends FloatArray>(inputs: TokenLossInputs<T>, options?: TokenLossOptions): TokenLossResult<T> {
   const a = tokenArgs('tokenLoss', inputs, options);
@@ -645,10 +673,13 @@ export function tokenLoss<T extends FloatArray>(inputs: TokenLossInputs<T>, opti
 }
 
 /** tokenLoss on the thread pool. The inputs must not be modified until the promise settles. */
-export async function tokenLossAsync<T extends FloatArray>(inputs: TokenLossInputs<T>, options?: TokenLossOptions): Promise<TokenLossResult<T>> {
-  const a = tokenArgs('tokenLossAsync', inputs, options);
-  const m = a.impl === cudaHost ? callNative(() => cudaHost.grpoTokenLoss(a.raw, a.opts, a.grad)) : await awaitNative(() => native.grpoTokenLossAsync(a.raw, a.opts, a.grad));
-  return { loss: m.loss, gradLogp: a.grad, metrics: metricsOf(m) };
+export async function tokenLossAsync<T extends FloatArray>(inputs: TokenLossInputs<T>, options?: TokenLossOptions & GrpoAsyncOptions): Promise<TokenLossResult<T>> {
+  const fn = 'tokenLossAsync';
+  return runAbortable(fn, options, async () => {
+    const a = tokenArgs(fn, inputs, options);
+    const m = a.impl === cudaHost ? callNative(() => cudaHost.grpoTokenLoss(a.raw, a.opts, a.grad)) : await awaitNative(() => native.grpoTokenLossAsync(a.raw, a.opts, a.grad));
+    return { loss: m.loss, gradLogp: a.grad, metrics: metricsOf(m) };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -677,7 +708,7 @@ export interface LogitsLossInputs {
 }
 
 export interface LogitsLossOptions extends PolicyLossOptions {
-  /** Softmax temperature T: ℓ = log_softmax(z/T)[label] (default 1). */
+  /** Softmax temperature T: ℓ = log_softmax(z/T)[label] (default 1), in [1e-4, 1e4] (kMinTemperature, kMaxTemperature of the native core). */
   temperature?: number;
   /** Compute the gradient with respect to the logits (default true). */
   computeGrad?: boolean;
@@ -739,7 +770,10 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
       ? ({ raw: { batch: 1, length: N }, batch: 1, tokens: N, maxLen: N } as Layout)
       : layoutArg(fn, inputs.shape, inputs.offsets, N, 'logits rows');
   const raw = lossOptions(fn, o, layout);
-  raw.temperature = optNumber(fn, 'option temperature', o.temperature, 1, (v) => v > 0, 'a finite number > 0');
+  // The range is the native core's (kMinTemperature, kMaxTemperature in native/grpo/grpo.hpp),
+  // read from the addon; the core checks it again for the CUDA and direct paths.
+  const tMin = native.grpoMinTemperature, tMax = native.grpoMaxTemperature;
+  raw.temperature = optNumber(fn, 'option temperature', o.temperature, 1, (v) => v >= tMin && v <= tMax, `a number in [${tMin}, ${tMax}]`);
   const f64 = (field: string, v: unknown, len: number) => {
     const a = toFloat64(fn, field, v);
     if (a.length !== len) fail(fn, field, v, `of length ${len}`);
@@ -802,13 +836,16 @@ export function logitsLoss<G extends LogitsArray>(inputs: LogitsLossInputs & { l
 }
 
 /** logitsLoss on the thread pool. The inputs must not be modified until the promise settles. */
-export async function logitsLossAsync<G extends LogitsArray>(inputs: LogitsLossInputs & { logits: G }, options?: LogitsLossOptions): Promise<LogitsLossResult<G>> {
-  const a = logitsArgs<G>('logitsLossAsync', inputs, options);
-  const m =
-    a.impl === cudaHost
-      ? callNative(() => cudaHost.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad))
-      : await awaitNative(() => native.grpoLogitsLossAsync(a.raw, a.opts, a.logp, a.entropy, a.grad));
-  return logitsResult(a, m);
+export async function logitsLossAsync<G extends LogitsArray>(inputs: LogitsLossInputs & { logits: G }, options?: LogitsLossOptions & GrpoAsyncOptions): Promise<LogitsLossResult<G>> {
+  const fn = 'logitsLossAsync';
+  return runAbortable(fn, options, async () => {
+    const a = logitsArgs<G>(fn, inputs, options);
+    const m =
+      a.impl === cudaHost
+        ? callNative(() => cudaHost.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad))
+        : await awaitNative(() => native.grpoLogitsLossAsync(a.raw, a.opts, a.logp, a.entropy, a.grad));
+    return logitsResult(a, m);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

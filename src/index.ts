@@ -32,6 +32,7 @@ export {
   type AdvantageMode,
   type Groups,
   type GroupAdvantagesOptions,
+  type GrpoAsyncOptions,
   type ProgressiveGateOptions,
   type ProgressiveGateState,
   type PtrRewardInputs,

@@ -343,6 +343,9 @@ export interface NativeAddon {
   /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): void;
   grpoAdvantagesAsync<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): Promise<void>;
+  /** The accepted logits-loss temperature range (kMinTemperature, kMaxTemperature of native/grpo/grpo.hpp). */
+  grpoMinTemperature: number;
+  grpoMaxTemperature: number;
   grpoPtrRewards(
     correct: Float64Array,
     format: Float64Array,

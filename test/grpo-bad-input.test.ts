@@ -250,7 +250,7 @@ describe('logitsLoss: bad input', () => {
   });
   it('empty batch', () => expectInvalid(() => logitsLoss({ ...logitsInputs(), labels: [], logits: new Float32Array(0) }), /empty batch: inputs.labels is empty/));
   it('bad options', () => {
-    expectInvalid(() => logitsLoss(logitsInputs(), { temperature: 0 }), /logitsLoss: option temperature must be a finite number > 0; got 0/);
+    expectInvalid(() => logitsLoss(logitsInputs(), { temperature: 0 }), /logitsLoss: option temperature must be a number in \[0\.0001, 10000\]; got 0/);
     expectInvalid(() => logitsLoss(logitsInputs(), { inPlace: true, gradOut: new Float32Array(15) }), /option gradOut must be omitted with inPlace: true/);
     expectInvalid(() => logitsLoss(logitsInputs(), { gradOut: new Uint16Array(15) }), /option gradOut must be a Float32Array of length 15/);
     expectInvalid(() => logitsLoss({ ...logitsInputs(), logits: new Int32Array(15) } as never), /inputs.logits must be a Float32Array, Float64Array or Uint16Array \(bf16\)/);

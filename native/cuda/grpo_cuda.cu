@@ -6,11 +6,14 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "../common/error.hpp"
+#include "../grpo/detail.hpp"
+#include "../grpo/scaled_logit.hpp"
 #include "cuda_check.hpp"
 #include "grpo_cuda.hpp"
 
@@ -46,6 +49,7 @@ enum ErrKind {
   kErrPtrValue = 3,
   kErrRewardInf = 4,
   kErrNonFinite = 5,
+  kErrOverflow = 6,  // finite inputs whose result leaves the float32 range
 };
 constexpr int kErrKindShift = 48;
 constexpr ErrKey kErrIndexMask = (ErrKey(1) << kErrKindShift) - 1;
@@ -171,6 +175,7 @@ __global__ void advantages_kernel(const float* __restrict__ r, size_t n, DeviceG
     double v = value(i);
     if (use_ptr && ptr.reward) ptr.reward[i] = float(v);
     if (isinf(v)) flag(err, kErrRewardInf, i);
+    else if (use_ptr && fabs(v) > double(FLT_MAX)) flag(err, kErrOverflow, i);
     if (v == v) cnt += 1, sum += v, mn = fmin(mn, v), mx = fmax(mx, v);
   }
   cnt = tile_sum<W>(cnt), sum = tile_sum<W>(sum), mn = tile_min<W>(mn), mx = tile_max<W>(mx);
@@ -196,6 +201,7 @@ __global__ void advantages_kernel(const float* __restrict__ r, size_t n, DeviceG
       else if (opt.mode == kDrGrpo) a = v - mean;
       else a = v - (sum - v) / (cnt - 1);
     }
+    if (!(fabs(a) <= double(FLT_MAX))) flag(err, kErrOverflow, i);  // rloo/dr_grpo of ±3e38 rewards
     adv[i] = float(a);
   }
 }
@@ -233,6 +239,9 @@ void launch_advantages(const float* rewards, size_t n, const DeviceGroups& g, co
     case kErrRewardInf:
       throw Error(ErrorCode::InvalidArg, "rewards[" + std::to_string(f.index) +
                                              "] is infinite; rewards must be finite (NaN marks a missing reward)");
+    case kErrOverflow:
+      throw Error(ErrorCode::InvalidArg, "the reward or advantage of response " + std::to_string(f.index) +
+                                             " overflows float32; rewards (and PTR alpha weights) must keep them within range");
     default:
       throw Error(ErrorCode::InvalidArg, "response " + std::to_string(f.index) +
                                              ": correct must be 0 or 1, format finite and judge scores in [1, 5]");
@@ -401,7 +410,9 @@ __global__ void token_loss_kernel(const float* __restrict__ lp, const float* __r
     if (!((l - l) + (o - o) + (r - r) + (A - A) + (m - m) == 0.f) || m < 0.f) flag(err, kErrNonFinite, t);
     Term tt = token_term(l, o, r, A, lo, hi, c, beta, kl);
     const float w = m * scale[b];
-    if (grad) grad[t] = w * tt.grad;
+    const float wl = w * tt.loss, wg = w * tt.grad;
+    if (!((wl - wl) + (wg - wg) == 0.f)) flag(err, kErrOverflow, t);  // finite inputs, overflowing term
+    if (grad) grad[t] = wg;
     acc[0] += double(w) * tt.loss;
     acc[1] += m;
     acc[2] += m * tt.low;
@@ -484,49 +495,60 @@ __device__ __forceinline__ void store_grad<__nv_bfloat16>(__nv_bfloat16* p, size
   p[i] = __float2bfloat16_rn(v);
 }
 
-// Online softmax statistics of x = z/T: m = max x, s = Σ e^{x−m}, a = Σ e^{x−m}·(x − m).
-// `a` is taken about the running max (as the CPU's tsum): the entropy log s − a/s then has no
-// cancellation between two large terms (log Z and the mean of x), which in float32 cost up to
-// 1e-5 absolute and could give a slightly negative entropy for peaked rows.
+// Online softmax statistics over the raw logits z (as the CPU's row_stats): m = max z,
+// s = Σ e^d, a = Σ e^d·d with d = scaled_logit(z, m, 1/T) ≤ 0 (native/grpo/scaled_logit.hpp).
+// Subtracting the raw max before scaling keeps d finite-or-−inf for logits of any magnitude and
+// any temperature in range: no inf − inf, no NaN. `a` is taken about the running max: the
+// entropy log s − a/s then has no cancellation between two large terms.
 struct Stats {
   float m, s, a;
 };
-__device__ __forceinline__ Stats stats_add(Stats st, float x) {
-  if (x > st.m) {
-    const float d = st.m - x;  // < 0; −inf for the first element
-    const float r = __expf(d);
-    st.a = st.s > 0.f ? r * (st.a + d * st.s) : 0.f;  // the new element adds e^0·0
-    st.s = st.s * r + 1.f;
-    st.m = x;
+// e^d for d ≤ 0: 0 below the exp floor; dc is the clamped argument (finite) for the `a` sum.
+__device__ __forceinline__ float softmax_exp(float d, float& dc) {
+  dc = et::grpo::clamp_softmax_arg(d);
+  return d < et::grpo::kExpFloor ? 0.f : __expf(dc);
+}
+__device__ __forceinline__ Stats stats_add(Stats st, float z, float inv_t) {
+  if (z > st.m) {
+    if (st.s > 0.f) {
+      float dc;
+      const float r = softmax_exp(et::grpo::scaled_logit(st.m, z, inv_t), dc);
+      st.a = r * (st.a + dc * st.s);
+      st.s = st.s * r + 1.f;
+    } else {
+      st.a = 0.f, st.s = 1.f;  // the first element adds e^0·0
+    }
+    st.m = z;
   } else {
-    const float d = x - st.m;
-    const float e = __expf(d);
+    float dc;
+    const float e = softmax_exp(et::grpo::scaled_logit(z, st.m, inv_t), dc);
     st.s += e;
-    st.a += e * d;
+    st.a += e * dc;
   }
   return st;
 }
-__device__ __forceinline__ Stats stats_merge(Stats p, Stats q) {
+__device__ __forceinline__ Stats stats_merge(Stats p, Stats q, float inv_t) {
   if (q.m == -INFINITY) return p;
   if (p.m == -INFINITY) return q;
   const float m = fmaxf(p.m, q.m);
-  const float dp = p.m - m, dq = q.m - m;
-  const float rp = __expf(dp), rq = __expf(dq);
+  float dp, dq;
+  const float rp = softmax_exp(et::grpo::scaled_logit(p.m, m, inv_t), dp);
+  const float rq = softmax_exp(et::grpo::scaled_logit(q.m, m, inv_t), dq);
   return {m, p.s * rp + q.s * rq, rp * (p.a + dp * p.s) + rq * (q.a + dq * q.s)};
 }
-__device__ Stats block_stats(Stats st) {
+__device__ Stats block_stats(Stats st, float inv_t) {
   __shared__ Stats sh[32];
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   for (int o = 16; o > 0; o >>= 1) {
     Stats q{__shfl_down_sync(0xffffffffu, st.m, o), __shfl_down_sync(0xffffffffu, st.s, o),
             __shfl_down_sync(0xffffffffu, st.a, o)};
-    st = stats_merge(st, q);
+    st = stats_merge(st, q, inv_t);
   }
   if (lane == 0) sh[warp] = st;
   __syncthreads();
   if (threadIdx.x == 0) {
     Stats t = sh[0];
-    for (int w = 1; w < int(blockDim.x / 32); ++w) t = stats_merge(t, sh[w]);
+    for (int w = 1; w < int(blockDim.x / 32); ++w) t = stats_merge(t, sh[w], inv_t);
     sh[0] = t;
   }
   __syncthreads();
@@ -548,12 +570,14 @@ struct RowArgs {
 };
 
 // From the row's statistics: ℓ, entropy, the token term; writes the per-row outputs and
-// returns g_ℓ (the loss gradient with respect to ℓ, weights included) and log Z.
-__device__ float2 finish_row(const RowArgs& a, size_t row, Stats st, float x_label) {
-  const float log_s = __logf(st.s);
-  const float logZ = st.m + log_s;
+// returns g_ℓ (the loss gradient with respect to ℓ, weights included) and log s (the
+// probabilities are e^{d − log s}).
+__device__ float2 finish_row(const RowArgs& a, size_t row, Stats st, float z_label) {
+  const float log_s = __logf(st.s);  // s ≥ 1
   const float ent = fmaxf(log_s - st.a / st.s, 0.f);  // ≥ 0, as on the CPU
-  const float lp = fminf(x_label - logZ, 0.f);  // a log-probability is never > 0
+  // A log-probability is never > 0; −inf (a label logit ~3e38 below the max) is refused.
+  const float lp = fminf(et::grpo::scaled_logit(z_label, st.m, a.inv_t) - log_s, 0.f);
+  if (!(lp >= -FLT_MAX)) flag(a.err, kErrOverflow, row);
   const size_t b = seq_of(a.layout, row);
   const float m = a.mask ? a.mask[row] : 1.f;
   const float A = a.adv[row];
@@ -567,7 +591,9 @@ __device__ float2 finish_row(const RowArgs& a, size_t row, Stats st, float x_lab
   double* rm = a.row_metrics + row * kMetrics;
   rm[0] = double(w) * t.loss, rm[1] = m, rm[2] = m * t.low, rm[3] = m * t.high, rm[4] = m * t.dual;
   rm[5] = double(m) * t.kl, rm[6] = double(m) * t.rho, rm[7] = double(m) * ent;
-  return make_float2(w * t.grad, logZ);
+  const float g = w * t.grad;
+  if (!((g - g) + (t.loss - t.loss) == 0.f) || !(fabsf(g * a.inv_t) <= FLT_MAX)) flag(a.err, kErrOverflow, row);
+  return make_float2(g, log_s);
 }
 
 // Any architecture: one block per row; the gradient pass reads the row a second time.
@@ -578,12 +604,13 @@ __global__ void logits_rows_kernel(const T* __restrict__ logits, RowArgs a, T* g
   Stats st{-INFINITY, 0.f, 0.f};
   bool bad = false;
   for (size_t i = threadIdx.x; i < a.vocab; i += blockDim.x) {
-    float x = load_logit(z, i) * a.inv_t;
+    float x = load_logit(z, i);
     bad |= !(x - x == 0.f);
-    st = stats_add(st, x);
+    if (x - x == 0.f) st = stats_add(st, x, a.inv_t);
   }
   if (bad) flag(a.err, kErrNonFinite, row);
-  st = block_stats(st);
+  st = block_stats(st, a.inv_t);
+  const float row_max = st.m;
   __shared__ float2 g_logz;
   if (threadIdx.x == 0) {
     int32_t lab = a.labels[row];
@@ -591,16 +618,16 @@ __global__ void logits_rows_kernel(const T* __restrict__ logits, RowArgs a, T* g
       flag(a.err, kErrLabel, row);
       lab = 0;
     }
-    g_logz = finish_row(a, row, st, load_logit(z, size_t(lab)) * a.inv_t);
+    g_logz = finish_row(a, row, st, load_logit(z, size_t(lab)));
   }
   __syncthreads();
   if (!grad) return;
-  const float g = g_logz.x, logZ = g_logz.y;
+  const float g = g_logz.x, log_s = g_logz.y;
   const int32_t lab = a.labels[row];
   T* out = grad + row * a.vocab;
   for (size_t i = threadIdx.x; i < a.vocab; i += blockDim.x) {
-    float x = load_logit(z, i) * a.inv_t;
-    float p = __expf(x - logZ);
+    float dc;
+    float p = softmax_exp(et::grpo::scaled_logit(load_logit(z, i), row_max, a.inv_t) - log_s, dc);
     store_grad(out, i, g * ((int64_t(i) == lab ? 1.f : 0.f) - p) * a.inv_t);
   }
 }
@@ -631,45 +658,46 @@ __global__ void logits_cluster_kernel(const T* __restrict__ logits, RowArgs a, T
   for (size_t i = i0 + threadIdx.x; i < i1; i += blockDim.x) {
     T v = z[i];
     tile[i - i0] = v;
-    float x = load_logit(&v, 0) * a.inv_t;
+    float x = load_logit(&v, 0);
     bad |= !(x - x == 0.f);
-    st = stats_add(st, x);
+    if (x - x == 0.f) st = stats_add(st, x, a.inv_t);
   }
   if (bad) flag(a.err, kErrNonFinite, row);
-  st = block_stats(st);
+  st = block_stats(st, a.inv_t);
   if (threadIdx.x == 0) {
     part = st;
-    if (size_t(lab) >= i0 && size_t(lab) < i1) label_x = load_logit(tile, size_t(lab) - i0) * a.inv_t;
+    if (size_t(lab) >= i0 && size_t(lab) < i1) label_x = load_logit(tile, size_t(lab) - i0);
   }
   cluster.sync();
-  __shared__ float2 g_logz;
+  __shared__ float3 g_logz;  // g, log s, row max
   if (threadIdx.x == 0) {
     Stats t{-INFINITY, 0.f, 0.f};
-    for (int r = 0; r < kCluster; ++r) t = stats_merge(t, *cluster.map_shared_rank(&part, r));
+    for (int r = 0; r < kCluster; ++r) t = stats_merge(t, *cluster.map_shared_rank(&part, r), a.inv_t);
     const unsigned owner = unsigned(size_t(lab) / slice);
     const float xl = *cluster.map_shared_rank(&label_x, owner);
     if (rank == 0) {
       if (!lab_ok) flag(a.err, kErrLabel, row);
-      g_logz = finish_row(a, row, t, xl);
+      const float2 gl = finish_row(a, row, t, xl);
+      g_logz = make_float3(gl.x, gl.y, t.m);
     } else {
-      // Every CTA needs g and log Z; only rank 0 writes the row's outputs.
-      const float logZ = t.m + __logf(t.s);
-      const float lp = fminf(xl - logZ, 0.f);
+      // Every CTA needs g and log s; only rank 0 writes the row's outputs.
+      const float log_s = __logf(t.s);
+      const float lp = fminf(et::grpo::scaled_logit(xl, t.m, a.inv_t) - log_s, 0.f);
       const size_t b = seq_of(a.layout, row);
       const float m = a.mask ? a.mask[row] : 1.f;
       const float ref = a.kl != kKlNone ? a.ref[row] : lp;
       Term tt = token_term(lp, a.old[row], ref, a.adv[row], a.lo, a.hi, a.c, a.beta, a.kl);
-      g_logz = make_float2(m * a.scale[b] * tt.grad, logZ);
+      g_logz = make_float3(m * a.scale[b] * tt.grad, log_s, t.m);
     }
   }
   // No CTA may leave (freeing its shared memory) while another still reads it.
   cluster.sync();
   if (!grad) return;
-  const float g = g_logz.x, logZ = g_logz.y;
+  const float g = g_logz.x, log_s = g_logz.y, row_max = g_logz.z;
   T* out = grad + row * a.vocab;
   for (size_t i = i0 + threadIdx.x; i < i1; i += blockDim.x) {
-    float x = load_logit(tile, i - i0) * a.inv_t;
-    float p = __expf(x - logZ);
+    float dc;
+    float p = softmax_exp(et::grpo::scaled_logit(load_logit(tile, i - i0), row_max, a.inv_t) - log_s, dc);
     store_grad(out, i, g * ((int64_t(i) == lab ? 1.f : 0.f) - p) * a.inv_t);
   }
 #endif
@@ -715,6 +743,11 @@ void raise_value_error(const ErrFlag& f, const char* what) {
   }
   if (f.kind == kErrLabel) {
     throw Error(ErrorCode::InvalidArg, "labels[" + std::to_string(f.index) + "] is outside the vocabulary");
+  }
+  if (f.kind == kErrOverflow) {
+    throw Error(ErrorCode::InvalidArg, std::string(what) + ": the loss, gradient or log-probability at index " +
+                                           std::to_string(f.index) +
+                                           " overflows float32 (finite inputs too large or too far apart)");
   }
   throw Error(ErrorCode::InvalidArg, std::string(what) + ": a non-finite value (NaN or Inf) or a negative mask at index " +
                                          std::to_string(f.index));
@@ -838,7 +871,7 @@ void validate_logits(size_t rows, size_t vocab, const DeviceLayout& layout, cons
   validate_loss(opt, layout);
   if (rows == 0 || vocab == 0) throw Error(ErrorCode::InvalidArg, "empty batch: no logits");
   if (layout.tokens != rows) throw Error(ErrorCode::InvalidArg, "the sequence layout must cover every row of logits");
-  if (!(temperature > 0) || !std::isfinite(temperature)) throw Error(ErrorCode::InvalidArg, "temperature must be > 0");
+  et::grpo::detail::check_temperature(temperature);
   if (opt.kl != kKlNone && !ref_logp) throw Error(ErrorCode::InvalidArg, "refLogp is required when beta > 0");
 }
 

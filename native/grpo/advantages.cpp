@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <type_traits>
 
 #include "detail.hpp"
 #include "grpo.hpp"
@@ -50,6 +51,63 @@ namespace {
           "; rewards must be finite (NaN marks a missing reward and is excluded)");
 }
 
+[[noreturn]] void bad_advantage(double v, size_t i, double a, const AdvantageOptions& opt, const char* type) {
+  const char* mode = opt.mode == AdvMode::Rloo ? "rloo" : opt.mode == AdvMode::DrGrpo ? "dr_grpo" : "grpo";
+  invalid("rewards[" + std::to_string(i) + "] = " + num(v) + " gives a " + mode + " advantage of " + num(a) +
+          ", beyond the " + type + " range; rewards must differ by less than that within a group");
+}
+
+// The general path for a group whose rewards are too large or too small for plain float64
+// sums (|r| beyond 2^480 or below 2^-400, e.g. ±1e308: Σ r or (r − mean)² overflow, or a tiny
+// variance underflows to 0). The statistics are taken on r·2^−k with 2^k the magnitude of the
+// largest reward: scaling by a power of two is exact, so where the plain path would not have
+// overflowed this gives the same bits. An advantage whose true value is outside the output
+// type's range (dr_grpo/rloo of rewards ±1e308) is refused rather than returned as ±inf.
+template <class T>
+__attribute__((noinline)) void scaled_group(const T* r, T* out, size_t n, size_t base, double maxabs, size_t cnt,
+                                            const AdvantageOptions& opt) {
+  const int k = std::ilogb(maxabs);
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    double v = double(r[i]);
+    if (v == v) sum += std::ldexp(v, -k);
+  }
+  const double mean = sum / double(cnt);
+  double scale = 1.0;
+  bool unscale = true;  // dr_grpo and rloo are in reward units: scale the result back by 2^k
+  switch (opt.mode) {
+    case AdvMode::Grpo: {
+      double ss = 0.0;
+      for (size_t i = 0; i < n; ++i) {
+        double v = double(r[i]);
+        if (v == v) {
+          double d = std::ldexp(v, -k) - mean;
+          ss += d * d;
+        }
+      }
+      double var = ss / double(opt.std == StdKind::Unbiased ? cnt - 1 : cnt);
+      // (r − mean)/(std + eps) = (r·2^−k − mean')/(std' + eps·2^−k): unit-free.
+      scale = 1.0 / (std::sqrt(var) + std::ldexp(opt.eps, -k));
+      unscale = false;
+      break;
+    }
+    case AdvMode::DrGrpo: break;
+    case AdvMode::Rloo: scale = double(cnt) / (double(cnt) - 1.0); break;
+  }
+  const double lim = std::numeric_limits<T>::max();
+  for (size_t i = 0; i < n; ++i) {
+    double v = double(r[i]);
+    if (v != v) {
+      out[i] = T(0);
+      continue;
+    }
+    double a = (std::ldexp(v, -k) - mean) * scale;
+    if (unscale) a = std::ldexp(a, k);
+    if (!(std::fabs(a) <= lim)) bad_advantage(v, base + i, a, opt, std::is_same<T, float>::value ? "float32" : "float64");
+    out[i] = T(a);
+  }
+}
+
 // One group of n = G (compile-time, so short loops unroll and vectorise) or n_rt rewards
 // starting at r. Float64 statistics; the common no-NaN case is branch-free.
 template <class T, size_t G>
@@ -80,6 +138,15 @@ __attribute__((always_inline)) inline void one_group(const T* __restrict r, T* _
       T v = r[i];
       out[i] = (opt.singleton == Singleton::Raw && v == v) ? v : T(0);
     }
+    return;
+  }
+  // Plain float64 sums are exact enough and cannot overflow for |r| in [2^-400, 2^480]; dr_grpo
+  // and rloo advantages (at most 2·(max − min)) must also fit the output type.
+  const double maxabs = std::max(-mn, mx);
+  const bool in_range = (maxabs <= 0x1p480) & (maxabs >= 0x1p-400) &
+                        (opt.mode == AdvMode::Grpo || 2.0 * (mx - mn) <= double(std::numeric_limits<T>::max()));
+  if (!in_range) {
+    scaled_group<T>(r, out, n, base, maxabs, cnt, opt);
     return;
   }
   const bool has_nan = cnt != n;
@@ -222,8 +289,24 @@ void ptr_rewards(const double* correct, const double* format, const double* judg
     }
     trust[g] = tau;
     for (size_t i = b; i < e; ++i) {
-      double r = opt.alpha_format * format[i] + opt.alpha_outcome * correct[i];
-      if (opt.reasoning_enabled) r += opt.alpha_reasoning * tau * reasoning[i];
+      const double tf = opt.alpha_format * format[i], to = opt.alpha_outcome * correct[i];
+      const double tr = opt.reasoning_enabled ? opt.alpha_reasoning * tau * reasoning[i] : 0.0;
+      const double r = tf + to + tr;
+      // Finite weights and rewards can still overflow (alpha 1e308 × format 10): refuse, naming
+      // the factor, instead of returning an infinite reward.
+      if (!std::isfinite(r)) {
+        std::string why;
+        if (!std::isfinite(tf)) {
+          why = "alpha.format = " + num(opt.alpha_format) + " × format[" + std::to_string(i) + "] = " + num(format[i]);
+        } else if (!std::isfinite(tr)) {
+          why = "alpha.reasoning = " + num(opt.alpha_reasoning) + " × trust × reasoning reward " + num(reasoning[i]);
+        } else {
+          why = "alpha = (" + num(opt.alpha_format) + ", " + num(opt.alpha_outcome) + ", " + num(opt.alpha_reasoning) +
+                ") with format[" + std::to_string(i) + "] = " + num(format[i]);
+        }
+        invalid("reward[" + std::to_string(i) + "] overflows to " + num(r) + ": " + why +
+                "; the alpha weights and format rewards must keep the total within the float64 range");
+      }
       reward[i] = r;
     }
   }

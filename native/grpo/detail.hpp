@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../common/error.hpp"
+#include "grpo.hpp"
 
 namespace et::grpo::detail {
 
@@ -23,5 +24,13 @@ inline std::string num(double v) {
 }
 
 [[noreturn]] inline void invalid(const std::string& message) { throw Error(ErrorCode::InvalidArg, message); }
+
+// ERR_INVALID_ARG unless kMinTemperature ≤ T ≤ kMaxTemperature (shared by the CPU and CUDA paths).
+inline void check_temperature(double t) {
+  if (!(t >= kMinTemperature && t <= kMaxTemperature)) {
+    invalid("temperature must be a number in [" + num(kMinTemperature) + ", " + num(kMaxTemperature) + "]; got " +
+            num(t));
+  }
+}
 
 }  // namespace et::grpo::detail

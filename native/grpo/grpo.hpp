@@ -126,6 +126,12 @@ struct LogitsLossInputs {
   SeqLayout layout;              // groups the rows into sequences for the seq-* aggregations
 };
 
+// The accepted softmax temperatures (the only definition; the bindings, the CUDA path and the
+// TypeScript validation all defer to it). Outside this range 1/T or z/T stop being meaningful in
+// float32 (1/T of 1e-300 overflows; a T of 1e300 flattens every row to the uniform distribution).
+inline constexpr double kMinTemperature = 1e-4;
+inline constexpr double kMaxTemperature = 1e4;
+
 struct LogitsOptions {
   LossOptions loss;
   double temperature = 1.0;

@@ -12,12 +12,14 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "detail.hpp"
 #include "grpo.hpp"
 #include "loss_common.hpp"
 #include "../common/parallel.hpp"
+#include "scaled_logit.hpp"
 #include "token_term.hpp"
 
 namespace et::grpo {
@@ -48,14 +50,24 @@ constexpr size_t kMaxBlock = 2048;  // elements per running-max update
 constexpr size_t kSumBlock = 256;   // elements per float partial sum before float64
 
 struct RowStats {
-  double max;    // max_j z_j/T (as computed in C)
-  double sum;    // S = Σ_j e^{z_j/T − max}
-  double tsum;   // Σ_j e^{z_j/T − max}·(z_j/T − max)
+  double max;    // max_j z_j (raw, not scaled)
+  double sum;    // S = Σ_j e^{d_j}, d_j = scaled_logit(z_j, max, 1/T) ≤ 0; S ≥ 1
+  double tsum;   // Σ_j e^{d_j}·d_j (d_j clamped at the exp floor, so always finite)
   bool finite;   // no NaN/Inf among the row's logits
 };
 
-// One read of the row: block max, rescale of the running sums when the max grows, then the
-// block's exponentials against the running max. One exp per element.
+// e^d for a softmax argument d ≤ 0 (possibly −inf): 0 below the exp floor. `dc` receives the
+// clamped argument for the entropy sum.
+template <class C>
+inline C softmax_exp(C d, C& dc) {
+  dc = clamp_softmax_arg(d);
+  C e = fast_exp_in_range(dc);  // dc ∈ [−87, 0]
+  return d < C(kExpFloor) ? C(0) : e;
+}
+
+// One read of the row: block max of the raw logits, rescale of the running sums when the max
+// grows, then the block's exponentials against the running max. One exp per element. Finite
+// logits of any magnitude and any temperature in range give finite sums (see scaled_logit).
 template <class E, class C>
 ET_GRPO_CLONES RowStats row_stats(const E* __restrict z, size_t V, C inv_t) {
   C m = -std::numeric_limits<C>::infinity();
@@ -67,14 +79,17 @@ ET_GRPO_CLONES RowStats row_stats(const E* __restrict z, size_t V, C inv_t) {
     C bchk = 0;
 #pragma omp simd reduction(max : bm) reduction(+ : bchk)
     for (size_t j = b0; j < b1; ++j) {
-      C x = load(z, j) * inv_t;
+      C x = load(z, j);
       bm = x > bm ? x : bm;
       bchk += x - x;
     }
     chk += bchk;
     if (bm > m) {
       if (S > 0) {
-        double shift = double(m) - double(bm);  // < 0
+        // ≤ 0; −inf (logits ±1e308 in float64) is clamped where e^shift is already 0, so the
+        // rescale never forms 0·inf.
+        double shift = scaled_logit<double>(double(m), double(bm), double(inv_t));
+        shift = shift < -1000.0 ? -1000.0 : shift;
         double s = std::exp(shift);
         Tt = s * (Tt + shift * S);
         S *= s;
@@ -86,10 +101,10 @@ ET_GRPO_CLONES RowStats row_stats(const E* __restrict z, size_t V, C inv_t) {
       C ps = 0, pt = 0;
 #pragma omp simd reduction(+ : ps, pt)
       for (size_t j = s0; j < s1; ++j) {
-        C d = load(z, j) * inv_t - m;
-        C e = fast_exp(d);
+        C dc;
+        C e = softmax_exp(scaled_logit<C>(load(z, j), m, inv_t), dc);
         ps += e;
-        pt += e * d;
+        pt += e * dc;
       }
       S += double(ps);
       Tt += double(pt);
@@ -105,9 +120,28 @@ ET_GRPO_CLONES void row_grad(const E* z, E* out, size_t V, C inv_t, C m, C inv_s
   const C neg = -coef * inv_s;
 #pragma omp simd
   for (size_t j = 0; j < V; ++j) {
-    C d = load(z, j) * inv_t - m;
-    store(out, j, neg * fast_exp(d));
+    C dc;
+    store(out, j, neg * softmax_exp(scaled_logit<C>(load(z, j), m, inv_t), dc));
   }
+}
+
+// Largest finite gradient magnitude each element type can hold (bf16 rounds anything above its
+// largest value, 0x7F7F, up to inf).
+constexpr double max_grad(const float*) { return 3.4028234663852886e38; }
+constexpr double max_grad(const double*) { return 1.7976931348623157e308; }
+constexpr double max_grad(const Bf16*) { return 3.3895313892515355e38; }
+constexpr const char* type_name(const float*) { return "float32"; }
+constexpr const char* type_name(const double*) { return "float64"; }
+constexpr const char* type_name(const Bf16*) { return "bf16"; }
+
+// Index of the row's largest logit (only for error messages).
+template <class E>
+size_t argmax_row(const E* z, size_t V) {
+  size_t k = 0;
+  for (size_t j = 1; j < V; ++j) {
+    if (double(load(z, j)) > double(load(z, k))) k = j;
+  }
+  return k;
 }
 
 template <class E>
@@ -151,10 +185,22 @@ void run_rows(const LogitsLossInputs& in, const LogitsOptions& opt, const TokenV
     }
     const size_t label = size_t(in.labels[r]);
     const double log_s = std::log(st.sum);
-    const double zl = double(C(load(z, label)) * inv_t);
-    double lp = (zl - st.max) - log_s;
+    const double zl = double(load(z, label));
+    double lp = scaled_logit<double>(zl, st.max, double(inv_t)) - log_s;
     lp = lp > 0.0 ? 0.0 : lp;  // ℓ ≤ 0 always
-    double ent = log_s - st.tsum / st.sum;
+    // logp is returned in the logits' precision (float64 or float32): a label logit so far
+    // below the row's maximum that ℓ leaves that range cannot be scored.
+    const double lp_floor = -(std::is_same<E, double>::value ? max_grad(static_cast<const double*>(nullptr))
+                                                              : max_grad(static_cast<const float*>(nullptr)));
+    if (!(lp >= lp_floor)) {
+      const size_t k = argmax_row(z, V);
+      invalid("logits row " + std::to_string(r) + ": log_softmax(logits/T)[label] = " + num(lp) + " is beyond the " +
+              (std::is_same<E, double>::value ? "float64" : "float32") + " range (labels[" + std::to_string(r) +
+              "] = " + std::to_string(label) + ", logits[" + std::to_string(r * V + label) + "] = " + num(zl) +
+              ", row maximum logits[" + std::to_string(r * V + k) + "] = " + num(st.max) + ", temperature " + num(T) +
+              "); logits must lie closer together than that");
+    }
+    double ent = log_s - st.tsum / st.sum;  // S ≥ 1 and tsum finite: always finite
     ent = ent < 0.0 ? 0.0 : ent;
     logp_out[r] = lp;
     ent_out[r] = ent;
@@ -172,9 +218,17 @@ void run_rows(const LogitsLossInputs& in, const LogitsOptions& opt, const TokenV
     ro.ratio = mk * o.rho;
     ro.ent = mk * ent;
     rows_out[r] = ro;
+    const double coef = w * o.grad / T;  // ∂loss/∂(z/T)·(1/T) factor
+    // Every gradient entry is coef times a probability difference (|·| ≤ 1): bounded by |coef|.
+    if (!std::isfinite(ro.loss) || !std::isfinite(ro.kl) || (grad && !(std::fabs(coef) <= max_grad(grad)))) {
+      invalid("logits row " + std::to_string(r) + ": the token loss overflows (logp " + num(lp) + ", oldLogp " +
+              num(in.old_logp[r]) + (KL != kKlNone ? ", refLogp " + num(ref) : std::string()) + ", advantage " +
+              num(tv.adv[r]) + ", weight " + num(w) + ", temperature " + num(T) + " give loss " + num(ro.loss) +
+              " and gradient scale " + num(coef) + (grad ? std::string(" in ") + type_name(grad) : std::string()) +
+              "); inputs this large cannot be computed");
+    }
     if (grad) {
       E* out = grad + r * V;
-      const double coef = w * o.grad / T;  // ∂loss/∂(z/T)·(1/T) factor
       if (coef == 0.0) {
         zero_row(out, V);
       } else {
@@ -219,9 +273,7 @@ LossMetrics logits_loss(const LogitsLossInputs& in, const LogitsOptions& opt, do
             std::to_string(in.rows) + " logits rows");
   }
   validate_loss_options(opt.loss);
-  if (!(opt.temperature > 0 && std::isfinite(opt.temperature))) {
-    invalid("temperature must be a finite number > 0; got " + num(opt.temperature));
-  }
+  detail::check_temperature(opt.temperature);
   const bool use_ref = opt.loss.beta != 0;
   if (use_ref && !in.ref_logp) invalid("refLogp is required when beta > 0");
   const size_t N = in.rows, B = in.layout.batch;
@@ -275,6 +327,23 @@ LossMetrics logits_loss(const LogitsLossInputs& in, const LogitsOptions& opt, do
   for (const RowOut& r : rows) {
     t.loss += r.loss, t.m += r.m, t.low += r.low, t.high += r.high, t.dual += r.dual, t.kl += r.kl, t.ratio += r.ratio,
         t.ent += r.ent;
+  }
+  if (in.mask && (!std::isfinite(t.m) || !std::isfinite(t.ratio) || !std::isfinite(t.ent))) {
+    size_t worst = 0;
+    for (size_t r = 1; r < N; ++r) {
+      if (in.mask[r] > in.mask[worst]) worst = r;
+    }
+    invalid("the mask weights are too large: their sum (" + num(t.m) + ") or ratio-weighted sum (" + num(t.ratio) +
+            ") overflows float64; the largest is mask[" + std::to_string(worst) + "] = " + num(in.mask[worst]));
+  }
+  if (!std::isfinite(t.loss) || !std::isfinite(t.kl)) {
+    size_t worst = 0;
+    for (size_t r = 1; r < N; ++r) {
+      if (std::fabs(rows[r].loss) > std::fabs(rows[worst].loss)) worst = r;
+    }
+    invalid("the aggregated loss overflows (" + num(t.loss) + "; mean KL sum " + num(t.kl) +
+            "): the largest per-token term is row " + std::to_string(worst) + " with " + num(rows[worst].loss) +
+            " (advantage " + num(tv.adv[worst]) + ", weight " + num(tv.weight[worst]) + ")");
   }
   LossMetrics out;
   out.loss = t.loss;

@@ -86,8 +86,9 @@ ET_GRPO_CLONES void run_kernel(const T* __restrict lp, const T* __restrict old, 
       T ri = KL == kKlNone ? lpi : r_[j];
       TermOut<T> o = token_term<T, KL>(lpi, oi, ri, A, p);
       T w = m * scale;
-      s_loss += w * o.loss;
-      g_[j] = w * o.grad;
+      T wl = w * o.loss, wg = w * o.grad;
+      s_loss += wl;
+      g_[j] = wg;
       s_m += m;
       s_low += m * o.low;
       s_high += m * o.high;
@@ -96,7 +97,9 @@ ET_GRPO_CLONES void run_kernel(const T* __restrict lp, const T* __restrict old, 
       s_ratio += m * o.rho;
       // x − x is 0 for finite x and NaN for ±Inf or NaN, and a negative mask weight adds a NaN
       // too: one accumulator flags any bad value (the slow path then finds and names it).
-      s_chk += (lpi - lpi) + (oi - oi) + (ri - ri) + (A - A) + (m < T(0) ? kNaN : m - m);
+      // The weighted gradient is checked too: finite inputs can still overflow it (advantage
+      // 1e38 in float32, k2 of log-probs ±1e20). An overflowing loss term shows in s_loss.
+      s_chk += (lpi - lpi) + (oi - oi) + (ri - ri) + (A - A) + (m < T(0) ? kNaN : m - m) + (wg - wg);
     }
     acc.loss += double(s_loss);
     acc.m += double(s_m);
@@ -186,8 +189,9 @@ double mask_value(const TokenLossInputs<T>& in, size_t t) {
 }
 
 // Slow path after the kernel flagged a bad value: find the first one and say what it is.
+// Returns when every input is finite (the flag came from an overflow; see report_overflow).
 template <class T>
-[[noreturn]] void report_bad_value(const TokenLossInputs<T>& in, size_t tokens, bool use_ref) {
+void report_bad_value(const TokenLossInputs<T>& in, size_t tokens, bool use_ref) {
   const size_t nadv = in.adv_per_token ? tokens : in.layout.batch;
   for (size_t i = 0; i < nadv; ++i) {
     if (!std::isfinite(double(in.advantages[i]))) {
@@ -213,7 +217,56 @@ template <class T>
       invalid("mask[" + std::to_string(i) + "] is " + num(m) + "; mask weights must be finite and >= 0");
     }
   }
-  invalid("a non-finite value was found in the token-loss inputs");
+}
+
+template <class T>
+TermOut<T> term_by_code(int kl, T lp, T old, T ref, T A, const TermParams<T>& p) {
+  switch (kl) {
+    case kKlK1: return token_term<T, kKlK1>(lp, old, ref, A, p);
+    case kKlAbs: return token_term<T, kKlAbs>(lp, old, ref, A, p);
+    case kKlK2: return token_term<T, kKlK2>(lp, old, ref, A, p);
+    case kKlK3: return token_term<T, kKlK3>(lp, old, ref, A, p);
+    default: return token_term<T, kKlNone>(lp, old, ref, A, p);
+  }
+}
+
+// Finite inputs whose loss overflows: name the first token whose weighted term or gradient is
+// not finite in T, else (only the sum overflowed) the largest term.
+template <class T>
+[[noreturn]] void report_overflow(const Ctx<T>& c, int kl, double total_loss) {
+  const auto& in = *c.in;
+  const SeqLayout& L = in.layout;
+  const char* type = std::is_same<T, float>::value ? "float32" : "float64";
+  size_t worst = 0;
+  double worst_v = -1;
+  auto describe = [&](size_t t, size_t b, T w, const TermOut<T>& o) {
+    const T A = in.adv_per_token ? in.advantages[t] : in.advantages[b];
+    return "token " + std::to_string(t) + " (sequence " + std::to_string(b) + "): logp " + num(double(in.logp[t])) +
+           ", oldLogp " + num(double(in.old_logp[t])) +
+           (kl != kKlNone ? ", refLogp " + num(double(in.ref_logp[t])) : std::string()) + ", advantage " +
+           num(double(A)) + " and weight " + num(double(w)) + " give loss " + num(double(w * o.loss)) +
+           " and gradient " + num(double(w * o.grad));
+  };
+  for (size_t b = 0; b < L.batch; ++b) {
+    for (size_t t = L.begin(b), e = L.begin(b + 1); t < e; ++t) {
+      const T A = in.adv_per_token ? in.advantages[t] : in.advantages[b];
+      const T ref = kl == kKlNone ? in.logp[t] : in.ref_logp[t];
+      TermOut<T> o = term_by_code<T>(kl, in.logp[t], in.old_logp[t], ref, A, c.p);
+      const T w = T(mask_value(in, t)) * (*c.scale)[b];
+      const T wl = w * o.loss, wg = w * o.grad;
+      if (!std::isfinite(double(wl)) || !std::isfinite(double(wg))) {
+        invalid("the token loss overflows " + std::string(type) + " at " + describe(t, b, w, o) +
+                "; inputs this large cannot be computed");
+      }
+      if (std::fabs(double(wl)) > worst_v) worst_v = std::fabs(double(wl)), worst = t;
+    }
+  }
+  const size_t wb = seq_of(L, worst);
+  const T A = in.adv_per_token ? in.advantages[worst] : in.advantages[wb];
+  const T ref = kl == kKlNone ? in.logp[worst] : in.ref_logp[worst];
+  TermOut<T> o = term_by_code<T>(kl, in.logp[worst], in.old_logp[worst], ref, A, c.p);
+  invalid("the aggregated token loss overflows (" + num(total_loss) + "); the largest term is at " +
+          describe(worst, wb, T(mask_value(in, worst)) * (*c.scale)[wb], o));
 }
 
 }  // namespace
@@ -320,6 +373,17 @@ LossMetrics token_loss(const TokenLossInputs<T>& in, const LossOptions& opt, T* 
   Acc total;
   for (const Acc& a : parts) total.add(a);
   if (!(total.chk == 0)) report_bad_value(in, tokens, use_ref);
+  if (!std::isfinite(total.m) || !std::isfinite(total.ratio)) {
+    // Σ mask or Σ mask·ratio overflows (mask weights near the type's maximum).
+    size_t worst = 0;
+    for (size_t i = 1; i < tokens; ++i) {
+      if (mask_value(in, i) > mask_value(in, worst)) worst = i;
+    }
+    invalid("the mask weights are too large: their sum (" + num(total.m) + ") or ratio-weighted sum (" +
+            num(total.ratio) + ") overflows " + (std::is_same<T, float>::value ? "float32" : "float64") +
+            "; the largest is mask[" + std::to_string(worst) + "] = " + num(mask_value(in, worst)));
+  }
+  if (!(total.chk == 0) || !std::isfinite(total.loss) || !std::isfinite(total.kl)) report_overflow(c, kl, total.loss);
 
   LossMetrics r;
   r.loss = total.loss;
