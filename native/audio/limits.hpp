@@ -18,8 +18,11 @@
 namespace et {
 namespace limits {
 
-// Declared sample rates: telephone-band 8 kHz and below are real (some corpora are 2–4 kHz),
-// 768 kHz is the highest rate DACs and DAWs offer. Outside this range a rate is a corrupt header.
+// Declared sample rates. 768 kHz is the highest rate converters and DAWs offer; 1 kHz is far
+// below telephone speech (8 kHz) yet keeps every rate a real recorder writes. Outside this range
+// a rate is a corrupt header. The floor bounds how much a small file can grow: analysis at
+// 16 kHz upsamples at most 16x (a 1 MB 8-bit WAV at 1 kHz is 1000 s of audio: 5.9 s and 167 MB
+// for `analyze` on a 2-core machine, benchmarks/audio-limits.mjs).
 constexpr uint32_t kMinSampleRate = 1000;
 constexpr uint32_t kMaxSampleRate = 768000;
 
