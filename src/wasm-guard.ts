@@ -66,7 +66,7 @@ export async function guardWasm<T>(what: string, input: string | undefined, work
   try {
     return await Promise.race([work(), failed]);
   } catch (err) {
-    if (isWasmOutOfMemory(err)) throw wasmOutOfMemory(what, input, err);
+    if (!(err instanceof EmotionThinkerError) && isWasmOutOfMemory(err)) throw wasmOutOfMemory(what, input, err);
     throw err;
   } finally {
     active.delete(fail);
