@@ -1,7 +1,7 @@
 // The package's audio limits, as the native core defines them (native/audio/limits.hpp is the
 // one owner; the addon exports the numbers). TypeScript checks that run outside the core (the
 // WASM decoders' output, summarizeAudio, argument checks) read them from here.
-import { native } from './native.js';
+import { native, nativePath } from './native.js';
 import { EmotionThinkerError, type ErrorCode } from './errors.js';
 
 export interface AudioLimits {
@@ -21,7 +21,17 @@ export interface AudioLimits {
   readonly maxFilterTableEntries: number;
 }
 
-export const AUDIO_LIMITS: AudioLimits = Object.freeze({ ...native.audioLimits });
+function readLimits(): AudioLimits {
+  // An addon built before the limits existed (a stale build/ or prebuilds/) would otherwise
+  // turn every rate check into "1000..undefined": say what is wrong instead.
+  const l = native.audioLimits;
+  if (!l || typeof l.maxSampleRate !== 'number') {
+    throw new EmotionThinkerError('ERR_INTERNAL', `the native addon at ${nativePath} does not export audioLimits: it is older than this JavaScript; rebuild it (npm run build)`);
+  }
+  return Object.freeze({ ...l });
+}
+
+export const AUDIO_LIMITS: AudioLimits = readLimits();
 
 /** Lowest level any dBFS figure reports: digital silence is -120 dBFS, never -Infinity. */
 export const SILENCE_FLOOR_DBFS = -120;
