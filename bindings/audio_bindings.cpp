@@ -1,6 +1,7 @@
 // decodeWav / resample / mixToMono, sync and async.
 #include <memory>
 
+#include "../native/audio/limits.hpp"
 #include "../native/audio/resample.hpp"
 #include "../native/audio/wav.hpp"
 #include "bindings.hpp"
@@ -99,6 +100,16 @@ void register_audio(Napi::Env env, Napi::Object exports) {
   exports.Set("resample", Napi::Function::New(env, Resample, "resample"));
   exports.Set("resampleAsync", Napi::Function::New(env, ResampleAsync, "resampleAsync"));
   exports.Set("mixToMono", Napi::Function::New(env, MixToMono, "mixToMono"));
+  // The core's audio limits (native/audio/limits.hpp), so TypeScript checks the same numbers.
+  Napi::Object lim = Napi::Object::New(env);
+  lim.Set("minSampleRate", Napi::Number::New(env, et::limits::kMinSampleRate));
+  lim.Set("maxSampleRate", Napi::Number::New(env, et::limits::kMaxSampleRate));
+  lim.Set("maxAbsSample", Napi::Number::New(env, et::limits::kMaxAbsSample));
+  lim.Set("maxAbsSampleDbfs", Napi::Number::New(env, et::limits::kMaxAbsSampleDbfs));
+  lim.Set("maxSamples", Napi::Number::New(env, double(et::limits::kMaxSamples)));
+  lim.Set("maxFilterTaps", Napi::Number::New(env, double(et::limits::kMaxFilterTaps)));
+  lim.Set("maxFilterTableEntries", Napi::Number::New(env, double(et::limits::kMaxFilterTableEntries)));
+  exports.Set("audioLimits", lim);
 }
 
 }  // namespace etb

@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { DecodedAudio } from './audio.js';
 import { EmotionThinkerError } from './errors.js';
+import { AUDIO_LIMITS, rateRange, sampleRangeError, sampleRateSupported } from './audio-limits.js';
+import { guardWasm, isWasmOutOfMemory, PROBE_MODULE, wasmOutOfMemory } from './wasm-guard.js';
 
 /**
  * Compressed files larger than this decode in a worker under decodeInWorker 'auto'. Measured
@@ -43,17 +45,19 @@ interface Finished {
   frames: number;
   sampleRate: number;
   firstError: string | null;
+  /** Index of the first sample that is NaN, infinite or beyond ±bound; -1 when none. */
+  firstBad: number;
 }
 
 /**
  * Scales and interleaves a decoder's output. Self-contained on purpose: its source text also
  * runs inside the worker (WORKER_SOURCE), so it may use nothing from outside its own body.
  */
-function finishDecoded(r: WasmDecoded, isFlac: boolean): Finished {
+function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number): Finished {
   const frames = r.samplesDecoded;
   const ch = r.channelData.length;
   const firstError = r.errors && r.errors.length ? String(r.errors[0].message) : null;
-  if (!frames || !ch || !r.sampleRate) return { samples: null, channels: ch, frames: 0, sampleRate: r.sampleRate, firstError };
+  if (!frames || !ch || !r.sampleRate) return { samples: null, channels: ch, frames: 0, sampleRate: r.sampleRate, firstError, firstBad: -1 };
   // The FLAC decoder divides by 2^(b-1) - 1; WAV decoding (and sox) divide by 2^(b-1). Rescale
   // so the same PCM gives the same floats whatever the container.
   const b = r.bitDepth;
@@ -69,7 +73,16 @@ function finishDecoded(r: WasmDecoded, isFlac: boolean): Finished {
       for (let f = 0; f < frames; f++) samples[f * ch + c] = src[f] * k;
     }
   }
-  return { samples, channels: ch, frames, sampleRate: r.sampleRate, firstError };
+  // Corrupt lossy streams can decode to samples far beyond full scale (a mutated MP3 gave
+  // ±1.1e5): found here, where the samples are (in the worker too), and reported by the caller.
+  let firstBad = -1;
+  for (let i = 0; i < samples.length; i++) {
+    if (!(Math.abs(samples[i]) <= bound)) {
+      firstBad = i;
+      break;
+    }
+  }
+  return { samples, channels: ch, frames, sampleRate: r.sampleRate, firstError, firstBad };
 }
 
 /** Decodes on this thread; any failure is thrown. */
@@ -80,9 +93,13 @@ async function decodeHere(container: Container, bytes: Uint8Array): Promise<Fini
   const d = new m[className]();
   try {
     await d.ready;
-    return finishDecoded(await d[method](bytes), container === 'flac');
+    return finishDecoded(await d[method](bytes), container === 'flac', AUDIO_LIMITS.maxAbsSample);
   } finally {
-    d.free();
+    try {
+      d.free();
+    } catch {
+      // a decoder whose instantiation failed has nothing to free
+    }
   }
 }
 
@@ -95,14 +112,16 @@ const WORKER_SOURCE = `
 const finishDecoded = ${finishDecoded.toString()};
 (async () => {
   const { parentPort, workerData } = await import('node:worker_threads');
-  const { entry, className, method, isFlac, bytes } = workerData;
+  const { entry, className, method, isFlac, bytes, bound, probe } = workerData;
   try {
+    // The memory probe (src/wasm-guard.ts): a Wasm OOM here is an error message, not a crash.
+    await WebAssembly.instantiate(probe);
     const m = await import(entry);
     const d = new m[className]();
     let out;
     try {
       await d.ready;
-      out = finishDecoded(await d[method](bytes), isFlac);
+      out = finishDecoded(await d[method](bytes), isFlac, bound);
     } finally {
       d.free();
     }
@@ -121,7 +140,8 @@ function startWorker(container: Container, bytes: Uint8Array): Worker | { failed
   try {
     // workerData is copied: the caller's bytes are never detached.
     const entry = pathToFileURL(requireHere.resolve(pkg)).href;
-    return new Worker(WORKER_SOURCE, { eval: true, workerData: { entry, className, method, isFlac: container === 'flac', bytes } });
+    const workerData = { entry, className, method, isFlac: container === 'flac', bytes, bound: AUDIO_LIMITS.maxAbsSample, probe: PROBE_MODULE };
+    return new Worker(WORKER_SOURCE, { eval: true, workerData });
   } catch (err) {
     return { failed: (err as Error).message };
   }
@@ -158,8 +178,13 @@ export async function decodeCompressed(container: Container, bytes: Uint8Array, 
   }
   let r: Finished;
   try {
-    r = worker instanceof Worker ? await decodeInWorker(worker) : await decodeHere(container, bytes);
+    r = worker instanceof Worker ? await decodeInWorker(worker) : await guardWasm(`cannot decode ${container}`, input, () => decodeHere(container, bytes));
   } catch (err) {
+    if (err instanceof EmotionThinkerError) throw err;
+    // A worker reports Wasm OOM as its message; Node reports a worker it could not give memory as ERR_WORKER_OUT_OF_MEMORY.
+    if (isWasmOutOfMemory(err) || (err as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      throw wasmOutOfMemory(`cannot decode ${container}`, input, err);
+    }
     throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `cannot decode ${container}: ${(err as Error).message}`, { input, cause: err });
   }
   if (!r.samples) {
@@ -167,6 +192,11 @@ export async function decodeCompressed(container: Container, bytes: Uint8Array, 
     const hint = container === 'ogg' ? ' (Ogg Vorbis is supported; Ogg Opus and FLAC-in-Ogg are not)' : '';
     throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `no audio could be decoded from this ${container} stream${why}${hint}`, { input });
   }
+  // The same bounds as the native WAV decoder (native/audio/limits.hpp).
+  if (!sampleRateSupported(r.sampleRate)) {
+    throw new EmotionThinkerError('ERR_AUDIO_UNSUPPORTED', `the ${container} stream declares a sample rate of ${r.sampleRate} Hz; supported rates are ${rateRange()}`, { input });
+  }
+  if (r.firstBad >= 0) throw sampleRangeError(r.samples, r.firstBad, r.channels, 'ERR_AUDIO_FORMAT', `${container} decoded to out-of-range audio: `, input);
   return {
     sampleRate: r.sampleRate,
     channels: r.channels,

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { native } from './native.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { decodeCompressed } from './audio-wasm.js';
+import { rateRange, sampleRateSupported } from './audio-limits.js';
 
 export interface DecodedAudio {
   sampleRate: number;
@@ -50,8 +51,8 @@ export async function decodeWavAsync(bytes: Uint8Array, input = 'bytes'): Promis
 }
 
 function checkRate(rate: unknown, field: string): number {
-  if (typeof rate !== 'number' || !Number.isInteger(rate) || rate < 1 || rate > 4_000_000) {
-    throw invalidArg(`${field} must be an integer sample rate in 1..4000000 Hz; got ${String(rate)}`);
+  if (!sampleRateSupported(rate)) {
+    throw invalidArg(`${field} must be an integer sample rate in ${rateRange()} (AUDIO_LIMITS); got ${String(rate)}`);
   }
   return rate;
 }

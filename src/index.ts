@@ -17,6 +17,7 @@ export {
   type WavInfo,
 } from './audio.js';
 export { summarizeAudio, type AudioSummary } from './summary.js';
+export { AUDIO_LIMITS, type AudioLimits } from './audio-limits.js';
 export {
   groupAdvantages,
   groupAdvantagesAsync,

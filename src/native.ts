@@ -381,6 +381,16 @@ export interface NativeAddon {
   resample(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number): Float32Array;
   resampleAsync(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number): Promise<Float32Array>;
   mixToMono(samples: Float32Array, channels: number): Float32Array;
+  /** native/audio/limits.hpp, read by src/audio-limits.ts. */
+  audioLimits: {
+    minSampleRate: number;
+    maxSampleRate: number;
+    maxAbsSample: number;
+    maxAbsSampleDbfs: number;
+    maxSamples: number;
+    maxFilterTaps: number;
+    maxFilterTableEntries: number;
+  };
   cudaStatus(): RawCudaStatus;
   buildInfo(): RawBuildInfo;
   spectralStats(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): RawSpectralStats;

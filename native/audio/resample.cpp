@@ -7,6 +7,7 @@
 #include "../common/error.hpp"
 #include "../common/parallel.hpp"
 #include "../common/simd.hpp"
+#include "limits.hpp"
 
 namespace et {
 namespace {
@@ -41,21 +42,27 @@ struct FilterBank {
   std::vector<float> coef;  // (phases + 1) rows: the extra row lets phases be interpolated
 };
 
+// Half-width of the filter in input samples (Kaiser's length estimate), and the padded tap count.
+double filter_halfwidth(uint32_t from_rate, uint32_t to_rate, const ResampleQuality& q) {
+  double scale = std::min(1.0, double(to_rate) / double(from_rate));
+  double transition = (q.stopband - q.passband) * scale * 0.5;  // cycles per input sample
+  double length = (q.attenuation_db - 7.95) / (14.36 * transition);
+  return std::ceil(length / 2.0);
+}
+size_t padded_taps(size_t half) { return (2 * half + kBlock - 1) / kBlock * kBlock; }
+
 FilterBank design(uint32_t from_rate, uint32_t to_rate, size_t phases, const ResampleQuality& q) {
   double ratio = double(to_rate) / double(from_rate);
   double scale = std::min(1.0, ratio);  // lower Nyquist as a fraction of the input Nyquist
   double cutoff = 0.5 * (q.passband + q.stopband) * scale;          // fraction of input Nyquist
-  double transition = (q.stopband - q.passband) * scale * 0.5;      // cycles per input sample
-  // Kaiser's length estimate, in input samples.
-  double length = (q.attenuation_db - 7.95) / (14.36 * transition);
-  double halfwidth = std::ceil(length / 2.0);
+  double halfwidth = filter_halfwidth(from_rate, to_rate, q);
   double beta = kaiser_beta(q.attenuation_db);
   double i0_beta = bessel_i0(beta);
 
   FilterBank bank;
   bank.phases = phases;
   bank.half = size_t(halfwidth);
-  bank.taps = (2 * bank.half + kBlock - 1) / kBlock * kBlock;
+  bank.taps = padded_taps(bank.half);
   bank.coef.assign((phases + 1) * bank.taps, 0.0f);
   std::vector<double> row(bank.taps);
   for (size_t p = 0; p <= phases; ++p) {
@@ -124,11 +131,10 @@ size_t resampled_length(size_t frames, uint32_t from_rate, uint32_t to_rate) {
 
 std::vector<float> resample(const float* input, size_t frames, uint32_t channels, uint32_t from_rate,
                             uint32_t to_rate, const ResampleQuality& quality, bool mono, unsigned threads) {
-  if (from_rate == 0 || to_rate == 0) {
-    throw Error(ErrorCode::InvalidArg, "sample rates must be positive; got from " + std::to_string(from_rate) +
-                                           " Hz to " + std::to_string(to_rate) + " Hz");
-  }
+  limits::check_rate_arg(from_rate, "fromRate");
+  limits::check_rate_arg(to_rate, "toRate");
   if (channels == 0) throw Error(ErrorCode::InvalidArg, "channel count must be at least 1; got 0");
+  limits::check_samples(input, frames * channels, channels, ErrorCode::InvalidArg, "resample input: ");
   if (!(quality.passband > 0 && quality.passband < quality.stopband && quality.stopband <= 1.0 &&
         quality.attenuation_db >= 20 && quality.attenuation_db <= 200)) {
     throw Error(ErrorCode::InvalidArg, "resampler quality out of range: need 0 < passband < stopband <= 1 and 20..200 dB");
@@ -143,17 +149,46 @@ std::vector<float> resample(const float* input, size_t frames, uint32_t channels
 
   uint64_t g = std::gcd(uint64_t(from_rate), uint64_t(to_rate));
   uint64_t up = to_rate / g, down = from_rate / g;
+  // Sizes first, allocations after: the output and the filter table are bounded before either
+  // exists (a corrupt rate used to mean minutes of work and gigabytes here).
+  size_t out_frames = resampled_length(frames, from_rate, to_rate);
+  limits::check_sample_count(uint64_t(out_frames) * out_channels, "the resampled audio");
+  double halfwidth = filter_halfwidth(from_rate, to_rate, quality);
+  uint64_t taps = padded_taps(size_t(halfwidth));
+  if (taps > limits::kMaxFilterTaps) {
+    throw Error(ErrorCode::InvalidArg, "resampling " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
+                                           " Hz needs a " + std::to_string(taps) + "-tap filter; the limit is " +
+                                           std::to_string(limits::kMaxFilterTaps));
+  }
   // Exact phase tables up to 4096 phases; beyond that (rates with tiny common divisors) the
   // response is interpolated linearly between 4096 phases, which stays below -120 dB error.
+  // A long filter (large down-sampling ratios, e.g. 767999 -> 1000 Hz: 1000 phases of ~98,600
+  // taps, 395 MB and tens of seconds to design) gets fewer interpolated phases so the table stays
+  // under kMaxFilterTableEntries: its response is smooth over 1/scale input samples, so the
+  // interpolation error of P phases at scale s matches that of P/s phases at s = 1.
   constexpr uint64_t kMaxPhases = 4096;
-  bool exact = up <= kMaxPhases;
-  FilterBank bank = design(from_rate, to_rate, exact ? size_t(up) : size_t(kMaxPhases), quality);
-
-  size_t out_frames = resampled_length(frames, from_rate, to_rate);
-  std::vector<float> out(out_frames * out_channels);
-  // Each channel (or the channel mix) is copied into a zero-padded contiguous buffer so the dot
-  // product is unit-stride; outputs are then split across threads.
-  std::vector<float> padded(frames + 2 * bank.taps + 8, 0.0f);
+  const uint64_t table_rows = limits::kMaxFilterTableEntries / taps;  // >= 4 within kMaxFilterTaps
+  bool exact = up <= kMaxPhases && up + 1 <= table_rows;
+  uint64_t phases = exact ? up : std::min<uint64_t>(kMaxPhases, table_rows - 1);
+  double scale = std::min(1.0, double(to_rate) / double(from_rate));
+  if (!exact && double(phases) < std::max(16.0, std::ceil(double(kMaxPhases) * scale))) {
+    throw Error(ErrorCode::InvalidArg, "resampling " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
+                                           " Hz needs a filter table over " +
+                                           std::to_string(limits::kMaxFilterTableEntries) + " entries");
+  }
+  FilterBank bank;
+  std::vector<float> out, padded;
+  try {
+    bank = design(from_rate, to_rate, size_t(phases), quality);
+    out.resize(out_frames * out_channels);
+    // Each channel (or the channel mix) is copied into a zero-padded contiguous buffer so the dot
+    // product is unit-stride; outputs are then split across threads.
+    padded.assign(frames + 2 * bank.taps + 8, 0.0f);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::OutOfMemory, "cannot allocate " + std::to_string(out_frames * out_channels) +
+                                            " output samples and a " + std::to_string((phases + 1) * taps) +
+                                            "-entry filter table for resampling");
+  }
   for (uint32_t c = 0; c < out_channels; ++c) {
     float* dst = padded.data() + bank.half - 1;
     if (mono) {
@@ -178,6 +213,7 @@ std::vector<float> resample(const float* input, size_t frames, uint32_t channels
 
 std::vector<float> mix_to_mono(const float* input, size_t frames, uint32_t channels) {
   if (channels == 0) throw Error(ErrorCode::InvalidArg, "channel count must be at least 1; got 0");
+  limits::check_samples(input, frames * channels, channels, ErrorCode::InvalidArg, "mixToMono input: ");
   std::vector<float> out(frames);
   float inv = 1.0f / float(channels);
   for (size_t f = 0; f < frames; ++f) {

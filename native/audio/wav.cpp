@@ -5,6 +5,7 @@
 #include <new>
 
 #include "../common/error.hpp"
+#include "limits.hpp"
 
 namespace et {
 namespace {
@@ -82,6 +83,7 @@ Format parse_fmt(const uint8_t* p, uint32_t size) {
   if (f.channels == 0) format_error("'fmt ' chunk declares 0 channels; expected at least 1");
   if (f.sample_rate == 0) format_error("'fmt ' chunk declares a sample rate of 0 Hz; expected a positive rate");
   if (f.bits == 0) format_error("'fmt ' chunk declares 0 bits per sample");
+  limits::check_declared_rate(f.sample_rate, "'fmt ' chunk");
 
   uint32_t bytes = (uint32_t(f.bits) + 7) / 8;
   switch (tag) {
@@ -254,12 +256,18 @@ DecodedAudio decode_wav(const uint8_t* bytes, size_t size) {
   out.data_size_repaired = repaired;
   size_t frames = data_len / fmt.block_align;  // a trailing partial frame is dropped
   size_t count = frames * fmt.channels;
+  limits::check_sample_count(count, "the decoded audio");
   try {
     out.samples.resize(count);
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::OutOfMemory, "cannot allocate " + std::to_string(count) + " float samples for the decoded audio");
   }
   convert(fmt, bytes + data_start, count, out.samples.data());
+  // Integer codecs are within full scale by construction; float ones can hold anything.
+  if (fmt.sample == Sample::F32 || fmt.sample == Sample::F64) {
+    limits::check_samples(out.samples.data(), count, fmt.channels, ErrorCode::AudioFormat,
+                          std::string(fmt.encoding) + " data: ");
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <complex>
 
+#include "../audio/limits.hpp"
 #include "../common/error.hpp"
 #include "../dsp/fft.hpp"
 
@@ -49,6 +50,8 @@ MelBank mel_bank(int bands, size_t nfft, double rate, double fmin, double fmax) 
 
 SpectralStats spectral_stats(const float* x, size_t n, double rate, const SpectralOptions& o) {
   if (!(rate >= 4000)) throw Error(ErrorCode::InvalidArg, "spectral features need a sample rate >= 4000 Hz; got " + std::to_string(rate));
+  if (!(rate <= limits::kMaxSampleRate)) limits::check_rate_arg(rate, "sampleRate");
+  limits::check_samples(x, n, 1, ErrorCode::InvalidArg, "");
   if (o.mel_bands < 4 || o.mel_bands > 256 || o.mfcc < 1 || o.mfcc > o.mel_bands) {
     throw Error(ErrorCode::InvalidArg, "need 4..256 mel bands and 1..mel_bands MFCCs");
   }

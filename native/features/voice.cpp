@@ -6,6 +6,7 @@
 #include <complex>
 #include <limits>
 
+#include "../audio/limits.hpp"
 #include "../common/error.hpp"
 #include "../dsp/fft.hpp"
 
@@ -60,6 +61,8 @@ double slope(const std::vector<double>& xs, const std::vector<double>& ys) {
 
 VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, size_t frames, double hop, const VoiceOptions& o) {
   if (!(rate >= 8000) || !std::isfinite(rate)) throw Error(ErrorCode::InvalidArg, "voice features need a sample rate >= 8000 Hz; got " + std::to_string(rate));
+  if (!(rate <= limits::kMaxSampleRate)) limits::check_rate_arg(rate, "sampleRate");
+  limits::check_samples(x, n, 1, ErrorCode::InvalidArg, "");
   if (!(hop > 0) || !std::isfinite(hop)) throw Error(ErrorCode::InvalidArg, "hopSeconds must be > 0");
   if (!(o.f0_min > 0 && o.f0_max > o.f0_min) || !(o.window_seconds > 0) || !(o.max_period_factor > 1) || !(o.mark_search > 0 && o.mark_search < 0.5)) {
     throw Error(ErrorCode::InvalidArg, "bad voice options");

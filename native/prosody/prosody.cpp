@@ -7,6 +7,7 @@
 #include <numeric>
 #include <string>
 
+#include "../audio/limits.hpp"
 #include "../audio/resample.hpp"
 #include "../common/error.hpp"
 #include "../common/simd.hpp"
@@ -188,18 +189,15 @@ void validate(const ProsodyOptions& o) {
 }
 
 void check_finite(const float* x, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (!std::isfinite(x[i])) {
-      throw Error(ErrorCode::InvalidArg, std::string("sample ") + std::to_string(i) + " is " +
-                                             (std::isnan(x[i]) ? "NaN" : x[i] > 0 ? "+Infinity" : "-Infinity") +
-                                             "; audio samples must be finite");
-    }
-  }
+  // Finite and within the package's float bound (audio/limits.hpp): a sample of 3e36 would
+  // otherwise turn intensities into +Infinity.
+  limits::check_samples(x, n, 1, ErrorCode::InvalidArg, "");
 }
 
 AnalysisInput prepare_input(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
   validate(o);
-  if (!(rate >= 2 * o.f0.f0_max && rate <= 1e6 && rate == std::floor(rate))) {
+  limits::check_rate_arg(rate, "sampleRate");
+  if (!(rate >= 2 * o.f0.f0_max && rate == std::floor(rate))) {
     throw Error(ErrorCode::InvalidArg, "sample rate " + std::to_string(rate) +
                                            " Hz must be an integer of at least twice f0Max");
   }
