@@ -1,8 +1,48 @@
 #include "convert.hpp"
 
+#include <cstring>
+
 #include "../native/cuda/cuda_status.hpp"
 
 namespace etb {
+
+TypedInfo typed_info(Napi::TypedArray arr) {
+  TypedInfo t;
+  napi_status s = napi_get_typedarray_info(arr.Env(), arr, &t.type, &t.length, &t.data, nullptr, nullptr);
+  NAPI_THROW_IF_FAILED(arr.Env(), s, t);
+  return t;
+}
+
+size_t element_size(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array: return 1;
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    default: return 8;
+  }
+}
+
+void* OwnedBytes::assign(const void* src, size_t bytes) {
+  store.assign((bytes + sizeof(double) - 1) / sizeof(double), 0.0);
+  if (bytes != 0) std::memcpy(store.data(), src, bytes);
+  return store.data();
+}
+
+void BytesView::own() {
+  data = static_cast<const uint8_t*>(owned.assign(data, size));
+  keep.Reset();
+}
+
+void FloatView::own() {
+  owned.assign(data, data + length);
+  data = owned.data();
+  keep.Reset();
+}
 
 BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   Napi::Env env = info.Env();
@@ -10,26 +50,28 @@ BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* na
     throw invalid_arg(env, std::string(name) + " must be a Uint8Array or Buffer");
   }
   Napi::TypedArray arr = info[index].As<Napi::TypedArray>();
-  if (arr.TypedArrayType() != napi_uint8_array) {
+  TypedInfo t = typed_info(arr);
+  if (t.type != napi_uint8_array) {
     throw invalid_arg(env, std::string(name) + " must be a Uint8Array or Buffer");
   }
   BytesView v;
-  v.data = static_cast<const uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
-  v.size = arr.ByteLength();
+  v.data = static_cast<const uint8_t*>(t.data);
+  v.size = t.length;
   v.keep = Napi::Persistent(arr.As<Napi::Object>());
   return v;
 }
 
 FloatView float32_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   Napi::Env env = info.Env();
-  if (info.Length() <= index || !info[index].IsTypedArray() ||
-      info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+  if (info.Length() <= index || !info[index].IsTypedArray()) {
     throw invalid_arg(env, std::string(name) + " must be a Float32Array");
   }
-  Napi::Float32Array arr = info[index].As<Napi::Float32Array>();
+  Napi::TypedArray arr = info[index].As<Napi::TypedArray>();
+  TypedInfo t = typed_info(arr);
+  if (t.type != napi_float32_array) throw invalid_arg(env, std::string(name) + " must be a Float32Array");
   FloatView v;
-  v.data = arr.Data();
-  v.length = arr.ElementLength();
+  v.data = static_cast<const float*>(t.data);
+  v.length = t.length;
   v.keep = Napi::Persistent(arr.As<Napi::Object>());
   return v;
 }
@@ -47,15 +89,15 @@ uint32_t uint32_arg(const Napi::CallbackInfo& info, size_t index, const char* na
 }
 
 Napi::Float32Array to_float32_array(Napi::Env env, std::vector<float>&& values) {
-  auto* holder = new std::vector<float>(std::move(values));
-  size_t n = holder->size();
-  if (n == 0) {
-    delete holder;
-    return Napi::Float32Array::New(env, 0);
-  }
+  size_t n = values.size();
+  if (n == 0) return Napi::Float32Array::New(env, 0);
+  std::unique_ptr<std::vector<float>> holder(new std::vector<float>(std::move(values)));
+  // node-addon-api frees its own finalizer record but not our hint when creation fails (as it does
+  // while the environment is shutting down): keep ownership until the buffer exists.
   Napi::ArrayBuffer buf = Napi::ArrayBuffer::New(
       env, holder->data(), n * sizeof(float),
-      [](Napi::Env, void*, std::vector<float>* h) { delete h; }, holder);
+      [](Napi::Env, void*, std::vector<float>* h) { delete h; }, holder.get());
+  holder.release();
   return Napi::Float32Array::New(env, n, buf, 0);
 }
 
