@@ -1,6 +1,7 @@
 #include "convert.hpp"
 
 #include <cstring>
+#include <new>
 
 #include "../native/cuda/cuda_status.hpp"
 
@@ -8,8 +9,13 @@ namespace etb {
 
 TypedInfo typed_info(Napi::TypedArray arr) {
   TypedInfo t;
-  napi_status s = napi_get_typedarray_info(arr.Env(), arr, &t.type, &t.length, &t.data, nullptr, nullptr);
+  napi_value buffer = nullptr;
+  napi_status s = napi_get_typedarray_info(arr.Env(), arr, &t.type, &t.length, &t.data, &buffer, nullptr);
   NAPI_THROW_IF_FAILED(arr.Env(), s, t);
+  bool plain = true;
+  s = napi_is_arraybuffer(arr.Env(), buffer, &plain);
+  NAPI_THROW_IF_FAILED(arr.Env(), s, t);
+  t.shared = !plain;
   return t;
 }
 
@@ -28,17 +34,26 @@ size_t element_size(napi_typedarray_type t) {
 }
 
 void* OwnedBytes::assign(const void* src, size_t bytes) {
-  store.assign((bytes + sizeof(double) - 1) / sizeof(double), 0.0);
-  if (bytes != 0) std::memcpy(store.data(), src, bytes);
-  return store.data();
+  store.reset(std::malloc(bytes + 1));  // +1: never a null pointer
+  if (!store) throw std::bad_alloc();
+  if (bytes != 0) std::memcpy(store.get(), src, bytes);
+  return store.get();
+}
+
+void* OwnedBytes::zeroed(size_t bytes) {
+  store.reset(std::calloc(bytes + 1, 1));
+  if (!store) throw std::bad_alloc();
+  return store.get();
 }
 
 void BytesView::own() {
+  if (shared) return;  // the reference keeps a SharedArrayBuffer's memory valid
   data = static_cast<const uint8_t*>(owned.assign(data, size));
   keep.Reset();
 }
 
 void FloatView::own() {
+  if (shared) return;
   owned.assign(data, data + length);
   data = owned.data();
   keep.Reset();
@@ -57,6 +72,7 @@ BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* na
   BytesView v;
   v.data = static_cast<const uint8_t*>(t.data);
   v.size = t.length;
+  v.shared = t.shared;
   v.keep = Napi::Persistent(arr.As<Napi::Object>());
   return v;
 }
@@ -72,6 +88,7 @@ FloatView float32_arg(const Napi::CallbackInfo& info, size_t index, const char* 
   FloatView v;
   v.data = static_cast<const float*>(t.data);
   v.length = t.length;
+  v.shared = t.shared;
   v.keep = Napi::Persistent(arr.As<Napi::Object>());
   return v;
 }

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -51,11 +52,13 @@ Napi::Value guarded(Napi::Env env, F&& body) {
 
 // The memory behind a typed array as napi_get_typedarray_info reports it. Works for arrays on a
 // SharedArrayBuffer too (Napi::ArrayBuffer::Data() refuses those with "Invalid argument").
-// A detached array has length 0.
+// A detached array has length 0. `shared`: the memory is a SharedArrayBuffer's, which can be
+// neither detached nor shrunk, and lives as long as the array is referenced.
 struct TypedInfo {
   napi_typedarray_type type = napi_int8_array;
   size_t length = 0;  // elements
   void* data = nullptr;
+  bool shared = false;
 };
 TypedInfo typed_info(Napi::TypedArray arr);
 size_t element_size(napi_typedarray_type t);
@@ -63,10 +66,17 @@ size_t element_size(napi_typedarray_type t);
 // An input array copied for a worker thread. A reference alone does not keep the caller's memory
 // valid: the buffer can be detached (transfer), a resizable buffer can shrink, and the backing
 // store of a transferred buffer can then be collected, all while the work runs. The copy costs
-// little next to the work (benchmarks/native-safety.mjs) and nothing the caller does can reach it.
+// little next to most of the work (benchmarks/native-safety.mjs; the memory-bound GRPO calls pay
+// the most) and nothing the caller does can reach it. Arrays on a SharedArrayBuffer are not
+// copied: a reference keeps their memory valid, and callers own the promise not to change them.
 struct OwnedBytes {
-  std::vector<double> store;  // double: aligned for every typed-array element type
+  struct Free {
+    void operator()(void* p) const { std::free(p); }
+  };
+  std::unique_ptr<void, Free> store;  // malloc: aligned for every element type
   void* assign(const void* src, size_t bytes);
+  // Zeroed memory for an output the core overwrites (calloc: fresh pages, no copy of the target).
+  void* zeroed(size_t bytes);
 };
 
 // A view of a typed array's bytes plus a persistent reference to it. For async work call own():
@@ -74,6 +84,7 @@ struct OwnedBytes {
 struct BytesView {
   const uint8_t* data = nullptr;
   size_t size = 0;
+  bool shared = false;
   Napi::ObjectReference keep;
   OwnedBytes owned;
   void own();
@@ -84,6 +95,7 @@ BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* na
 struct FloatView {
   const float* data = nullptr;
   size_t length = 0;
+  bool shared = false;
   Napi::ObjectReference keep;
   std::vector<float> owned;
   void own();

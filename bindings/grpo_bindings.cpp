@@ -25,16 +25,28 @@ struct View {
   void* data = nullptr;
   size_t length = 0;
   const char* name = "";
+  bool shared = false;  // on a SharedArrayBuffer: used in place (see OwnedBytes)
+  bool copied = false;  // data is a private buffer, to be written back for an output
   Napi::ObjectReference keep;
   OwnedBytes owned;
   bool present() const { return data != nullptr || keep; }
   size_t bytes() const { return length * element_size(type); }
-  // Copies the current contents (outputs too: entries the core leaves alone keep their values).
   void own() {
-    if (present()) data = owned.assign(data, bytes());
+    if (!present() || shared) return;
+    data = owned.assign(data, bytes());
+    copied = true;
+  }
+  // An output the core overwrites entirely: a zeroed private buffer, nothing copied in.
+  void own_output() {
+    if (!present() || shared) return;
+    data = owned.zeroed(bytes());
+    copied = true;
   }
   // This output is the same memory as `input` (logits with inPlace): write into its copy.
-  void own_as(const View& input) { data = input.data; }
+  void own_as(const View& input) {
+    data = input.data;
+    copied = input.copied;
+  }
 };
 
 // Copies outputs computed into private buffers back into the caller's arrays, all or none: an
@@ -71,6 +83,7 @@ View view(Napi::Env env, Napi::Value v, const char* name, bool optional) {
   out.type = t.type;
   out.length = t.length;
   out.data = t.data;
+  out.shared = t.shared;
   out.name = name;
   out.keep = Napi::Persistent(arr.As<Napi::Object>());
   return out;
@@ -91,7 +104,7 @@ void expect_length(Napi::Env env, const View& v, const char* name, size_t n) {
 void write_back(Napi::Env env, std::initializer_list<const View*> outs) {
   std::vector<void*> targets;
   for (const View* v : outs) {
-    if (!v->present()) {
+    if (!v->present() || !v->copied) {
       targets.push_back(nullptr);
       continue;
     }
@@ -224,7 +237,8 @@ Napi::Value Advantages(const Napi::CallbackInfo& info) {
 Napi::Value AdvantagesAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<AdvArgs>(adv_args(info));
-    for (View* v : {&a->rewards, &a->offsets, &a->out}) v->own();
+    for (View* v : {&a->rewards, &a->offsets}) v->own();
+    a->out.own_output();  // every advantage is written
     if (a->offsets.present()) a->groups.offsets = static_cast<const uint32_t*>(a->offsets.data);
     return run_async(info.Env(), [a] { adv_run(*a); }, [a](Napi::Env env) -> Napi::Value {
       write_back(env, {&a->out});
@@ -409,7 +423,8 @@ Napi::Value TokenLoss(const Napi::CallbackInfo& info) {
 Napi::Value TokenLossAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<TokenArgs>(token_args(info));
-    for (View* v : {&a->logp, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets, &a->grad}) v->own();
+    for (View* v : {&a->logp, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets}) v->own();
+    a->grad.own_output();  // every token's gradient is written (the layout covers 0..n)
     if (a->offsets.present()) a->layout.offsets = static_cast<const uint32_t*>(a->offsets.data);
     return run_async(
         info.Env(), [a] { a->result = token_run(*a); },
@@ -508,10 +523,12 @@ Napi::Value LogitsLossAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<LogitsArgs>(logits_args(info));
     const bool in_place = a->grad.present() && a->grad.data == a->logits.data;
-    for (View* v : {&a->logits, &a->labels, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets, &a->logp_out, &a->ent_out}) v->own();
-    // In place: the gradient overwrites the copy of the logits (one N×vocab copy, not two).
+    for (View* v : {&a->logits, &a->labels, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets}) v->own();
+    // Every row's logp, entropy and gradient row is written. In place: the gradient overwrites
+    // the copy of the logits (one N×vocab copy, not two).
+    for (View* v : {&a->logp_out, &a->ent_out}) v->own_output();
     if (in_place) a->grad.own_as(a->logits);
-    else a->grad.own();
+    else a->grad.own_output();
     bind_inputs(*a);
     return run_async(
         info.Env(), [a] { a->result = logits_run(*a); },

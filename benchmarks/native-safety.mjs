@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// What the private input copies of the async calls cost (issue #14): for a large case of each
+// call, the median wall time of the async call and of copying its input arrays once (slice(),
+// the same memcpy the binding does), and their ratio. Run it against the addon before the change
+// too: EMOTIONTHINKER_ADDON=path/to/old.node node benchmarks/native-safety.mjs
+// Usage: npx tsc -p tsconfig.json && npx node-gyp build && node benchmarks/native-safety.mjs [--repeats N]
+import * as et from '../dist/index.js';
+import { nativePath } from '../dist/native.js';
+
+const repeats = Number(process.argv[process.argv.indexOf('--repeats') + 1]) || 5;
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+async function time(f) {
+  const t = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await f();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+function sine(n, rate) {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = 0.3 * Math.sin((2 * Math.PI * 150 * i) / rate) + 0.01 * Math.sin(i * 0.71);
+  return x;
+}
+function wav(x, rate) {
+  const buf = Buffer.alloc(44 + x.length * 2);
+  buf.write('RIFF', 0); buf.writeUInt32LE(36 + x.length * 2, 4); buf.write('WAVE', 8);
+  buf.write('fmt ', 12); buf.writeUInt32LE(16, 16); buf.writeUInt16LE(1, 20); buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24); buf.writeUInt32LE(rate * 2, 28); buf.writeUInt16LE(2, 32); buf.writeUInt16LE(16, 34);
+  buf.write('data', 36); buf.writeUInt32LE(x.length * 2, 40);
+  new Int16Array(buf.buffer, buf.byteOffset + 44, x.length).set(x.map((v) => v * 32767));
+  return buf;
+}
+
+const N = 512, V = 32768;
+const logits = new Float32Array(N * V).map((_, i) => Math.sin(i * 0.37) * 3);
+const loss = { logits, labels: new Int32Array(N).map((_, i) => (i * 7919) % V), oldLogp: new Float64Array(N).fill(-10), advantages: new Float64Array(N).map((_, i) => (i % 3) - 1) };
+const tokens = 1 << 22;
+const tok = { logp: new Float64Array(tokens).fill(-1), oldLogp: new Float64Array(tokens).fill(-1.1), advantages: new Float64Array(tokens).fill(0.5), shape: [tokens / 1024, 1024] };
+const rewards = new Float64Array(1 << 23).map((_, i) => Math.sin(i));
+const audio48 = sine(48000 * 600, 48000);
+const audio16 = sine(16000 * 120, 16000);
+const bytes = wav(sine(16000 * 1200, 16000), 16000);
+
+const cases = [
+  ['logitsLossAsync 512×32768 f32', () => et.logitsLossAsync(loss, { beta: 0 }), [logits]],
+  ['logitsLossAsync inPlace', () => et.logitsLossAsync({ ...loss, logits: logits.slice() }, { beta: 0, inPlace: true }), [logits, logits]],
+  ['tokenLossAsync 4M tokens f64', () => et.tokenLossAsync(tok, { beta: 0 }), [tok.logp, tok.oldLogp, tok.advantages, tok.logp]],
+  ['groupAdvantagesAsync 8M f64', () => et.groupAdvantagesAsync(rewards, 8), [rewards, rewards]],
+  ['resampleAsync 10 min 48→16 kHz', () => et.resampleAsync(audio48, 48000, 16000), [audio48]],
+  ['decodeWavAsync 20 min 16 kHz', () => et.decodeWavAsync(bytes), [bytes]],
+  ['extractProsody 2 min 16 kHz', () => et.extractProsody({ samples: audio16, sampleRate: 16000, channels: 1 }), [audio16]],
+];
+console.log(`addon: ${nativePath}; median of ${repeats}`);
+console.log('call | call ms | copy ms | copy/call');
+for (const [name, f, inputs] of cases) {
+  await f();  // warm-up
+  const call = await time(f);
+  const copy = await time(() => inputs.forEach((a) => Uint8Array.prototype.slice.call(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))));
+  console.log(`${name} | ${call.toFixed(1)} | ${copy.toFixed(1)} | ${((100 * copy) / call).toFixed(1)} %`);
+}
