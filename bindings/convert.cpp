@@ -1,6 +1,9 @@
 #include "convert.hpp"
 
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <utility>
 #include <new>
 
 #include "../native/cuda/cuda_status.hpp"
@@ -33,17 +36,108 @@ size_t element_size(napi_typedarray_type t) {
   }
 }
 
+namespace {
+
+// Freed copy buffers of at least kMinBlock bytes, kept for the next call: at most kMaxBlocks of
+// them and kMaxBytes in all (the oldest go back to the system first). Shared by all environments
+// (worker threads), hence the mutex; never destroyed, as a buffer may be freed late at exit.
+constexpr size_t kMinBlock = size_t(1) << 20;
+constexpr size_t kMaxBlocks = 8;
+constexpr size_t kMaxBytes = size_t(256) << 20;
+
+struct CopyPool {
+  std::mutex m;
+  std::vector<std::pair<void*, size_t>> blocks;  // oldest first
+  size_t total = 0;
+};
+
+CopyPool& copy_pool() {
+  static CopyPool* p = new CopyPool;
+  return *p;
+}
+
+// A cached block that fits `bytes` without wasting more than half of it, or null.
+void* pool_take(size_t bytes, size_t& cap) {
+  if (bytes < kMinBlock) return nullptr;
+  CopyPool& p = copy_pool();
+  std::lock_guard<std::mutex> lock(p.m);
+  size_t best = p.blocks.size();
+  for (size_t i = 0; i < p.blocks.size(); ++i) {
+    const size_t c = p.blocks[i].second;
+    if (c >= bytes && c / 2 <= bytes && (best == p.blocks.size() || c < p.blocks[best].second)) best = i;
+  }
+  if (best == p.blocks.size()) return nullptr;
+  void* ptr = p.blocks[best].first;
+  cap = p.blocks[best].second;
+  p.total -= cap;
+  p.blocks.erase(p.blocks.begin() + long(best));
+  return ptr;
+}
+
+void pool_give(void* ptr, size_t cap) noexcept {
+  if (cap < kMinBlock || cap > kMaxBytes) {
+    std::free(ptr);
+    return;
+  }
+  CopyPool& p = copy_pool();
+  std::vector<void*> drop;
+  {
+    std::lock_guard<std::mutex> lock(p.m);
+    try {
+      p.blocks.emplace_back(ptr, cap);
+    } catch (...) {
+      std::free(ptr);
+      return;
+    }
+    p.total += cap;
+    while (p.blocks.size() > kMaxBlocks || p.total > kMaxBytes) {
+      drop.push_back(p.blocks.front().first);
+      p.total -= p.blocks.front().second;
+      p.blocks.erase(p.blocks.begin());
+    }
+  }
+  for (void* d : drop) std::free(d);
+}
+
+}  // namespace
+
+OwnedBytes& OwnedBytes::operator=(OwnedBytes&& o) noexcept {
+  if (this != &o) {
+    release();
+    ptr_ = o.ptr_, cap_ = o.cap_;
+    o.ptr_ = nullptr, o.cap_ = 0;
+  }
+  return *this;
+}
+
+void OwnedBytes::release() noexcept {
+  if (ptr_ != nullptr) pool_give(ptr_, cap_);
+  ptr_ = nullptr, cap_ = 0;
+}
+
+void* OwnedBytes::take(size_t bytes) {
+  release();
+  size_t cap = 0;
+  void* p = pool_take(bytes, cap);
+  if (p == nullptr) {
+    cap = bytes + 1;  // +1: never a null pointer
+    p = std::malloc(cap);
+    if (p == nullptr) throw std::bad_alloc();
+  }
+  ptr_ = p, cap_ = cap;
+  return p;
+}
+
 void* OwnedBytes::assign(const void* src, size_t bytes) {
-  store.reset(std::malloc(bytes + 1));  // +1: never a null pointer
-  if (!store) throw std::bad_alloc();
-  if (bytes != 0) std::memcpy(store.get(), src, bytes);
-  return store.get();
+  void* p = take(bytes);
+  if (bytes != 0) std::memcpy(p, src, bytes);
+  return p;
 }
 
 void* OwnedBytes::zeroed(size_t bytes) {
-  store.reset(std::calloc(bytes + 1, 1));
-  if (!store) throw std::bad_alloc();
-  return store.get();
+  void* p = take(bytes);
+  std::memset(p, 0, bytes);
+  return p;
 }
 
 void BytesView::own() {
@@ -54,8 +148,7 @@ void BytesView::own() {
 
 void FloatView::own() {
   if (shared) return;
-  owned.assign(data, data + length);
-  data = owned.data();
+  data = static_cast<const float*>(owned.assign(data, length * sizeof(float)));
   keep.Reset();
 }
 

@@ -69,14 +69,26 @@ size_t element_size(napi_typedarray_type t);
 // little next to most of the work (benchmarks/native-safety.mjs; the memory-bound GRPO calls pay
 // the most) and nothing the caller does can reach it. Arrays on a SharedArrayBuffer are not
 // copied: a reference keeps their memory valid, and callers own the promise not to change them.
-struct OwnedBytes {
-  struct Free {
-    void operator()(void* p) const { std::free(p); }
-  };
-  std::unique_ptr<void, Free> store;  // malloc: aligned for every element type
-  void* assign(const void* src, size_t bytes);
-  // Zeroed memory for an output the core overwrites (calloc: fresh pages, no copy of the target).
-  void* zeroed(size_t bytes);
+//
+// The buffers come from a small cache of freed ones (convert.cpp, copy_pool): a fresh large
+// buffer costs a page fault per 4 KiB (the kernel zeroes each page, about 6× a warm memcpy), and
+// training loops make same-sized calls step after step.
+class OwnedBytes {
+ public:
+  OwnedBytes() = default;
+  OwnedBytes(OwnedBytes&& o) noexcept : ptr_(o.ptr_), cap_(o.cap_) { o.ptr_ = nullptr, o.cap_ = 0; }
+  OwnedBytes& operator=(OwnedBytes&& o) noexcept;
+  OwnedBytes(const OwnedBytes&) = delete;
+  OwnedBytes& operator=(const OwnedBytes&) = delete;
+  ~OwnedBytes() { release(); }
+  void* assign(const void* src, size_t bytes);  // a copy of src (aligned for every element type)
+  void* zeroed(size_t bytes);                   // zeroed, for an output the core overwrites
+
+ private:
+  void* take(size_t bytes);
+  void release() noexcept;
+  void* ptr_ = nullptr;
+  size_t cap_ = 0;
 };
 
 // A view of a typed array's bytes plus a persistent reference to it. For async work call own():
@@ -97,7 +109,7 @@ struct FloatView {
   size_t length = 0;
   bool shared = false;
   Napi::ObjectReference keep;
-  std::vector<float> owned;
+  OwnedBytes owned;
   void own();
 };
 

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmotionThinkerError, groupAdvantages } from '../src/index.js';
+import { EmotionThinkerError, groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.join(here, 'fixtures', 'native-safety.mjs');
@@ -54,6 +54,31 @@ describe('async calls own what they read', () => {
     expect(run('detach-decode-wav')).toEqual({ same: true });
     expect(run('detach-prosody')).toEqual({ same: true });
     expect(run('detach-features')).toEqual({ spectral: true, voice: true });
+  });
+});
+
+describe('reused copy buffers', () => {
+  // The private copies come from a cache of freed buffers: a reused buffer must never show
+  // through (stale inputs, stale outputs). Same-sized calls with different data, each against sync.
+  it('back-to-back same-sized async calls each give their own sync result', async () => {
+    for (let k = 0; k < 3; k++) {
+      const r = new Float64Array(1 << 18).map((_, i) => Math.sin(i * (k + 1)) * (k + 2));
+      expect(await groupAdvantagesAsync(r, 8)).toEqual(groupAdvantages(r, 8));
+      const x = new Float32Array(1 << 19).map((_, i) => Math.sin(i * 0.01 * (k + 1)));
+      expect(await resampleAsync(x, 48000, 16000)).toEqual(resample(x, 48000, 16000));
+      const N = 64, V = 4096;
+      const inputs = {
+        logits: new Float32Array(N * V).map((_, i) => Math.cos(i * (k + 1) * 0.003) * 4),
+        labels: new Int32Array(N).map((_, i) => (i * 31 + k) % V),
+        oldLogp: new Float64Array(N).fill(-8),
+        advantages: new Float64Array(N).map((_, i) => (i % 2 ? 1 : -1) * (k + 1)),
+      };
+      const want = logitsLoss(inputs, { beta: 0 });
+      const got = await logitsLossAsync(inputs, { beta: 0 });
+      expect(got.loss).toBe(want.loss);
+      expect(got.gradLogits).toEqual(want.gradLogits);
+      expect(got.entropy).toEqual(want.entropy);
+    }
   });
 });
 
