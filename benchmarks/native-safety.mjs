@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 // What the private input copies of the async calls cost (issue #14): for a large case of each
-// call, the median wall time of the async call and of copying its input arrays once (slice(),
-// the same memcpy the binding does), and their ratio. Run it against the addon before the change
-// too: EMOTIONTHINKER_ADDON=path/to/old.node node benchmarks/native-safety.mjs
+// call, the median wall time of the async call and of the same call made synchronously (which
+// reads the caller's arrays in place), in one process, and their ratio. The async call adds the
+// copies and the thread-pool hop; the first call of a size pays page faults for its buffers,
+// later same-sized calls reuse them (warm-up excluded here). Arrays on a SharedArrayBuffer are
+// not copied (the last rows). Compare with the addon before the change:
+// EMOTIONTHINKER_ADDON=path/to/old.node node benchmarks/native-safety.mjs
 // Usage: npx tsc -p tsconfig.json && npx node-gyp build && node benchmarks/native-safety.mjs [--repeats N]
 import * as et from '../dist/index.js';
 import { nativePath } from '../dist/native.js';
@@ -43,20 +46,37 @@ const audio48 = sine(48000 * 600, 48000);
 const audio16 = sine(16000 * 120, 16000);
 const bytes = wav(sine(16000 * 1200, 16000), 16000);
 
+const shared = (src) => {
+  const out = new src.constructor(new SharedArrayBuffer(src.byteLength));
+  out.set(src);
+  return out;
+};
+const sharedLogits = shared(logits);
+const sharedTok = { ...tok, logp: shared(tok.logp), oldLogp: shared(tok.oldLogp), advantages: shared(tok.advantages) };
+const sharedRewards = shared(rewards);
 const cases = [
-  ['logitsLossAsync 512×32768 f32', () => et.logitsLossAsync(loss, { beta: 0 }), [logits]],
-  ['logitsLossAsync inPlace', () => et.logitsLossAsync({ ...loss, logits: logits.slice() }, { beta: 0, inPlace: true }), [logits, logits]],
-  ['tokenLossAsync 4M tokens f64', () => et.tokenLossAsync(tok, { beta: 0 }), [tok.logp, tok.oldLogp, tok.advantages, tok.logp]],
-  ['groupAdvantagesAsync 8M f64', () => et.groupAdvantagesAsync(rewards, 8), [rewards, rewards]],
-  ['resampleAsync 10 min 48→16 kHz', () => et.resampleAsync(audio48, 48000, 16000), [audio48]],
-  ['decodeWavAsync 20 min 16 kHz', () => et.decodeWavAsync(bytes), [bytes]],
-  ['extractProsody 2 min 16 kHz', () => et.extractProsody({ samples: audio16, sampleRate: 16000, channels: 1 }), [audio16]],
+  ['logitsLoss 512×32768 f32', () => et.logitsLossAsync(loss, { beta: 0 }), () => et.logitsLoss(loss, { beta: 0 })],
+  ['logitsLoss inPlace', () => et.logitsLossAsync(loss, { beta: 0, inPlace: true }), () => et.logitsLoss(loss, { beta: 0, inPlace: true })],
+  ['tokenLoss 4M tokens f64', () => et.tokenLossAsync(tok, { beta: 0 }), () => et.tokenLoss(tok, { beta: 0 })],
+  ['groupAdvantages 8M f64', () => et.groupAdvantagesAsync(rewards, 8), () => et.groupAdvantages(rewards, 8)],
+  ['resample 10 min 48→16 kHz', () => et.resampleAsync(audio48, 48000, 16000), () => et.resample(audio48, 48000, 16000)],
+  ['decodeWav 20 min 16 kHz', () => et.decodeWavAsync(bytes), () => et.decodeWav(bytes)],
+  ['extractProsody 2 min 16 kHz', () => et.extractProsody({ samples: audio16, sampleRate: 16000, channels: 1 }), () => et.extractProsodySync({ samples: audio16, sampleRate: 16000, channels: 1 })],
+  ['logitsLoss, SharedArrayBuffer', () => et.logitsLossAsync({ ...loss, logits: sharedLogits }, { beta: 0 }), () => et.logitsLoss({ ...loss, logits: sharedLogits }, { beta: 0 })],
+  ['tokenLoss, SharedArrayBuffer', () => et.tokenLossAsync(sharedTok, { beta: 0 }), () => et.tokenLoss(sharedTok, { beta: 0 })],
+  ['groupAdvantages, SharedArrayBuffer', () => et.groupAdvantagesAsync(sharedRewards, 8), () => et.groupAdvantages(sharedRewards, 8)],
 ];
 console.log(`addon: ${nativePath}; median of ${repeats}`);
-console.log('call | call ms | copy ms | copy/call');
-for (const [name, f, inputs] of cases) {
-  await f();  // warm-up
-  const call = await time(f);
-  const copy = await time(() => inputs.forEach((a) => Uint8Array.prototype.slice.call(new Uint8Array(a.buffer, a.byteOffset, a.byteLength))));
-  console.log(`${name} | ${call.toFixed(1)} | ${copy.toFixed(1)} | ${((100 * copy) / call).toFixed(1)} %`);
+console.log('call | async ms | sync ms | async/sync');
+for (const [name, fa, fs] of cases) {
+  try {
+    await fa();  // warm-up
+    fs();
+  } catch (err) {
+    console.log(`${name} | refused: ${err.code} ${err.message}`);  // an addon without SharedArrayBuffer support
+    continue;
+  }
+  const a = await time(fa);
+  const s = await time(fs);
+  console.log(`${name} | ${a.toFixed(1)} | ${s.toFixed(1)} | ${(a / s).toFixed(2)}`);
 }
