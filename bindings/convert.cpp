@@ -6,6 +6,7 @@
 #include <utility>
 #include <new>
 
+#include "../native/common/parallel.hpp"
 #include "../native/cuda/cuda_status.hpp"
 
 namespace etb {
@@ -128,9 +129,25 @@ void* OwnedBytes::take(size_t bytes) {
   return p;
 }
 
+// Copies `bytes` on several threads when large: the copy runs on the JS thread (it must finish
+// before the call returns) and a fresh buffer's page faults make it slow, so spreading it over
+// the cores shortens the event-loop pause.
+static void copy_bytes(void* dst, const void* src, size_t bytes) {
+  constexpr size_t kChunk = size_t(8) << 20;
+  if (bytes < 2 * kChunk) {
+    if (bytes != 0) std::memcpy(dst, src, bytes);
+    return;
+  }
+  const size_t chunks = (bytes + kChunk - 1) / kChunk;
+  et::parallel_chunks(chunks, std::min(et::resolve_threads(0), 8u), [&](size_t c) {
+    const size_t off = c * kChunk;
+    std::memcpy(static_cast<char*>(dst) + off, static_cast<const char*>(src) + off, std::min(kChunk, bytes - off));
+  });
+}
+
 void* OwnedBytes::assign(const void* src, size_t bytes) {
   void* p = take(bytes);
-  if (bytes != 0) std::memcpy(p, src, bytes);
+  copy_bytes(p, src, bytes);
   return p;
 }
 
