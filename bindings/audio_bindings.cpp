@@ -31,6 +31,7 @@ Napi::Value DecodeWav(const Napi::CallbackInfo& info) {
 Napi::Value DecodeWavAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto bytes = std::make_shared<BytesView>(bytes_arg(info, 0, "bytes"));
+    bytes->own();
     auto result = std::make_shared<et::DecodedAudio>();
     return run_async(
         info.Env(), [bytes, result] { *result = et::decode_wav(bytes->data, bytes->size); },
@@ -69,6 +70,7 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
 Napi::Value ResampleAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<ResampleArgs>(resample_args(info));
+    a->input.own();
     auto out = std::make_shared<std::vector<float>>();
     return run_async(
         info.Env(),

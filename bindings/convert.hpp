@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <string>
@@ -49,12 +50,56 @@ Napi::Value guarded(Napi::Env env, F&& body) {
   }
 }
 
-// A view of a typed array's bytes plus a persistent reference that keeps it alive while a
-// worker thread reads it.
+// The memory behind a typed array as napi_get_typedarray_info reports it. Works for arrays on a
+// SharedArrayBuffer too (Napi::ArrayBuffer::Data() refuses those with "Invalid argument").
+// A detached array has length 0. `shared`: the memory is a SharedArrayBuffer's, which can be
+// neither detached nor shrunk, and lives as long as the array is referenced.
+struct TypedInfo {
+  napi_typedarray_type type = napi_int8_array;
+  size_t length = 0;  // elements
+  void* data = nullptr;
+  bool shared = false;
+};
+TypedInfo typed_info(Napi::TypedArray arr);
+size_t element_size(napi_typedarray_type t);
+
+// An input array copied for a worker thread. A reference alone does not keep the caller's memory
+// valid: the buffer can be detached (transfer), a resizable buffer can shrink, and the backing
+// store of a transferred buffer can then be collected, all while the work runs. The copy costs
+// little next to most of the work (benchmarks/native-safety.mjs; the memory-bound GRPO calls pay
+// the most) and nothing the caller does can reach it. Arrays on a SharedArrayBuffer are not
+// copied: a reference keeps their memory valid, and callers own the promise not to change them.
+//
+// The buffers come from a small cache of freed ones (convert.cpp, copy_pool): a fresh large
+// buffer costs a page fault per 4 KiB (the kernel zeroes each page, about 6× a warm memcpy), and
+// training loops make same-sized calls step after step.
+class OwnedBytes {
+ public:
+  OwnedBytes() = default;
+  OwnedBytes(OwnedBytes&& o) noexcept : ptr_(o.ptr_), cap_(o.cap_) { o.ptr_ = nullptr, o.cap_ = 0; }
+  OwnedBytes& operator=(OwnedBytes&& o) noexcept;
+  OwnedBytes(const OwnedBytes&) = delete;
+  OwnedBytes& operator=(const OwnedBytes&) = delete;
+  ~OwnedBytes() { release(); }
+  void* assign(const void* src, size_t bytes);  // a copy of src (aligned for every element type)
+  void* zeroed(size_t bytes);                   // zeroed, for an output the core overwrites
+
+ private:
+  void* take(size_t bytes);
+  void release() noexcept;
+  void* ptr_ = nullptr;
+  size_t cap_ = 0;
+};
+
+// A view of a typed array's bytes plus a persistent reference to it. For async work call own():
+// the worker then reads a private copy.
 struct BytesView {
   const uint8_t* data = nullptr;
   size_t size = 0;
+  bool shared = false;
   Napi::ObjectReference keep;
+  OwnedBytes owned;
+  void own();
 };
 
 BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* name);
@@ -62,7 +107,10 @@ BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* na
 struct FloatView {
   const float* data = nullptr;
   size_t length = 0;
+  bool shared = false;
   Napi::ObjectReference keep;
+  OwnedBytes owned;
+  void own();
 };
 
 FloatView float32_arg(const Napi::CallbackInfo& info, size_t index, const char* name);
@@ -73,7 +121,16 @@ Napi::Float32Array to_float32_array(Napi::Env env, std::vector<float>&& values);
 
 // Runs `work` on the libuv pool and settles a promise with `done(env)` on the main thread.
 // `work` may throw et::Error or std::exception; the promise is then rejected with the coded
-// JS error. Inputs must stay alive through references captured in `work`.
+// JS error. `work` must read only memory the worker owns (see OwnedBytes): the caller's arrays
+// may be detached, shrunk or collected while it runs. `done` may throw a Napi::Error (a coded
+// error such as an output array that was detached meanwhile): the promise is rejected with it.
+//
+// Completion never throws out of OnOK/OnError. When the environment is going away (worker.terminate()
+// or process.exit() while the work ran), Node still runs the completion during teardown but JS
+// can no longer run: building the result or settling the promise then fails, and an exception
+// escaping here would reach node-addon-api's callback wrapper, fail to be thrown into JS and
+// end in std::terminate (the whole process dies). The result is dropped quietly instead. An env
+// cleanup hook would not help: Node drains pending completions before it runs those hooks.
 class PromiseWorker : public Napi::AsyncWorker {
  public:
   using Work = std::function<void()>;
@@ -96,22 +153,51 @@ class PromiseWorker : public Napi::AsyncWorker {
     } catch (const std::exception& e) {
       code_ = "ERR_INTERNAL";
       SetError(e.what());
+    } catch (...) {
+      code_ = "ERR_INTERNAL";
+      SetError("unknown native exception");
     }
   }
   void OnOK() override {
     Napi::Env env = Env();
     try {
-      deferred_.Resolve(done_(env));
+      Napi::Value result = done_(env);
+      deferred_.Resolve(result);
+      return;
     } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
+      reject_quietly([&] { return e.Value(); });
+      return;
+    } catch (const std::bad_alloc&) {
+      reject_coded(env, "ERR_OUT_OF_MEMORY", "out of memory");
+    } catch (const std::exception& e) {
+      reject_coded(env, "ERR_INTERNAL", e.what());
+    } catch (...) {
+      reject_coded(env, "ERR_INTERNAL", "unknown native exception");
     }
   }
   void OnError(const Napi::Error& e) override {
-    Napi::Env env = Env();
-    deferred_.Reject(make_error(env, code_.c_str(), e.Message()).Value());
+    std::string message;
+    try {
+      message = e.Message();
+    } catch (...) {
+      message = "native call failed";
+    }
+    reject_coded(Env(), code_.c_str(), message);
   }
 
  private:
+  template <typename MakeValue>
+  void reject_quietly(MakeValue&& make) noexcept {
+    try {
+      deferred_.Reject(make());
+    } catch (...) {
+      // JS cannot run in this environment any more: nobody is left to see the result.
+    }
+  }
+  void reject_coded(Napi::Env env, const char* code, const std::string& message) noexcept {
+    reject_quietly([&] { return make_error(env, code, message).Value(); });
+  }
+
   Napi::Promise::Deferred deferred_;
   Work work_;
   Done done_;

@@ -92,7 +92,7 @@ Napi::Value Upload(const Napi::CallbackInfo& info) {
                                                                              " overruns the device buffer of " + std::to_string(d->bytes));
 #ifdef ET_WITH_CUDA
     et::cuda::copy_to_device(static_cast<char*>(d->ptr) + off,
-                             static_cast<const char*>(arr.ArrayBuffer().Data()) + arr.ByteOffset(), arr.ByteLength());
+                             static_cast<const char*>(typed_info(arr).data), arr.ByteLength());
 #endif
     return info.Env().Undefined();
   });
@@ -107,7 +107,7 @@ Napi::Value Download(const Napi::CallbackInfo& info) {
     Napi::TypedArray arr = info[1].As<Napi::TypedArray>();
     if (arr.ByteLength() > d->bytes) throw invalid_arg(info.Env(), "download target is larger than the device buffer");
 #ifdef ET_WITH_CUDA
-    et::cuda::copy_to_host(static_cast<char*>(arr.ArrayBuffer().Data()) + arr.ByteOffset(), d->ptr, arr.ByteLength());
+    et::cuda::copy_to_host(static_cast<char*>(typed_info(arr).data), d->ptr, arr.ByteLength());
 #endif
     return info[1];
   });

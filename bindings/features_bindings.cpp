@@ -56,6 +56,7 @@ Napi::Value SpectralStats(const Napi::CallbackInfo& info) {
 Napi::Value SpectralStatsAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto x = std::make_shared<FloatView>(float32_arg(info, 0, "samples"));
+    x->own();
     double rate = rate_arg(info);
     auto opt = spectral_options(info, 2);
     auto out = std::make_shared<et::features::SpectralStats>();
@@ -118,8 +119,10 @@ Napi::Value VoiceStats(const Napi::CallbackInfo& info) {
 Napi::Value VoiceStatsAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto x = std::make_shared<FloatView>(float32_arg(info, 0, "samples"));
+    x->own();
     double rate = rate_arg(info);
     auto f0 = std::make_shared<FloatView>(float32_arg(info, 2, "f0"));
+    f0->own();
     double hop = hop_arg(info);
     auto opt = voice_options(info, 4);
     auto out = std::make_shared<et::features::VoiceStats>();

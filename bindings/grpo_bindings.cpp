@@ -3,6 +3,8 @@
 // allocated here and the in-place logits mode is just "gradOut is the logits buffer".
 // The TypeScript layer validates options and lengths with user-facing messages; the checks here
 // only keep a misused raw call from reading or writing out of bounds.
+#include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string>
 
@@ -15,13 +17,41 @@ namespace {
 
 using namespace et::grpo;
 
+// A typed-array argument. Sync calls use the caller's memory directly; async calls call own()
+// on every view first, so the worker reads and writes private copies (the caller's buffers may be
+// detached, shrunk or collected meanwhile), and OnOK copies outputs back with write_back().
 struct View {
   napi_typedarray_type type = napi_int8_array;
   void* data = nullptr;
   size_t length = 0;
+  const char* name = "";
+  bool shared = false;  // on a SharedArrayBuffer: used in place (see OwnedBytes)
+  bool copied = false;  // data is a private buffer, to be written back for an output
   Napi::ObjectReference keep;
+  OwnedBytes owned;
   bool present() const { return data != nullptr || keep; }
+  size_t bytes() const { return length * element_size(type); }
+  void own() {
+    if (!present() || shared) return;
+    data = owned.assign(data, bytes());
+    copied = true;
+  }
+  // An output the core overwrites entirely: a zeroed private buffer, nothing copied in.
+  void own_output() {
+    if (!present() || shared) return;
+    data = owned.zeroed(bytes());
+    copied = true;
+  }
+  // This output is the same memory as `input` (logits with inPlace): write into its copy.
+  void own_as(const View& input) {
+    data = input.data;
+    copied = input.copied;
+  }
 };
+
+// Copies outputs computed into private buffers back into the caller's arrays, all or none: an
+// array detached or shrunk while the work ran gets nothing and the call rejects.
+void write_back(Napi::Env env, std::initializer_list<const View*> outs);
 
 const char* type_name(napi_typedarray_type t) {
   switch (t) {
@@ -49,9 +79,12 @@ View view(Napi::Env env, Napi::Value v, const char* name, bool optional) {
   }
   if (!v.IsTypedArray()) throw invalid_arg(env, std::string(name) + " must be a typed array");
   Napi::TypedArray arr = v.As<Napi::TypedArray>();
-  out.type = arr.TypedArrayType();
-  out.length = arr.ElementLength();
-  out.data = static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  TypedInfo t = typed_info(arr);
+  out.type = t.type;
+  out.length = t.length;
+  out.data = t.data;
+  out.shared = t.shared;
+  out.name = name;
   out.keep = Napi::Persistent(arr.As<Napi::Object>());
   return out;
 }
@@ -65,6 +98,28 @@ void expect_type(Napi::Env env, const View& v, const char* name, napi_typedarray
 void expect_length(Napi::Env env, const View& v, const char* name, size_t n) {
   if (v.present() && v.length != n) {
     throw invalid_arg(env, std::string(name) + " has length " + std::to_string(v.length) + "; expected " + std::to_string(n));
+  }
+}
+
+void write_back(Napi::Env env, std::initializer_list<const View*> outs) {
+  std::vector<void*> targets;
+  for (const View* v : outs) {
+    if (!v->present() || !v->copied) {
+      targets.push_back(nullptr);
+      continue;
+    }
+    TypedInfo now = typed_info(v->keep.Value().As<Napi::TypedArray>());
+    if (now.data == nullptr || now.length * element_size(now.type) < v->bytes()) {
+      throw invalid_arg(env, std::string(v->name) + " was detached or shrunk while the call ran (" + std::to_string(v->bytes()) +
+                                 " bytes expected, " + std::to_string(now.length * element_size(now.type)) +
+                                 " left); no result was written");
+    }
+    targets.push_back(now.data);
+  }
+  size_t i = 0;
+  for (const View* v : outs) {
+    if (targets[i] != nullptr && v->bytes() != 0) std::memcpy(targets[i], v->data, v->bytes());
+    ++i;
   }
 }
 
@@ -182,7 +237,13 @@ Napi::Value Advantages(const Napi::CallbackInfo& info) {
 Napi::Value AdvantagesAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<AdvArgs>(adv_args(info));
-    return run_async(info.Env(), [a] { adv_run(*a); }, [a](Napi::Env env) -> Napi::Value { return env.Undefined(); });
+    for (View* v : {&a->rewards, &a->offsets}) v->own();
+    a->out.own_output();  // every advantage is written
+    if (a->offsets.present()) a->groups.offsets = static_cast<const uint32_t*>(a->offsets.data);
+    return run_async(info.Env(), [a] { adv_run(*a); }, [a](Napi::Env env) -> Napi::Value {
+      write_back(env, {&a->out});
+      return env.Undefined();
+    });
   });
 }
 
@@ -362,9 +423,13 @@ Napi::Value TokenLoss(const Napi::CallbackInfo& info) {
 Napi::Value TokenLossAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<TokenArgs>(token_args(info));
+    for (View* v : {&a->logp, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets}) v->own();
+    a->grad.own_output();  // every token's gradient is written (the layout covers 0..n)
+    if (a->offsets.present()) a->layout.offsets = static_cast<const uint32_t*>(a->offsets.data);
     return run_async(
         info.Env(), [a] { a->result = token_run(*a); },
         [a](Napi::Env env) -> Napi::Value {
+          write_back(env, {&a->grad});
           Napi::Object o = Napi::Object::New(env);
           metrics_to(o, a->result);
           return o;
@@ -379,6 +444,17 @@ struct LogitsArgs {
   LogitsOptions opt;
   LossMetrics result;
 };
+
+// Points the core's inputs at the views' memory (again after own()).
+void bind_inputs(LogitsArgs& a) {
+  a.in.logits = a.logits.data;
+  a.in.labels = static_cast<const int32_t*>(a.labels.data);
+  a.in.old_logp = static_cast<const double*>(a.old.data);
+  a.in.ref_logp = static_cast<const double*>(a.ref.data);
+  a.in.advantages = static_cast<const double*>(a.adv.data);
+  a.in.mask = static_cast<const double*>(a.mask.data);
+  if (a.offsets.present()) a.in.layout.offsets = static_cast<const uint32_t*>(a.offsets.data);
+}
 
 LogitsArgs logits_args(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -422,14 +498,9 @@ LogitsArgs logits_args(const Napi::CallbackInfo& info) {
   a.in.layout = layout_arg(env, in, a.offsets, N);
   a.in.adv_per_token = flag(in, "advPerToken", true);
   expect_length(env, a.adv, "advantages", a.in.adv_per_token ? N : a.in.layout.batch);
-  a.in.logits = a.logits.data;
   a.in.rows = N;
   a.in.vocab = V;
-  a.in.labels = static_cast<const int32_t*>(a.labels.data);
-  a.in.old_logp = static_cast<const double*>(a.old.data);
-  a.in.ref_logp = static_cast<const double*>(a.ref.data);
-  a.in.advantages = static_cast<const double*>(a.adv.data);
-  a.in.mask = static_cast<const double*>(a.mask.data);
+  bind_inputs(a);
   return a;
 }
 
@@ -451,9 +522,18 @@ Napi::Value LogitsLoss(const Napi::CallbackInfo& info) {
 Napi::Value LogitsLossAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<LogitsArgs>(logits_args(info));
+    const bool in_place = a->grad.present() && a->grad.data == a->logits.data;
+    for (View* v : {&a->logits, &a->labels, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets}) v->own();
+    // Every row's logp, entropy and gradient row is written. In place: the gradient overwrites
+    // the copy of the logits (one N×vocab copy, not two).
+    for (View* v : {&a->logp_out, &a->ent_out}) v->own_output();
+    if (in_place) a->grad.own_as(a->logits);
+    else a->grad.own_output();
+    bind_inputs(*a);
     return run_async(
         info.Env(), [a] { a->result = logits_run(*a); },
         [a](Napi::Env env) -> Napi::Value {
+          write_back(env, {&a->logp_out, &a->ent_out, &a->grad});
           Napi::Object o = Napi::Object::New(env);
           metrics_to(o, a->result);
           return o;

@@ -225,6 +225,7 @@ Napi::Value ProsodyF0(const Napi::CallbackInfo& info) {
 Napi::Value ProsodyF0Async(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
+    a->samples.own();
     auto out = std::make_shared<et::prosody::F0Track>();
     return run_async(
         info.Env(), [a, out] { *out = et::prosody::analyze_f0(a->samples.data, a->samples.length, a->rate, a->options); },
@@ -242,6 +243,7 @@ Napi::Value ProsodyAnalyze(const Napi::CallbackInfo& info) {
 Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
+    a->samples.own();
     auto out = std::make_shared<ProsodyResult>();
     return run_async(
         info.Env(), [a, out] { *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options); },
@@ -279,7 +281,7 @@ Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
       Napi::Float32Array arr = v.As<Napi::Float32Array>();
       (*clips)[i].samples.data = arr.Data();
       (*clips)[i].samples.length = arr.ElementLength();
-      (*clips)[i].samples.keep = Napi::Persistent(arr.As<Napi::Object>());
+      (*clips)[i].samples.own();  // the worker reads a copy (see OwnedBytes)
       (*clips)[i].rate = r.As<Napi::Number>().DoubleValue();
     }
     const ProsodyOptions opt = options_arg(info, 2);
@@ -341,7 +343,7 @@ Napi::Value ProsodyCudaBenchmarkAsync(const Napi::CallbackInfo& info) {
     if (info.Length() < 1 || !info[0].IsArray()) throw invalid_arg(env, "clips must be an array of Int16Array or Float32Array");
     Napi::Array ca = info[0].As<Napi::Array>();
     struct Held {
-      std::vector<Napi::ObjectReference> keep;
+      std::vector<OwnedBytes> copies;  // the worker reads copies (see OwnedBytes)
       std::vector<const void*> data;
       std::vector<size_t> n;
       bool s16 = false;
@@ -354,9 +356,10 @@ Napi::Value ProsodyCudaBenchmarkAsync(const Napi::CallbackInfo& info) {
       if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != (held->s16 ? napi_int16_array : napi_float32_array))
         throw invalid_arg(env, "clips[" + std::to_string(i) + "] must be an Int16Array or Float32Array, all of one type");
       Napi::TypedArray t = v.As<Napi::TypedArray>();
-      held->keep.push_back(Napi::Persistent(t.As<Napi::Object>()));
-      held->data.push_back(static_cast<const uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset());
-      held->n.push_back(t.ElementLength());
+      TypedInfo ti = typed_info(t);
+      held->copies.emplace_back();
+      held->data.push_back(held->copies.back().assign(ti.data, ti.length * element_size(ti.type)));
+      held->n.push_back(ti.length);
     }
     const ProsodyOptions opt = options_arg(info, 1);
     int repeats = 5;

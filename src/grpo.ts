@@ -96,11 +96,24 @@ function pickImpl(options: CommonOptions): Pick<typeof native, 'grpoAdvantages' 
   return options.backend === 'cuda' && resolveBackend('cuda', true) === 'cuda' ? cudaHost : (resolveBackend(options.backend, false), native);
 }
 
+/**
+ * A new typed array for a copy of `value`. A sparse array can claim a length (up to 2^32 − 1) that
+ * cannot be allocated: that is a bad argument, not a RangeError from the engine.
+ */
+function allocFor<A>(fn: string, field: string, value: readonly unknown[], Ctor: new (n: number) => A): A {
+  try {
+    return new Ctor(value.length);
+  } catch (err) {
+    if (err instanceof RangeError) fail(fn, field, value, 'an array that fits in memory as a typed array');
+    throw err;
+  }
+}
+
 function toFloat64(fn: string, field: string, value: unknown): Float64Array {
   if (value instanceof Float64Array) return value;
   if (value instanceof Float32Array) return new Float64Array(value);
   if (Array.isArray(value)) {
-    const out = new Float64Array(value.length);
+    const out = allocFor(fn, field, value, Float64Array);
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
       if (typeof v === 'number') out[i] = v;
@@ -116,7 +129,7 @@ function toFloat64(fn: string, field: string, value: unknown): Float64Array {
 function toUint32(fn: string, field: string, value: unknown): Uint32Array {
   if (value instanceof Uint32Array) return value;
   if (value instanceof Int32Array || Array.isArray(value)) {
-    const out = new Uint32Array(value.length);
+    const out = Array.isArray(value) ? allocFor(fn, field, value, Uint32Array) : new Uint32Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const v = value[i] as unknown;
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff) {
@@ -180,7 +193,7 @@ function advArgs(fn: string, rewards: unknown, groups: unknown, options: GroupAd
   };
   let out: FloatArray;
   if (o.out !== undefined) {
-    if (o.out.constructor !== r.constructor || o.out.length !== r.length) {
+    if (!(o.out instanceof Float32Array || o.out instanceof Float64Array) || o.out.constructor !== r.constructor || o.out.length !== r.length) {
       fail(fn, 'option out', o.out, `a ${r.constructor.name} of length ${r.length} (the rewards' type and length)`);
     }
     out = o.out;
@@ -594,6 +607,7 @@ function advPerToken(fn: string, adv: ArrayLike<number>, layout: Layout, per: un
 
 function sameFloat<T extends FloatArray>(fn: string, field: string, value: unknown, like: T, length: number): T {
   let v: unknown = value;
+  if (Array.isArray(v) && v.length !== length) fail(fn, field, v, `of length ${length}`);  // before copying a huge sparse array
   if (Array.isArray(v)) v = like instanceof Float32Array ? Float32Array.from(v as number[]) : Float64Array.from(v as number[]);
   if (!(v instanceof Float32Array || v instanceof Float64Array) || v.constructor !== like.constructor) {
     fail(fn, field, value, `a ${like.constructor.name} (the type of inputs.logp)`);
@@ -643,7 +657,7 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
   let grad: T | null = null;
   if (computeGrad) {
     if (o.gradOut !== undefined) {
-      if (o.gradOut.constructor !== logp.constructor || o.gradOut.length !== n) {
+      if (!(o.gradOut instanceof Float32Array || o.gradOut instanceof Float64Array) || o.gradOut.constructor !== logp.constructor || o.gradOut.length !== n) {
         fail(fn, 'option gradOut', o.gradOut, `a ${logp.constructor.name} of length ${n}`);
       }
       grad = o.gradOut as T;
@@ -734,7 +748,7 @@ export const MAX_VOCAB = 262144;
 function toLabels(fn: string, labels: unknown): Int32Array {
   if (labels instanceof Int32Array) return labels;
   if (labels instanceof Uint32Array || Array.isArray(labels)) {
-    const out = new Int32Array(labels.length);
+    const out = Array.isArray(labels) ? allocFor(fn, 'inputs.labels', labels, Int32Array) : new Int32Array(labels.length);
     for (let i = 0; i < labels.length; i++) {
       const v = labels[i] as unknown;
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0x7fffffff) fail(fn, `inputs.labels[${i}]`, v, 'a non-negative integer token id');
@@ -793,7 +807,7 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
       if (o.gradOut !== undefined) fail(fn, 'option gradOut', o.gradOut, 'omitted with inPlace: true');
       grad = logits;
     } else if (o.gradOut !== undefined) {
-      if (o.gradOut.constructor !== logits.constructor || o.gradOut.length !== logits.length) {
+      if (!ArrayBuffer.isView(o.gradOut) || o.gradOut.constructor !== logits.constructor || o.gradOut.length !== logits.length) {
         fail(fn, 'option gradOut', o.gradOut, `a ${logits.constructor.name} of length ${logits.length}`);
       }
       grad = o.gradOut;

@@ -1,0 +1,130 @@
+// Hostile use of the native async calls (issue #14): inputs detached or shrunk while the work runs,
+// worker threads terminated mid-call, SharedArrayBuffer-backed inputs, and two inputs that used
+// to escape as uncoded TypeError/RangeError. Each native scenario runs in its own process
+// (test/fixtures/native-safety.mjs, importing dist/): a crash shows as a signal/exit code there
+// instead of killing the test runner. Needs the built package (npx tsc, node-gyp build).
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EmotionThinkerError, groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const script = path.join(here, 'fixtures', 'native-safety.mjs');
+
+function run(scenario: string): Record<string, unknown> {
+  expect(existsSync(path.join(here, '..', 'dist', 'index.js')), 'build dist/ first (npx tsc -p tsconfig.json)').toBe(true);
+  const r = spawnSync(process.execPath, ['--expose-gc', script, scenario], { encoding: 'utf8', timeout: 300_000 });
+  // A SIGSEGV / std::terminate shows here as a signal or a non-zero status.
+  expect({ status: r.status, signal: r.signal, stderr: r.stderr.slice(-2000) }).toEqual({ status: 0, signal: null, stderr: expect.any(String) });
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+describe('async calls own what they read', () => {
+  it('groupAdvantagesAsync: rewards detached and collected mid-call give the sync result', () => {
+    expect(run('detach-advantages')).toEqual({ same: true, detached: true });
+  });
+  it('groupAdvantagesAsync: an out array detached mid-call is a coded rejection, nothing written', () => {
+    const r = run('detach-advantages-out');
+    expect(r).toMatchObject({ ok: false, code: 'ERR_INVALID_ARG' });
+    expect(r.message).toMatch(/^out was detached or shrunk/);
+  });
+  it('tokenLossAsync: detached logp/oldLogp give the sync loss and gradient', () => {
+    expect(run('detach-token-loss')).toEqual({ sameLoss: true, sameGrad: true });
+  });
+  it('logitsLossAsync: detached logits give the sync loss, logp and gradient', () => {
+    expect(run('detach-logits-loss')).toEqual({ sameLoss: true, sameGrad: true, sameLogp: true });
+  });
+  it('logitsLossAsync inPlace writes the gradient into the caller\'s logits like the sync call', () => {
+    expect(run('logits-in-place')).toEqual({ sameLoss: true, isLogits: true, sameGrad: true });
+  });
+  it('logitsLossAsync inPlace: logits detached or shrunk (resizable buffer) mid-call reject with ERR_INVALID_ARG', () => {
+    for (const s of ['detach-logits-in-place', 'shrink-logits-in-place']) {
+      const r = run(s);
+      expect(r).toMatchObject({ ok: false, code: 'ERR_INVALID_ARG' });
+      expect(r.message).toMatch(/^gradOut was detached or shrunk/);
+    }
+  });
+  it('resampleAsync: input shrunk (resizable buffer) or detached mid-call gives the sync result', () => {
+    expect(run('shrink-resample')).toEqual({ same: true });
+    expect(run('detach-resample')).toEqual({ same: true });
+  });
+  it('decodeWavAsync, extractProsody, spectralStatsAsync, voiceStatsAsync: detached inputs give the sync result', () => {
+    expect(run('detach-decode-wav')).toEqual({ same: true });
+    expect(run('detach-prosody')).toEqual({ same: true });
+    expect(run('detach-features')).toEqual({ spectral: true, voice: true });
+  });
+});
+
+describe('reused copy buffers', () => {
+  // The private copies come from a cache of freed buffers: a reused buffer must never show
+  // through (stale inputs, stale outputs). Same-sized calls with different data, each against sync.
+  it('back-to-back same-sized async calls each give their own sync result', async () => {
+    for (let k = 0; k < 3; k++) {
+      const r = new Float64Array(1 << 18).map((_, i) => Math.sin(i * (k + 1)) * (k + 2));
+      expect(await groupAdvantagesAsync(r, 8)).toEqual(groupAdvantages(r, 8));
+      const x = new Float32Array(1 << 19).map((_, i) => Math.sin(i * 0.01 * (k + 1)));
+      expect(await resampleAsync(x, 48000, 16000)).toEqual(resample(x, 48000, 16000));
+      const N = 64, V = 4096;
+      const inputs = {
+        logits: new Float32Array(N * V).map((_, i) => Math.cos(i * (k + 1) * 0.003) * 4),
+        labels: new Int32Array(N).map((_, i) => (i * 31 + k) % V),
+        oldLogp: new Float64Array(N).fill(-8),
+        advantages: new Float64Array(N).map((_, i) => (i % 2 ? 1 : -1) * (k + 1)),
+      };
+      const want = logitsLoss(inputs, { beta: 0 });
+      const got = await logitsLossAsync(inputs, { beta: 0 });
+      expect(got.loss).toBe(want.loss);
+      expect(got.gradLogits).toEqual(want.gradLogits);
+      expect(got.entropy).toEqual(want.entropy);
+    }
+  });
+});
+
+describe('worker threads', () => {
+  it('terminate() or process.exit() in a worker during prosody, GRPO, resample and WAV decode leaves the process alive', () => {
+    const r = run('terminate');
+    // 1: terminated; 0: exited through process.exit(0). No 'error' events (a native crash would kill the process).
+    expect(r).toEqual({
+      prosody: { exitCode: 1, errors: [] },
+      grpo: { exitCode: 1, errors: [] },
+      resample: { exitCode: 1, errors: [] },
+      wav: { exitCode: 1, errors: [] },
+      'prosody-exit': { exitCode: 0, errors: [] },
+      'grpo-exit': { exitCode: 0, errors: [] },
+      after: true,
+    });
+  });
+});
+
+describe('SharedArrayBuffer-backed inputs', () => {
+  it('give the same results as ArrayBuffer-backed inputs in every call', () => {
+    const r = run('shared-inputs');
+    for (const [call, same] of Object.entries(r)) expect({ call, same }).toEqual({ call, same: true });
+    expect(Object.keys(r)).toEqual(expect.arrayContaining(['groupAdvantages', 'ptrRewards', 'tokenLoss', 'logitsLoss', 'decodeWav', 'loadAudio', 'resample', 'extractProsody']));
+  });
+});
+
+describe('coded errors for odd arguments', () => {
+  function codeOf(fn: () => unknown): { code: string; message: string } {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(EmotionThinkerError);
+      const e = err as EmotionThinkerError;
+      return { code: e.code, message: e.message };
+    }
+    throw new Error('no error thrown');
+  }
+  it('groupAdvantages(r, 4, { out: null }) is ERR_INVALID_ARG naming option out', () => {
+    const e = codeOf(() => groupAdvantages(new Float64Array(8), 4, { out: null as never }));
+    expect(e.code).toBe('ERR_INVALID_ARG');
+    expect(e.message).toMatch(/option out must be a Float64Array of length 8.*got null/);
+  });
+  it('groupAdvantages(new Array(2**32 - 1), 1) is ERR_INVALID_ARG naming rewards', () => {
+    const e = codeOf(() => groupAdvantages(new Array(2 ** 32 - 1), 1));
+    expect(e.code).toBe('ERR_INVALID_ARG');
+    expect(e.message).toMatch(/groupAdvantages: rewards/);
+  });
+});
