@@ -4,6 +4,7 @@
 #include "../native/audio/resample.hpp"
 #include "../native/audio/wav.hpp"
 #include "bindings.hpp"
+#include "cancel.hpp"
 #include "convert.hpp"
 
 namespace etb {
@@ -30,9 +31,15 @@ Napi::Value DecodeWav(const Napi::CallbackInfo& info) {
 Napi::Value DecodeWavAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto bytes = std::make_shared<BytesView>(bytes_arg(info, 0, "bytes"));
+    auto cancel = cancel_flag_arg(info, 1);
     auto result = std::make_shared<et::DecodedAudio>();
     return run_async(
-        info.Env(), [bytes, result] { *result = et::decode_wav(bytes->data, bytes->size); },
+        info.Env(),
+        [bytes, result, cancel] {
+          et::CancelScope scope(cancel->flag);
+          et::check_cancel();
+          *result = et::decode_wav(bytes->data, bytes->size);
+        },
         [bytes, result](Napi::Env env) -> Napi::Value { return decoded_to_js(env, std::move(*result)); });
   });
 }
@@ -68,10 +75,12 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
 Napi::Value ResampleAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<ResampleArgs>(resample_args(info));
+    auto cancel = cancel_flag_arg(info, 6);
     auto out = std::make_shared<std::vector<float>>();
     return run_async(
         info.Env(),
-        [a, out] {
+        [a, out, cancel] {
+          et::CancelScope scope(cancel->flag);
           *out = et::resample(a->input.data, a->input.length / a->channels, a->channels, a->from, a->to,
                               et::ResampleQuality(), a->mono, a->threads);
         },

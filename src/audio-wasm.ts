@@ -8,8 +8,10 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { startEvalWorker } from './worker-argv.js';
 import type { DecodedAudio } from './audio.js';
 import { EmotionThinkerError } from './errors.js';
+import { abortable, throwIfAborted } from './abort.js';
 
 /**
  * Compressed files larger than this decode in a worker under decodeInWorker 'auto'. Measured
@@ -121,7 +123,7 @@ function startWorker(container: Container, bytes: Uint8Array): Worker | { failed
   try {
     // workerData is copied: the caller's bytes are never detached.
     const entry = pathToFileURL(requireHere.resolve(pkg)).href;
-    return new Worker(WORKER_SOURCE, { eval: true, workerData: { entry, className, method, isFlac: container === 'flac', bytes } });
+    return startEvalWorker(WORKER_SOURCE, { workerData: { entry, className, method, isFlac: container === 'flac', bytes } });
   } catch (err) {
     return { failed: (err as Error).message };
   }
@@ -150,7 +152,14 @@ function decodeInWorker(w: Worker): Promise<Finished> {
  * over WORKER_DECODE_MIN_BYTES and falls back to this thread when no worker thread can be
  * started; true then fails, saying why.
  */
-export async function decodeCompressed(container: Container, bytes: Uint8Array, input: string, inWorker: boolean | 'auto'): Promise<DecodedAudio> {
+export async function decodeCompressed(
+  container: Container,
+  bytes: Uint8Array,
+  input: string,
+  inWorker: boolean | 'auto',
+  signal?: AbortSignal,
+): Promise<DecodedAudio> {
+  throwIfAborted(signal);
   const wanted = inWorker === 'auto' ? bytes.length > WORKER_DECODE_MIN_BYTES : inWorker;
   const worker = wanted ? startWorker(container, bytes) : null;
   if (worker && !(worker instanceof Worker) && inWorker === true) {
@@ -158,8 +167,14 @@ export async function decodeCompressed(container: Container, bytes: Uint8Array, 
   }
   let r: Finished;
   try {
-    r = worker instanceof Worker ? await decodeInWorker(worker) : await decodeHere(container, bytes);
+    // Abort: the worker is terminated (the WASM decode stops with it); a decode on this thread
+    // is synchronous and cannot be interrupted, its result is dropped.
+    r =
+      worker instanceof Worker
+        ? await abortable(decodeInWorker(worker), signal, () => void worker.terminate())
+        : await abortable(decodeHere(container, bytes), signal);
   } catch (err) {
+    if ((err as Error).name === 'AbortError') throw err;
     throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `cannot decode ${container}: ${(err as Error).message}`, { input, cause: err });
   }
   if (!r.samples) {

@@ -8,6 +8,8 @@ import { loadAudio } from './audio.js';
 import { analyze, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
 import { extractProsody, type ProsodyResult } from './prosody.js';
 import { defaultModel, loadModel } from './train/model.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { checkSignal, throwIfAborted } from './abort.js';
 
 const require = createRequire(import.meta.url);
 
@@ -18,11 +20,23 @@ function uplotAssets(): { js: string; css: string } {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Min/max envelope of the waveform in `bins` columns (what a plot of that width can show). */
-function envelope(samples: Float32Array, rate: number, bins: number) {
+/** Samples scanned between yields to the event loop while the envelope is built. */
+const ENVELOPE_SLICE = 1 << 20;
+
+/**
+ * Min/max envelope of the waveform in `bins` columns (what a plot of that width can show), with
+ * a yield to the event loop about every ENVELOPE_SLICE samples (10 minutes at 16 kHz is 9.6 M).
+ */
+async function envelope(samples: Float32Array, rate: number, bins: number, signal?: AbortSignal) {
   const per = Math.max(1, Math.ceil(samples.length / bins));
   const t: number[] = [], lo: number[] = [], hi: number[] = [];
+  let scanned = 0;
   for (let s = 0; s < samples.length; s += per) {
+    if ((scanned += per) >= ENVELOPE_SLICE) {
+      scanned = 0;
+      await yieldToLoop();
+      throwIfAborted(signal);
+    }
     let mn = Infinity, mx = -Infinity;
     for (let i = s; i < Math.min(samples.length, s + per); i++) {
       mn = Math.min(mn, samples[i]);
@@ -48,11 +62,13 @@ export interface ReportData {
 }
 
 export async function reportData(file: string, options: AnalyzeOptions = {}): Promise<ReportData> {
+  const signal = checkSignal(options.signal, 'reportData');
+  throwIfAborted(signal);
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  const audio = await loadAudio(file, { sampleRate: 16000, mono: true });
+  const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal });
   const [analysis, prosody] = await Promise.all([
     analyze(file, { ...options, model }),
-    extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, { gender: options.gender }) as Promise<ProsodyResult>,
+    extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, { gender: options.gender, signal }) as Promise<ProsodyResult>,
   ]);
   const fr = prosody.frames;
   const levels = analysis.claims.length
@@ -61,7 +77,7 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   return {
     file,
     analysis,
-    waveform: envelope(audio.samples, 16000, 2000),
+    waveform: await envelope(audio.samples, 16000, 2000, signal),
     frames: {
       t: Array.from(fr.time),
       f0: Array.from(fr.f0, finiteOrNull),

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadAudio, mixToMono, resampleAsync } from './audio.js';
 import { invalidArg } from './errors.js';
+import { checkSignal, throwIfAborted } from './abort.js';
 import { OnnxModel } from './onnx/model.js';
 
 export const VAD_SAMPLE_RATE = 16000;
@@ -72,6 +73,8 @@ export interface DetectSpeechOptions {
    * boundary with its padding is kept. Never moves a boundary by more than one window.
    */
   refine?: boolean;
+  /** Aborts the call: it rejects with an AbortError and the model stops at its next window. */
+  signal?: AbortSignal;
   /**
    * Start each segment at the first of the windows with probability ≥ negThreshold that lead
    * without a break up to the window that reached threshold (default true). The end rule
@@ -126,7 +129,7 @@ export class SileroVad {
   }
 
   /** Speech probability per window for each 16 kHz mono stream; the streams run as one batch. */
-  async probabilities(streams: Float32Array[], windowSize = 512): Promise<Float32Array[]> {
+  async probabilities(streams: Float32Array[], windowSize = 512, options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
     if (![512, 1024, 1536].includes(windowSize)) throw invalidArg(`windowSize must be 512, 1024 or 1536 at 16 kHz; got ${windowSize}`);
     const B = streams.length;
     if (B === 0) return [];
@@ -138,7 +141,7 @@ export class SileroVad {
       states: { h: { output: 'hn', init: zeros(), batchAxis: 1 }, c: { output: 'cn', init: zeros(), batchAxis: 1 } },
       constants: { sr: { type: 'int64', dims: [], data: BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)) } },
       collect: 'output',
-    });
+    }, { signal: options.signal });
   }
 
   dispose(): Promise<void> {
@@ -165,7 +168,7 @@ export async function disposeSharedVad(): Promise<void> {
 
 async function toMono16k(audio: VadAudio, options: DetectSpeechOptions): Promise<Float32Array> {
   if (typeof audio === 'string' || (audio instanceof Uint8Array && !(audio instanceof Float32Array))) {
-    return (await loadAudio(audio as string | Uint8Array, { sampleRate: VAD_SAMPLE_RATE, mono: true })).samples;
+    return (await loadAudio(audio as string | Uint8Array, { sampleRate: VAD_SAMPLE_RATE, mono: true, signal: options.signal })).samples;
   }
   let samples: Float32Array;
   let rate: number;
@@ -182,7 +185,7 @@ async function toMono16k(audio: VadAudio, options: DetectSpeechOptions): Promise
     throw invalidArg('audio must be a file path, file bytes, a Float32Array or {samples, sampleRate, channels?}');
   }
   if (channels !== 1) samples = mixToMono(samples, channels);
-  if (rate !== VAD_SAMPLE_RATE) samples = await resampleAsync(samples, rate, VAD_SAMPLE_RATE);
+  if (rate !== VAD_SAMPLE_RATE) samples = await resampleAsync(samples, rate, VAD_SAMPLE_RATE, { signal: options.signal });
   return samples;
 }
 
@@ -369,6 +372,8 @@ export async function detectSpeech(audio: VadAudio, options: DetectSpeechOptions
 export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeechOptions = {}): Promise<SpeechDetection[]> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   if (!Array.isArray(audios)) throw invalidArg('audios must be an array');
+  const signal = checkSignal(options.signal, 'detectSpeech');
+  throwIfAborted(signal);
   postOptions(options);
   const target = options.normalize ?? 0.5;
   if (target !== false && !(typeof target === 'number' && target > 0 && target <= 1)) {
@@ -378,7 +383,8 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
   const inputs = target === false ? streams : streams.map((s) => normalizePeak(s, target));
   const vad = options.vad ?? (await sharedVad());
   const windowSize = options.windowSize ?? 512;
-  const probs = await vad.probabilities(inputs, windowSize);
+  throwIfAborted(signal);
+  const probs = await vad.probabilities(inputs, windowSize, { signal });
   return streams.map((s, k) => ({
     segments: segmentsFromProbabilities(probs[k], s.length, options, s),
     probabilities: probs[k],
