@@ -22,6 +22,8 @@ export interface AnnotateOptions {
   quiet?: boolean;
   /** 'cuda' (or 'auto' with a GPU): clips go to the GPU in slices of GPU_SLICE files. */
   backend?: Backend;
+  /** Stops the run: clips in flight are abandoned, the lines already written stay. */
+  signal?: AbortSignal;
 }
 
 /** Files per GPU batch in annotate: each slice's records are written when the slice is done. */
@@ -32,6 +34,8 @@ export interface AnnotateSummary {
   written: number;
   alreadyDone: number;
   failed: { file: string; error: string; code: string }[];
+  /** The signal stopped the run before every clip was done. */
+  interrupted: boolean;
 }
 
 /** Records already in `out`: their audio paths. Drops a trailing partial line left by a hard kill. */
@@ -72,7 +76,8 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   if (!toStdout && o.force) writeFileSync(o.out, '');
   const done = toStdout ? new Set<string>() : existingRecords(o.out);
   const todo = files.filter((f) => !done.has(f));
-  const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [] };
+  const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [], interrupted: false };
+  const signal = o.signal;
   const bar = progress(todo.length, 'annotate', { quiet: o.quiet || todo.length === 0 });
   const write = (file: string, p: ProsodyResult) => {
     const meta = metadataOf(file);
@@ -85,15 +90,22 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   const choice = prosodyBackend({ backend: o.backend ?? 'cpu' }, true);
   if (choice.reason && !o.quiet) process.stderr.write(`annotate: ${choice.reason}\n`);
   if (choice.backend === 'cuda') {
-    for (let a = 0; a < todo.length; a += GPU_SLICE) {
+    for (let a = 0; a < todo.length && !signal?.aborted; a += GPU_SLICE) {
       const slice = todo.slice(a, a + GPU_SLICE);
-      const items = await extractProsodyBatch(slice, {
+      let items;
+      try {
+        items = await extractProsodyBatch(slice, {
         backend: 'cuda',
         calibration: o.calibration,
         corpus: o.corpus,
         genders: slice.map((f) => metadataOf(f).gender),
         concurrency: o.concurrency,
+        signal,
       });
+      } catch (err) {
+        if (signal?.aborted) break;
+        throw err;
+      }
       items.forEach((it, k) => {
         if (it.result) write(slice[k], it.result);
         else summary.failed.push({ file: slice[k], error: it.error?.message ?? 'unknown error', code: it.error?.code ?? 'ERR_INTERNAL' });
@@ -101,16 +113,19 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
       });
     }
     bar.stop();
+    summary.interrupted = !!signal?.aborted && summary.written + summary.failed.length < todo.length;
     return summary;
   }
   let next = 0;
   const worker = async () => {
-    while (next < todo.length) {
+    while (next < todo.length && !signal?.aborted) {
       const file = todo[next++];
       try {
-        const p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu' });
+        const p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu', signal });
         write(file, p);
       } catch (err) {
+        // An abandoned clip is not a failed one: a rerun does it.
+        if (signal?.aborted) break;
         const e = err as EmotionThinkerError;
         summary.failed.push({ file, error: e.message, code: e.code ?? 'ERR_INTERNAL' });
       }
@@ -119,5 +134,6 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   };
   await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
   bar.stop();
+  summary.interrupted = !!signal?.aborted && summary.written + summary.failed.length < todo.length;
   return summary;
 }
