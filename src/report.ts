@@ -90,7 +90,34 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   };
 }
 
-export function renderReportHtml(d: ReportData): string {
+/** Array elements stringified between yields to the event loop in reportJson. */
+const JSON_SLICE = 8192;
+
+/**
+ * The page's data, JSON.stringify(d) with '<' escaped (safe inside <script>), built with yields
+ * to the event loop: the frame arrays of a 10-minute clip make megabytes of JSON. The seven long
+ * arrays are stringified in slices and spliced into the JSON of the rest; they hold only numbers
+ * and nulls, so the text is the same as one JSON.stringify.
+ */
+async function reportJson(d: ReportData, signal?: AbortSignal): Promise<string> {
+  const long: unknown[][] = [d.waveform.t, d.waveform.lo, d.waveform.hi, d.frames.t, d.frames.f0, d.frames.voicing, d.frames.intensity];
+  const marks = long.map((_, i) => `\u0000long-array-${i}\u0000`);
+  const shell = { ...d, waveform: { t: marks[0], lo: marks[1], hi: marks[2] }, frames: { t: marks[3], f0: marks[4], voicing: marks[5], intensity: marks[6] } };
+  let json = JSON.stringify(shell).replace(/</g, '\\u003c');
+  for (let k = 0; k < long.length; k++) {
+    const parts: string[] = [];
+    for (let s = 0; s < long[k].length; s += JSON_SLICE) {
+      await yieldToLoop();
+      throwIfAborted(signal);
+      parts.push(JSON.stringify(long[k].slice(s, s + JSON_SLICE)).slice(1, -1));
+    }
+    json = json.replace(JSON.stringify(marks[k]), () => `[${parts.join(',')}]`);
+  }
+  return json;
+}
+
+/** The report page; `data` is the page's JSON (reportJson) when already built. */
+export function renderReportHtml(d: ReportData, data = JSON.stringify(d).replace(/</g, '\\u003c')): string {
   const { js, css } = uplotAssets();
   const a = d.analysis;
   const claims = a.claims
@@ -104,7 +131,6 @@ export function renderReportHtml(d: ReportData): string {
     .sort((x, y) => y[1] - x[1])
     .map(([e, p]) => `<span class="prob">${e} ${(100 * p).toFixed(0)}%</span>`)
     .join(' ');
-  const data = JSON.stringify(d).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>emotionthinker report: ${escapeHtml(d.file)}</title>
 <style>${css}
@@ -160,5 +186,6 @@ plot('intensity', { title: 'intensity (dB), pauses and syllable nuclei', scales:
 }
 
 export async function buildReport(file: string, options: AnalyzeOptions = {}): Promise<string> {
-  return renderReportHtml(await reportData(file, options));
+  const d = await reportData(file, options);
+  return renderReportHtml(d, await reportJson(d, options.signal));
 }
