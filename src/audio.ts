@@ -191,7 +191,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
       { input },
     );
   } else {
-    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal);
+    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, typeof source === 'string');
   }
 
   let { samples, channels } = audio;
