@@ -130,7 +130,8 @@ export class SileroVad {
   }
 
   /** Speech probability per window for each 16 kHz mono stream; the streams run as one batch. */
-  async probabilities(streams: Float32Array[], windowSize = 512, options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+  /** options.transferStreams: the streams are handed to the worker and detached here (OnnxModel.scan). */
+  async probabilities(streams: Float32Array[], windowSize = 512, options: { signal?: AbortSignal; transferStreams?: boolean } = {}): Promise<Float32Array[]> {
     if (![512, 1024, 1536].includes(windowSize)) throw invalidArg(`windowSize must be 512, 1024 or 1536 at 16 kHz; got ${windowSize}`);
     const B = streams.length;
     if (B === 0) return [];
@@ -142,7 +143,7 @@ export class SileroVad {
       states: { h: { output: 'hn', init: zeros(), batchAxis: 1 }, c: { output: 'cn', init: zeros(), batchAxis: 1 } },
       constants: { sr: { type: 'int64', dims: [], data: BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)) } },
       collect: 'output',
-    }, { signal: options.signal });
+    }, { signal: options.signal, transferStreams: options.transferStreams });
   }
 
   dispose(): Promise<void> {
@@ -390,7 +391,9 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
   const vad = options.vad ?? (await sharedVad());
   const windowSize = options.windowSize ?? 512;
   throwIfAborted(signal);
-  const probs = await vad.probabilities(inputs, windowSize, { signal });
+  // The normalised copies are ours and not needed after the model: they move to the worker.
+  const owned = inputs.every((x, k) => x !== streams[k]);
+  const probs = await vad.probabilities(inputs, windowSize, { signal, transferStreams: owned });
   // The refinement's level analysis of each whole stream, in slices between event-loop turns.
   const sounding: (Sounding | undefined)[] = [];
   for (const s of streams) sounding.push(options.refine === false || s.length === 0 ? undefined : await runStepsAsync(soundingThresholdSteps(s, VAD_SAMPLE_RATE, {}), signal));

@@ -75,6 +75,8 @@ interface Job {
   reject: (e: unknown) => void;
   /** Scan jobs with a signal: set to 1 on abort; the worker stops at its next window. */
   cancel?: Int32Array;
+  /** Scan jobs: stream buffers handed to the worker instead of copied (options.transferStreams). */
+  transfer?: ArrayBuffer[];
 }
 
 interface Slot {
@@ -356,7 +358,12 @@ export class OnnxModel {
    * message per call, not per window). Returns the collected output per stream: `collectSize`
    * values for each window of `windowSize` samples (the last window zero-padded).
    */
-  scan(request: ScanRequest, options: { signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+  /**
+   * options.transferStreams: the streams' buffers move to the worker instead of being copied
+   * (they are detached here; for streams the caller no longer needs: a copy of a long stream
+   * holds the event loop for tens of milliseconds).
+   */
+  scan(request: ScanRequest, options: { signal?: AbortSignal; transferStreams?: boolean } = {}): Promise<Float32Array[]> {
     if (this.#disposed) return Promise.reject(new EmotionThinkerError('ERR_INVALID_ARG', 'the model has been disposed', { input: this.name }));
     const r = request;
     let signal: AbortSignal | undefined;
@@ -393,6 +400,11 @@ export class OnnxModel {
     const work = new Promise<unknown>((resolve, reject) => {
       job = { kind: 'scan', scan: msg, rows: 0, resolve, reject };
       if (signal) job.cancel = new Int32Array(new SharedArrayBuffer(4));
+      if (options.transferStreams) {
+        // Only buffers that hold exactly one stream, each once.
+        const whole = msg.streams.filter((x) => x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer);
+        job.transfer = [...new Set(whole.map((x) => x.buffer as ArrayBuffer))];
+      }
       this.#queue.push(job);
       this.#schedule();
     });
@@ -518,7 +530,7 @@ export class OnnxModel {
     this.#stats.requests += jobs.length;
     const id = ++this.#jobIds;
     if (jobs[0].kind === 'scan') {
-      slot.worker.postMessage({ type: 'scan', id, ...jobs[0].scan, cancel: jobs[0].cancel?.buffer });
+      slot.worker.postMessage({ type: 'scan', id, ...jobs[0].scan, cancel: jobs[0].cancel?.buffer }, jobs[0].transfer ?? []);
       return;
     }
     const feeds = jobs.length === 1 ? jobs[0].feeds! : this.#concat(jobs);
