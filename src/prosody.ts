@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio } from './audio.js';
-import { abortable, checkSignal, throwIfAborted } from './abort.js';
+import { abortable, checkSignal, fanOutSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
@@ -467,12 +467,29 @@ export async function extractProsodyBatch(sources: ProsodyInput[], options: Batc
   if (genders !== undefined && (!Array.isArray(genders) || genders.length !== sources.length)) {
     throw invalidArg(`option "genders" must be an array with one entry per input (${sources.length})`);
   }
-  const optionsFor = (i: number): ProsodyOptions => (genders?.[i] ? { ...rest, gender: genders[i] } : rest);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArg(`option "concurrency" must be a positive integer; got ${concurrency}`);
   const raw = rawOptions(rest);
   checkVad(rest);
-  const signal = checkSignal(rest.signal, 'extractProsodyBatch');
-  throwIfAborted(signal);
+  throwIfAborted(checkSignal(rest.signal, 'extractProsodyBatch'));
+  // Every clip in flight listens for the abort: on a signal of our own that follows the caller's.
+  const fan = fanOutSignal(rest.signal);
+  try {
+    return await runBatch(sources, { ...rest, signal: fan.signal }, raw, genders, concurrency, onBackend);
+  } finally {
+    fan.done();
+  }
+}
+
+async function runBatch(
+  sources: ProsodyInput[],
+  rest: ProsodyOptions,
+  raw: RawProsodyOptions,
+  genders: BatchOptions['genders'],
+  concurrency: number,
+  onBackend: BatchOptions['onBackend'],
+): Promise<BatchItem[]> {
+  const signal = rest.signal;
+  const optionsFor = (i: number): ProsodyOptions => (genders?.[i] ? { ...rest, gender: genders[i] } : rest);
   const choice = prosodyBackend(rest, true);
   warnFallback(choice.reason);
   onBackend?.(choice.backend, choice.reason);

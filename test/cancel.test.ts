@@ -107,6 +107,21 @@ describe('signal option', () => {
     expect(err.message).toMatch(/signal must be an AbortSignal/);
   });
 
+  it('one signal over a wide batch: no MaxListenersExceededWarning on the caller\'s signal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const c = new AbortController();
+      const items = await extractProsodyBatch(Array(24).fill(CLIP), { concurrency: 16, signal: c.signal });
+      expect(items.every((it) => it.result)).toBe(true);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('the synchronous prosody calls refuse a signal instead of ignoring it', async () => {
     const { extractProsodySync, extractF0Sync } = await import('../src/index.js');
     const signal = new AbortController().signal;
@@ -173,8 +188,12 @@ describe('aborting ONNX work', () => {
     const vad = await SileroVad.create();
     try {
       const c = new AbortController();
+      const runs = vad.model.stats.runs;
       const p = detectSpeech(long, { vad, signal: c.signal });
-      setTimeout(() => c.abort(), 20);
+      p.catch(() => {});
+      // Abort once the scan has reached the worker (4 minutes: thousands of windows to go).
+      await vi.waitFor(() => expect(vad.model.stats.runs).toBe(runs + 1), { timeout: 30_000, interval: 5 });
+      c.abort();
       expectAbortError(await rejection(p));
       await vi.waitFor(() => expect(vad.model.stats.cancelledScans).toBe(1), { timeout: 30_000, interval: 20 });
       // The worker is free again and answers the next call.

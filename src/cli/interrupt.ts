@@ -2,6 +2,7 @@
 // long call of the running command gets, so the command stops cleanly (native work stops at its
 // next chunk, workers are ended, annotate keeps the whole lines it wrote) and the process exits
 // with 130, the shell's code for "ended by SIGINT". A second SIGINT exits at once.
+import { setMaxListeners } from 'node:events';
 import { AbortError } from '../abort.js';
 
 /** Exit code of a command stopped by SIGINT (128 + signal 2). */
@@ -17,6 +18,8 @@ export interface Interrupt {
 /** Listens for SIGINT until dispose(). */
 export function watchInterrupt(): Interrupt {
   const controller = new AbortController();
+  // Every call in flight (annotate runs many at once) listens on this one signal.
+  setMaxListeners(0, controller.signal);
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(EXIT_INTERRUPTED);
     process.exitCode = EXIT_INTERRUPTED;
