@@ -220,7 +220,7 @@ export async function trainAsync(options: TrainOptions & { rewardModel?: RewardJ
       emotion: EMOTIONS[t[TOKENS - 1]],
     }));
     throwIfAborted(signal);
-    const scored = await abortable(rewardModel.score(items), signal);
+    const scored = await abortable(rewardModel.score(items, signal ? { signal } : undefined), signal);
     r = steps.next(scored.map((s) => ({ fa: s.FA, iq: s.IQ, cc: s.CC, fs: s.FS })));
   }
   return r.value;
