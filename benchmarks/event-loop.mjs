@@ -3,7 +3,9 @@
 // perf_hooks.monitorEventLoopDelay (1 ms resolution) runs only while the call is in flight, and
 // a 1 ms interval timer keeps the loop asking to run, so any synchronous stretch shows up as
 // delay. Goal (issue #14): max ≤ 20 ms for every call.
-// Usage: npm run build && node benchmarks/event-loop.mjs [--dist DIR] [--file F.flac] [--only a,b] [--json]
+// Usage: npm run build && node --expose-gc benchmarks/event-loop.mjs [--dist DIR] [--file F.flac] [--only a,b] [--json]
+//   --expose-gc: a full GC between calls, so one call's garbage is not collected (and counted)
+//   during the next one.
 //   --dist: the built package to measure (default ../dist; another checkout's dist gives "before").
 // The file is made with sox from the RAVDESS clips in ../shared/data when --file is not given.
 import { execFileSync } from 'node:child_process';
@@ -91,6 +93,7 @@ try {
     if (globalThis.gc) globalThis.gc();
   }
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
+  if (!globalThis.gc) console.log('(run with node --expose-gc for a GC between calls)');
   console.log(`dist: ${dist}\nfile: ${file} (10 min, 48 kHz stereo FLAC)\nnode ${process.version}, ${os.availableParallelism()} cores`);
   console.table(rows);
   const worst = Math.max(...rows.map((r) => r.maxMs));
