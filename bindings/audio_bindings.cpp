@@ -5,6 +5,7 @@
 #include "../native/audio/resample.hpp"
 #include "../native/audio/wav.hpp"
 #include "bindings.hpp"
+#include "cancel.hpp"
 #include "convert.hpp"
 
 namespace etb {
@@ -32,9 +33,15 @@ Napi::Value DecodeWavAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto bytes = std::make_shared<BytesView>(bytes_arg(info, 0, "bytes"));
     bytes->own();
+    auto cancel = cancel_flag_arg(info, 1);
     auto result = std::make_shared<et::DecodedAudio>();
     return run_async(
-        info.Env(), [bytes, result] { *result = et::decode_wav(bytes->data, bytes->size); },
+        info.Env(),
+        [bytes, result, cancel] {
+          et::CancelScope scope(cancel->flag);
+          et::check_cancel();
+          *result = et::decode_wav(bytes->data, bytes->size);
+        },
         [bytes, result](Napi::Env env) -> Napi::Value { return decoded_to_js(env, std::move(*result)); });
   });
 }
@@ -71,10 +78,12 @@ Napi::Value ResampleAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<ResampleArgs>(resample_args(info));
     a->input.own();
+    auto cancel = cancel_flag_arg(info, 6);
     auto out = std::make_shared<std::vector<float>>();
     return run_async(
         info.Env(),
-        [a, out] {
+        [a, out, cancel] {
+          et::CancelScope scope(cancel->flag);
           *out = et::resample(a->input.data, a->input.length / a->channels, a->channels, a->from, a->to,
                               et::ResampleQuality(), a->mono, a->threads);
         },

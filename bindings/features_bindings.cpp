@@ -6,6 +6,7 @@
 #include "../native/features/spectral.hpp"
 #include "../native/features/voice.hpp"
 #include "bindings.hpp"
+#include "cancel.hpp"
 #include "convert.hpp"
 
 namespace etb {
@@ -59,9 +60,14 @@ Napi::Value SpectralStatsAsync(const Napi::CallbackInfo& info) {
     x->own();
     double rate = rate_arg(info);
     auto opt = spectral_options(info, 2);
+    auto cancel = cancel_flag_arg(info, 3);
     auto out = std::make_shared<et::features::SpectralStats>();
     return run_async(
-        info.Env(), [x, rate, opt, out] { *out = et::features::spectral_stats(x->data, x->length, rate, opt); },
+        info.Env(),
+        [x, rate, opt, out, cancel] {
+          et::CancelScope scope(cancel->flag);
+          *out = et::features::spectral_stats(x->data, x->length, rate, opt);
+        },
         [x, out](Napi::Env env) -> Napi::Value { return stats_to_js(env, *out); });
   });
 }
@@ -125,9 +131,14 @@ Napi::Value VoiceStatsAsync(const Napi::CallbackInfo& info) {
     f0->own();
     double hop = hop_arg(info);
     auto opt = voice_options(info, 4);
+    auto cancel = cancel_flag_arg(info, 5);
     auto out = std::make_shared<et::features::VoiceStats>();
     return run_async(
-        info.Env(), [x, f0, rate, hop, opt, out] { *out = et::features::voice_stats(x->data, x->length, rate, f0->data, f0->length, hop, opt); },
+        info.Env(),
+        [x, f0, rate, hop, opt, out, cancel] {
+          et::CancelScope scope(cancel->flag);
+          *out = et::features::voice_stats(x->data, x->length, rate, f0->data, f0->length, hop, opt);
+        },
         [x, f0, out](Napi::Env env) -> Napi::Value { return voice_to_js(env, *out); });
   });
 }

@@ -10,6 +10,7 @@
 #ifdef ET_WITH_CUDA
 #include "../native/cuda/prosody_cuda.hpp"
 #endif
+#include "cancel.hpp"
 #include "convert.hpp"
 
 namespace etb {
@@ -226,9 +227,14 @@ Napi::Value ProsodyF0Async(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
     a->samples.own();
+    auto cancel = cancel_flag_arg(info, 3);
     auto out = std::make_shared<et::prosody::F0Track>();
     return run_async(
-        info.Env(), [a, out] { *out = et::prosody::analyze_f0(a->samples.data, a->samples.length, a->rate, a->options); },
+        info.Env(),
+        [a, out, cancel] {
+          et::CancelScope scope(cancel->flag);
+          *out = et::prosody::analyze_f0(a->samples.data, a->samples.length, a->rate, a->options);
+        },
         [a, out](Napi::Env env) -> Napi::Value { return track_to_js(env, std::move(*out)); });
   });
 }
@@ -244,9 +250,14 @@ Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
     a->samples.own();
+    auto cancel = cancel_flag_arg(info, 3);
     auto out = std::make_shared<ProsodyResult>();
     return run_async(
-        info.Env(), [a, out] { *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options); },
+        info.Env(),
+        [a, out, cancel] {
+          et::CancelScope scope(cancel->flag);
+          *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options);
+        },
         [a, out](Napi::Env env) -> Napi::Value { return result_to_js(env, std::move(*out)); });
   });
 }

@@ -2,6 +2,7 @@
 // (fs.readFile, timers/promises): an aborted call rejects with an Error whose `name` is
 // 'AbortError' and `code` is 'ABORT_ERR', with the signal's reason as `cause`, so callers can
 // tell "I cancelled this" from a failure without importing anything from this package.
+import { setMaxListeners } from 'node:events';
 import { invalidArg } from './errors.js';
 
 export class AbortError extends Error {
@@ -59,4 +60,19 @@ export function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, 
       },
     );
   });
+}
+
+/**
+ * A signal of our own that follows `signal`, for fanning one caller's signal out to many calls
+ * in flight (a batch): each call adds its abort listener here, not to the caller's signal, where
+ * more than ten would trip Node's MaxListenersExceededWarning. Call done() when the fan-out ends.
+ */
+export function fanOutSignal(signal: AbortSignal | undefined): { signal: AbortSignal | undefined; done(): void } {
+  if (!signal) return { signal: undefined, done() {} };
+  const own = new AbortController();
+  setMaxListeners(0, own.signal);
+  const follow = () => own.abort(signal.reason);
+  if (signal.aborted) follow();
+  else signal.addEventListener('abort', follow, { once: true });
+  return { signal: own.signal, done: () => signal.removeEventListener('abort', follow) };
 }

@@ -9,6 +9,7 @@ import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './train/vocab.js
 import type { Gender } from './prosody-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import { invalidArg } from './errors.js';
+import { checkSignal, throwIfAborted } from './abort.js';
 
 export interface ClaimEvidence {
   cue: Cue;
@@ -39,6 +40,8 @@ export interface AnalyzeOptions {
   model?: string | EmotionModel;
   /** Speaker gender from metadata (otherwise estimated from F0). */
   gender?: Gender;
+  /** Aborts the call: it rejects with an AbortError and the native work stops at its next chunk. */
+  signal?: AbortSignal;
 }
 
 const MEASUREMENT: Record<Exclude<Cue, 'intonation'>, { name: string; unit: string; key: 'pitch' | 'energy' | 'speed' }> = {
@@ -62,8 +65,10 @@ const fmt = (v: number, unit: string) => `${unit === 'Hz' ? Math.round(v) : v.to
 /** Analyses one clip (path or file bytes). */
 export async function analyze(audio: string | Uint8Array, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  const signal = checkSignal(options.signal, 'analyze');
+  throwIfAborted(signal);
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  const { features, prosody } = await extractUtteranceFeatures(audio, { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender });
+  const { features, prosody } = await extractUtteranceFeatures(audio, { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal });
   const gender: Gender | null = options.gender ?? prosody.gender?.value ?? null;
   const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: options.gender ? { value: options.gender, source: 'metadata' as const } : prosody.gender, caption: prosody.caption, duration: prosody.duration };
   const f = prosody.functionals;

@@ -6,6 +6,8 @@ import { native } from './native.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { decodeCompressed } from './audio-wasm.js';
 import { rateRange, sampleRateSupported } from './audio-limits.js';
+import { checkSignal, throwIfAborted } from './abort.js';
+import { withCancelFlag } from './native-cancel.js';
 
 export interface DecodedAudio {
   sampleRate: number;
@@ -44,10 +46,11 @@ export function decodeWav(bytes: Uint8Array, input = 'bytes'): WavInfo {
   return withFrames(callNative(() => native.decodeWav(bytes), input));
 }
 
-/** Decodes a WAV file on the thread pool; the event loop keeps running. */
-export async function decodeWavAsync(bytes: Uint8Array, input = 'bytes'): Promise<WavInfo> {
+/** Decodes a WAV file on the thread pool; the event loop keeps running. options.signal aborts it. */
+export async function decodeWavAsync(bytes: Uint8Array, input = 'bytes', options: { signal?: AbortSignal } = {}): Promise<WavInfo> {
   checkBytes(bytes, input);
-  return withFrames(await awaitNative(() => native.decodeWavAsync(bytes), input));
+  const signal = checkSignal(options?.signal, 'decodeWavAsync');
+  return withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(bytes, flag)), input));
 }
 
 function checkRate(rate: unknown, field: string): number {
@@ -73,6 +76,8 @@ export interface ResampleOptions {
   mono?: boolean;
   /** Threads for one call (default: all cores). The output does not depend on it. */
   threads?: number;
+  /** Aborts resampleAsync: it rejects with an AbortError and the native work stops at its next chunk. */
+  signal?: AbortSignal;
 }
 
 function resampleArgs(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions) {
@@ -101,7 +106,8 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
 /** resample() on the thread pool. */
 export async function resampleAsync(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Promise<Float32Array> {
   const args = resampleArgs(samples, fromRate, toRate, options);
-  return awaitNative(() => native.resampleAsync(...args));
+  const signal = checkSignal(options.signal, 'resampleAsync');
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(...args, flag)));
 }
 
 /** Averages interleaved channels into one. */
@@ -136,6 +142,8 @@ export interface LoadAudioOptions {
    * worker costs 20–50 ms to start, more than a short clip takes to decode.
    */
   decodeInWorker?: boolean | 'auto';
+  /** Aborts the call: it rejects with an AbortError; reading, decoding and resampling stop. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -147,6 +155,8 @@ export interface LoadAudioOptions {
 export async function loadAudio(source: string | Uint8Array, options: LoadAudioOptions = {}): Promise<DecodedAudio> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const { sampleRate, mono = false, decodeInWorker = 'auto' } = options;
+  const signal = checkSignal(options.signal, 'loadAudio');
+  throwIfAborted(signal);
   if (sampleRate !== undefined) checkRate(sampleRate, 'options.sampleRate');
   if (decodeInWorker !== 'auto' && typeof decodeInWorker !== 'boolean') {
     throw invalidArg(`options.decodeInWorker must be true, false or 'auto'; got ${JSON.stringify(decodeInWorker)}`);
@@ -156,8 +166,9 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   if (typeof source === 'string') {
     input = source;
     try {
-      bytes = await readFile(source);
+      bytes = await readFile(source, { signal });
     } catch (err) {
+      if ((err as Error).name === 'AbortError') throwIfAborted(signal);
       const code = (err as NodeJS.ErrnoException).code;
       throw new EmotionThinkerError('ERR_FILE', `cannot read audio file (${code ?? (err as Error).message})`, { input, cause: err });
     }
@@ -172,7 +183,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   const container = sniffContainer(bytes);
   let audio: DecodedAudio;
   if (container === 'wav') {
-    audio = await decodeWavAsync(bytes, input);
+    audio = await decodeWavAsync(bytes, input, { signal });
   } else if (container === 'unknown') {
     const head = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new EmotionThinkerError(
@@ -181,7 +192,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
       { input },
     );
   } else {
-    audio = await decodeCompressed(container, bytes, input, decodeInWorker);
+    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, typeof source === 'string');
   }
 
   let { samples, channels } = audio;
@@ -191,7 +202,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
     // One native pass on the thread pool does the channel mix and the rate change together.
     const from = audio.sampleRate;
     const src = samples, ch = channels;
-    samples = await awaitNative(() => native.resampleAsync(src, ch, from, rate, mix, availableParallelism()), input);
+    samples = await awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(src, ch, from, rate, mix, availableParallelism(), flag)), input);
     if (mix) channels = 1;
   }
   const frames = samples.length / channels;

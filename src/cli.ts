@@ -28,10 +28,14 @@ import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode
 import { loadCheckpoint } from './train/checkpoint-schema.js';
 import { evaluatePolicy } from './train/evaluate.js';
 import { EMOTIONS } from './train/vocab.js';
+import { EXIT_INTERRUPTED, isAbortError, watchInterrupt } from './cli/interrupt.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const program = new Command();
+// Ctrl-C aborts this signal; every long call below takes it (exit code 130, see cli/interrupt.ts).
+const interrupt = watchInterrupt();
+const { signal } = interrupt;
 program
   .name('emotionthinker')
   .description('Prosody and explainable speech-emotion reasoning for Node.js')
@@ -50,6 +54,11 @@ function audioArg(file: string): string | Uint8Array {
 
 /** Prints an error the way every subcommand does and sets the exit code. */
 function fail(cmd: string, err: unknown, exitCode = 1) {
+  if (isAbortError(err)) {
+    process.stderr.write(`emotionthinker ${cmd}: interrupted\n`);
+    process.exitCode = EXIT_INTERRUPTED;
+    return;
+  }
   const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
   process.stderr.write(`emotionthinker ${cmd}: ${terminalSafe((err as Error).message)} [${code}]\n`);
   process.exitCode = exitCode;
@@ -97,7 +106,7 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const audio = await loadAudio(audioArg(file), { sampleRate: opts.rate, mono: opts.mono });
+        const audio = await loadAudio(audioArg(file), { sampleRate: opts.rate, mono: opts.mono, signal });
         const s = summarizeAudio(audio);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...s }) + '\n');
@@ -108,6 +117,7 @@ program
           );
         }
       } catch (err) {
+        if (isAbortError(err)) return fail('info', err);
         failed++;
         const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
         process.stderr.write(`emotionthinker info: ${terminalSafe((err as Error).message)} [${code}]\n`);
@@ -125,7 +135,7 @@ program
   .option('--max <hz>', 'highest F0 (default 600)', Number)
   .action(async (file: string, opts: { hop?: number; min?: number; max?: number }) => {
     try {
-      const r = await extractF0(audioArg(file), { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max });
+      const r = await extractF0(audioArg(file), { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max, signal });
       const lines: string[] = [];
       for (let i = 0; i < r.f0.length; i++) {
         const f = r.f0[i];
@@ -133,6 +143,7 @@ program
       }
       process.stdout.write(lines.length ? lines.join('\n') + '\n' : '');
     } catch (err) {
+      if (isAbortError(err)) return fail('f0', err);
       const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
       process.stderr.write(`emotionthinker f0: ${terminalSafe((err as Error).message)} [${code}]\n`);
       process.exitCode = 1;
@@ -156,7 +167,7 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const r = await analyze(audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined });
+        const r = await analyze(audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined, signal });
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         } else {
@@ -164,6 +175,7 @@ program
           process.stdout.write(`${terminalSafe(file)}: ${r.emotion ?? 'insufficient evidence'}${p}\n  ${r.reasoning}\n  ${r.prosody.caption}\n`);
         }
       } catch (err) {
+        if (isAbortError(err)) return fail('analyze', err);
         failed++;
         const code = err instanceof EmotionThinkerError ? err.code : 'ERR_INTERNAL';
         process.stderr.write(`emotionthinker analyze: ${terminalSafe((err as Error).message)} [${code}]\n`);
@@ -197,7 +209,7 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const p = await extractProsody(audioArg(file), { calibration, gender: opts.gender as 'male' | 'female' | undefined });
+        const p = await extractProsody(audioArg(file), { calibration, gender: opts.gender as 'male' | 'female' | undefined, signal });
         const levels = p.levels;
         if (opts.csv) {
           const names = Object.keys(p.functionals);
@@ -221,6 +233,7 @@ program
           );
         }
       } catch (err) {
+        if (isAbortError(err)) return fail('prosody', err);
         failed++;
         fail('prosody', err);
       }
@@ -244,13 +257,17 @@ program
       const files = expandInputs(inputs);
       const calibration = opts.calibration ? loadCalibration(opts.calibration) : defaultCalibration();
       const t0 = Date.now();
-      const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet, backend: opts.backend });
+      const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet, backend: opts.backend, signal });
       // Each message already starts with the file it is about.
       for (const f of s.failed) process.stderr.write(`  failed: ${terminalSafe(f.error.startsWith(f.file) ? f.error : `${f.file}: ${f.error}`)} [${f.code}]\n`);
       process.stderr.write(
         `annotate: ${s.written} written, ${s.alreadyDone} already in ${terminalSafe(opts.out)}, ${s.failed.length} failed, of ${s.total} clips in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
       );
       if (s.failed.length) process.exitCode = 1;
+      if (s.interrupted) {
+        process.stderr.write(`annotate: interrupted; the ${s.written} records written are kept and a rerun goes on from there\n`);
+        process.exitCode = EXIT_INTERRUPTED;
+      }
     } catch (err) {
       fail('annotate', err);
     }
@@ -293,6 +310,8 @@ program
   .option('--strict', 'fail on the first unusable dataset entry instead of skipping it')
   .option('--force', 'overwrite --out')
   .action(async (opts: Record<string, string | number | boolean | undefined>) => {
+    // Training runs synchronously between its feature extraction steps: Ctrl-C ends it the default way.
+    interrupt.dispose();
     const out = String(opts.out);
     if (!guardOutput('train', out, opts.force as boolean)) return;
     const mode = String(opts.mode) as TrainMode;
@@ -344,6 +363,7 @@ program
   .option('--actors <list>', 'actors to evaluate on', '13-16')
   .option('--cache <file>', 'feature cache', '.cache/features.json')
   .action(async (opts: { data: string; model?: string; actors: string; cache: string }) => {
+    interrupt.dispose();
     try {
       const { evaluateModelOnRavdess } = await import('./train/evaluate-model.js');
       const e = await evaluateModelOnRavdess(opts.model ? loadModel(opts.model) : undefined, opts.data, parseRange(opts.actors, '--actors'), opts.cache);
@@ -358,6 +378,8 @@ program
   .description('run the CPU benchmarks (each prints its ratio table against its anchor)')
   .argument('[names...]', 'decode-resample, f0-accuracy, prosody-speed, grpo-cpu, vad, ser (default: all but ser)')
   .action((names: string[]) => {
+    // The benchmarks run as child processes that get the same Ctrl-C: end the default way.
+    interrupt.dispose();
     const all = ['decode-resample', 'f0-accuracy', 'prosody-speed', 'grpo-cpu', 'vad', 'ser'];
     const chosen = names.length ? names : all.filter((n) => n !== 'ser');
     for (const n of chosen) {
@@ -386,7 +408,7 @@ program
     if (!guardOutput('report', opts.out, opts.force)) return;
     try {
       const { buildReport } = await import('./report.js');
-      writeFileAtomic(opts.out, await buildReport(audio, { model: opts.model, gender: opts.gender }));
+      writeFileAtomic(opts.out, await buildReport(audio, { model: opts.model, gender: opts.gender, signal }));
       process.stderr.write(`report: wrote ${terminalSafe(opts.out)}\n`);
     } catch (err) {
       fail('report', err);
@@ -404,6 +426,7 @@ program
 
 try {
   await program.parseAsync(process.argv);
+  if (signal.aborted) process.exitCode = EXIT_INTERRUPTED;
 } catch (err) {
   if (err instanceof CommanderError) {
     // help and version exit 0; every usage problem exits 2
@@ -412,4 +435,6 @@ try {
     process.stderr.write(`emotionthinker: ${(err as Error).message}\n`);
     process.exitCode = 1;
   }
+} finally {
+  interrupt.dispose();
 }

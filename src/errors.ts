@@ -62,6 +62,8 @@ export async function awaitNative<T>(promise: () => Promise<T>, input?: string):
   try {
     return await promise();
   } catch (err) {
+    // A cancelled call's AbortError (src/abort.ts) passes through as it is.
+    if ((err as Error)?.name === 'AbortError') throw err;
     throw fromNative(err, input);
   }
 }

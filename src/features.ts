@@ -2,19 +2,46 @@
 // native core: the spectral half of the emotion policy's feature vector.
 import { native, type RawSpectralOptions, type RawSpectralStats, type RawVoiceOptions, type RawVoiceStats } from './native.js';
 import { awaitNative, callNative, invalidArg } from './errors.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { checkSignal, throwIfAborted } from './abort.js';
+import { withCancelFlag } from './native-cancel.js';
 
 export type SpectralOptions = RawSpectralOptions;
 export type SpectralStats = RawSpectralStats;
 export type VoiceOptions = RawVoiceOptions;
 export type VoiceStats = RawVoiceStats;
 
-function check(samples: unknown, sampleRate: unknown) {
+function checkHead(samples: unknown, sampleRate: unknown): asserts samples is Float32Array {
   if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a mono Float32Array');
   if (typeof sampleRate !== 'number' || !(sampleRate >= 4000) || !Number.isFinite(sampleRate)) {
     throw invalidArg(`sampleRate must be a number >= 4000 Hz; got ${String(sampleRate)}`);
   }
-  for (let i = 0; i < samples.length; i++) {
+}
+
+function checkFinite(samples: Float32Array, start: number, end: number) {
+  for (let i = start; i < end; i++) {
     if (!Number.isFinite(samples[i])) throw invalidArg(`samples[${i}] is ${samples[i]}; audio samples must be finite`);
+  }
+}
+
+function check(samples: unknown, sampleRate: unknown) {
+  checkHead(samples, sampleRate);
+  checkFinite(samples, 0, samples.length);
+}
+
+/** Samples checked between yields to the event loop in the async calls (about 1 ms each). */
+const CHECK_SLICE = 1 << 20;
+
+/** check() for the async calls: in slices, so a long clip does not hold the event loop. */
+async function checkAsync(samples: unknown, sampleRate: unknown, signal: AbortSignal | undefined) {
+  checkHead(samples, sampleRate);
+  throwIfAborted(signal);
+  for (let start = 0; start < samples.length; start += CHECK_SLICE) {
+    if (start > 0) {
+      await yieldToLoop();
+      throwIfAborted(signal);
+    }
+    checkFinite(samples, start, Math.min(samples.length, start + CHECK_SLICE));
   }
 }
 
@@ -28,9 +55,12 @@ export function spectralStats(samples: Float32Array, sampleRate: number, options
   return callNative(() => native.spectralStats(samples, sampleRate, options));
 }
 
-export async function spectralStatsAsync(samples: Float32Array, sampleRate: number, options: SpectralOptions = {}): Promise<SpectralStats> {
-  check(samples, sampleRate);
-  return awaitNative(() => native.spectralStatsAsync(samples, sampleRate, options));
+/** spectralStats on the thread pool; options.signal aborts it (AbortError; the native loop stops). */
+export async function spectralStatsAsync(samples: Float32Array, sampleRate: number, options: SpectralOptions & { signal?: AbortSignal } = {}): Promise<SpectralStats> {
+  const { signal: s, ...opts } = options ?? {};
+  const signal = checkSignal(s, 'spectralStatsAsync');
+  await checkAsync(samples, sampleRate, signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, opts, flag)));
 }
 
 function checkTrack(f0: unknown, hopSeconds: unknown) {
@@ -55,9 +85,12 @@ export function voiceStats(samples: Float32Array, sampleRate: number, f0: Float3
 }
 
 export async function voiceStatsAsync(
-  samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options: VoiceOptions = {},
+  samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options: VoiceOptions & { signal?: AbortSignal } = {},
 ): Promise<VoiceStats> {
-  check(samples, sampleRate);
+  const { signal: s, ...opts } = options ?? {};
+  const signal = checkSignal(s, 'voiceStatsAsync');
+  checkHead(samples, sampleRate);
   checkTrack(f0, hopSeconds);
-  return awaitNative(() => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, options));
+  await checkAsync(samples, sampleRate, signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, opts, flag)));
 }

@@ -10,7 +10,10 @@
 // the first bad sample index).
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { loadAudio, decodeWav, mixToMono, type DecodedAudio } from './audio.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio } from './audio.js';
+import { abortable, checkSignal, fanOutSignal, throwIfAborted } from './abort.js';
+import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
@@ -41,6 +44,11 @@ export interface ProsodyOptions extends RawProsodyOptions {
    * phonation and rate functionals and the syllable nuclei follow the chosen segmentation.
    */
   vad?: 'energy' | 'silero';
+  /**
+   * Aborts an async call: it rejects with an AbortError (name 'AbortError', code 'ABORT_ERR')
+   * and the native work stops at its next chunk. The synchronous calls refuse it.
+   */
+  signal?: AbortSignal;
 }
 
 /** Anything extractProsody accepts: a file path, file bytes, decoded audio or bare samples. */
@@ -115,7 +123,7 @@ const RAW_KEYS: (keyof RawProsodyOptions)[] = [
   'offsetVoicingBonus', 'onsetVoicingBonus', 'voicingTrendSeconds', 'analysisRate', 'rmsWindowSeconds',
   'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
 ];
-const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad']);
+const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad', 'signal']);
 
 function rawOptions(options: ProsodyOptions): RawProsodyOptions {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
@@ -196,13 +204,49 @@ function describe(source: ProsodyInput): string {
   return typeof source === 'string' ? source : source instanceof Float32Array ? 'samples' : source instanceof Uint8Array ? 'bytes' : 'audio';
 }
 
-async function monoAsync(source: ProsodyInput, options: ProsodyOptions): Promise<Mono> {
+/** Frames copied between yields to the event loop when one channel is picked out in JS. */
+const PICK_CHUNK_FRAMES = 1 << 20;
+
+/**
+ * toMono off the event loop: the channel mix runs natively on the thread pool, a picked channel
+ * is copied in slices with a yield between them (a 10-minute 48 kHz file is 28.8 M frames; in
+ * one go either would hold the loop for tens of milliseconds).
+ */
+async function toMonoAsync(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>, channel: number | undefined, input: string, signal: AbortSignal | undefined): Promise<Mono> {
+  const { samples, sampleRate, channels } = audio;
+  if (!(samples instanceof Float32Array) || !Number.isInteger(channels) || channels <= 1) return toMono(audio, channel, input);
+  if (channel === undefined) {
+    return { samples: await resampleAsync(samples, sampleRate, sampleRate, { channels, mono: true, signal }), sampleRate, input };
+  }
+  if (!Number.isInteger(channel) || channel < 0 || channel >= channels) return toMono(audio, channel, input);
+  const frames = samples.length / channels;
+  const out = new Float32Array(frames);
+  for (let start = 0; start < frames; start += PICK_CHUNK_FRAMES) {
+    if (start > 0) await yieldToLoop();
+    throwIfAborted(signal);
+    const end = Math.min(frames, start + PICK_CHUNK_FRAMES);
+    for (let i = start; i < end; i++) out[i] = samples[i * channels + channel];
+  }
+  return { samples: out, sampleRate, input };
+}
+
+async function monoAsync(source: ProsodyInput, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<Mono> {
   const input = describe(source);
+  throwIfAborted(signal);
   if (typeof source === 'string' || (source instanceof Uint8Array && !(source instanceof Float32Array))) {
-    const audio = await loadAudio(source as string | Uint8Array);
-    return toMono(audio, options.channel, input);
+    // Without `channel` the decoder's native pass mixes to mono on the thread pool.
+    const audio = await loadAudio(source as string | Uint8Array, { mono: options.channel === undefined, signal });
+    return toMonoAsync(audio, options.channel, input, signal);
+  }
+  if (source && typeof source === 'object' && !(source instanceof Float32Array) && 'samples' in source) {
+    return toMonoAsync(source, options.channel, input, signal);
   }
   return monoSyncDecoded(source, options, input);
+}
+
+/** The synchronous calls cannot be interrupted: a signal there is a mistake, not a no-op. */
+function refuseSignal(options: ProsodyOptions, what: string): void {
+  if (options.signal !== undefined) throw invalidArg(`option "signal": ${what} is synchronous and cannot be aborted; use the async call`);
 }
 
 function monoSyncDecoded(source: ProsodyInput, options: ProsodyOptions, input: string): Mono {
@@ -290,32 +334,37 @@ function finish(raw: RawProsody, mono: Mono, options: ProsodyOptions): ProsodyRe
 export async function extractProsody(source: ProsodyInput, options: ProsodyOptions = {}): Promise<ProsodyResult> {
   const raw = rawOptions(options);
   checkVad(options);
-  const mono = await monoAsync(source, options);
+  const signal = checkSignal(options.signal, 'extractProsody');
+  const mono = await monoAsync(source, options, signal);
   const choice = prosodyBackend(options, false);
   warnFallback(choice.reason);
   const r =
     choice.backend === 'cuda'
-      ? await analyzeOnGpu([mono], raw).then((rs) => {
+      ? await analyzeOnGpu([mono], raw, signal).then((rs) => {
           if (rs[0] instanceof Error) throw rs[0];
           return rs[0];
         })
-      : await awaitNative(() => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw), mono.input);
-  return finishAsync(r, mono, options);
+      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag)), mono.input);
+  return finishAsync(r, mono, options, signal);
 }
 
-async function finishAsync(r: RawProsody, mono: Mono, options: ProsodyOptions): Promise<ProsodyResult> {
+async function finishAsync(r: RawProsody, mono: Mono, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<ProsodyResult> {
   if ((options.vad ?? 'energy') === 'silero') {
     const { detectSpeech } = await import('./vad.js');
-    const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate });
+    const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
     resegment(r, speech.segments, options.minPauseSeconds ?? 0.25);
   }
+  throwIfAborted(signal);
   return finish(r, mono, options);
 }
 
-/** One native GPU pass; native errors become package errors naming the clip's input. */
-async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions): Promise<(RawProsody | EmotionThinkerError)[]> {
+/**
+ * One native GPU pass; native errors become package errors naming the clip's input. A GPU pass
+ * is not interrupted: on abort its result is dropped.
+ */
+async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal?: AbortSignal): Promise<(RawProsody | EmotionThinkerError)[]> {
   const out = await awaitNative(
-    () => native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw),
+    () => abortable(native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw), signal),
     monos.length === 1 ? monos[0].input : `${monos.length} clips`,
   );
   return out.map((r, i) =>
@@ -369,6 +418,7 @@ function resegment(r: RawProsody, speech: { start: number; end: number }[], minP
 export function extractProsodySync(source: ProsodyInput, options: ProsodyOptions = {}): ProsodyResult {
   const raw = rawOptions(options);
   cpuOnly(options, 'extractProsodySync');
+  refuseSignal(options, 'extractProsodySync');
   if (options.vad !== undefined && options.vad !== 'energy') {
     throw invalidArg(`option "vad": ${JSON.stringify(options.vad)} is only available in the async extractProsody (Silero runs in a worker thread)`);
   }
@@ -417,10 +467,29 @@ export async function extractProsodyBatch(sources: ProsodyInput[], options: Batc
   if (genders !== undefined && (!Array.isArray(genders) || genders.length !== sources.length)) {
     throw invalidArg(`option "genders" must be an array with one entry per input (${sources.length})`);
   }
-  const optionsFor = (i: number): ProsodyOptions => (genders?.[i] ? { ...rest, gender: genders[i] } : rest);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw invalidArg(`option "concurrency" must be a positive integer; got ${concurrency}`);
   const raw = rawOptions(rest);
   checkVad(rest);
+  throwIfAborted(checkSignal(rest.signal, 'extractProsodyBatch'));
+  // Every clip in flight listens for the abort: on a signal of our own that follows the caller's.
+  const fan = fanOutSignal(rest.signal);
+  try {
+    return await runBatch(sources, { ...rest, signal: fan.signal }, raw, genders, concurrency, onBackend);
+  } finally {
+    fan.done();
+  }
+}
+
+async function runBatch(
+  sources: ProsodyInput[],
+  rest: ProsodyOptions,
+  raw: RawProsodyOptions,
+  genders: BatchOptions['genders'],
+  concurrency: number,
+  onBackend: BatchOptions['onBackend'],
+): Promise<BatchItem[]> {
+  const signal = rest.signal;
+  const optionsFor = (i: number): ProsodyOptions => (genders?.[i] ? { ...rest, gender: genders[i] } : rest);
   const choice = prosodyBackend(rest, true);
   warnFallback(choice.reason);
   onBackend?.(choice.backend, choice.reason);
@@ -441,8 +510,9 @@ export async function extractProsodyBatch(sources: ProsodyInput[], options: Batc
     if (!group.length) return;
     let results: (RawProsody | EmotionThinkerError)[];
     try {
-      results = await analyzeOnGpu(group.map((g) => g.mono), raw);
+      results = await analyzeOnGpu(group.map((g) => g.mono), raw, signal);
     } catch (err) {
+      if (signal?.aborted) throw err;
       for (const g of group) out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
       return;
     }
@@ -451,8 +521,9 @@ export async function extractProsodyBatch(sources: ProsodyInput[], options: Batc
         const r = results[k];
         try {
           if (r instanceof Error) throw r;
-          out[g.index] = tag({ input: g.mono.input, result: await finishAsync(r, g.mono, optionsFor(g.index)) });
+          out[g.index] = tag({ input: g.mono.input, result: await finishAsync(r, g.mono, optionsFor(g.index), signal) });
         } catch (err) {
+          if (signal?.aborted) throw err;
           out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
         }
       }),
@@ -461,12 +532,14 @@ export async function extractProsodyBatch(sources: ProsodyInput[], options: Batc
   let flushing: Promise<void> = Promise.resolve();
   const worker = async () => {
     for (;;) {
+      // An aborted batch starts nothing more; the clips in flight stop through the same signal.
+      throwIfAborted(signal);
       const i = next++;
       if (i >= sources.length) return;
       const input = describe(sources[i]);
       try {
         if (choice.backend === 'cuda') {
-          const mono = await monoAsync(sources[i], rest);
+          const mono = await monoAsync(sources[i], rest, signal);
           pending.push({ index: i, mono });
           pendingSamples += mono.samples.length;
           if (pendingSamples >= GPU_GROUP_SAMPLES) {
@@ -477,6 +550,8 @@ export async function extractProsodyBatch(sources: ProsodyInput[], options: Batc
           out[i] = tag({ input, result: await extractProsody(sources[i], { ...optionsFor(i), backend: 'cpu' }) });
         }
       } catch (err) {
+        // Abort is not a bad clip: the whole batch rejects with the AbortError.
+        if (signal?.aborted) throw err;
         out[i] = tag({ input, error: asPackageError(err, input) });
       }
     }
@@ -510,14 +585,16 @@ function f0Result(t: RawF0Track, input: string): F0Result {
 export async function extractF0(source: ProsodyInput, options: ProsodyOptions = {}): Promise<F0Result> {
   const raw = rawOptions(options);
   cpuOnly(options, 'extractF0');
-  const mono = await monoAsync(source, options);
-  return f0Result(await awaitNative(() => native.prosodyF0Async(mono.samples, mono.sampleRate, raw), mono.input), mono.input);
+  const signal = checkSignal(options.signal, 'extractF0');
+  const mono = await monoAsync(source, options, signal);
+  return f0Result(await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyF0Async(mono.samples, mono.sampleRate, raw, flag)), mono.input), mono.input);
 }
 
 /** extractF0 on the calling thread. */
 export function extractF0Sync(source: ProsodyInput, options: ProsodyOptions = {}): F0Result {
   const raw = rawOptions(options);
   cpuOnly(options, 'extractF0Sync');
+  refuseSignal(options, 'extractF0Sync');
   const mono = monoSync(source, options);
   return f0Result(callNative(() => native.prosodyF0(mono.samples, mono.sampleRate, raw), mono.input), mono.input);
 }

@@ -8,6 +8,8 @@ import { loadAudio } from './audio.js';
 import { analyze, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
 import { extractProsody, type ProsodyResult } from './prosody.js';
 import { defaultModel, loadModel } from './train/model.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { checkSignal, throwIfAborted } from './abort.js';
 
 const require = createRequire(import.meta.url);
 
@@ -18,11 +20,23 @@ function uplotAssets(): { js: string; css: string } {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Min/max envelope of the waveform in `bins` columns (what a plot of that width can show). */
-function envelope(samples: Float32Array, rate: number, bins: number) {
+/** Samples scanned between yields to the event loop while the envelope is built. */
+const ENVELOPE_SLICE = 1 << 20;
+
+/**
+ * Min/max envelope of the waveform in `bins` columns (what a plot of that width can show), with
+ * a yield to the event loop about every ENVELOPE_SLICE samples (10 minutes at 16 kHz is 9.6 M).
+ */
+async function envelope(samples: Float32Array, rate: number, bins: number, signal?: AbortSignal) {
   const per = Math.max(1, Math.ceil(samples.length / bins));
   const t: number[] = [], lo: number[] = [], hi: number[] = [];
+  let scanned = 0;
   for (let s = 0; s < samples.length; s += per) {
+    if ((scanned += per) >= ENVELOPE_SLICE) {
+      scanned = 0;
+      await yieldToLoop();
+      throwIfAborted(signal);
+    }
     let mn = Infinity, mx = -Infinity;
     for (let i = s; i < Math.min(samples.length, s + per); i++) {
       mn = Math.min(mn, samples[i]);
@@ -48,11 +62,13 @@ export interface ReportData {
 }
 
 export async function reportData(file: string, options: AnalyzeOptions = {}): Promise<ReportData> {
+  const signal = checkSignal(options.signal, 'reportData');
+  throwIfAborted(signal);
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  const audio = await loadAudio(file, { sampleRate: 16000, mono: true });
+  const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal });
   const [analysis, prosody] = await Promise.all([
     analyze(file, { ...options, model }),
-    extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, { gender: options.gender }) as Promise<ProsodyResult>,
+    extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, { gender: options.gender, signal }) as Promise<ProsodyResult>,
   ]);
   const fr = prosody.frames;
   const levels = analysis.claims.length
@@ -61,7 +77,7 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   return {
     file,
     analysis,
-    waveform: envelope(audio.samples, 16000, 2000),
+    waveform: await envelope(audio.samples, 16000, 2000, signal),
     frames: {
       t: Array.from(fr.time),
       f0: Array.from(fr.f0, finiteOrNull),
@@ -74,7 +90,34 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   };
 }
 
-export function renderReportHtml(d: ReportData): string {
+/** Array elements stringified between yields to the event loop in reportJson. */
+const JSON_SLICE = 8192;
+
+/**
+ * The page's data, JSON.stringify(d) with '<' escaped (safe inside <script>), built with yields
+ * to the event loop: the frame arrays of a 10-minute clip make megabytes of JSON. The seven long
+ * arrays are stringified in slices and spliced into the JSON of the rest; they hold only numbers
+ * and nulls, so the text is the same as one JSON.stringify.
+ */
+async function reportJson(d: ReportData, signal?: AbortSignal): Promise<string> {
+  const long: unknown[][] = [d.waveform.t, d.waveform.lo, d.waveform.hi, d.frames.t, d.frames.f0, d.frames.voicing, d.frames.intensity];
+  const marks = long.map((_, i) => `\u0000long-array-${i}\u0000`);
+  const shell = { ...d, waveform: { t: marks[0], lo: marks[1], hi: marks[2] }, frames: { t: marks[3], f0: marks[4], voicing: marks[5], intensity: marks[6] } };
+  let json = JSON.stringify(shell).replace(/</g, '\\u003c');
+  for (let k = 0; k < long.length; k++) {
+    const parts: string[] = [];
+    for (let s = 0; s < long[k].length; s += JSON_SLICE) {
+      await yieldToLoop();
+      throwIfAborted(signal);
+      parts.push(JSON.stringify(long[k].slice(s, s + JSON_SLICE)).slice(1, -1));
+    }
+    json = json.replace(JSON.stringify(marks[k]), () => `[${parts.join(',')}]`);
+  }
+  return json;
+}
+
+/** The report page; `data` is the page's JSON (reportJson) when already built. */
+export function renderReportHtml(d: ReportData, data = JSON.stringify(d).replace(/</g, '\\u003c')): string {
   const { js, css } = uplotAssets();
   const a = d.analysis;
   const claims = a.claims
@@ -88,7 +131,6 @@ export function renderReportHtml(d: ReportData): string {
     .sort((x, y) => y[1] - x[1])
     .map(([e, p]) => `<span class="prob">${e} ${(100 * p).toFixed(0)}%</span>`)
     .join(' ');
-  const data = JSON.stringify(d).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>emotionthinker report: ${escapeHtml(d.file)}</title>
 <style>${css}
@@ -144,5 +186,6 @@ plot('intensity', { title: 'intensity (dB), pauses and syllable nuclei', scales:
 }
 
 export async function buildReport(file: string, options: AnalyzeOptions = {}): Promise<string> {
-  return renderReportHtml(await reportData(file, options));
+  const d = await reportData(file, options);
+  return renderReportHtml(d, await reportJson(d, options.signal));
 }

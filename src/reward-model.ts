@@ -36,7 +36,8 @@ export interface RewardItem {
 
 /** What the built-in judge and a plug-in model both provide. */
 export interface RewardJudge {
-  score(items: RewardItem[]): Promise<RewardScores[]>;
+  /** options.signal (passed by trainAsync): a judge that can stop early should. */
+  score(items: RewardItem[], options?: { signal?: AbortSignal }): Promise<RewardScores[]>;
 }
 
 /** Metadata keys a reward model may carry (ModelProto.metadata_props, JSON arrays of strings). */
@@ -130,7 +131,8 @@ export class OnnxRewardModel implements RewardJudge {
     }
   }
 
-  async score(items: RewardItem[]): Promise<RewardScores[]> {
+  /** options.signal aborts the call (AbortError); a run still queued in the pool never starts. */
+  async score(items: RewardItem[], options: { signal?: AbortSignal } = {}): Promise<RewardScores[]> {
     if (!Array.isArray(items)) throw invalidArg('items must be an array');
     const B = items.length;
     if (B === 0) return [];
@@ -152,7 +154,7 @@ export class OnnxRewardModel implements RewardJudge {
       features: { data: features, dims: [B, F] },
       claims: { data: claims, dims: [B, CLAIMS_SIZE] },
       emotion: { data: emotion, dims: [B, E] },
-    });
+    }, { signal: options?.signal });
     const s = out.scores;
     if (!s || s.dims.length !== 2 || s.dims[0] !== B || s.dims[1] !== 4) {
       throw new EmotionThinkerError('ERR_INVALID_ARG', `reward model returned scores with dims [${s?.dims.join(', ')}]; expected [${B}, 4]`, { input: this.model.name });

@@ -5,6 +5,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadAudio, mixToMono, resampleAsync } from './audio.js';
 import { invalidArg } from './errors.js';
+import { checkSignal, throwIfAborted } from './abort.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { OnnxModel } from './onnx/model.js';
 
 export const VAD_SAMPLE_RATE = 16000;
@@ -72,6 +74,8 @@ export interface DetectSpeechOptions {
    * boundary with its padding is kept. Never moves a boundary by more than one window.
    */
   refine?: boolean;
+  /** Aborts the call: it rejects with an AbortError and the model stops at its next window. */
+  signal?: AbortSignal;
   /**
    * Start each segment at the first of the windows with probability ≥ negThreshold that lead
    * without a break up to the window that reached threshold (default true). The end rule
@@ -126,7 +130,8 @@ export class SileroVad {
   }
 
   /** Speech probability per window for each 16 kHz mono stream; the streams run as one batch. */
-  async probabilities(streams: Float32Array[], windowSize = 512): Promise<Float32Array[]> {
+  /** options.transferStreams: the streams are handed to the worker and detached here (OnnxModel.scan). */
+  async probabilities(streams: Float32Array[], windowSize = 512, options: { signal?: AbortSignal; transferStreams?: boolean } = {}): Promise<Float32Array[]> {
     if (![512, 1024, 1536].includes(windowSize)) throw invalidArg(`windowSize must be 512, 1024 or 1536 at 16 kHz; got ${windowSize}`);
     const B = streams.length;
     if (B === 0) return [];
@@ -138,7 +143,7 @@ export class SileroVad {
       states: { h: { output: 'hn', init: zeros(), batchAxis: 1 }, c: { output: 'cn', init: zeros(), batchAxis: 1 } },
       constants: { sr: { type: 'int64', dims: [], data: BigInt64Array.of(BigInt(VAD_SAMPLE_RATE)) } },
       collect: 'output',
-    });
+    }, { signal: options.signal, transferStreams: options.transferStreams });
   }
 
   dispose(): Promise<void> {
@@ -165,7 +170,7 @@ export async function disposeSharedVad(): Promise<void> {
 
 async function toMono16k(audio: VadAudio, options: DetectSpeechOptions): Promise<Float32Array> {
   if (typeof audio === 'string' || (audio instanceof Uint8Array && !(audio instanceof Float32Array))) {
-    return (await loadAudio(audio as string | Uint8Array, { sampleRate: VAD_SAMPLE_RATE, mono: true })).samples;
+    return (await loadAudio(audio as string | Uint8Array, { sampleRate: VAD_SAMPLE_RATE, mono: true, signal: options.signal })).samples;
   }
   let samples: Float32Array;
   let rate: number;
@@ -182,7 +187,7 @@ async function toMono16k(audio: VadAudio, options: DetectSpeechOptions): Promise
     throw invalidArg('audio must be a file path, file bytes, a Float32Array or {samples, sampleRate, channels?}');
   }
   if (channels !== 1) samples = mixToMono(samples, channels);
-  if (rate !== VAD_SAMPLE_RATE) samples = await resampleAsync(samples, rate, VAD_SAMPLE_RATE);
+  if (rate !== VAD_SAMPLE_RATE) samples = await resampleAsync(samples, rate, VAD_SAMPLE_RATE, { signal: options.signal });
   return samples;
 }
 
@@ -241,6 +246,7 @@ export function segmentsFromProbabilities(
   totalSamples: number,
   options: Omit<DetectSpeechOptions, 'vad'> = {},
   samples?: Float32Array,
+  sounding?: Sounding,
 ): SpeechSegment[] {
   const o = postOptions(options);
   const W = o.windowSize;
@@ -279,7 +285,7 @@ export function segmentsFromProbabilities(
   // Boundaries refined to the signal (see DetectSpeechOptions.refine); null where not refined.
   const refined = raw.map(() => ({ start: null as number | null, end: null as number | null }));
   if (o.refine && samples && samples.length > 0 && raw.length > 0) {
-    const level = subframeLevels(samples);
+    const level = subframeLevels(samples, sounding);
     for (let k = 0; k < raw.length; k++) {
       const r = raw[k];
       const lo = Math.max(k > 0 ? raw[k - 1].silence : 0, r.start - W);
@@ -336,8 +342,11 @@ const SUB_HOP = 40;
  * against the clip's sounding threshold (the energy segmentation's, with its defaults).
  * first(a, b): start of the first loud sub-frame inside [a, b); last(a, b): end of the last.
  */
-function subframeLevels(samples: Float32Array): { first(a: number, b: number): number | null; last(a: number, b: number): number | null } {
-  const { filtered, thresholdDb } = soundingThreshold(samples, VAD_SAMPLE_RATE, {});
+function subframeLevels(
+  samples: Float32Array,
+  sounding: Sounding = runSteps(soundingThresholdSteps(samples, VAD_SAMPLE_RATE, {})),
+): { first(a: number, b: number): number | null; last(a: number, b: number): number | null } {
+  const { filtered, thresholdDb } = sounding;
   const power = 10 ** (thresholdDb / 10);
   const loud = (t: number) => {
     let e = 0;
@@ -369,18 +378,27 @@ export async function detectSpeech(audio: VadAudio, options: DetectSpeechOptions
 export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeechOptions = {}): Promise<SpeechDetection[]> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   if (!Array.isArray(audios)) throw invalidArg('audios must be an array');
+  const signal = checkSignal(options.signal, 'detectSpeech');
+  throwIfAborted(signal);
   postOptions(options);
   const target = options.normalize ?? 0.5;
   if (target !== false && !(typeof target === 'number' && target > 0 && target <= 1)) {
     throw invalidArg(`normalize must be a peak level in (0, 1] or false; got ${String(options.normalize)}`);
   }
   const streams = await Promise.all(audios.map((a) => toMono16k(a, options)));
-  const inputs = target === false ? streams : streams.map((s) => normalizePeak(s, target));
+  const inputs: Float32Array[] = [];
+  for (const s of streams) inputs.push(target === false ? s : await runStepsAsync(normalizePeakSteps(s, target), signal));
   const vad = options.vad ?? (await sharedVad());
   const windowSize = options.windowSize ?? 512;
-  const probs = await vad.probabilities(inputs, windowSize);
+  throwIfAborted(signal);
+  // The normalised copies are ours and not needed after the model: they move to the worker.
+  const owned = inputs.every((x, k) => x !== streams[k]);
+  const probs = await vad.probabilities(inputs, windowSize, { signal, transferStreams: owned });
+  // The refinement's level analysis of each whole stream, in slices between event-loop turns.
+  const sounding: (Sounding | undefined)[] = [];
+  for (const s of streams) sounding.push(options.refine === false || s.length === 0 ? undefined : await runStepsAsync(soundingThresholdSteps(s, VAD_SAMPLE_RATE, {}), signal));
   return streams.map((s, k) => ({
-    segments: segmentsFromProbabilities(probs[k], s.length, options, s),
+    segments: segmentsFromProbabilities(probs[k], s.length, options, s, sounding[k]),
     probabilities: probs[k],
     windowSeconds: windowSize / VAD_SAMPLE_RATE,
     duration: s.length / VAD_SAMPLE_RATE,
@@ -389,18 +407,48 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
 
 const MAX_GAIN = 10 ** (30 / 20);
 
-function normalizePeak(x: Float32Array, target: number): Float32Array {
+function* normalizePeakSteps(x: Float32Array, target: number): Generator<void, Float32Array> {
   let peak = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = Math.abs(x[i]);
-    if (v > peak) peak = v;
+  for (let s = 0; s < x.length; s += STEP_SAMPLES) {
+    if (s > 0) yield;
+    const e = Math.min(x.length, s + STEP_SAMPLES);
+    for (let i = s; i < e; i++) {
+      const v = Math.abs(x[i]);
+      if (v > peak) peak = v;
+    }
   }
   if (peak === 0) return x;
   const gain = Math.min(target / peak, MAX_GAIN);
   if (gain === 1) return x;
   const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = x[i] * gain;
+  for (let s = 0; s < x.length; s += STEP_SAMPLES) {
+    if (s > 0) yield;
+    const e = Math.min(x.length, s + STEP_SAMPLES);
+    for (let i = s; i < e; i++) y[i] = x[i] * gain;
+  }
   return y;
+}
+
+// The whole-signal passes in JS (peak normalisation, high-pass, frame levels) are generators that
+// pause every STEP_SAMPLES samples: run to the end at once by the synchronous calls (runSteps),
+// with a turn of the event loop at each pause by detectSpeech (runStepsAsync). A 10-minute
+// stream is 9.6 M samples; in one go each pass holds the loop for tens of milliseconds.
+const STEP_SAMPLES = 1 << 19;
+
+function runSteps<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+async function runStepsAsync<T>(steps: Generator<void, T>, signal: AbortSignal | undefined): Promise<T> {
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await yieldToLoop();
+    throwIfAborted(signal);
+  }
 }
 
 // ---- Energy-based segmentation ---------------------------------------------------------------
@@ -442,7 +490,7 @@ export interface EnergySegmentation {
  * `samples` is mono.
  */
 export function energySegments(samples: Float32Array, sampleRate: number, options: EnergySegmentOptions = {}): EnergySegmentation {
-  const { levels, thresholdDb, frameSeconds } = soundingThreshold(samples, sampleRate, options);
+  const { levels, thresholdDb, frameSeconds } = runSteps(soundingThresholdSteps(samples, sampleRate, options));
   const nFrames = levels.length;
   if (nFrames === 0) return { segments: [], thresholdDb, levelsDb: levels, frameSeconds };
   const minPause = Math.round(((options.minPauseMs ?? 250) / 1000) / frameSeconds);
@@ -471,11 +519,14 @@ export function energySegments(samples: Float32Array, sampleRate: number, option
  * The energy segmentation's measurement: the (high-passed) signal, frame RMS levels in dBFS and
  * the sounding threshold (the quantile − relativeDb, never below floorDb).
  */
-function soundingThreshold(
-  samples: Float32Array,
-  sampleRate: number,
-  options: EnergySegmentOptions,
-): { filtered: Float32Array; levels: Float32Array; thresholdDb: number; frameSeconds: number } {
+interface Sounding {
+  filtered: Float32Array;
+  levels: Float32Array;
+  thresholdDb: number;
+  frameSeconds: number;
+}
+
+function* soundingThresholdSteps(samples: Float32Array, sampleRate: number, options: EnergySegmentOptions): Generator<void, Sounding> {
   if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a Float32Array (mono)');
   if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw invalidArg(`sampleRate must be positive; got ${String(sampleRate)}`);
   const frameMs = options.frameMs ?? 10;
@@ -485,7 +536,7 @@ function soundingThreshold(
   if (!(frameMs > 0) || !(q > 0 && q <= 1) || !(rel >= 0)) throw invalidArg('frameMs > 0, quantile in (0, 1] and relativeDb ≥ 0 are required');
   const hp = options.highPassHz ?? 80;
   if (!(hp >= 0 && hp < sampleRate / 2)) throw invalidArg(`highPassHz must be in [0, ${sampleRate / 2}); got ${String(options.highPassHz)}`);
-  const filtered = hp > 0 ? highPass(samples, sampleRate, hp) : samples;
+  const filtered = hp > 0 ? yield* highPassSteps(samples, sampleRate, hp) : samples;
   const hop = Math.max(1, Math.round((frameMs * sampleRate) / 1000));
   const win = Math.max(1, Math.round(((options.windowMs ?? 25) * sampleRate) / 1000));
   const frameSeconds = hop / sampleRate;
@@ -493,7 +544,9 @@ function soundingThreshold(
   const nFrames = filtered.length === 0 ? 0 : Math.floor((filtered.length - 1) / hop) + 1;
   const levels = new Float32Array(nFrames);
   const half = Math.floor(win / 2);
+  const framesPerStep = Math.max(1, Math.floor(STEP_SAMPLES / win));
   for (let i = 0; i < nFrames; i++) {
+    if (i % framesPerStep === 0 && i > 0) yield;
     const a = Math.max(0, i * hop - half);
     const b = Math.min(filtered.length, i * hop - half + win);
     let s = 0;
@@ -508,7 +561,7 @@ function soundingThreshold(
 }
 
 /** 2nd-order Butterworth high-pass (bilinear transform), run forwards once. */
-function highPass(x: Float32Array, rate: number, cutoff: number): Float32Array {
+function* highPassSteps(x: Float32Array, rate: number, cutoff: number): Generator<void, Float32Array> {
   const w = Math.tan((Math.PI * cutoff) / rate);
   const q = Math.SQRT1_2;
   const norm = 1 / (1 + w / q + w * w);
@@ -519,14 +572,18 @@ function highPass(x: Float32Array, rate: number, cutoff: number): Float32Array {
   const a2 = (1 - w / q + w * w) * norm;
   const y = new Float32Array(x.length);
   let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    const out = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = v;
-    y2 = y1;
-    y1 = out;
-    y[i] = out;
+  for (let s = 0; s < x.length; s += STEP_SAMPLES) {
+    if (s > 0) yield;
+    const e = Math.min(x.length, s + STEP_SAMPLES);
+    for (let i = s; i < e; i++) {
+      const v = x[i];
+      const out = b0 * v + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+      x2 = x1;
+      x1 = v;
+      y2 = y1;
+      y1 = out;
+      y[i] = out;
+    }
   }
   return y;
 }

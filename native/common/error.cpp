@@ -10,6 +10,7 @@ const char* error_code_name(ErrorCode code) {
     case ErrorCode::OutOfMemory: return "ERR_OUT_OF_MEMORY";
     case ErrorCode::Cuda: return "ERR_CUDA";
     case ErrorCode::Internal: return "ERR_INTERNAL";
+    case ErrorCode::Cancelled: return "ERR_CANCELLED";
   }
   return "ERR_INTERNAL";
 }

@@ -14,6 +14,7 @@ enum class ErrorCode {
   OutOfMemory,       // ERR_OUT_OF_MEMORY: an allocation failed
   Cuda,              // ERR_CUDA: a CUDA runtime call failed
   Internal,          // ERR_INTERNAL: a bug; never expected
+  Cancelled,         // ERR_CANCELLED: the caller's cancel flag was set (native/common/cancel.hpp)
 };
 
 const char* error_code_name(ErrorCode code);

@@ -11,6 +11,8 @@
 #include <thread>
 #include <vector>
 
+#include "cancel.hpp"
+
 namespace et {
 
 inline unsigned resolve_threads(unsigned requested) {
@@ -21,24 +23,31 @@ inline unsigned resolve_threads(unsigned requested) {
 
 // Calls body(chunk) for chunk in [0, chunks). Runs inline when one thread suffices. The first
 // exception thrown by any chunk is rethrown on the calling thread after all workers stop.
+// The calling thread's cancel flag (cancel.hpp) is polled before every chunk, on every thread.
 template <class F>
 void parallel_chunks(size_t chunks, unsigned threads, F&& body) {
   if (chunks == 0) return;
   size_t workers = std::min<size_t>(resolve_threads(threads), chunks);
   if (workers <= 1) {
-    for (size_t c = 0; c < chunks; ++c) body(c);
+    for (size_t c = 0; c < chunks; ++c) {
+      check_cancel();
+      body(c);
+    }
     return;
   }
+  const int32_t* cancel_flag = current_cancel_flag();
   std::atomic<size_t> next{0};
   std::atomic<bool> failed{false};
   std::exception_ptr error;
   std::mutex error_mutex;
   auto run = [&]() {
+    CancelScope scope(cancel_flag);  // helper threads obey the caller's flag
     for (;;) {
       if (failed.load(std::memory_order_relaxed)) return;
       size_t c = next.fetch_add(1, std::memory_order_relaxed);
       if (c >= chunks) return;
       try {
+        check_cancel();
         body(c);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);

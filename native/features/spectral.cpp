@@ -6,6 +6,7 @@
 
 #include "../audio/limits.hpp"
 #include "../common/error.hpp"
+#include "../common/cancel.hpp"
 #include "../dsp/fft.hpp"
 
 namespace et::features {
@@ -85,6 +86,7 @@ SpectralStats spectral_stats(const float* x, size_t n, double rate, const Spectr
   std::vector<float> logmel(frames * size_t(M)), mfcc(frames * size_t(C));
   std::vector<double> energy_db(frames);
   for (size_t f = 0; f < frames; ++f) {
+    if (f % 4096 == 0) check_cancel();
     const float* p = x + f * hop;
     double mean = 0;
     for (size_t i = 0; i < win; ++i) mean += p[i];

@@ -8,6 +8,7 @@
 
 #include "../audio/limits.hpp"
 #include "../common/error.hpp"
+#include "../common/cancel.hpp"
 #include "../dsp/fft.hpp"
 
 namespace et::features {
@@ -82,6 +83,7 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
   Moments hnr;
   const long min_len = long(std::lround(o.window_seconds * rate));
   for (size_t i = 0; i < frames; ++i) {
+    if (i % 4096 == 0) check_cancel();
     if (!voiced(f0, i)) continue;
     ++s.voiced_frames;
     const double T = period_at(i);
@@ -202,6 +204,7 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
   for (long t = 0; t < win; ++t) hamming[size_t(t)] = 0.54 - 0.46 * std::cos(2 * M_PI * double(t) / double(win - 1));
   std::vector<double> level(frames);
   for (size_t f = 0; f < frames; ++f) {
+    if (f % 4096 == 0) check_cancel();
     long a = centre(f) - win / 2;
     double e = 0;
     for (long t = 0; t < win; ++t) {
@@ -251,6 +254,7 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
   };
   const double nyq = rate / 2;
   for (size_t f = 0; f < frames; ++f) {
+    if (f % 4096 == 0) check_cancel();
     const bool v = voiced(f0, f);
     const bool sounding = level[f] >= loudest - o.unvoiced_floor_db;
     if (!v && !sounding) {

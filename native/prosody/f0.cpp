@@ -8,6 +8,7 @@
 
 #include "../audio/resample.hpp"
 #include "../common/error.hpp"
+#include "../common/cancel.hpp"
 #include "../common/simd.hpp"
 #include "f0_path.hpp"
 #include "f0_steps.hpp"
@@ -199,6 +200,7 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   std::vector<float> level(frames);
   double ref_level = 0;
   for (size_t f0 = 0; f0 < frames; f0 += kChunk) {
+    check_cancel();  // a chunk of 2048 frames (20 s at the default hop) between polls
     size_t f1 = std::min(frames, f0 + kChunk);
     build_prefix(f0, f1);
     for (size_t i = f0; i < f1; ++i) {
@@ -219,6 +221,7 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
   std::vector<int32_t> count(frames, 1);
   std::vector<float> r(size_t(nk), 0.f);
   for (size_t f0 = 0; f0 < frames; f0 += kChunk) {
+    check_cancel();  // a chunk of 2048 frames (20 s at the default hop) between polls
     size_t f1 = std::min(frames, f0 + kChunk);
     build_prefix(f0, f1);
     for (size_t i = f0; i < f1; ++i) {
@@ -251,7 +254,9 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
     viterbi_segment(cands.data(), count.data(), stride, vuv_on.data(), vuv_off.data(), prm.jump, 0, frames - 1, false,
                     false, back.data(), path.data());
   };
+  check_cancel();
   viterbi();
+  check_cancel();
   if (opt.range_prior_cost > 0 && apply_range_prior(prm, cands, count, path, stride)) viterbi();
   path_outputs(cands, count, path, stride, out);
   return out;

@@ -10,6 +10,7 @@
 #include "../audio/limits.hpp"
 #include "../audio/resample.hpp"
 #include "../common/error.hpp"
+#include "../common/cancel.hpp"
 #include "../common/simd.hpp"
 
 namespace et {
@@ -35,6 +36,8 @@ std::vector<float> intensity_window(double min_pitch, double rate, double* wsum)
 namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Frames between polls of the cancel flag in the per-frame loops.
+constexpr size_t kCancelFrames = 4096;
 using steps::kIntensityFloorDb;
 
 void bad(const std::string& field, const std::string& what) {
@@ -79,6 +82,7 @@ std::vector<float> intensity_track(const float* x, size_t n, double rate, double
   std::vector<float> buf(static_cast<size_t>(L));
   std::vector<float> out(frames);
   for (size_t i = 0; i < frames; ++i) {
+    if (i % kCancelFrames == 0) check_cancel();
     long c = long(std::lround(double(i) * hop * rate));
     long s = c - half;
     const float* px;
@@ -313,6 +317,7 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
 }
 
 ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
+  check_cancel();
   AnalysisInput p = prepare_input(samples, n, rate, o);
   ProsodyTracks t;
   const double hop = o.f0.hop_seconds;
@@ -333,6 +338,7 @@ ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const 
   t.rms_dbfs.resize(frames);
   const long rw = std::max(1L, long(std::lround(o.rms_window_seconds * p.rate)));
   for (size_t i = 0; i < frames; ++i) {
+    if (i % kCancelFrames == 0) check_cancel();
     long c = long(std::lround(double(i) * hop * p.rate)), s = c - rw / 2;
     double acc = 0;
     for (long j = std::max(0L, s); j < std::min(long(p.n), s + rw); ++j) {

@@ -24,6 +24,8 @@ export interface AnnotateOptions {
   quiet?: boolean;
   /** 'cuda' (or 'auto' with a GPU): clips go to the GPU in slices of GPU_SLICE files. */
   backend?: Backend;
+  /** Stops the run: clips in flight are abandoned, the lines already written stay. */
+  signal?: AbortSignal;
 }
 
 /** Files per GPU batch in annotate: each slice's records are written when the slice is done. */
@@ -34,6 +36,8 @@ export interface AnnotateSummary {
   written: number;
   alreadyDone: number;
   failed: { file: string; error: string; code: string }[];
+  /** The signal stopped the run before every clip was done. */
+  interrupted: boolean;
 }
 
 /** The start of every record annotate writes: a torn last line starting so is our own crash. */
@@ -130,7 +134,8 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   const output = toStdout ? null : openOutput(o.out, o.force);
   const done = output?.done ?? new Set<string>();
   const todo = files.filter((f) => !done.has(f));
-  const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [] };
+  const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [], interrupted: false };
+  const signal = o.signal;
   const bar = progress(todo.length, 'annotate', { quiet: o.quiet || todo.length === 0 });
   // A failed write (full disk, size limit, read-only remount) ends the run: every later record
   // would fail the same way.
@@ -164,31 +169,41 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
     const choice = prosodyBackend({ backend: o.backend ?? 'cpu' }, true);
     if (choice.reason && !o.quiet) process.stderr.write(`annotate: ${choice.reason}\n`);
     if (choice.backend === 'cuda') {
-      for (let a = 0; a < todo.length; a += GPU_SLICE) {
+      for (let a = 0; a < todo.length && !signal?.aborted; a += GPU_SLICE) {
         const slice = todo.slice(a, a + GPU_SLICE);
-        const items = await extractProsodyBatch(slice, {
-          backend: 'cuda',
-          calibration: o.calibration,
-          corpus: o.corpus,
-          genders: slice.map((f) => metadataOf(f).gender),
-          concurrency: o.concurrency,
-        });
+        let items;
+        try {
+          items = await extractProsodyBatch(slice, {
+            backend: 'cuda',
+            calibration: o.calibration,
+            corpus: o.corpus,
+            genders: slice.map((f) => metadataOf(f).gender),
+            concurrency: o.concurrency,
+            signal,
+          });
+        } catch (err) {
+          if (signal?.aborted) break;
+          throw err;
+        }
         items.forEach((it, k) => {
           if (it.result) write(slice[k], it.result);
           else summary.failed.push({ file: slice[k], error: it.error?.message ?? 'unknown error', code: it.error?.code ?? 'ERR_INTERNAL' });
           bar.tick();
         });
       }
+      summary.interrupted = !!signal?.aborted && summary.written + summary.failed.length < todo.length;
       return summary;
     }
     let next = 0;
     const worker = async () => {
-      while (next < todo.length && !writeError) {
+      while (next < todo.length && !writeError && !signal?.aborted) {
         const file = todo[next++];
         let p: ProsodyResult;
         try {
-          p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu' });
+          p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu', signal });
         } catch (err) {
+          // An abandoned clip is not a failed one: a rerun does it.
+          if (signal?.aborted) return;
           const e = err as EmotionThinkerError;
           summary.failed.push({ file, error: e.message, code: e.code ?? 'ERR_INTERNAL' });
           bar.tick();
@@ -200,6 +215,7 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+    summary.interrupted = !!signal?.aborted && summary.written + summary.failed.length < todo.length;
     return summary;
   } finally {
     bar.stop();

@@ -8,7 +8,9 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
+import { abortable, checkSignal } from '../abort.js';
 import { WORKER_SOURCE } from './worker-source.js';
+import { startEvalWorker } from '../worker-argv.js';
 import {
   describeValue,
   sizeOf,
@@ -71,6 +73,10 @@ interface Job {
   batchKey?: string;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  /** Scan jobs with a signal: set to 1 on abort; the worker stops at its next window. */
+  cancel?: Int32Array;
+  /** Scan jobs: stream buffers handed to the worker instead of copied (options.transferStreams). */
+  transfer?: ArrayBuffer[];
 }
 
 interface Slot {
@@ -122,7 +128,7 @@ export class OnnxModel {
   #jobIds = 0;
   #respawnFailures = 0;
   #delayTimer: NodeJS.Timeout | null = null;
-  #stats = { requests: 0, runs: 0, workerRestarts: 0 };
+  #stats = { requests: 0, runs: 0, workerRestarts: 0, cancelledScans: 0 };
 
   private constructor(name: string, bytes: Uint8Array, sessionOptions: Record<string, unknown>, info: ReadyInfo, first: Slot, options: OnnxModelOptions) {
     this.name = name;
@@ -195,8 +201,7 @@ export class OnnxModel {
     const ort = ortPath();
     return new Promise((resolve, reject) => {
       const control = new Int32Array(new SharedArrayBuffer(4));
-      const worker = new Worker(WORKER_SOURCE, {
-        eval: true,
+      const worker = startEvalWorker(WORKER_SOURCE, {
         workerData: { ortPath: ort, model: bytes, sessionOptions, control: control.buffer },
         stdout: false,
         stderr: false,
@@ -251,7 +256,10 @@ export class OnnxModel {
       if (!jobs) return;
       slot.busy = null;
       slot.worker.unref();
-      if (msg.type === 'error') {
+      if (msg.type === 'cancelled') {
+        this.#stats.cancelledScans++;
+        for (const j of jobs) j.reject(new EmotionThinkerError('ERR_INTERNAL', 'scan cancelled', { input: this.name }));
+      } else if (msg.type === 'error') {
         const err = new EmotionThinkerError('ERR_INVALID_ARG', `inference failed: ${msg.message}`, { input: this.name });
         for (const j of jobs) j.reject(err);
       } else if (jobs[0].kind === 'scan') {
@@ -309,12 +317,14 @@ export class OnnxModel {
   }
 
   /** Runs the model once. Rejects with ERR_INVALID_ARG when the feeds do not match the model. */
-  run(feeds: Feeds, options: { outputs?: string[] } = {}): Promise<Outputs> {
+  run(feeds: Feeds, options: { outputs?: string[]; signal?: AbortSignal } = {}): Promise<Outputs> {
     if (this.#disposed) return Promise.reject(new EmotionThinkerError('ERR_INVALID_ARG', 'the model has been disposed', { input: this.name }));
     let checked: Record<string, Tensor>;
     let fetches: string[] | undefined;
     let rows = 0;
+    let signal: AbortSignal | undefined;
     try {
+      signal = checkSignal(options?.signal, 'OnnxModel.run');
       const r = this.#check(feeds);
       checked = r.feeds;
       rows = r.rows;
@@ -322,12 +332,25 @@ export class OnnxModel {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise((resolve, reject) => {
-      const job: Job = { kind: 'run', feeds: checked, fetches, rows, resolve: resolve as (v: unknown) => void, reject };
+    if (signal?.aborted) return abortable(Promise.resolve({}), signal);
+    let job!: Job;
+    const work = new Promise<Outputs>((resolve, reject) => {
+      job = { kind: 'run', feeds: checked, fetches, rows, resolve: resolve as (v: unknown) => void, reject };
       if (this.#batch && this.#batchable && !fetches) job.batchKey = this.#keyOf(checked);
       this.#queue.push(job);
       this.#schedule();
     });
+    return abortable(work, signal, () => this.#drop(job));
+  }
+
+  /**
+   * An aborted request: taken out of the queue when it has not started. A running one cannot be
+   * stopped (terminating a thread inside session.run() aborts the process); its result, when it
+   * comes, is dropped.
+   */
+  #drop(job: Job): void {
+    const i = this.#queue.indexOf(job);
+    if (i >= 0) this.#queue.splice(i, 1);
   }
 
   /**
@@ -335,10 +358,17 @@ export class OnnxModel {
    * message per call, not per window). Returns the collected output per stream: `collectSize`
    * values for each window of `windowSize` samples (the last window zero-padded).
    */
-  scan(request: ScanRequest): Promise<Float32Array[]> {
+  /**
+   * options.transferStreams: the streams' buffers move to the worker instead of being copied
+   * (they are detached here; for streams the caller no longer needs: a copy of a long stream
+   * holds the event loop for tens of milliseconds).
+   */
+  scan(request: ScanRequest, options: { signal?: AbortSignal; transferStreams?: boolean } = {}): Promise<Float32Array[]> {
     if (this.#disposed) return Promise.reject(new EmotionThinkerError('ERR_INVALID_ARG', 'the model has been disposed', { input: this.name }));
     const r = request;
+    let signal: AbortSignal | undefined;
     try {
+      signal = checkSignal(options?.signal, 'OnnxModel.scan');
       if (!Number.isInteger(r.windowSize) || r.windowSize < 1) throw invalidArg(`windowSize must be a positive integer; got ${String(r.windowSize)}`);
       if (!Array.isArray(r.streams) || !r.streams.every((s) => s instanceof Float32Array)) throw invalidArg('streams must be an array of Float32Array');
       for (const n of [r.streamInput, ...Object.keys(r.states), ...Object.keys(r.constants ?? {})]) {
@@ -365,9 +395,22 @@ export class OnnxModel {
       collect: r.collect,
       collectSize: r.collectSize ?? 1,
     };
-    return new Promise<unknown>((resolve, reject) => {
-      this.#queue.push({ kind: 'scan', scan: msg, rows: 0, resolve, reject });
+    if (signal?.aborted) return abortable(Promise.resolve([]), signal);
+    let job!: Job;
+    const work = new Promise<unknown>((resolve, reject) => {
+      job = { kind: 'scan', scan: msg, rows: 0, resolve, reject };
+      if (signal) job.cancel = new Int32Array(new SharedArrayBuffer(4));
+      if (options.transferStreams) {
+        // Only buffers that hold exactly one stream, each once.
+        const whole = msg.streams.filter((x) => x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer);
+        job.transfer = [...new Set(whole.map((x) => x.buffer as ArrayBuffer))];
+      }
+      this.#queue.push(job);
       this.#schedule();
+    });
+    return abortable(work, signal, () => {
+      if (job.cancel) Atomics.store(job.cancel, 0, 1);
+      this.#drop(job);
     }).then((out) => {
       const sorted = out as Float32Array[];
       const result: Float32Array[] = new Array(sorted.length);
@@ -419,7 +462,8 @@ export class OnnxModel {
   }
 
   /** Counters: requests accepted, runs sent to workers (fewer than requests when batched), workers replaced. */
-  get stats(): { requests: number; runs: number; workerRestarts: number } {
+  /** cancelledScans: scans that an aborted signal stopped inside the worker, before their last window. */
+  get stats(): { requests: number; runs: number; workerRestarts: number; cancelledScans: number } {
     return { ...this.#stats };
   }
 
@@ -486,7 +530,7 @@ export class OnnxModel {
     this.#stats.requests += jobs.length;
     const id = ++this.#jobIds;
     if (jobs[0].kind === 'scan') {
-      slot.worker.postMessage({ type: 'scan', id, ...jobs[0].scan });
+      slot.worker.postMessage({ type: 'scan', id, ...jobs[0].scan, cancel: jobs[0].cancel?.buffer }, jobs[0].transfer ?? []);
       return;
     }
     const feeds = jobs.length === 1 ? jobs[0].feeds! : this.#concat(jobs);

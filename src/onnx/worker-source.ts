@@ -5,7 +5,8 @@
 //
 // Protocol (main → worker): {type:'run', id, feeds, fetches?}, {type:'scan', id, ...},
 // {type:'close'}, {type:'crash'} (test hook). Worker → main: {type:'ready', inputs, outputs}, {type:'init-error', message},
-// {type:'result', id, outputs | scan}, {type:'error', id, message}, {type:'closed'}.
+// {type:'result', id, outputs | scan}, {type:'error', id, message}, {type:'cancelled', id} (a scan
+// whose abort flag was set), {type:'closed'}.
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
@@ -77,7 +78,10 @@ async function scan(msg) {
   const constants = {};
   for (const name of Object.keys(msg.constants)) constants[name] = toOrt(msg.constants[name]);
   const steps = nWin.length ? Math.max.apply(null, nWin) : 0;
+  // The caller's abort flag (absent without a signal), read before every window.
+  const cancel = msg.cancel ? new Int32Array(msg.cancel) : null;
   for (let t = 0; t < steps; t++) {
+    if (cancel && Atomics.load(cancel, 0) !== 0) return { message: { type: 'cancelled', id: msg.id }, transfer: [] };
     let B = 0;
     while (B < streams.length && nWin[B] > t) B++;
     const input = new Float32Array(B * W);

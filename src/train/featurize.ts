@@ -77,10 +77,10 @@ export const FEATURE_NAMES: string[] = [
 const INTONATION_UNJUDGED = new Set(['too_short', 'uncertain']);
 
 /** Builds the features of one prosody analysis plus the 16 kHz samples it was made from. */
-export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Array): Promise<UtteranceFeatures> {
+export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Array, signal?: AbortSignal): Promise<UtteranceFeatures> {
   const [spec, voice] = await Promise.all([
-    spectralStatsAsync(samples16k, 16000),
-    voiceStatsAsync(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds),
+    spectralStatsAsync(samples16k, 16000, { signal }),
+    voiceStatsAsync(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, { signal }),
   ]);
   const values: (number | null)[] = PROSODY_FEATURES.map((k) => {
     const v = prosody.functionals[k];
@@ -112,13 +112,13 @@ export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Ar
 /** Decodes a clip (any container, any rate), analyses it at 16 kHz mono and builds its features. */
 export async function extractUtteranceFeatures(
   file: string | Uint8Array,
-  options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender'> = {},
+  options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal'> = {},
 ): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult }> {
-  const audio = await loadAudio(file, { sampleRate: 16000, mono: true });
+  const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal: options.signal });
   // Calibration and gender only add levels to the result and word the caption; features do not depend on them.
   const prosody = await extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, options);
   const p = typeof file === 'string' ? { ...prosody, input: file } : prosody;
-  return { features: await featuresFrom(p, audio.samples), prosody: p };
+  return { features: await featuresFrom(p, audio.samples, options.signal), prosody: p };
 }
 
 interface CacheFile {

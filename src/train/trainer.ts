@@ -6,6 +6,8 @@ import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-file.js';
 import { appendMetricsLine, startMetricsFile } from './metrics-file.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type ProgressiveGateState } from '../grpo.js';
 import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
 import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
@@ -200,9 +202,11 @@ export function train(options: TrainOptions): TrainResult {
  * train() with a reward model that scores asynchronously, such as an ONNX reward model
  * (OnnxRewardModel, contract in docs/reward-model.md) replacing the built-in judge.
  */
-export async function trainAsync(options: TrainOptions & { rewardModel?: RewardJudge }): Promise<TrainResult> {
-  const { rewardModel, ...rest } = options;
-  if (!rewardModel) return train(rest);
+export async function trainAsync(options: TrainOptions & { rewardModel?: RewardJudge; signal?: AbortSignal }): Promise<TrainResult> {
+  const { rewardModel, signal: signalOption, ...rest } = options;
+  const signal = checkSignal(signalOption, 'trainAsync');
+  throwIfAborted(signal);
+  if (!rewardModel) return signal ? trainAbortable(rest, signal) : train(rest);
   if (rest.claimCredit === 'claim') throw invalidArg("option claimCredit 'claim' needs the built-in judge's claim-level scores; it cannot be used with a rewardModel");
   const steps = trainSteps(rest);
   let r = steps.next();
@@ -213,8 +217,27 @@ export async function trainAsync(options: TrainOptions & { rewardModel?: RewardJ
       claims: Object.fromEntries(CUES.flatMap((cue, k) => (t[k] === 0 ? [] : [[cue, CLAIM_VALUES[cue][t[k]]]]))),
       emotion: EMOTIONS[t[TOKENS - 1]],
     }));
-    const scored = await rewardModel.score(items);
+    throwIfAborted(signal);
+    const scored = await abortable(rewardModel.score(items, signal ? { signal } : undefined), signal);
     r = steps.next(scored.map((s) => ({ fa: s.FA, iq: s.IQ, cc: s.CC, fs: s.FS })));
+  }
+  return r.value;
+}
+
+/**
+ * train() with the built-in (or a synchronous) judge under a signal: it yields to the event loop
+ * at every RL step and stops there once the signal has aborted (rejecting with an AbortError).
+ * The steps are train()'s, so the result is the same as train()'s.
+ */
+async function trainAbortable(options: TrainOptions, signal: AbortSignal): Promise<TrainResult> {
+  const judge: JudgeFn = options.judge ?? ((tokens, i) => judgeResponse(tokens, options.data.measured[i], options.associations));
+  const steps = trainSteps(options);
+  let r = steps.next();
+  while (!r.done) {
+    await yieldToLoop();
+    throwIfAborted(signal);
+    const { tokens, owners } = r.value;
+    r = steps.next(tokens.map((t, j) => judge(t, owners[j])));
   }
   return r.value;
 }
