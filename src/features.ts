@@ -2,7 +2,6 @@
 // native core: the spectral half of the emotion policy's feature vector.
 import { native, type RawSpectralOptions, type RawSpectralStats, type RawVoiceOptions, type RawVoiceStats } from './native.js';
 import { awaitNative, callNative, invalidArg } from './errors.js';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 
@@ -18,31 +17,11 @@ function checkHead(samples: unknown, sampleRate: unknown): asserts samples is Fl
   }
 }
 
-function checkFinite(samples: Float32Array, start: number, end: number) {
-  for (let i = start; i < end; i++) {
-    if (!Number.isFinite(samples[i])) throw invalidArg(`samples[${i}] is ${samples[i]}; audio samples must be finite`);
-  }
-}
-
+// Sample values (finite, within AUDIO_LIMITS.maxAbsSample) are checked by the native core, on
+// the worker thread for the async calls: one owner for the bound, and no pass over a long clip
+// on the event loop.
 function check(samples: unknown, sampleRate: unknown) {
   checkHead(samples, sampleRate);
-  checkFinite(samples, 0, samples.length);
-}
-
-/** Samples checked between yields to the event loop in the async calls (about 1 ms each). */
-const CHECK_SLICE = 1 << 20;
-
-/** check() for the async calls: in slices, so a long clip does not hold the event loop. */
-async function checkAsync(samples: unknown, sampleRate: unknown, signal: AbortSignal | undefined) {
-  checkHead(samples, sampleRate);
-  throwIfAborted(signal);
-  for (let start = 0; start < samples.length; start += CHECK_SLICE) {
-    if (start > 0) {
-      await yieldToLoop();
-      throwIfAborted(signal);
-    }
-    checkFinite(samples, start, Math.min(samples.length, start + CHECK_SLICE));
-  }
 }
 
 /**
@@ -59,7 +38,7 @@ export function spectralStats(samples: Float32Array, sampleRate: number, options
 export async function spectralStatsAsync(samples: Float32Array, sampleRate: number, options: SpectralOptions & { signal?: AbortSignal } = {}): Promise<SpectralStats> {
   const { signal: s, ...opts } = options ?? {};
   const signal = checkSignal(s, 'spectralStatsAsync');
-  await checkAsync(samples, sampleRate, signal);
+  throwIfAborted(signal);
   return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, opts, flag)));
 }
 
@@ -91,6 +70,6 @@ export async function voiceStatsAsync(
   const signal = checkSignal(s, 'voiceStatsAsync');
   checkHead(samples, sampleRate);
   checkTrack(f0, hopSeconds);
-  await checkAsync(samples, sampleRate, signal);
+  throwIfAborted(signal);
   return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, opts, flag)));
 }

@@ -30,7 +30,7 @@ describe('spectralStats', () => {
     expect(Array.from(silent.mfccMean).every(Number.isFinite)).toBe(true);
     const x = new Float32Array(1000);
     x[321] = NaN;
-    expect(() => spectralStats(x, 16000)).toThrow(/samples\[321\] is NaN/);
+    expect(() => spectralStats(x, 16000)).toThrow(/sample 321 is NaN; audio samples must be finite/);
     expect(() => spectralStats(new Float32Array(1000), 2000)).toThrow(EmotionThinkerError);
     expect(() => spectralStats(new Float32Array(1000), 16000, { melBands: 2 })).toThrow(/mel bands/);
   });
