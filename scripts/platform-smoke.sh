@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the packed tarball (--ignore-scripts: the prebuild must be what loads) into an empty
+# project and runs test/platform/smoke.mjs on every Node given, comparing each with the host's
+# run (test/platform/compare.mjs). arm64 Nodes run under qemu-aarch64-static with the Debian
+# aarch64 sysroot (libc6-arm64-cross). Needs dist/ and prebuilds/ built, and the Node binaries
+# from scripts/node-binaries.sh.
+# Usage: scripts/platform-smoke.sh [x64:22 x64:24 arm64:20 ...]   (default: all below)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+cache="${ET_NODE_CACHE:-$HOME/.cache/emotionthinker-node}"
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(x64:22 x64:24 arm64:20 arm64:22 arm64:24)
+golden=""
+for g in "$root/../shared/golden/grpo.json" /work/shared/golden/grpo.json; do [ -f "$g" ] && { golden=$g; break; }; done
+[ -n "$golden" ] || { echo "platform-smoke: shared/golden/grpo.json not found" >&2; exit 1; }
+data=$(dirname "$golden")/../data/ravdess
+clips=("$data/03-01-01-01-01-01-01.wav" "$data/03-01-05-02-01-01-02.wav")
+for c in "${clips[@]}"; do [ -f "$c" ] || { echo "platform-smoke: clip $c not found" >&2; exit 1; }; done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/et-platform-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+t0=$SECONDS
+npm pack --silent --ignore-scripts --pack-destination "$tmp" >/dev/null
+mkdir "$tmp/consumer"
+echo '{"name":"consumer","version":"1.0.0","private":true,"type":"module"}' >"$tmp/consumer/package.json"
+(cd "$tmp/consumer" && npm install --silent --ignore-scripts --offline --no-audit --no-fund "$tmp"/emotionthinker-*.tgz)
+cp test/platform/smoke.mjs test/platform/compare.mjs "$tmp/consumer/"
+cd "$tmp/consumer"
+start=$SECONDS
+node smoke.mjs "$golden" "${clips[@]}" >ref.json
+echo "platform-smoke: reference x64 $(node --version) ran in $((SECONDS - start)) s"
+status=0
+for t in "${targets[@]}"; do
+  arch=${t%%:*}; major=${t#*:}
+  bin="$cache/node-linux-$arch@$major/package/bin/node"
+  [ -x "$bin" ] || { echo "platform-smoke: $bin missing (scripts/node-binaries.sh $arch $major)" >&2; status=1; continue; }
+  run=("$bin")
+  [ "$arch" = arm64 ] && run=(qemu-aarch64-static -L /usr/aarch64-linux-gnu "$bin")
+  start=$SECONDS
+  if "${run[@]}" smoke.mjs "$golden" "${clips[@]}" >"$t.json" && node compare.mjs ref.json "$t.json"; then
+    grep -q "prebuilds/linux-$arch/emotionthinker.node" "$t.json" || { echo "platform-smoke: $t did not load prebuilds/linux-$arch" >&2; status=1; }
+  else
+    status=1
+  fi
+  echo "platform-smoke: $t ran in $((SECONDS - start)) s"
+done
+echo "platform-smoke: total $((SECONDS - t0)) s"
+exit $status
