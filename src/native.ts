@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { missingAddonError, permissionDenied } from './platform.js';
 
 export interface RawDecodedAudio {
   sampleRate: number;
@@ -412,8 +413,17 @@ function load(): { addon: NativeAddon; path: string } {
   if (override) return { addon: require(path.resolve(override)) as NativeAddon, path: path.resolve(override) };
   const nodeGypBuild = require('node-gyp-build') as { (dir: string): unknown; resolve(dir: string): string };
   // node-gyp-build prefers build/Release (a local node-gyp or cmake-js build), then prebuilds/.
-  const resolved = nodeGypBuild.resolve(packageRoot);
-  return { addon: require(resolved) as NativeAddon, path: resolved };
+  let resolved: string;
+  try {
+    resolved = nodeGypBuild.resolve(packageRoot);
+  } catch (err) {
+    throw missingAddonError(packageRoot, err);
+  }
+  try {
+    return { addon: require(resolved) as NativeAddon, path: resolved };
+  } catch (err) {
+    throw permissionDenied(err, 'addons') ?? err;
+  }
 }
 
 const loaded = load();

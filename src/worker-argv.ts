@@ -4,8 +4,13 @@
 // scope"); --eval, --print, --require and loader flags would leak in the same way. The workers
 // need none of the parent's flags, so they start with none.
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { permissionDenied } from './platform.js';
 
 /** Starts an eval worker running `source`, with no inherited Node flags. */
 export function startEvalWorker(source: string, options: Omit<WorkerOptions, 'eval' | 'execArgv'> = {}): Worker {
-  return new Worker(source, { ...options, eval: true, execArgv: [] });
+  try {
+    return new Worker(source, { ...options, eval: true, execArgv: [] });
+  } catch (err) {
+    throw permissionDenied(err, 'worker') ?? err;
+  }
 }

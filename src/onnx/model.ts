@@ -102,7 +102,7 @@ function ortPath(): string {
   try {
     ortPathCache = createRequire(import.meta.url).resolve('onnxruntime-node');
   } catch (err) {
-    throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', 'onnxruntime-node is not installed (npm install onnxruntime-node)', { cause: err });
+    throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', 'onnxruntime-node is not installed: it is an optional peer dependency (npm install onnxruntime-node; on linux-x64 add --onnxruntime-node-install=skip unless you want its installer to download the CUDA 12 libraries)', { cause: err });
   }
   return ortPathCache;
 }
