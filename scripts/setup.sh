@@ -27,3 +27,23 @@ if [ "${EMOTIONTHINKER_CUDA:-AUTO}" != "OFF" ] && { command -v nvcc >/dev/null 2
   echo "setup: nvcc found, building the CUDA-enabled addon"
   npm run build:cuda
 fi
+
+# Platforms (issue #19), with ET_SETUP_PLATFORMS=1 (.ci/run sets it): the linux-arm64 cross
+# prebuild, qemu to run it, and the Node binaries (npm registry) of the cross-version and arm64
+# smoke runs (scripts/platform-smoke.sh), cached outside the repository.
+if [ "${ET_SETUP_PLATFORMS:-0}" = 1 ]; then
+  need=()
+  command -v aarch64-linux-gnu-g++ >/dev/null 2>&1 || need+=(g++-aarch64-linux-gnu)
+  [ -e /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 ] || need+=(libc6-arm64-cross)
+  command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
+  if [ ${#need[@]} -gt 0 ]; then
+    echo "setup: installing ${need[*]} with apt-get"
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  bash scripts/node-binaries.sh x64 22 24
+  bash scripts/node-binaries.sh arm64 20 22 24
+  bash scripts/prebuild-arm64.sh
+fi
