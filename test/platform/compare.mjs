@@ -12,6 +12,8 @@ const TOL = {
   intensityAbs: 0.01, //       dB.
   functionalRel: 1e-3, //      relative to max(1, |ref|).
   probabilityAbs: 1e-3,
+  sileroProbAbs: 1e-3, //      onnxruntime's kernels differ per architecture.
+  sileroBoundaryAbs: 0.032, // s: one Silero window.
 };
 
 const [refPath, otherPath] = process.argv.slice(2);
@@ -63,6 +65,13 @@ ref.clips.forEach((r, c) => {
   arrAbs(r.prosody.intensityDb, g.prosody.intensityDb, TOL.intensityAbs, `${w} intensityDb`, 'intensityAbs');
   functionals(r.prosody.functionals, g.prosody.functionals, `${w} functionals`);
 });
+if (got.silero?.skipped) console.log(`platform smoke: Silero VAD / ONNX skipped: ${got.silero.skipped}`);
+else if (ref.silero?.error || got.silero?.error) bad.push(`Silero VAD: ${got.silero?.error ?? ref.silero?.error}`);
+else {
+  arrAbs(ref.silero.probabilities, got.silero.probabilities, TOL.sileroProbAbs, 'silero probabilities', 'sileroProbAbs');
+  if (ref.silero.segments.length !== got.silero.segments.length) bad.push(`silero segments: ${JSON.stringify(got.silero.segments)} vs ${JSON.stringify(ref.silero.segments)}`);
+  else arrAbs(ref.silero.segments.flat(), got.silero.segments.flat(), TOL.sileroBoundaryAbs, 'silero boundaries', 'sileroBoundaryAbs');
+}
 if (!got.golden || got.golden.failed.length || got.golden.cases !== ref.golden?.cases) bad.push(`GRPO golden: ${JSON.stringify(got.golden)}`);
 if (got.analyze.emotion !== ref.analyze.emotion) bad.push(`analyze emotion: ${got.analyze.emotion} vs ${ref.analyze.emotion}`);
 for (const [k, p] of Object.entries(ref.analyze.probabilities)) {

