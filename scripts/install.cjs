@@ -48,7 +48,7 @@ if (!gyp) {
     gyp = '';
   }
 }
-const args = gyp ? [process.execPath, gyp, 'rebuild'] : [win ? 'node-gyp.cmd' : 'node-gyp', 'rebuild'];
+const args = gyp ? [process.execPath, gyp, 'rebuild', '--jobs=max'] : [win ? 'node-gyp.cmd' : 'node-gyp', 'rebuild', '--jobs=max'];
 console.log(`emotionthinker: no prebuild for ${target}; building from source with node-gyp`);
 const r = spawnSync(args[0], args.slice(1), { cwd: root, stdio: 'inherit', shell: win && !gyp });
 process.exit(r.status ?? 1);

@@ -4,7 +4,7 @@
 // build/Release nor its git checkout can be what decides.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NODE_MAJORS, nodeBinaries, permissionFlag } from './helpers/node-binaries.js';
@@ -118,4 +118,29 @@ describe('Node majors and the permission model', () => {
       expect(out.frames).toBeGreaterThan(16000 * 3);
     });
   }
+});
+
+describe('source build at install', () => {
+  it('with a compiler and no matching prebuild, the install script builds build/Release with node-gyp, and that is what loads', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'et-srcbuild-'));
+    try {
+      const own = `${process.platform}-${process.arch}`;
+      for (const p of ['package.json', 'dist', 'samples', 'models', 'src/calibration', 'binding.gyp', 'native', 'bindings']) cpSync(path.join(root, p), path.join(dir, p), { recursive: true });
+      // Every prebuild but this machine's: the tarball of a release without this platform.
+      for (const d of readdirSync(path.join(root, 'prebuilds')).filter((d) => d !== own)) cpSync(path.join(root, 'prebuilds', d), path.join(dir, 'prebuilds', d), { recursive: true });
+      mkdirSync(path.join(dir, 'scripts'));
+      cpSync(path.join(root, 'scripts', 'install.cjs'), path.join(dir, 'scripts', 'install.cjs'));
+      symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+      const r = spawnSync(process.execPath, [path.join(dir, 'scripts', 'install.cjs')], { encoding: 'utf8' });
+      expect(r.status, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toContain(`no prebuild for ${own}; building from source with node-gyp`);
+      const out = spawnSync(process.execPath, ['--input-type=module', '-e', probe, path.join(dir, 'dist', 'index.js'), path.join(dir, 'samples', 'hello.wav')], { encoding: 'utf8' });
+      const res = JSON.parse(out.stdout.trim().split('\n').pop()!);
+      expect(res.ok, res.message).toBe(true);
+      expect(res.addon).toBe(path.join(dir, 'build', 'Release', 'emotionthinker.node'));
+      expect(res.frames).toBeGreaterThan(16000 * 3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 900_000);
 });
