@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmotionThinkerError, OnnxGraphBuilder, OnnxModel, attr } from '../src/index.js';
+import { maxGap, watchLoop } from './helpers/loop.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'et-onnx-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -144,7 +145,7 @@ describe('OnnxModel', () => {
     }
   });
 
-  it('keeps the event loop free while a long inference runs (no timer gap over 50 ms)', async () => {
+  it('keeps the event loop free while a long inference runs (timer gaps short against the run)', async () => {
     const model = await OnnxModel.create(slowModel(100));
     try {
       // Warm up, then size the batch so that one inference takes about 400 ms on this machine.
@@ -152,19 +153,18 @@ describe('OnnxModel', () => {
       await model.run({ x: { data: new Float32Array(256 * 1024).fill(0.5), dims: [256, 1024] } });
       const rows = Math.min(8192, Math.max(256, Math.ceil((256 * 400) / (performance.now() - w0))));
       const x = { data: new Float32Array(rows * 1024).fill(0.5), dims: [rows, 1024] };
-      const ticks: number[] = [];
-      const timer = setInterval(() => ticks.push(performance.now()), 5);
+      const loop = watchLoop();
       const t0 = performance.now();
       const out = await model.run({ x });
       const elapsed = performance.now() - t0;
-      clearInterval(timer);
+      const ticks = loop.stop();
       expect((out.y.data as Float32Array)[0]).toBe(0.5);
-      expect(elapsed).toBeGreaterThan(200);
-      let maxGap = 0;
-      for (let i = 1; i < ticks.length; i++) maxGap = Math.max(maxGap, ticks[i] - ticks[i - 1]);
-      console.log(`max timer gap ${maxGap.toFixed(1)} ms over ${elapsed.toFixed(0)} ms of inference`);
-      expect(maxGap).toBeLessThan(50);
-      expect(ticks.length).toBeGreaterThan(elapsed / 50);
+      const gap = maxGap(ticks);
+      console.log(`max timer gap ${gap.toFixed(1)} ms over ${elapsed.toFixed(0)} ms of inference, ${ticks.length} ticks`);
+      // Inference on this thread would block the loop for the whole run: one gap of about
+      // \`elapsed\`. Compared within this run (no fixed ms: a loaded machine stretches both).
+      expect(gap).toBeLessThan(elapsed / 3);
+      expect(ticks.length).toBeGreaterThan(4);
     } finally {
       await model.dispose();
     }
