@@ -42,8 +42,10 @@ for t in "${targets[@]}"; do
     fi
   fi
   echo "fuzz: $t for ${seconds}s (seeds: $seeds)"
+  parallel=()
+  [ "$jobs" -le 1 ] || parallel=(-jobs="$jobs" -workers="$jobs")
   if ! "$build/$t" "$work/$t" "$seeds" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len=65536 -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
+      -max_len=65536 "${parallel[@]}" -print_final_stats=1 \
       -artifact_prefix="$regress/" >"$build/$t.log" 2>&1; then
     echo "fuzz: $t FAILED; the input is in $regress/ (log: $build/$t.log)" >&2
     tail -n 60 "$build/$t.log" >&2
