@@ -51,7 +51,7 @@ describe('mutation fuzzing of loadAudio -> extractProsody -> analyze', () => {
     const per = Math.ceil(CASES / PARALLEL);
     const runs = await Promise.all(
       Array.from({ length: PARALLEL }, (_, k) =>
-        runMutationCases({ dist: DIST, seedDir, shared: SHARED, samples: SAMPLES, from: k * per, to: Math.min(CASES, (k + 1) * per), baseSeed: BASE_SEED, stallMs: 180_000 }),
+        runMutationCases({ dist: DIST, seedDir, shared: SHARED, samples: SAMPLES, from: k * per, to: Math.min(CASES, (k + 1) * per), baseSeed: BASE_SEED, stallMs: 30_000 }),
       ),
     );
     const outcomes = runs.flatMap((r) => r.outcomes);
