@@ -176,7 +176,10 @@ describe('OnnxModel', () => {
       const x = { data: new Float32Array(256 * 1024).fill(1), dims: [256, 1024] };
       const running = model.run({ x });
       const queued = model.run({ x: { data: new Float32Array(1024), dims: [1, 1024] } });
-      await new Promise((r) => setTimeout(r, 60));
+      // run() hands the first request to the idle worker synchronously, so it is in flight now;
+      // the kill lands when that inference returns, before it answers. (No sleep: on a fast
+      // machine the inference could finish before any fixed delay ran out.)
+      expect(model.stats.runs).toBe(1);
       await model.killWorkerForTesting(0);
       await expectError(running, 'ERR_INTERNAL', /worker 0 exited .* during inference/);
       // The queued request runs on the replacement.
@@ -208,7 +211,9 @@ describe('OnnxModel', () => {
     const p = slow.run({ x: { data: new Float32Array(256 * 1024), dims: [256, 1024] } });
     const q = slow.run({ x: { data: new Float32Array(1024), dims: [1, 1024] } });
     const checks = [expectError(p, 'ERR_INVALID_ARG', /disposed/), expectError(q, 'ERR_INVALID_ARG', /disposed/)];
-    await new Promise((r) => setTimeout(r, 20));
+    // p is already with a worker (dispatch is synchronous), q is queued: dispose at once rather
+    // than after a fixed delay that a fast machine could outrun.
+    expect(slow.stats.runs).toBeGreaterThan(0);
     await slow.dispose();
     await Promise.all(checks);
     expect(count()).toBe(before);
