@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { makeSeeds } from '../test/helpers/mutate.mjs';
+import { makeSeeds, mutationCase } from '../test/helpers/mutate.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -32,7 +32,7 @@ const dist = path.join(root, 'dist/index.js');
 const child = path.join(root, 'test/helpers/mutation-child.mjs');
 
 const seedDir = mkdtempSync(path.join(os.tmpdir(), 'et-mutation-cost-'));
-makeSeeds(seedDir, { shared, samples });
+const seeds = makeSeeds(seedDir, { shared, samples });
 
 function runCase(index) {
   return new Promise((resolve) => {
@@ -52,7 +52,8 @@ function runCase(index) {
       const base = Number(/^B (\d+)$/m.exec(out)?.[1] ?? 0);
       const rLine = out.split('\n').find((l) => l.startsWith('R '));
       if (!rLine) {
-        resolve({ index, dead: timedOut ? `no result after ${timeoutMs / 1000} s` : `died: ${signal ?? `exit ${code}`}; ${err.trim().split('\n').slice(-3).join(' | ')}`, ms: wall, mb: NaN });
+        const c = mutationCase(seeds, index, seed);
+        resolve({ index, seed: c.seed, ops: c.ops, size: c.bytes.length, dead: timedOut ? `no result after ${timeoutMs / 1000} s` : `died: ${signal ?? `exit ${code}`}; ${err.trim().split('\n').slice(-3).join(' | ')}`, ms: wall, mb: NaN });
         return;
       }
       const r = JSON.parse(rLine.slice(2));
