@@ -21,8 +21,9 @@ missing=()
 for tool in sox praat sptk espeak-ng chromium; do command -v "$tool" >/dev/null 2>&1 || missing+=("$tool"); done
 # The MP3/Ogg tests need sox's MP3 handler, which plain sox lacks (it is in libsox-fmt-all):
 # check the formats this sox lists, not just that the binary exists.
-sox_formats() { sox -h 2>/dev/null | sed -n 's/^AUDIO FILE FORMATS://p'; }
-if ! command -v sox >/dev/null 2>&1 || ! sox_formats | grep -qw mp3 || ! sox_formats | grep -qw vorbis; then
+sox_formats() { { sox -h 2>/dev/null || true; } | sed -n 's/^AUDIO FILE FORMATS://p'; }
+sox_reads() { case " $(sox_formats) " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+if ! command -v sox >/dev/null 2>&1 || ! sox_reads mp3 || ! sox_reads vorbis; then
   missing+=(libsox-fmt-all)
 fi
 packages=()
@@ -35,7 +36,7 @@ done
 if [ ${#packages[@]} -gt 0 ]; then
   # shellcheck disable=SC2207
   apt_install $(printf '%s\n' "${packages[@]}" | sort -u)
-  sox_formats | grep -qw mp3 || { echo "setup: sox still has no MP3 handler (libsox-fmt-mp3)" >&2; exit 1; }
+  sox_reads mp3 || { echo "setup: sox still has no MP3 handler (libsox-fmt-mp3)" >&2; exit 1; }
 fi
 
 # Fuzzing (native/fuzz/run.sh): clang with libFuzzer and the ASan/UBSan runtimes. Checked by
