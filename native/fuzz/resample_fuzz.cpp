@@ -22,14 +22,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t frames = in.size / sizeof(float) / channels;
   std::vector<float> x(frames * channels);
   if (!x.empty()) std::memcpy(x.data(), in.data, x.size() * sizeof(float));
-  bool finite = std::all_of(x.begin(), x.end(), [](float v) { return std::isfinite(v) && std::fabs(v) < 1e30f; });
+  // Samples within AUDIO_LIMITS (finite, |x| <= 16) must be accepted and give finite output;
+  // anything else must be refused with ERR_INVALID_ARG, naming the sample.
+  bool in_range = et::limits::first_out_of_range(x.data(), x.size()) == x.size();
 
-  try {
-    et_fuzz::check_resample(x.data(), frames, channels, from, to, mono, finite);
-    std::vector<float> m = et::mix_to_mono(x.data(), frames, channels);
-    require(m.size() == frames, "mix_to_mono length != frames");
-  } catch (const et::Error&) {
-    et_fuzz::fail("resample threw on valid arguments");
+  if (in_range) {
+    try {
+      et_fuzz::check_resample(x.data(), frames, channels, from, to, mono, true);
+      std::vector<float> m = et::mix_to_mono(x.data(), frames, channels);
+      require(m.size() == frames, "mix_to_mono length != frames");
+    } catch (const et::Error&) {
+      et_fuzz::fail("resample threw on valid arguments");
+    }
+  } else {
+    try {
+      et::resample(x.data(), frames, channels, from, to);
+      et_fuzz::fail("resample accepted a sample outside AUDIO_LIMITS");
+    } catch (const et::Error& e) {
+      require(e.code() == et::ErrorCode::InvalidArg, "an out-of-range sample refused with a code other than ERR_INVALID_ARG");
+    }
   }
   // Arguments the API documents as refused must be refused with a coded error.
   try {

@@ -20,10 +20,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   require(audio.samples.size() % audio.channels == 0, "sample count is not a multiple of the channel count");
   // Never more samples than the bytes could hold (the smallest sample is 8 bits).
   require(audio.samples.size() <= size, "more samples decoded than bytes in the file");
-  bool finite = true;
+  // The decoder enforces AUDIO_LIMITS: a decoded file has a supported rate and only samples that
+  // are finite and within +-16.
+  require(et::limits::rate_ok(audio.sample_rate), "decoded a sample rate outside AUDIO_LIMITS");
+  require(et::limits::first_out_of_range(audio.samples.data(), audio.samples.size()) == audio.samples.size(),
+          "decoded a sample outside AUDIO_LIMITS");
+  const bool finite = true;
   bool integer = audio.encoding.rfind("pcm_f", 0) != 0;
   for (float v : audio.samples) {
-    if (!std::isfinite(v)) finite = false;
     // Integer PCM, A-law and mu-law decode to full scale at +-1.
     if (integer) require(std::fabs(v) <= 1.0f, "integer/G.711 sample outside [-1, 1]");
   }
