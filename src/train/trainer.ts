@@ -12,7 +12,7 @@ import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type Progressi
 import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
 import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
 import { Rng } from './rng.js';
-import { checkResumePoint, loadCheckpoint } from './checkpoint-schema.js';
+import { checkResumePoint, loadCheckpoint, type CheckpointState } from './checkpoint-schema.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab.js';
 import type { RewardItem, RewardJudge } from '../reward-model.js';
 
@@ -129,19 +129,6 @@ export interface TrainResult {
   policy: Policy;
   reference: Policy;
   history: StepMetrics[];
-}
-
-interface Checkpoint {
-  version: 1;
-  mode: TrainMode;
-  seed: number;
-  step: number;
-  shape: PolicyShape;
-  params: number[];
-  reference: number[] | null;
-  adam: { m: number[]; v: number[]; t: number };
-  rng: number;
-  gate: ProgressiveGateState | null;
 }
 
 function defaults(o: TrainOptions) {
@@ -294,7 +281,7 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
 
   const saveCheckpoint = () => {
     if (!options.checkpointFile) return;
-    const c: Checkpoint = {
+    const c: CheckpointState = {
       version: 1, mode: o.mode, seed: o.seed, step, shape: policy.shape,
       params: Array.from(policy.params), reference: reference ? Array.from(reference.params) : null,
       adam: { m: Array.from(adam.m), v: Array.from(adam.v), t: adam.t }, rng: rng.state, gate: gate.toJSON(),
