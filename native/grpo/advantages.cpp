@@ -239,8 +239,12 @@ void ptr_rewards(const double* correct, const double* format, const double* judg
                  const PtrOptions& opt, double* reasoning, double* trust, double* reward) {
   const size_t k = validate_groups(groups, n, "correct");
   std::vector<double> w = opt.judge_weights;
-  if (w.empty()) w.assign(4, 0.25);
+  const options::Spec& ws = options::spec(options::kPtr, "judgeWeights");
+  if (w.empty()) w.assign(size_t(ws.dflt), 1.0 / ws.dflt);  // equal weights
   const size_t dims = w.size();
+  if (!(double(dims) >= ws.min && double(dims) <= ws.max)) {
+    invalid("judgeWeights must have " + options::expected_text(ws) + "; got " + std::to_string(dims) + " entries");
+  }
   double wsum = 0.0;
   for (size_t j = 0; j < dims; ++j) {
     if (!(w[j] >= 0.0) || !std::isfinite(w[j])) {
@@ -248,7 +252,7 @@ void ptr_rewards(const double* correct, const double* format, const double* judg
     }
     wsum += w[j];
   }
-  if (std::fabs(wsum - 1.0) > 1e-6) invalid("judgeWeights must sum to 1; they sum to " + num(wsum));
+  if (std::fabs(wsum - 1.0) > options::kWeightSumTolerance) invalid("judgeWeights must sum to 1; they sum to " + num(wsum));
   for (double a : {opt.alpha_format, opt.alpha_outcome, opt.alpha_reasoning}) {
     if (!std::isfinite(a)) invalid("alpha weights must be finite; got " + num(a));
   }

@@ -11,8 +11,6 @@ namespace et::grpo {
 // ERR_INVALID_ARG unless the layout has at least one sequence and one token and, when ragged,
 // offsets start at 0 and never decrease.
 void validate_layout(const SeqLayout& L, const char* what);
-// ERR_INVALID_ARG for out-of-range clip, beta or normLen values.
-void validate_loss_options(const LossOptions& o);
 
 // Per-sequence weight of a masked token under the aggregation: loss = Σ_t m_t·scale[b(t)]·L_t.
 // Needs the mask sums for token-mean (total) and seq-mean-token-mean (per sequence).

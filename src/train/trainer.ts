@@ -9,6 +9,7 @@ import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type ProgressiveGateState } from '../grpo.js';
+import { resolvePtrOptions, spec } from '../grpo-options.js';
 import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
 import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
 import { Rng } from './rng.js';
@@ -144,6 +145,11 @@ interface Checkpoint {
   gate: ProgressiveGateState | null;
 }
 
+function ptrAlpha(alpha: TrainOptions['alpha']) {
+  const r = resolvePtrOptions('train', { alpha });
+  return { format: r.alphaFormat, outcome: r.alphaOutcome, reasoning: r.alphaReasoning };
+}
+
 function defaults(o: TrainOptions) {
   return {
     mode: o.mode ?? 'ptr',
@@ -157,12 +163,14 @@ function defaults(o: TrainOptions) {
     sftLr: o.sftLr ?? 3e-3,
     lr: o.lr ?? 1e-3,
     weightDecay: o.weightDecay ?? 0.05,
-    beta: o.beta ?? 0.04,
-    clipLow: o.clipLow ?? 0.2,
+    // The loss and PTR defaults are the option tables' (native/grpo/options.hpp); clipHigh is the
+    // trainer's own choice (DAPO's clip-higher).
+    beta: o.beta ?? (spec('loss', 'beta').default as number),
+    clipLow: o.clipLow ?? (spec('loss', 'clipLow').default as number),
     clipHigh: o.clipHigh ?? 0.28,
     innerEpochs: o.innerEpochs ?? 2,
-    alpha: { format: o.alpha?.format ?? 0.3, outcome: o.alpha?.outcome ?? 1.0, reasoning: o.alpha?.reasoning ?? 0.5 },
-    judgeWeights: o.judgeWeights ?? [0.25, 0.25, 0.25, 0.25],
+    alpha: ptrAlpha(o.alpha),
+    judgeWeights: o.judgeWeights ?? Array.from(resolvePtrOptions('train', {}).judgeWeights),
     checkpointEvery: o.checkpointEvery ?? 50,
     inputNoise: o.inputNoise ?? 0.6,
     sftClaims: o.sftClaims ?? true,
