@@ -406,6 +406,8 @@ export interface NativeAddon {
   };
   cudaStatus(): RawCudaStatus;
   buildInfo(): RawBuildInfo;
+  /** The error-code table of native/common/error.hpp (ET_ERROR_CODES). */
+  errorCodes: { code: string; public: boolean; meaning: string }[];
   spectralStats(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): RawSpectralStats;
   spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions, cancel?: Int32Array): Promise<RawSpectralStats>;
   /** f0: Hz per frame (frame i centred at i · hopSeconds), NaN on unvoiced frames. */
