@@ -399,12 +399,10 @@ __global__ void scales_kernel(const double* __restrict__ ms, size_t B, int agg, 
     __syncthreads();
   }
   for (size_t b = threadIdx.x; b < B; b += blockDim.x) {
-    double s;
-    if (agg == kTokenMean) s = 1.0 / fmax(total_sh, 1.0);
-    else if (agg == kSeqMeanTokenMean) s = 1.0 / (double(B) * fmax(ms[b], 1.0));
-    else if (agg == kSeqMeanTokenSum) s = 1.0 / double(B);
-    else s = 1.0 / norm_len;
-    scale[b] = float(s);
+    // The CPU's formula (native/grpo/token_term.hpp); ms is read only where the aggregation needs it.
+    const double seq = agg == kSeqMeanTokenMean ? ms[b] : 0.0;
+    const double total = agg == kTokenMean ? total_sh : 0.0;
+    scale[b] = float(et::grpo::aggregation_scale(et::grpo::Agg(agg), double(B), seq, total, norm_len));
   }
 }
 

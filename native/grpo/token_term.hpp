@@ -123,6 +123,18 @@ ET_TERM_INLINE TermOut<T> token_term(T lp, T old, T ref, T A, const TermParams<T
   return o;
 }
 
+// The weight of a masked token of sequence b under the aggregation (SPEC §4), so that
+// loss = Σ_t m_t·scale_b·L_t: `total` is Σ mask over the batch, `seq_mask` Σ mask over sequence b
+// (each needed only by the aggregation that divides by it).
+ET_HD inline double aggregation_scale(Agg agg, double batch, double seq_mask, double total, double norm_len) {
+  switch (agg) {
+    case Agg::TokenMean: return 1.0 / (total > 1.0 ? total : 1.0);
+    case Agg::SeqMeanTokenMean: return 1.0 / (batch * (seq_mask > 1.0 ? seq_mask : 1.0));
+    case Agg::SeqMeanTokenSum: return 1.0 / batch;
+    default: return 1.0 / norm_len;
+  }
+}
+
 // The term for a KL estimator known only at run time (the logits rows, the GPU kernels).
 template <class T>
 ET_TERM_INLINE TermOut<T> term_by_code(int kl, T lp, T old, T ref, T A, const TermParams<T>& p) {
