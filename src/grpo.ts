@@ -5,12 +5,12 @@
 // Options are validated here, with messages that name the call, the field, the value and what
 // was expected; value checks over the data (offsets, labels, NaN/Inf) run in the native core.
 // Every error is an EmotionThinkerError (code ERR_INVALID_ARG for bad input).
-import { native, type RawLossMetrics, type RawLossOptions, type RawTokenLayout } from './native.js';
+import { native, type RawLossMetrics, type RawTokenLayout } from './native.js';
 import { awaitNative, callNative, invalidArg } from './errors.js';
 import { resolveBackend, type Backend } from './backend.js';
 import { cudaHost } from './cuda-host.js';
 import { abortable, checkSignal, throwIfAborted } from './abort.js';
-import { describe, fail, resolveAdvantageOptions, resolveLogitsOptions, resolveLossOptions, resolvePtrOptions, type LossContext } from './grpo-options.js';
+import { fail, resolveAdvantageOptions, resolveLogitsOptions, resolveLossOptions, resolvePtrOptions, type LossContext } from './grpo-options.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared types and validation helpers
@@ -502,8 +502,6 @@ export interface TokenLossResult<T extends FloatArray = FloatArray> {
   metrics: LossMetrics;
 }
 
-const KLS = ['k1', 'abs', 'k2', 'k3'] as const;
-const AGGS = ['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm'] as const;
 
 interface Layout {
   raw: RawTokenLayout;

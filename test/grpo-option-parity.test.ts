@@ -4,7 +4,7 @@
 // changed on its own. Nothing is launched, so this runs without a GPU. The options come from the
 // table in native/grpo/options.hpp (native.grpoOptionSpecs); the raw bindings read the same table.
 import { describe, expect, it } from 'vitest';
-import { groupAdvantagesOptions, ptrRewardOptions, resolveLogitsLossCall, resolveTokenLossCall, tokenLoss } from '../src/grpo.js';
+import { groupAdvantagesOptions, ptrRewardOptions, resolveLogitsLossCall, resolveTokenLossCall, tokenLoss, type AdvantageMode, type KlEstimator, type LossAggregation } from '../src/grpo.js';
 import { cudaAdvantageOptions, cudaPtrOptions, resolveCudaLogitsLossCall, resolveCudaTokenLossCall } from '../src/cuda.js';
 import { grpoOptionSpecs } from '../src/grpo-options.js';
 import { native, type RawOptionSpec } from '../src/native.js';
@@ -44,6 +44,16 @@ describe('the option tables', () => {
         if (s.kind === 'enum') expect(s.choices).toContain(s.default);
       }
     }
+  });
+
+  it('list the choices the public TypeScript types name (a type restates them; this keeps them equal)', () => {
+    const kl: KlEstimator[] = ['k1', 'abs', 'k2', 'k3'];
+    const agg: LossAggregation[] = ['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm'];
+    const mode: AdvantageMode[] = ['grpo', 'dr_grpo', 'rloo'];
+    const choices = (set: 'loss' | 'advantages', key: string) => sets[set].find((s) => s.key === key)!.choices;
+    expect(choices('loss', 'kl')).toEqual(kl);
+    expect(choices('loss', 'agg')).toEqual(agg);
+    expect(choices('advantages', 'mode')).toEqual(mode);
   });
 
   it('hold the defaults SPEC §4 gives (where the layers used to disagree)', () => {
