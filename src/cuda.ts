@@ -5,6 +5,7 @@
 import { native, type RawCudaMetrics, type RawDeviceHandle, type RawDeviceLayout, type RawDeviceGroups } from './native.js';
 import { callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { resolveAdvantageOptions, resolveLogitsOptions, resolveLossOptions, resolvePtrOptions, type LossContext } from './grpo-options.js';
+import type { GroupAdvantagesOptions, PolicyLossOptions } from './grpo.js';
 
 export type DeviceDType = 'float32' | 'int32' | 'uint32' | 'bfloat16';
 
@@ -106,26 +107,14 @@ function expect(buf: DeviceBuffer, dtype: DeviceDType, name: string, length?: nu
 // Options: the same names, defaults and ranges as the host-array calls in grpo.ts (both resolve
 // them with src/grpo-options.ts from native/grpo/options.hpp), so a call means the same on both.
 
-export interface CudaAdvantageOptions {
-  mode?: 'grpo' | 'dr_grpo' | 'rloo';
-  std?: 'unbiased' | 'population';
-  eps?: number;
-  singleton?: 'zero' | 'raw';
-}
+/** The advantage options of groupAdvantages (without the CPU's threads and backend). */
+export type CudaAdvantageOptions = Omit<GroupAdvantagesOptions, 'backend' | 'threads' | 'out'>;
 
-export interface CudaLossOptions {
-  clipLow?: number;
-  clipHigh?: number;
-  /** Dual-clip constant; null: off. */
-  clipC?: number | null;
-  beta?: number;
-  kl?: 'k1' | 'abs' | 'k2' | 'k3';
-  agg?: 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
-  /** Default: the padded length, or the longest ragged sequence (read back from the offsets). */
-  normLen?: number;
-  /** Default: from the advantages' length (per sequence when it equals the number of sequences). */
-  advantagesPer?: 'sequence' | 'token';
-}
+/**
+ * The loss options of tokenLoss and logitsLoss (without the CPU's threads and backend). normLen,
+ * when derived from ragged offsets, reads the offsets back from the device (batch + 1 integers).
+ */
+export type CudaLossOptions = Omit<PolicyLossOptions, 'backend' | 'threads'>;
 
 /** The options cudaGroupAdvantages and cudaPtrAdvantages pass to the kernels (exported for the option-parity test). */
 export function cudaAdvantageOptions(fn: string, options: CudaAdvantageOptions | undefined) {
