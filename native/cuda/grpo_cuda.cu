@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../common/error.hpp"
+#include "../grpo/advantage_scale.hpp"
 #include "../grpo/detail.hpp"
 #include "../grpo/scaled_logit.hpp"
 #include "../grpo/token_term.hpp"
@@ -249,15 +250,15 @@ __global__ void advantages_kernel(const float* __restrict__ r, size_t n, DeviceG
   if (!active) return;
   // Constant groups get exactly 0: test max == min, never a tiny std.
   const bool zero = cnt == 0 || (cnt > 1 && mn == mx);
-  const double inv_std = cnt > 1 ? 1.0 / (sqrt(ss / (opt.unbiased ? cnt - 1 : cnt)) + opt.eps) : 0.0;
+  // The CPU's map (native/grpo/advantage_scale.hpp): a = (r − mean)·scale.
+  const double scale =
+      cnt > 1 ? et::grpo::advantage_scale(et::grpo::AdvMode(opt.mode), opt.unbiased, opt.eps, cnt, ss) : 0.0;
   for (size_t i = b + lane; i < e; i += W) {
     double v = value(i);
     double a = 0.0;
     if (v == v && !zero) {
       if (cnt == 1) a = opt.singleton_raw ? v : 0.0;
-      else if (opt.mode == kGrpo) a = (v - mean) * inv_std;
-      else if (opt.mode == kDrGrpo) a = v - mean;
-      else a = v - (sum - v) / (cnt - 1);
+      else a = (v - mean) * scale;
     }
     if (!(fabs(a) <= double(FLT_MAX))) flag(err, kErrOverflow, i);  // rloo/dr_grpo of ±3e38 rewards
     adv[i] = float(a);

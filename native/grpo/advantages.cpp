@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "advantage_scale.hpp"
 #include "detail.hpp"
 #include "grpo.hpp"
 #include "../common/parallel.hpp"
@@ -151,26 +152,15 @@ __attribute__((always_inline)) inline void one_group(const T* __restrict r, T* _
   }
   const bool has_nan = cnt != n;
   const double mean = sum / double(cnt);
-  double scale = 1.0, shift = mean;  // every mode is out = (v − mean)·scale
-  switch (opt.mode) {
-    case AdvMode::Grpo: {
-      double ss = 0.0;
-      for (size_t i = 0; i < n; ++i) {
-        double d = double(r[i]) - mean;
-        ss += d == d ? d * d : 0.0;
-      }
-      double var = ss / double(opt.std == StdKind::Unbiased ? cnt - 1 : cnt);
-      scale = 1.0 / (std::sqrt(var) + opt.eps);
-      break;
-    }
-    case AdvMode::DrGrpo: break;
-    case AdvMode::Rloo: {
-      // v − (sum − v)/(c − 1) = (v − sum/c)·c/(c − 1): the same affine map as the others.
-      const double c = double(cnt);
-      scale = c / (c - 1.0);
-      break;
+  const double shift = mean;  // every mode is out = (v − mean)·scale (advantage_scale.hpp)
+  double ss = 0.0;
+  if (opt.mode == AdvMode::Grpo) {
+    for (size_t i = 0; i < n; ++i) {
+      double d = double(r[i]) - mean;
+      ss += d == d ? d * d : 0.0;
     }
   }
+  const double scale = advantage_scale(opt.mode, opt.std == StdKind::Unbiased, opt.eps, double(cnt), ss);
   if (!has_nan) {
     for (size_t i = 0; i < n; ++i) out[i] = T((double(r[i]) - shift) * scale);
   } else {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "../grpo/advantage_scale.hpp"
 #include "../grpo/grpo.hpp"
 #include "../grpo/token_term.hpp"
 #include "check.hpp"
@@ -57,6 +58,12 @@ int main() {
   CHECK(aggregation_scale(Agg::SeqMeanTokenMean, 2, 4, 0, 0) == 1.0 / 8);
   CHECK(aggregation_scale(Agg::SeqMeanTokenSum, 4, 0, 0, 0) == 0.25);
   CHECK(aggregation_scale(Agg::SeqMeanTokenSumNorm, 4, 0, 0, 5) == 0.2);
+
+  // The advantage map a = (r − mean)·scale (CPU and GPU): rewards {1, 2, 3}, mean 2, ss 2.
+  CHECK(advantage_scale(AdvMode::Grpo, true, 0, 3, 2) == 1.0);                       // std 1
+  CHECK(advantage_scale(AdvMode::Grpo, false, 0, 3, 2) == 1.0 / std::sqrt(2.0 / 3));  // population
+  CHECK(advantage_scale(AdvMode::DrGrpo, true, 1e-6, 3, 2) == 1.0);
+  CHECK((3.0 - 2.0) * advantage_scale(AdvMode::Rloo, true, 1e-6, 3, 2) == 3.0 - (1.0 + 2.0) / 2);  // r − mean of the others
 
   // The KL code and the term's constants from the options.
   CHECK(kl_code(LossOptions{}) == kKlK3);
