@@ -11,6 +11,13 @@ export type OptionSet = 'advantages' | 'ptr' | 'loss' | 'logits';
 /** The option tables (keys, defaults, ranges, meanings), as the native core defines them. */
 export const grpoOptionSpecs = native.grpoOptionSpecs;
 
+// An addon built before the tables existed (a stale prebuild) cannot resolve any GRPO option:
+// say so when one is first needed (not at import, so the rest of the package still loads).
+function tables(): typeof grpoOptionSpecs {
+  if (!grpoOptionSpecs) throw new Error('the loaded native addon has no grpoOptionSpecs: it predates this package version; rebuild it (npm run build)');
+  return grpoOptionSpecs;
+}
+
 export function describe(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
@@ -27,7 +34,7 @@ export function fail(fn: string, field: string, value: unknown, expected: string
 }
 
 export function spec(set: OptionSet, key: string): RawOptionSpec {
-  const s = grpoOptionSpecs[set].find((r) => r.key === key);
+  const s = tables()[set].find((r) => r.key === key);
   if (!s) throw new Error(`no GRPO option ${set}.${key} in native/grpo/options.hpp`);
   return s;
 }
@@ -88,7 +95,7 @@ function weights(fn: string, s: RawOptionSpec, value: unknown, field: string): F
 
 function resolveSet(fn: string, set: OptionSet, o: Record<string, unknown>, derived: Record<string, unknown> = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const s of grpoOptionSpecs[set]) out[s.key] = optionValue(fn, s, o[s.key], derived[s.key]);
+  for (const s of tables()[set]) out[s.key] = optionValue(fn, s, o[s.key], derived[s.key]);
   return out;
 }
 
