@@ -272,7 +272,8 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
   let policy = Policy.create(shape, rng);
   let reference: Policy | null = null;
   let adam = new Adam(policy.size, { lr: o.sftLr, weightDecay: o.weightDecay });
-  let gate = new ProgressiveGate({ threshold: options.gate?.threshold ?? 0.5, window: options.gate?.window ?? 20, openAtStep: options.gate?.openAtStep ?? null });
+  // Unset gate options take ProgressiveGate's own defaults (SPEC §4: threshold 0.5, W = 20).
+  let gate = new ProgressiveGate({ threshold: options.gate?.threshold, window: options.gate?.window, openAtStep: options.gate?.openAtStep ?? null });
   let step = 0;
   const total = o.sftSteps + o.steps;
   const rl = o.mode !== 'supervised';
