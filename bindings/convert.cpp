@@ -231,11 +231,11 @@ Napi::Float32Array to_float32_array(Napi::Env env, std::vector<float>&& values) 
 #ifdef ET_WITH_CUDA
 void require_cuda(Napi::Env env) {
   static const et::CudaStatus status = et::cuda_status();
-  if (!status.available) throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + status.reason);
+  if (!status.available) throw make_error(env, et::ErrorCode::BackendUnavailable, "CUDA is not available: " + status.reason);
 }
 #else
 void require_cuda(Napi::Env env) {
-  throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
+  throw make_error(env, et::ErrorCode::BackendUnavailable, "CUDA is not available: " + et::cuda_status().reason);
 }
 #endif
 

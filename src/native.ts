@@ -32,7 +32,35 @@ export interface RawBuildInfo {
   compiler: string;
 }
 
-/** Options of the raw GRPO advantage call (validated by src/grpo.ts). */
+/** One row of a GRPO option table (native/grpo/options.hpp), exported as `grpoOptionSpecs`. */
+export interface RawOptionSpec {
+  key: string;
+  kind: 'number' | 'integer' | 'enum' | 'bool' | 'weights';
+  /** Enum: a choice; Bool: a boolean; Weights: the count of equal weights; else the number. */
+  default: number | string | boolean;
+  min: number;
+  max: number;
+  minOpen: boolean;
+  maxOpen: boolean;
+  choices?: string[];
+  /** null (raw 0) turns the option off. */
+  nullable: boolean;
+  /** When absent, the value is derived from the call as this says. */
+  derived?: string;
+  /** What a valid value is, for messages. */
+  expected: string;
+  meaning: string;
+}
+
+export interface RawOptionSpecs {
+  advantages: RawOptionSpec[];
+  ptr: RawOptionSpec[];
+  loss: RawOptionSpec[];
+  logits: RawOptionSpec[];
+  weightSumTolerance: number;
+}
+
+/** Options of the raw GRPO advantage call (resolved by src/grpo-options.ts). */
 export interface RawAdvantageOptions {
   mode: 'grpo' | 'dr_grpo' | 'rloo';
   std: 'unbiased' | 'population';
@@ -60,6 +88,8 @@ export interface RawLossOptions {
   normLen: number;
   threads: number;
   temperature?: number;
+  /** Resolved from the advantages' length when not given (the inputs carry it as advPerToken). */
+  advantagesPer?: 'sequence' | 'token';
 }
 
 /** Token layout: ragged `offsets` (batch + 1 entries), else padded [batch, length]. */
@@ -229,23 +259,6 @@ export interface RawDeviceLayout {
   tokens: number;
 }
 
-export interface RawAdvParams {
-  mode: number; // 0 grpo, 1 dr_grpo, 2 rloo
-  unbiased: number;
-  eps: number;
-  singletonRaw: number;
-}
-
-export interface RawCudaLossParams {
-  clipLow: number;
-  clipHigh: number;
-  clipC: number; // 0: off
-  beta: number;
-  kl: number; // 0 none, 1 k1, 2 abs, 3 k2, 4 k3
-  agg: number; // 0 token-mean, 1 seq-mean-token-mean, 2 seq-mean-token-sum, 3 seq-mean-token-sum-norm
-  normLen: number;
-}
-
 /** The CUDA kernels report the same metrics as the CPU ones. */
 export type RawCudaMetrics = RawLossMetrics;
 
@@ -254,21 +267,22 @@ export interface RawCudaApi {
   free(handle: RawDeviceHandle): void;
   upload(handle: RawDeviceHandle, data: ArrayBufferView, byteOffset?: number): void;
   download<T extends ArrayBufferView>(handle: RawDeviceHandle, target: T): T;
-  groupAdvantages(rewards: RawDeviceHandle, n: number, groups: RawDeviceGroups, opts: RawAdvParams, out: RawDeviceHandle): void;
+  // The option objects are the CPU calls' own (RawAdvantageOptions, RawPtrOptions, RawLossOptions).
+  groupAdvantages(rewards: RawDeviceHandle, n: number, groups: RawDeviceGroups, opts: Partial<RawAdvantageOptions>, out: RawDeviceHandle): void;
   ptrAdvantages(
     correct: RawDeviceHandle, format: RawDeviceHandle, judge: RawDeviceHandle, n: number, groups: RawDeviceGroups,
-    ptr: { alphaFormat: number; alphaOutcome: number; alphaReasoning: number; reasoningEnabled: number; judgeWeights: number[] },
-    adv: RawAdvParams, reasoning: RawDeviceHandle | null, trust: RawDeviceHandle | null, reward: RawDeviceHandle | null,
+    ptr: RawPtrOptions,
+    adv: Partial<RawAdvantageOptions>, reasoning: RawDeviceHandle | null, trust: RawDeviceHandle | null, reward: RawDeviceHandle | null,
     advantages: RawDeviceHandle,
   ): void;
   tokenLoss(
     logp: RawDeviceHandle, oldLogp: RawDeviceHandle, refLogp: RawDeviceHandle | null, advantages: RawDeviceHandle,
-    advPerToken: boolean, mask: RawDeviceHandle | null, layout: RawDeviceLayout, opts: RawCudaLossParams, grad: RawDeviceHandle | null,
+    advPerToken: boolean, mask: RawDeviceHandle | null, layout: RawDeviceLayout, opts: RawLossOptions, grad: RawDeviceHandle | null,
   ): RawCudaMetrics;
   logitsLoss(
     logits: RawDeviceHandle, bf16: boolean, rows: number, vocab: number, labels: RawDeviceHandle, oldLogp: RawDeviceHandle,
     refLogp: RawDeviceHandle | null, advantages: RawDeviceHandle, mask: RawDeviceHandle | null, layout: RawDeviceLayout,
-    opts: RawCudaLossParams, temperature: number, logp: RawDeviceHandle | null, entropy: RawDeviceHandle | null, grad: RawDeviceHandle | null,
+    opts: RawLossOptions, logp: RawDeviceHandle | null, entropy: RawDeviceHandle | null, grad: RawDeviceHandle | null,
   ): RawCudaMetrics;
   /** op: 0 advantages+PTR, 1 token loss, 2 logits bf16, 3 logits fp32 → median kernel ms. */
   benchmark(op: number, a: number, b: number, repeats: number): number;
@@ -343,9 +357,8 @@ export interface NativeAddon {
   /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): void;
   grpoAdvantagesAsync<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): Promise<void>;
-  /** The accepted logits-loss temperature range (kMinTemperature, kMaxTemperature of native/grpo/grpo.hpp). */
-  grpoMinTemperature: number;
-  grpoMaxTemperature: number;
+  /** The GRPO option tables (native/grpo/options.hpp): keys, defaults, ranges and meanings. */
+  grpoOptionSpecs: RawOptionSpecs;
   grpoPtrRewards(
     correct: Float64Array,
     format: Float64Array,
@@ -393,6 +406,8 @@ export interface NativeAddon {
   };
   cudaStatus(): RawCudaStatus;
   buildInfo(): RawBuildInfo;
+  /** The error-code table of native/common/error.hpp (ET_ERROR_CODES). */
+  errorCodes: { code: string; public: boolean; meaning: string }[];
   spectralStats(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): RawSpectralStats;
   spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions, cancel?: Int32Array): Promise<RawSpectralStats>;
   /** f0: Hz per frame (frame i centred at i · hopSeconds), NaN on unvoiced frames. */
