@@ -4,9 +4,7 @@
 // whose script and stylesheet are inlined into the page.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadAudio } from './audio.js';
-import { analyze, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
-import { extractProsody, type ProsodyResult } from './prosody.js';
+import { analyzeDetailed, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
 import { defaultModel, loadModel } from './train/model.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { checkSignal, throwIfAborted } from './abort.js';
@@ -65,11 +63,9 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   const signal = checkSignal(options.signal, 'reportData');
   throwIfAborted(signal);
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal });
-  const [analysis, prosody] = await Promise.all([
-    analyze(file, { ...options, model }),
-    extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, { gender: options.gender, signal }) as Promise<ProsodyResult>,
-  ]);
+  // One decode and one prosody analysis serve both the analysis and the charts (frames, pauses
+  // and nuclei do not depend on the calibration or the gender, which only add levels).
+  const { result: analysis, prosody, samples16k } = await analyzeDetailed(file, { ...options, model });
   const fr = prosody.frames;
   const levels = analysis.claims.length
     ? analysis.claims.filter((c) => c.measurement).map((c) => ({ cue: c.cue, value: c.measurement!.value, unit: c.measurement!.unit, cuts: c.cutPoints, level: c.measuredLevel }))
@@ -77,7 +73,7 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   return {
     file,
     analysis,
-    waveform: await envelope(audio.samples, 16000, 2000, signal),
+    waveform: await envelope(samples16k, 16000, 2000, signal),
     frames: {
       t: Array.from(fr.time),
       f0: Array.from(fr.f0, finiteOrNull),
