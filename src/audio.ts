@@ -206,7 +206,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   } else {
     const declared = declaredLength(container, bytes);
     if (declared) checkDuration(declared.frames / declared.sampleRate, maxDuration, `declared by the ${container} header`, input);
-    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, ownBytes);
+    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, ownBytes, { sampleRate, mono, maxDuration });
   }
   checkDuration(audio.duration, maxDuration, 'decoded', input);
 
