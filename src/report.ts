@@ -48,6 +48,24 @@ async function envelope(samples: Float32Array, rate: number, bins: number, signa
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+const same = (v: number) => v;
+
+/** Frame values converted between yields to the event loop (4 arrays of 60 000 for 10 minutes). */
+const ARRAY_SLICE = 1 << 14;
+
+/** Array.from(a, map), in slices with a yield to the event loop between them. */
+async function toArray<T>(a: ArrayLike<number>, map: (v: number) => T, signal?: AbortSignal): Promise<T[]> {
+  const out: T[] = [];
+  for (let s = 0; s < a.length; s += ARRAY_SLICE) {
+    if (s > 0) {
+      await yieldToLoop();
+      throwIfAborted(signal);
+    }
+    const e = Math.min(a.length, s + ARRAY_SLICE);
+    for (let i = s; i < e; i++) out.push(map(a[i]));
+  }
+  return out;
+}
 
 export interface ReportData {
   file: string;
@@ -75,10 +93,10 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
     analysis,
     waveform: await envelope(samples16k, 16000, 2000, signal),
     frames: {
-      t: Array.from(fr.time),
-      f0: Array.from(fr.f0, finiteOrNull),
-      voicing: Array.from(fr.voicing),
-      intensity: Array.from(fr.intensityDb),
+      t: await toArray(fr.time, same, signal),
+      f0: await toArray(fr.f0, finiteOrNull, signal),
+      voicing: await toArray(fr.voicing, same, signal),
+      intensity: await toArray(fr.intensityDb, same, signal),
     },
     pauses: prosody.segments.pauses.map((p) => ({ start: p.start, end: p.end })),
     nuclei: prosody.nuclei,
