@@ -55,8 +55,11 @@ interface Finished {
 /**
  * Scales and interleaves a decoder's output. Self-contained on purpose: its source text also
  * runs inside the worker (WORKER_SOURCE), so it may use nothing from outside its own body.
+ * `mix` (the worker, for loadAudio's mono): the channels are averaged here instead, so the
+ * interleaved copy (as large as the decoded channels: 1.4 GB for an hour of 48 kHz stereo) is
+ * never made.
  */
-function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number): Finished {
+function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number, mix = false): Finished {
   const frames = r.samplesDecoded;
   const ch = r.channelData.length;
   const firstError = r.errors && r.errors.length ? String(r.errors[0].message) : null;
@@ -65,6 +68,24 @@ function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number): Finished
   // so the same PCM gives the same floats whatever the container.
   const b = r.bitDepth;
   const k = isFlac && b && b >= 8 && b <= 32 ? (2 ** (b - 1) - 1) / 2 ** (b - 1) : 1;
+  if (mix && ch > 1) {
+    // The native mix's float32 operations in its order (native/audio/resample.cpp: a sum from 0
+    // over the channels, times 1/channels), so the samples are identical. A sample out of range
+    // stops it: the interleaved samples below then let the caller report it as always.
+    const inv = Math.fround(1 / ch);
+    const mono = new Float32Array(frames);
+    let ok = true;
+    for (let f = 0; f < frames && ok; f++) {
+      let sum = 0;
+      for (let c = 0; c < ch; c++) {
+        const v = Math.fround(r.channelData[c][f] * k);
+        if (!(Math.abs(v) <= bound)) ok = false;
+        sum = Math.fround(sum + v);
+      }
+      mono[f] = sum * inv;
+    }
+    if (ok) return { samples: mono, channels: 1, frames, sampleRate: r.sampleRate, firstError, firstBad: -1 };
+  }
   let samples: Float32Array;
   if (ch === 1) {
     samples = r.channelData[0].subarray(0, frames);
@@ -150,7 +171,7 @@ async function convertHere(out, c) {
     let out;
     try {
       await d.ready;
-      out = finishDecoded(await d[method](bytes), isFlac, bound);
+      out = finishDecoded(await d[method](bytes), isFlac, bound, Boolean(convert && convert.mono));
     } finally {
       d.free();
     }
