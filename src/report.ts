@@ -22,18 +22,31 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', 
 const ENVELOPE_SLICE = 1 << 18;
 
 /**
+ * Longest stretch of report building between yields (ms), whatever the slice counts say: the
+ * first slices run before the JIT has compiled the loops, and a loaded machine stretches every
+ * slice (a 2^18-sample envelope slice plus a GC still took 22-38 ms here).
+ */
+const SLICE_MS = 4;
+
+/**
  * Min/max envelope of the waveform in `bins` columns (what a plot of that width can show), with
- * a yield to the event loop about every ENVELOPE_SLICE samples (10 minutes at 16 kHz is 9.6 M).
+ * a yield to the event loop about every ENVELOPE_SLICE samples (10 minutes at 16 kHz is 9.6 M)
+ * or SLICE_MS.
  */
 async function envelope(samples: Float32Array, rate: number, bins: number, signal?: AbortSignal) {
   const per = Math.max(1, Math.ceil(samples.length / bins));
   const t: number[] = [], lo: number[] = [], hi: number[] = [];
   let scanned = 0;
+  // A turn first: the analysis that ends just before (the policy, in its promise's continuation)
+  // would otherwise run in one stretch with the first slice.
+  await yieldToLoop();
+  let since = performance.now();
   for (let s = 0; s < samples.length; s += per) {
-    if ((scanned += per) >= ENVELOPE_SLICE) {
+    if ((scanned += per) >= ENVELOPE_SLICE || performance.now() - since > SLICE_MS) {
       scanned = 0;
       await yieldToLoop();
       throwIfAborted(signal);
+      since = performance.now();
     }
     let mn = Infinity, mx = -Infinity;
     for (let i = s; i < Math.min(samples.length, s + per); i++) {
@@ -56,12 +69,14 @@ const ARRAY_SLICE = 1 << 14;
 /** Array.from(a, map), in slices with a yield to the event loop between them. */
 async function toArray<T>(a: ArrayLike<number>, map: (v: number) => T, signal?: AbortSignal): Promise<T[]> {
   const out: T[] = [];
-  for (let s = 0; s < a.length; s += ARRAY_SLICE) {
-    if (s > 0) {
+  let since = performance.now();
+  for (let s = 0; s < a.length; s += 1024) {
+    if ((s % ARRAY_SLICE === 0 && s > 0) || performance.now() - since > SLICE_MS) {
       await yieldToLoop();
       throwIfAborted(signal);
+      since = performance.now();
     }
-    const e = Math.min(a.length, s + ARRAY_SLICE);
+    const e = Math.min(a.length, s + 1024);
     for (let i = s; i < e; i++) out.push(map(a[i]));
   }
   return out;
