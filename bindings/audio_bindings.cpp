@@ -32,7 +32,7 @@ Napi::Value DecodeWav(const Napi::CallbackInfo& info) {
 Napi::Value DecodeWavAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto bytes = std::make_shared<BytesView>(bytes_arg(info, 0, "bytes"));
-    bytes->own();
+    bytes->own(inputs_private_arg(info, 2));
     auto cancel = cancel_flag_arg(info, 1);
     auto result = std::make_shared<et::DecodedAudio>();
     return run_async(
@@ -77,7 +77,7 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
 Napi::Value ResampleAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<ResampleArgs>(resample_args(info));
-    a->input.own();
+    a->input.own(inputs_private_arg(info, 7));
     auto cancel = cancel_flag_arg(info, 6);
     auto out = std::make_shared<std::vector<float>>();
     return run_async(

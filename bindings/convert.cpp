@@ -157,14 +157,19 @@ void* OwnedBytes::zeroed(size_t bytes) {
   return p;
 }
 
-void BytesView::own() {
-  if (shared) return;  // the reference keeps a SharedArrayBuffer's memory valid
+bool inputs_private_arg(const Napi::CallbackInfo& info, size_t index) {
+  return info.Length() > index && info[index].IsBoolean() && info[index].As<Napi::Boolean>().Value();
+}
+
+void BytesView::own(bool inputs_private) {
+  // The reference keeps a SharedArrayBuffer's memory valid, and a private input's.
+  if (shared || inputs_private) return;
   data = static_cast<const uint8_t*>(owned.assign(data, size));
   keep.Reset();
 }
 
-void FloatView::own() {
-  if (shared) return;
+void FloatView::own(bool inputs_private) {
+  if (shared || inputs_private) return;
   data = static_cast<const float*>(owned.assign(data, length * sizeof(float)));
   keep.Reset();
 }

@@ -57,7 +57,7 @@ Napi::Value SpectralStats(const Napi::CallbackInfo& info) {
 Napi::Value SpectralStatsAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto x = std::make_shared<FloatView>(float32_arg(info, 0, "samples"));
-    x->own();
+    x->own(inputs_private_arg(info, 4));
     double rate = rate_arg(info);
     auto opt = spectral_options(info, 2);
     auto cancel = cancel_flag_arg(info, 3);
@@ -125,10 +125,10 @@ Napi::Value VoiceStats(const Napi::CallbackInfo& info) {
 Napi::Value VoiceStatsAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto x = std::make_shared<FloatView>(float32_arg(info, 0, "samples"));
-    x->own();
+    x->own(inputs_private_arg(info, 6));
     double rate = rate_arg(info);
     auto f0 = std::make_shared<FloatView>(float32_arg(info, 2, "f0"));
-    f0->own();
+    f0->own(inputs_private_arg(info, 6));
     double hop = hop_arg(info);
     auto opt = voice_options(info, 4);
     auto cancel = cancel_flag_arg(info, 5);

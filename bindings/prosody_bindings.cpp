@@ -226,7 +226,7 @@ Napi::Value ProsodyF0(const Napi::CallbackInfo& info) {
 Napi::Value ProsodyF0Async(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
-    a->samples.own();
+    a->samples.own(inputs_private_arg(info, 4));
     auto cancel = cancel_flag_arg(info, 3);
     auto out = std::make_shared<et::prosody::F0Track>();
     return run_async(
@@ -249,7 +249,7 @@ Napi::Value ProsodyAnalyze(const Napi::CallbackInfo& info) {
 Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
-    a->samples.own();
+    a->samples.own(inputs_private_arg(info, 4));
     auto cancel = cancel_flag_arg(info, 3);
     auto out = std::make_shared<ProsodyResult>();
     return run_async(

@@ -5,7 +5,8 @@ import { availableParallelism } from 'node:os';
 import { native } from './native.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { decodeCompressed } from './audio-wasm.js';
-import { rateRange, sampleRateSupported } from './audio-limits.js';
+import { checkDuration, maxDurationOption, rateRange, sampleRateSupported } from './audio-limits.js';
+import { declaredLength } from './audio-declared.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 
@@ -144,6 +145,13 @@ export interface LoadAudioOptions {
   decodeInWorker?: boolean | 'auto';
   /** Aborts the call: it rejects with an AbortError; reading, decoding and resampling stop. */
   signal?: AbortSignal;
+  /**
+   * Longest audio accepted, in seconds (default DEFAULT_MAX_DURATION_S, 4 hours; Infinity: no
+   * limit). Longer audio is refused with ERR_AUDIO_UNSUPPORTED: before decoding when the
+   * container declares its length (FLAC STREAMINFO, Ogg Vorbis granule position), otherwise
+   * right after decoding, before any mixing, resampling or analysis.
+   */
+  maxDuration?: number;
 }
 
 /**
@@ -156,6 +164,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const { sampleRate, mono = false, decodeInWorker = 'auto' } = options;
   const signal = checkSignal(options.signal, 'loadAudio');
+  const maxDuration = maxDurationOption(options.maxDuration);
   throwIfAborted(signal);
   if (sampleRate !== undefined) checkRate(sampleRate, 'options.sampleRate');
   if (decodeInWorker !== 'auto' && typeof decodeInWorker !== 'boolean') {
@@ -182,8 +191,11 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
 
   const container = sniffContainer(bytes);
   let audio: DecodedAudio;
+  // Bytes read from the path are the package's own: the binding need not copy them.
+  const ownBytes = typeof source === 'string';
   if (container === 'wav') {
-    audio = await decodeWavAsync(bytes, input, { signal });
+    // No pre-check: decoding WAV is one pass over its bytes, whatever the duration.
+    audio = withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(bytes, flag, ownBytes)), input));
   } else if (container === 'unknown') {
     const head = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new EmotionThinkerError(
@@ -192,17 +204,21 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
       { input },
     );
   } else {
-    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, typeof source === 'string');
+    const declared = declaredLength(container, bytes);
+    if (declared) checkDuration(declared.frames / declared.sampleRate, maxDuration, `declared by the ${container} header`, input);
+    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, ownBytes, { sampleRate, mono, maxDuration });
   }
+  checkDuration(audio.duration, maxDuration, 'decoded', input);
 
   let { samples, channels } = audio;
   const rate = sampleRate ?? audio.sampleRate;
   const mix = mono && channels > 1;
   if (mix || rate !== audio.sampleRate) {
-    // One native pass on the thread pool does the channel mix and the rate change together.
+    // One native pass on the thread pool does the channel mix and the rate change together. The
+    // decoded samples are the package's own until this call returns: no copy (inputsPrivate).
     const from = audio.sampleRate;
     const src = samples, ch = channels;
-    samples = await awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(src, ch, from, rate, mix, availableParallelism(), flag)), input);
+    samples = await awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(src, ch, from, rate, mix, availableParallelism(), flag, true)), input);
     if (mix) channels = 1;
   }
   const frames = samples.length / channels;

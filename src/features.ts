@@ -73,3 +73,21 @@ export async function voiceStatsAsync(
   throwIfAborted(signal);
   return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, opts, flag)));
 }
+
+/**
+ * spectralStatsAsync and voiceStatsAsync of samples (and an F0 track) the package made and holds
+ * alone until the call settles (featurize, on a decoded file): the bindings read them without a
+ * copy. Not exported from index.ts: a caller's arrays go through the calls above, which copy.
+ */
+export function spectralStatsOwned(samples: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<SpectralStats> {
+  checkHead(samples, sampleRate);
+  throwIfAborted(signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, {}, flag, true)));
+}
+
+export function voiceStatsOwned(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, signal?: AbortSignal): Promise<VoiceStats> {
+  checkHead(samples, sampleRate);
+  checkTrack(f0, hopSeconds);
+  throwIfAborted(signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, {}, flag, true)));
+}

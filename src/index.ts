@@ -18,6 +18,7 @@ export {
 } from './audio.js';
 export { summarizeAudio, type AudioSummary } from './summary.js';
 export { AUDIO_LIMITS, type AudioLimits } from './audio-limits.js';
+export { DEFAULT_MAX_DURATION_S } from './audio-limits.js';
 export {
   groupAdvantages,
   groupAdvantagesAsync,

@@ -346,10 +346,12 @@ export interface RawVoiceStats {
 }
 
 export interface NativeAddon {
+  // inputsPrivate (the async calls' last argument): true only for arrays the package alone holds
+  // until the call settles; the binding then reads them without a copy (bindings/convert.hpp).
   prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
-  prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array): Promise<RawF0Track>;
+  prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawF0Track>;
   prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;
-  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array): Promise<RawProsody>;
+  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawProsody>;
   /** CUDA batch: one GPU pass over many clips; per-clip input errors come back in place. */
   prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions): Promise<(RawProsody | Error)[]>;
   /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
@@ -389,10 +391,10 @@ export interface NativeAddon {
     gradOut: Float32Array | Float64Array | Uint16Array | null,
   ): Promise<RawLossMetrics>;
   decodeWav(bytes: Uint8Array): RawDecodedAudio;
-  decodeWavAsync(bytes: Uint8Array, cancel?: Int32Array): Promise<RawDecodedAudio>;
+  decodeWavAsync(bytes: Uint8Array, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawDecodedAudio>;
   /** With `mono`, channels are averaged in the same pass and the result has one channel. */
   resample(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number): Float32Array;
-  resampleAsync(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number, cancel?: Int32Array): Promise<Float32Array>;
+  resampleAsync(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number, cancel?: Int32Array, inputsPrivate?: boolean): Promise<Float32Array>;
   mixToMono(samples: Float32Array, channels: number): Float32Array;
   /** native/audio/limits.hpp, read by src/audio-limits.ts. */
   audioLimits: {
@@ -409,10 +411,10 @@ export interface NativeAddon {
   /** The error-code table of native/common/error.hpp (ET_ERROR_CODES). */
   errorCodes: { code: string; public: boolean; meaning: string }[];
   spectralStats(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): RawSpectralStats;
-  spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions, cancel?: Int32Array): Promise<RawSpectralStats>;
+  spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawSpectralStats>;
   /** f0: Hz per frame (frame i centred at i · hopSeconds), NaN on unvoiced frames. */
   voiceStats(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions): RawVoiceStats;
-  voiceStatsAsync(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions, cancel?: Int32Array): Promise<RawVoiceStats>;
+  voiceStatsAsync(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawVoiceStats>;
   /** Device memory and CUDA GRPO kernels; every call throws ERR_BACKEND_UNAVAILABLE without a GPU. */
   cuda: RawCudaApi;
 }

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio } from './audio.js';
+import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio, type LoadAudioOptions } from './audio.js';
 import { abortable, checkSignal, fanOutSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
@@ -19,7 +19,7 @@ import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './erro
 import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
-export interface ProsodyOptions extends RawProsodyOptions {
+export interface ProsodyOptions extends RawProsodyOptions, Pick<LoadAudioOptions, 'maxDuration'> {
   /**
    * Compute backend. 'cuda' runs the CUDA batch (native/cuda/prosody_cuda.cu) when a GPU is
    * present and otherwise falls back to the CPU, saying why (a process warning, and
@@ -123,7 +123,7 @@ const RAW_KEYS: (keyof RawProsodyOptions)[] = [
   'offsetVoicingBonus', 'onsetVoicingBonus', 'voicingTrendSeconds', 'analysisRate', 'rmsWindowSeconds',
   'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
 ];
-const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad', 'signal']);
+const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad', 'signal', 'maxDuration']);
 
 function rawOptions(options: ProsodyOptions): RawProsodyOptions {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
@@ -181,6 +181,8 @@ interface Mono {
   samples: Float32Array;
   sampleRate: number;
   input: string;
+  /** The samples were made here (decoded, mixed, picked): no caller can reach them until the call settles, so the binding need not copy them. */
+  owned?: boolean;
 }
 
 function toMono(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>, channel: number | undefined, input: string): Mono {
@@ -216,7 +218,7 @@ async function toMonoAsync(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 
   const { samples, sampleRate, channels } = audio;
   if (!(samples instanceof Float32Array) || !Number.isInteger(channels) || channels <= 1) return toMono(audio, channel, input);
   if (channel === undefined) {
-    return { samples: await resampleAsync(samples, sampleRate, sampleRate, { channels, mono: true, signal }), sampleRate, input };
+    return { samples: await resampleAsync(samples, sampleRate, sampleRate, { channels, mono: true, signal }), sampleRate, input, owned: true };
   }
   if (!Number.isInteger(channel) || channel < 0 || channel >= channels) return toMono(audio, channel, input);
   const frames = samples.length / channels;
@@ -227,7 +229,7 @@ async function toMonoAsync(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 
     const end = Math.min(frames, start + PICK_CHUNK_FRAMES);
     for (let i = start; i < end; i++) out[i] = samples[i * channels + channel];
   }
-  return { samples: out, sampleRate, input };
+  return { samples: out, sampleRate, input, owned: true };
 }
 
 async function monoAsync(source: ProsodyInput, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<Mono> {
@@ -235,8 +237,8 @@ async function monoAsync(source: ProsodyInput, options: ProsodyOptions, signal: 
   throwIfAborted(signal);
   if (typeof source === 'string' || (source instanceof Uint8Array && !(source instanceof Float32Array))) {
     // Without `channel` the decoder's native pass mixes to mono on the thread pool.
-    const audio = await loadAudio(source as string | Uint8Array, { mono: options.channel === undefined, signal });
-    return toMonoAsync(audio, options.channel, input, signal);
+    const audio = await loadAudio(source as string | Uint8Array, { mono: options.channel === undefined, signal, maxDuration: options.maxDuration });
+    return { ...(await toMonoAsync(audio, options.channel, input, signal)), owned: true };
   }
   if (source && typeof source === 'object' && !(source instanceof Float32Array) && 'samples' in source) {
     return toMonoAsync(source, options.channel, input, signal);
@@ -335,7 +337,23 @@ export async function extractProsody(source: ProsodyInput, options: ProsodyOptio
   const raw = rawOptions(options);
   checkVad(options);
   const signal = checkSignal(options.signal, 'extractProsody');
-  const mono = await monoAsync(source, options, signal);
+  return prosodyOfMono(await monoAsync(source, options, signal), raw, options, signal);
+}
+
+/**
+ * extractProsody of 16 kHz-or-other mono samples the package decoded itself and holds alone until
+ * this settles (analyze, buildReport): the binding reads them without a copy. Not exported from
+ * index.ts: a caller's samples always go through extractProsody, which copies them.
+ */
+export async function extractProsodyOwned(samples: Float32Array, sampleRate: number, input: string, options: ProsodyOptions = {}): Promise<ProsodyResult> {
+  const raw = rawOptions(options);
+  checkVad(options);
+  const signal = checkSignal(options.signal, 'extractProsody');
+  throwIfAborted(signal);
+  return prosodyOfMono({ samples, sampleRate, input, owned: true }, raw, options, signal);
+}
+
+async function prosodyOfMono(mono: Mono, raw: RawProsodyOptions, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<ProsodyResult> {
   const choice = prosodyBackend(options, false);
   warnFallback(choice.reason);
   const r =
@@ -344,7 +362,7 @@ export async function extractProsody(source: ProsodyInput, options: ProsodyOptio
           if (rs[0] instanceof Error) throw rs[0];
           return rs[0];
         })
-      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag)), mono.input);
+      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag, mono.owned === true)), mono.input);
   return finishAsync(r, mono, options, signal);
 }
 
@@ -587,7 +605,7 @@ export async function extractF0(source: ProsodyInput, options: ProsodyOptions = 
   cpuOnly(options, 'extractF0');
   const signal = checkSignal(options.signal, 'extractF0');
   const mono = await monoAsync(source, options, signal);
-  return f0Result(await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyF0Async(mono.samples, mono.sampleRate, raw, flag)), mono.input), mono.input);
+  return f0Result(await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyF0Async(mono.samples, mono.sampleRate, raw, flag, mono.owned === true)), mono.input), mono.input);
 }
 
 /** extractF0 on the calling thread. */

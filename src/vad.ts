@@ -432,8 +432,10 @@ function* normalizePeakSteps(x: Float32Array, target: number): Generator<void, F
 // The whole-signal passes in JS (peak normalisation, high-pass, frame levels) are generators that
 // pause every STEP_SAMPLES samples: run to the end at once by the synchronous calls (runSteps),
 // with a turn of the event loop at each pause by detectSpeech (runStepsAsync). A 10-minute
-// stream is 9.6 M samples; in one go each pass holds the loop for tens of milliseconds.
-const STEP_SAMPLES = 1 << 19;
+// stream is 9.6 M samples; in one go each pass holds the loop for tens of milliseconds. 2^17
+// samples: a step of the high-pass (the slowest pass) took 13-33 ms at 2^19 on a loaded 2-core
+// machine (benchmarks/event-loop.mjs), over the 20 ms goal.
+const STEP_SAMPLES = 1 << 17;
 
 function runSteps<T>(steps: Generator<void, T>): T {
   for (;;) {
