@@ -40,10 +40,6 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kCancelFrames = 4096;
 using steps::kIntensityFloorDb;
 
-void bad(const std::string& field, const std::string& what) {
-  throw Error(ErrorCode::InvalidArg, "option \"" + field + "\" " + what);
-}
-
 }  // namespace
 
 double bessel_i0(double x) {
@@ -181,16 +177,6 @@ double polyfit_r2(const std::vector<double>& u, const std::vector<double>& y, in
 
 }  // namespace
 
-void validate(const ProsodyOptions& o) {
-  validate(o.f0);
-  if (!(o.analysis_rate >= 8000 && o.analysis_rate <= 192000)) bad("analysisRate", "must be in 8000..192000 Hz");
-  if (!(o.rms_window_seconds >= 0.005 && o.rms_window_seconds <= 0.5)) bad("rmsWindowSeconds", "must be in [0.005, 0.5] s");
-  if (!(o.intensity_min_pitch >= 20 && o.intensity_min_pitch <= 1000)) bad("intensityMinPitch", "must be in [20, 1000] Hz");
-  if (!(o.nuclei_min_pitch >= 20 && o.nuclei_min_pitch <= 1000)) bad("nucleiMinPitch", "must be in [20, 1000] Hz");
-  if (!(o.silence_db > 0 && o.silence_db <= 100)) bad("silenceDb", "must be in (0, 100] dB");
-  if (!(o.min_pause_seconds >= 0 && o.min_pause_seconds <= 60)) bad("minPauseSeconds", "must be in [0, 60] s");
-  if (!(o.min_dip_db >= 0 && o.min_dip_db <= 60)) bad("minDipDb", "must be in [0, 60] dB");
-}
 
 void check_finite(const float* x, size_t n) {
   // Finite and within the package's float bound (audio/limits.hpp): a sample of 3e36 would
@@ -200,6 +186,10 @@ void check_finite(const float* x, size_t n) {
 
 AnalysisInput prepare_input(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
   validate(o);
+  return prepare_validated(samples, n, rate, o);
+}
+
+AnalysisInput prepare_validated(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
   limits::check_rate_arg(rate, "sampleRate");
   if (!(rate >= 2 * o.f0.f0_max && rate == std::floor(rate))) {
     throw Error(ErrorCode::InvalidArg, "sample rate " + std::to_string(rate) +
@@ -232,7 +222,7 @@ F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOpt
     t.hop_seconds = o.f0.hop_seconds;
     return t;
   }
-  return track_f0(p.x, p.n, p.rate, o.f0);
+  return track_f0_validated(p.x, p.n, p.rate, o.f0);  // prepare_input validated o and the rate
 }
 
 Intonation classify_intonation(const std::vector<float>& f0, const std::vector<float>& nccf, double hop) {
@@ -331,7 +321,7 @@ ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const 
   t.dc_offset = mean;
   const size_t frames = frame_count(p.n, p.rate, hop, std::max(o.rms_window_seconds, o.f0.window_seconds));
   if (frames == 0) return t;
-  t.f0 = track_f0(p.x, p.n, p.rate, o.f0);
+  t.f0 = track_f0_validated(p.x, p.n, p.rate, o.f0);  // prepare_input validated o and the rate
   // (track_f0 yields the same frame count: same formula, window ≤ the RMS window)
 
   // Frame RMS (dBFS: 20·log10 RMS, full-scale square = 0 dBFS, full-scale sine = −3.01), clip mean removed.

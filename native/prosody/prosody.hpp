@@ -18,17 +18,30 @@
 namespace et {
 namespace prosody {
 
+// The energy/rate option set (analysis rate, energy tracks, pauses, nuclei): its one definition,
+// see common/options.hpp.
+#define ET_ENERGY_OPTIONS(X)                                                                                       \
+  X(analysis_rate, "analysisRate", double, 16000, 8000, 192000, ET_CLOSED, "Hz", "rate the input is resampled to")       \
+  X(rms_window_seconds, "rmsWindowSeconds", double, 0.025, 0.005, 0.5, ET_CLOSED, "s",                                   \
+    "frame RMS window (rectangular, centred)")                                                                           \
+  X(intensity_min_pitch, "intensityMinPitch", double, 100, 20, 1000, ET_CLOSED, "Hz",                                    \
+    "Praat To Intensity minimum pitch (Kaiser window 6.4/minPitch s)")                                                   \
+  X(nuclei_min_pitch, "nucleiMinPitch", double, 40, 20, 1000, ET_CLOSED, "Hz",                                           \
+    "minimum pitch of the nucleus intensity contour (6.4/40 s = 160 ms window)")                                         \
+  X(silence_db, "silenceDb", double, 25, 0, 100, ET_OPEN_MIN, "dB", "silent when intensity < q99 - silenceDb")           \
+  X(min_pause_seconds, "minPauseSeconds", double, 0.25, 0, 60, ET_CLOSED, "s", "shortest silent pause")                  \
+  X(min_dip_db, "minDipDb", double, 2, 0, 60, ET_CLOSED, "dB", "a nucleus must be preceded by a dip of this depth")      \
+  X(nuclei_dip_after, "nucleiDipAfter", bool, false, 0, 0, ET_CLOSED, "",                                                \
+    "also require a dip after the peak (before the next peak)")
+
 struct ProsodyOptions {
-  F0Options f0;                       // hop_seconds here is the hop for every per-frame track
-  double analysis_rate = 16000;       // Hz
-  double rms_window_seconds = 0.025;  // frame RMS (rectangular window, centred)
-  double intensity_min_pitch = 100;   // Praat To Intensity "minimum pitch" (Kaiser window 6.4/minPitch s)
-  double nuclei_min_pitch = 40;       // Kaiser intensity window 6.4/40 s = 160 ms for the nucleus contour
-  double silence_db = 25;             // silent when intensity < q99 − silence_db
-  double min_pause_seconds = 0.25;    // shortest silent pause
-  double min_dip_db = 2;              // a nucleus must be preceded by a dip of this depth
-  bool nuclei_dip_after = false;      // also require a dip after the peak (before the next peak)
+  F0Options f0;  // f0.hop_seconds is the hop for every per-frame track
+  ET_ENERGY_OPTIONS(ET_OPTION_FIELD)
 };
+
+// The energy/rate table (native/prosody/options.cpp); the F0 table is kF0OptionSpecs (f0.hpp).
+extern const options::Spec<ProsodyOptions> kEnergyOptionSpecs[];
+extern const size_t kEnergyOptionCount;
 
 struct Segment {
   double start = 0, end = 0;  // seconds
@@ -93,6 +106,8 @@ struct ProsodyTracks {
   std::vector<float> rms_dbfs, intensity_db, nuclei_intensity_db;
 };
 
+// Validates against both tables (and f0Min < f0Max); throws ERR_INVALID_ARG naming the option.
+// The one validation of these options: every entry runs it once per call.
 void validate(const ProsodyOptions& o);
 
 // Throws ERR_INVALID_ARG naming the first NaN/Inf sample.
@@ -114,6 +129,8 @@ struct AnalysisInput {
   double rate = 0;
 };
 AnalysisInput prepare_input(const float* samples, size_t n, double rate, const ProsodyOptions& o);
+// prepare_input for options already validated (once per batch, native/prosody/batch.hpp).
+AnalysisInput prepare_validated(const float* samples, size_t n, double rate, const ProsodyOptions& o);
 
 // Share of samples at or beyond ±0.999 (clipping).
 double clipped_ratio(const float* samples, size_t n);
