@@ -17,6 +17,7 @@ import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
+import { ENERGY_OPTION_SPECS, optionDefault, PROSODY_OPTION_SPECS } from './option-specs.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
 export interface ProsodyOptions extends RawProsodyOptions {
@@ -115,14 +116,8 @@ export interface F0Result {
   nccf: Float32Array;
 }
 
-const RAW_KEYS: (keyof RawProsodyOptions)[] = [
-  'hopSeconds', 'f0Min', 'f0Max', 'windowSeconds', 'voicingWindowSeconds', 'voicingWeight', 'levelWindowSeconds',
-  'lowpassHz', 'maxCandidates', 'candidateFloor', 'octaveCost', 'subharmonicCost', 'octaveJumpCost',
-  'voicedUnvoicedCost', 'voicingThreshold', 'silenceThreshold', 'levelQuantile', 'vuvLevelDb', 'vuvMinFactor',
-  'vuvMaxFactor', 'rangePriorCost', 'rangePriorWidth', 'rangePriorWidthBelow', 'rangePriorMinVoicedSeconds',
-  'offsetVoicingBonus', 'onsetVoicingBonus', 'voicingTrendSeconds', 'analysisRate', 'rmsWindowSeconds',
-  'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
-];
+// The keys of the native option tables (native/prosody/f0.hpp, prosody.hpp): not restated here.
+const RAW_KEYS: readonly string[] = PROSODY_OPTION_SPECS.map((s) => s.key);
 const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad', 'signal']);
 
 function rawOptions(options: ProsodyOptions): RawProsodyOptions {
@@ -130,7 +125,7 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined) continue;
-    if ((RAW_KEYS as string[]).includes(k)) raw[k] = v;
+    if (RAW_KEYS.includes(k)) raw[k] = v;
     else if (!OTHER_KEYS.has(k)) throw invalidArg(`unknown option "${k}"`);
   }
   const b = options.backend;
@@ -138,6 +133,16 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
     throw invalidArg(`option "backend" must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(b)}`);
   }
   return raw as RawProsodyOptions;
+}
+
+/**
+ * The raw options an entry runs with, every key filled in (defaults from the native tables):
+ * 'cpu' for the CPU calls, 'cuda' for the CUDA prosody batch (which also requires analysisRate
+ * 16000). Resolves only, so it needs no GPU; throws ERR_INVALID_ARG where that entry would.
+ */
+export function resolveProsodyOptions(options: ProsodyOptions = {}, entry: 'cpu' | 'cuda' = 'cpu'): Required<RawProsodyOptions> {
+  const raw = rawOptions(options);
+  return callNative(() => native.prosodyResolveOptions(raw, entry));
 }
 
 export interface ProsodyBackendChoice {
@@ -352,7 +357,7 @@ async function finishAsync(r: RawProsody, mono: Mono, options: ProsodyOptions, s
   if ((options.vad ?? 'energy') === 'silero') {
     const { detectSpeech } = await import('./vad.js');
     const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
-    resegment(r, speech.segments, options.minPauseSeconds ?? 0.25);
+    resegment(r, speech.segments, options.minPauseSeconds ?? (optionDefault(ENERGY_OPTION_SPECS, 'minPauseSeconds') as number));
   }
   throwIfAborted(signal);
   return finish(r, mono, options);

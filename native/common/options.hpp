@@ -41,13 +41,17 @@ template <typename S> struct Spec {
   void (*set)(S&, double);
 };
 
+// The shortest decimal that reads back as v (1000000, 0.025, 1e-06), no exponent below 1e15.
 inline std::string format_number(double v) {
   char buf[48];
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, std::fabs(v) >= 1 && std::fabs(v) < 1e15 ? "%.*f" : "%.*g",
+                  std::fabs(v) >= 1 && std::fabs(v) < 1e15 ? 0 : precision, v);
+    if (std::strtod(buf, nullptr) == v) return buf;
+    if (std::fabs(v) >= 1 && std::fabs(v) < 1e15) break;
+  }
   std::snprintf(buf, sizeof buf, "%.17g", v);
-  // Shortest of %.17g and %g that reads back the same value.
-  char shortbuf[48];
-  std::snprintf(shortbuf, sizeof shortbuf, "%g", v);
-  return std::strtod(shortbuf, nullptr) == v ? shortbuf : buf;
+  return buf;
 }
 
 // "[0.001, 0.1] s", "(0, 1]", "1..50" (integers).
