@@ -154,7 +154,22 @@ struct Args {
   FloatView samples;
   double rate;
   ProsodyOptions options;
+  bool has_speech = false;
+  std::vector<et::prosody::Segment> speech;
 };
+
+// Speech segments from a VAD: a Float64Array of [start, end] pairs in seconds; undefined: none.
+bool speech_arg(Napi::Value v, const std::string& name, std::vector<et::prosody::Segment>& out) {
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw invalid_arg(v.Env(), name + " must be a Float64Array of [start, end] pairs");
+  Napi::Float64Array a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() % 2) throw invalid_arg(v.Env(), name + " must hold [start, end] pairs (an even length)");
+  const double* d = a.Data();
+  out.resize(a.ElementLength() / 2);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {d[2 * i], d[2 * i + 1]};
+  return true;
+}
 
 Args args(const Napi::CallbackInfo& info) {
   Args a{float32_arg(info, 0, "samples"), rate_arg(info, 1), ProsodyOptions()};
@@ -197,12 +212,13 @@ Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
     auto a = std::make_shared<Args>(args(info));
     a->samples.own();
     auto cancel = cancel_flag_arg(info, 3);
+    if (info.Length() > 4) a->has_speech = speech_arg(info[4], "speech", a->speech);
     auto out = std::make_shared<ProsodyResult>();
     return run_async(
         info.Env(),
         [a, out, cancel] {
           et::CancelScope scope(cancel->flag);
-          *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options);
+          *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options, a->has_speech ? &a->speech : nullptr);
         },
         [a, out](Napi::Env env) -> Napi::Value { return result_to_js(env, std::move(*out)); });
   });
@@ -212,10 +228,11 @@ Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
 
 struct BatchInput {
   std::vector<FloatView> samples;  // owned copies: the worker reads them (see OwnedBytes)
+  std::vector<std::vector<et::prosody::Segment>> speech;
   std::vector<et::prosody::BatchClip> clips;
 };
 
-// prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], rates: number[], options) →
+// prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], rates: number[], options, speech?: (Float64Array | undefined)[]) →
 // Promise<(RawProsody | Error)[]>: per-clip input errors come back in place, not as a rejection.
 Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -224,8 +241,11 @@ Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
       throw invalid_arg(env, "prosodyAnalyzeBatchCuda(samples[], rates[], options) needs two arrays");
     Napi::Array sa = info[0].As<Napi::Array>(), ra = info[1].As<Napi::Array>();
     if (sa.Length() != ra.Length()) throw invalid_arg(env, "samples and rates must have the same length");
+    const bool speech = info.Length() > 3 && info[3].IsArray();
+    if (info.Length() > 3 && !info[3].IsUndefined() && !speech) throw invalid_arg(env, "speech must be an array");
     auto in = std::make_shared<BatchInput>();
     in->samples.resize(sa.Length());
+    in->speech.resize(sa.Length());
     in->clips.resize(sa.Length());
     for (uint32_t i = 0; i < sa.Length(); ++i) {  // JS arrays to C++ (translation only)
       Napi::Value v = sa.Get(i), r = ra.Get(i);
@@ -236,7 +256,9 @@ Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
       in->samples[i].data = arr.Data();
       in->samples[i].length = arr.ElementLength();
       in->samples[i].own();
-      in->clips[i] = {in->samples[i].data, in->samples[i].length, r.As<Napi::Number>().DoubleValue()};
+      in->clips[i] = {in->samples[i].data, in->samples[i].length, r.As<Napi::Number>().DoubleValue(), nullptr};
+      if (speech && speech_arg(info[3].As<Napi::Array>().Get(i), "speech[" + std::to_string(i) + "]", in->speech[i]))
+        in->clips[i].speech = &in->speech[i];
     }
     const ProsodyOptions opt = et::prosody::cuda_batch_options(options_arg(info, 2));
     require_cuda(env);

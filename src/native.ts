@@ -296,13 +296,14 @@ export interface NativeAddon {
   prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
   prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array): Promise<RawF0Track>;
   prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;
-  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array): Promise<RawProsody>;
+  /** speech: VAD segments as [start, end] pairs (seconds) replacing the energy segmentation. */
+  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, speech?: Float64Array): Promise<RawProsody>;
   /** CUDA batch: one GPU pass over many clips; per-clip input errors come back in place. */
   /** The options an entry runs with (defaults filled in): 'cpu' the CPU calls, 'cuda' the CUDA batch. */
   prosodyResolveOptions(options: RawProsodyOptions | undefined, entry: 'cpu' | 'cuda'): Required<RawProsodyOptions>;
   prosodyOptionSpecs: { f0: RawOptionSpec[]; energy: RawOptionSpec[] };
   voiceOptionSpecs: RawOptionSpec[];
-  prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions): Promise<(RawProsody | Error)[]>;
+  prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions, speech?: (Float64Array | undefined)[]): Promise<(RawProsody | Error)[]>;
   /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
   prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;
   /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */

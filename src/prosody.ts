@@ -17,7 +17,7 @@ import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
-import { ENERGY_OPTION_SPECS, optionDefault, PROSODY_OPTION_SPECS } from './option-specs.js';
+import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
 export interface ProsodyOptions extends RawProsodyOptions {
@@ -343,33 +343,37 @@ export async function extractProsody(source: ProsodyInput, options: ProsodyOptio
   const mono = await monoAsync(source, options, signal);
   const choice = prosodyBackend(options, false);
   warnFallback(choice.reason);
+  const speech = await speechOf(mono, options, signal);
   const r =
     choice.backend === 'cuda'
-      ? await analyzeOnGpu([mono], raw, signal).then((rs) => {
+      ? await analyzeOnGpu([mono], raw, signal, [speech]).then((rs) => {
           if (rs[0] instanceof Error) throw rs[0];
           return rs[0];
         })
-      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag)), mono.input);
-  return finishAsync(r, mono, options, signal);
-}
-
-async function finishAsync(r: RawProsody, mono: Mono, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<ProsodyResult> {
-  if ((options.vad ?? 'energy') === 'silero') {
-    const { detectSpeech } = await import('./vad.js');
-    const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
-    resegment(r, speech.segments, options.minPauseSeconds ?? (optionDefault(ENERGY_OPTION_SPECS, 'minPauseSeconds') as number));
-  }
+      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag, speech)), mono.input);
   throwIfAborted(signal);
   return finish(r, mono, options);
+}
+
+/**
+ * With vad 'silero': Silero's speech segments as [start, end] pairs, which the native analysis
+ * uses instead of its energy segmentation (native/prosody/prosody.hpp resegment: pauses, nuclei
+ * and the pause, phonation and rate functionals follow them). Otherwise undefined.
+ */
+async function speechOf(mono: Mono, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<Float64Array | undefined> {
+  if ((options.vad ?? 'energy') !== 'silero') return undefined;
+  const { detectSpeech } = await import('./vad.js');
+  const { segments } = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
+  return Float64Array.from(segments.flatMap((s) => [s.start, s.end]));
 }
 
 /**
  * One native GPU pass; native errors become package errors naming the clip's input. A GPU pass
  * is not interrupted: on abort its result is dropped.
  */
-async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal?: AbortSignal): Promise<(RawProsody | EmotionThinkerError)[]> {
+async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal: AbortSignal | undefined, speech: (Float64Array | undefined)[]): Promise<(RawProsody | EmotionThinkerError)[]> {
   const out = await awaitNative(
-    () => abortable(native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw), signal),
+    () => abortable(native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw, speech), signal),
     monos.length === 1 ? monos[0].input : `${monos.length} clips`,
   );
   return out.map((r, i) =>
@@ -377,46 +381,6 @@ async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal?: Abor
       ? new EmotionThinkerError(((r as Error & { code?: string }).code ?? 'ERR_INTERNAL') as never, r.message, { input: monos[i].input, cause: r })
       : r,
   );
-}
-
-/**
- * Replaces the energy-based speech/pause segmentation of a native result with given speech
- * segments, and recomputes what depends on it with the native core's definitions: silences
- * (gaps ≥ minPause), pauses (silences between speech), sounding stretches, the nuclei inside
- * speech, and the pause, phonation and rate functionals.
- */
-function resegment(r: RawProsody, speech: { start: number; end: number }[], minPause: number): void {
-  const seg = (start: number, end: number) => ({ start, end, duration: end - start });
-  const sounding = speech.map((s) => seg(Math.max(0, s.start), Math.min(r.duration, s.end))).filter((s) => s.end > s.start);
-  const silences: RawSegment[] = [];
-  const pauses: RawSegment[] = [];
-  let prev = 0;
-  for (let i = 0; i <= sounding.length; i++) {
-    const next = i < sounding.length ? sounding[i].start : r.duration;
-    if (next - prev >= minPause) {
-      silences.push(seg(prev, next));
-      if (i > 0 && i < sounding.length) pauses.push(seg(prev, next));
-    }
-    if (i < sounding.length) prev = sounding[i].end;
-  }
-  r.sounding = sounding;
-  r.silences = silences;
-  r.pauses = pauses;
-  r.nuclei = r.nuclei.filter((n) => sounding.some((s) => n.time >= s.start && n.time <= s.end));
-  const f = r.functionals;
-  const phonation = sounding.reduce((a, s) => a + s.duration, 0);
-  const ptot = pauses.reduce((a, s) => a + s.duration, 0);
-  const syl = r.nuclei.length;
-  f.pauseCount = pauses.length;
-  f.pauseRatePerS = r.duration > 0 ? pauses.length / r.duration : null;
-  f.pauseMeanS = pauses.length ? ptot / pauses.length : null;
-  f.pauseTotalS = ptot;
-  f.syllableCount = syl;
-  f.phonationTimeS = phonation;
-  f.phonationRatio = r.duration > 0 ? phonation / r.duration : null;
-  f.speechRate = syl ? syl / r.duration : null;
-  f.articulationRate = syl && phonation > 0 ? syl / phonation : null;
-  f.averageSyllableDurationS = syl ? phonation / syl : null;
 }
 
 /** extractProsody on the calling thread (for short clips; paths and bytes must be WAV). */
@@ -506,7 +470,7 @@ async function runBatch(
   };
   let next = 0;
   // GPU: decoded clips wait here until a pass is full (or the inputs run out).
-  let pending: { index: number; mono: Mono }[] = [];
+  let pending: { index: number; mono: Mono; speech: Float64Array | undefined }[] = [];
   let pendingSamples = 0;
   const flush = async () => {
     const group = pending;
@@ -515,7 +479,7 @@ async function runBatch(
     if (!group.length) return;
     let results: (RawProsody | EmotionThinkerError)[];
     try {
-      results = await analyzeOnGpu(group.map((g) => g.mono), raw, signal);
+      results = await analyzeOnGpu(group.map((g) => g.mono), raw, signal, group.map((g) => g.speech));
     } catch (err) {
       if (signal?.aborted) throw err;
       for (const g of group) out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
@@ -526,7 +490,8 @@ async function runBatch(
         const r = results[k];
         try {
           if (r instanceof Error) throw r;
-          out[g.index] = tag({ input: g.mono.input, result: await finishAsync(r, g.mono, optionsFor(g.index), signal) });
+          throwIfAborted(signal);
+          out[g.index] = tag({ input: g.mono.input, result: finish(r, g.mono, optionsFor(g.index)) });
         } catch (err) {
           if (signal?.aborted) throw err;
           out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
@@ -545,7 +510,7 @@ async function runBatch(
       try {
         if (choice.backend === 'cuda') {
           const mono = await monoAsync(sources[i], rest, signal);
-          pending.push({ index: i, mono });
+          pending.push({ index: i, mono, speech: await speechOf(mono, rest, signal) });
           pendingSamples += mono.samples.length;
           if (pendingSamples >= GPU_GROUP_SAMPLES) {
             flushing = flushing.then(flush);

@@ -41,6 +41,7 @@ std::vector<BatchItem> analyze_batch(const std::vector<BatchClip>& clips, const 
     t[k].duration = double(c.n) / c.rate;  // of the input, as analyze() reports it
     t[k].clipped_ratio = clipped_ratio(c.samples, c.n);
     items[i].result = finish_analysis(std::move(t[k]), opt);
+    if (c.speech) resegment(items[i].result, *c.speech, opt.min_pause_seconds);
   });
   return items;
 }

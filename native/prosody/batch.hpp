@@ -22,6 +22,7 @@ struct BatchClip {
   const float* samples = nullptr;
   size_t n = 0;
   double rate = 0;
+  const std::vector<Segment>* speech = nullptr;  // VAD segments replacing the energy segmentation
 };
 
 struct BatchItem {

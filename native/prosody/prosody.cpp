@@ -342,8 +342,68 @@ ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const 
   return t;
 }
 
-ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
-  return finish_analysis(compute_tracks(samples, n, rate, o), o);
+namespace {
+
+// The pause, phonation and rate functionals from res.pauses, res.nuclei and the phonation time
+// (the sum of the sounding stretches), for either segmentation.
+void duration_functionals(ProsodyResult& res, double phonation) {
+  Functionals& fn = res.fn;
+  double ptot = 0;
+  for (auto& s : res.pauses) ptot += s.end - s.start;
+  fn.pause_count = double(res.pauses.size());
+  fn.pause_rate_per_s = res.duration > 0 ? fn.pause_count / res.duration : kNaN;
+  fn.pause_mean_s = res.pauses.empty() ? kNaN : ptot / double(res.pauses.size());
+  fn.pause_total_s = ptot;
+  fn.syllable_count = double(res.nuclei.size());
+  fn.phonation_time_s = phonation;
+  fn.phonation_ratio = res.duration > 0 ? phonation / res.duration : kNaN;
+  fn.speech_rate = fn.articulation_rate = fn.average_syllable_duration_s = kNaN;
+  if (!res.nuclei.empty()) {
+    fn.speech_rate = fn.syllable_count / res.duration;
+    fn.articulation_rate = phonation > 0 ? fn.syllable_count / phonation : kNaN;
+    fn.average_syllable_duration_s = phonation / fn.syllable_count;
+  }
+}
+
+}  // namespace
+
+void resegment(ProsodyResult& r, const std::vector<Segment>& speech, double min_pause) {
+  std::vector<Segment> sounding, silences, pauses;
+  for (const Segment& s : speech) {
+    const Segment c{std::max(0.0, s.start), std::min(r.duration, s.end)};
+    if (c.end > c.start) sounding.push_back(c);
+  }
+  double prev = 0;
+  for (size_t i = 0; i <= sounding.size(); ++i) {
+    const double next = i < sounding.size() ? sounding[i].start : r.duration;
+    if (next - prev >= min_pause) {
+      silences.push_back({prev, next});
+      if (i > 0 && i < sounding.size()) pauses.push_back({prev, next});
+    }
+    if (i < sounding.size()) prev = sounding[i].end;
+  }
+  std::vector<Nucleus> nuclei;
+  for (const Nucleus& n : r.nuclei) {
+    for (const Segment& s : sounding) {
+      if (n.time >= s.start && n.time <= s.end) {
+        nuclei.push_back(n);
+        break;
+      }
+    }
+  }
+  double phonation = 0;
+  for (const Segment& s : sounding) phonation += s.end - s.start;
+  r.sounding = std::move(sounding);
+  r.silences = std::move(silences);
+  r.pauses = std::move(pauses);
+  r.nuclei = std::move(nuclei);
+  duration_functionals(r, phonation);
+}
+
+ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o, const std::vector<Segment>* speech) {
+  ProsodyResult r = finish_analysis(compute_tracks(samples, n, rate, o), o);
+  if (speech) resegment(r, *speech, o.min_pause_seconds);
+  return r;
 }
 
 ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
@@ -504,20 +564,7 @@ ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
   fn.voiced_segment_sd_s = sd_of(vlen);
   fn.unvoiced_segment_mean_s = mean_of(ulen);
   fn.unvoiced_segment_sd_s = sd_of(ulen);
-  double ptot = 0;
-  for (auto& s : res.pauses) ptot += s.end - s.start;
-  fn.pause_count = double(res.pauses.size());
-  fn.pause_rate_per_s = res.duration > 0 ? fn.pause_count / res.duration : kNaN;
-  fn.pause_mean_s = res.pauses.empty() ? kNaN : ptot / double(res.pauses.size());
-  fn.pause_total_s = ptot;
-  fn.syllable_count = double(res.nuclei.size());
-  fn.phonation_time_s = phonation;
-  fn.phonation_ratio = res.duration > 0 ? phonation / res.duration : kNaN;
-  if (!res.nuclei.empty()) {
-    fn.speech_rate = fn.syllable_count / res.duration;
-    fn.articulation_rate = phonation > 0 ? fn.syllable_count / phonation : kNaN;
-    fn.average_syllable_duration_s = phonation / fn.syllable_count;
-  }
+  duration_functionals(res, phonation);
   res.intonation = classify_intonation(res.f0.f0, res.f0.nccf, hop);
   return res;
 }

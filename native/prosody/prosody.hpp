@@ -113,7 +113,16 @@ void validate(const ProsodyOptions& o);
 // Throws ERR_INVALID_ARG naming the first NaN/Inf sample.
 void check_finite(const float* x, size_t n);
 
-ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());
+// `speech`: segments from a voice activity detector (seconds) that replace the energy-based
+// speech/pause segmentation (see resegment).
+ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions(),
+                      const std::vector<Segment>* speech = nullptr);
+
+// Replaces the energy-based segmentation of r with the given speech segments (clamped to the
+// clip) and recomputes what depends on it: silences (gaps ≥ min_pause, ends included), pauses
+// (silences between speech), sounding stretches, the nuclei inside speech, and the pause,
+// phonation and rate functionals.
+void resegment(ProsodyResult& r, const std::vector<Segment>& speech, double min_pause);
 
 // analyze() = finish_analysis(compute_tracks(...)). finish_analysis: silences, pauses, nuclei,
 // segments, functionals and intonation from the tracks (throws if their lengths disagree).

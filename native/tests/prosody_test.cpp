@@ -138,6 +138,16 @@ void synthetic() {
   CHECK(same_result(a, b));
   CHECK(a.fn.f0_median_hz > 145 && a.fn.f0_median_hz < 155);
   CHECK(a.pauses.size() == 1);
+  // VAD segments replace the energy segmentation: [0.05, 0.3] and [0.7, 0.95] give one pause
+  // (0.3..0.7), silences at both ends only when ≥ minPause, nuclei inside speech only.
+  const std::vector<Segment> speech = {{0.05, 0.3}, {0.7, 0.95}};
+  ProsodyResult v = analyze(x.data(), x.size(), rate, o, &speech);
+  CHECK(v.pauses.size() == 1 && v.pauses[0].start == 0.3 && v.pauses[0].end == 0.7);
+  CHECK(v.silences.size() == 1);  // 0..0.05 and 0.95..1 are shorter than 0.25 s
+  CHECK(v.fn.pause_total_s == 0.7 - 0.3 && v.fn.phonation_time_s == (0.3 - 0.05) + (0.95 - 0.7));
+  for (const Nucleus& nu : v.nuclei) CHECK((nu.time >= 0.05 && nu.time <= 0.3) || (nu.time >= 0.7 && nu.time <= 0.95));
+  CHECK(v.fn.syllable_count == double(v.nuclei.size()));
+  CHECK(same_bits(v.f0.f0, a.f0.f0));  // the tracks do not depend on the segmentation
   // The empty result: shorter than one RMS window.
   ProsodyResult e = analyze(x.data(), 100, rate, o);
   CHECK(e.f0.frames() == 0 && std::isnan(e.fn.f0_mean_st));
