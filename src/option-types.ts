@@ -82,7 +82,7 @@ export interface RawVoiceOptions {
   windowSeconds?: number;
   /** HNR window in periods of the frame's F0 (default 3 periods; (0, 100] periods) */
   hnrPeriods?: number;
-  /** shortest valid glottal period is 1/f0Max, longest 1/f0Min (default 60 Hz; (0, 2000] Hz) */
+  /** valid glottal periods lie in [1/f0Max, 1/f0Min] (defaults: the F0 tracker's range) (default 60 Hz; (0, 2000] Hz) */
   f0Min?: number;
   /** see f0Min (default 600 Hz; (0, 10000] Hz) */
   f0Max?: number;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "../common/options.hpp"
+#include "../prosody/f0.hpp"
 
 namespace et::features {
 
@@ -37,8 +38,9 @@ namespace et::features {
 #define ET_VOICE_OPTIONS(X)                                                                                       \
   X(window_seconds, "windowSeconds", double, 0.04, 0, 1, ET_OPEN_MIN, "s", "spectral window and the minimum HNR window") \
   X(hnr_periods, "hnrPeriods", double, 3.0, 0, 100, ET_OPEN_MIN, "periods", "HNR window in periods of the frame's F0")   \
-  X(f0_min, "f0Min", double, 60.0, 0, 2000, ET_OPEN_MIN, "Hz", "shortest valid glottal period is 1/f0Max, longest 1/f0Min") \
-  X(f0_max, "f0Max", double, 600.0, 0, 10000, ET_OPEN_MIN, "Hz", "see f0Min")                                           \
+  X(f0_min, "f0Min", double, ::et::prosody::F0Options().f0_min, 0, 2000, ET_OPEN_MIN, "Hz",                           \
+    "valid glottal periods lie in [1/f0Max, 1/f0Min] (defaults: the F0 tracker's range)")                               \
+  X(f0_max, "f0Max", double, ::et::prosody::F0Options().f0_max, 0, 10000, ET_OPEN_MIN, "Hz", "see f0Min")                 \
   X(max_period_factor, "maxPeriodFactor", double, 1.3, 1, 10, ET_OPEN_MIN, "",                                          \
     "largest ratio of consecutive periods that continues a cycle sequence")                                             \
   X(mark_search, "markSearch", double, 0.2, 0, 0.5, ET_OPEN, "periods", "cycle-mark search half-width")                 \
