@@ -71,7 +71,7 @@ export {
   type ProsodyResult,
   type ProsodySegment,
 } from './prosody.js';
-export { ENERGY_OPTION_SPECS, F0_OPTION_SPECS, PROSODY_OPTION_SPECS, VOICE_OPTION_SPECS, optionHelp, type OptionSpec } from './option-specs.js';
+export { ENERGY_OPTION_SPECS, F0_OPTION_SPECS, PROSODY_OPTION_SPECS, RESAMPLE_OPTION_SPECS, VOICE_OPTION_SPECS, optionHelp, type OptionSpec } from './option-specs.js';
 export {
   assignLevels,
   calibrationSample,

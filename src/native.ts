@@ -303,6 +303,7 @@ export interface NativeAddon {
   prosodyResolveOptions(options: RawProsodyOptions | undefined, entry: 'cpu' | 'cuda'): Required<RawProsodyOptions>;
   prosodyOptionSpecs: { f0: RawOptionSpec[]; energy: RawOptionSpec[] };
   voiceOptionSpecs: RawOptionSpec[];
+  resampleOptionSpecs: RawOptionSpec[];
   prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions, speech?: (Float64Array | undefined)[]): Promise<(RawProsody | Error)[]>;
   /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
   prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;

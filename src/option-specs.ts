@@ -11,6 +11,8 @@ export const F0_OPTION_SPECS: readonly OptionSpec[] = native.prosodyOptionSpecs.
 export const ENERGY_OPTION_SPECS: readonly OptionSpec[] = native.prosodyOptionSpecs.energy;
 /** Every option of the raw prosody calls. */
 export const PROSODY_OPTION_SPECS: readonly OptionSpec[] = [...F0_OPTION_SPECS, ...ENERGY_OPTION_SPECS];
+/** Resampler design (native/audio/resample.hpp ET_RESAMPLE_OPTIONS; fixed at these defaults). */
+export const RESAMPLE_OPTION_SPECS: readonly OptionSpec[] = native.resampleOptionSpecs;
 /** Voice quality options (native/features/voice.hpp ET_VOICE_OPTIONS). */
 export const VOICE_OPTION_SPECS: readonly OptionSpec[] = native.voiceOptionSpecs;
 

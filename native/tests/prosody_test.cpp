@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../audio/resample.hpp"
 #include "../audio/wav.hpp"
 #include "../common/error.hpp"
 #include "../features/voice.hpp"
@@ -21,6 +22,9 @@
 
 using namespace et;
 using namespace et::prosody;
+using et::ResampleQuality;
+using et::kResampleOptionSpecs;
+using et::kResampleOptionCount;
 
 namespace {
 
@@ -119,6 +123,18 @@ void option_tables() {
     features::validate(v);
   } catch (const Error& e) {
     threw = std::strstr(e.what(), "minStretchFrames") != nullptr;
+  }
+  CHECK(threw);
+  // Resample: the table's defaults are the struct's; passband ≥ stopband is refused by name.
+  const ResampleQuality rq;
+  for (size_t i = 0; i < kResampleOptionCount; ++i) CHECK(kResampleOptionSpecs[i].get(rq) == kResampleOptionSpecs[i].def);
+  ResampleQuality bad_q;
+  bad_q.passband = 0.99, bad_q.stopband = 0.95;
+  threw = false;
+  try {
+    validate(bad_q);
+  } catch (const Error& e) {
+    threw = std::strstr(e.what(), "\"passband\" must be below stopband") != nullptr;
   }
   CHECK(threw);
 }
