@@ -15,7 +15,8 @@ import {
   type OptionSpec,
 } from '../src/index.js';
 import { voiceStats } from '../src/features.js';
-import { optionTypesSource } from '../src/option-specs.js';
+import { optionTypesSource, RESAMPLE_OPTION_SPECS } from '../src/option-specs.js';
+import { ENERGY_SEGMENT_OPTION_SPECS, VAD_OPTION_SPECS } from '../src/vad-options.js';
 
 /** A valid value other than the default: halfway towards the lower bound (or the upper one). */
 function changed(s: OptionSpec): number | boolean {
@@ -94,5 +95,38 @@ describe('voice options', () => {
     expect(() => voiceStats(x, 16000, f0, 0.01, { markSearch: 0.5 })).toThrow(/option "markSearch" must be in \(0, 0\.5\) periods/);
     // The default, given explicitly, changes nothing.
     expect(voiceStats(x, 16000, f0, 0.01, { minStretchFrames: 3 })).toEqual(voiceStats(x, 16000, f0, 0.01));
+  });
+});
+
+describe('VAD and resample option sets', () => {
+  const source = readFileSync(new URL('../src/vad.ts', import.meta.url), 'utf8');
+  const block = (name: string) => source.slice(source.indexOf(`export interface ${name} {`), source.indexOf('\n}\n', source.indexOf(`export interface ${name} {`)));
+  /** The "(default X" of the doc comment right above `key?:` in an interface of src/vad.ts. */
+  const documented = (text: string, key: string): string | undefined => {
+    const at = text.indexOf(`  ${key}?:`);
+    const doc = text.slice(text.lastIndexOf('/**', at), at);
+    return /\bdefault ([−-]?[\d.]+|true|false)/.exec(doc)?.[1]?.replace('−', '-');
+  };
+  it('every documented default in src/vad.ts is the table\'s', () => {
+    let checked = 0;
+    for (const [name, specs] of [['DetectSpeechOptions', VAD_OPTION_SPECS], ['EnergySegmentOptions', ENERGY_SEGMENT_OPTION_SPECS]] as const) {
+      const text = block(name);
+      for (const s of specs) {
+        const doc = documented(text, s.key);
+        expect(doc, `${name}.${s.key}`).toBeDefined();
+        expect(doc, `${name}.${s.key}`).toBe(String(s.default));
+        checked++;
+      }
+    }
+    expect(checked).toBe(VAD_OPTION_SPECS.length + ENERGY_SEGMENT_OPTION_SPECS.length);
+  });
+  it('the energy segmenter shares the prosody energy defaults instead of restating them', () => {
+    const d = (specs: readonly OptionSpec[], k: string) => specs.find((s) => s.key === k)!.default as number;
+    expect(d(ENERGY_SEGMENT_OPTION_SPECS, 'relativeDb')).toBe(d(ENERGY_OPTION_SPECS, 'silenceDb'));
+    expect(d(ENERGY_SEGMENT_OPTION_SPECS, 'minPauseMs')).toBe(d(ENERGY_OPTION_SPECS, 'minPauseSeconds') * 1000);
+    expect(d(ENERGY_SEGMENT_OPTION_SPECS, 'windowMs')).toBe(d(ENERGY_OPTION_SPECS, 'rmsWindowSeconds') * 1000);
+  });
+  it('exports the resampler design table', () => {
+    expect(RESAMPLE_OPTION_SPECS.map((s) => [s.key, s.default])).toEqual([['passband', 0.9], ['stopband', 1], ['attenuationDb', 100]]);
   });
 });
