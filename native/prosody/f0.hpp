@@ -114,7 +114,7 @@ extern const options::Spec<F0Options> kF0OptionSpecs[];
 extern const size_t kF0OptionCount;
 
 struct F0Track {
-  double hop_seconds = 0.01;
+  double hop_seconds = F0Options().hop_seconds;
   std::vector<float> f0;           // Hz on voiced frames, NaN on unvoiced ones
   std::vector<float> best_f0;      // best guess for every frame (see header comment)
   std::vector<float> voicing;      // voicing probability in [0, 1]

@@ -88,7 +88,8 @@ struct Intonation {
 };
 
 struct ProsodyResult {
-  double hop_seconds = 0.01, duration = 0, analysis_rate = 16000, clipped_ratio = 0, dc_offset = 0;
+  double hop_seconds = F0Options().hop_seconds, duration = 0, analysis_rate = ProsodyOptions().analysis_rate,
+         clipped_ratio = 0, dc_offset = 0;
   F0Track f0;
   std::vector<float> rms_dbfs, intensity_db, nuclei_intensity_db;
   double silence_threshold_db = 0;
@@ -101,7 +102,7 @@ struct ProsodyResult {
 // The per-frame half of analyze(): what the CUDA batch (native/cuda/prosody_cuda.hpp) computes on
 // the GPU. Equal-length tracks (zero frames for a clip shorter than one RMS window).
 struct ProsodyTracks {
-  double duration = 0, analysis_rate = 16000, clipped_ratio = 0, dc_offset = 0;
+  double duration = 0, analysis_rate = ProsodyOptions().analysis_rate, clipped_ratio = 0, dc_offset = 0;
   F0Track f0;
   std::vector<float> rms_dbfs, intensity_db, nuclei_intensity_db;
 };
