@@ -145,6 +145,22 @@ export function resolveProsodyOptions(options: ProsodyOptions = {}, entry: 'cpu'
   return callNative(() => native.prosodyResolveOptions(raw, entry));
 }
 
+/** Why the CUDA host entry refuses these options (its rule lives in native/prosody/batch.cpp), if it does. */
+function cudaRefusal(options: ProsodyOptions): string | undefined {
+  const raw = rawOptions(options);
+  try {
+    native.prosodyResolveOptions(raw, 'cpu');
+  } catch {
+    return undefined;  // invalid for every entry: the CPU call reports it
+  }
+  try {
+    native.prosodyResolveOptions(raw, 'cuda');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 export interface ProsodyBackendChoice {
   backend: 'cpu' | 'cuda';
   /** Why an explicit 'cuda' request runs on the CPU. */
@@ -158,7 +174,7 @@ export function prosodyBackend(options: ProsodyOptions, batch: boolean): Prosody
   const cuda = backends().cuda;
   let why: string | undefined;
   if (!cuda.available) why = cuda.reason ?? 'CUDA is not available';
-  else if (options.analysisRate !== undefined && options.analysisRate !== 16000) why = `the CUDA prosody batch analyses at 16000 Hz; analysisRate is ${options.analysisRate}`;
+  else if (options.analysisRate !== undefined) why = cudaRefusal(options);
   if (why === undefined) return { backend: 'cuda' };
   return want === 'cuda' ? { backend: 'cpu', reason: `CUDA prosody unavailable (${why}); ran on the CPU` } : { backend: 'cpu' };
 }
