@@ -7,6 +7,7 @@
 #include "bindings.hpp"
 #include "cancel.hpp"
 #include "convert.hpp"
+#include "options.hpp"
 
 namespace etb {
 namespace {
@@ -109,6 +110,7 @@ void register_audio(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeWav", Napi::Function::New(env, DecodeWav, "decodeWav"));
   exports.Set("decodeWavAsync", Napi::Function::New(env, DecodeWavAsync, "decodeWavAsync"));
   exports.Set("resample", Napi::Function::New(env, Resample, "resample"));
+  exports.Set("resampleOptionSpecs", specs_to_js(env, et::kResampleOptionSpecs, et::kResampleOptionCount));
   exports.Set("resampleAsync", Napi::Function::New(env, ResampleAsync, "resampleAsync"));
   exports.Set("mixToMono", Napi::Function::New(env, MixToMono, "mixToMono"));
   // The core's audio limits (native/audio/limits.hpp), so TypeScript checks the same numbers.

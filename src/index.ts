@@ -62,6 +62,7 @@ export {
   type ProsodyBackendChoice,
   extractProsodySync,
   prosodyJsonReplacer,
+  resolveProsodyOptions,
   type BatchItem,
   type BatchOptions,
   type F0Result,
@@ -71,6 +72,8 @@ export {
   type ProsodyResult,
   type ProsodySegment,
 } from './prosody.js';
+export { ENERGY_OPTION_SPECS, F0_OPTION_SPECS, PROSODY_OPTION_SPECS, RESAMPLE_OPTION_SPECS, VOICE_OPTION_SPECS, optionHelp, type OptionSpec } from './option-specs.js';
+export { ENERGY_SEGMENT_OPTION_SPECS, VAD_OPTION_SPECS } from './vad-options.js';
 export {
   assignLevels,
   calibrationSample,

@@ -130,51 +130,23 @@ export interface RawLossMetrics {
   entropyMean: number;
 }
 
-/** Options of the raw prosody calls (camelCase, all optional; the core validates ranges). */
-export interface RawProsodyOptions {
-  hopSeconds?: number;
-  f0Min?: number;
-  f0Max?: number;
-  windowSeconds?: number;
-  voicingWindowSeconds?: number;
-  voicingWeight?: number;
-  levelWindowSeconds?: number;
-  lowpassHz?: number;
-  maxCandidates?: number;
-  candidateFloor?: number;
-  octaveCost?: number;
-  subharmonicCost?: number;
-  octaveJumpCost?: number;
-  voicedUnvoicedCost?: number;
-  voicingThreshold?: number;
-  silenceThreshold?: number;
-  /** Reference level of the silence rule: this quantile of the frame levels (default 0.9). */
-  levelQuantile?: number;
-  /** Level change (dB over frames i−1 → i+1) that scales the voiced/unvoiced transition costs and drives the level-trend voicing term; 0 turns both off (default 8). */
-  vuvLevelDb?: number;
-  /** Bounds of that cost factor (defaults 0.2 and 2; 0 ≤ min ≤ 1 ≤ max ≤ 10). */
-  vuvMinFactor?: number;
-  vuvMaxFactor?: number;
-  /** Second-pass range prior: cost per octave beyond the allowed widths around the first pass's median F0; 0 turns it off (default 0.5). */
-  rangePriorCost?: number;
-  /** Octaves above (default 0.7) and below (default 0.7) the median without cost. */
-  rangePriorWidth?: number;
-  rangePriorWidthBelow?: number;
-  /** First-pass voiced time needed before the prior applies (default 0.1 s). */
-  rangePriorMinVoicedSeconds?: number;
-  /** Unvoiced strength added before a level fall (offset, default 0.1) and after a level rise (onset, default 0.05). */
-  offsetVoicingBonus?: number;
-  onsetVoicingBonus?: number;
-  /** Span over which those level changes are measured (default 0.04 s). */
-  voicingTrendSeconds?: number;
-  analysisRate?: number;
-  rmsWindowSeconds?: number;
-  intensityMinPitch?: number;
-  nucleiMinPitch?: number;
-  silenceDb?: number;
-  minPauseSeconds?: number;
-  minDipDb?: number;
-  nucleiDipAfter?: boolean;
+// Generated from the native option tables (src/option-types.ts).
+import type { RawProsodyOptions, RawVoiceOptions } from './option-types.js';
+export type { RawProsodyOptions, RawVoiceOptions };
+
+/** One entry of a native option table (native/common/options.hpp), exported as data. */
+export interface RawTableOptionSpec {
+  key: string;
+  type: 'number' | 'integer' | 'boolean';
+  default: number | boolean;
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+  /** "[0.001, 0.1] s", "(0, 1]", "1..50". */
+  range?: string;
+  unit: string;
+  meaning: string;
 }
 
 /** Per-frame F0 track; frame i is centred at i · hopSeconds. */
@@ -306,17 +278,6 @@ export interface RawSpectralStats {
   deltaMfccStd: Float32Array;
 }
 
-export interface RawVoiceOptions {
-  windowSeconds?: number;
-  hnrPeriods?: number;
-  f0Min?: number;
-  f0Max?: number;
-  maxPeriodFactor?: number;
-  markSearch?: number;
-  minStretchFrames?: number;
-  unvoicedFloorDb?: number;
-}
-
 /** Voice quality and spectral balance (native/features/voice.hpp); null where undefined. */
 export interface RawVoiceStats {
   voicedFrames: number;
@@ -351,9 +312,15 @@ export interface NativeAddon {
   prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
   prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawF0Track>;
   prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;
-  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawProsody>;
+  /** speech: VAD segments as [start, end] pairs (seconds) replacing the energy segmentation. */
+  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, speech?: Float64Array, inputsPrivate?: boolean): Promise<RawProsody>;
   /** CUDA batch: one GPU pass over many clips; per-clip input errors come back in place. */
-  prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions): Promise<(RawProsody | Error)[]>;
+  /** The options an entry runs with (defaults filled in): 'cpu' the CPU calls, 'cuda' the CUDA batch. */
+  prosodyResolveOptions(options: RawProsodyOptions | undefined, entry: 'cpu' | 'cuda'): Required<RawProsodyOptions>;
+  prosodyOptionSpecs: { f0: RawTableOptionSpec[]; energy: RawTableOptionSpec[] };
+  voiceOptionSpecs: RawTableOptionSpec[];
+  resampleOptionSpecs: RawTableOptionSpec[];
+  prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions, speech?: (Float64Array | undefined)[]): Promise<(RawProsody | Error)[]>;
   /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
   prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;
   /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */

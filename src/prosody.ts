@@ -17,6 +17,7 @@ import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
+import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
 export interface ProsodyOptions extends RawProsodyOptions, Pick<LoadAudioOptions, 'maxDuration'> {
@@ -115,14 +116,8 @@ export interface F0Result {
   nccf: Float32Array;
 }
 
-const RAW_KEYS: (keyof RawProsodyOptions)[] = [
-  'hopSeconds', 'f0Min', 'f0Max', 'windowSeconds', 'voicingWindowSeconds', 'voicingWeight', 'levelWindowSeconds',
-  'lowpassHz', 'maxCandidates', 'candidateFloor', 'octaveCost', 'subharmonicCost', 'octaveJumpCost',
-  'voicedUnvoicedCost', 'voicingThreshold', 'silenceThreshold', 'levelQuantile', 'vuvLevelDb', 'vuvMinFactor',
-  'vuvMaxFactor', 'rangePriorCost', 'rangePriorWidth', 'rangePriorWidthBelow', 'rangePriorMinVoicedSeconds',
-  'offsetVoicingBonus', 'onsetVoicingBonus', 'voicingTrendSeconds', 'analysisRate', 'rmsWindowSeconds',
-  'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
-];
+// The keys of the native option tables (native/prosody/f0.hpp, prosody.hpp): not restated here.
+const RAW_KEYS: readonly string[] = PROSODY_OPTION_SPECS.map((s) => s.key);
 const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad', 'signal', 'maxDuration']);
 
 function rawOptions(options: ProsodyOptions): RawProsodyOptions {
@@ -130,7 +125,7 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined) continue;
-    if ((RAW_KEYS as string[]).includes(k)) raw[k] = v;
+    if (RAW_KEYS.includes(k)) raw[k] = v;
     else if (!OTHER_KEYS.has(k)) throw invalidArg(`unknown option "${k}"`);
   }
   const b = options.backend;
@@ -138,6 +133,32 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
     throw invalidArg(`option "backend" must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(b)}`);
   }
   return raw as RawProsodyOptions;
+}
+
+/**
+ * The raw options an entry runs with, every key filled in (defaults from the native tables):
+ * 'cpu' for the CPU calls, 'cuda' for the CUDA prosody batch (which also requires analysisRate
+ * 16000). Resolves only, so it needs no GPU; throws ERR_INVALID_ARG where that entry would.
+ */
+export function resolveProsodyOptions(options: ProsodyOptions = {}, entry: 'cpu' | 'cuda' = 'cpu'): Required<RawProsodyOptions> {
+  const raw = rawOptions(options);
+  return callNative(() => native.prosodyResolveOptions(raw, entry));
+}
+
+/** Why the CUDA host entry refuses these options (its rule lives in native/prosody/batch.cpp), if it does. */
+function cudaRefusal(options: ProsodyOptions): string | undefined {
+  const raw = rawOptions(options);
+  try {
+    native.prosodyResolveOptions(raw, 'cpu');
+  } catch {
+    return undefined;  // invalid for every entry: the CPU call reports it
+  }
+  try {
+    native.prosodyResolveOptions(raw, 'cuda');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 export interface ProsodyBackendChoice {
@@ -153,7 +174,7 @@ export function prosodyBackend(options: ProsodyOptions, batch: boolean): Prosody
   const cuda = backends().cuda;
   let why: string | undefined;
   if (!cuda.available) why = cuda.reason ?? 'CUDA is not available';
-  else if (options.analysisRate !== undefined && options.analysisRate !== 16000) why = `the CUDA prosody batch analyses at 16000 Hz; analysisRate is ${options.analysisRate}`;
+  else if (options.analysisRate !== undefined) why = cudaRefusal(options);
   if (why === undefined) return { backend: 'cuda' };
   return want === 'cuda' ? { backend: 'cpu', reason: `CUDA prosody unavailable (${why}); ran on the CPU` } : { backend: 'cpu' };
 }
@@ -356,33 +377,37 @@ export async function extractProsodyOwned(samples: Float32Array, sampleRate: num
 async function prosodyOfMono(mono: Mono, raw: RawProsodyOptions, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<ProsodyResult> {
   const choice = prosodyBackend(options, false);
   warnFallback(choice.reason);
+  const speech = await speechOf(mono, options, signal);
   const r =
     choice.backend === 'cuda'
-      ? await analyzeOnGpu([mono], raw, signal).then((rs) => {
+      ? await analyzeOnGpu([mono], raw, signal, [speech]).then((rs) => {
           if (rs[0] instanceof Error) throw rs[0];
           return rs[0];
         })
-      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag, mono.owned === true)), mono.input);
-  return finishAsync(r, mono, options, signal);
-}
-
-async function finishAsync(r: RawProsody, mono: Mono, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<ProsodyResult> {
-  if ((options.vad ?? 'energy') === 'silero') {
-    const { detectSpeech } = await import('./vad.js');
-    const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
-    resegment(r, speech.segments, options.minPauseSeconds ?? 0.25);
-  }
+      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag, speech, mono.owned === true)), mono.input);
   throwIfAborted(signal);
   return finish(r, mono, options);
+}
+
+/**
+ * With vad 'silero': Silero's speech segments as [start, end] pairs, which the native analysis
+ * uses instead of its energy segmentation (native/prosody/prosody.hpp resegment: pauses, nuclei
+ * and the pause, phonation and rate functionals follow them). Otherwise undefined.
+ */
+async function speechOf(mono: Mono, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<Float64Array | undefined> {
+  if ((options.vad ?? 'energy') !== 'silero') return undefined;
+  const { detectSpeech } = await import('./vad.js');
+  const { segments } = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
+  return Float64Array.from(segments.flatMap((s) => [s.start, s.end]));
 }
 
 /**
  * One native GPU pass; native errors become package errors naming the clip's input. A GPU pass
  * is not interrupted: on abort its result is dropped.
  */
-async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal?: AbortSignal): Promise<(RawProsody | EmotionThinkerError)[]> {
+async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal: AbortSignal | undefined, speech: (Float64Array | undefined)[]): Promise<(RawProsody | EmotionThinkerError)[]> {
   const out = await awaitNative(
-    () => abortable(native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw), signal),
+    () => abortable(native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw, speech), signal),
     monos.length === 1 ? monos[0].input : `${monos.length} clips`,
   );
   return out.map((r, i) =>
@@ -390,46 +415,6 @@ async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal?: Abor
       ? new EmotionThinkerError(((r as Error & { code?: string }).code ?? 'ERR_INTERNAL') as never, r.message, { input: monos[i].input, cause: r })
       : r,
   );
-}
-
-/**
- * Replaces the energy-based speech/pause segmentation of a native result with given speech
- * segments, and recomputes what depends on it with the native core's definitions: silences
- * (gaps ≥ minPause), pauses (silences between speech), sounding stretches, the nuclei inside
- * speech, and the pause, phonation and rate functionals.
- */
-function resegment(r: RawProsody, speech: { start: number; end: number }[], minPause: number): void {
-  const seg = (start: number, end: number) => ({ start, end, duration: end - start });
-  const sounding = speech.map((s) => seg(Math.max(0, s.start), Math.min(r.duration, s.end))).filter((s) => s.end > s.start);
-  const silences: RawSegment[] = [];
-  const pauses: RawSegment[] = [];
-  let prev = 0;
-  for (let i = 0; i <= sounding.length; i++) {
-    const next = i < sounding.length ? sounding[i].start : r.duration;
-    if (next - prev >= minPause) {
-      silences.push(seg(prev, next));
-      if (i > 0 && i < sounding.length) pauses.push(seg(prev, next));
-    }
-    if (i < sounding.length) prev = sounding[i].end;
-  }
-  r.sounding = sounding;
-  r.silences = silences;
-  r.pauses = pauses;
-  r.nuclei = r.nuclei.filter((n) => sounding.some((s) => n.time >= s.start && n.time <= s.end));
-  const f = r.functionals;
-  const phonation = sounding.reduce((a, s) => a + s.duration, 0);
-  const ptot = pauses.reduce((a, s) => a + s.duration, 0);
-  const syl = r.nuclei.length;
-  f.pauseCount = pauses.length;
-  f.pauseRatePerS = r.duration > 0 ? pauses.length / r.duration : null;
-  f.pauseMeanS = pauses.length ? ptot / pauses.length : null;
-  f.pauseTotalS = ptot;
-  f.syllableCount = syl;
-  f.phonationTimeS = phonation;
-  f.phonationRatio = r.duration > 0 ? phonation / r.duration : null;
-  f.speechRate = syl ? syl / r.duration : null;
-  f.articulationRate = syl && phonation > 0 ? syl / phonation : null;
-  f.averageSyllableDurationS = syl ? phonation / syl : null;
 }
 
 /** extractProsody on the calling thread (for short clips; paths and bytes must be WAV). */
@@ -519,7 +504,7 @@ async function runBatch(
   };
   let next = 0;
   // GPU: decoded clips wait here until a pass is full (or the inputs run out).
-  let pending: { index: number; mono: Mono }[] = [];
+  let pending: { index: number; mono: Mono; speech: Float64Array | undefined }[] = [];
   let pendingSamples = 0;
   const flush = async () => {
     const group = pending;
@@ -528,7 +513,7 @@ async function runBatch(
     if (!group.length) return;
     let results: (RawProsody | EmotionThinkerError)[];
     try {
-      results = await analyzeOnGpu(group.map((g) => g.mono), raw, signal);
+      results = await analyzeOnGpu(group.map((g) => g.mono), raw, signal, group.map((g) => g.speech));
     } catch (err) {
       if (signal?.aborted) throw err;
       for (const g of group) out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
@@ -539,7 +524,8 @@ async function runBatch(
         const r = results[k];
         try {
           if (r instanceof Error) throw r;
-          out[g.index] = tag({ input: g.mono.input, result: await finishAsync(r, g.mono, optionsFor(g.index), signal) });
+          throwIfAborted(signal);
+          out[g.index] = tag({ input: g.mono.input, result: finish(r, g.mono, optionsFor(g.index)) });
         } catch (err) {
           if (signal?.aborted) throw err;
           out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
@@ -558,7 +544,7 @@ async function runBatch(
       try {
         if (choice.backend === 'cuda') {
           const mono = await monoAsync(sources[i], rest, signal);
-          pending.push({ index: i, mono });
+          pending.push({ index: i, mono, speech: await speechOf(mono, rest, signal) });
           pendingSamples += mono.samples.length;
           if (pendingSamples >= GPU_GROUP_SAMPLES) {
             flushing = flushing.then(flush);
