@@ -9,11 +9,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmotionThinkerError, groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
+import { groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
 import { analyze, decodeWav, extractF0, extractProsody, extractProsodySync, loadAudio } from '../src/index.js';
 import { extractUtteranceFeatures, featuresFrom } from '../src/train/featurize.js';
 import { reportData } from '../src/report.js';
 import { makeWav } from './helpers/wav.js';
+import { thrownError } from './helpers/thrown.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.join(here, 'fixtures', 'native-safety.mjs');
@@ -163,14 +164,8 @@ describe('SharedArrayBuffer-backed inputs', () => {
 
 describe('coded errors for odd arguments', () => {
   function codeOf(fn: () => unknown): { code: string; message: string } {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(EmotionThinkerError);
-      const e = err as EmotionThinkerError;
-      return { code: e.code, message: e.message };
-    }
-    throw new Error('no error thrown');
+    const e = thrownError(fn, 'no error thrown');
+    return { code: e.code, message: e.message };
   }
   it('groupAdvantages(r, 4, { out: null }) is ERR_INVALID_ARG naming option out', () => {
     const e = codeOf(() => groupAdvantages(new Float64Array(8), 4, { out: null as never }));
