@@ -9,6 +9,7 @@ import { checkDuration, maxDurationOption, rateRange, sampleRateSupported } from
 import { declaredLength } from './audio-declared.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
+import { ownInput } from './copy-off-loop.js';
 
 export interface DecodedAudio {
   sampleRate: number;
@@ -51,7 +52,9 @@ export function decodeWav(bytes: Uint8Array, input = 'bytes'): WavInfo {
 export async function decodeWavAsync(bytes: Uint8Array, input = 'bytes', options: { signal?: AbortSignal } = {}): Promise<WavInfo> {
   checkBytes(bytes, input);
   const signal = checkSignal(options?.signal, 'decodeWavAsync');
-  return withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(bytes, flag)), input));
+  const pending = ownInput(bytes, input, signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  return withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(own.data, flag, own.private)), input));
 }
 
 function checkRate(rate: unknown, field: string): number {
@@ -106,9 +109,11 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
 
 /** resample() on the thread pool. */
 export async function resampleAsync(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Promise<Float32Array> {
-  const args = resampleArgs(samples, fromRate, toRate, options);
+  const [, ...rest] = resampleArgs(samples, fromRate, toRate, options);
   const signal = checkSignal(options.signal, 'resampleAsync');
-  return awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(...args, flag)));
+  const pending = ownInput(samples, 'samples', signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(own.data, ...rest, flag, own.private)));
 }
 
 /** Averages interleaved channels into one. */
@@ -191,8 +196,16 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
 
   const container = sniffContainer(bytes);
   let audio: DecodedAudio;
-  // Bytes read from the path are the package's own: the binding need not copy them.
-  const ownBytes = typeof source === 'string';
+  // Bytes read from the path are the package's own: the binding need not copy them. A caller's
+  // large bytes are copied here between turns of the loop (copy-off-loop.ts), small ones by the
+  // binding or the worker start.
+  let ownBytes = typeof source === 'string';
+  if (!ownBytes) {
+    const pending = ownInput(bytes, input, signal);
+    const own = pending instanceof Promise ? await pending : pending;
+    bytes = own.data;
+    ownBytes = own.private;
+  }
   if (container === 'wav') {
     // No pre-check: decoding WAV is one pass over its bytes, whatever the duration.
     audio = withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(bytes, flag, ownBytes)), input));

@@ -4,6 +4,7 @@ import { native, type RawSpectralOptions, type RawSpectralStats, type RawVoiceOp
 import { awaitNative, callNative, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
+import { ownInput } from './copy-off-loop.js';
 
 export type SpectralOptions = RawSpectralOptions;
 export type SpectralStats = RawSpectralStats;
@@ -39,7 +40,9 @@ export async function spectralStatsAsync(samples: Float32Array, sampleRate: numb
   const { signal: s, ...opts } = options ?? {};
   const signal = checkSignal(s, 'spectralStatsAsync');
   throwIfAborted(signal);
-  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, opts, flag)));
+  const pending = ownInput(samples, 'samples', signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(own.data, sampleRate, opts, flag, own.private)));
 }
 
 function checkTrack(f0: unknown, hopSeconds: unknown) {
@@ -71,7 +74,11 @@ export async function voiceStatsAsync(
   checkHead(samples, sampleRate);
   checkTrack(f0, hopSeconds);
   throwIfAborted(signal);
-  return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, opts, flag)));
+  // inputsPrivate covers both arrays: when the samples are copied here, so is the (short) track.
+  const pending = ownInput(samples, 'samples', signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  const track = own.private ? f0.slice() : f0;
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(own.data, sampleRate, track, hopSeconds, opts, flag, own.private)));
 }
 
 /**

@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { ownInput, type Owned } from './copy-off-loop.js';
 import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio, type LoadAudioOptions } from './audio.js';
 import { abortable, checkSignal, fanOutSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
@@ -204,6 +205,8 @@ interface Mono {
   input: string;
   /** The samples were made here (decoded, mixed, picked): no caller can reach them until the call settles, so the binding need not copy them. */
   owned?: boolean;
+  /** For a caller's samples: their length when the call checked them (see ownSamples). */
+  callerLength?: number;
 }
 
 function toMono(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>, channel: number | undefined, input: string): Mono {
@@ -214,13 +217,14 @@ function toMono(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>
     if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
       throw invalidArg(`option "channel" must be an integer in 0..${channels - 1}; got ${channel}`, input);
     }
-    if (channels === 1) return { samples, sampleRate, input };
+    if (channels === 1) return { samples, sampleRate, input, callerLength: samples.length };
     const frames = samples.length / channels;
     const out = new Float32Array(frames);
     for (let i = 0; i < frames; i++) out[i] = samples[i * channels + channel];
     return { samples: out, sampleRate, input };
   }
-  return { samples: channels === 1 ? samples : mixToMono(samples, channels), sampleRate, input };
+  if (channels === 1) return { samples, sampleRate, input, callerLength: samples.length };
+  return { samples: mixToMono(samples, channels), sampleRate, input };
 }
 
 function describe(source: ProsodyInput): string {
@@ -384,9 +388,29 @@ async function prosodyOfMono(mono: Mono, raw: RawProsodyOptions, options: Prosod
           if (rs[0] instanceof Error) throw rs[0];
           return rs[0];
         })
-      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag, speech, mono.owned === true)), mono.input);
+      : await analyzeOnCpu(mono, raw, signal, speech);
   throwIfAborted(signal);
   return finish(r, mono, options);
+}
+
+/**
+ * The samples for an async binding: the package's own as they are; a caller's copied between
+ * turns of the loop when large (copy-off-loop.ts). A caller's array detached or resized since the
+ * call checked it (there were awaits since) is refused: the analysis of an emptied array would be
+ * a silent wrong answer.
+ */
+async function ownSamples(mono: Mono, signal: AbortSignal | undefined): Promise<Owned<Float32Array>> {
+  if (mono.owned === true) return { data: mono.samples, private: true };
+  if (mono.callerLength !== undefined && mono.samples.length !== mono.callerLength) {
+    throw invalidArg(`samples were detached or resized during the call (length ${mono.callerLength}, now ${mono.samples.length}); keep them unchanged until it settles`, mono.input);
+  }
+  return ownInput(mono.samples, 'samples', signal);
+}
+
+/** The CPU analysis of one clip on the thread pool. */
+async function analyzeOnCpu(mono: Mono, raw: RawProsodyOptions, signal: AbortSignal | undefined, speech: Float64Array | undefined): Promise<RawProsody> {
+  const own = await ownSamples(mono, signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(own.data, mono.sampleRate, raw, flag, speech, own.private)), mono.input);
 }
 
 /**
@@ -591,7 +615,8 @@ export async function extractF0(source: ProsodyInput, options: ProsodyOptions = 
   cpuOnly(options, 'extractF0');
   const signal = checkSignal(options.signal, 'extractF0');
   const mono = await monoAsync(source, options, signal);
-  return f0Result(await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyF0Async(mono.samples, mono.sampleRate, raw, flag, mono.owned === true)), mono.input), mono.input);
+  const own = await ownSamples(mono, signal);
+  return f0Result(await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyF0Async(own.data, mono.sampleRate, raw, flag, own.private)), mono.input), mono.input);
 }
 
 /** extractF0 on the calling thread. */

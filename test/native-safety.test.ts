@@ -64,6 +64,10 @@ describe('async calls own what they read', () => {
   it('loadAudio and extractProsody: caller\'s file bytes shrunk mid-call give the sync result', () => {
     expect(run('detach-load-audio-bytes')).toEqual({ load: true, prosody: true });
   });
+  it('inputs over 4 MiB, copied between turns of the loop: detached or shrunk mid-copy is ERR_INVALID_ARG naming it', () => {
+    const e = 'ERR_INVALID_ARG: true';
+    expect(run('detach-large-mid-copy')).toEqual({ resample: e, prosody: e, spectral: e, decodeWav: e, loadAudio: e, shrink: e, abort: 'ABORT_ERR', same: true });
+  });
 });
 
 describe('package-held inputs skip the copy (inputsPrivate) with the same results', () => {
