@@ -77,20 +77,30 @@ const cases = [
   ['4 KB Ogg declaring 2,130,754,432 Hz', 'analyze', oggDeclaring(2130754432)],
   ['64 KB float WAV, one sample 3e36', 'analyze', file('loud.wav', wav(16000, 16000, { format: 3, bits: 32, fn: (i) => (i === 8000 ? 3e36 : 0.3 * Math.sin(i / 10)) }))],
   ['1 MB u8 WAV at 1000 Hz (1000 s of audio)', 'analyze', file('u8-1k.wav', wav(1000, 1_000_000, { bits: 8, fn: (i) => 0.4 * Math.sin((2 * Math.PI * 150 * i) / 1000) }))],
+  ['1 MB u8 WAV at 1000 Hz, maxDuration 600', 'analyze', path.join(tmp, 'u8-1k.wav'), { maxDuration: 600 }],
+  ['670 KB FLAC: 1 hour of 48 kHz stereo silence', 'analyze', hourOfSilence()],
+  ['the same FLAC, maxDuration 600', 'analyze', path.join(tmp, 'hour.flac'), { maxDuration: 600 }],
   ['resample 767,999 -> 1000 Hz, 1 s mono', 'resample', ''],
 ];
 
-const script = (what, f) =>
+/** A "decompression bomb": an hour of digital silence (-D: no dither) is a tiny FLAC. */
+function hourOfSilence() {
+  const f = path.join(tmp, 'hour.flac');
+  execFileSync('sox', ['-D', '-n', '-r', '48000', '-c', '2', '-b', '16', f, 'trim', '0', '3600']);
+  return f;
+}
+
+const script = (what, f, opts = {}) =>
   what === 'resample'
     ? `const m = await import(${JSON.stringify(dist)}); const x = new Float32Array(767999).map((_, i) => 0.5 * Math.sin(i / 100)); m.resample(x, 767999, 1000, { threads: 1 }); console.log('ok');`
-    : `const m = await import(${JSON.stringify(dist)}); try { await m.analyze(${JSON.stringify(f)}); console.log('ok'); } catch (e) { console.log(e.code); }`;
+    : `const m = await import(${JSON.stringify(dist)}); try { await m.analyze(${JSON.stringify(f)}, ${JSON.stringify(opts)}); console.log('ok'); } catch (e) { console.log(e.code); }`;
 
 try {
   const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
   console.log('| input | call | result | wall s | peak RSS MB |');
   console.log('|---|---|---|---|---|');
-  for (const [label, what, f] of cases) {
-    const args = ['--input-type=module', '-e', script(what, f)];
+  for (const [label, what, f, opts] of cases) {
+    const args = ['--input-type=module', '-e', script(what, f, opts)];
     const t0 = process.hrtime.bigint();
     const r = timeBin ? spawnSync(timeBin, ['-v', process.execPath, ...args], { encoding: 'utf8' }) : spawnSync(process.execPath, args, { encoding: 'utf8' });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;

@@ -85,6 +85,7 @@ try {
     detectSpeech: () => api.detectSpeech(file),
   };
   // Warm-up: module loading, WASM compilation and the model load are not what is measured.
+  api.defaultModel();
   await api.extractProsody(path.join(path.resolve(here, '../../shared/data/ravdess-48k'), readdirSync(path.resolve(here, '../../shared/data/ravdess-48k'))[0]));
   const rows = [];
   for (const [name, call] of Object.entries(calls)) {

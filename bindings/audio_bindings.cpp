@@ -7,6 +7,7 @@
 #include "bindings.hpp"
 #include "cancel.hpp"
 #include "convert.hpp"
+#include "options.hpp"
 
 namespace etb {
 namespace {
@@ -32,7 +33,7 @@ Napi::Value DecodeWav(const Napi::CallbackInfo& info) {
 Napi::Value DecodeWavAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto bytes = std::make_shared<BytesView>(bytes_arg(info, 0, "bytes"));
-    bytes->own();
+    bytes->own(inputs_private_arg(info, 2));
     auto cancel = cancel_flag_arg(info, 1);
     auto result = std::make_shared<et::DecodedAudio>();
     return run_async(
@@ -77,7 +78,7 @@ Napi::Value Resample(const Napi::CallbackInfo& info) {
 Napi::Value ResampleAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<ResampleArgs>(resample_args(info));
-    a->input.own();
+    a->input.own(inputs_private_arg(info, 7));
     auto cancel = cancel_flag_arg(info, 6);
     auto out = std::make_shared<std::vector<float>>();
     return run_async(
@@ -109,6 +110,7 @@ void register_audio(Napi::Env env, Napi::Object exports) {
   exports.Set("decodeWav", Napi::Function::New(env, DecodeWav, "decodeWav"));
   exports.Set("decodeWavAsync", Napi::Function::New(env, DecodeWavAsync, "decodeWavAsync"));
   exports.Set("resample", Napi::Function::New(env, Resample, "resample"));
+  exports.Set("resampleOptionSpecs", specs_to_js(env, et::kResampleOptionSpecs, et::kResampleOptionCount));
   exports.Set("resampleAsync", Napi::Function::New(env, ResampleAsync, "resampleAsync"));
   exports.Set("mixToMono", Napi::Function::New(env, MixToMono, "mixToMono"));
   // The core's audio limits (native/audio/limits.hpp), so TypeScript checks the same numbers.

@@ -44,6 +44,19 @@ Napi::Value BuildInfo(const Napi::CallbackInfo& info) {
 void register_backend(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaStatus", Napi::Function::New(env, CudaStatus, "cudaStatus"));
   exports.Set("buildInfo", Napi::Function::New(env, BuildInfo, "buildInfo"));
+  // The error-code table of native/common/error.hpp: [{ code, public, meaning }].
+  Napi::Array codes = Napi::Array::New(env);
+#define ET_ERROR_ROW(name, str, scope, meaning)          \
+  {                                                        \
+    Napi::Object row = Napi::Object::New(env);             \
+    row.Set("code", str);                                  \
+    row.Set("public", bool(scope));                        \
+    row.Set("meaning", meaning);                           \
+    codes.Set(codes.Length(), row);                        \
+  }
+  ET_ERROR_CODES(ET_ERROR_ROW)
+#undef ET_ERROR_ROW
+  exports.Set("errorCodes", codes);
 }
 
 }  // namespace etb

@@ -157,14 +157,19 @@ void* OwnedBytes::zeroed(size_t bytes) {
   return p;
 }
 
-void BytesView::own() {
-  if (shared) return;  // the reference keeps a SharedArrayBuffer's memory valid
+bool inputs_private_arg(const Napi::CallbackInfo& info, size_t index) {
+  return info.Length() > index && info[index].IsBoolean() && info[index].As<Napi::Boolean>().Value();
+}
+
+void BytesView::own(bool inputs_private) {
+  // The reference keeps a SharedArrayBuffer's memory valid, and a private input's.
+  if (shared || inputs_private) return;
   data = static_cast<const uint8_t*>(owned.assign(data, size));
   keep.Reset();
 }
 
-void FloatView::own() {
-  if (shared) return;
+void FloatView::own(bool inputs_private) {
+  if (shared || inputs_private) return;
   data = static_cast<const float*>(owned.assign(data, length * sizeof(float)));
   keep.Reset();
 }
@@ -231,11 +236,11 @@ Napi::Float32Array to_float32_array(Napi::Env env, std::vector<float>&& values) 
 #ifdef ET_WITH_CUDA
 void require_cuda(Napi::Env env) {
   static const et::CudaStatus status = et::cuda_status();
-  if (!status.available) throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + status.reason);
+  if (!status.available) throw make_error(env, et::ErrorCode::BackendUnavailable, "CUDA is not available: " + status.reason);
 }
 #else
 void require_cuda(Napi::Env env) {
-  throw make_error(env, "ERR_BACKEND_UNAVAILABLE", "CUDA is not available: " + et::cuda_status().reason);
+  throw make_error(env, et::ErrorCode::BackendUnavailable, "CUDA is not available: " + et::cuda_status().reason);
 }
 #endif
 

@@ -5,6 +5,7 @@
 #include "../native/cuda/grpo_cuda.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "grpo_options.hpp"
 
 namespace etb {
 namespace {
@@ -28,21 +29,11 @@ DevicePtr* handle_arg(const Napi::CallbackInfo& info, size_t index, const char* 
   return d;
 }
 
-double num_opt(Napi::Object o, const char* key, double def) {
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
-}
-
 size_t size_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
   if (info.Length() <= index || !info[index].IsNumber()) throw invalid_arg(info.Env(), std::string(name) + " must be a number");
   double d = info[index].As<Napi::Number>().DoubleValue();
   if (!(d >= 0) || d != double(size_t(d))) throw invalid_arg(info.Env(), std::string(name) + " must be a non-negative integer");
   return size_t(d);
-}
-
-Napi::Object object_arg(const Napi::CallbackInfo& info, size_t index) {
-  if (info.Length() > index && info[index].IsObject()) return info[index].As<Napi::Object>();
-  return Napi::Object::New(info.Env());
 }
 
 Napi::Value Alloc(const Napi::CallbackInfo& info) {
@@ -114,6 +105,16 @@ Napi::Value Download(const Napi::CallbackInfo& info) {
 }
 
 #ifdef ET_WITH_CUDA
+double num_opt(Napi::Object o, const char* key, double def) {
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
+}
+
+Napi::Object object_arg(const Napi::CallbackInfo& info, size_t index) {
+  if (info.Length() > index && info[index].IsObject()) return info[index].As<Napi::Object>();
+  return Napi::Object::New(info.Env());
+}
+
 template <class T>
 T* dev(DevicePtr* d) {
   return d ? static_cast<T*>(d->ptr) : nullptr;
@@ -135,15 +136,6 @@ et::cuda::DeviceGroups groups_arg(const Napi::CallbackInfo& info, size_t index) 
   return out;
 }
 
-et::cuda::AdvParams adv_params(Napi::Object o) {
-  et::cuda::AdvParams p;
-  p.mode = int(num_opt(o, "mode", 0));
-  p.unbiased = num_opt(o, "unbiased", 1) != 0;
-  p.eps = num_opt(o, "eps", 1e-6);
-  p.singleton_raw = num_opt(o, "singletonRaw", 0) != 0;
-  return p;
-}
-
 et::cuda::DeviceLayout layout_arg(const Napi::CallbackInfo& info, size_t index) {
   Napi::Object o = object_arg(info, index);
   et::cuda::DeviceLayout L;
@@ -159,30 +151,6 @@ et::cuda::DeviceLayout layout_arg(const Napi::CallbackInfo& info, size_t index) 
   return L;
 }
 
-et::cuda::LossParams loss_params(Napi::Object o) {
-  et::cuda::LossParams p;
-  p.clip_low = num_opt(o, "clipLow", 0.2);
-  p.clip_high = num_opt(o, "clipHigh", 0.2);
-  p.clip_c = num_opt(o, "clipC", 0);
-  p.beta = num_opt(o, "beta", 0);
-  p.kl = p.beta == 0 ? et::cuda::kKlNone : int(num_opt(o, "kl", et::cuda::kKlK3));
-  p.agg = int(num_opt(o, "agg", 0));
-  p.norm_len = num_opt(o, "normLen", 0);
-  return p;
-}
-
-Napi::Object metrics_to_js(Napi::Env env, const et::cuda::LossMetrics& m) {
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("loss", m.loss);
-  o.Set("tokens", m.tokens);
-  o.Set("clipFracLow", m.clip_frac_low);
-  o.Set("clipFracHigh", m.clip_frac_high);
-  o.Set("clipFracDual", m.clip_frac_dual);
-  o.Set("klMean", m.kl_mean);
-  o.Set("ratioMean", m.ratio_mean);
-  o.Set("entropyMean", m.entropy_mean);
-  return o;
-}
 #endif
 
 // (rewards, n, groups, advOpts, out)
@@ -191,7 +159,7 @@ Napi::Value GroupAdvantages(const Napi::CallbackInfo& info) {
     require_cuda(info.Env());
 #ifdef ET_WITH_CUDA
     et::cuda::group_advantages(dev<const float>(handle_arg(info, 0, "rewards")), size_arg(info, 1, "n"),
-                               groups_arg(info, 2), adv_params(object_arg(info, 3)), dev<float>(handle_arg(info, 4, "out")));
+                               groups_arg(info, 2), grpo_opts::advantages(object_arg(info, 3)), dev<float>(handle_arg(info, 4, "out")));
 #endif
     return info.Env().Undefined();
   });
@@ -202,22 +170,10 @@ Napi::Value PtrAdvantages(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     require_cuda(info.Env());
 #ifdef ET_WITH_CUDA
-    Napi::Object po = object_arg(info, 5);
-    et::cuda::PtrParams p;
-    p.alpha_format = num_opt(po, "alphaFormat", 0.3);
-    p.alpha_outcome = num_opt(po, "alphaOutcome", 1.0);
-    p.alpha_reasoning = num_opt(po, "alphaReasoning", 0.5);
-    p.reasoning_enabled = num_opt(po, "reasoningEnabled", 1) != 0;
-    Napi::Value w = po.Get("judgeWeights");
-    if (w.IsArray()) {
-      Napi::Array arr = w.As<Napi::Array>();
-      if (arr.Length() < 1 || arr.Length() > 8) throw invalid_arg(info.Env(), "judgeWeights must have 1..8 entries");
-      p.dims = int(arr.Length());
-      for (uint32_t j = 0; j < arr.Length(); ++j) p.weights[j] = arr.Get(j).As<Napi::Number>().DoubleValue();
-    }
+    et::grpo::PtrOptions p = grpo_opts::ptr(object_arg(info, 5));
     et::cuda::ptr_advantages(dev<const float>(handle_arg(info, 0, "correct")), dev<const float>(handle_arg(info, 1, "format")),
                              dev<const float>(handle_arg(info, 2, "judgeScores")), size_arg(info, 3, "n"), groups_arg(info, 4), p,
-                             adv_params(object_arg(info, 6)), dev<float>(handle_arg(info, 7, "reasoning", true)),
+                             grpo_opts::advantages(object_arg(info, 6)), dev<float>(handle_arg(info, 7, "reasoning", true)),
                              dev<float>(handle_arg(info, 8, "trust", true)), dev<float>(handle_arg(info, 9, "reward", true)),
                              dev<float>(handle_arg(info, 10, "advantages")));
 #endif
@@ -234,28 +190,27 @@ Napi::Value TokenLoss(const Napi::CallbackInfo& info) {
                                   dev<const float>(handle_arg(info, 2, "refLogp", true)),
                                   dev<const float>(handle_arg(info, 3, "advantages")), info[4].ToBoolean().Value(),
                                   dev<const float>(handle_arg(info, 5, "mask", true)), layout_arg(info, 6),
-                                  loss_params(object_arg(info, 7)), dev<float>(handle_arg(info, 8, "grad", true)));
-    return metrics_to_js(info.Env(), m);
+                                  grpo_opts::loss(object_arg(info, 7)), dev<float>(handle_arg(info, 8, "grad", true)));
+    return grpo_opts::metrics(info.Env(), m);
 #else
     return info.Env().Undefined();
 #endif
   });
 }
 
-// (logits, bf16, rows, vocab, labels, old, ref?, adv, mask?, layout, opts, temperature, logp?, entropy?, grad?)
+// (logits, bf16, rows, vocab, labels, old, ref?, adv, mask?, layout, opts (with temperature), logp?, entropy?, grad?)
 Napi::Value LogitsLoss(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     require_cuda(info.Env());
 #ifdef ET_WITH_CUDA
-    double temperature = info.Length() > 11 && info[11].IsNumber() ? info[11].As<Napi::Number>().DoubleValue() : 1.0;
     auto m = et::cuda::logits_loss(
         dev<const void>(handle_arg(info, 0, "logits")), info[1].ToBoolean().Value(), size_arg(info, 2, "rows"),
         size_arg(info, 3, "vocab"), dev<const int32_t>(handle_arg(info, 4, "labels")),
         dev<const float>(handle_arg(info, 5, "oldLogp")), dev<const float>(handle_arg(info, 6, "refLogp", true)),
         dev<const float>(handle_arg(info, 7, "advantages")), dev<const float>(handle_arg(info, 8, "mask", true)),
-        layout_arg(info, 9), loss_params(object_arg(info, 10)), temperature, dev<float>(handle_arg(info, 12, "logp", true)),
-        dev<float>(handle_arg(info, 13, "entropy", true)), dev<void>(handle_arg(info, 14, "grad", true)));
-    return metrics_to_js(info.Env(), m);
+        layout_arg(info, 9), grpo_opts::logits(object_arg(info, 10)), dev<float>(handle_arg(info, 11, "logp", true)),
+        dev<float>(handle_arg(info, 12, "entropy", true)), dev<void>(handle_arg(info, 13, "grad", true)));
+    return grpo_opts::metrics(info.Env(), m);
 #else
     return info.Env().Undefined();
 #endif

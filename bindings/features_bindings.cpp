@@ -8,6 +8,7 @@
 #include "bindings.hpp"
 #include "cancel.hpp"
 #include "convert.hpp"
+#include "options.hpp"
 
 namespace etb {
 namespace {
@@ -57,7 +58,7 @@ Napi::Value SpectralStats(const Napi::CallbackInfo& info) {
 Napi::Value SpectralStatsAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto x = std::make_shared<FloatView>(float32_arg(info, 0, "samples"));
-    x->own();
+    x->own(inputs_private_arg(info, 4));
     double rate = rate_arg(info);
     auto opt = spectral_options(info, 2);
     auto cancel = cancel_flag_arg(info, 3);
@@ -74,19 +75,10 @@ Napi::Value SpectralStatsAsync(const Napi::CallbackInfo& info) {
 
 et::features::VoiceOptions voice_options(const Napi::CallbackInfo& info, size_t index) {
   et::features::VoiceOptions o;
-  if (info.Length() <= index || !info[index].IsObject()) return o;
-  Napi::Object obj = info[index].As<Napi::Object>();
-  auto num = [&](const char* k, double d) { Napi::Value v = obj.Get(k); return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : d; };
-  o.window_seconds = num("windowSeconds", o.window_seconds);
-  o.hnr_periods = num("hnrPeriods", o.hnr_periods);
-  o.f0_min = num("f0Min", o.f0_min);
-  o.f0_max = num("f0Max", o.f0_max);
-  o.max_period_factor = num("maxPeriodFactor", o.max_period_factor);
-  o.mark_search = num("markSearch", o.mark_search);
-  o.unvoiced_floor_db = num("unvoicedFloorDb", o.unvoiced_floor_db);
-  double msf = num("minStretchFrames", double(o.min_stretch_frames));
-  o.min_stretch_frames = msf >= 1 && msf < 1e6 ? size_t(msf) : o.min_stretch_frames;
-  return o;
+  if (info.Length() <= index || info[index].IsUndefined() || info[index].IsNull()) return o;
+  if (!info[index].IsObject()) throw invalid_arg(info.Env(), "options must be an object");
+  read_options(info[index].As<Napi::Object>(), et::features::kVoiceOptionSpecs, et::features::kVoiceOptionCount, o);
+  return o;  // ranges: the core's validate(), once per call
 }
 
 Napi::Object voice_to_js(Napi::Env env, const et::features::VoiceStats& s) {
@@ -125,10 +117,10 @@ Napi::Value VoiceStats(const Napi::CallbackInfo& info) {
 Napi::Value VoiceStatsAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto x = std::make_shared<FloatView>(float32_arg(info, 0, "samples"));
-    x->own();
+    x->own(inputs_private_arg(info, 6));
     double rate = rate_arg(info);
     auto f0 = std::make_shared<FloatView>(float32_arg(info, 2, "f0"));
-    f0->own();
+    f0->own(inputs_private_arg(info, 6));
     double hop = hop_arg(info);
     auto opt = voice_options(info, 4);
     auto cancel = cancel_flag_arg(info, 5);
@@ -149,6 +141,7 @@ void register_features(Napi::Env env, Napi::Object exports) {
   exports.Set("spectralStats", Napi::Function::New(env, SpectralStats, "spectralStats"));
   exports.Set("spectralStatsAsync", Napi::Function::New(env, SpectralStatsAsync, "spectralStatsAsync"));
   exports.Set("voiceStats", Napi::Function::New(env, VoiceStats, "voiceStats"));
+  exports.Set("voiceOptionSpecs", specs_to_js(env, et::features::kVoiceOptionSpecs, et::features::kVoiceOptionCount));
   exports.Set("voiceStatsAsync", Napi::Function::New(env, VoiceStatsAsync, "voiceStatsAsync"));
 }
 

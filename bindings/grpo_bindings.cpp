@@ -11,6 +11,7 @@
 #include "../native/grpo/grpo.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "grpo_options.hpp"
 
 namespace etb {
 namespace {
@@ -143,23 +144,10 @@ size_t count(Napi::Object o, const char* key) {
   return size_t(d);
 }
 
-std::string str(Napi::Object o, const char* key, const char* dflt) {
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined() || v.IsNull()) return dflt;
-  if (!v.IsString()) throw invalid_arg(o.Env(), std::string("option ") + key + " must be a string");
-  return v.As<Napi::String>().Utf8Value();
-}
-
 bool flag(Napi::Object o, const char* key, bool dflt) {
   Napi::Value v = o.Get(key);
   if (v.IsUndefined() || v.IsNull()) return dflt;
   return v.ToBoolean().Value();
-}
-
-unsigned threads_opt(Napi::Object o) {
-  double t = num(o, "threads", 0);
-  if (!(t >= 0 && t <= 1024)) throw invalid_arg(o.Env(), "option threads must be in 0..1024");
-  return unsigned(t);
 }
 
 // Groups from (offsets | null, groupSize); `n` items.
@@ -199,20 +187,7 @@ AdvArgs adv_args(const Napi::CallbackInfo& info) {
   a.out = view(env, info[3], "out", false);
   expect_type(env, a.out, "out", a.rewards.type);
   expect_length(env, a.out, "out", a.rewards.length);
-  Napi::Object o = obj_arg(info, 4, "options");
-  std::string mode = str(o, "mode", "grpo"), sd = str(o, "std", "unbiased"), single = str(o, "singleton", "zero");
-  if (mode == "grpo") a.opt.mode = AdvMode::Grpo;
-  else if (mode == "dr_grpo") a.opt.mode = AdvMode::DrGrpo;
-  else if (mode == "rloo") a.opt.mode = AdvMode::Rloo;
-  else throw invalid_arg(env, "option mode must be 'grpo', 'dr_grpo' or 'rloo'; got '" + mode + "'");
-  if (sd == "unbiased") a.opt.std = StdKind::Unbiased;
-  else if (sd == "population") a.opt.std = StdKind::Population;
-  else throw invalid_arg(env, "option std must be 'unbiased' or 'population'; got '" + sd + "'");
-  if (single == "zero") a.opt.singleton = Singleton::Zero;
-  else if (single == "raw") a.opt.singleton = Singleton::Raw;
-  else throw invalid_arg(env, "option singleton must be 'zero' or 'raw'; got '" + single + "'");
-  a.opt.eps = num(o, "eps", 1e-6);
-  a.opt.threads = threads_opt(o);
+  a.opt = grpo_opts::advantages(obj_arg(info, 4, "options"));
   return a;
 }
 
@@ -265,19 +240,8 @@ Napi::Value PtrRewards(const Napi::CallbackInfo& info) {
     expect_length(env, format, "format", n);
     expect_length(env, reasoning, "reasoningOut", n);
     expect_length(env, reward, "rewardOut", n);
-    PtrOptions opt;
-    opt.alpha_format = num(o, "alphaFormat", 0.3);
-    opt.alpha_outcome = num(o, "alphaOutcome", 1.0);
-    opt.alpha_reasoning = num(o, "alphaReasoning", 0.5);
-    opt.reasoning_enabled = flag(o, "reasoningEnabled", true);
-    View w = view(env, o.Get("judgeWeights"), "judgeWeights", true);
-    if (w.present()) {
-      expect_type(env, w, "judgeWeights", napi_float64_array);
-      if (w.length == 0) throw invalid_arg(env, "judgeWeights must not be empty");
-      const double* wd = static_cast<const double*>(w.data);
-      opt.judge_weights.assign(wd, wd + w.length);
-    }
-    const size_t dims = opt.judge_weights.empty() ? 4 : opt.judge_weights.size();
+    PtrOptions opt = grpo_opts::ptr(o);
+    const size_t dims = opt.judge_weights.empty() ? size_t(options::default_of(options::kPtr, "judgeWeights")) : opt.judge_weights.size();
     expect_length(env, judge, "judgeScores", n * dims);
     const size_t k = validate_groups(g, n, "correct");
     expect_length(env, trust, "trustOut", k);
@@ -289,29 +253,6 @@ Napi::Value PtrRewards(const Napi::CallbackInfo& info) {
 }
 
 // ---------------------------------------------------------------------------------------------
-LossOptions loss_opts(Napi::Object o) {
-  Napi::Env env = o.Env();
-  LossOptions l;
-  l.clip_low = num(o, "clipLow", 0.2);
-  l.clip_high = num(o, "clipHigh", 0.2);
-  l.clip_c = num(o, "clipC", 0);  // 0 / absent: off
-  l.beta = num(o, "beta", 0);
-  l.norm_len = num(o, "normLen", 0);
-  l.threads = threads_opt(o);
-  std::string kl = str(o, "kl", "k3"), agg = str(o, "agg", "token-mean");
-  if (kl == "k1") l.kl = KlKind::K1;
-  else if (kl == "abs") l.kl = KlKind::Abs;
-  else if (kl == "k2") l.kl = KlKind::K2;
-  else if (kl == "k3") l.kl = KlKind::K3;
-  else throw invalid_arg(env, "option kl must be 'k1', 'abs', 'k2' or 'k3'; got '" + kl + "'");
-  if (agg == "token-mean") l.agg = Agg::TokenMean;
-  else if (agg == "seq-mean-token-mean") l.agg = Agg::SeqMeanTokenMean;
-  else if (agg == "seq-mean-token-sum") l.agg = Agg::SeqMeanTokenSum;
-  else if (agg == "seq-mean-token-sum-norm") l.agg = Agg::SeqMeanTokenSumNorm;
-  else throw invalid_arg(env, "option agg is not a known aggregation: '" + agg + "'");
-  return l;
-}
-
 // Sequence layout from {offsets?, batch, length}; checks the token count against `tokens`.
 SeqLayout layout_arg(Napi::Env env, Napi::Object in, View& offsets, size_t tokens) {
   SeqLayout L;
@@ -337,23 +278,11 @@ SeqLayout layout_arg(Napi::Env env, Napi::Object in, View& offsets, size_t token
   return L;
 }
 
-void metrics_to(Napi::Object o, const LossMetrics& m) {
-  Napi::Env env = o.Env();
-  o.Set("loss", Napi::Number::New(env, m.loss));
-  o.Set("tokens", Napi::Number::New(env, m.tokens));
-  o.Set("clipFracLow", Napi::Number::New(env, m.clip_frac_low));
-  o.Set("clipFracHigh", Napi::Number::New(env, m.clip_frac_high));
-  o.Set("clipFracDual", Napi::Number::New(env, m.clip_frac_dual));
-  o.Set("klMean", Napi::Number::New(env, m.kl_mean));
-  o.Set("ratioMean", Napi::Number::New(env, m.ratio_mean));
-  o.Set("entropyMean", Napi::Number::New(env, m.entropy_mean));
-}
-
 struct TokenArgs {
   View logp, old, ref, adv, mask, offsets, grad;
   LossOptions opt;
   SeqLayout layout;
-  bool adv_per_token = false;
+  bool adv_per_token = kAdvPerTokenDefault;
   MaskType mask_type = MaskType::None;
   LossMetrics result;
 };
@@ -362,7 +291,7 @@ TokenArgs token_args(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TokenArgs a;
   Napi::Object in = obj_arg(info, 0, "inputs");
-  a.opt = loss_opts(obj_arg(info, 1, "options"));
+  a.opt = grpo_opts::loss(obj_arg(info, 1, "options"));
   a.logp = view(env, in.Get("logp"), "logp", false);
   if (a.logp.type != napi_float32_array && a.logp.type != napi_float64_array) {
     throw invalid_arg(env, "logp must be a Float32Array or Float64Array");
@@ -381,7 +310,7 @@ TokenArgs token_args(const Napi::CallbackInfo& info) {
   expect_length(env, a.ref, "refLogp", n);
   expect_length(env, a.grad, "gradOut", n);
   a.layout = layout_arg(env, in, a.offsets, n);
-  a.adv_per_token = flag(in, "advPerToken", false);
+  a.adv_per_token = flag(in, "advPerToken", kAdvPerTokenDefault);
   expect_length(env, a.adv, "advantages", a.adv_per_token ? n : a.layout.batch);
   if (a.mask.present()) {
     if (a.mask.type == napi_uint8_array) a.mask_type = MaskType::U8;
@@ -414,9 +343,7 @@ Napi::Value TokenLoss(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     TokenArgs a = token_args(info);
     LossMetrics m = token_run(a);
-    Napi::Object o = Napi::Object::New(info.Env());
-    metrics_to(o, m);
-    return o;
+    return grpo_opts::metrics(info.Env(), m);
   });
 }
 
@@ -430,9 +357,7 @@ Napi::Value TokenLossAsync(const Napi::CallbackInfo& info) {
         info.Env(), [a] { a->result = token_run(*a); },
         [a](Napi::Env env) -> Napi::Value {
           write_back(env, {&a->grad});
-          Napi::Object o = Napi::Object::New(env);
-          metrics_to(o, a->result);
-          return o;
+          return grpo_opts::metrics(env, a->result);
         });
   });
 }
@@ -461,8 +386,7 @@ LogitsArgs logits_args(const Napi::CallbackInfo& info) {
   LogitsArgs a;
   Napi::Object in = obj_arg(info, 0, "inputs");
   Napi::Object o = obj_arg(info, 1, "options");
-  a.opt.loss = loss_opts(o);
-  a.opt.temperature = num(o, "temperature", 1.0);
+  a.opt = grpo_opts::logits(o);
   a.logits = view(env, in.Get("logits"), "logits", false);
   napi_typedarray_type lt = a.logits.type;
   if (lt == napi_float32_array) a.in.type = LogitsType::F32;
@@ -496,7 +420,7 @@ LogitsArgs logits_args(const Napi::CallbackInfo& info) {
   }
   expect_length(env, a.grad, "gradOut", N * V);
   a.in.layout = layout_arg(env, in, a.offsets, N);
-  a.in.adv_per_token = flag(in, "advPerToken", true);
+  a.in.adv_per_token = flag(in, "advPerToken", kAdvPerTokenDefault);
   expect_length(env, a.adv, "advantages", a.in.adv_per_token ? N : a.in.layout.batch);
   a.in.rows = N;
   a.in.vocab = V;
@@ -513,9 +437,7 @@ Napi::Value LogitsLoss(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     LogitsArgs a = logits_args(info);
     LossMetrics m = logits_run(a);
-    Napi::Object o = Napi::Object::New(info.Env());
-    metrics_to(o, m);
-    return o;
+    return grpo_opts::metrics(info.Env(), m);
   });
 }
 
@@ -534,9 +456,7 @@ Napi::Value LogitsLossAsync(const Napi::CallbackInfo& info) {
         info.Env(), [a] { a->result = logits_run(*a); },
         [a](Napi::Env env) -> Napi::Value {
           write_back(env, {&a->logp_out, &a->ent_out, &a->grad});
-          Napi::Object o = Napi::Object::New(env);
-          metrics_to(o, a->result);
-          return o;
+          return grpo_opts::metrics(env, a->result);
         });
   });
 }
@@ -551,9 +471,8 @@ void register_grpo(Napi::Env env, Napi::Object exports) {
   exports.Set("grpoTokenLossAsync", Napi::Function::New(env, TokenLossAsync, "grpoTokenLossAsync"));
   exports.Set("grpoLogitsLoss", Napi::Function::New(env, LogitsLoss, "grpoLogitsLoss"));
   exports.Set("grpoLogitsLossAsync", Napi::Function::New(env, LogitsLossAsync, "grpoLogitsLossAsync"));
-  // The accepted temperature range, owned by native/grpo/grpo.hpp, for the TypeScript validation.
-  exports.Set("grpoMinTemperature", Napi::Number::New(env, et::grpo::kMinTemperature));
-  exports.Set("grpoMaxTemperature", Napi::Number::New(env, et::grpo::kMaxTemperature));
+  // The option tables of native/grpo/options.hpp, from which src/grpo-options.ts resolves options.
+  exports.Set("grpoOptionSpecs", grpo_opts::specs_js(env));
 }
 
 }  // namespace etb

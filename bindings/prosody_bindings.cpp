@@ -1,17 +1,16 @@
-// prosodyF0 / prosodyAnalyze, sync and async (libuv pool). Options arrive as a plain object with
-// camelCase keys; the core validates ranges and names the field on error. NaN functionals become
+// prosodyF0 / prosodyAnalyze, sync and async (libuv pool), and the CUDA batch. Options arrive as a
+// plain object with camelCase keys, read through the core's option tables (options.hpp); the core
+// validates ranges once and names the field on error. NaN functionals become
 // null here so that nothing downstream ever sees NaN in JSON.
 #include <cmath>
 #include <memory>
 
-#include "../native/common/parallel.hpp"
+#include "../native/prosody/batch.hpp"
 #include "../native/prosody/prosody.hpp"
 #include "bindings.hpp"
-#ifdef ET_WITH_CUDA
-#include "../native/cuda/prosody_cuda.hpp"
-#endif
 #include "cancel.hpp"
 #include "convert.hpp"
+#include "options.hpp"
 
 namespace etb {
 namespace {
@@ -19,73 +18,20 @@ namespace {
 using et::prosody::ProsodyOptions;
 using et::prosody::ProsodyResult;
 
-void read_number(Napi::Object o, const char* key, double& dst) {
-  if (!o.Has(key)) return;
-  Napi::Value v = o.Get(key);
-  if (v.IsUndefined()) return;
-  if (!v.IsNumber()) throw invalid_arg(o.Env(), std::string("option \"") + key + "\" must be a number");
-  dst = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(dst)) throw invalid_arg(o.Env(), std::string("option \"") + key + "\" must be finite");
-}
-
 ProsodyOptions options_arg(const Napi::CallbackInfo& info, size_t index) {
   ProsodyOptions p;
   if (info.Length() <= index || info[index].IsUndefined() || info[index].IsNull()) return p;
   if (!info[index].IsObject()) throw invalid_arg(info.Env(), "options must be an object");
   Napi::Object o = info[index].As<Napi::Object>();
-  auto& f = p.f0;
-  read_number(o, "hopSeconds", f.hop_seconds);
-  read_number(o, "f0Min", f.f0_min);
-  read_number(o, "f0Max", f.f0_max);
-  read_number(o, "windowSeconds", f.window_seconds);
-  read_number(o, "voicingWindowSeconds", f.voicing_window_seconds);
-  read_number(o, "voicingWeight", f.voicing_weight);
-  read_number(o, "levelWindowSeconds", f.level_window_seconds);
-  read_number(o, "lowpassHz", f.lowpass_hz);
-  double mc = f.max_candidates;
-  read_number(o, "maxCandidates", mc);
-  if (mc != std::floor(mc) || mc < 1 || mc > 50) throw invalid_arg(o.Env(), "option \"maxCandidates\" must be an integer in 1..50");
-  f.max_candidates = int(mc);
-  read_number(o, "candidateFloor", f.candidate_floor);
-  read_number(o, "octaveCost", f.octave_cost);
-  read_number(o, "subharmonicCost", f.subharmonic_cost);
-  read_number(o, "octaveJumpCost", f.octave_jump_cost);
-  read_number(o, "voicedUnvoicedCost", f.voiced_unvoiced_cost);
-  read_number(o, "voicingThreshold", f.voicing_threshold);
-  read_number(o, "silenceThreshold", f.silence_threshold);
-  read_number(o, "levelQuantile", f.level_quantile);
-  read_number(o, "vuvLevelDb", f.vuv_level_db);
-  read_number(o, "vuvMinFactor", f.vuv_min_factor);
-  read_number(o, "vuvMaxFactor", f.vuv_max_factor);
-  read_number(o, "rangePriorCost", f.range_prior_cost);
-  read_number(o, "rangePriorWidth", f.range_prior_width);
-  read_number(o, "rangePriorWidthBelow", f.range_prior_width_below);
-  read_number(o, "rangePriorMinVoicedSeconds", f.range_prior_min_voiced_seconds);
-  read_number(o, "offsetVoicingBonus", f.offset_voicing_bonus);
-  read_number(o, "onsetVoicingBonus", f.onset_voicing_bonus);
-  read_number(o, "voicingTrendSeconds", f.voicing_trend_seconds);
-  read_number(o, "analysisRate", p.analysis_rate);
-  read_number(o, "rmsWindowSeconds", p.rms_window_seconds);
-  read_number(o, "intensityMinPitch", p.intensity_min_pitch);
-  read_number(o, "nucleiMinPitch", p.nuclei_min_pitch);
-  read_number(o, "silenceDb", p.silence_db);
-  read_number(o, "minPauseSeconds", p.min_pause_seconds);
-  read_number(o, "minDipDb", p.min_dip_db);
-  if (o.Has("nucleiDipAfter") && !o.Get("nucleiDipAfter").IsUndefined()) {
-    if (!o.Get("nucleiDipAfter").IsBoolean()) throw invalid_arg(o.Env(), "option \"nucleiDipAfter\" must be a boolean");
-    p.nuclei_dip_after = o.Get("nucleiDipAfter").As<Napi::Boolean>().Value();
-  }
-  et::prosody::validate(p);
-  return p;
+  read_options(o, et::prosody::kF0OptionSpecs, et::prosody::kF0OptionCount, p.f0);
+  read_options(o, et::prosody::kEnergyOptionSpecs, et::prosody::kEnergyOptionCount, p);
+  return p;  // ranges: the core's validate(), once, in the entry that runs
 }
 
+// The type only: the core checks the rate (prosody::prepare_input).
 double rate_arg(const Napi::CallbackInfo& info, size_t index) {
   if (info.Length() <= index || !info[index].IsNumber()) throw invalid_arg(info.Env(), "sampleRate must be a number");
-  double r = info[index].As<Napi::Number>().DoubleValue();
-  if (!(r >= 1 && r <= 1e6) || r != std::floor(r)) {
-    throw invalid_arg(info.Env(), "sampleRate must be an integer in 1..1000000 Hz; got " + std::to_string(r));
-  }
-  return r;
+  return info[index].As<Napi::Number>().DoubleValue();
 }
 
 Napi::Value num_or_null(Napi::Env env, double v) {
@@ -208,7 +154,22 @@ struct Args {
   FloatView samples;
   double rate;
   ProsodyOptions options;
+  bool has_speech = false;
+  std::vector<et::prosody::Segment> speech;
 };
+
+// Speech segments from a VAD: a Float64Array of [start, end] pairs in seconds; undefined: none.
+bool speech_arg(Napi::Value v, const std::string& name, std::vector<et::prosody::Segment>& out) {
+  if (v.IsUndefined() || v.IsNull()) return false;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array)
+    throw invalid_arg(v.Env(), name + " must be a Float64Array of [start, end] pairs");
+  Napi::Float64Array a = v.As<Napi::Float64Array>();
+  if (a.ElementLength() % 2) throw invalid_arg(v.Env(), name + " must hold [start, end] pairs (an even length)");
+  const double* d = a.Data();
+  out.resize(a.ElementLength() / 2);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = {d[2 * i], d[2 * i + 1]};
+  return true;
+}
 
 Args args(const Napi::CallbackInfo& info) {
   Args a{float32_arg(info, 0, "samples"), rate_arg(info, 1), ProsodyOptions()};
@@ -226,7 +187,7 @@ Napi::Value ProsodyF0(const Napi::CallbackInfo& info) {
 Napi::Value ProsodyF0Async(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
-    a->samples.own();
+    a->samples.own(inputs_private_arg(info, 4));
     auto cancel = cancel_flag_arg(info, 3);
     auto out = std::make_shared<et::prosody::F0Track>();
     return run_async(
@@ -249,32 +210,29 @@ Napi::Value ProsodyAnalyze(const Napi::CallbackInfo& info) {
 Napi::Value ProsodyAnalyzeAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<Args>(args(info));
-    a->samples.own();
+    a->samples.own(inputs_private_arg(info, 5));
     auto cancel = cancel_flag_arg(info, 3);
+    if (info.Length() > 4) a->has_speech = speech_arg(info[4], "speech", a->speech);
     auto out = std::make_shared<ProsodyResult>();
     return run_async(
         info.Env(),
         [a, out, cancel] {
           et::CancelScope scope(cancel->flag);
-          *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options);
+          *out = et::prosody::analyze(a->samples.data, a->samples.length, a->rate, a->options, a->has_speech ? &a->speech : nullptr);
         },
         [a, out](Napi::Env env) -> Napi::Value { return result_to_js(env, std::move(*out)); });
   });
 }
 
-// ---- CUDA batch: many clips in one GPU pass (native/cuda/prosody_cuda.hpp) -------------------
+// ---- CUDA batch: many clips in one GPU pass (native/prosody/batch.hpp) -----------------------
 
-struct BatchClip {
-  FloatView samples;
-  double rate = 0;
+struct BatchInput {
+  std::vector<FloatView> samples;  // owned copies: the worker reads them (see OwnedBytes)
+  std::vector<std::vector<et::prosody::Segment>> speech;
+  std::vector<et::prosody::BatchClip> clips;
 };
 
-struct BatchOut {
-  std::vector<ProsodyResult> results;
-  std::vector<std::pair<std::string, std::string>> errors;  // code, message ("" = ok)
-};
-
-// prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], rates: number[], options) →
+// prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], rates: number[], options, speech?: (Float64Array | undefined)[]) →
 // Promise<(RawProsody | Error)[]>: per-clip input errors come back in place, not as a rejection.
 Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
@@ -283,65 +241,67 @@ Napi::Value ProsodyAnalyzeBatchCudaAsync(const Napi::CallbackInfo& info) {
       throw invalid_arg(env, "prosodyAnalyzeBatchCuda(samples[], rates[], options) needs two arrays");
     Napi::Array sa = info[0].As<Napi::Array>(), ra = info[1].As<Napi::Array>();
     if (sa.Length() != ra.Length()) throw invalid_arg(env, "samples and rates must have the same length");
-    auto clips = std::make_shared<std::vector<BatchClip>>(sa.Length());
-    for (uint32_t i = 0; i < sa.Length(); ++i) {
+    const bool speech = info.Length() > 3 && info[3].IsArray();
+    if (info.Length() > 3 && !info[3].IsUndefined() && !speech) throw invalid_arg(env, "speech must be an array");
+    auto in = std::make_shared<BatchInput>();
+    in->samples.resize(sa.Length());
+    in->speech.resize(sa.Length());
+    in->clips.resize(sa.Length());
+    for (uint32_t i = 0; i < sa.Length(); ++i) {  // JS arrays to C++ (translation only)
       Napi::Value v = sa.Get(i), r = ra.Get(i);
       if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
         throw invalid_arg(env, "samples[" + std::to_string(i) + "] must be a Float32Array");
       if (!r.IsNumber()) throw invalid_arg(env, "rates[" + std::to_string(i) + "] must be a number");
       Napi::Float32Array arr = v.As<Napi::Float32Array>();
-      (*clips)[i].samples.data = arr.Data();
-      (*clips)[i].samples.length = arr.ElementLength();
-      (*clips)[i].samples.own();  // the worker reads a copy (see OwnedBytes)
-      (*clips)[i].rate = r.As<Napi::Number>().DoubleValue();
+      in->samples[i].data = arr.Data();
+      in->samples[i].length = arr.ElementLength();
+      in->samples[i].own();
+      in->clips[i] = {in->samples[i].data, in->samples[i].length, r.As<Napi::Number>().DoubleValue(), nullptr};
+      if (speech && speech_arg(info[3].As<Napi::Array>().Get(i), "speech[" + std::to_string(i) + "]", in->speech[i]))
+        in->clips[i].speech = &in->speech[i];
     }
-    const ProsodyOptions opt = options_arg(info, 2);
+    const ProsodyOptions opt = et::prosody::cuda_batch_options(options_arg(info, 2));
     require_cuda(env);
 #ifdef ET_WITH_CUDA
-    auto out = std::make_shared<BatchOut>();
+    auto out = std::make_shared<std::vector<et::prosody::BatchItem>>();
     return run_async(
         env,
-        [clips, out, opt] {
-          const size_t n = clips->size();
-          out->results.resize(n);
-          out->errors.resize(n);
-          std::vector<et::prosody::AnalysisInput> prepared(n);
-          std::vector<et::cuda::ClipInput> inputs;
-          std::vector<size_t> index;
-          for (size_t i = 0; i < n; ++i) {
-            const BatchClip& c = (*clips)[i];
-            try {
-              prepared[i] = et::prosody::prepare_input(c.samples.data, c.samples.length, c.rate, opt);
-              inputs.push_back({prepared[i].x, nullptr, prepared[i].n});
-              index.push_back(i);
-            } catch (const et::Error& e) {
-              out->errors[i] = {e.code_name(), e.what()};
-            }
-          }
-          std::vector<et::prosody::ProsodyTracks> tracks = et::cuda::prosody_tracks_batch(inputs, opt);
-          // Finishing (silences, nuclei, functionals) is per clip on the host, in parallel.
-          et::parallel_chunks(index.size(), 0, [&](size_t k) {
-            const size_t i = index[k];
-            const BatchClip& c = (*clips)[i];
-            et::prosody::ProsodyTracks& t = tracks[k];
-            t.duration = double(c.samples.length) / c.rate;  // of the input, as analyze() reports it
-            t.clipped_ratio = et::prosody::clipped_ratio(c.samples.data, c.samples.length);
-            out->results[i] = et::prosody::finish_analysis(std::move(t), opt);
+        [in, out, opt] {
+          *out = et::prosody::analyze_batch(in->clips, opt, [](const std::vector<et::cuda::ClipInput>& c, const ProsodyOptions& o) {
+            return et::cuda::prosody_tracks_batch(c, o, nullptr, false, /*options_resolved=*/true);
           });
         },
-        [clips, out](Napi::Env env) -> Napi::Value {
-          Napi::Array a = Napi::Array::New(env, out->results.size());
-          for (uint32_t i = 0; i < out->results.size(); ++i) {
-            if (!out->errors[i].first.empty())
-              a.Set(i, make_error(env, out->errors[i].first.c_str(), out->errors[i].second).Value());
-            else
-              a.Set(i, result_to_js(env, std::move(out->results[i])));
+        [in, out](Napi::Env env) -> Napi::Value {
+          Napi::Array a = Napi::Array::New(env, out->size());
+          for (uint32_t i = 0; i < out->size(); ++i) {  // C++ results to JS (translation only)
+            auto& item = (*out)[i];
+            if (!item.ok()) a.Set(i, make_error(env, item.error_code.c_str(), item.error_message).Value());
+            else a.Set(i, result_to_js(env, std::move(item.result)));
           }
           return a;
         });
 #else
     (void)opt;  // not reached: require_cuda throws in a build without CUDA
 #endif
+  });
+}
+
+// prosodyResolveOptions(options, entry: 'cpu' | 'cuda') → the options that entry would run with,
+// every key of the tables filled in (defaults included). Resolves only: nothing is launched, so
+// it answers without a GPU. The CPU entries resolve with validate(), the CUDA host entry with
+// cuda_batch_options() (batch.hpp).
+Napi::Value ProsodyResolveOptions(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    const std::string entry = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+    ProsodyOptions o = options_arg(info, 0);
+    if (entry == "cpu") et::prosody::validate(o);
+    else if (entry == "cuda") o = et::prosody::cuda_batch_options(o);
+    else throw invalid_arg(env, "entry must be 'cpu' or 'cuda'");
+    Napi::Object out = Napi::Object::New(env);
+    options_to_js(out, et::prosody::kF0OptionSpecs, et::prosody::kF0OptionCount, o.f0);
+    options_to_js(out, et::prosody::kEnergyOptionSpecs, et::prosody::kEnergyOptionCount, o);
+    return out;
   });
 }
 
@@ -421,6 +381,11 @@ void register_prosody(Napi::Env env, Napi::Object exports) {
   exports.Set("prosodyAnalyzeAsync", Napi::Function::New(env, ProsodyAnalyzeAsync, "prosodyAnalyzeAsync"));
   exports.Set("prosodyAnalyzeBatchCudaAsync",
               Napi::Function::New(env, ProsodyAnalyzeBatchCudaAsync, "prosodyAnalyzeBatchCudaAsync"));
+  exports.Set("prosodyResolveOptions", Napi::Function::New(env, ProsodyResolveOptions, "prosodyResolveOptions"));
+  Napi::Object specs = Napi::Object::New(env);
+  specs.Set("f0", specs_to_js(env, et::prosody::kF0OptionSpecs, et::prosody::kF0OptionCount));
+  specs.Set("energy", specs_to_js(env, et::prosody::kEnergyOptionSpecs, et::prosody::kEnergyOptionCount));
+  exports.Set("prosodyOptionSpecs", specs);
   exports.Set("prosodyCudaBenchmarkAsync", Napi::Function::New(env, ProsodyCudaBenchmarkAsync, "prosodyCudaBenchmarkAsync"));
 }
 

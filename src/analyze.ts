@@ -1,13 +1,14 @@
 // analyze(audio): the package's main job. Prosody and spectral features from the native core,
 // then the reasoning policy's claims (each with its evidence: the measured value, its level and
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
-import { extractUtteranceFeatures } from './train/featurize.js';
+import { extractUtteranceFeatures, type UtteranceFeatures } from './train/featurize.js';
 import { measuredCues, policyInput } from './train/corpus.js';
 import { defaultModel, loadModel, type EmotionModel } from './train/model.js';
 import { renderResponse, type Evidence } from './train/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './train/vocab.js';
 import type { Gender } from './prosody-calibration.js';
 import type { ProsodyResult } from './prosody.js';
+import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 
@@ -35,7 +36,7 @@ export interface AnalysisResult {
   prosody: Pick<ProsodyResult, 'functionals' | 'intonation' | 'gender' | 'caption' | 'duration'>;
 }
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends Pick<LoadAudioOptions, 'maxDuration'> {
   /** A model file path or a loaded model; default: the bundled model. */
   model?: string | EmotionModel;
   /** Speaker gender from metadata (otherwise estimated from F0). */
@@ -64,11 +65,29 @@ const fmt = (v: number, unit: string) => `${unit === 'Hz' ? Math.round(v) : v.to
 
 /** Analyses one clip (path or file bytes). */
 export async function analyze(audio: string | Uint8Array, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+  return (await analyzeDetailed(audio, options)).result;
+}
+
+/**
+ * analyze, also giving the full prosody analysis it was made from (frames, segments, nuclei) and
+ * the 16 kHz mono samples: buildReport draws them without decoding and analysing the clip twice.
+ * Not exported from index.ts.
+ */
+export async function analyzeDetailed(
+  audio: string | Uint8Array,
+  options: AnalyzeOptions = {},
+): Promise<{ result: AnalysisResult; prosody: ProsodyResult; samples16k: Float32Array }> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const signal = checkSignal(options.signal, 'analyze');
   throwIfAborted(signal);
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  const { features, prosody } = await extractUtteranceFeatures(audio, { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal });
+  const { features, prosody, samples16k } = await extractUtteranceFeatures(audio, {
+    calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal, maxDuration: options.maxDuration,
+  });
+  return { result: analysisOf(features, prosody, model, options), prosody, samples16k };
+}
+
+function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: EmotionModel, options: AnalyzeOptions): AnalysisResult {
   const gender: Gender | null = options.gender ?? prosody.gender?.value ?? null;
   const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: options.gender ? { value: options.gender, source: 'metadata' as const } : prosody.gender, caption: prosody.caption, duration: prosody.duration };
   const f = prosody.functionals;

@@ -72,3 +72,33 @@ export function checkSampleRange(samples: Float32Array, channels: number, code: 
   const i = firstOutOfRange(samples);
   if (i >= 0) throw sampleRangeError(samples, i, channels, code, what, input);
 }
+
+/**
+ * Default of the `maxDuration` option (seconds) of loadAudio, extractProsody, extractF0, analyze
+ * and buildReport: 4 hours. The work (and memory: 48 kHz stereo is 1.4 GB of float samples an
+ * hour) grows with the decoded duration, not the file size: a 546 KB FLAC of an hour of silence
+ * decodes to 1.5 GB. 4 hours admits any recording this package is meant for (a long interview or
+ * lecture) while refusing a stream that declares days; a caller taking untrusted files sets a
+ * tighter bound (e.g. 600 for 10 minutes). Infinity turns the check off.
+ */
+export const DEFAULT_MAX_DURATION_S = 4 * 3600;
+
+/** Validates a `maxDuration` option; undefined gives the default. */
+export function maxDurationOption(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_DURATION_S;
+  if (typeof value !== 'number' || !(value > 0)) {
+    throw new EmotionThinkerError('ERR_INVALID_ARG', `options.maxDuration must be a number of seconds > 0 (or Infinity); got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Throws ERR_AUDIO_UNSUPPORTED when `seconds` (declared or decoded) is over the limit. */
+export function checkDuration(seconds: number, maxDuration: number, how: string, input?: string): void {
+  if (seconds > maxDuration) {
+    throw new EmotionThinkerError(
+      'ERR_AUDIO_UNSUPPORTED',
+      `the audio is ${seconds.toFixed(1)} s long (${how}), over options.maxDuration ${maxDuration} s (default ${DEFAULT_MAX_DURATION_S} s); pass a larger maxDuration to accept it`,
+      { input },
+    );
+  }
+}

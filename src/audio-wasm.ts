@@ -14,6 +14,7 @@ import { EmotionThinkerError } from './errors.js';
 import { AUDIO_LIMITS, rateRange, sampleRangeError, sampleRateSupported } from './audio-limits.js';
 import { guardWasm, isWasmOutOfMemory, PROBE_MODULE, wasmOutOfMemory } from './wasm-guard.js';
 import { abortable, throwIfAborted } from './abort.js';
+import { nativePath } from './native.js';
 
 /**
  * Compressed files larger than this decode in a worker under decodeInWorker 'auto'. Measured
@@ -54,8 +55,11 @@ interface Finished {
 /**
  * Scales and interleaves a decoder's output. Self-contained on purpose: its source text also
  * runs inside the worker (WORKER_SOURCE), so it may use nothing from outside its own body.
+ * `mix` (the worker, for loadAudio's mono): the channels are averaged here instead, so the
+ * interleaved copy (as large as the decoded channels: 1.4 GB for an hour of 48 kHz stereo) is
+ * never made.
  */
-function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number): Finished {
+function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number, mix = false): Finished {
   const frames = r.samplesDecoded;
   const ch = r.channelData.length;
   const firstError = r.errors && r.errors.length ? String(r.errors[0].message) : null;
@@ -64,6 +68,24 @@ function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number): Finished
   // so the same PCM gives the same floats whatever the container.
   const b = r.bitDepth;
   const k = isFlac && b && b >= 8 && b <= 32 ? (2 ** (b - 1) - 1) / 2 ** (b - 1) : 1;
+  if (mix && ch > 1) {
+    // The native mix's float32 operations in its order (native/audio/resample.cpp: a sum from 0
+    // over the channels, times 1/channels), so the samples are identical. A sample out of range
+    // stops it: the interleaved samples below then let the caller report it as always.
+    const inv = Math.fround(1 / ch);
+    const mono = new Float32Array(frames);
+    let ok = true;
+    for (let f = 0; f < frames && ok; f++) {
+      let sum = 0;
+      for (let c = 0; c < ch; c++) {
+        const v = Math.fround(r.channelData[c][f] * k);
+        if (!(Math.abs(v) <= bound)) ok = false;
+        sum = Math.fround(sum + v);
+      }
+      mono[f] = sum * inv;
+    }
+    if (ok) return { samples: mono, channels: 1, frames, sampleRate: r.sampleRate, firstError, firstBad: -1 };
+  }
   let samples: Float32Array;
   if (ch === 1) {
     samples = r.channelData[0].subarray(0, frames);
@@ -110,11 +132,37 @@ async function decodeHere(container: Container, bytes: Uint8Array): Promise<Fini
 // dynamic imports: an eval worker is CommonJS or ES module depending on the parent's
 // --input-type). It answers with the interleaved samples (transferred, not copied) or with the
 // error's message.
+//
+// With `convert` (loadAudio asked for mono and/or another rate) the worker also runs the native
+// mix and resample (the addon's own resampleAsync, so the samples are exactly loadAudio's) and
+// answers with the result: the decoded interleaved samples (230 MB for 10 minutes of 48 kHz
+// stereo) then never reach the main thread, whose GC would free them there (tens of
+// milliseconds of event-loop pause). Anything the main thread must report (samples out of
+// range, an unsupported rate, a duration over maxDuration) or a failed resample leaves the
+// samples as decoded: the main thread then raises the coded error as before.
 const WORKER_SOURCE = `
 const finishDecoded = ${finishDecoded.toString()};
+async function convertHere(out, c) {
+  const ch = out.channels, from = out.sampleRate;
+  const mix = c.mono && ch > 1, to = c.sampleRate ?? from;
+  if (!out.samples || out.firstBad >= 0 || (!mix && to === from)) return out;
+  if (from < c.minRate || from > c.maxRate || out.frames / from > c.maxDuration) return out;
+  try {
+    const { createRequire } = await import('node:module');
+    const { availableParallelism } = await import('node:os');
+    const addon = createRequire(c.addon)(c.addon);
+    // Copied here into a plain array: the addon's result is an external buffer, which
+    // postMessage cannot hand over as it is (the main thread then spent 75-100 ms taking 38 MB).
+    const samples = new Float32Array(await addon.resampleAsync(out.samples, ch, from, to, mix, availableParallelism(), undefined, true));
+    const channels = mix ? 1 : ch;
+    return { ...out, samples, channels, sampleRate: to, frames: samples.length / channels };
+  } catch {
+    return out;
+  }
+}
 (async () => {
   const { parentPort, workerData } = await import('node:worker_threads');
-  const { entry, className, method, isFlac, bytes, bound, probe } = workerData;
+  const { entry, className, method, isFlac, bytes, bound, probe, convert } = workerData;
   try {
     // The memory probe (src/wasm-guard.ts): a Wasm OOM here is an error message, not a crash.
     await WebAssembly.instantiate(probe);
@@ -123,10 +171,11 @@ const finishDecoded = ${finishDecoded.toString()};
     let out;
     try {
       await d.ready;
-      out = finishDecoded(await d[method](bytes), isFlac, bound);
+      out = finishDecoded(await d[method](bytes), isFlac, bound, Boolean(convert && convert.mono));
     } finally {
       d.free();
     }
+    if (convert) out = await convertHere(out, convert);
     parentPort.postMessage({ ok: true, out }, out.samples ? [out.samples.buffer] : []);
   } catch (e) {
     parentPort.postMessage({ ok: false, message: String((e && e.message) || e) });
@@ -137,7 +186,7 @@ const finishDecoded = ${finishDecoded.toString()};
 const requireHere = createRequire(import.meta.url);
 
 /** Starts the worker, or says why worker threads cannot be started here (e.g. under the permission model). */
-function startWorker(container: Container, bytes: Uint8Array, owned: boolean): Worker | { failed: string } {
+function startWorker(container: Container, bytes: Uint8Array, owned: boolean, convert?: WorkerConvert): Worker | { failed: string } {
   const { pkg, className, method } = DECODERS[container];
   try {
     // The bytes are transferred, not cloned into workerData: cloning 25 MB (10 minutes of
@@ -147,7 +196,10 @@ function startWorker(container: Container, bytes: Uint8Array, owned: boolean): W
     const data = owned && whole(bytes) ? bytes : bytes.slice();
     const entry = pathToFileURL(requireHere.resolve(pkg)).href;
     return startEvalWorker(WORKER_SOURCE, {
-      workerData: { entry, className, method, isFlac: container === 'flac', bytes: data, bound: AUDIO_LIMITS.maxAbsSample, probe: PROBE_MODULE },
+      workerData: {
+        entry, className, method, isFlac: container === 'flac', bytes: data, bound: AUDIO_LIMITS.maxAbsSample, probe: PROBE_MODULE,
+        convert: convert && { ...convert, addon: nativePath, minRate: AUDIO_LIMITS.minSampleRate, maxRate: AUDIO_LIMITS.maxSampleRate },
+      },
       transferList: [data.buffer as ArrayBuffer],
     });
   } catch (err) {
@@ -173,6 +225,13 @@ function decodeInWorker(w: Worker): Promise<Finished> {
   });
 }
 
+/** loadAudio's conversion, done in the decoder worker when there is one (see WORKER_SOURCE). */
+export interface WorkerConvert {
+  sampleRate?: number;
+  mono: boolean;
+  maxDuration: number;
+}
+
 /**
  * Decodes a compressed file; `input` names it in errors. inWorker 'auto' uses a worker for files
  * over WORKER_DECODE_MIN_BYTES and falls back to this thread when no worker thread can be
@@ -186,10 +245,12 @@ export async function decodeCompressed(
   signal?: AbortSignal,
   /** The bytes belong to the package (read from a file here): they may be handed to the worker. */
   owned = false,
+  /** Mix and/or resample in the worker (when one decodes): the result may come back converted. */
+  convert?: WorkerConvert,
 ): Promise<DecodedAudio> {
   throwIfAborted(signal);
   const wanted = inWorker === 'auto' ? bytes.length > WORKER_DECODE_MIN_BYTES : inWorker;
-  const worker = wanted ? startWorker(container, bytes, owned) : null;
+  const worker = wanted ? startWorker(container, bytes, owned, convert) : null;
   if (worker && !(worker instanceof Worker) && inWorker === true) {
     throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', `decodeInWorker: cannot start a worker thread here (${worker.failed}); pass decodeInWorker: false or 'auto'`, { input });
   }

@@ -5,9 +5,11 @@ import { availableParallelism } from 'node:os';
 import { native } from './native.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { decodeCompressed } from './audio-wasm.js';
-import { rateRange, sampleRateSupported } from './audio-limits.js';
+import { checkDuration, maxDurationOption, rateRange, sampleRateSupported } from './audio-limits.js';
+import { declaredLength } from './audio-declared.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
+import { ownInput } from './copy-off-loop.js';
 
 export interface DecodedAudio {
   sampleRate: number;
@@ -50,7 +52,9 @@ export function decodeWav(bytes: Uint8Array, input = 'bytes'): WavInfo {
 export async function decodeWavAsync(bytes: Uint8Array, input = 'bytes', options: { signal?: AbortSignal } = {}): Promise<WavInfo> {
   checkBytes(bytes, input);
   const signal = checkSignal(options?.signal, 'decodeWavAsync');
-  return withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(bytes, flag)), input));
+  const pending = ownInput(bytes, input, signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  return withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(own.data, flag, own.private)), input));
 }
 
 function checkRate(rate: unknown, field: string): number {
@@ -105,9 +109,11 @@ export function resample(samples: Float32Array, fromRate: number, toRate: number
 
 /** resample() on the thread pool. */
 export async function resampleAsync(samples: Float32Array, fromRate: number, toRate: number, options: ResampleOptions = {}): Promise<Float32Array> {
-  const args = resampleArgs(samples, fromRate, toRate, options);
+  const [, ...rest] = resampleArgs(samples, fromRate, toRate, options);
   const signal = checkSignal(options.signal, 'resampleAsync');
-  return awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(...args, flag)));
+  const pending = ownInput(samples, 'samples', signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(own.data, ...rest, flag, own.private)));
 }
 
 /** Averages interleaved channels into one. */
@@ -144,6 +150,13 @@ export interface LoadAudioOptions {
   decodeInWorker?: boolean | 'auto';
   /** Aborts the call: it rejects with an AbortError; reading, decoding and resampling stop. */
   signal?: AbortSignal;
+  /**
+   * Longest audio accepted, in seconds (default DEFAULT_MAX_DURATION_S, 4 hours; Infinity: no
+   * limit). Longer audio is refused with ERR_AUDIO_UNSUPPORTED: before decoding when the
+   * container declares its length (FLAC STREAMINFO, Ogg Vorbis granule position), otherwise
+   * right after decoding, before any mixing, resampling or analysis.
+   */
+  maxDuration?: number;
 }
 
 /**
@@ -156,6 +169,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const { sampleRate, mono = false, decodeInWorker = 'auto' } = options;
   const signal = checkSignal(options.signal, 'loadAudio');
+  const maxDuration = maxDurationOption(options.maxDuration);
   throwIfAborted(signal);
   if (sampleRate !== undefined) checkRate(sampleRate, 'options.sampleRate');
   if (decodeInWorker !== 'auto' && typeof decodeInWorker !== 'boolean') {
@@ -182,8 +196,19 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
 
   const container = sniffContainer(bytes);
   let audio: DecodedAudio;
+  // Bytes read from the path are the package's own: the binding need not copy them. A caller's
+  // large bytes are copied here between turns of the loop (copy-off-loop.ts), small ones by the
+  // binding or the worker start.
+  let ownBytes = typeof source === 'string';
+  if (!ownBytes) {
+    const pending = ownInput(bytes, input, signal);
+    const own = pending instanceof Promise ? await pending : pending;
+    bytes = own.data;
+    ownBytes = own.private;
+  }
   if (container === 'wav') {
-    audio = await decodeWavAsync(bytes, input, { signal });
+    // No pre-check: decoding WAV is one pass over its bytes, whatever the duration.
+    audio = withFrames(await awaitNative(() => withCancelFlag(signal, (flag) => native.decodeWavAsync(bytes, flag, ownBytes)), input));
   } else if (container === 'unknown') {
     const head = [...bytes.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new EmotionThinkerError(
@@ -192,17 +217,21 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
       { input },
     );
   } else {
-    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, typeof source === 'string');
+    const declared = declaredLength(container, bytes);
+    if (declared) checkDuration(declared.frames / declared.sampleRate, maxDuration, `declared by the ${container} header`, input);
+    audio = await decodeCompressed(container, bytes, input, decodeInWorker, signal, ownBytes, { sampleRate, mono, maxDuration });
   }
+  checkDuration(audio.duration, maxDuration, 'decoded', input);
 
   let { samples, channels } = audio;
   const rate = sampleRate ?? audio.sampleRate;
   const mix = mono && channels > 1;
   if (mix || rate !== audio.sampleRate) {
-    // One native pass on the thread pool does the channel mix and the rate change together.
+    // One native pass on the thread pool does the channel mix and the rate change together. The
+    // decoded samples are the package's own until this call returns: no copy (inputsPrivate).
     const from = audio.sampleRate;
     const src = samples, ch = channels;
-    samples = await awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(src, ch, from, rate, mix, availableParallelism(), flag)), input);
+    samples = await awaitNative(() => withCancelFlag(signal, (flag) => native.resampleAsync(src, ch, from, rate, mix, availableParallelism(), flag, true)), input);
     if (mix) channels = 1;
   }
   const frames = samples.length / channels;

@@ -22,6 +22,7 @@ import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync } from 'node:fs';
 import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
 import { terminalSafe } from './cli/terminal-text.js';
+import { F0_OPTION_SPECS, optionHelp, optionSpec } from './option-specs.js';
 import { spawnSync } from 'node:child_process';
 import { prepareRavdess } from './train/corpus.js';
 import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
@@ -130,9 +131,9 @@ program
   .command('f0')
   .description('track F0 and print one line per frame: time_seconds<TAB>f0_hz (0 = unvoiced); frame i is centred at i*hop')
   .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis)')
-  .option('--hop <seconds>', 'frame hop in seconds (default 0.01)', Number)
-  .option('--min <hz>', 'lowest F0 (default 60)', Number)
-  .option('--max <hz>', 'highest F0 (default 600)', Number)
+  .option('--hop <seconds>', optionHelp(optionSpec(F0_OPTION_SPECS, 'hopSeconds')), Number)
+  .option('--min <hz>', optionHelp(optionSpec(F0_OPTION_SPECS, 'f0Min')), Number)
+  .option('--max <hz>', optionHelp(optionSpec(F0_OPTION_SPECS, 'f0Max')), Number)
   .action(async (file: string, opts: { hop?: number; min?: number; max?: number }) => {
     try {
       const r = await extractF0(audioArg(file), { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max, signal });

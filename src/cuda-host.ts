@@ -5,19 +5,9 @@
 import { native, type RawAdvantageOptions, type RawLogitsLossInputs, type RawLossMetrics, type RawLossOptions, type RawPtrOptions, type RawTokenLossInputs } from './native.js';
 import { callNative } from './errors.js';
 import { DeviceBuffer, withDeviceBuffers } from './cuda.js';
-import type { RawAdvParams, RawCudaLossParams, RawDeviceGroups, RawDeviceLayout } from './native.js';
+import type { RawDeviceGroups, RawDeviceLayout } from './native.js';
 
 const f32 = (a: ArrayLike<number>) => (a instanceof Float32Array ? a : Float32Array.from(a));
-
-function advParams(o: RawAdvantageOptions): RawAdvParams {
-  return { mode: { grpo: 0, dr_grpo: 1, rloo: 2 }[o.mode], unbiased: o.std === 'unbiased' ? 1 : 0, eps: o.eps, singletonRaw: o.singleton === 'raw' ? 1 : 0 };
-}
-
-function lossParams(o: RawLossOptions): RawCudaLossParams {
-  const kl = { k1: 1, abs: 2, k2: 3, k3: 4 }[o.kl];
-  const agg = { 'token-mean': 0, 'seq-mean-token-mean': 1, 'seq-mean-token-sum': 2, 'seq-mean-token-sum-norm': 3 }[o.agg];
-  return { clipLow: o.clipLow, clipHigh: o.clipHigh, clipC: o.clipC, beta: o.beta, kl: o.beta === 0 ? 0 : kl, agg, normLen: o.normLen };
-}
 
 function groups(track: (b: DeviceBuffer) => DeviceBuffer, offsets: Uint32Array | null, size: number): RawDeviceGroups {
   if (!offsets) return { size };
@@ -39,7 +29,7 @@ export const cudaHost = {
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, opts: RawAdvantageOptions): void {
     withDeviceBuffers((track) => {
       const res = track(DeviceBuffer.alloc(rewards.length));
-      callNative(() => native.cuda.groupAdvantages(upload(track, rewards)!, rewards.length, groups(track, offsets, groupSize), advParams(opts), res.handle()));
+      callNative(() => native.cuda.groupAdvantages(upload(track, rewards)!, rewards.length, groups(track, offsets, groupSize), opts, res.handle()));
       out.set(res.download() as Float32Array);
     });
   },
@@ -54,8 +44,8 @@ export const cudaHost = {
       callNative(() =>
         native.cuda.ptrAdvantages(
           upload(track, correct)!, upload(track, format)!, upload(track, judge)!, n, groups(track, offsets, groupSize),
-          { alphaFormat: opts.alphaFormat, alphaOutcome: opts.alphaOutcome, alphaReasoning: opts.alphaReasoning, reasoningEnabled: opts.reasoningEnabled ? 1 : 0, judgeWeights: Array.from(opts.judgeWeights) },
-          { mode: 0, unbiased: 1, eps: 1e-6, singletonRaw: 0 }, rs.handle(), tr.handle(), rw.handle(), adv.handle(),
+          // The advantages computed alongside are not returned: the table's default options.
+          opts, {}, rs.handle(), tr.handle(), rw.handle(), adv.handle(),
         ),
       );
       reasoningOut.set(rs.download() as Float32Array);
@@ -72,7 +62,7 @@ export const cudaHost = {
       const m = callNative(() =>
         native.cuda.tokenLoss(
           upload(track, inputs.logp)!, upload(track, inputs.oldLogp)!, upload(track, inputs.refLogp), upload(track, inputs.advantages as ArrayLike<number>)!,
-          inputs.advPerToken, upload(track, mask), layout(track, inputs, T), lossParams(opts), grad.handle(),
+          inputs.advPerToken, upload(track, mask), layout(track, inputs, T), opts, grad.handle(),
         ),
       );
       if (gradOut) gradOut.set(grad.download() as Float32Array);
@@ -102,8 +92,8 @@ export const cudaHost = {
       const m = callNative(() =>
         native.cuda.logitsLoss(
           z.handle(), bf16, N, inputs.vocab, track(DeviceBuffer.from(inputs.labels)).handle(), upload(track, inputs.oldLogp)!,
-          upload(track, inputs.refLogp), upload(track, adv)!, upload(track, inputs.mask), layout(track, inputs, N), lossParams(opts),
-          opts.temperature ?? 1, lp.handle(), ent.handle(), gradOut ? z.handle() : null,
+          upload(track, inputs.refLogp), upload(track, adv)!, upload(track, inputs.mask), layout(track, inputs, N), opts,
+          lp.handle(), ent.handle(), gradOut ? z.handle() : null,
         ),
       );
       logpOut.set(lp.download() as Float32Array);

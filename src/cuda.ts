@@ -2,8 +2,10 @@
 // functions take and return DeviceBuffers so batches can stay on the GPU between steps. The
 // host-array GRPO calls with `backend: 'cuda'` go through hostOnCuda* below (upload, compute,
 // download). Without a GPU every call throws ERR_BACKEND_UNAVAILABLE with the reason.
-import { native, type RawAdvParams, type RawCudaLossParams, type RawCudaMetrics, type RawDeviceHandle, type RawDeviceLayout, type RawDeviceGroups } from './native.js';
+import { native, type RawCudaMetrics, type RawDeviceHandle, type RawDeviceLayout, type RawDeviceGroups } from './native.js';
 import { callNative, EmotionThinkerError, invalidArg } from './errors.js';
+import { resolveAdvantageOptions, resolveLogitsOptions, resolveLossOptions, resolvePtrOptions, type LossContext } from './grpo-options.js';
+import type { GroupAdvantagesOptions, PolicyLossOptions } from './grpo.js';
 
 export type DeviceDType = 'float32' | 'int32' | 'uint32' | 'bfloat16';
 
@@ -102,51 +104,55 @@ function expect(buf: DeviceBuffer, dtype: DeviceDType, name: string, length?: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-// Option translation (names and defaults as in grpo.ts and SPEC §4).
+// Options: the same names, defaults and ranges as the host-array calls in grpo.ts (both resolve
+// them with src/grpo-options.ts from native/grpo/options.hpp), so a call means the same on both.
 
-export interface CudaAdvantageOptions {
-  mode?: 'grpo' | 'dr_grpo' | 'rloo';
-  std?: 'unbiased' | 'population';
-  eps?: number;
-  singleton?: 'zero' | 'raw';
+/** The advantage options of groupAdvantages (without the CPU's threads and backend). */
+export type CudaAdvantageOptions = Omit<GroupAdvantagesOptions, 'backend' | 'threads' | 'out'>;
+
+/**
+ * The loss options of tokenLoss and logitsLoss (without the CPU's threads and backend). normLen,
+ * when derived from ragged offsets, reads the offsets back from the device (batch + 1 integers).
+ */
+export type CudaLossOptions = Omit<PolicyLossOptions, 'backend' | 'threads'>;
+
+/** The options cudaGroupAdvantages and cudaPtrAdvantages pass to the kernels (exported for the option-parity test). */
+export function cudaAdvantageOptions(fn: string, options: CudaAdvantageOptions | undefined) {
+  const { mode, std, eps, singleton } = options ?? {};
+  return resolveAdvantageOptions(fn, { mode, std, eps, singleton });
 }
 
-function advParams(o: CudaAdvantageOptions = {}): RawAdvParams {
-  const modes = { grpo: 0, dr_grpo: 1, rloo: 2 } as const;
-  const mode = modes[o.mode ?? 'grpo'];
-  if (mode === undefined) throw invalidArg(`option "mode" must be 'grpo', 'dr_grpo' or 'rloo'; got ${JSON.stringify(o.mode)}`);
-  const eps = o.eps ?? 1e-6;
-  if (!(eps >= 0) || !Number.isFinite(eps)) throw invalidArg(`option "eps" must be a finite number >= 0; got ${eps}`);
-  return { mode, unbiased: (o.std ?? 'unbiased') === 'unbiased' ? 1 : 0, eps, singletonRaw: o.singleton === 'raw' ? 1 : 0 };
+/** The PTR options cudaPtrAdvantages passes to the kernel (exported for the option-parity test). */
+export function cudaPtrOptions(fn: string, options: CudaPtrOptions | undefined) {
+  const { alpha, judgeWeights, reasoningEnabled } = options ?? {};
+  return resolvePtrOptions(fn, { alpha, judgeWeights, reasoningEnabled });
 }
 
-export interface CudaLossOptions {
-  clipLow?: number;
-  clipHigh?: number;
-  clipC?: number | null;
-  beta?: number;
-  kl?: 'k1' | 'abs' | 'k2' | 'k3';
-  agg?: 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
-  normLen?: number;
+/** The options cudaTokenLoss passes to the kernels (exported for the option-parity test). */
+export function cudaTokenLossOptions(fn: string, options: (CudaLossOptions & { gradOut?: DeviceBuffer }) | undefined, ctx: LossContext) {
+  const { gradOut: _g, ...o } = options ?? {};
+  return resolveLossOptions(fn, o, ctx);
 }
 
-function lossParams(o: CudaLossOptions = {}): RawCudaLossParams {
-  const kls = { k1: 1, abs: 2, k2: 3, k3: 4 } as const;
-  const aggs = { 'token-mean': 0, 'seq-mean-token-mean': 1, 'seq-mean-token-sum': 2, 'seq-mean-token-sum-norm': 3 } as const;
-  const kl = kls[o.kl ?? 'k3'];
-  const agg = aggs[o.agg ?? 'token-mean'];
-  if (kl === undefined) throw invalidArg(`option "kl" must be 'k1', 'abs', 'k2' or 'k3'; got ${JSON.stringify(o.kl)}`);
-  if (agg === undefined) throw invalidArg(`option "agg" is not a known aggregation: ${JSON.stringify(o.agg)}`);
-  const beta = o.beta ?? 0;
-  return {
-    clipLow: o.clipLow ?? 0.2,
-    clipHigh: o.clipHigh ?? 0.2,
-    clipC: o.clipC === undefined ? 3 : o.clipC === null ? 0 : o.clipC,
-    beta,
-    kl: beta === 0 ? 0 : kl,
-    agg,
-    normLen: o.normLen ?? 0,
-  };
+/**
+ * The options cudaTokenLoss resolves for a padded layout (`shape`, or one sequence) of `tokens`
+ * and advantages of this length, without launching (exported for the option-parity test).
+ */
+export function resolveCudaTokenLossCall(options: CudaLossOptions | undefined, call: { shape?: readonly [number, number]; tokens: number; advLength: number }) {
+  const layout = layoutArg(call.tokens, call.shape);
+  return cudaTokenLossOptions('cudaTokenLoss', options, lossContext(layout, undefined, options, call.advLength));
+}
+
+/** As resolveCudaTokenLossCall, for cudaLogitsLoss. */
+export function resolveCudaLogitsLossCall(options: (CudaLossOptions & { temperature?: number }) | undefined, call: { shape?: readonly [number, number]; tokens: number; advLength: number }) {
+  const layout = layoutArg(call.tokens, call.shape);
+  return cudaLogitsLossOptions('cudaLogitsLoss', options, lossContext(layout, undefined, options, call.advLength));
+}
+
+/** The options cudaLogitsLoss passes to the kernels (exported for the option-parity test). */
+export function cudaLogitsLossOptions(fn: string, options: (CudaLossOptions & { temperature?: number; inPlace?: boolean }) | undefined, ctx: LossContext) {
+  const { inPlace: _i, ...o } = options ?? {};
+  return resolveLogitsOptions(fn, o, ctx);
 }
 
 function groupsArg(groups: number | DeviceBuffer, n: number, maxSize?: number): RawDeviceGroups {
@@ -157,6 +163,18 @@ function groupsArg(groups: number | DeviceBuffer, n: number, maxSize?: number): 
   }
   if (groups instanceof DeviceBuffer && groups.length < 2) throw invalidArg(`group offsets need at least 2 entries (0 and the total); got ${groups.length}`);
   return { offsets: expect(groups, 'uint32', 'groups offsets'), count: groups.length - 1, maxSize: maxSize ?? 0 };
+}
+
+// What the loss options derive from the layout. Ragged device offsets are read back (batch + 1
+// integers) only when normLen must be derived from the longest sequence.
+function lossContext(layout: RawDeviceLayout, offsets: DeviceBuffer | undefined, options: { normLen?: number } | undefined, advLength: number): LossContext {
+  let maxLen = layout.length;
+  if (offsets && options?.normLen === undefined) {
+    const off = offsets.download() as Uint32Array;
+    maxLen = 0;
+    for (let b = 0; b + 1 < off.length; b++) maxLen = Math.max(maxLen, off[b + 1] - off[b]);
+  }
+  return { batch: layout.batch, maxLen, advLength };
 }
 
 function layoutArg(tokens: number, shape?: readonly [number, number], offsets?: DeviceBuffer): RawDeviceLayout {
@@ -183,7 +201,7 @@ export function cudaGroupAdvantages(rewards: DeviceBuffer, groups: number | Devi
   const g = groupsArg(groups, rewards.length, options.maxGroupSize);
   const out = DeviceBuffer.alloc(rewards.length);
   try {
-    callNative(() => native.cuda.groupAdvantages(r, rewards.length, g, advParams(options), out.handle()));
+    callNative(() => native.cuda.groupAdvantages(r, rewards.length, g, cudaAdvantageOptions('cudaGroupAdvantages', options), out.handle()));
   } catch (err) {
     out.dispose();
     throw err;
@@ -207,16 +225,11 @@ export interface CudaPtrOptions extends CudaAdvantageOptions {
 
 /** GRPO-PTR rewards (reasoning reward, trust per group, total) and their advantages, one launch. */
 export function cudaPtrAdvantages(inputs: CudaPtrInputs, options: CudaPtrOptions = {}) {
+  const fn = 'cudaPtrAdvantages';
   const n = inputs.correct.length;
-  const w = options.judgeWeights ?? [0.25, 0.25, 0.25, 0.25];
-  // As ptrRewards (the kernel trusts them): 1..8 finite weights >= 0 summing to 1.
-  if (!Array.isArray(w) || w.length < 1 || w.length > 8) throw invalidArg('option "judgeWeights" must have 1..8 entries');
-  let wsum = 0;
-  for (const v of w) {
-    if (!(typeof v === 'number' && Number.isFinite(v) && v >= 0)) throw invalidArg(`option "judgeWeights" entries must be finite numbers >= 0; got ${v}`);
-    wsum += v;
-  }
-  if (Math.abs(wsum - 1) > 1e-6) throw invalidArg(`option "judgeWeights" must sum to 1; they sum to ${wsum}`);
+  const ptr = cudaPtrOptions(fn, options);
+  const adv = cudaAdvantageOptions(fn, options);
+  const w = ptr.judgeWeights;
   const c = expect(inputs.correct, 'float32', 'correct');
   const f = expect(inputs.format, 'float32', 'format', n);
   const j = expect(inputs.judgeScores, 'float32', 'judgeScores', n * w.length);
@@ -225,13 +238,7 @@ export function cudaPtrAdvantages(inputs: CudaPtrInputs, options: CudaPtrOptions
   const out = { reasoning: DeviceBuffer.alloc(n), trust: DeviceBuffer.alloc(k), reward: DeviceBuffer.alloc(n), advantages: DeviceBuffer.alloc(n) };
   try {
     callNative(() =>
-      native.cuda.ptrAdvantages(c, f, j, n, g, {
-        alphaFormat: options.alpha?.format ?? 0.3,
-        alphaOutcome: options.alpha?.outcome ?? 1.0,
-        alphaReasoning: options.alpha?.reasoning ?? 0.5,
-        reasoningEnabled: options.reasoningEnabled === false ? 0 : 1,
-        judgeWeights: w,
-      }, advParams(options), out.reasoning.handle(), out.trust.handle(), out.reward.handle(), out.advantages.handle()),
+      native.cuda.ptrAdvantages(c, f, j, n, g, ptr, adv, out.reasoning.handle(), out.trust.handle(), out.reward.handle(), out.advantages.handle()),
     );
   } catch (err) {
     Object.values(out).forEach((b) => b.dispose());
@@ -256,9 +263,9 @@ export interface CudaTokenLossInputs {
 export function cudaTokenLoss(inputs: CudaTokenLossInputs, options: CudaLossOptions & { gradOut?: DeviceBuffer } = {}) {
   const T = inputs.logp.length;
   const layout = layoutArg(T, inputs.shape, inputs.offsets);
-  // When every sequence has one token the two readings coincide.
-  const perToken = inputs.advantages.length === T;
-  if (!perToken && inputs.advantages.length !== layout.batch) {
+  const opts = cudaTokenLossOptions('cudaTokenLoss', options, lossContext(layout, inputs.offsets, options, inputs.advantages.length));
+  const perToken = opts.advantagesPer === 'token';
+  if (inputs.advantages.length !== (perToken ? T : layout.batch)) {
     throw invalidArg(`advantages has ${inputs.advantages.length} entries; expected ${layout.batch} (per sequence) or ${T} (per token)`);
   }
   const grad = options.gradOut ?? DeviceBuffer.alloc(T);
@@ -267,7 +274,7 @@ export function cudaTokenLoss(inputs: CudaTokenLossInputs, options: CudaLossOpti
       native.cuda.tokenLoss(
         expect(inputs.logp, 'float32', 'logp'), expect(inputs.oldLogp, 'float32', 'oldLogp', T),
         inputs.refLogp ? expect(inputs.refLogp, 'float32', 'refLogp', T) : null, expect(inputs.advantages, 'float32', 'advantages'),
-        perToken, inputs.mask ? expect(inputs.mask, 'float32', 'mask', T) : null, layout, lossParams(options),
+        perToken, inputs.mask ? expect(inputs.mask, 'float32', 'mask', T) : null, layout, opts,
         expect(grad, 'float32', 'gradOut', T),
       ),
     );
@@ -303,6 +310,11 @@ export function cudaLogitsLoss(inputs: CudaLogitsLossInputs, options: CudaLossOp
   const bf16 = inputs.logits.dtype === 'bfloat16';
   if (!bf16 && inputs.logits.dtype !== 'float32') throw invalidArg(`logits must be float32 or bfloat16; got ${inputs.logits.dtype}`);
   const layout = layoutArg(rows, inputs.shape, inputs.offsets);
+  // The kernel takes one advantage per row.
+  const opts = cudaLogitsLossOptions('cudaLogitsLoss', options, lossContext(layout, inputs.offsets, options, inputs.advantages.length));
+  if (opts.advantagesPer !== 'token' && rows !== layout.batch) {
+    throw invalidArg(`advantages must be one per row (${rows}) on the GPU; got advantagesPer '${opts.advantagesPer}' with ${inputs.advantages.length} entries`);
+  }
   const logp = DeviceBuffer.alloc(rows);
   const entropy = DeviceBuffer.alloc(rows);
   const grad = options.inPlace ? inputs.logits : DeviceBuffer.alloc(inputs.logits.length, inputs.logits.dtype);
@@ -312,7 +324,7 @@ export function cudaLogitsLoss(inputs: CudaLogitsLossInputs, options: CudaLossOp
         inputs.logits.handle('logits'), bf16, rows, vocab, expect(inputs.labels, 'int32', 'labels', rows),
         expect(inputs.oldLogp, 'float32', 'oldLogp', rows), inputs.refLogp ? expect(inputs.refLogp, 'float32', 'refLogp', rows) : null,
         expect(inputs.advantages, 'float32', 'advantages', rows), inputs.mask ? expect(inputs.mask, 'float32', 'mask', rows) : null,
-        layout, lossParams(options), options.temperature ?? 1, logp.handle(), entropy.handle(), grad.handle(),
+        layout, opts, logp.handle(), entropy.handle(), grad.handle(),
       ),
     );
     return { loss: metrics.loss, logp, entropy, gradLogits: grad, metrics };

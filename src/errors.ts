@@ -1,17 +1,25 @@
 // The package's one error class. `code` is stable and meant for programs; `message` names the
 // input, the field and what was expected, and is meant for people.
-export type ErrorCode =
-  | 'ERR_INVALID_ARG'
-  | 'ERR_AUDIO_FORMAT'
-  | 'ERR_AUDIO_UNSUPPORTED'
-  | 'ERR_FILE'
-  /** A model, calibration, checkpoint or ONNX file was read but is malformed or out of range. */
-  | 'ERR_MODEL_FORMAT'
-  | 'ERR_OUT_OF_MEMORY'
-  | 'ERR_BACKEND_UNAVAILABLE'
-  | 'ERR_CUDA'
-  | 'ERR_TRAINING'
-  | 'ERR_INTERNAL';
+/**
+ * The public error codes: the rows of ET_ERROR_CODES (native/common/error.hpp) marked public, in
+ * its order (test/error-codes.test.ts checks them against the addon's table). ERR_FILE: a file
+ * could not be read or written; ERR_MODEL_FORMAT: a model, calibration, checkpoint or ONNX file
+ * was read but is malformed or out of range.
+ */
+export const ERROR_CODES = [
+  'ERR_INVALID_ARG',
+  'ERR_AUDIO_FORMAT',
+  'ERR_AUDIO_UNSUPPORTED',
+  'ERR_FILE',
+  'ERR_MODEL_FORMAT',
+  'ERR_OUT_OF_MEMORY',
+  'ERR_BACKEND_UNAVAILABLE',
+  'ERR_CUDA',
+  'ERR_TRAINING',
+  'ERR_INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class EmotionThinkerError extends Error {
   readonly code: ErrorCode;
@@ -26,18 +34,7 @@ export class EmotionThinkerError extends Error {
   }
 }
 
-const KNOWN_CODES = new Set<string>([
-  'ERR_INVALID_ARG',
-  'ERR_AUDIO_FORMAT',
-  'ERR_AUDIO_UNSUPPORTED',
-  'ERR_FILE',
-  'ERR_MODEL_FORMAT',
-  'ERR_OUT_OF_MEMORY',
-  'ERR_BACKEND_UNAVAILABLE',
-  'ERR_CUDA',
-  'ERR_TRAINING',
-  'ERR_INTERNAL',
-]);
+const KNOWN_CODES = new Set<string>(ERROR_CODES);
 
 /** Turns an error thrown by the addon (a plain Error with `code`) into an EmotionThinkerError. */
 export function fromNative(err: unknown, input?: string): EmotionThinkerError {

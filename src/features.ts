@@ -4,6 +4,7 @@ import { native, type RawSpectralOptions, type RawSpectralStats, type RawVoiceOp
 import { awaitNative, callNative, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
+import { ownInput } from './copy-off-loop.js';
 
 export type SpectralOptions = RawSpectralOptions;
 export type SpectralStats = RawSpectralStats;
@@ -39,7 +40,9 @@ export async function spectralStatsAsync(samples: Float32Array, sampleRate: numb
   const { signal: s, ...opts } = options ?? {};
   const signal = checkSignal(s, 'spectralStatsAsync');
   throwIfAborted(signal);
-  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, opts, flag)));
+  const pending = ownInput(samples, 'samples', signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(own.data, sampleRate, opts, flag, own.private)));
 }
 
 function checkTrack(f0: unknown, hopSeconds: unknown) {
@@ -71,5 +74,27 @@ export async function voiceStatsAsync(
   checkHead(samples, sampleRate);
   checkTrack(f0, hopSeconds);
   throwIfAborted(signal);
-  return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, opts, flag)));
+  // inputsPrivate covers both arrays: when the samples are copied here, so is the (short) track.
+  const pending = ownInput(samples, 'samples', signal);
+  const own = pending instanceof Promise ? await pending : pending;
+  const track = own.private ? f0.slice() : f0;
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(own.data, sampleRate, track, hopSeconds, opts, flag, own.private)));
+}
+
+/**
+ * spectralStatsAsync and voiceStatsAsync of samples (and an F0 track) the package made and holds
+ * alone until the call settles (featurize, on a decoded file): the bindings read them without a
+ * copy. Not exported from index.ts: a caller's arrays go through the calls above, which copy.
+ */
+export function spectralStatsOwned(samples: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<SpectralStats> {
+  checkHead(samples, sampleRate);
+  throwIfAborted(signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, {}, flag, true)));
+}
+
+export function voiceStatsOwned(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, signal?: AbortSignal): Promise<VoiceStats> {
+  checkHead(samples, sampleRate);
+  checkTrack(f0, hopSeconds);
+  throwIfAborted(signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, {}, flag, true)));
 }

@@ -5,11 +5,12 @@
 // Options are validated here, with messages that name the call, the field, the value and what
 // was expected; value checks over the data (offsets, labels, NaN/Inf) run in the native core.
 // Every error is an EmotionThinkerError (code ERR_INVALID_ARG for bad input).
-import { native, type RawLossMetrics, type RawLossOptions, type RawTokenLayout } from './native.js';
+import { native, type RawLossMetrics, type RawTokenLayout } from './native.js';
 import { awaitNative, callNative, invalidArg } from './errors.js';
 import { resolveBackend, type Backend } from './backend.js';
 import { cudaHost } from './cuda-host.js';
 import { abortable, checkSignal, throwIfAborted } from './abort.js';
+import { fail, resolveAdvantageOptions, resolveLogitsOptions, resolveLossOptions, resolvePtrOptions, type LossContext } from './grpo-options.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared types and validation helpers
@@ -47,43 +48,16 @@ async function runAbortable<T>(fn: string, options: unknown, work: () => Promise
   return abortable(work(), signal);
 }
 
-function describe(v: unknown): string {
-  if (typeof v === 'string') return `'${v}'`;
-  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) {
-    if (v.length <= 8 && v.every((x) => typeof x === 'number')) return `[${v.join(', ')}]`;
-    return `an array of length ${v.length}`;
-  }
-  if (ArrayBuffer.isView(v)) return `a ${v.constructor.name} of length ${(v as unknown as ArrayLike<number>).length}`;
-  return typeof v;
-}
-
-function fail(fn: string, field: string, value: unknown, expected: string): never {
-  throw invalidArg(`${fn}: ${field} must be ${expected}; got ${describe(value)}`);
-}
-
 function optNumber(fn: string, field: string, value: unknown, dflt: number, check: (v: number) => boolean, expected: string): number {
   if (value === undefined) return dflt;
   if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) fail(fn, field, value, expected);
   return value;
 }
 
-function optEnum<T extends string>(fn: string, field: string, value: unknown, allowed: readonly T[], dflt: T): T {
-  if (value === undefined) return dflt;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    fail(fn, field, value, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`);
-  }
-  return value as T;
-}
-
 function optionsObject<T extends object>(fn: string, options: T | undefined): Partial<T> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) fail(fn, 'options', options, 'an object');
   return options;
-}
-
-function threadsOption(fn: string, value: unknown): number {
-  return optNumber(fn, 'option threads', value, 0, (v) => Number.isInteger(v) && v >= 0 && v <= 1024, 'an integer in 0..1024 (0 = all cores)');
 }
 
 /**
@@ -161,19 +135,23 @@ function groupsArg(fn: string, groups: unknown): { offsets: Uint32Array | null; 
 export type AdvantageMode = 'grpo' | 'dr_grpo' | 'rloo';
 
 export interface GroupAdvantagesOptions extends CommonOptions {
-  /** 'grpo': (r − mean)/(std + eps) (default); 'dr_grpo': r − mean; 'rloo': r − mean of the others. */
+  /** 'grpo': (r − mean)/(std + eps); 'dr_grpo': r − mean; 'rloo': r − mean of the others. Defaults and ranges of every GRPO option: grpoOptionSpecs (native/grpo/options.hpp). */
   mode?: AdvantageMode;
-  /** Standard deviation of 'grpo': 'unbiased' (n − 1, default, as verl and TRL) or 'population'. */
+  /** Standard deviation of 'grpo': 'unbiased' (n − 1, as verl and TRL) or 'population'. */
   std?: 'unbiased' | 'population';
-  /** Added to the std, outside the square root (default 1e-6). */
+  /** Added to the std, outside the square root. */
   eps?: number;
-  /** A group with one (valid) reward: advantage 0 ('zero', default) or the reward itself ('raw'). */
+  /** A group with one (valid) reward: advantage 0 ('zero') or the reward itself ('raw'). */
   singleton?: 'zero' | 'raw';
   /** Write into this array (same type and length as the rewards) instead of a new one. */
   out?: FloatArray;
 }
 
-const ADV_MODES = ['grpo', 'dr_grpo', 'rloo'] as const;
+/** The options groupAdvantages passes to its implementation, CPU or CUDA (exported for the option-parity test). */
+export function groupAdvantagesOptions(fn: string, options: GroupAdvantagesOptions | undefined) {
+  const { backend: _b, out: _o, ...o } = options ?? {};
+  return resolveAdvantageOptions(fn, o);
+}
 
 function advArgs(fn: string, rewards: unknown, groups: unknown, options: GroupAdvantagesOptions | undefined) {
   const o = optionsObject(fn, options);
@@ -184,13 +162,7 @@ function advArgs(fn: string, rewards: unknown, groups: unknown, options: GroupAd
   else fail(fn, 'rewards', rewards, 'a Float32Array, Float64Array or array of numbers');
   if (r.length === 0) fail(fn, 'rewards', rewards, 'non-empty (an empty batch has no groups)');
   const g = groupsArg(fn, groups);
-  const raw = {
-    mode: optEnum(fn, 'option mode', o.mode, ADV_MODES, 'grpo'),
-    std: optEnum(fn, 'option std', o.std, ['unbiased', 'population'] as const, 'unbiased'),
-    eps: optNumber(fn, 'option eps', o.eps, 1e-6, (v) => v >= 0, 'a finite number >= 0'),
-    singleton: optEnum(fn, 'option singleton', o.singleton, ['zero', 'raw'] as const, 'zero'),
-    threads: threadsOption(fn, o.threads),
-  };
+  const raw = groupAdvantagesOptions(fn, o);
   let out: FloatArray;
   if (o.out !== undefined) {
     if (!(o.out instanceof Float32Array || o.out instanceof Float64Array) || o.out.constructor !== r.constructor || o.out.length !== r.length) {
@@ -395,11 +367,11 @@ export interface PtrRewardInputs {
 }
 
 export interface PtrRewardOptions extends Omit<CommonOptions, 'threads'> {
-  /** α weights of format, outcome and reasoning rewards (default 0.3, 1.0, 0.5). */
+  /** α weights of format, outcome and reasoning rewards (defaults: SPEC §4, grpoOptionSpecs.ptr). */
   alpha?: { format?: number; outcome?: number; reasoning?: number } | readonly [number, number, number];
-  /** Weights of the judge dimensions, non-negative and summing to 1 (default 4 equal weights). */
+  /** Weights of the judge dimensions, non-negative and summing to 1 (default equal weights). */
   judgeWeights?: readonly number[] | Float64Array;
-  /** Whether the reasoning term is on: a boolean, or a ProgressiveGate whose `open` decides (default true). */
+  /** Whether the reasoning term is on: a boolean, or a ProgressiveGate whose `open` decides (default on). */
   reasoningEnabled?: boolean | ProgressiveGate;
 }
 
@@ -411,6 +383,13 @@ export interface PtrRewardResult {
   /** α_f·R_format + α_o·R_outcome (+ α_t·τ·R_t when the reasoning term is on). */
   reward: Float64Array;
   reasoningEnabled: boolean;
+}
+
+/** The options ptrRewards passes to its implementation, CPU or CUDA (exported for the option-parity test). */
+export function ptrRewardOptions(fn: string, options: PtrRewardOptions | undefined) {
+  const { backend: _b, ...o } = options ?? {};
+  const re = o.reasoningEnabled instanceof ProgressiveGate ? o.reasoningEnabled.open : o.reasoningEnabled;
+  return resolvePtrOptions(fn, { ...o, reasoningEnabled: re });
 }
 
 /** GRPO-PTR rewards: reasoning reward, per-group trust and the total reward (SPEC §4). */
@@ -425,39 +404,11 @@ export function ptrRewards(inputs: PtrRewardInputs, options?: PtrRewardOptions):
   const n = correct.length;
   if (n === 0) fail(fn, 'correct', inputs.correct, 'non-empty (an empty batch has no groups)');
   if (format.length !== n) fail(fn, 'format', inputs.format, `of length ${n} (one per response, like correct)`);
-  let alpha = [0.3, 1.0, 0.5];
-  if (o.alpha !== undefined) {
-    const a = o.alpha as unknown;
-    if (Array.isArray(a)) {
-      if (a.length !== 3) fail(fn, 'option alpha', a, '[format, outcome, reasoning]');
-      alpha = a.map((v, i) => optNumber(fn, `option alpha[${i}]`, v, 0, () => true, 'a finite number'));
-    } else if (typeof a === 'object' && a !== null) {
-      const ao = a as { format?: unknown; outcome?: unknown; reasoning?: unknown };
-      alpha = [
-        optNumber(fn, 'option alpha.format', ao.format, 0.3, () => true, 'a finite number'),
-        optNumber(fn, 'option alpha.outcome', ao.outcome, 1.0, () => true, 'a finite number'),
-        optNumber(fn, 'option alpha.reasoning', ao.reasoning, 0.5, () => true, 'a finite number'),
-      ];
-    } else {
-      fail(fn, 'option alpha', a, '{ format, outcome, reasoning } or a [format, outcome, reasoning] tuple');
-    }
+  const opts = ptrRewardOptions(fn, o);
+  if (judge.length !== n * opts.judgeWeights.length) {
+    fail(fn, 'judgeScores', inputs.judgeScores, `of length ${n * opts.judgeWeights.length} (${n} responses × ${opts.judgeWeights.length} judge dimensions)`);
   }
-  const weights = o.judgeWeights === undefined ? new Float64Array([0.25, 0.25, 0.25, 0.25]) : toFloat64(fn, 'option judgeWeights', o.judgeWeights);
-  if (weights.length === 0) fail(fn, 'option judgeWeights', o.judgeWeights, 'a non-empty array of weights');
-  let wsum = 0;
-  weights.forEach((w, i) => {
-    if (!(Number.isFinite(w) && w >= 0)) fail(fn, `option judgeWeights[${i}]`, w, 'a finite number >= 0');
-    wsum += w;
-  });
-  if (Math.abs(wsum - 1) > 1e-6) fail(fn, 'option judgeWeights', o.judgeWeights, `weights summing to 1 (they sum to ${wsum})`);
-  if (judge.length !== n * weights.length) {
-    fail(fn, 'judgeScores', inputs.judgeScores, `of length ${n * weights.length} (${n} responses × ${weights.length} judge dimensions)`);
-  }
-  let enabled: boolean;
-  if (o.reasoningEnabled === undefined) enabled = true;
-  else if (typeof o.reasoningEnabled === 'boolean') enabled = o.reasoningEnabled;
-  else if (o.reasoningEnabled instanceof ProgressiveGate) enabled = o.reasoningEnabled.open;
-  else fail(fn, 'option reasoningEnabled', o.reasoningEnabled, 'a boolean or a ProgressiveGate');
+  const enabled = opts.reasoningEnabled;
   const g = groupsArg(fn, inputs.groups);
   const k = g.offsets ? g.offsets.length - 1 : Math.floor(n / g.size);
   const reasoningReward = new Float64Array(n);
@@ -470,7 +421,7 @@ export function ptrRewards(inputs: PtrRewardInputs, options?: PtrRewardOptions):
       judge,
       g.offsets,
       g.size,
-      { alphaFormat: alpha[0], alphaOutcome: alpha[1], alphaReasoning: alpha[2], judgeWeights: weights, reasoningEnabled: enabled },
+      opts,
       reasoningReward,
       trust,
       reward,
@@ -486,21 +437,21 @@ export type KlEstimator = 'k1' | 'abs' | 'k2' | 'k3';
 export type LossAggregation = 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum' | 'seq-mean-token-sum-norm';
 
 export interface PolicyLossOptions extends CommonOptions {
-  /** ε_low of the ratio clip (default 0.2). */
+  /** ε_low of the ratio clip. Defaults and ranges: grpoOptionSpecs.loss (native/grpo/options.hpp). */
   clipLow?: number;
-  /** ε_high of the ratio clip (default 0.2; DAPO's clip-higher uses 0.28). */
+  /** ε_high of the ratio clip (DAPO's clip-higher uses 0.28). */
   clipHigh?: number;
-  /** Dual-clip constant c > 1 for A < 0 (default 3); null turns the dual clip off. */
+  /** Dual-clip constant c > 1 for A < 0 (on by default, SPEC §4); null turns the dual clip off. */
   clipC?: number | null;
-  /** KL coefficient β (default 0.04, the paper's); 0 drops the KL term and refLogp may be omitted. */
+  /** KL coefficient β (default: the paper's); 0 drops the KL term and refLogp may be omitted. */
   beta?: number;
-  /** KL estimator (default 'k3', clamped as verl's low-variance KL). */
+  /** KL estimator ('k3': clamped as verl's low-variance KL). */
   kl?: KlEstimator;
-  /** Aggregation of the masked per-token losses (default 'token-mean'). */
+  /** Aggregation of the masked per-token losses. */
   agg?: LossAggregation;
   /** Divisor of 'seq-mean-token-sum-norm' (default: the padded length, or the longest sequence). */
   normLen?: number;
-  /** Whether `advantages` has one value per sequence or per token (default: from its length). */
+  /** Whether `advantages` has one value per sequence or per token (default: from its length, per sequence when it equals the number of sequences). */
   advantagesPer?: 'sequence' | 'token';
 }
 
@@ -551,8 +502,6 @@ export interface TokenLossResult<T extends FloatArray = FloatArray> {
   metrics: LossMetrics;
 }
 
-const KLS = ['k1', 'abs', 'k2', 'k3'] as const;
-const AGGS = ['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm'] as const;
 
 interface Layout {
   raw: RawTokenLayout;
@@ -580,29 +529,44 @@ function layoutArg(fn: string, shape: unknown, offsets: unknown, tokens: number,
   return { raw: { batch: B, length: L }, batch: B, tokens, maxLen: L };
 }
 
-function lossOptions(fn: string, o: Partial<PolicyLossOptions>, layout: Layout): RawLossOptions {
-  const clipC = o.clipC === null ? 0 : optNumber(fn, 'option clipC', o.clipC, 3, (v) => v > 1, 'a number > 1, or null for no dual clip');
-  const agg = optEnum(fn, 'option agg', o.agg, AGGS, 'token-mean');
-  return {
-    clipLow: optNumber(fn, 'option clipLow', o.clipLow, 0.2, (v) => v >= 0 && v < 1, 'a number in [0, 1)'),
-    clipHigh: optNumber(fn, 'option clipHigh', o.clipHigh, 0.2, (v) => v >= 0, 'a finite number >= 0'),
-    clipC,
-    beta: optNumber(fn, 'option beta', o.beta, 0.04, (v) => v >= 0, 'a finite number >= 0'),
-    kl: optEnum(fn, 'option kl', o.kl, KLS, 'k3'),
-    agg,
-    normLen: optNumber(fn, 'option normLen', o.normLen, Math.max(layout.maxLen, 1), (v) => v > 0, 'a finite number > 0'),
-    threads: threadsOption(fn, o.threads),
-  };
+function lossContext(layout: Layout, advLength: number): LossContext {
+  return { batch: layout.batch, maxLen: layout.maxLen, advLength };
 }
 
-function advPerToken(fn: string, adv: ArrayLike<number>, layout: Layout, per: unknown): boolean {
-  const advLen = adv.length;
-  const mode = optEnum(fn, 'option advantagesPer', per, ['sequence', 'token'] as const, advLen === layout.batch ? 'sequence' : 'token');
-  const want = mode === 'sequence' ? layout.batch : layout.tokens;
-  if (advLen !== want) {
+/** The options tokenLoss passes to its implementation, CPU or CUDA (exported for the option-parity test). */
+export function tokenLossOptions(fn: string, options: TokenLossOptions | undefined, ctx: LossContext) {
+  const { backend: _b, computeGrad: _c, gradOut: _g, ...o } = options ?? {};
+  return resolveLossOptions(fn, o, ctx);
+}
+
+/**
+ * The options tokenLoss resolves for inputs of this layout (`shape` or `offsets` over `tokens`)
+ * and advantages of this length, without running it (exported for the option-parity test).
+ */
+export function resolveTokenLossCall(options: TokenLossOptions | undefined, call: { shape?: readonly [number, number]; offsets?: readonly number[]; tokens: number; advLength: number }) {
+  const fn = 'tokenLoss';
+  return tokenLossOptions(fn, options, lossContext(layoutArg(fn, call.shape, call.offsets, call.tokens, 'inputs.logp'), call.advLength));
+}
+
+/** As resolveTokenLossCall, for logitsLoss (no shape or offsets: one sequence of `tokens` rows). */
+export function resolveLogitsLossCall(options: LogitsLossOptions | undefined, call: { shape?: readonly [number, number]; offsets?: readonly number[]; tokens: number; advLength: number }) {
+  const fn = 'logitsLoss';
+  return logitsLossOptions(fn, options, lossContext(logitsLayout(fn, call.shape, call.offsets, call.tokens), call.advLength));
+}
+
+/** The options logitsLoss passes to its implementation, CPU or CUDA (exported for the option-parity test). */
+export function logitsLossOptions(fn: string, options: LogitsLossOptions | undefined, ctx: LossContext) {
+  const { backend: _b, computeGrad: _c, gradOut: _g, inPlace: _i, ...o } = options ?? {};
+  return resolveLogitsOptions(fn, o, ctx);
+}
+
+// Whether the advantages are per token, checking their length against the resolved choice.
+function advPerToken(fn: string, adv: unknown, layout: Layout, per: 'sequence' | 'token'): boolean {
+  const want = per === 'sequence' ? layout.batch : layout.tokens;
+  if ((adv as ArrayLike<number>).length !== want) {
     fail(fn, 'inputs.advantages', adv, `one per sequence (${layout.batch}) or one per token (${layout.tokens})`);
   }
-  return mode === 'token';
+  return per === 'token';
 }
 
 function sameFloat<T extends FloatArray>(fn: string, field: string, value: unknown, like: T, length: number): T {
@@ -637,15 +601,15 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
   const n = logp.length;
   if (n === 0) throw invalidArg(`${fn}: empty batch: inputs.logp has no tokens`);
   const layout = layoutArg(fn, inputs.shape, inputs.offsets, n, 'inputs.logp');
-  const raw = lossOptions(fn, o, layout);
+  const advIn = inputs.advantages as unknown;
+  const advLen = Array.isArray(advIn) || advIn instanceof Float32Array || advIn instanceof Float64Array ? (advIn as ArrayLike<number>).length : -1;
+  const raw = tokenLossOptions(fn, o, lossContext(layout, advLen));
   const oldLogp = sameFloat(fn, 'inputs.oldLogp', inputs.oldLogp, logp, n);
   let refLogp: T | null = null;
   if (inputs.refLogp !== undefined && inputs.refLogp !== null) refLogp = sameFloat(fn, 'inputs.refLogp', inputs.refLogp, logp, n);
   else if (raw.beta > 0) fail(fn, 'inputs.refLogp', inputs.refLogp, `given when beta > 0 (beta is ${raw.beta}; pass beta: 0 for no KL term)`);
-  const advIn = inputs.advantages as unknown;
-  const advLen = Array.isArray(advIn) || advIn instanceof Float32Array || advIn instanceof Float64Array ? (advIn as ArrayLike<number>).length : -1;
   if (advLen < 0) fail(fn, 'inputs.advantages', advIn, `a ${logp.constructor.name} or array of numbers`);
-  const perToken = advPerToken(fn, advIn as ArrayLike<number>, layout, o.advantagesPer);
+  const perToken = advPerToken(fn, advIn, layout, raw.advantagesPer);
   const advantages = sameFloat(fn, 'inputs.advantages', advIn, logp, advLen);
   let mask: Uint8Array | T | null = null;
   if (inputs.mask !== undefined && inputs.mask !== null) {
@@ -709,7 +673,7 @@ export interface LogitsLossInputs {
   oldLogp: RealArray;
   /** Needed when beta > 0. */
   refLogp?: RealArray;
-  /** One per token [N] (default) or one per sequence when shape/offsets group the rows. */
+  /** One per token [N], or one per sequence when shape/offsets group the rows. */
   advantages: RealArray;
   /** Token weights [N] (1 = counts); default all ones. */
   mask?: RealArray | Uint8Array;
@@ -722,7 +686,7 @@ export interface LogitsLossInputs {
 }
 
 export interface LogitsLossOptions extends PolicyLossOptions {
-  /** Softmax temperature T: ℓ = log_softmax(z/T)[label] (default 1), in [1e-4, 1e4] (kMinTemperature, kMaxTemperature of the native core). */
+  /** Softmax temperature T: ℓ = log_softmax(z/T)[label]; its range is kMinTemperature..kMaxTemperature of native/grpo/options.hpp. */
   temperature?: number;
   /** Compute the gradient with respect to the logits (default true). */
   computeGrad?: boolean;
@@ -759,6 +723,12 @@ function toLabels(fn: string, labels: unknown): Int32Array {
   return fail(fn, 'inputs.labels', labels, 'an Int32Array, Uint32Array or array of integers');
 }
 
+// The logits rows' layout: one sequence unless shape or offsets group them.
+function logitsLayout(fn: string, shape: unknown, offsets: unknown, N: number): Layout {
+  if (shape === undefined && offsets === undefined) return { raw: { batch: 1, length: N }, batch: 1, tokens: N, maxLen: N };
+  return layoutArg(fn, shape, offsets, N, 'logits rows');
+}
+
 function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs, options: LogitsLossOptions | undefined) {
   if (typeof inputs !== 'object' || inputs === null) fail(fn, 'inputs', inputs, 'an object { logits, labels, oldLogp, refLogp, advantages, mask }');
   const o = optionsObject(fn, options);
@@ -779,15 +749,9 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
     vocab = optNumber(fn, 'inputs.vocab', inputs.vocab, 0, (v) => Number.isInteger(v) && v >= 1 && v <= MAX_VOCAB, `an integer vocabulary size in 1..${MAX_VOCAB}`);
     if (vocab * N !== logits.length) fail(fn, 'inputs.logits', logits, `of length labels.length × vocab (${N} × ${vocab} = ${N * vocab})`);
   }
-  const layout =
-    inputs.shape === undefined && inputs.offsets === undefined
-      ? ({ raw: { batch: 1, length: N }, batch: 1, tokens: N, maxLen: N } as Layout)
-      : layoutArg(fn, inputs.shape, inputs.offsets, N, 'logits rows');
-  const raw = lossOptions(fn, o, layout);
-  // The range is the native core's (kMinTemperature, kMaxTemperature in native/grpo/grpo.hpp),
-  // read from the addon; the core checks it again for the CUDA and direct paths.
-  const tMin = native.grpoMinTemperature, tMax = native.grpoMaxTemperature;
-  raw.temperature = optNumber(fn, 'option temperature', o.temperature, 1, (v) => v >= tMin && v <= tMax, `a number in [${tMin}, ${tMax}]`);
+  const layout = logitsLayout(fn, inputs.shape, inputs.offsets, N);
+  const adv = toFloat64(fn, 'inputs.advantages', inputs.advantages);
+  const raw = logitsLossOptions(fn, o, lossContext(layout, adv.length));
   const f64 = (field: string, v: unknown, len: number) => {
     const a = toFloat64(fn, field, v);
     if (a.length !== len) fail(fn, field, v, `of length ${len}`);
@@ -797,8 +761,7 @@ function logitsArgs<G extends LogitsArray>(fn: string, inputs: LogitsLossInputs,
   let refLogp: Float64Array | null = null;
   if (inputs.refLogp !== undefined && inputs.refLogp !== null) refLogp = f64('inputs.refLogp', inputs.refLogp, N);
   else if (raw.beta > 0) fail(fn, 'inputs.refLogp', inputs.refLogp, `given when beta > 0 (beta is ${raw.beta}; pass beta: 0 for no KL term)`);
-  const adv = toFloat64(fn, 'inputs.advantages', inputs.advantages);
-  const perToken = advPerToken(fn, adv, layout, o.advantagesPer ?? (adv.length === N ? 'token' : undefined));
+  const perToken = advPerToken(fn, adv, layout, raw.advantagesPer);
   const mask = inputs.mask === undefined || inputs.mask === null ? null : f64('inputs.mask', inputs.mask, N);
   const computeGrad = o.computeGrad ?? true;
   let grad: LogitsArray | null = null;

@@ -18,6 +18,7 @@ export {
 } from './audio.js';
 export { summarizeAudio, type AudioSummary } from './summary.js';
 export { AUDIO_LIMITS, type AudioLimits } from './audio-limits.js';
+export { DEFAULT_MAX_DURATION_S } from './audio-limits.js';
 export {
   groupAdvantages,
   groupAdvantagesAsync,
@@ -61,6 +62,7 @@ export {
   type ProsodyBackendChoice,
   extractProsodySync,
   prosodyJsonReplacer,
+  resolveProsodyOptions,
   type BatchItem,
   type BatchOptions,
   type F0Result,
@@ -70,6 +72,8 @@ export {
   type ProsodyResult,
   type ProsodySegment,
 } from './prosody.js';
+export { ENERGY_OPTION_SPECS, F0_OPTION_SPECS, PROSODY_OPTION_SPECS, RESAMPLE_OPTION_SPECS, VOICE_OPTION_SPECS, optionHelp, type OptionSpec } from './option-specs.js';
+export { ENERGY_SEGMENT_OPTION_SPECS, VAD_OPTION_SPECS } from './vad-options.js';
 export {
   assignLevels,
   calibrationSample,

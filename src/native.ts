@@ -33,7 +33,35 @@ export interface RawBuildInfo {
   compiler: string;
 }
 
-/** Options of the raw GRPO advantage call (validated by src/grpo.ts). */
+/** One row of a GRPO option table (native/grpo/options.hpp), exported as `grpoOptionSpecs`. */
+export interface RawOptionSpec {
+  key: string;
+  kind: 'number' | 'integer' | 'enum' | 'bool' | 'weights';
+  /** Enum: a choice; Bool: a boolean; Weights: the count of equal weights; else the number. */
+  default: number | string | boolean;
+  min: number;
+  max: number;
+  minOpen: boolean;
+  maxOpen: boolean;
+  choices?: string[];
+  /** null (raw 0) turns the option off. */
+  nullable: boolean;
+  /** When absent, the value is derived from the call as this says. */
+  derived?: string;
+  /** What a valid value is, for messages. */
+  expected: string;
+  meaning: string;
+}
+
+export interface RawOptionSpecs {
+  advantages: RawOptionSpec[];
+  ptr: RawOptionSpec[];
+  loss: RawOptionSpec[];
+  logits: RawOptionSpec[];
+  weightSumTolerance: number;
+}
+
+/** Options of the raw GRPO advantage call (resolved by src/grpo-options.ts). */
 export interface RawAdvantageOptions {
   mode: 'grpo' | 'dr_grpo' | 'rloo';
   std: 'unbiased' | 'population';
@@ -61,6 +89,8 @@ export interface RawLossOptions {
   normLen: number;
   threads: number;
   temperature?: number;
+  /** Resolved from the advantages' length when not given (the inputs carry it as advPerToken). */
+  advantagesPer?: 'sequence' | 'token';
 }
 
 /** Token layout: ragged `offsets` (batch + 1 entries), else padded [batch, length]. */
@@ -101,51 +131,23 @@ export interface RawLossMetrics {
   entropyMean: number;
 }
 
-/** Options of the raw prosody calls (camelCase, all optional; the core validates ranges). */
-export interface RawProsodyOptions {
-  hopSeconds?: number;
-  f0Min?: number;
-  f0Max?: number;
-  windowSeconds?: number;
-  voicingWindowSeconds?: number;
-  voicingWeight?: number;
-  levelWindowSeconds?: number;
-  lowpassHz?: number;
-  maxCandidates?: number;
-  candidateFloor?: number;
-  octaveCost?: number;
-  subharmonicCost?: number;
-  octaveJumpCost?: number;
-  voicedUnvoicedCost?: number;
-  voicingThreshold?: number;
-  silenceThreshold?: number;
-  /** Reference level of the silence rule: this quantile of the frame levels (default 0.9). */
-  levelQuantile?: number;
-  /** Level change (dB over frames i−1 → i+1) that scales the voiced/unvoiced transition costs and drives the level-trend voicing term; 0 turns both off (default 8). */
-  vuvLevelDb?: number;
-  /** Bounds of that cost factor (defaults 0.2 and 2; 0 ≤ min ≤ 1 ≤ max ≤ 10). */
-  vuvMinFactor?: number;
-  vuvMaxFactor?: number;
-  /** Second-pass range prior: cost per octave beyond the allowed widths around the first pass's median F0; 0 turns it off (default 0.5). */
-  rangePriorCost?: number;
-  /** Octaves above (default 0.7) and below (default 0.7) the median without cost. */
-  rangePriorWidth?: number;
-  rangePriorWidthBelow?: number;
-  /** First-pass voiced time needed before the prior applies (default 0.1 s). */
-  rangePriorMinVoicedSeconds?: number;
-  /** Unvoiced strength added before a level fall (offset, default 0.1) and after a level rise (onset, default 0.05). */
-  offsetVoicingBonus?: number;
-  onsetVoicingBonus?: number;
-  /** Span over which those level changes are measured (default 0.04 s). */
-  voicingTrendSeconds?: number;
-  analysisRate?: number;
-  rmsWindowSeconds?: number;
-  intensityMinPitch?: number;
-  nucleiMinPitch?: number;
-  silenceDb?: number;
-  minPauseSeconds?: number;
-  minDipDb?: number;
-  nucleiDipAfter?: boolean;
+// Generated from the native option tables (src/option-types.ts).
+import type { RawProsodyOptions, RawVoiceOptions } from './option-types.js';
+export type { RawProsodyOptions, RawVoiceOptions };
+
+/** One entry of a native option table (native/common/options.hpp), exported as data. */
+export interface RawTableOptionSpec {
+  key: string;
+  type: 'number' | 'integer' | 'boolean';
+  default: number | boolean;
+  min?: number;
+  max?: number;
+  minExclusive?: boolean;
+  maxExclusive?: boolean;
+  /** "[0.001, 0.1] s", "(0, 1]", "1..50". */
+  range?: string;
+  unit: string;
+  meaning: string;
 }
 
 /** Per-frame F0 track; frame i is centred at i · hopSeconds. */
@@ -230,23 +232,6 @@ export interface RawDeviceLayout {
   tokens: number;
 }
 
-export interface RawAdvParams {
-  mode: number; // 0 grpo, 1 dr_grpo, 2 rloo
-  unbiased: number;
-  eps: number;
-  singletonRaw: number;
-}
-
-export interface RawCudaLossParams {
-  clipLow: number;
-  clipHigh: number;
-  clipC: number; // 0: off
-  beta: number;
-  kl: number; // 0 none, 1 k1, 2 abs, 3 k2, 4 k3
-  agg: number; // 0 token-mean, 1 seq-mean-token-mean, 2 seq-mean-token-sum, 3 seq-mean-token-sum-norm
-  normLen: number;
-}
-
 /** The CUDA kernels report the same metrics as the CPU ones. */
 export type RawCudaMetrics = RawLossMetrics;
 
@@ -255,21 +240,22 @@ export interface RawCudaApi {
   free(handle: RawDeviceHandle): void;
   upload(handle: RawDeviceHandle, data: ArrayBufferView, byteOffset?: number): void;
   download<T extends ArrayBufferView>(handle: RawDeviceHandle, target: T): T;
-  groupAdvantages(rewards: RawDeviceHandle, n: number, groups: RawDeviceGroups, opts: RawAdvParams, out: RawDeviceHandle): void;
+  // The option objects are the CPU calls' own (RawAdvantageOptions, RawPtrOptions, RawLossOptions).
+  groupAdvantages(rewards: RawDeviceHandle, n: number, groups: RawDeviceGroups, opts: Partial<RawAdvantageOptions>, out: RawDeviceHandle): void;
   ptrAdvantages(
     correct: RawDeviceHandle, format: RawDeviceHandle, judge: RawDeviceHandle, n: number, groups: RawDeviceGroups,
-    ptr: { alphaFormat: number; alphaOutcome: number; alphaReasoning: number; reasoningEnabled: number; judgeWeights: number[] },
-    adv: RawAdvParams, reasoning: RawDeviceHandle | null, trust: RawDeviceHandle | null, reward: RawDeviceHandle | null,
+    ptr: RawPtrOptions,
+    adv: Partial<RawAdvantageOptions>, reasoning: RawDeviceHandle | null, trust: RawDeviceHandle | null, reward: RawDeviceHandle | null,
     advantages: RawDeviceHandle,
   ): void;
   tokenLoss(
     logp: RawDeviceHandle, oldLogp: RawDeviceHandle, refLogp: RawDeviceHandle | null, advantages: RawDeviceHandle,
-    advPerToken: boolean, mask: RawDeviceHandle | null, layout: RawDeviceLayout, opts: RawCudaLossParams, grad: RawDeviceHandle | null,
+    advPerToken: boolean, mask: RawDeviceHandle | null, layout: RawDeviceLayout, opts: RawLossOptions, grad: RawDeviceHandle | null,
   ): RawCudaMetrics;
   logitsLoss(
     logits: RawDeviceHandle, bf16: boolean, rows: number, vocab: number, labels: RawDeviceHandle, oldLogp: RawDeviceHandle,
     refLogp: RawDeviceHandle | null, advantages: RawDeviceHandle, mask: RawDeviceHandle | null, layout: RawDeviceLayout,
-    opts: RawCudaLossParams, temperature: number, logp: RawDeviceHandle | null, entropy: RawDeviceHandle | null, grad: RawDeviceHandle | null,
+    opts: RawLossOptions, logp: RawDeviceHandle | null, entropy: RawDeviceHandle | null, grad: RawDeviceHandle | null,
   ): RawCudaMetrics;
   /** op: 0 advantages+PTR, 1 token loss, 2 logits bf16, 3 logits fp32 → median kernel ms. */
   benchmark(op: number, a: number, b: number, repeats: number): number;
@@ -291,17 +277,6 @@ export interface RawSpectralStats {
   mfccMean: Float32Array;
   mfccStd: Float32Array;
   deltaMfccStd: Float32Array;
-}
-
-export interface RawVoiceOptions {
-  windowSeconds?: number;
-  hnrPeriods?: number;
-  f0Min?: number;
-  f0Max?: number;
-  maxPeriodFactor?: number;
-  markSearch?: number;
-  minStretchFrames?: number;
-  unvoicedFloorDb?: number;
 }
 
 /** Voice quality and spectral balance (native/features/voice.hpp); null where undefined. */
@@ -333,20 +308,27 @@ export interface RawVoiceStats {
 }
 
 export interface NativeAddon {
+  // inputsPrivate (the async calls' last argument): true only for arrays the package alone holds
+  // until the call settles; the binding then reads them without a copy (bindings/convert.hpp).
   prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
-  prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array): Promise<RawF0Track>;
+  prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawF0Track>;
   prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;
-  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array): Promise<RawProsody>;
+  /** speech: VAD segments as [start, end] pairs (seconds) replacing the energy segmentation. */
+  prosodyAnalyzeAsync(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, speech?: Float64Array, inputsPrivate?: boolean): Promise<RawProsody>;
   /** CUDA batch: one GPU pass over many clips; per-clip input errors come back in place. */
-  prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions): Promise<(RawProsody | Error)[]>;
+  /** The options an entry runs with (defaults filled in): 'cpu' the CPU calls, 'cuda' the CUDA batch. */
+  prosodyResolveOptions(options: RawProsodyOptions | undefined, entry: 'cpu' | 'cuda'): Required<RawProsodyOptions>;
+  prosodyOptionSpecs: { f0: RawTableOptionSpec[]; energy: RawTableOptionSpec[] };
+  voiceOptionSpecs: RawTableOptionSpec[];
+  resampleOptionSpecs: RawTableOptionSpec[];
+  prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions, speech?: (Float64Array | undefined)[]): Promise<(RawProsody | Error)[]>;
   /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
   prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;
   /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): void;
   grpoAdvantagesAsync<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): Promise<void>;
-  /** The accepted logits-loss temperature range (kMinTemperature, kMaxTemperature of native/grpo/grpo.hpp). */
-  grpoMinTemperature: number;
-  grpoMaxTemperature: number;
+  /** The GRPO option tables (native/grpo/options.hpp): keys, defaults, ranges and meanings. */
+  grpoOptionSpecs: RawOptionSpecs;
   grpoPtrRewards(
     correct: Float64Array,
     format: Float64Array,
@@ -377,10 +359,10 @@ export interface NativeAddon {
     gradOut: Float32Array | Float64Array | Uint16Array | null,
   ): Promise<RawLossMetrics>;
   decodeWav(bytes: Uint8Array): RawDecodedAudio;
-  decodeWavAsync(bytes: Uint8Array, cancel?: Int32Array): Promise<RawDecodedAudio>;
+  decodeWavAsync(bytes: Uint8Array, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawDecodedAudio>;
   /** With `mono`, channels are averaged in the same pass and the result has one channel. */
   resample(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number): Float32Array;
-  resampleAsync(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number, cancel?: Int32Array): Promise<Float32Array>;
+  resampleAsync(samples: Float32Array, channels: number, fromRate: number, toRate: number, mono?: boolean, threads?: number, cancel?: Int32Array, inputsPrivate?: boolean): Promise<Float32Array>;
   mixToMono(samples: Float32Array, channels: number): Float32Array;
   /** native/audio/limits.hpp, read by src/audio-limits.ts. */
   audioLimits: {
@@ -394,11 +376,13 @@ export interface NativeAddon {
   };
   cudaStatus(): RawCudaStatus;
   buildInfo(): RawBuildInfo;
+  /** The error-code table of native/common/error.hpp (ET_ERROR_CODES). */
+  errorCodes: { code: string; public: boolean; meaning: string }[];
   spectralStats(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions): RawSpectralStats;
-  spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions, cancel?: Int32Array): Promise<RawSpectralStats>;
+  spectralStatsAsync(samples: Float32Array, sampleRate: number, options?: RawSpectralOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawSpectralStats>;
   /** f0: Hz per frame (frame i centred at i · hopSeconds), NaN on unvoiced frames. */
   voiceStats(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions): RawVoiceStats;
-  voiceStatsAsync(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions, cancel?: Int32Array): Promise<RawVoiceStats>;
+  voiceStatsAsync(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options?: RawVoiceOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawVoiceStats>;
   /** Device memory and CUDA GRPO kernels; every call throws ERR_BACKEND_UNAVAILABLE without a GPU. */
   cuda: RawCudaApi;
 }

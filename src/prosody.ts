@@ -11,15 +11,17 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio } from './audio.js';
+import { ownInput, type Owned } from './copy-off-loop.js';
+import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio, type LoadAudioOptions } from './audio.js';
 import { abortable, checkSignal, fanOutSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
+import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
-export interface ProsodyOptions extends RawProsodyOptions {
+export interface ProsodyOptions extends RawProsodyOptions, Pick<LoadAudioOptions, 'maxDuration'> {
   /**
    * Compute backend. 'cuda' runs the CUDA batch (native/cuda/prosody_cuda.cu) when a GPU is
    * present and otherwise falls back to the CPU, saying why (a process warning, and
@@ -115,22 +117,16 @@ export interface F0Result {
   nccf: Float32Array;
 }
 
-const RAW_KEYS: (keyof RawProsodyOptions)[] = [
-  'hopSeconds', 'f0Min', 'f0Max', 'windowSeconds', 'voicingWindowSeconds', 'voicingWeight', 'levelWindowSeconds',
-  'lowpassHz', 'maxCandidates', 'candidateFloor', 'octaveCost', 'subharmonicCost', 'octaveJumpCost',
-  'voicedUnvoicedCost', 'voicingThreshold', 'silenceThreshold', 'levelQuantile', 'vuvLevelDb', 'vuvMinFactor',
-  'vuvMaxFactor', 'rangePriorCost', 'rangePriorWidth', 'rangePriorWidthBelow', 'rangePriorMinVoicedSeconds',
-  'offsetVoicingBonus', 'onsetVoicingBonus', 'voicingTrendSeconds', 'analysisRate', 'rmsWindowSeconds',
-  'intensityMinPitch', 'nucleiMinPitch', 'silenceDb', 'minPauseSeconds', 'minDipDb', 'nucleiDipAfter',
-];
-const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad', 'signal']);
+// The keys of the native option tables (native/prosody/f0.hpp, prosody.hpp): not restated here.
+const RAW_KEYS: readonly string[] = PROSODY_OPTION_SPECS.map((s) => s.key);
+const OTHER_KEYS = new Set(['backend', 'channel', 'sampleRate', 'calibration', 'corpus', 'gender', 'concurrency', 'vad', 'signal', 'maxDuration']);
 
 function rawOptions(options: ProsodyOptions): RawProsodyOptions {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) {
     if (v === undefined) continue;
-    if ((RAW_KEYS as string[]).includes(k)) raw[k] = v;
+    if (RAW_KEYS.includes(k)) raw[k] = v;
     else if (!OTHER_KEYS.has(k)) throw invalidArg(`unknown option "${k}"`);
   }
   const b = options.backend;
@@ -138,6 +134,32 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
     throw invalidArg(`option "backend" must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(b)}`);
   }
   return raw as RawProsodyOptions;
+}
+
+/**
+ * The raw options an entry runs with, every key filled in (defaults from the native tables):
+ * 'cpu' for the CPU calls, 'cuda' for the CUDA prosody batch (which also requires analysisRate
+ * 16000). Resolves only, so it needs no GPU; throws ERR_INVALID_ARG where that entry would.
+ */
+export function resolveProsodyOptions(options: ProsodyOptions = {}, entry: 'cpu' | 'cuda' = 'cpu'): Required<RawProsodyOptions> {
+  const raw = rawOptions(options);
+  return callNative(() => native.prosodyResolveOptions(raw, entry));
+}
+
+/** Why the CUDA host entry refuses these options (its rule lives in native/prosody/batch.cpp), if it does. */
+function cudaRefusal(options: ProsodyOptions): string | undefined {
+  const raw = rawOptions(options);
+  try {
+    native.prosodyResolveOptions(raw, 'cpu');
+  } catch {
+    return undefined;  // invalid for every entry: the CPU call reports it
+  }
+  try {
+    native.prosodyResolveOptions(raw, 'cuda');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 export interface ProsodyBackendChoice {
@@ -153,7 +175,7 @@ export function prosodyBackend(options: ProsodyOptions, batch: boolean): Prosody
   const cuda = backends().cuda;
   let why: string | undefined;
   if (!cuda.available) why = cuda.reason ?? 'CUDA is not available';
-  else if (options.analysisRate !== undefined && options.analysisRate !== 16000) why = `the CUDA prosody batch analyses at 16000 Hz; analysisRate is ${options.analysisRate}`;
+  else if (options.analysisRate !== undefined) why = cudaRefusal(options);
   if (why === undefined) return { backend: 'cuda' };
   return want === 'cuda' ? { backend: 'cpu', reason: `CUDA prosody unavailable (${why}); ran on the CPU` } : { backend: 'cpu' };
 }
@@ -181,6 +203,10 @@ interface Mono {
   samples: Float32Array;
   sampleRate: number;
   input: string;
+  /** The samples were made here (decoded, mixed, picked): no caller can reach them until the call settles, so the binding need not copy them. */
+  owned?: boolean;
+  /** For a caller's samples: their length when the call checked them (see ownSamples). */
+  callerLength?: number;
 }
 
 function toMono(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>, channel: number | undefined, input: string): Mono {
@@ -191,13 +217,14 @@ function toMono(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>
     if (!Number.isInteger(channel) || channel < 0 || channel >= channels) {
       throw invalidArg(`option "channel" must be an integer in 0..${channels - 1}; got ${channel}`, input);
     }
-    if (channels === 1) return { samples, sampleRate, input };
+    if (channels === 1) return { samples, sampleRate, input, callerLength: samples.length };
     const frames = samples.length / channels;
     const out = new Float32Array(frames);
     for (let i = 0; i < frames; i++) out[i] = samples[i * channels + channel];
     return { samples: out, sampleRate, input };
   }
-  return { samples: channels === 1 ? samples : mixToMono(samples, channels), sampleRate, input };
+  if (channels === 1) return { samples, sampleRate, input, callerLength: samples.length };
+  return { samples: mixToMono(samples, channels), sampleRate, input };
 }
 
 function describe(source: ProsodyInput): string {
@@ -216,7 +243,7 @@ async function toMonoAsync(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 
   const { samples, sampleRate, channels } = audio;
   if (!(samples instanceof Float32Array) || !Number.isInteger(channels) || channels <= 1) return toMono(audio, channel, input);
   if (channel === undefined) {
-    return { samples: await resampleAsync(samples, sampleRate, sampleRate, { channels, mono: true, signal }), sampleRate, input };
+    return { samples: await resampleAsync(samples, sampleRate, sampleRate, { channels, mono: true, signal }), sampleRate, input, owned: true };
   }
   if (!Number.isInteger(channel) || channel < 0 || channel >= channels) return toMono(audio, channel, input);
   const frames = samples.length / channels;
@@ -227,7 +254,7 @@ async function toMonoAsync(audio: Pick<DecodedAudio, 'samples' | 'sampleRate' | 
     const end = Math.min(frames, start + PICK_CHUNK_FRAMES);
     for (let i = start; i < end; i++) out[i] = samples[i * channels + channel];
   }
-  return { samples: out, sampleRate, input };
+  return { samples: out, sampleRate, input, owned: true };
 }
 
 async function monoAsync(source: ProsodyInput, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<Mono> {
@@ -235,8 +262,8 @@ async function monoAsync(source: ProsodyInput, options: ProsodyOptions, signal: 
   throwIfAborted(signal);
   if (typeof source === 'string' || (source instanceof Uint8Array && !(source instanceof Float32Array))) {
     // Without `channel` the decoder's native pass mixes to mono on the thread pool.
-    const audio = await loadAudio(source as string | Uint8Array, { mono: options.channel === undefined, signal });
-    return toMonoAsync(audio, options.channel, input, signal);
+    const audio = await loadAudio(source as string | Uint8Array, { mono: options.channel === undefined, signal, maxDuration: options.maxDuration });
+    return { ...(await toMonoAsync(audio, options.channel, input, signal)), owned: true };
   }
   if (source && typeof source === 'object' && !(source instanceof Float32Array) && 'samples' in source) {
     return toMonoAsync(source, options.channel, input, signal);
@@ -335,36 +362,76 @@ export async function extractProsody(source: ProsodyInput, options: ProsodyOptio
   const raw = rawOptions(options);
   checkVad(options);
   const signal = checkSignal(options.signal, 'extractProsody');
-  const mono = await monoAsync(source, options, signal);
+  return prosodyOfMono(await monoAsync(source, options, signal), raw, options, signal);
+}
+
+/**
+ * extractProsody of 16 kHz-or-other mono samples the package decoded itself and holds alone until
+ * this settles (analyze, buildReport): the binding reads them without a copy. Not exported from
+ * index.ts: a caller's samples always go through extractProsody, which copies them.
+ */
+export async function extractProsodyOwned(samples: Float32Array, sampleRate: number, input: string, options: ProsodyOptions = {}): Promise<ProsodyResult> {
+  const raw = rawOptions(options);
+  checkVad(options);
+  const signal = checkSignal(options.signal, 'extractProsody');
+  throwIfAborted(signal);
+  return prosodyOfMono({ samples, sampleRate, input, owned: true }, raw, options, signal);
+}
+
+async function prosodyOfMono(mono: Mono, raw: RawProsodyOptions, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<ProsodyResult> {
   const choice = prosodyBackend(options, false);
   warnFallback(choice.reason);
+  const speech = await speechOf(mono, options, signal);
   const r =
     choice.backend === 'cuda'
-      ? await analyzeOnGpu([mono], raw, signal).then((rs) => {
+      ? await analyzeOnGpu([mono], raw, signal, [speech]).then((rs) => {
           if (rs[0] instanceof Error) throw rs[0];
           return rs[0];
         })
-      : await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(mono.samples, mono.sampleRate, raw, flag)), mono.input);
-  return finishAsync(r, mono, options, signal);
-}
-
-async function finishAsync(r: RawProsody, mono: Mono, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<ProsodyResult> {
-  if ((options.vad ?? 'energy') === 'silero') {
-    const { detectSpeech } = await import('./vad.js');
-    const speech = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
-    resegment(r, speech.segments, options.minPauseSeconds ?? 0.25);
-  }
+      : await analyzeOnCpu(mono, raw, signal, speech);
   throwIfAborted(signal);
   return finish(r, mono, options);
+}
+
+/**
+ * The samples for an async binding: the package's own as they are; a caller's copied between
+ * turns of the loop when large (copy-off-loop.ts). A caller's array detached or resized since the
+ * call checked it (there were awaits since) is refused: the analysis of an emptied array would be
+ * a silent wrong answer.
+ */
+async function ownSamples(mono: Mono, signal: AbortSignal | undefined): Promise<Owned<Float32Array>> {
+  if (mono.owned === true) return { data: mono.samples, private: true };
+  if (mono.callerLength !== undefined && mono.samples.length !== mono.callerLength) {
+    throw invalidArg(`samples were detached or resized during the call (length ${mono.callerLength}, now ${mono.samples.length}); keep them unchanged until it settles`, mono.input);
+  }
+  return ownInput(mono.samples, 'samples', signal);
+}
+
+/** The CPU analysis of one clip on the thread pool. */
+async function analyzeOnCpu(mono: Mono, raw: RawProsodyOptions, signal: AbortSignal | undefined, speech: Float64Array | undefined): Promise<RawProsody> {
+  const own = await ownSamples(mono, signal);
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyAnalyzeAsync(own.data, mono.sampleRate, raw, flag, speech, own.private)), mono.input);
+}
+
+/**
+ * With vad 'silero': Silero's speech segments as [start, end] pairs, which the native analysis
+ * uses instead of its energy segmentation (native/prosody/prosody.hpp resegment: pauses, nuclei
+ * and the pause, phonation and rate functionals follow them). Otherwise undefined.
+ */
+async function speechOf(mono: Mono, options: ProsodyOptions, signal: AbortSignal | undefined): Promise<Float64Array | undefined> {
+  if ((options.vad ?? 'energy') !== 'silero') return undefined;
+  const { detectSpeech } = await import('./vad.js');
+  const { segments } = await detectSpeech({ samples: mono.samples, sampleRate: mono.sampleRate }, { signal });
+  return Float64Array.from(segments.flatMap((s) => [s.start, s.end]));
 }
 
 /**
  * One native GPU pass; native errors become package errors naming the clip's input. A GPU pass
  * is not interrupted: on abort its result is dropped.
  */
-async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal?: AbortSignal): Promise<(RawProsody | EmotionThinkerError)[]> {
+async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal: AbortSignal | undefined, speech: (Float64Array | undefined)[]): Promise<(RawProsody | EmotionThinkerError)[]> {
   const out = await awaitNative(
-    () => abortable(native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw), signal),
+    () => abortable(native.prosodyAnalyzeBatchCudaAsync(monos.map((m) => m.samples), monos.map((m) => m.sampleRate), raw, speech), signal),
     monos.length === 1 ? monos[0].input : `${monos.length} clips`,
   );
   return out.map((r, i) =>
@@ -372,46 +439,6 @@ async function analyzeOnGpu(monos: Mono[], raw: RawProsodyOptions, signal?: Abor
       ? new EmotionThinkerError(((r as Error & { code?: string }).code ?? 'ERR_INTERNAL') as never, r.message, { input: monos[i].input, cause: r })
       : r,
   );
-}
-
-/**
- * Replaces the energy-based speech/pause segmentation of a native result with given speech
- * segments, and recomputes what depends on it with the native core's definitions: silences
- * (gaps ≥ minPause), pauses (silences between speech), sounding stretches, the nuclei inside
- * speech, and the pause, phonation and rate functionals.
- */
-function resegment(r: RawProsody, speech: { start: number; end: number }[], minPause: number): void {
-  const seg = (start: number, end: number) => ({ start, end, duration: end - start });
-  const sounding = speech.map((s) => seg(Math.max(0, s.start), Math.min(r.duration, s.end))).filter((s) => s.end > s.start);
-  const silences: RawSegment[] = [];
-  const pauses: RawSegment[] = [];
-  let prev = 0;
-  for (let i = 0; i <= sounding.length; i++) {
-    const next = i < sounding.length ? sounding[i].start : r.duration;
-    if (next - prev >= minPause) {
-      silences.push(seg(prev, next));
-      if (i > 0 && i < sounding.length) pauses.push(seg(prev, next));
-    }
-    if (i < sounding.length) prev = sounding[i].end;
-  }
-  r.sounding = sounding;
-  r.silences = silences;
-  r.pauses = pauses;
-  r.nuclei = r.nuclei.filter((n) => sounding.some((s) => n.time >= s.start && n.time <= s.end));
-  const f = r.functionals;
-  const phonation = sounding.reduce((a, s) => a + s.duration, 0);
-  const ptot = pauses.reduce((a, s) => a + s.duration, 0);
-  const syl = r.nuclei.length;
-  f.pauseCount = pauses.length;
-  f.pauseRatePerS = r.duration > 0 ? pauses.length / r.duration : null;
-  f.pauseMeanS = pauses.length ? ptot / pauses.length : null;
-  f.pauseTotalS = ptot;
-  f.syllableCount = syl;
-  f.phonationTimeS = phonation;
-  f.phonationRatio = r.duration > 0 ? phonation / r.duration : null;
-  f.speechRate = syl ? syl / r.duration : null;
-  f.articulationRate = syl && phonation > 0 ? syl / phonation : null;
-  f.averageSyllableDurationS = syl ? phonation / syl : null;
 }
 
 /** extractProsody on the calling thread (for short clips; paths and bytes must be WAV). */
@@ -501,7 +528,7 @@ async function runBatch(
   };
   let next = 0;
   // GPU: decoded clips wait here until a pass is full (or the inputs run out).
-  let pending: { index: number; mono: Mono }[] = [];
+  let pending: { index: number; mono: Mono; speech: Float64Array | undefined }[] = [];
   let pendingSamples = 0;
   const flush = async () => {
     const group = pending;
@@ -510,7 +537,7 @@ async function runBatch(
     if (!group.length) return;
     let results: (RawProsody | EmotionThinkerError)[];
     try {
-      results = await analyzeOnGpu(group.map((g) => g.mono), raw, signal);
+      results = await analyzeOnGpu(group.map((g) => g.mono), raw, signal, group.map((g) => g.speech));
     } catch (err) {
       if (signal?.aborted) throw err;
       for (const g of group) out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
@@ -521,7 +548,8 @@ async function runBatch(
         const r = results[k];
         try {
           if (r instanceof Error) throw r;
-          out[g.index] = tag({ input: g.mono.input, result: await finishAsync(r, g.mono, optionsFor(g.index), signal) });
+          throwIfAborted(signal);
+          out[g.index] = tag({ input: g.mono.input, result: finish(r, g.mono, optionsFor(g.index)) });
         } catch (err) {
           if (signal?.aborted) throw err;
           out[g.index] = tag({ input: g.mono.input, error: asPackageError(err, g.mono.input) });
@@ -540,7 +568,7 @@ async function runBatch(
       try {
         if (choice.backend === 'cuda') {
           const mono = await monoAsync(sources[i], rest, signal);
-          pending.push({ index: i, mono });
+          pending.push({ index: i, mono, speech: await speechOf(mono, rest, signal) });
           pendingSamples += mono.samples.length;
           if (pendingSamples >= GPU_GROUP_SAMPLES) {
             flushing = flushing.then(flush);
@@ -587,7 +615,8 @@ export async function extractF0(source: ProsodyInput, options: ProsodyOptions = 
   cpuOnly(options, 'extractF0');
   const signal = checkSignal(options.signal, 'extractF0');
   const mono = await monoAsync(source, options, signal);
-  return f0Result(await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyF0Async(mono.samples, mono.sampleRate, raw, flag)), mono.input), mono.input);
+  const own = await ownSamples(mono, signal);
+  return f0Result(await awaitNative(() => withCancelFlag(signal, (flag) => native.prosodyF0Async(own.data, mono.sampleRate, raw, flag, own.private)), mono.input), mono.input);
 }
 
 /** extractF0 on the calling thread. */

@@ -4,9 +4,7 @@
 // whose script and stylesheet are inlined into the page.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadAudio } from './audio.js';
-import { analyze, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
-import { extractProsody, type ProsodyResult } from './prosody.js';
+import { analyzeDetailed, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
 import { defaultModel, loadModel } from './train/model.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { checkSignal, throwIfAborted } from './abort.js';
@@ -20,22 +18,35 @@ function uplotAssets(): { js: string; css: string } {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-/** Samples scanned between yields to the event loop while the envelope is built. */
-const ENVELOPE_SLICE = 1 << 20;
+/** Samples scanned between yields to the event loop while the envelope is built (2^20 took 11 ms, up to 25 on a loaded machine). */
+const ENVELOPE_SLICE = 1 << 18;
+
+/**
+ * Longest stretch of report building between yields (ms), whatever the slice counts say: the
+ * first slices run before the JIT has compiled the loops, and a loaded machine stretches every
+ * slice (a 2^18-sample envelope slice plus a GC still took 22-38 ms here).
+ */
+const SLICE_MS = 4;
 
 /**
  * Min/max envelope of the waveform in `bins` columns (what a plot of that width can show), with
- * a yield to the event loop about every ENVELOPE_SLICE samples (10 minutes at 16 kHz is 9.6 M).
+ * a yield to the event loop about every ENVELOPE_SLICE samples (10 minutes at 16 kHz is 9.6 M)
+ * or SLICE_MS.
  */
 async function envelope(samples: Float32Array, rate: number, bins: number, signal?: AbortSignal) {
   const per = Math.max(1, Math.ceil(samples.length / bins));
   const t: number[] = [], lo: number[] = [], hi: number[] = [];
   let scanned = 0;
+  // A turn first: the analysis that ends just before (the policy, in its promise's continuation)
+  // would otherwise run in one stretch with the first slice.
+  await yieldToLoop();
+  let since = performance.now();
   for (let s = 0; s < samples.length; s += per) {
-    if ((scanned += per) >= ENVELOPE_SLICE) {
+    if ((scanned += per) >= ENVELOPE_SLICE || performance.now() - since > SLICE_MS) {
       scanned = 0;
       await yieldToLoop();
       throwIfAborted(signal);
+      since = performance.now();
     }
     let mn = Infinity, mx = -Infinity;
     for (let i = s; i < Math.min(samples.length, s + per); i++) {
@@ -50,6 +61,26 @@ async function envelope(samples: Float32Array, rate: number, bins: number, signa
 }
 
 const finiteOrNull = (v: number) => (Number.isFinite(v) ? v : null);
+const same = (v: number) => v;
+
+/** Frame values converted between yields to the event loop (4 arrays of 60 000 for 10 minutes). */
+const ARRAY_SLICE = 1 << 14;
+
+/** Array.from(a, map), in slices with a yield to the event loop between them. */
+async function toArray<T>(a: ArrayLike<number>, map: (v: number) => T, signal?: AbortSignal): Promise<T[]> {
+  const out: T[] = [];
+  let since = performance.now();
+  for (let s = 0; s < a.length; s += 1024) {
+    if ((s % ARRAY_SLICE === 0 && s > 0) || performance.now() - since > SLICE_MS) {
+      await yieldToLoop();
+      throwIfAborted(signal);
+      since = performance.now();
+    }
+    const e = Math.min(a.length, s + 1024);
+    for (let i = s; i < e; i++) out.push(map(a[i]));
+  }
+  return out;
+}
 
 export interface ReportData {
   file: string;
@@ -65,11 +96,9 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   const signal = checkSignal(options.signal, 'reportData');
   throwIfAborted(signal);
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal });
-  const [analysis, prosody] = await Promise.all([
-    analyze(file, { ...options, model }),
-    extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, { gender: options.gender, signal }) as Promise<ProsodyResult>,
-  ]);
+  // One decode and one prosody analysis serve both the analysis and the charts (frames, pauses
+  // and nuclei do not depend on the calibration or the gender, which only add levels).
+  const { result: analysis, prosody, samples16k } = await analyzeDetailed(file, { ...options, model });
   const fr = prosody.frames;
   const levels = analysis.claims.length
     ? analysis.claims.filter((c) => c.measurement).map((c) => ({ cue: c.cue, value: c.measurement!.value, unit: c.measurement!.unit, cuts: c.cutPoints, level: c.measuredLevel }))
@@ -77,12 +106,12 @@ export async function reportData(file: string, options: AnalyzeOptions = {}): Pr
   return {
     file,
     analysis,
-    waveform: await envelope(audio.samples, 16000, 2000, signal),
+    waveform: await envelope(samples16k, 16000, 2000, signal),
     frames: {
-      t: Array.from(fr.time),
-      f0: Array.from(fr.f0, finiteOrNull),
-      voicing: Array.from(fr.voicing),
-      intensity: Array.from(fr.intensityDb),
+      t: await toArray(fr.time, same, signal),
+      f0: await toArray(fr.f0, finiteOrNull, signal),
+      voicing: await toArray(fr.voicing, same, signal),
+      intensity: await toArray(fr.intensityDb, same, signal),
     },
     pauses: prosody.segments.pauses.map((p) => ({ start: p.start, end: p.end })),
     nuclei: prosody.nuclei,

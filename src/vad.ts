@@ -8,6 +8,7 @@ import { EmotionThinkerError, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { OnnxModel } from './onnx/model.js';
+import { ENERGY_SEGMENT_DEFAULTS, NEG_THRESHOLD_FLOOR, NEG_THRESHOLD_GAP, VAD_DEFAULTS } from './vad-options.js';
 
 export const VAD_SAMPLE_RATE = 16000;
 
@@ -211,8 +212,8 @@ interface Post {
 }
 
 function postOptions(o: DetectSpeechOptions): Post {
-  const threshold = o.threshold ?? 0.5;
-  const negThreshold = o.negThreshold ?? Math.max(threshold - 0.15, 0.01);
+  const threshold = o.threshold ?? VAD_DEFAULTS.threshold;
+  const negThreshold = o.negThreshold ?? Math.max(threshold - NEG_THRESHOLD_GAP, NEG_THRESHOLD_FLOOR);
   const num = (v: number | undefined, d: number, name: string) => {
     const x = v ?? d;
     if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) throw invalidArg(`${name} must be a non-negative number; got ${String(v)}`);
@@ -224,20 +225,20 @@ function postOptions(o: DetectSpeechOptions): Post {
   };
   if (!(threshold > 0 && threshold < 1)) throw invalidArg(`threshold must be in (0, 1); got ${String(o.threshold)}`);
   if (!(negThreshold > 0 && negThreshold <= threshold)) throw invalidArg(`negThreshold must be in (0, threshold]; got ${String(o.negThreshold)}`);
-  const windowSize = o.windowSize ?? 512;
+  const windowSize = o.windowSize ?? VAD_DEFAULTS.windowSize;
   if (![512, 1024, 1536].includes(windowSize)) throw invalidArg(`windowSize must be 512, 1024 or 1536; got ${String(o.windowSize)}`);
   const ms = (x: number) => Math.round((x * VAD_SAMPLE_RATE) / 1000);
   return {
     threshold,
     negThreshold,
-    minSpeech: ms(num(o.minSpeechMs, 250, 'minSpeechMs')),
-    minSilence: ms(num(o.minSilenceMs, 100, 'minSilenceMs')),
-    startPad: ms(num(o.startPadMs ?? o.speechPadMs, 30, 'startPadMs')),
-    endPad: ms(num(o.endPadMs ?? o.speechPadMs, 0, 'endPadMs')),
-    endLag: ms(num(o.endLagMs, 32, 'endLagMs')),
+    minSpeech: ms(num(o.minSpeechMs, VAD_DEFAULTS.minSpeechMs, 'minSpeechMs')),
+    minSilence: ms(num(o.minSilenceMs, VAD_DEFAULTS.minSilenceMs, 'minSilenceMs')),
+    startPad: ms(num(o.startPadMs ?? o.speechPadMs, VAD_DEFAULTS.startPadMs, 'startPadMs')),
+    endPad: ms(num(o.endPadMs ?? o.speechPadMs, VAD_DEFAULTS.endPadMs, 'endPadMs')),
+    endLag: ms(num(o.endLagMs, VAD_DEFAULTS.endLagMs, 'endLagMs')),
     windowSize,
-    refine: bool(o.refine, true, 'refine'),
-    extendStart: bool(o.extendStart, true, 'extendStart'),
+    refine: bool(o.refine, VAD_DEFAULTS.refine, 'refine'),
+    extendStart: bool(o.extendStart, VAD_DEFAULTS.extendStart, 'extendStart'),
   };
 }
 
@@ -387,7 +388,7 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
   const signal = checkSignal(options.signal, 'detectSpeech');
   throwIfAborted(signal);
   postOptions(options);
-  const target = options.normalize ?? 0.5;
+  const target = options.normalize ?? VAD_DEFAULTS.normalize;
   if (target !== false && !(typeof target === 'number' && target > 0 && target <= 1)) {
     throw invalidArg(`normalize must be a peak level in (0, 1] or false; got ${String(options.normalize)}`);
   }
@@ -395,7 +396,7 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
   const inputs: Float32Array[] = [];
   for (const s of streams) inputs.push(target === false ? s : await runStepsAsync(normalizePeakSteps(s, target), signal));
   const vad = options.vad ?? (await sharedVad());
-  const windowSize = options.windowSize ?? 512;
+  const windowSize = options.windowSize ?? VAD_DEFAULTS.windowSize;
   throwIfAborted(signal);
   // The normalised copies are ours and not needed after the model: they move to the worker.
   const owned = inputs.every((x, k) => x !== streams[k]);
@@ -438,8 +439,10 @@ function* normalizePeakSteps(x: Float32Array, target: number): Generator<void, F
 // The whole-signal passes in JS (peak normalisation, high-pass, frame levels) are generators that
 // pause every STEP_SAMPLES samples: run to the end at once by the synchronous calls (runSteps),
 // with a turn of the event loop at each pause by detectSpeech (runStepsAsync). A 10-minute
-// stream is 9.6 M samples; in one go each pass holds the loop for tens of milliseconds.
-const STEP_SAMPLES = 1 << 19;
+// stream is 9.6 M samples; in one go each pass holds the loop for tens of milliseconds. 2^17
+// samples: a step of the high-pass (the slowest pass) took 13-33 ms at 2^19 on a loaded 2-core
+// machine (benchmarks/event-loop.mjs), over the 20 ms goal.
+const STEP_SAMPLES = 1 << 17;
 
 function runSteps<T>(steps: Generator<void, T>): T {
   for (;;) {
@@ -499,8 +502,8 @@ export function energySegments(samples: Float32Array, sampleRate: number, option
   const { levels, thresholdDb, frameSeconds } = runSteps(soundingThresholdSteps(samples, sampleRate, options));
   const nFrames = levels.length;
   if (nFrames === 0) return { segments: [], thresholdDb, levelsDb: levels, frameSeconds };
-  const minPause = Math.round(((options.minPauseMs ?? 250) / 1000) / frameSeconds);
-  const minSpeech = Math.round(((options.minSpeechMs ?? 100) / 1000) / frameSeconds);
+  const minPause = Math.round(((options.minPauseMs ?? ENERGY_SEGMENT_DEFAULTS.minPauseMs) / 1000) / frameSeconds);
+  const minSpeech = Math.round(((options.minSpeechMs ?? ENERGY_SEGMENT_DEFAULTS.minSpeechMs) / 1000) / frameSeconds);
   const runs: [number, number][] = [];
   for (let i = 0; i < nFrames; ) {
     if (levels[i] <= thresholdDb) {
@@ -535,16 +538,17 @@ interface Sounding {
 function* soundingThresholdSteps(samples: Float32Array, sampleRate: number, options: EnergySegmentOptions): Generator<void, Sounding> {
   if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a Float32Array (mono)');
   if (!Number.isFinite(sampleRate) || sampleRate <= 0) throw invalidArg(`sampleRate must be positive; got ${String(sampleRate)}`);
-  const frameMs = options.frameMs ?? 10;
-  const q = options.quantile ?? 0.99;
-  const rel = options.relativeDb ?? 25;
-  const floorDb = options.floorDb ?? -70;
+  const d = ENERGY_SEGMENT_DEFAULTS;
+  const frameMs = options.frameMs ?? d.frameMs;
+  const q = options.quantile ?? d.quantile;
+  const rel = options.relativeDb ?? d.relativeDb;
+  const floorDb = options.floorDb ?? d.floorDb;
   if (!(frameMs > 0) || !(q > 0 && q <= 1) || !(rel >= 0)) throw invalidArg('frameMs > 0, quantile in (0, 1] and relativeDb ≥ 0 are required');
-  const hp = options.highPassHz ?? 80;
+  const hp = options.highPassHz ?? d.highPassHz;
   if (!(hp >= 0 && hp < sampleRate / 2)) throw invalidArg(`highPassHz must be in [0, ${sampleRate / 2}); got ${String(options.highPassHz)}`);
   const filtered = hp > 0 ? yield* highPassSteps(samples, sampleRate, hp) : samples;
   const hop = Math.max(1, Math.round((frameMs * sampleRate) / 1000));
-  const win = Math.max(1, Math.round(((options.windowMs ?? 25) * sampleRate) / 1000));
+  const win = Math.max(1, Math.round(((options.windowMs ?? d.windowMs) * sampleRate) / 1000));
   const frameSeconds = hop / sampleRate;
   // Frame i is centred at i·hop; the window is clipped at the ends of the signal.
   const nFrames = filtered.length === 0 ? 0 : Math.floor((filtered.length - 1) / hop) + 1;

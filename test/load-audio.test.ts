@@ -85,6 +85,15 @@ describe('loadAudio', () => {
       expect(worker.frames).toBe(main.frames);
       expect(worker.frames).toBeGreaterThan(48000);
       expect(worker.samples).toEqual(main.samples);
+      // Mono and/or another rate: the worker mixes and resamples natively (the decoded stereo
+      // never reaches this thread); the samples are the same as this thread's mix and resample.
+      for (const o of [{ sampleRate: 16000, mono: true }, { mono: true }, { sampleRate: 22050 }]) {
+        const m = await loadAudio(file, { ...o, decodeInWorker: false });
+        const w = await loadAudio(file, { ...o, decodeInWorker: true });
+        expect([w.channels, w.sampleRate, w.frames]).toEqual([m.channels, m.sampleRate, m.frames]);
+        expect(Buffer.from(w.samples.buffer, w.samples.byteOffset, w.samples.byteLength).equals(Buffer.from(m.samples.buffer, m.samples.byteOffset, m.samples.byteLength))).toBe(true);
+        expect(w.samples.buffer).toBeInstanceOf(ArrayBuffer);
+      }
     }
   });
 

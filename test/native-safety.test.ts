@@ -5,10 +5,16 @@
 // instead of killing the test runner. Needs the built package (npx tsc, node-gyp build).
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EmotionThinkerError, groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
+import { groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
+import { analyze, decodeWav, extractF0, extractProsody, extractProsodySync, loadAudio } from '../src/index.js';
+import { extractUtteranceFeatures, featuresFrom } from '../src/train/featurize.js';
+import { reportData } from '../src/report.js';
+import { makeWav } from './helpers/wav.js';
+import { thrownError } from './helpers/thrown.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.join(here, 'fixtures', 'native-safety.mjs');
@@ -54,6 +60,60 @@ describe('async calls own what they read', () => {
     expect(run('detach-decode-wav')).toEqual({ same: true });
     expect(run('detach-prosody')).toEqual({ same: true });
     expect(run('detach-features')).toEqual({ spectral: true, voice: true });
+  });
+  it('loadAudio and extractProsody: caller\'s file bytes shrunk mid-call give the sync result', () => {
+    expect(run('detach-load-audio-bytes')).toEqual({ load: true, prosody: true });
+  });
+  it('inputs over 4 MiB, copied between turns of the loop: detached or shrunk mid-copy is ERR_INVALID_ARG naming it', () => {
+    const e = 'ERR_INVALID_ARG: true';
+    expect(run('detach-large-mid-copy')).toEqual({ resample: e, prosody: e, spectral: e, decodeWav: e, loadAudio: e, shrink: e, abort: 'ABORT_ERR', same: true });
+  });
+});
+
+describe('package-held inputs skip the copy (inputsPrivate) with the same results', () => {
+  // The internal pipelines (a path decoded, mixed and resampled here; prosody, spectral and voice
+  // statistics of those samples) hand the bindings arrays no caller can reach, uncopied. Their
+  // results must equal the public, copying calls' on the same samples.
+  const bits = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  it('loadAudio, extractProsody, extractF0, featurize and the report of a stereo file equal the public calls on its samples', async () => {
+    const clip = path.join(here, '../../shared/data/ravdess-48k/03-01-01-01-01-01-01.wav');
+    const mono = decodeWav(readFileSync(clip));
+    // Stereo 48 kHz with the right channel at 0.8 gain: the mix is not a no-op.
+    const st = new Float32Array(mono.samples.length * 2);
+    mono.samples.forEach((v, i) => ((st[2 * i] = v), (st[2 * i + 1] = v * 0.8)));
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'et-private-'));
+    try {
+      const file = path.join(dir, 'stereo.wav');
+      writeFileSync(file, makeWav(st, { sampleRate: 48000, channels: 2, format: 'f32' }));
+      const decoded = decodeWav(readFileSync(file));
+      const want16k = resample(decoded.samples, 48000, 16000, { channels: 2, mono: true });
+      const got16k = (await loadAudio(file, { sampleRate: 16000, mono: true })).samples;
+      expect(bits(got16k).equals(bits(want16k))).toBe(true);
+
+      const wantP = extractProsodySync({ samples: decoded.samples, sampleRate: 48000, channels: 2 });
+      const gotP = await extractProsody(file);
+      expect(JSON.stringify(gotP.functionals)).toBe(JSON.stringify(wantP.functionals));
+      expect(bits(gotP.frames.f0).equals(bits(wantP.frames.f0))).toBe(true);
+      const gotF0 = await extractF0(file);
+      expect(bits(gotF0.f0).equals(bits(wantP.frames.f0))).toBe(true);
+
+      // featurize: the owned spectral/voice calls against the public ones on the same samples.
+      const p16 = extractProsodySync({ samples: want16k, sampleRate: 16000, channels: 1 });
+      const wantF = await featuresFrom(p16, want16k.slice());
+      const { features, prosody, samples16k } = await extractUtteranceFeatures(file);
+      expect(features.values).toEqual(wantF.values);
+      expect(bits(samples16k).equals(bits(want16k))).toBe(true);
+      expect(bits(prosody.frames.f0).equals(bits(p16.frames.f0))).toBe(true);
+
+      // The report draws analyze's own prosody: the same frames, pauses and nuclei as a separate analysis.
+      const d = await reportData(file);
+      expect(d.nuclei).toEqual(p16.nuclei);
+      expect(d.pauses).toEqual(p16.segments.pauses.map((p) => ({ start: p.start, end: p.end })));
+      expect(d.frames.intensity).toEqual(Array.from(p16.frames.intensityDb));
+      expect(d.analysis).toEqual(await analyze(readFileSync(file)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -108,14 +168,8 @@ describe('SharedArrayBuffer-backed inputs', () => {
 
 describe('coded errors for odd arguments', () => {
   function codeOf(fn: () => unknown): { code: string; message: string } {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(EmotionThinkerError);
-      const e = err as EmotionThinkerError;
-      return { code: e.code, message: e.message };
-    }
-    throw new Error('no error thrown');
+    const e = thrownError(fn, 'no error thrown');
+    return { code: e.code, message: e.message };
   }
   it('groupAdvantages(r, 4, { out: null }) is ERR_INVALID_ARG naming option out', () => {
     const e = codeOf(() => groupAdvantages(new Float64Array(8), 4, { out: null as never }));

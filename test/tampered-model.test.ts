@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { EmotionThinkerError, loadCalibration, loadModel, modelFile, parseCalibration, saveModel } from '../src/index.js';
+import { loadCalibration, loadModel, modelFile, parseCalibration, saveModel } from '../src/index.js';
+import { thrownError } from './helpers/thrown.js';
 
 const ROOT = path.resolve(__dirname, '..');
 const MODEL = path.join(ROOT, 'models', 'default.json');
@@ -29,15 +30,7 @@ function write(base: string, mutate: Mutate, rawText?: (s: string) => string): s
   return file;
 }
 
-function errorOf(fn: () => unknown): EmotionThinkerError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(EmotionThinkerError);
-    return err as EmotionThinkerError;
-  }
-  throw new Error('expected the load to fail, but it succeeded');
-}
+const errorOf = (fn: () => unknown) => thrownError(fn, 'expected the load to fail, but it succeeded');
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

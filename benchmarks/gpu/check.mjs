@@ -86,8 +86,7 @@ for (const V of [1000, 151936, 262144]) {
     const bits = grpo.toBf16(rnd(N * V, -8, 8));
     const labels = Int32Array.from({ length: N }, () => Math.floor(rand() * V));
     const o = rnd(N, -12, -9), a = rnd(N, -1, 1);
-    // beta: 0 on both sides: logitsLoss defaults to beta 0.04 and then requires refLogp (it threw
-    // here), while the CUDA API defaults to beta 0.
+    // beta: 0 on both sides: the default beta (0.04, both APIs) requires refLogp.
     const w = grpo.logitsLoss({ logits: bits, labels, oldLogp: o, advantages: a }, { beta: 0 });
     const g = cu.cudaLogitsLoss({ logits: cu.DeviceBuffer.from(bits), vocab: V, labels: cu.DeviceBuffer.from(labels), oldLogp: cu.DeviceBuffer.from(o), advantages: cu.DeviceBuffer.from(a) }, { inPlace: true, beta: 0 });
     const gw = grpo.fromBf16(w.gradLogits);

@@ -129,16 +129,26 @@ size_t resampled_length(size_t frames, uint32_t from_rate, uint32_t to_rate) {
   return size_t((uint64_t(frames) * up + down - 1) / down);
 }
 
+#define ET_RESAMPLE_SPEC(...) ET_OPTION_SPEC(ResampleQuality, , __VA_ARGS__)
+const options::Spec<ResampleQuality> kResampleOptionSpecs[] = {ET_RESAMPLE_OPTIONS(ET_RESAMPLE_SPEC)};
+const size_t kResampleOptionCount = sizeof kResampleOptionSpecs / sizeof kResampleOptionSpecs[0];
+#undef ET_RESAMPLE_SPEC
+
+void validate(const ResampleQuality& q) {
+  options::check_ranges(kResampleOptionSpecs, kResampleOptionCount, q);
+  if (!(q.passband < q.stopband)) {
+    throw Error(ErrorCode::InvalidArg, "option \"passband\" must be below stopband; got passband " +
+                                           options::format_number(q.passband) + ", stopband " + options::format_number(q.stopband));
+  }
+}
+
 std::vector<float> resample(const float* input, size_t frames, uint32_t channels, uint32_t from_rate,
                             uint32_t to_rate, const ResampleQuality& quality, bool mono, unsigned threads) {
   limits::check_rate_arg(from_rate, "fromRate");
   limits::check_rate_arg(to_rate, "toRate");
   if (channels == 0) throw Error(ErrorCode::InvalidArg, "channel count must be at least 1; got 0");
   limits::check_samples(input, frames * channels, channels, ErrorCode::InvalidArg, "resample input: ");
-  if (!(quality.passband > 0 && quality.passband < quality.stopband && quality.stopband <= 1.0 &&
-        quality.attenuation_db >= 20 && quality.attenuation_db <= 200)) {
-    throw Error(ErrorCode::InvalidArg, "resampler quality out of range: need 0 < passband < stopband <= 1 and 20..200 dB");
-  }
+  validate(quality);
   if (mono && channels > 1) {
     if (from_rate == to_rate) return mix_to_mono(input, frames, channels);
   } else {

@@ -4,16 +4,28 @@
 #include <cstdint>
 #include <vector>
 
+#include "../common/options.hpp"
+
 namespace et {
 
+// The resample option set: its one definition (see common/options.hpp). Passband and stopband
+// edges are fractions of the lower of the two Nyquist frequencies; the stopband starts at that
+// Nyquist so nothing above it can alias into the output. Cross-field rule: passband < stopband.
+#define ET_RESAMPLE_OPTIONS(X)                                                                           \
+  X(passband, "passband", double, 0.90, 0, 1, ET_OPEN, "", "passband edge (fraction of the lower Nyquist)")    \
+  X(stopband, "stopband", double, 1.00, 0, 1, ET_OPEN_MIN, "", "stopband edge (fraction of the lower Nyquist)") \
+  X(attenuation_db, "attenuationDb", double, 100.0, 20, 200, ET_CLOSED, "dB",                                   \
+    "design attenuation of the Kaiser window (measured stopband at least ~90 dB for 100)")
+
 struct ResampleQuality {
-  // Passband edge and stopband edge as fractions of the lower of the two Nyquist frequencies.
-  // The stopband starts at that Nyquist so nothing above it can alias into the output.
-  double passband = 0.90;
-  double stopband = 1.00;
-  // Design attenuation of the Kaiser window; the measured stopband is at least ~90 dB for 100.
-  double attenuation_db = 100.0;
+  ET_RESAMPLE_OPTIONS(ET_OPTION_FIELD)
 };
+
+// The table of ET_RESAMPLE_OPTIONS (resample.cpp) and the validation against it (ERR_INVALID_ARG
+// naming the option; resample() runs it once per call).
+extern const options::Spec<ResampleQuality> kResampleOptionSpecs[];
+extern const size_t kResampleOptionCount;
+void validate(const ResampleQuality& q);
 
 // Number of output frames for `frames` input frames: ceil(frames * to / from). Output frame n
 // sits at input time n * from / to, so both signals start at t = 0 with no delay.

@@ -5,7 +5,9 @@
 // every arm64 CPU; no load-time choice is needed (GCC 12 has no target_clones on aarch64).
 // Any other target gets the plain loops.
 #pragma once
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
+// clang cannot multiversion function templates (GRPO kernels), so clones are gcc-only; clang builds
+// (the fuzz targets) use the baseline.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define ET_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define ET_SIMD_CLONES

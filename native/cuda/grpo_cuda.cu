@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "../common/error.hpp"
+#include "../grpo/advantage_scale.hpp"
 #include "../grpo/detail.hpp"
 #include "../grpo/scaled_logit.hpp"
+#include "../grpo/token_term.hpp"
 #include "cuda_check.hpp"
 #include "grpo_cuda.hpp"
 
@@ -21,6 +23,63 @@ namespace cg = cooperative_groups;
 
 namespace et::cuda {
 namespace {
+
+// The kernels' parameters, converted once from the core's option structs (to_params below).
+enum AdvMode { kGrpo = int(et::grpo::AdvMode::Grpo), kDrGrpo = int(et::grpo::AdvMode::DrGrpo), kRloo = int(et::grpo::AdvMode::Rloo) };
+
+struct AdvParams {
+  int mode;
+  bool unbiased;
+  double eps;
+  bool singleton_raw;
+};
+
+struct PtrParams {
+  double alpha_format, alpha_outcome, alpha_reasoning;
+  double weights[et::grpo::options::kMaxJudgeDims];
+  int dims;
+  bool reasoning_enabled;
+};
+
+using et::grpo::kKlNone;
+using et::grpo::kKlK1;
+using et::grpo::kKlAbs;
+using et::grpo::kKlK2;
+using et::grpo::kKlK3;
+enum AggKind {
+  kTokenMean = int(et::grpo::Agg::TokenMean),
+  kSeqMeanTokenMean = int(et::grpo::Agg::SeqMeanTokenMean),
+  kSeqMeanTokenSum = int(et::grpo::Agg::SeqMeanTokenSum),
+  kSeqMeanTokenSumNorm = int(et::grpo::Agg::SeqMeanTokenSumNorm),
+};
+
+struct LossParams {
+  et::grpo::TermParams<float> term;  // 1 − ε_low, 1 + ε_high, c (+inf: off), β
+  int kl;                             // et::grpo::KlCode: kKlNone when beta == 0
+  int agg;
+  double norm_len;
+};
+
+AdvParams to_params(const AdvantageOptions& o) {
+  return AdvParams{int(o.mode), o.std == et::grpo::StdKind::Unbiased, o.eps, o.singleton == et::grpo::Singleton::Raw};
+}
+
+PtrParams to_params(const PtrOptions& o) {
+  PtrParams p{o.alpha_format, o.alpha_outcome, o.alpha_reasoning, {}, 0, o.reasoning_enabled};
+  const auto& ws = et::grpo::options::spec(et::grpo::options::kPtr, "judgeWeights");
+  const size_t dims = o.judge_weights.empty() ? size_t(ws.dflt) : o.judge_weights.size();
+  if (!(double(dims) >= ws.min && double(dims) <= ws.max)) {
+    throw Error(ErrorCode::InvalidArg, "judgeWeights must have " + et::grpo::options::expected_text(ws) + "; got " +
+                                           std::to_string(dims) + " entries");
+  }
+  p.dims = int(dims);
+  for (size_t j = 0; j < dims; ++j) p.weights[j] = o.judge_weights.empty() ? 1.0 / double(dims) : o.judge_weights[j];
+  return p;
+}
+
+LossParams to_params(const LossOptions& o) {
+  return LossParams{et::grpo::term_params<float>(o), et::grpo::kl_code(o), int(o.agg), o.norm_len};
+}
 
 // Device scratch released when it goes out of scope (stream-ordered on the default stream).
 template <class T>
@@ -191,15 +250,15 @@ __global__ void advantages_kernel(const float* __restrict__ r, size_t n, DeviceG
   if (!active) return;
   // Constant groups get exactly 0: test max == min, never a tiny std.
   const bool zero = cnt == 0 || (cnt > 1 && mn == mx);
-  const double inv_std = cnt > 1 ? 1.0 / (sqrt(ss / (opt.unbiased ? cnt - 1 : cnt)) + opt.eps) : 0.0;
+  // The CPU's map (native/grpo/advantage_scale.hpp): a = (r − mean)·scale.
+  const double scale =
+      cnt > 1 ? et::grpo::advantage_scale(et::grpo::AdvMode(opt.mode), opt.unbiased, opt.eps, cnt, ss) : 0.0;
   for (size_t i = b + lane; i < e; i += W) {
     double v = value(i);
     double a = 0.0;
     if (v == v && !zero) {
       if (cnt == 1) a = opt.singleton_raw ? v : 0.0;
-      else if (opt.mode == kGrpo) a = (v - mean) * inv_std;
-      else if (opt.mode == kDrGrpo) a = v - mean;
-      else a = v - (sum - v) / (cnt - 1);
+      else a = (v - mean) * scale;
     }
     if (!(fabs(a) <= double(FLT_MAX))) flag(err, kErrOverflow, i);  // rloo/dr_grpo of ±3e38 rewards
     adv[i] = float(a);
@@ -251,56 +310,13 @@ void launch_advantages(const float* rewards, size_t n, const DeviceGroups& g, co
 // ------------------------------------------------------------------------------------------
 // Token loss.
 
-struct Term {
-  float loss, grad, rho, kl, low, high, dual;
-};
+// The objective is native/grpo/token_term.hpp, compiled for the device: the CPU tests run the
+// arithmetic the kernels run (only the exponential differs: expf here).
+using Term = et::grpo::TermOut<float>;
 
-// Mirror of native/grpo/token_term.hpp (float path).
 __device__ __forceinline__ Term token_term(float lp, float old, float ref, float A, float lo, float hi, float c,
                                            float beta, int kl) {
-  Term o;
-  float d = lp - old;
-  float in_range = (d > -20.f && d < 20.f) ? 1.f : 0.f;
-  d = fminf(fmaxf(d, -20.f), 20.f);
-  float rho = expf(d);
-  float negA = -A;
-  float rc = fminf(fmaxf(rho, lo), hi);
-  float l1 = negA * rho, l2 = negA * rc;
-  float L = fmaxf(l1, l2);
-  bool keep = A > 0.f ? rho <= hi : rho >= lo;
-  float g = keep ? l1 * in_range : 0.f;
-  float cap = c * negA;
-  bool dual = A < 0.f && L > cap;
-  L = dual ? cap : L;
-  g = dual ? 0.f : g;
-  o.low = (A < 0.f && rho < lo) ? 1.f : 0.f;
-  o.high = (A > 0.f && rho > hi) ? 1.f : 0.f;
-  o.dual = dual ? 1.f : 0.f;
-  float k = 0.f, dk = 0.f;
-  if (kl != kKlNone) {
-    float x = lp - ref;
-    if (kl == kKlK1) {
-      k = x, dk = 1.f;
-    } else if (kl == kKlAbs) {
-      k = fabsf(x), dk = x > 0.f ? 1.f : (x < 0.f ? -1.f : 0.f);
-    } else if (kl == kKlK2) {
-      k = 0.5f * x * x, dk = x;
-    } else {
-      float u = -x;
-      float u_in = (u > -20.f && u < 20.f) ? 1.f : 0.f;
-      u = fminf(fmaxf(u, -20.f), 20.f);
-      float eu = expf(u);
-      float v = eu - u - 1.f;
-      float v_in = (v < 10.f && v > -10.f) ? 1.f : 0.f;
-      k = fminf(fmaxf(v, -10.f), 10.f);
-      dk = (1.f - eu) * u_in * v_in;
-    }
-  }
-  o.loss = L + beta * k;
-  o.grad = g + beta * dk;
-  o.rho = rho;
-  o.kl = k;
-  return o;
+  return et::grpo::term_by_code<float>(kl, lp, old, ref, A, et::grpo::TermParams<float>{lo, hi, c, beta});
 }
 
 __device__ __forceinline__ size_t seq_of(const DeviceLayout& L, size_t t) {
@@ -384,12 +400,10 @@ __global__ void scales_kernel(const double* __restrict__ ms, size_t B, int agg, 
     __syncthreads();
   }
   for (size_t b = threadIdx.x; b < B; b += blockDim.x) {
-    double s;
-    if (agg == kTokenMean) s = 1.0 / fmax(total_sh, 1.0);
-    else if (agg == kSeqMeanTokenMean) s = 1.0 / (double(B) * fmax(ms[b], 1.0));
-    else if (agg == kSeqMeanTokenSum) s = 1.0 / double(B);
-    else s = 1.0 / norm_len;
-    scale[b] = float(s);
+    // The CPU's formula (native/grpo/token_term.hpp); ms is read only where the aggregation needs it.
+    const double seq = agg == kSeqMeanTokenMean ? ms[b] : 0.0;
+    const double total = agg == kTokenMean ? total_sh : 0.0;
+    scale[b] = float(et::grpo::aggregation_scale(et::grpo::Agg(agg), double(B), seq, total, norm_len));
   }
 }
 
@@ -451,25 +465,10 @@ LossMetrics to_metrics(const double* s) {
   return m;
 }
 
-void validate_loss(const LossParams& o, const DeviceLayout& L) {
+void validate_layout(const DeviceLayout& L) {
   if (L.batch == 0 || L.tokens == 0) throw Error(ErrorCode::InvalidArg, "empty batch: no tokens");
   if (!L.offsets && L.tokens != L.batch * L.length) throw Error(ErrorCode::InvalidArg, "layout tokens != batch x length");
-  if (!(o.clip_low >= 0 && o.clip_low < 1) || !(o.clip_high >= 0 && std::isfinite(o.clip_high))) {
-    throw Error(ErrorCode::InvalidArg, "clip range out of bounds");
-  }
-  // As validate_loss_options on the CPU: the device API reaches here without the TS checks.
-  if (o.clip_c != 0 && !(o.clip_c > 1 && std::isfinite(o.clip_c))) {
-    throw Error(ErrorCode::InvalidArg, "clipC must be a finite number > 1 (or off)");
-  }
-  if (!(o.beta >= 0 && std::isfinite(o.beta))) throw Error(ErrorCode::InvalidArg, "beta must be a finite number >= 0");
-  if (o.kl < kKlNone || o.kl > kKlK3) throw Error(ErrorCode::InvalidArg, "unknown KL estimator");
-  if (o.agg < kTokenMean || o.agg > kSeqMeanTokenSumNorm) throw Error(ErrorCode::InvalidArg, "unknown aggregation");
-  if (o.agg == kSeqMeanTokenSumNorm && !(o.norm_len > 0 && std::isfinite(o.norm_len))) {
-    throw Error(ErrorCode::InvalidArg, "normLen must be a finite number > 0");
-  }
 }
-
-float dual_c(const LossParams& o) { return o.clip_c > 0 ? float(o.clip_c) : INFINITY; }
 
 // ------------------------------------------------------------------------------------------
 // Logits loss.
@@ -783,17 +782,17 @@ void copy_device(void* dst, const void* src, size_t bytes) {
 }
 void synchronize() { check(cudaDeviceSynchronize(), "synchronising the device"); }
 
-void group_advantages(const float* rewards, size_t n, const DeviceGroups& groups, const AdvParams& opt, float* adv) {
-  launch_advantages(rewards, n, groups, opt, PtrArgs{}, false, adv);
+void group_advantages(const float* rewards, size_t n, const DeviceGroups& groups, const AdvantageOptions& opt, float* adv) {
+  launch_advantages(rewards, n, groups, to_params(opt), PtrArgs{}, false, adv);
 }
 
 void ptr_advantages(const float* correct, const float* format, const float* judge, size_t n, const DeviceGroups& groups,
-                    const PtrParams& ptr, const AdvParams& opt, float* reasoning, float* trust, float* reward, float* adv) {
-  if (ptr.dims < 1 || ptr.dims > 8) throw Error(ErrorCode::InvalidArg, "judge dimensions must be 1..8");
+                    const PtrOptions& ptr, const AdvantageOptions& opt, float* reasoning, float* trust, float* reward,
+                    float* adv) {
   PtrArgs a;
   a.correct = correct, a.format = format, a.judge = judge, a.reasoning = reasoning, a.trust = trust, a.reward = reward;
-  a.p = ptr;
-  launch_advantages(nullptr, n, groups, opt, a, true, adv);
+  a.p = to_params(ptr);
+  launch_advantages(nullptr, n, groups, to_params(opt), a, true, adv);
 }
 
 namespace {
@@ -842,8 +841,7 @@ void enqueue_token_loss(const float* logp, const float* old_logp, const float* r
   compute_scales_into(mask, layout, opt, w);
   const unsigned grid = token_grid(layout.tokens);
   token_loss_kernel<<<grid, kRedBlock>>>(logp, old_logp, ref_logp, adv, adv_per_token, mask, layout, w.scale.ptr,
-                                         float(1 - opt.clip_low), float(1 + opt.clip_high), dual_c(opt),
-                                         float(opt.beta), opt.kl, grad, w.partials.ptr, w.guard.dev.ptr);
+                                         opt.term.lo, opt.term.hi, opt.term.c, opt.term.beta, opt.kl, grad, w.partials.ptr, w.guard.dev.ptr);
   check(cudaGetLastError(), "launching the token-loss kernel");
   finish_metrics_kernel<<<1, kRedBlock>>>(w.partials.ptr, grid, w.sums.ptr);
   check(cudaGetLastError(), "launching the metric reduction");
@@ -855,8 +853,7 @@ void enqueue_logits_loss(const void* logits, bool bf16, size_t rows, size_t voca
                          float* entropy_out, void* grad, LossWorkspace& w) {
   compute_scales_into(mask, layout, opt, w);
   RowArgs a{labels, old_logp, ref_logp, adv, mask, w.scale.ptr, layout,
-            float(1 - opt.clip_low), float(1 + opt.clip_high), dual_c(opt), float(opt.beta), float(1.0 / temperature),
-            opt.kl, vocab, logp_out, entropy_out, w.partials.ptr, w.guard.dev.ptr};
+            opt.term.lo, opt.term.hi, opt.term.c, opt.term.beta, float(1.0 / temperature), opt.kl, vocab, logp_out, entropy_out, w.partials.ptr, w.guard.dev.ptr};
   if (bf16) {
     launch_logits(static_cast<const __nv_bfloat16*>(logits), a, rows, static_cast<__nv_bfloat16*>(grad));
   } else {
@@ -866,35 +863,37 @@ void enqueue_logits_loss(const void* logits, bool bf16, size_t rows, size_t voca
   check(cudaGetLastError(), "launching the metric reduction");
 }
 
-void validate_logits(size_t rows, size_t vocab, const DeviceLayout& layout, const LossParams& opt, double temperature,
+void validate_logits(size_t rows, size_t vocab, const DeviceLayout& layout, const LogitsOptions& opt,
                      const float* ref_logp) {
-  validate_loss(opt, layout);
+  validate_layout(layout);
+  et::grpo::validate_loss_options(opt.loss);
   if (rows == 0 || vocab == 0) throw Error(ErrorCode::InvalidArg, "empty batch: no logits");
   if (layout.tokens != rows) throw Error(ErrorCode::InvalidArg, "the sequence layout must cover every row of logits");
-  et::grpo::detail::check_temperature(temperature);
-  if (opt.kl != kKlNone && !ref_logp) throw Error(ErrorCode::InvalidArg, "refLogp is required when beta > 0");
+  et::grpo::detail::check_temperature(opt.temperature);
+  if (opt.loss.beta != 0 && !ref_logp) throw Error(ErrorCode::InvalidArg, "refLogp is required when beta > 0");
 }
 
 }  // namespace
 
 LossMetrics token_loss(const float* logp, const float* old_logp, const float* ref_logp, const float* adv,
-                       bool adv_per_token, const float* mask, const DeviceLayout& layout, const LossParams& opt,
+                       bool adv_per_token, const float* mask, const DeviceLayout& layout, const LossOptions& opt,
                        float* grad) {
-  validate_loss(opt, layout);
-  if (opt.kl != kKlNone && !ref_logp) throw Error(ErrorCode::InvalidArg, "refLogp is required when beta > 0");
+  validate_layout(layout);
+  et::grpo::validate_loss_options(opt);
+  if (opt.beta != 0 && !ref_logp) throw Error(ErrorCode::InvalidArg, "refLogp is required when beta > 0");
   LossWorkspace w(layout.batch, token_grid(layout.tokens));
-  enqueue_token_loss(logp, old_logp, ref_logp, adv, adv_per_token, mask, layout, opt, grad, w);
+  enqueue_token_loss(logp, old_logp, ref_logp, adv, adv_per_token, mask, layout, to_params(opt), grad, w);
   return w.read("token loss inputs");
 }
 
 LossMetrics logits_loss(const void* logits, bool bf16, size_t rows, size_t vocab, const int32_t* labels,
                         const float* old_logp, const float* ref_logp, const float* adv, const float* mask,
-                        const DeviceLayout& layout, const LossParams& opt, double temperature, float* logp_out,
+                        const DeviceLayout& layout, const LogitsOptions& opt, float* logp_out,
                         float* entropy_out, void* grad) {
-  validate_logits(rows, vocab, layout, opt, temperature, ref_logp);
+  validate_logits(rows, vocab, layout, opt, ref_logp);
   LossWorkspace w(layout.batch, rows);
-  enqueue_logits_loss(logits, bf16, rows, vocab, labels, old_logp, ref_logp, adv, mask, layout, opt, temperature,
-                      logp_out, entropy_out, grad, w);
+  enqueue_logits_loss(logits, bf16, rows, vocab, labels, old_logp, ref_logp, adv, mask, layout, to_params(opt.loss),
+                      opt.temperature, logp_out, entropy_out, grad, w);
   return w.read("logits loss inputs");
 }
 
@@ -969,11 +968,12 @@ double benchmark_kernel(int op, size_t a, size_t b, int repeats) {
     DeviceGroups g;
     g.size = b;
     PtrArgs pa;
+    pa.p = to_params(PtrOptions{});
     pa.correct = c.ptr, pa.format = f.ptr, pa.judge = j.ptr, pa.reward = rew.ptr;
     size_t k = a / b;
     ErrGuard guard;
     timed([&] {
-      advantages_kernel<8><<<unsigned((k * 8 + 255) / 256), 256>>>(nullptr, a, g, k, AdvParams{}, pa, true, adv.ptr,
+      advantages_kernel<8><<<unsigned((k * 8 + 255) / 256), 256>>>(nullptr, a, g, k, to_params(AdvantageOptions{}), pa, true, adv.ptr,
                                                                    guard.dev.ptr);
     });
   } else if (op == 1) {  // token loss: a sequences of b tokens
@@ -985,9 +985,7 @@ double benchmark_kernel(int op, size_t a, size_t b, int repeats) {
     fill(adv.ptr, a, -1.f, 1.f, 7);
     fill(mask.ptr, T, 1.f, 1.f, 8);
     DeviceLayout L{nullptr, a, b, T};
-    LossParams p;
-    p.beta = 0.04, p.kl = kKlK3;
-    p.clip_c = 3.0;  // the TS default, and what torch_baseline.py computes
+    const LossParams p = to_params(LossOptions{});  // the defaults (k3 KL, dual clip), as torch_baseline.py computes
     LossWorkspace w(L.batch, token_grid(T));
     timed([&] { enqueue_token_loss(lp.ptr, old.ptr, ref.ptr, adv.ptr, false, mask.ptr, L, p, grad.ptr, w); });
     w.read("benchmark");
@@ -1004,9 +1002,7 @@ double benchmark_kernel(int op, size_t a, size_t b, int repeats) {
     fill(ref.ptr, a, -12.f, -10.f, 11);
     fill(adv.ptr, a, -1.f, 1.f, 12);
     DeviceLayout L{nullptr, 1, a, a};
-    LossParams p;
-    p.beta = 0.04, p.kl = kKlK3;
-    p.clip_c = 3.0;  // the TS default, and what torch_baseline.py computes
+    const LossParams p = to_params(LossOptions{});  // the defaults (k3 KL, dual clip), as torch_baseline.py computes
     // In place: each repeat overwrites the logits with their gradient, which is still a valid
     // finite input of the same size, so every repeat does the same work.
     LossWorkspace w(L.batch, a);

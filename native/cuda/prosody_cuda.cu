@@ -34,6 +34,7 @@
 
 #include "../common/error.hpp"
 #include "../prosody/energy_steps.hpp"
+#include "../prosody/batch.hpp"
 #include "../prosody/f0_staged.hpp"
 #include "../prosody/f0_steps.hpp"
 #include "cuda_check.hpp"
@@ -892,12 +893,8 @@ std::vector<ps::ProsodyTracks> run_batch(const std::vector<ClipInput>& clips, co
 // Returns true for an int16 batch. (Review fix: the element type is taken from any clip with a
 // pointer; reading clips[0].s16 treated an int16 batch whose first clip is empty (n = 0, no
 // pointer) as float and then read the null f32 pointers of the others.)
-bool validate_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o) {
-  ps::validate(o);
-  if (o.analysis_rate != 16000) {
-    throw Error(ErrorCode::InvalidArg, "the CUDA prosody batch analyses at 16000 Hz; analysisRate " +
-                                           std::to_string(o.analysis_rate) + " needs the CPU backend");
-  }
+bool validate_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o, bool options_resolved) {
+  if (!options_resolved) ps::cuda_batch_options(o);  // the CUDA host entry's option rules (batch.hpp)
   bool any_f32 = false, any_s16 = false;
   for (size_t i = 0; i < clips.size(); ++i) {
     if (clips[i].n && !clips[i].f32 && !clips[i].s16)
@@ -912,8 +909,8 @@ bool validate_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOption
 }  // namespace
 
 std::vector<ps::ProsodyTracks> prosody_tracks_batch(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o,
-                                                    ProsodyTiming* timing, bool pinned_input) {
-  const bool s16 = validate_batch(clips, o);
+                                                    ProsodyTiming* timing, bool pinned_input, bool options_resolved) {
+  const bool s16 = validate_batch(clips, o, options_resolved);
   if (timing) *timing = ProsodyTiming{};
   // Review fix: an empty batch (e.g. every clip of a binding call rejected) launched a group with
   // zero clips: memsets/copies of 0 bytes on null device pointers. Nothing to compute.
@@ -923,7 +920,7 @@ std::vector<ps::ProsodyTracks> prosody_tracks_batch(const std::vector<ClipInput>
 
 std::vector<ProsodyTiming> prosody_benchmark(const std::vector<ClipInput>& clips, const ps::ProsodyOptions& o,
                                              int repeats) {
-  const bool s16 = validate_batch(clips, o);
+  const bool s16 = validate_batch(clips, o, false);
   const size_t elem = s16 ? sizeof(int16_t) : sizeof(float);
   size_t total = 0;
   for (const ClipInput& c : clips) total += c.n;
@@ -944,7 +941,7 @@ std::vector<ProsodyTiming> prosody_benchmark(const std::vector<ClipInput>& clips
   std::vector<ProsodyTiming> out;
   for (int r = -1; r < repeats; ++r) {  // r = -1: warm-up (module load, pool growth)
     ProsodyTiming t;
-    prosody_tracks_batch(local, o, &t, true);
+    prosody_tracks_batch(local, o, &t, true, true);
     if (r >= 0) out.push_back(t);
   }
   return out;

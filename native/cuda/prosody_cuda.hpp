@@ -31,10 +31,12 @@ struct ProsodyTiming {
 // samples). Requires o.analysis_rate == 16000. Throws ERR_INVALID_ARG for options or samples the
 // CPU path rejects (naming the clip and the first non-finite sample), ERR_CUDA / ERR_OUT_OF_MEMORY
 // for device failures. `pinned_input`: the samples are in page-locked memory (cudaHostAlloc), so
-// the upload runs at full bus speed.
+// the upload runs at full bus speed. `options_resolved`: o came from prosody::cuda_batch_options
+// (native/prosody/batch.hpp) and is not checked again.
 std::vector<prosody::ProsodyTracks> prosody_tracks_batch(const std::vector<ClipInput>& clips,
                                                          const prosody::ProsodyOptions& o,
-                                                         ProsodyTiming* timing = nullptr, bool pinned_input = false);
+                                                         ProsodyTiming* timing = nullptr, bool pinned_input = false,
+                                                         bool options_resolved = false);
 
 // Benchmark: copies the clips once into page-locked host memory (as a decoder writing into
 // pinned buffers would), runs one warm-up batch, then `repeats` timed batches (host int16/float →

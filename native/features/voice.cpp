@@ -60,14 +60,25 @@ double slope(const std::vector<double>& xs, const std::vector<double>& ys) {
 
 }  // namespace
 
+#define ET_VOICE_SPEC(...) ET_OPTION_SPEC(VoiceOptions, , __VA_ARGS__)
+const options::Spec<VoiceOptions> kVoiceOptionSpecs[] = {ET_VOICE_OPTIONS(ET_VOICE_SPEC)};
+const size_t kVoiceOptionCount = sizeof kVoiceOptionSpecs / sizeof kVoiceOptionSpecs[0];
+#undef ET_VOICE_SPEC
+
+void validate(const VoiceOptions& o) {
+  options::check_ranges(kVoiceOptionSpecs, kVoiceOptionCount, o);
+  if (!(o.f0_min < o.f0_max)) {
+    throw Error(ErrorCode::InvalidArg, "option \"f0Min\" must be below f0Max; got f0Min " + options::format_number(o.f0_min) +
+                                           ", f0Max " + options::format_number(o.f0_max));
+  }
+}
+
 VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, size_t frames, double hop, const VoiceOptions& o) {
   if (!(rate >= 8000) || !std::isfinite(rate)) throw Error(ErrorCode::InvalidArg, "voice features need a sample rate >= 8000 Hz; got " + std::to_string(rate));
   if (!(rate <= limits::kMaxSampleRate)) limits::check_rate_arg(rate, "sampleRate");
   limits::check_samples(x, n, 1, ErrorCode::InvalidArg, "");
   if (!(hop > 0) || !std::isfinite(hop)) throw Error(ErrorCode::InvalidArg, "hopSeconds must be > 0");
-  if (!(o.f0_min > 0 && o.f0_max > o.f0_min) || !(o.window_seconds > 0) || !(o.max_period_factor > 1) || !(o.mark_search > 0 && o.mark_search < 0.5)) {
-    throw Error(ErrorCode::InvalidArg, "bad voice options");
-  }
+  validate(o);
   VoiceStats s;
   s.hnr_mean = s.hnr_sd = s.jitter_local = s.shimmer_local = s.shimmer_db = kNaN;
   s.alpha_mean = s.alpha_sd = s.hammarberg_mean = s.hammarberg_sd = kNaN;

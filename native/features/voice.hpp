@@ -29,17 +29,35 @@
 #include <cstddef>
 #include <vector>
 
+#include "../common/options.hpp"
+#include "../prosody/f0.hpp"
+
 namespace et::features {
 
+// The voice option set: its one definition (see common/options.hpp). Cross-field rule: f0Min < f0Max.
+#define ET_VOICE_OPTIONS(X)                                                                                       \
+  X(window_seconds, "windowSeconds", double, 0.04, 0, 1, ET_OPEN_MIN, "s", "spectral window and the minimum HNR window") \
+  X(hnr_periods, "hnrPeriods", double, 3.0, 0, 100, ET_OPEN_MIN, "periods", "HNR window in periods of the frame's F0")   \
+  X(f0_min, "f0Min", double, ::et::prosody::F0Options().f0_min, 0, 2000, ET_OPEN_MIN, "Hz",                           \
+    "valid glottal periods lie in [1/f0Max, 1/f0Min] (defaults: the F0 tracker's range)")                               \
+  X(f0_max, "f0Max", double, ::et::prosody::F0Options().f0_max, 0, 10000, ET_OPEN_MIN, "Hz", "see f0Min")                 \
+  X(max_period_factor, "maxPeriodFactor", double, 1.3, 1, 10, ET_OPEN_MIN, "",                                          \
+    "largest ratio of consecutive periods that continues a cycle sequence")                                             \
+  X(mark_search, "markSearch", double, 0.2, 0, 0.5, ET_OPEN, "periods", "cycle-mark search half-width")                 \
+  X(min_stretch_frames, "minStretchFrames", size_t, 3, 1, 1000000, ET_CLOSED, "frames",                                  \
+    "shortest voiced stretch used for jitter and shimmer")                                                              \
+  X(unvoiced_floor_db, "unvoicedFloorDb", double, 35.0, 0, 200, ET_CLOSED, "dB",                                         \
+    "unvoiced frames within this of the loudest frame give the unvoiced means")
+
 struct VoiceOptions {
-  double window_seconds = 0.04;   // spectral window and the minimum HNR window
-  double hnr_periods = 3.0;       // HNR window in periods of the frame's F0
-  double f0_min = 60.0, f0_max = 600.0;
-  double max_period_factor = 1.3;
-  double mark_search = 0.2;       // cycle-mark search half-width, in periods
-  size_t min_stretch_frames = 3;
-  double unvoiced_floor_db = 35.0;
+  ET_VOICE_OPTIONS(ET_OPTION_FIELD)
 };
+
+// The table of ET_VOICE_OPTIONS (voice.cpp), and the validation against it (ERR_INVALID_ARG
+// naming the option; voice_stats runs it once per call).
+extern const options::Spec<VoiceOptions> kVoiceOptionSpecs[];
+extern const size_t kVoiceOptionCount;
+void validate(const VoiceOptions& o);
 
 struct VoiceStats {
   size_t voiced_frames = 0, unvoiced_frames = 0, periods = 0;

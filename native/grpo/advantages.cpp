@@ -5,6 +5,7 @@
 #include <string>
 #include <type_traits>
 
+#include "advantage_scale.hpp"
 #include "detail.hpp"
 #include "grpo.hpp"
 #include "../common/parallel.hpp"
@@ -151,26 +152,15 @@ __attribute__((always_inline)) inline void one_group(const T* __restrict r, T* _
   }
   const bool has_nan = cnt != n;
   const double mean = sum / double(cnt);
-  double scale = 1.0, shift = mean;  // every mode is out = (v − mean)·scale
-  switch (opt.mode) {
-    case AdvMode::Grpo: {
-      double ss = 0.0;
-      for (size_t i = 0; i < n; ++i) {
-        double d = double(r[i]) - mean;
-        ss += d == d ? d * d : 0.0;
-      }
-      double var = ss / double(opt.std == StdKind::Unbiased ? cnt - 1 : cnt);
-      scale = 1.0 / (std::sqrt(var) + opt.eps);
-      break;
-    }
-    case AdvMode::DrGrpo: break;
-    case AdvMode::Rloo: {
-      // v − (sum − v)/(c − 1) = (v − sum/c)·c/(c − 1): the same affine map as the others.
-      const double c = double(cnt);
-      scale = c / (c - 1.0);
-      break;
+  const double shift = mean;  // every mode is out = (v − mean)·scale (advantage_scale.hpp)
+  double ss = 0.0;
+  if (opt.mode == AdvMode::Grpo) {
+    for (size_t i = 0; i < n; ++i) {
+      double d = double(r[i]) - mean;
+      ss += d == d ? d * d : 0.0;
     }
   }
+  const double scale = advantage_scale(opt.mode, opt.std == StdKind::Unbiased, opt.eps, double(cnt), ss);
   if (!has_nan) {
     for (size_t i = 0; i < n; ++i) out[i] = T((double(r[i]) - shift) * scale);
   } else {
@@ -239,8 +229,12 @@ void ptr_rewards(const double* correct, const double* format, const double* judg
                  const PtrOptions& opt, double* reasoning, double* trust, double* reward) {
   const size_t k = validate_groups(groups, n, "correct");
   std::vector<double> w = opt.judge_weights;
-  if (w.empty()) w.assign(4, 0.25);
+  const options::Spec& ws = options::spec(options::kPtr, "judgeWeights");
+  if (w.empty()) w.assign(size_t(ws.dflt), 1.0 / ws.dflt);  // equal weights
   const size_t dims = w.size();
+  if (!(double(dims) >= ws.min && double(dims) <= ws.max)) {
+    invalid("judgeWeights must have " + options::expected_text(ws) + "; got " + std::to_string(dims) + " entries");
+  }
   double wsum = 0.0;
   for (size_t j = 0; j < dims; ++j) {
     if (!(w[j] >= 0.0) || !std::isfinite(w[j])) {
@@ -248,7 +242,7 @@ void ptr_rewards(const double* correct, const double* format, const double* judg
     }
     wsum += w[j];
   }
-  if (std::fabs(wsum - 1.0) > 1e-6) invalid("judgeWeights must sum to 1; they sum to " + num(wsum));
+  if (std::fabs(wsum - 1.0) > options::kWeightSumTolerance) invalid("judgeWeights must sum to 1; they sum to " + num(wsum));
   for (double a : {opt.alpha_format, opt.alpha_outcome, opt.alpha_reasoning}) {
     if (!std::isfinite(a)) invalid("alpha weights must be finite; got " + num(a));
   }

@@ -27,10 +27,8 @@ inline std::string num(double v) {
 
 // ERR_INVALID_ARG unless kMinTemperature ≤ T ≤ kMaxTemperature (shared by the CPU and CUDA paths).
 inline void check_temperature(double t) {
-  if (!(t >= kMinTemperature && t <= kMaxTemperature)) {
-    invalid("temperature must be a number in [" + num(kMinTemperature) + ", " + num(kMaxTemperature) + "]; got " +
-            num(t));
-  }
+  const options::Spec& s = options::spec(options::kLogits, "temperature");
+  if (!options::accepts(s, t)) invalid("temperature must be " + options::expected_text(s) + "; got " + num(t));
 }
 
 }  // namespace et::grpo::detail

@@ -12,7 +12,8 @@
 // compute-bound at AVX2 width (two exps and a dozen selects per token, more live values than
 // 16 ymm registers), and the 32 zmm registers of x86-64-v4 roughly halve their time. Only for
 // functions that never throw: GCC 12's clone dispatcher is treated as nothrow.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
+// gcc only: clang cannot multiversion the templates these mark (clang builds the fuzz targets).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__CUDACC__)
 #define ET_GRPO_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ET_GRPO_CLONES

@@ -11,7 +11,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "options.hpp"
+
 namespace et::grpo {
+
+// Defaults come from the option tables (options.hpp); the enums list their choices in the same order.
+namespace opt_ = options;
 
 // ---------------------------------------------------------------------------------------------
 // Groups of responses: either ragged offsets (count+1 entries, offsets[0] = 0, strictly
@@ -31,11 +36,11 @@ enum class StdKind { Unbiased, Population };
 enum class Singleton { Zero, Raw };
 
 struct AdvantageOptions {
-  AdvMode mode = AdvMode::Grpo;
-  StdKind std = StdKind::Unbiased;
-  double eps = 1e-6;  // added to the std, outside the square root
-  Singleton singleton = Singleton::Zero;
-  unsigned threads = 0;  // 0: hardware concurrency
+  AdvMode mode = AdvMode(int(opt_::default_of(opt_::kAdvantages, "mode")));
+  StdKind std = StdKind(int(opt_::default_of(opt_::kAdvantages, "std")));
+  double eps = opt_::default_of(opt_::kAdvantages, "eps");
+  Singleton singleton = Singleton(int(opt_::default_of(opt_::kAdvantages, "singleton")));
+  unsigned threads = unsigned(opt_::default_of(opt_::kAdvantages, "threads"));
 };
 
 // Per-response advantages. NaN rewards get 0 and are left out of their group's statistics;
@@ -46,9 +51,12 @@ void group_advantages(const T* rewards, size_t n, const Groups& groups, const Ad
 
 // ---------------------------------------------------------------------------------------------
 struct PtrOptions {
-  double alpha_format = 0.3, alpha_outcome = 1.0, alpha_reasoning = 0.5;
-  std::vector<double> judge_weights;  // one per judge dimension; empty: 4 equal weights
-  bool reasoning_enabled = true;
+  double alpha_format = opt_::default_of(opt_::kPtr, "alphaFormat");
+  double alpha_outcome = opt_::default_of(opt_::kPtr, "alphaOutcome");
+  double alpha_reasoning = opt_::default_of(opt_::kPtr, "alphaReasoning");
+  // One per judge dimension; empty: the table's default count of equal weights.
+  std::vector<double> judge_weights;
+  bool reasoning_enabled = opt_::default_of(opt_::kPtr, "reasoningEnabled") != 0;
 };
 
 // correct[n] ∈ {0,1}, format[n] finite, judge[n·dims] ∈ [1,5] with dims = judge_weights.size().
@@ -61,14 +69,20 @@ enum class KlKind { K1, Abs, K2, K3 };
 enum class Agg { TokenMean, SeqMeanTokenMean, SeqMeanTokenSum, SeqMeanTokenSumNorm };
 
 struct LossOptions {
-  double clip_low = 0.2, clip_high = 0.2;
-  double clip_c = 0.0;  // dual clip constant (> 1); 0: off
-  double beta = 0.0;    // KL coefficient; 0: no KL term (ref log-probs may be absent)
-  KlKind kl = KlKind::K3;
-  Agg agg = Agg::TokenMean;
-  double norm_len = 0.0;  // divisor of seq-mean-token-sum-norm (> 0)
-  unsigned threads = 0;
+  double clip_low = opt_::default_of(opt_::kLoss, "clipLow");
+  double clip_high = opt_::default_of(opt_::kLoss, "clipHigh");
+  double clip_c = opt_::default_of(opt_::kLoss, "clipC");  // dual clip constant (> 1); 0: off
+  double beta = opt_::default_of(opt_::kLoss, "beta");     // 0: no KL term (ref log-probs may be absent)
+  KlKind kl = KlKind(int(opt_::default_of(opt_::kLoss, "kl")));
+  Agg agg = Agg(int(opt_::default_of(opt_::kLoss, "agg")));
+  // Divisor of seq-mean-token-sum-norm (> 0). Its default is derived from the layout by the
+  // resolver (src/grpo-options.ts); left 0 here, seq-mean-token-sum-norm is refused.
+  double norm_len = opt_::default_of(opt_::kLoss, "normLen");
+  unsigned threads = unsigned(opt_::default_of(opt_::kLoss, "threads"));
 };
+
+// Whether advantages are per token by default (options.hpp: advantagesPer, choice 1 = token).
+inline constexpr bool kAdvPerTokenDefault = opt_::default_of(opt_::kLoss, "advantagesPer") == 1;
 
 // Token layout: padded [batch, length] when offsets == nullptr, else ragged sequences
 // offsets[b]..offsets[b+1] (batch+1 entries, non-decreasing from 0).
@@ -99,7 +113,7 @@ struct TokenLossInputs {
   const T* old_logp = nullptr;
   const T* ref_logp = nullptr;  // may be null when beta == 0
   const T* advantages = nullptr;
-  bool adv_per_token = false;   // else one per sequence
+  bool adv_per_token = kAdvPerTokenDefault;  // else one per sequence
   const void* mask = nullptr;
   MaskType mask_type = MaskType::None;
   SeqLayout layout;
@@ -109,6 +123,10 @@ struct TokenLossInputs {
 // masks), then writes grad[t] = ∂loss/∂logp[t] when grad != nullptr. T is float or double.
 template <class T>
 LossMetrics token_loss(const TokenLossInputs<T>& in, const LossOptions& opt, T* grad);
+
+// ERR_INVALID_ARG for out-of-range clip, beta or normLen values (ranges from options.hpp); the
+// CPU and CUDA loss entries both call it.
+void validate_loss_options(const LossOptions& o);
 
 // ---------------------------------------------------------------------------------------------
 enum class LogitsType { F32, F64, BF16 };
@@ -121,20 +139,18 @@ struct LogitsLossInputs {
   const double* old_logp = nullptr;
   const double* ref_logp = nullptr;  // may be null when beta == 0
   const double* advantages = nullptr;
-  bool adv_per_token = true;
+  bool adv_per_token = kAdvPerTokenDefault;
   const double* mask = nullptr;  // null: all ones
   SeqLayout layout;              // groups the rows into sequences for the seq-* aggregations
 };
 
-// The accepted softmax temperatures (the only definition; the bindings, the CUDA path and the
-// TypeScript validation all defer to it). Outside this range 1/T or z/T stop being meaningful in
-// float32 (1/T of 1e-300 overflows; a T of 1e300 flattens every row to the uniform distribution).
-inline constexpr double kMinTemperature = 1e-4;
-inline constexpr double kMaxTemperature = 1e4;
+// The accepted softmax temperatures (defined in options.hpp).
+using options::kMinTemperature;
+using options::kMaxTemperature;
 
 struct LogitsOptions {
   LossOptions loss;
-  double temperature = 1.0;
+  double temperature = opt_::default_of(opt_::kLogits, "temperature");
 };
 
 // ℓ = log_softmax(z / T)[label] (≤ 0), entropy, the token loss on ℓ, and

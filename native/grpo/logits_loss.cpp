@@ -165,11 +165,7 @@ void run_rows(const LogitsLossInputs& in, const LogitsOptions& opt, const TokenV
   const size_t V = in.vocab, N = in.rows;
   const double T = opt.temperature;
   const C inv_t = C(1.0 / T);
-  TermParams<double> p;
-  p.lo = 1.0 - opt.loss.clip_low;
-  p.hi = 1.0 + opt.loss.clip_high;
-  p.c = opt.loss.clip_c > 0 ? opt.loss.clip_c : std::numeric_limits<double>::infinity();
-  p.beta = opt.loss.beta;
+  const TermParams<double> p = term_params<double>(opt.loss);
   unsigned threads = N * V < 262144 ? 1 : opt.loss.threads;
   parallel_chunks(N, threads, [&](size_t r) {
     const E* z = logits + r * V;
@@ -312,11 +308,7 @@ LossMetrics logits_loss(const LogitsLossInputs& in, const LogitsOptions& opt, do
       tv.adv[t] = in.adv_per_token ? in.advantages[t] : in.advantages[b];
     }
   }
-  int kl = !use_ref ? kKlNone
-           : opt.loss.kl == KlKind::K1 ? kKlK1
-           : opt.loss.kl == KlKind::Abs ? kKlAbs
-           : opt.loss.kl == KlKind::K2 ? kKlK2
-                                       : kKlK3;
+  const int kl = kl_code(opt.loss);
   std::vector<RowOut> rows(N);
   switch (in.type) {
     case LogitsType::F32: pick_kl<float, float>(kl, in, opt, tv, logp_out, entropy_out, grad, rows); break;

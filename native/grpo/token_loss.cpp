@@ -219,16 +219,6 @@ void report_bad_value(const TokenLossInputs<T>& in, size_t tokens, bool use_ref)
   }
 }
 
-template <class T>
-TermOut<T> term_by_code(int kl, T lp, T old, T ref, T A, const TermParams<T>& p) {
-  switch (kl) {
-    case kKlK1: return token_term<T, kKlK1>(lp, old, ref, A, p);
-    case kKlAbs: return token_term<T, kKlAbs>(lp, old, ref, A, p);
-    case kKlK2: return token_term<T, kKlK2>(lp, old, ref, A, p);
-    case kKlK3: return token_term<T, kKlK3>(lp, old, ref, A, p);
-    default: return token_term<T, kKlNone>(lp, old, ref, A, p);
-  }
-}
 
 // Finite inputs whose loss overflows: name the first token whose weighted term or gradient is
 // not finite in T, else (only the sum overflowed) the largest term.
@@ -290,15 +280,16 @@ void validate_layout(const SeqLayout& L, const char* what) {
 }
 
 void validate_loss_options(const LossOptions& o) {
-  if (!(o.clip_low >= 0 && o.clip_low < 1)) invalid("clipLow must be in [0, 1); got " + num(o.clip_low));
-  if (!(o.clip_high >= 0 && std::isfinite(o.clip_high))) invalid("clipHigh must be a finite number >= 0; got " + num(o.clip_high));
-  if (o.clip_c != 0 && !(o.clip_c > 1 && std::isfinite(o.clip_c))) {
-    invalid("clipC must be a finite number > 1 (or off); got " + num(o.clip_c));
-  }
-  if (!(o.beta >= 0 && std::isfinite(o.beta))) invalid("beta must be a finite number >= 0; got " + num(o.beta));
-  if (o.agg == Agg::SeqMeanTokenSumNorm && !(o.norm_len > 0 && std::isfinite(o.norm_len))) {
-    invalid("normLen must be a finite number > 0; got " + num(o.norm_len));
-  }
+  // Ranges from the option table (options.hpp); the TypeScript resolver checks the same rows.
+  auto check = [](const char* key, double v) {
+    const options::Spec& s = options::spec(options::kLoss, key);
+    if (!options::accepts(s, v)) invalid(std::string(key) + " must be " + options::expected_text(s) + "; got " + num(v));
+  };
+  check("clipLow", o.clip_low);
+  check("clipHigh", o.clip_high);
+  check("clipC", o.clip_c);
+  check("beta", o.beta);
+  if (o.agg == Agg::SeqMeanTokenSumNorm) check("normLen", o.norm_len);
 }
 
 namespace {
@@ -352,18 +343,11 @@ LossMetrics token_loss(const TokenLossInputs<T>& in, const LossOptions& opt, T* 
   Ctx<T> c;
   c.in = &in;
   c.opt = &opt;
-  c.p.lo = T(1.0 - opt.clip_low);
-  c.p.hi = T(1.0 + opt.clip_high);
-  c.p.c = opt.clip_c > 0 ? T(opt.clip_c) : std::numeric_limits<T>::infinity();
-  c.p.beta = T(opt.beta);
+  c.p = term_params<T>(opt);
   c.scale = &scale;
   c.grad = grad;
   c.tokens = tokens;
-  int kl = !use_ref ? kKlNone
-           : opt.kl == KlKind::K1 ? kKlK1
-           : opt.kl == KlKind::Abs ? kKlAbs
-           : opt.kl == KlKind::K2 ? kKlK2
-                                  : kKlK3;
+  const int kl = kl_code(opt);
   std::vector<Acc> parts;
   switch (in.mask_type) {
     case MaskType::U8: parts = pick_pt<T, uint8_t>(c, kl); break;

@@ -1,5 +1,8 @@
-// The per-token GRPO objective shared by the token-loss and logits-loss kernels, written
-// branch-free (selects only) so it vectorises inside `#pragma omp simd` loops.
+// The per-token GRPO objective shared by the token-loss and logits-loss kernels of the CPU and
+// of the GPU (native/cuda/grpo_cuda.cu compiles this same code as __device__, see ET_HD), written
+// branch-free (selects only) so it vectorises inside `#pragma omp simd` loops. The only
+// difference between devices is the exponential: the vectorisable fast_exp on the CPU, expf on
+// the GPU (term_exp below).
 //
 //   Δ = clamp(ℓ − ℓ_old, ±20), ρ = e^Δ
 //   L = max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high)); for A < 0 with dual clip c: L = min(L, −c·A)
@@ -7,11 +10,24 @@
 //     and the value clamped to ±10 (verl's low-variance KL)
 // and g = ∂L/∂ℓ. Clamps pass no gradient outside their range, as autograd's clamp does.
 #pragma once
+#include <limits>
+
+#include "../common/hd.hpp"
 #include "fastmath.hpp"
+#include "grpo.hpp"
+
+#ifdef __CUDACC__
+#define ET_TERM_INLINE __host__ __device__ __forceinline__
+#else
+#define ET_TERM_INLINE __attribute__((always_inline)) inline
+#endif
 
 namespace et::grpo {
 
+// The KL estimator as the kernels see it: kKlNone when beta == 0 (no reference read).
 enum KlCode { kKlNone = 0, kKlK1 = 1, kKlAbs = 2, kKlK2 = 3, kKlK3 = 4 };
+
+inline KlCode kl_code(const LossOptions& o) { return o.beta == 0 ? kKlNone : KlCode(int(o.kl) + 1); }
 
 template <class T>
 struct TermParams {
@@ -20,21 +36,43 @@ struct TermParams {
   T beta;
 };
 
+// The term's constants from the options (the dual clip off: c = +inf).
+template <class T>
+TermParams<T> term_params(const LossOptions& o) {
+  TermParams<T> p;
+  p.lo = T(1.0 - o.clip_low);
+  p.hi = T(1.0 + o.clip_high);
+  p.c = o.clip_c > 0 ? T(o.clip_c) : std::numeric_limits<T>::infinity();
+  p.beta = T(o.beta);
+  return p;
+}
+
 template <class T>
 struct TermOut {
   T loss, grad, rho, kl;
   T low, high, dual;  // 0/1 flags for the metrics
 };
 
+// e^x (x_in_range: x is known to lie in [-87, 88]).
+template <bool InRange, class T>
+ET_TERM_INLINE T term_exp(T x) {
+#ifdef __CUDA_ARCH__
+  return expf(x);
+#else
+  if constexpr (InRange) return fast_exp_in_range(x);
+  else return fast_exp(x);
+#endif
+}
+
 template <class T, int KL>
-__attribute__((always_inline)) inline TermOut<T> token_term(T lp, T old, T ref, T A, const TermParams<T>& p) {
+ET_TERM_INLINE TermOut<T> token_term(T lp, T old, T ref, T A, const TermParams<T>& p) {
   TermOut<T> o;
   T d = lp - old;
   // Bitwise & on the comparisons (not &&): no short-circuit branches, so the loop if-converts.
   T in_range = ((d > T(-20)) & (d < T(20))) ? T(1) : T(0);
   d = d < T(-20) ? T(-20) : d;
   d = d > T(20) ? T(20) : d;
-  T rho = fast_exp_in_range(d);  // d ∈ [−20, 20]
+  T rho = term_exp<true>(d);  // d ∈ [−20, 20]
   T negA = -A;
   T rc = rho < p.lo ? p.lo : rho;
   rc = rc > p.hi ? p.hi : rc;
@@ -69,7 +107,7 @@ __attribute__((always_inline)) inline TermOut<T> token_term(T lp, T old, T ref, 
       T u_in = ((u > T(-20)) & (u < T(20))) ? T(1) : T(0);
       u = u < T(-20) ? T(-20) : u;
       u = u > T(20) ? T(20) : u;
-      T eu = fast_exp(u);
+      T eu = term_exp<false>(u);
       T v = eu - u - T(1);
       T v_in = ((v < T(10)) & (v > T(-10))) ? T(1) : T(0);
       v = v > T(10) ? T(10) : v;
@@ -83,6 +121,30 @@ __attribute__((always_inline)) inline TermOut<T> token_term(T lp, T old, T ref, 
   o.rho = rho;
   o.kl = k;
   return o;
+}
+
+// The weight of a masked token of sequence b under the aggregation (SPEC §4), so that
+// loss = Σ_t m_t·scale_b·L_t: `total` is Σ mask over the batch, `seq_mask` Σ mask over sequence b
+// (each needed only by the aggregation that divides by it).
+ET_HD inline double aggregation_scale(Agg agg, double batch, double seq_mask, double total, double norm_len) {
+  switch (agg) {
+    case Agg::TokenMean: return 1.0 / (total > 1.0 ? total : 1.0);
+    case Agg::SeqMeanTokenMean: return 1.0 / (batch * (seq_mask > 1.0 ? seq_mask : 1.0));
+    case Agg::SeqMeanTokenSum: return 1.0 / batch;
+    default: return 1.0 / norm_len;
+  }
+}
+
+// The term for a KL estimator known only at run time (the logits rows, the GPU kernels).
+template <class T>
+ET_TERM_INLINE TermOut<T> term_by_code(int kl, T lp, T old, T ref, T A, const TermParams<T>& p) {
+  switch (kl) {
+    case kKlK1: return token_term<T, kKlK1>(lp, old, ref, A, p);
+    case kKlAbs: return token_term<T, kKlAbs>(lp, old, ref, A, p);
+    case kKlK2: return token_term<T, kKlK2>(lp, old, ref, A, p);
+    case kKlK3: return token_term<T, kKlK3>(lp, old, ref, A, p);
+    default: return token_term<T, kKlNone>(lp, old, ref, A, p);
+  }
 }
 
 }  // namespace et::grpo

@@ -20,10 +20,6 @@ using namespace steps;
 
 namespace {
 
-void bad(const std::string& field, const std::string& what) {
-  throw Error(ErrorCode::InvalidArg, "option \"" + field + "\" " + what);
-}
-
 ET_SIMD_CLONES
 float dot(const float* a, const float* b, int n) {
   float s = 0.f;
@@ -51,32 +47,6 @@ std::vector<float> decimate2(const Params& p, const float* x, size_t n, size_t p
 
 }  // namespace
 
-void validate(const F0Options& o) {
-  if (!(o.hop_seconds >= 0.001 && o.hop_seconds <= 0.1)) bad("hopSeconds", "must be in [0.001, 0.1] s");
-  if (!(o.f0_min >= 20 && o.f0_min < o.f0_max)) bad("f0Min", "must be ≥ 20 Hz and below f0Max");
-  if (!(o.f0_max <= 2000)) bad("f0Max", "must be ≤ 2000 Hz");
-  if (!(o.window_seconds >= 0.005 && o.window_seconds <= 0.2)) bad("windowSeconds", "must be in [0.005, 0.2] s");
-  if (!(o.max_candidates >= 1 && o.max_candidates <= 50)) bad("maxCandidates", "must be in 1..50");
-  if (!(o.candidate_floor >= 0 && o.candidate_floor < 1)) bad("candidateFloor", "must be in [0, 1)");
-  if (!(o.octave_cost >= 0 && o.octave_cost <= 1)) bad("octaveCost", "must be in [0, 1]");
-  if (!(o.octave_jump_cost >= 0 && o.octave_jump_cost <= 10)) bad("octaveJumpCost", "must be in [0, 10]");
-  if (!(o.voiced_unvoiced_cost >= 0 && o.voiced_unvoiced_cost <= 10)) bad("voicedUnvoicedCost", "must be in [0, 10]");
-  if (!(o.voicing_threshold >= 0 && o.voicing_threshold <= 1)) bad("voicingThreshold", "must be in [0, 1]");
-  if (!(o.silence_threshold >= 0 && o.silence_threshold <= 1)) bad("silenceThreshold", "must be in [0, 1]");
-  if (!(o.level_quantile > 0 && o.level_quantile <= 1)) bad("levelQuantile", "must be in (0, 1]");
-  if (!(o.vuv_level_db >= 0 && o.vuv_level_db <= 100)) bad("vuvLevelDb", "must be in [0, 100] dB");
-  if (!(o.vuv_min_factor >= 0 && o.vuv_min_factor <= 1 && o.vuv_max_factor >= 1 && o.vuv_max_factor <= 10))
-    bad("vuvMinFactor/vuvMaxFactor", "must satisfy 0 ≤ min ≤ 1 ≤ max ≤ 10");
-  if (!(o.range_prior_cost >= 0 && o.range_prior_cost <= 10)) bad("rangePriorCost", "must be in [0, 10]");
-  if (!(o.offset_voicing_bonus >= 0 && o.offset_voicing_bonus <= 1 && o.onset_voicing_bonus >= 0 && o.onset_voicing_bonus <= 1))
-    bad("offsetVoicingBonus/onsetVoicingBonus", "must be in [0, 1]");
-  if (!(o.voicing_trend_seconds > 0 && o.voicing_trend_seconds <= 0.5)) bad("voicingTrendSeconds", "must be in (0, 0.5] s");
-  if (!(o.range_prior_width >= 0 && o.range_prior_width <= 10)) bad("rangePriorWidth", "must be in [0, 10] octaves");
-  if (!(o.range_prior_width_below >= 0 && o.range_prior_width_below <= 10)) bad("rangePriorWidthBelow", "must be in [0, 10] octaves");
-  if (!(o.range_prior_min_voiced_seconds >= 0 && o.range_prior_min_voiced_seconds <= 3600)) {
-    bad("rangePriorMinVoicedSeconds", "must be in [0, 3600] s");
-  }
-}
 
 size_t frame_count(size_t samples, double rate, double hop_seconds, double window_seconds) {
   double duration = double(samples) / rate;
@@ -159,6 +129,10 @@ F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& o
     throw Error(ErrorCode::InvalidArg, "sample rate " + std::to_string(rate) + " Hz is too low for f0Max " +
                                            std::to_string(opt.f0_max) + " Hz (needs at least twice f0Max)");
   }
+  return track_f0_validated(samples, n, rate, opt);
+}
+
+F0Track track_f0_validated(const float* samples, size_t n, double rate, const F0Options& opt) {
   F0Track out;
   out.hop_seconds = opt.hop_seconds;
   const size_t frames = frame_count(n, rate, opt.hop_seconds, opt.window_seconds);

@@ -56,42 +56,65 @@
 #include <cstdint>
 #include <vector>
 
+#include "../common/options.hpp"
+
 namespace et {
 namespace prosody {
 
+// The F0 option set: its one definition (key, default, range, meaning), see common/options.hpp.
+// Ranges: what the tracker is known to handle; cross-field rule: f0Min < f0Max.
+#define ET_F0_OPTIONS(X)                                                                                          \
+  X(hop_seconds, "hopSeconds", double, 0.01, 0.001, 0.1, ET_CLOSED, "s", "hop between frames (of every per-frame track)") \
+  X(f0_min, "f0Min", double, 60.0, 20, 2000, ET_CLOSED, "Hz", "lowest F0 searched (below f0Max)")                        \
+  X(f0_max, "f0Max", double, 600.0, 20, 2000, ET_CLOSED, "Hz", "highest F0 searched")                                    \
+  X(window_seconds, "windowSeconds", double, 0.015, 0.005, 0.2, ET_CLOSED, "s", "NCCF window for candidates")            \
+  X(voicing_window_seconds, "voicingWindowSeconds", double, 0.01, 0, 0.2, ET_CLOSED, "s",                                \
+    "short NCCF window for the voicing evidence")                                                                        \
+  X(voicing_weight, "voicingWeight", double, 0.8, 0, 1, ET_CLOSED, "",                                                    \
+    "weight of the short-window NCCF in a candidate's strength")                                                         \
+  X(level_window_seconds, "levelWindowSeconds", double, 0.015, 0, 0.2, ET_CLOSED, "s", "RMS window for the silence rule") \
+  X(lowpass_hz, "lowpassHz", double, 1500, 0, 4000, ET_CLOSED, "Hz",                                                     \
+    "4th-order Butterworth low-pass before the NCCF (0, or 3600 and above: off)")                                        \
+  X(max_candidates, "maxCandidates", int, 10, 1, 50, ET_CLOSED, "", "voiced candidates kept per frame")                  \
+  X(candidate_floor, "candidateFloor", double, 0.25, 0, 1, ET_OPEN_MAX, "", "minimum NCCF peak height for a candidate")  \
+  X(octave_cost, "octaveCost", double, 0.02, 0, 1, ET_CLOSED, "", "per octave below the frame's highest NCCF peak")      \
+  X(subharmonic_cost, "subharmonicCost", double, 0.1, 0, 10, ET_CLOSED, "", "times the NCCF at half the candidate's lag") \
+  X(octave_jump_cost, "octaveJumpCost", double, 1.0, 0, 10, ET_CLOSED, "",                                               \
+    "per octave of F0 change between frames (per 10 ms)")                                                                \
+  X(voiced_unvoiced_cost, "voicedUnvoicedCost", double, 0.35, 0, 10, ET_CLOSED, "",                                      \
+    "per voicing change (per 10 ms), before the level factor")                                                           \
+  X(voicing_threshold, "voicingThreshold", double, 0.54, 0, 1, ET_CLOSED, "", "unvoiced-candidate base strength")        \
+  X(silence_threshold, "silenceThreshold", double, 0.08, 0, 1, ET_CLOSED, "",                                            \
+    "frame RMS relative to the reference level (levelQuantile)")                                                         \
+  X(vuv_level_db, "vuvLevelDb", double, 8, 0, 100, ET_CLOSED, "dB",                                                      \
+    "level change (frames i-1 to i+1) scaling V/UV costs and the level-trend voicing term (0: both off)")                \
+  X(vuv_min_factor, "vuvMinFactor", double, 0.2, 0, 1, ET_CLOSED, "", "lower bound of that factor")                     \
+  X(vuv_max_factor, "vuvMaxFactor", double, 2.0, 1, 10, ET_CLOSED, "", "upper bound of that factor")                    \
+  X(level_quantile, "levelQuantile", double, 0.9, 0, 1, ET_OPEN_MIN, "",                                                 \
+    "reference level for the silence rule: this quantile of frame levels")                                               \
+  X(range_prior_cost, "rangePriorCost", double, 0.5, 0, 10, ET_CLOSED, "",                                               \
+    "per octave beyond the widths from the first-pass median (0: off)")                                                  \
+  X(range_prior_width, "rangePriorWidth", double, 0.7, 0, 10, ET_CLOSED, "octaves",                                      \
+    "octaves above the first-pass median F0 without cost")                                                               \
+  X(range_prior_width_below, "rangePriorWidthBelow", double, 0.7, 0, 10, ET_CLOSED, "octaves",                           \
+    "octaves below the median without cost")                                                                             \
+  X(range_prior_min_voiced_seconds, "rangePriorMinVoicedSeconds", double, 0.1, 0, 3600, ET_CLOSED, "s",                  \
+    "first-pass voiced time needed to apply the prior")                                                                  \
+  X(offset_voicing_bonus, "offsetVoicingBonus", double, 0.1, 0, 1, ET_CLOSED, "",                                        \
+    "unvoiced strength added before a level fall (see step 4)")                                                          \
+  X(onset_voicing_bonus, "onsetVoicingBonus", double, 0.05, 0, 1, ET_CLOSED, "", "... and after a level rise")          \
+  X(voicing_trend_seconds, "voicingTrendSeconds", double, 0.04, 0, 0.5, ET_OPEN_MIN, "s", "span of those level changes")
+
 struct F0Options {
-  double hop_seconds = 0.01;
-  double f0_min = 60.0;
-  double f0_max = 600.0;
-  double window_seconds = 0.015;         // NCCF window for candidates
-  double voicing_window_seconds = 0.01;  // short NCCF window for the voicing evidence
-  double voicing_weight = 0.8;           // weight of the short-window NCCF in a candidate's strength
-  double level_window_seconds = 0.015;   // RMS window for the silence rule
-  double lowpass_hz = 1500;              // 4th-order Butterworth low-pass before the NCCF (0: off)
-  int max_candidates = 10;               // voiced candidates kept per frame
-  double candidate_floor = 0.25;         // minimum NCCF peak height for a candidate
-  double octave_cost = 0.02;             // per octave below the frame's highest NCCF peak
-  double subharmonic_cost = 0.1;         // times the NCCF at half the candidate's lag
-  double octave_jump_cost = 1.0;         // per octave of F0 change between frames (per 10 ms)
-  double voiced_unvoiced_cost = 0.35;    // per voicing change (per 10 ms), before the level factor
-  double voicing_threshold = 0.54;       // unvoiced-candidate base strength
-  double silence_threshold = 0.08;       // frame RMS relative to the reference level (level_quantile)
-  double vuv_level_db = 8;               // level change (dB, frames i-1 → i+1) scaling V/UV costs and
-                                         // the level-trend voicing term (0: both off)
-  double vuv_min_factor = 0.2;           // bounds of that factor
-  double vuv_max_factor = 2.0;
-  double level_quantile = 0.9;           // reference level for the silence rule: this quantile of frame levels
-  double range_prior_cost = 0.5;         // per octave beyond the widths from the first-pass median (0: off)
-  double range_prior_width = 0.7;        // octaves above the first-pass median F0 without cost
-  double range_prior_width_below = 0.7;  // octaves below the median without cost
-  double range_prior_min_voiced_seconds = 0.1;  // first-pass voiced time needed to apply the prior
-  double offset_voicing_bonus = 0.1;     // unvoiced strength added before a level fall (see step 4)
-  double onset_voicing_bonus = 0.05;     // ... and after a level rise
-  double voicing_trend_seconds = 0.04;   // span of those level changes
+  ET_F0_OPTIONS(ET_OPTION_FIELD)
 };
 
+// The table of ET_F0_OPTIONS (native/prosody/options.cpp), in declaration order.
+extern const options::Spec<F0Options> kF0OptionSpecs[];
+extern const size_t kF0OptionCount;
+
 struct F0Track {
-  double hop_seconds = 0.01;
+  double hop_seconds = F0Options().hop_seconds;
   std::vector<float> f0;           // Hz on voiced frames, NaN on unvoiced ones
   std::vector<float> best_f0;      // best guess for every frame (see header comment)
   std::vector<float> voicing;      // voicing probability in [0, 1]
@@ -102,12 +125,15 @@ struct F0Track {
 // Number of frames for `samples` samples at `rate` (see the frame convention above).
 size_t frame_count(size_t samples, double rate, double hop_seconds, double window_seconds);
 
-// Validates options; throws et::Error(InvalidArg) naming the field.
+// Validates options against ET_F0_OPTIONS and f0Min < f0Max; throws et::Error(InvalidArg) naming
+// the field. Every entry below validates once; the *_validated variants are for callers that
+// already did (prosody::prepare_input).
 void validate(const F0Options& o);
 
 // Tracks F0 of a mono signal at any rate ≥ 8 kHz... or lower rates down to 2·f0_max (resampled
 // internally to the 8 kHz analysis rate).
 F0Track track_f0(const float* samples, size_t n, double rate, const F0Options& opt = F0Options());
+F0Track track_f0_validated(const float* samples, size_t n, double rate, const F0Options& opt);
 
 }  // namespace prosody
 }  // namespace et

@@ -40,10 +40,6 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr size_t kCancelFrames = 4096;
 using steps::kIntensityFloorDb;
 
-void bad(const std::string& field, const std::string& what) {
-  throw Error(ErrorCode::InvalidArg, "option \"" + field + "\" " + what);
-}
-
 }  // namespace
 
 double bessel_i0(double x) {
@@ -181,16 +177,6 @@ double polyfit_r2(const std::vector<double>& u, const std::vector<double>& y, in
 
 }  // namespace
 
-void validate(const ProsodyOptions& o) {
-  validate(o.f0);
-  if (!(o.analysis_rate >= 8000 && o.analysis_rate <= 192000)) bad("analysisRate", "must be in 8000..192000 Hz");
-  if (!(o.rms_window_seconds >= 0.005 && o.rms_window_seconds <= 0.5)) bad("rmsWindowSeconds", "must be in [0.005, 0.5] s");
-  if (!(o.intensity_min_pitch >= 20 && o.intensity_min_pitch <= 1000)) bad("intensityMinPitch", "must be in [20, 1000] Hz");
-  if (!(o.nuclei_min_pitch >= 20 && o.nuclei_min_pitch <= 1000)) bad("nucleiMinPitch", "must be in [20, 1000] Hz");
-  if (!(o.silence_db > 0 && o.silence_db <= 100)) bad("silenceDb", "must be in (0, 100] dB");
-  if (!(o.min_pause_seconds >= 0 && o.min_pause_seconds <= 60)) bad("minPauseSeconds", "must be in [0, 60] s");
-  if (!(o.min_dip_db >= 0 && o.min_dip_db <= 60)) bad("minDipDb", "must be in [0, 60] dB");
-}
 
 void check_finite(const float* x, size_t n) {
   // Finite and within the package's float bound (audio/limits.hpp): a sample of 3e36 would
@@ -200,6 +186,10 @@ void check_finite(const float* x, size_t n) {
 
 AnalysisInput prepare_input(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
   validate(o);
+  return prepare_validated(samples, n, rate, o);
+}
+
+AnalysisInput prepare_validated(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
   limits::check_rate_arg(rate, "sampleRate");
   if (!(rate >= 2 * o.f0.f0_max && rate == std::floor(rate))) {
     throw Error(ErrorCode::InvalidArg, "sample rate " + std::to_string(rate) +
@@ -232,7 +222,7 @@ F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOpt
     t.hop_seconds = o.f0.hop_seconds;
     return t;
   }
-  return track_f0(p.x, p.n, p.rate, o.f0);
+  return track_f0_validated(p.x, p.n, p.rate, o.f0);  // prepare_input validated o and the rate
 }
 
 Intonation classify_intonation(const std::vector<float>& f0, const std::vector<float>& nccf, double hop) {
@@ -331,7 +321,7 @@ ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const 
   t.dc_offset = mean;
   const size_t frames = frame_count(p.n, p.rate, hop, std::max(o.rms_window_seconds, o.f0.window_seconds));
   if (frames == 0) return t;
-  t.f0 = track_f0(p.x, p.n, p.rate, o.f0);
+  t.f0 = track_f0_validated(p.x, p.n, p.rate, o.f0);  // prepare_input validated o and the rate
   // (track_f0 yields the same frame count: same formula, window ≤ the RMS window)
 
   // Frame RMS (dBFS: 20·log10 RMS, full-scale square = 0 dBFS, full-scale sine = −3.01), clip mean removed.
@@ -352,8 +342,68 @@ ProsodyTracks compute_tracks(const float* samples, size_t n, double rate, const 
   return t;
 }
 
-ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o) {
-  return finish_analysis(compute_tracks(samples, n, rate, o), o);
+namespace {
+
+// The pause, phonation and rate functionals from res.pauses, res.nuclei and the phonation time
+// (the sum of the sounding stretches), for either segmentation.
+void duration_functionals(ProsodyResult& res, double phonation) {
+  Functionals& fn = res.fn;
+  double ptot = 0;
+  for (auto& s : res.pauses) ptot += s.end - s.start;
+  fn.pause_count = double(res.pauses.size());
+  fn.pause_rate_per_s = res.duration > 0 ? fn.pause_count / res.duration : kNaN;
+  fn.pause_mean_s = res.pauses.empty() ? kNaN : ptot / double(res.pauses.size());
+  fn.pause_total_s = ptot;
+  fn.syllable_count = double(res.nuclei.size());
+  fn.phonation_time_s = phonation;
+  fn.phonation_ratio = res.duration > 0 ? phonation / res.duration : kNaN;
+  fn.speech_rate = fn.articulation_rate = fn.average_syllable_duration_s = kNaN;
+  if (!res.nuclei.empty()) {
+    fn.speech_rate = fn.syllable_count / res.duration;
+    fn.articulation_rate = phonation > 0 ? fn.syllable_count / phonation : kNaN;
+    fn.average_syllable_duration_s = phonation / fn.syllable_count;
+  }
+}
+
+}  // namespace
+
+void resegment(ProsodyResult& r, const std::vector<Segment>& speech, double min_pause) {
+  std::vector<Segment> sounding, silences, pauses;
+  for (const Segment& s : speech) {
+    const Segment c{std::max(0.0, s.start), std::min(r.duration, s.end)};
+    if (c.end > c.start) sounding.push_back(c);
+  }
+  double prev = 0;
+  for (size_t i = 0; i <= sounding.size(); ++i) {
+    const double next = i < sounding.size() ? sounding[i].start : r.duration;
+    if (next - prev >= min_pause) {
+      silences.push_back({prev, next});
+      if (i > 0 && i < sounding.size()) pauses.push_back({prev, next});
+    }
+    if (i < sounding.size()) prev = sounding[i].end;
+  }
+  std::vector<Nucleus> nuclei;
+  for (const Nucleus& n : r.nuclei) {
+    for (const Segment& s : sounding) {
+      if (n.time >= s.start && n.time <= s.end) {
+        nuclei.push_back(n);
+        break;
+      }
+    }
+  }
+  double phonation = 0;
+  for (const Segment& s : sounding) phonation += s.end - s.start;
+  r.sounding = std::move(sounding);
+  r.silences = std::move(silences);
+  r.pauses = std::move(pauses);
+  r.nuclei = std::move(nuclei);
+  duration_functionals(r, phonation);
+}
+
+ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o, const std::vector<Segment>* speech) {
+  ProsodyResult r = finish_analysis(compute_tracks(samples, n, rate, o), o);
+  if (speech) resegment(r, *speech, o.min_pause_seconds);
+  return r;
 }
 
 ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
@@ -514,20 +564,7 @@ ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
   fn.voiced_segment_sd_s = sd_of(vlen);
   fn.unvoiced_segment_mean_s = mean_of(ulen);
   fn.unvoiced_segment_sd_s = sd_of(ulen);
-  double ptot = 0;
-  for (auto& s : res.pauses) ptot += s.end - s.start;
-  fn.pause_count = double(res.pauses.size());
-  fn.pause_rate_per_s = res.duration > 0 ? fn.pause_count / res.duration : kNaN;
-  fn.pause_mean_s = res.pauses.empty() ? kNaN : ptot / double(res.pauses.size());
-  fn.pause_total_s = ptot;
-  fn.syllable_count = double(res.nuclei.size());
-  fn.phonation_time_s = phonation;
-  fn.phonation_ratio = res.duration > 0 ? phonation / res.duration : kNaN;
-  if (!res.nuclei.empty()) {
-    fn.speech_rate = fn.syllable_count / res.duration;
-    fn.articulation_rate = phonation > 0 ? fn.syllable_count / phonation : kNaN;
-    fn.average_syllable_duration_s = phonation / fn.syllable_count;
-  }
+  duration_functionals(res, phonation);
   res.intonation = classify_intonation(res.f0.f0, res.f0.nccf, hop);
   return res;
 }

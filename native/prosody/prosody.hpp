@@ -18,17 +18,30 @@
 namespace et {
 namespace prosody {
 
+// The energy/rate option set (analysis rate, energy tracks, pauses, nuclei): its one definition,
+// see common/options.hpp.
+#define ET_ENERGY_OPTIONS(X)                                                                                       \
+  X(analysis_rate, "analysisRate", double, 16000, 8000, 192000, ET_CLOSED, "Hz", "rate the input is resampled to")       \
+  X(rms_window_seconds, "rmsWindowSeconds", double, 0.025, 0.005, 0.5, ET_CLOSED, "s",                                   \
+    "frame RMS window (rectangular, centred)")                                                                           \
+  X(intensity_min_pitch, "intensityMinPitch", double, 100, 20, 1000, ET_CLOSED, "Hz",                                    \
+    "Praat To Intensity minimum pitch (Kaiser window 6.4/minPitch s)")                                                   \
+  X(nuclei_min_pitch, "nucleiMinPitch", double, 40, 20, 1000, ET_CLOSED, "Hz",                                           \
+    "minimum pitch of the nucleus intensity contour (6.4/40 s = 160 ms window)")                                         \
+  X(silence_db, "silenceDb", double, 25, 0, 100, ET_OPEN_MIN, "dB", "silent when intensity < q99 - silenceDb")           \
+  X(min_pause_seconds, "minPauseSeconds", double, 0.25, 0, 60, ET_CLOSED, "s", "shortest silent pause")                  \
+  X(min_dip_db, "minDipDb", double, 2, 0, 60, ET_CLOSED, "dB", "a nucleus must be preceded by a dip of this depth")      \
+  X(nuclei_dip_after, "nucleiDipAfter", bool, false, 0, 0, ET_CLOSED, "",                                                \
+    "also require a dip after the peak (before the next peak)")
+
 struct ProsodyOptions {
-  F0Options f0;                       // hop_seconds here is the hop for every per-frame track
-  double analysis_rate = 16000;       // Hz
-  double rms_window_seconds = 0.025;  // frame RMS (rectangular window, centred)
-  double intensity_min_pitch = 100;   // Praat To Intensity "minimum pitch" (Kaiser window 6.4/minPitch s)
-  double nuclei_min_pitch = 40;       // Kaiser intensity window 6.4/40 s = 160 ms for the nucleus contour
-  double silence_db = 25;             // silent when intensity < q99 − silence_db
-  double min_pause_seconds = 0.25;    // shortest silent pause
-  double min_dip_db = 2;              // a nucleus must be preceded by a dip of this depth
-  bool nuclei_dip_after = false;      // also require a dip after the peak (before the next peak)
+  F0Options f0;  // f0.hop_seconds is the hop for every per-frame track
+  ET_ENERGY_OPTIONS(ET_OPTION_FIELD)
 };
+
+// The energy/rate table (native/prosody/options.cpp); the F0 table is kF0OptionSpecs (f0.hpp).
+extern const options::Spec<ProsodyOptions> kEnergyOptionSpecs[];
+extern const size_t kEnergyOptionCount;
 
 struct Segment {
   double start = 0, end = 0;  // seconds
@@ -75,7 +88,8 @@ struct Intonation {
 };
 
 struct ProsodyResult {
-  double hop_seconds = 0.01, duration = 0, analysis_rate = 16000, clipped_ratio = 0, dc_offset = 0;
+  double hop_seconds = F0Options().hop_seconds, duration = 0, analysis_rate = ProsodyOptions().analysis_rate,
+         clipped_ratio = 0, dc_offset = 0;
   F0Track f0;
   std::vector<float> rms_dbfs, intensity_db, nuclei_intensity_db;
   double silence_threshold_db = 0;
@@ -88,17 +102,28 @@ struct ProsodyResult {
 // The per-frame half of analyze(): what the CUDA batch (native/cuda/prosody_cuda.hpp) computes on
 // the GPU. Equal-length tracks (zero frames for a clip shorter than one RMS window).
 struct ProsodyTracks {
-  double duration = 0, analysis_rate = 16000, clipped_ratio = 0, dc_offset = 0;
+  double duration = 0, analysis_rate = ProsodyOptions().analysis_rate, clipped_ratio = 0, dc_offset = 0;
   F0Track f0;
   std::vector<float> rms_dbfs, intensity_db, nuclei_intensity_db;
 };
 
+// Validates against both tables (and f0Min < f0Max); throws ERR_INVALID_ARG naming the option.
+// The one validation of these options: every entry runs it once per call.
 void validate(const ProsodyOptions& o);
 
 // Throws ERR_INVALID_ARG naming the first NaN/Inf sample.
 void check_finite(const float* x, size_t n);
 
-ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());
+// `speech`: segments from a voice activity detector (seconds) that replace the energy-based
+// speech/pause segmentation (see resegment).
+ProsodyResult analyze(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions(),
+                      const std::vector<Segment>* speech = nullptr);
+
+// Replaces the energy-based segmentation of r with the given speech segments (clamped to the
+// clip) and recomputes what depends on it: silences (gaps ≥ min_pause, ends included), pauses
+// (silences between speech), sounding stretches, the nuclei inside speech, and the pause,
+// phonation and rate functionals.
+void resegment(ProsodyResult& r, const std::vector<Segment>& speech, double min_pause);
 
 // analyze() = finish_analysis(compute_tracks(...)). finish_analysis: silences, pauses, nuclei,
 // segments, functionals and intonation from the tracks (throws if their lengths disagree).
@@ -114,6 +139,8 @@ struct AnalysisInput {
   double rate = 0;
 };
 AnalysisInput prepare_input(const float* samples, size_t n, double rate, const ProsodyOptions& o);
+// prepare_input for options already validated (once per batch, native/prosody/batch.hpp).
+AnalysisInput prepare_validated(const float* samples, size_t n, double rate, const ProsodyOptions& o);
 
 // Share of samples at or beyond ±0.999 (clipping).
 double clipped_ratio(const float* samples, size_t n);

@@ -15,8 +15,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAudio } from '../audio.js';
-import { extractProsody, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
-import { spectralStatsAsync, voiceStatsAsync, type VoiceStats } from '../features.js';
+import { extractProsodyOwned, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
+import { spectralStatsAsync, spectralStatsOwned, voiceStatsAsync, voiceStatsOwned, type VoiceStats } from '../features.js';
 import type { Gender } from '../prosody-calibration.js';
 import { EmotionThinkerError } from '../errors.js';
 import { nativePath } from '../native.js';
@@ -77,10 +77,13 @@ export const FEATURE_NAMES: string[] = [
 const INTONATION_UNJUDGED = new Set(['too_short', 'uncertain']);
 
 /** Builds the features of one prosody analysis plus the 16 kHz samples it was made from. */
-export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Array, signal?: AbortSignal): Promise<UtteranceFeatures> {
+export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Array, signal?: AbortSignal, owned = false): Promise<UtteranceFeatures> {
+  // owned: the samples and the F0 track are the package's own until this settles (no copy).
   const [spec, voice] = await Promise.all([
-    spectralStatsAsync(samples16k, 16000, { signal }),
-    voiceStatsAsync(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, { signal }),
+    owned ? spectralStatsOwned(samples16k, 16000, signal) : spectralStatsAsync(samples16k, 16000, { signal }),
+    owned
+      ? voiceStatsOwned(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, signal)
+      : voiceStatsAsync(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, { signal }),
   ]);
   const values: (number | null)[] = PROSODY_FEATURES.map((k) => {
     const v = prosody.functionals[k];
@@ -112,13 +115,14 @@ export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Ar
 /** Decodes a clip (any container, any rate), analyses it at 16 kHz mono and builds its features. */
 export async function extractUtteranceFeatures(
   file: string | Uint8Array,
-  options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal'> = {},
-): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult }> {
-  const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal: options.signal });
+  options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal' | 'maxDuration'> = {},
+): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult; samples16k: Float32Array }> {
+  const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
   // Calibration and gender only add levels to the result and word the caption; features do not depend on them.
-  const prosody = await extractProsody({ samples: audio.samples, sampleRate: 16000, channels: 1 }, options);
+  // The decoded samples are the package's own: the bindings read them without a copy.
+  const prosody = await extractProsodyOwned(audio.samples, 16000, 'audio', options);
   const p = typeof file === 'string' ? { ...prosody, input: file } : prosody;
-  return { features: await featuresFrom(p, audio.samples, options.signal), prosody: p };
+  return { features: await featuresFrom(p, audio.samples, options.signal, true), prosody: p, samples16k: audio.samples };
 }
 
 interface CacheFile {

@@ -9,10 +9,11 @@ import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type ProgressiveGateState } from '../grpo.js';
+import { resolvePtrOptions, spec } from '../grpo-options.js';
 import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
 import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
 import { Rng } from './rng.js';
-import { checkResumePoint, loadCheckpoint } from './checkpoint-schema.js';
+import { checkResumePoint, loadCheckpoint, type CheckpointState } from './checkpoint-schema.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab.js';
 import type { RewardItem, RewardJudge } from '../reward-model.js';
 
@@ -131,17 +132,9 @@ export interface TrainResult {
   history: StepMetrics[];
 }
 
-interface Checkpoint {
-  version: 1;
-  mode: TrainMode;
-  seed: number;
-  step: number;
-  shape: PolicyShape;
-  params: number[];
-  reference: number[] | null;
-  adam: { m: number[]; v: number[]; t: number };
-  rng: number;
-  gate: ProgressiveGateState | null;
+function ptrAlpha(alpha: TrainOptions['alpha']) {
+  const r = resolvePtrOptions('train', { alpha });
+  return { format: r.alphaFormat, outcome: r.alphaOutcome, reasoning: r.alphaReasoning };
 }
 
 function defaults(o: TrainOptions) {
@@ -157,12 +150,14 @@ function defaults(o: TrainOptions) {
     sftLr: o.sftLr ?? 3e-3,
     lr: o.lr ?? 1e-3,
     weightDecay: o.weightDecay ?? 0.05,
-    beta: o.beta ?? 0.04,
-    clipLow: o.clipLow ?? 0.2,
+    // The loss and PTR defaults are the option tables' (native/grpo/options.hpp); clipHigh is the
+    // trainer's own choice (DAPO's clip-higher).
+    beta: o.beta ?? (spec('loss', 'beta').default as number),
+    clipLow: o.clipLow ?? (spec('loss', 'clipLow').default as number),
     clipHigh: o.clipHigh ?? 0.28,
     innerEpochs: o.innerEpochs ?? 2,
-    alpha: { format: o.alpha?.format ?? 0.3, outcome: o.alpha?.outcome ?? 1.0, reasoning: o.alpha?.reasoning ?? 0.5 },
-    judgeWeights: o.judgeWeights ?? [0.25, 0.25, 0.25, 0.25],
+    alpha: ptrAlpha(o.alpha),
+    judgeWeights: o.judgeWeights ?? Array.from(resolvePtrOptions('train', {}).judgeWeights),
     checkpointEvery: o.checkpointEvery ?? 50,
     inputNoise: o.inputNoise ?? 0.6,
     sftClaims: o.sftClaims ?? true,
@@ -264,7 +259,8 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
   let policy = Policy.create(shape, rng);
   let reference: Policy | null = null;
   let adam = new Adam(policy.size, { lr: o.sftLr, weightDecay: o.weightDecay });
-  let gate = new ProgressiveGate({ threshold: options.gate?.threshold ?? 0.5, window: options.gate?.window ?? 20, openAtStep: options.gate?.openAtStep ?? null });
+  // Unset gate options take ProgressiveGate's own defaults (SPEC §4: threshold 0.5, W = 20).
+  let gate = new ProgressiveGate({ threshold: options.gate?.threshold, window: options.gate?.window, openAtStep: options.gate?.openAtStep ?? null });
   let step = 0;
   const total = o.sftSteps + o.steps;
   const rl = o.mode !== 'supervised';
@@ -294,7 +290,7 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
 
   const saveCheckpoint = () => {
     if (!options.checkpointFile) return;
-    const c: Checkpoint = {
+    const c: CheckpointState = {
       version: 1, mode: o.mode, seed: o.seed, step, shape: policy.shape,
       params: Array.from(policy.params), reference: reference ? Array.from(reference.params) : null,
       adam: { m: Array.from(adam.m), v: Array.from(adam.v), t: adam.t }, rng: rng.state, gate: gate.toJSON(),

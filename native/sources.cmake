@@ -1,0 +1,15 @@
+# et_sources(<out-var> <root> <kind>...): the paths of native/sources.txt of the given kinds,
+# prefixed with <root> (the repository root as seen from the including CMakeLists.txt).
+set(ET_SOURCES_TXT ${CMAKE_CURRENT_LIST_DIR}/sources.txt)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${ET_SOURCES_TXT})
+function(et_sources out root)
+  file(STRINGS ${ET_SOURCES_TXT} lines REGEX "^[a-z]+[ \t]+[^ \t]+")
+  set(result)
+  foreach(line IN LISTS lines)
+    string(REGEX MATCH "^([a-z]+)[ \t]+([^ \t]+)" _ "${line}")
+    if(CMAKE_MATCH_1 IN_LIST ARGN)
+      list(APPEND result ${root}/${CMAKE_MATCH_2})
+    endif()
+  endforeach()
+  set(${out} ${result} PARENT_SCOPE)
+endfunction()
