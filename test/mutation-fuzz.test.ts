@@ -48,12 +48,22 @@ describe('mutation fuzzing of loadAudio -> extractProsody -> analyze', () => {
     // The corpus is deterministic: the same case from the same seed, here and in the children.
     expect(mutationCase(seeds, 7, BASE_SEED).bytes).toEqual(mutationCase(seeds, 7, BASE_SEED).bytes);
 
-    const per = Math.ceil(CASES / PARALLEL);
-    const runs = await Promise.all(
+    // The hang bound scales with this machine now: the first cases run alone (generous bound),
+    // and the slowest of them sets it for the rest (50x, at least 30 s). A loaded CI machine
+    // slows the cases and the bound together, so a slow but finite case is not called a hang.
+    const CALIBRATION = Math.min(CASES, 24);
+    const common = { dist: DIST, seedDir, shared: SHARED, samples: SAMPLES, baseSeed: BASE_SEED };
+    const first = await runMutationCases({ ...common, from: 0, to: CALIBRATION, stallMs: 300_000 });
+    const caseMs = (o: CaseOutcome) => o.stages.reduce((t, s) => t + s.ms, 0);
+    const slowest = Math.max(1, ...first.outcomes.map(caseMs));
+    const stallMs = Math.max(30_000, 50 * slowest);
+    const per = Math.ceil((CASES - CALIBRATION) / PARALLEL);
+    const rest = await Promise.all(
       Array.from({ length: PARALLEL }, (_, k) =>
-        runMutationCases({ dist: DIST, seedDir, shared: SHARED, samples: SAMPLES, from: k * per, to: Math.min(CASES, (k + 1) * per), baseSeed: BASE_SEED, stallMs: 30_000 }),
+        runMutationCases({ ...common, from: CALIBRATION + k * per, to: Math.min(CASES, CALIBRATION + (k + 1) * per), stallMs }),
       ),
     );
+    const runs = [first, ...rest];
     const outcomes = runs.flatMap((r) => r.outcomes);
     const dead: DeadCase[] = runs.flatMap((r) => r.dead);
     // Every case ran to an outcome or is blamed for its child's death: none was lost.
@@ -63,7 +73,7 @@ describe('mutation fuzzing of loadAudio -> extractProsody -> analyze', () => {
     const loaded = outcomes.filter((o) => o.stages[0].ok).length;
     const codes: Record<string, number> = {};
     for (const o of outcomes) for (const s of o.stages) if (!s.ok) codes[s.code ?? 'none'] = (codes[s.code ?? 'none'] ?? 0) + 1;
-    console.log(`mutation fuzz: ${CASES} cases (seed ${BASE_SEED}) in ${runs.reduce((n, r) => n + r.children, 0)} children; ${loaded} decoded; error codes ${JSON.stringify(codes)}; ${failures.length} failures`);
+    console.log(`mutation fuzz: ${CASES} cases (seed ${BASE_SEED}) in ${runs.reduce((n, r) => n + r.children, 0)} children (hang bound ${(stallMs / 1000).toFixed(0)} s: 50x the slowest of the first ${CALIBRATION}, ${slowest.toFixed(0)} ms); ${loaded} decoded; error codes ${JSON.stringify(codes)}; ${failures.length} failures`);
 
     // One line per failure class with its count and first cases, so a report names the bug.
     const byKind = new Map<string, Failure[]>();
