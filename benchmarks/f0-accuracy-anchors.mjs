@@ -13,7 +13,7 @@
 //   - Reference frame j of a `.f0ref` file sits at time j · 0.015 + d. The tracker's value there is
 //     that of its frame nearest in time (outside the tracker's frames: unvoiced).
 //   - d is ONE constant per tracker for the whole corpus, chosen on a 1 ms grid in [-30, +30] ms to
-//     minimise GPE + VDE (the SPEC's "best frame offset"), and printed.
+//     minimise GPE + VDE (the "best frame offset", docs/formulas.md#f0-accuracy-scores), and printed.
 //   - GPE: share of frames voiced in both with |f0 − ref| > 20 % of ref. VDE: share of all frames
 //     whose voicing decision differs. FPE: standard deviation of the error in cents over the
 //     voiced-in-both, non-gross frames. All pooled over every frame of every file.

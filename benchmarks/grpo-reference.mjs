@@ -1,4 +1,4 @@
-// Plain JavaScript implementation of the GRPO formulas of SPEC §4 (the same ones the native
+// Plain JavaScript implementation of the GRPO formulas of docs/formulas.md#grpo-and-grpo-ptr (the same ones the native
 // core computes), written the way a careful TypeScript user would: typed arrays, one pass per
 // quantity, Math.exp, float64 arithmetic, no threads. The baseline of benchmarks/grpo-cpu.mjs.
 
@@ -33,7 +33,7 @@ export function jsGroupAdvantages(rewards, groupSize, eps = 1e-6) {
   return out;
 }
 
-// The per-token objective shared by both losses (SPEC §4): clipped ratio term with dual clip
+// The per-token objective shared by both losses (docs/formulas.md#token-loss): clipped ratio term with dual clip
 // and its gradient (l, g), and the k3 KL estimate and its derivative (k, dk). Written into one
 // reused object so the hot loops allocate nothing.
 const term = { l: 0, g: 0, k: 0, dk: 0 };

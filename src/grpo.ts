@@ -1,4 +1,4 @@
-// GRPO and GRPO-PTR math (SPEC section 4) on the native core: group advantages, the
+// GRPO and GRPO-PTR math (docs/formulas.md#grpo-and-grpo-ptr) on the native core: group advantages, the
 // progressive trust-aware reasoning reward, and the clipped policy-gradient loss with its
 // gradient, from per-token log-probs or fused from logits (fp32, fp64 or bf16).
 //
@@ -367,7 +367,7 @@ export interface PtrRewardInputs {
 }
 
 export interface PtrRewardOptions extends Omit<CommonOptions, 'threads'> {
-  /** α weights of format, outcome and reasoning rewards (defaults: SPEC §4, grpoOptionSpecs.ptr). */
+  /** α weights of format, outcome and reasoning rewards (defaults: grpoOptionSpecs.ptr; docs/formulas.md#ptr-rewards-and-trust). */
   alpha?: { format?: number; outcome?: number; reasoning?: number } | readonly [number, number, number];
   /** Weights of the judge dimensions, non-negative and summing to 1 (default equal weights). */
   judgeWeights?: readonly number[] | Float64Array;
@@ -392,7 +392,7 @@ export function ptrRewardOptions(fn: string, options: PtrRewardOptions | undefin
   return resolvePtrOptions(fn, { ...o, reasoningEnabled: re });
 }
 
-/** GRPO-PTR rewards: reasoning reward, per-group trust and the total reward (SPEC §4). */
+/** GRPO-PTR rewards: reasoning reward, per-group trust and the total reward (docs/formulas.md#ptr-rewards-and-trust). */
 export function ptrRewards(inputs: PtrRewardInputs, options?: PtrRewardOptions): PtrRewardResult {
   const fn = 'ptrRewards';
   if (typeof inputs !== 'object' || inputs === null) fail(fn, 'inputs', inputs, 'an object { correct, format, judgeScores, groups }');
@@ -441,7 +441,7 @@ export interface PolicyLossOptions extends CommonOptions {
   clipLow?: number;
   /** ε_high of the ratio clip (DAPO's clip-higher uses 0.28). */
   clipHigh?: number;
-  /** Dual-clip constant c > 1 for A < 0 (on by default, SPEC §4); null turns the dual clip off. */
+  /** Dual-clip constant c > 1 for A < 0 (on by default, docs/formulas.md#token-loss); null turns the dual clip off. */
   clipC?: number | null;
   /** KL coefficient β (default: the paper's); 0 drops the KL term and refLogp may be omitted. */
   beta?: number;
@@ -639,7 +639,7 @@ function tokenArgs<T extends FloatArray>(fn: string, inputs: TokenLossInputs<T>,
 
 /**
  * Clipped policy-gradient loss with KL penalty from per-token log-probs, its gradient with
- * respect to logp and the clip/KL/ratio metrics, in one pass (SPEC §4). Float64Array inputs are
+ * respect to logp and the clip/KL/ratio metrics, in one pass (docs/formulas.md#token-loss). Float64Array inputs are
  * computed in float64 throughout; Float32Array inputs in float32 per token with float64 sums.
  * Non-finite log-probs or advantages (masked positions included) are an error, and so are finite
  * inputs whose loss or gradient would overflow (the message names the token and its values).

@@ -1,6 +1,6 @@
 // Prosody extraction: F0 (NCCF candidates + Viterbi), energy, pauses, syllable nuclei, segments,
 // utterance functionals and intonation, computed by the native core (native/prosody/). See
-// native/prosody/f0.hpp for the tracker and its parameters and SPEC §3 for the definitions.
+// native/prosody/f0.hpp for the tracker and its parameters and docs/formulas.md#prosody for the definitions.
 //
 // Conventions: audio is analysed at 16 kHz mono (any input rate is resampled; channels are mixed
 // unless `channel` picks one); frame i is centred at i · hopSeconds (10 ms default) from the first

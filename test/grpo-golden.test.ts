@@ -1,4 +1,4 @@
-// Every case of shared/golden/grpo.json (an independent float64 PyTorch reference of SPEC §4)
+// Every case of shared/golden/grpo.json (an independent float64 PyTorch reference of docs/formulas.md#grpo-and-grpo-ptr)
 // through the public API, within the case's tolerance: |got − want| ≤ tol·max(1, |want|).
 // The float64 path is held to the file's tolerances; the float32 and bf16 paths are checked too,
 // with the tolerances their input precision allows (stated per test).

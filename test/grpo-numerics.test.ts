@@ -154,7 +154,7 @@ function ldexp(v: number, e: number): number {
   return v * 2 ** e;
 }
 
-// Reference statistics on r·2^−k (exact), then the same formulas as SPEC §4.
+// Reference statistics on r·2^−k (exact), then the same formulas as docs/formulas.md#grpo-advantages.
 function advRef(r: number[], mode: 'grpo' | 'dr_grpo' | 'rloo', eps = 1e-6) {
   const k = Math.floor(Math.log2(Math.max(...r.map(Math.abs))));
   const s = r.map((v) => ldexp(v, -k));

@@ -56,7 +56,7 @@ describe('the option tables', () => {
     expect(choices('advantages', 'mode')).toEqual(mode);
   });
 
-  it('hold the defaults SPEC §4 gives (where the layers used to disagree)', () => {
+  it('hold the defaults docs/formulas.md gives (where the layers used to disagree)', () => {
     const d = (set: 'loss' | 'ptr' | 'advantages' | 'logits', key: string) => sets[set].find((s) => s.key === key)!;
     expect(d('loss', 'beta').default).toBe(0.04);  // "KL β = 0.04"
     expect(d('loss', 'clipC').default).toBe(3);  // "Dual-clip c (default 3, or off)"

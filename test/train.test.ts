@@ -50,7 +50,7 @@ describe('responses and the judge', () => {
     expect(parseResponse('<think>The pitch is high. These cues point to happy.</think><answer>sad</answer>')).toBeNull();
   });
 
-  it('scores FA, IQ, CC and FS as SPEC §5 defines them', () => {
+  it('scores FA, IQ, CC and FS as docs/formulas.md#judge-scores defines them', () => {
     const measured = { pitch: 'high', energy: 'normal', speed: 'slow', intonation: 'falling' };
     const assoc = corpus.associations;
     // pitch high (agrees), energy low (disagrees), speed not mentioned, intonation falling (agrees); sad

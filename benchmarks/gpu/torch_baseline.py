@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch baselines for the GRPO kernels, on the same sizes as benchmarks/gpu/check.mjs.
 
-Eager and torch.compile versions of the SPEC §4 formulas (advantages, token loss fwd+bwd,
+Eager and torch.compile versions of the docs/formulas.md GRPO formulas (advantages, token loss fwd+bwd,
 logits loss fwd+bwd), plus the device-to-device copy bandwidth that defines the HBM floor.
 Prints one JSON object. Run on the GPU machine by benchmarks/gpu/run.sh."""
 import json
@@ -35,7 +35,7 @@ def advantages(r, g):
 
 
 def token_term(lp, old, ref, A, clip, c, beta):
-    """Per-token objective of SPEC section 4: clipped ratio term with dual clip c, plus beta * k3 KL."""
+    """Per-token objective of docs/formulas.md#token-loss: clipped ratio term with dual clip c, plus beta * k3 KL."""
     d = (lp - old).clamp(-20, 20)
     rho = d.exp()
     l1 = -A * rho

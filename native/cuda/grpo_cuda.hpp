@@ -1,4 +1,4 @@
-// GRPO kernels on the GPU (SPEC §4), mirroring native/grpo on the CPU: group advantages with
+// GRPO kernels on the GPU (docs/formulas.md#grpo-and-grpo-ptr), mirroring native/grpo on the CPU: group advantages with
 // the GRPO-PTR reward in one launch, token loss forward+backward with metrics in one pass, and
 // the fused logits loss (log-softmax, entropy, token loss, gradient) reading the logits once.
 // All pointers are device pointers. Failures throw et::Error (ERR_CUDA, ERR_INVALID_ARG,

@@ -1,4 +1,4 @@
-// The advantage formula of every mode as one affine map, a = (r − mean)·scale (SPEC §4), shared
+// The advantage formula of every mode as one affine map, a = (r − mean)·scale (docs/formulas.md#grpo-advantages), shared
 // by the CPU groups (advantages.cpp) and the CUDA advantages kernel (grpo_cuda.cu compiles it as
 // __device__, see ET_HD):
 //   grpo     scale = 1 / (std + eps), std = sqrt(ss / (cnt − 1)) (unbiased) or sqrt(ss / cnt)

@@ -1,4 +1,4 @@
-// GRPO and GRPO-PTR math on the CPU (SPEC section 4): group-relative advantages, the
+// GRPO and GRPO-PTR math on the CPU (docs/formulas.md#grpo-and-grpo-ptr): group-relative advantages, the
 // progressive trust-aware reasoning reward, and the clipped policy-gradient token loss with its
 // gradient, from per-token log-probs or fused from logits. No Node headers: the bindings in
 // bindings/grpo_bindings.cpp translate types; every failure is an et::Error.

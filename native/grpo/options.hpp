@@ -1,4 +1,4 @@
-// The GRPO option sets (SPEC §4): the one place where each option's key, default, range and
+// The GRPO option sets (docs/formulas.md#grpo-and-grpo-ptr): the one place where each option's key, default, range and
 // meaning are written. The C++ structs in grpo.hpp take their defaults from these tables, the
 // bindings convert JS objects with them (bindings/grpo_options.hpp, for the CPU and the CUDA
 // entry alike) and export them as plain data (`grpoOptionSpecs`), from which src/grpo-options.ts
@@ -6,10 +6,10 @@
 // the field it sets in grpo.hpp, the kernel that uses it, and a test.
 //
 // Defaults chosen where the layers used to disagree (issue #15):
-//  - beta 0.04: SPEC §4 "Paper settings: ... KL β = 0.04", the trainer's default, and tokenLoss's.
-//  - clipC 3: SPEC §4 "Dual-clip c (default 3, or off)"; null (JS) / 0 (raw) turns it off.
+//  - beta 0.04: the paper's KL β (docs/formulas.md#paper-settings), the trainer's default, and tokenLoss's.
+//  - clipC 3: the dual clip, on by default (docs/formulas.md#token-loss); null (JS) / 0 (raw) turns it off.
 //  - advantagesPer: from the advantages' length, per sequence when it equals the number of
-//    sequences (SPEC §4: advantages are per response), else per token.
+//    sequences (docs/formulas.md#grpo-advantages: advantages are per response), else per token.
 //  - normLen: derived from the layout (the padded row length, or the longest ragged sequence),
 //    as Dr. GRPO's constant generation budget; 0 (the old CUDA default) is not a valid divisor.
 // No Node or CUDA headers: compiled by the C++ core, the bindings and nvcc.

@@ -123,7 +123,7 @@ ET_TERM_INLINE TermOut<T> token_term(T lp, T old, T ref, T A, const TermParams<T
   return o;
 }
 
-// The weight of a masked token of sequence b under the aggregation (SPEC §4), so that
+// The weight of a masked token of sequence b under the aggregation (docs/formulas.md#aggregation), so that
 // loss = Σ_t m_t·scale_b·L_t: `total` is Σ mask over the batch, `seq_mask` Σ mask over sequence b
 // (each needed only by the aggregation that divides by it).
 ET_HD inline double aggregation_scale(Agg agg, double batch, double seq_mask, double total, double norm_len) {

@@ -13,7 +13,7 @@ using namespace et::grpo;
 namespace o = et::grpo::options;
 
 int main() {
-  // The defaults SPEC §4 gives, read by the structs from the table (issue #15).
+  // The paper's defaults (docs/formulas.md#paper-settings), read by the structs from the table (issue #15).
   const LossOptions l;
   CHECK(l.beta == 0.04);
   CHECK(l.clip_c == 3);

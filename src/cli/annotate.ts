@@ -1,4 +1,4 @@
-// `emotionthinker annotate`: one EmotionCoT-compatible JSONL record per clip (SPEC §3).
+// `emotionthinker annotate`: one EmotionCoT-compatible JSONL record per clip (docs/formulas.md#emotioncot-record).
 // Resumable: a rerun skips clips already in the output. Each record is written with one
 // synchronous write of a whole line, so an interrupted run leaves only whole records (a line cut
 // by a hard kill is dropped, and redone, on the next run). Per-file failures are reported and

@@ -1,4 +1,4 @@
-// The built-in judge (SPEC §5): scores a response on Factual Alignment, Interpretative Quality,
+// The built-in judge (docs/formulas.md#judge-scores): scores a response on Factual Alignment, Interpretative Quality,
 // Caption Completeness and Fluency/Structure, each 1–5, against what was measured in the clip.
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, isSalient, type Cue, type MeasuredCues } from './vocab.js';
 import { parseResponse, renderResponse } from './render.js';

@@ -1,4 +1,4 @@
-// RAVDESS speech clips from their file names: 03-01-EE-II-SS-RR-AA.wav (SPEC §6).
+// RAVDESS speech clips from their file names: 03-01-EE-II-SS-RR-AA.wav (docs/formulas.md#ravdess-file-names).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EmotionThinkerError } from '../errors.js';

@@ -1,4 +1,4 @@
-// GRPO-PTR training of the reasoning policy (SPEC §4–5). Each step: G sampled responses per
+// GRPO-PTR training of the reasoning policy (docs/formulas.md#training-step). Each step: G sampled responses per
 // utterance, judged; PTR rewards (trust τ, progressive gate) and group advantages from the
 // native kernels; the clipped token loss with KL to the reference policy from the native
 // kernel; its gradient through the policy; Adam. Deterministic for a seed.
@@ -115,7 +115,7 @@ export interface TrainOptions {
   /** Gaussian noise (sd, in standardised units) added to the features of supervised steps. */
   inputNoise?: number;
   /**
-   * Credit assignment of the RL step. 'response' (default, GRPO-PTR as SPEC §4 and the paper):
+   * Credit assignment of the RL step. 'response' (default, GRPO-PTR as docs/formulas.md#training-step and the paper):
    * every token of a response gets the response's group advantage. 'claim' (a documented
    * departure): while the reasoning reward is on, each cue claim token gets instead the group
    * advantage of its own claim-level judge scores (judgeClaims, weighted by judgeWeights), and the
@@ -259,7 +259,7 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
   let policy = Policy.create(shape, rng);
   let reference: Policy | null = null;
   let adam = new Adam(policy.size, { lr: o.sftLr, weightDecay: o.weightDecay });
-  // Unset gate options take ProgressiveGate's own defaults (SPEC §4: threshold 0.5, W = 20).
+  // Unset gate options take ProgressiveGate's own defaults (docs/formulas.md#progressive-gate).
   let gate = new ProgressiveGate({ threshold: options.gate?.threshold, window: options.gate?.window, openAtStep: options.gate?.openAtStep ?? null });
   let step = 0;
   const total = o.sftSteps + o.steps;
