@@ -19,6 +19,7 @@ import { parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
 import { registerExportOnnx } from './cli/export-onnx.js';
 import { registerVerify } from './cli/verify.js';
+import { registerServe } from './cli/serve.js';
 import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync } from 'node:fs';
 import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
@@ -419,6 +420,7 @@ program
 
 registerExportOnnx(program, { fail, guardOutput });
 registerVerify(program, { fail, signal });
+registerServe(program, { fail });
 
 program
   .command('backends')
