@@ -11,7 +11,7 @@ import { AbortError } from '../abort.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
 import { packageRoot } from '../native.js';
-import { measureAudio, scoreResponse, scoringContext, type ScoredResponse } from '../verify/verify.js';
+import { measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse } from '../verify/verify.js';
 import type { ProsodyMeasurements } from '../verify/measure.js';
 import { HttpError, resolveAudio } from './audio-ref.js';
 import { GateStore } from './gate-store.js';
@@ -185,9 +185,9 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       const scored: ScoredResponse[] = query.map((q, i) => {
         // OpenRLHF sends prompt + response as the query: score the response alone.
         const text = prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q;
-        return scoreResponse(scoringContext(prosody[i]), text, labels[i].emotion);
+        return scoreResponse(scoringContext(prosody[i]), text, labels[i].emotion, false);
       });
-      const rewards = scored.map((s) => s.result.reward);
+      const rewards = Array.from(singleRewards(scored));
       const col = (f: (s: ScoredResponse) => number) => scored.map(f);
       return {
         rewards,
@@ -217,7 +217,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       const mode = b.mode as AdvantageMode | undefined;
       const prosody = await prosodyOf(b.audio, 'audio');
       const ctx = scoringContext(prosody);
-      const scored = responses.map((t) => scoreResponse(ctx, t, b.emotion as string));
+      const scored = responses.map((t) => scoreResponse(ctx, t, b.emotion as string, false));
       const G = responses.length;
       const correct = scored.map((s) => s.correct);
       const format = scored.map((s) => s.format);

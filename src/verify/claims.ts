@@ -4,7 +4,7 @@
 // lexicon (lexicon.ts); level words ("high", "reduced", "moderate") attach to the nearest cue
 // noun of their clause; self-contained words ("shouted", "rushed", "monotone") state a cue by
 // themselves; pitch movements in order make a contour ("goes up … comes down" → rising-falling).
-import { LEXICON, MAX_PHRASE, type Lex, type LevelDir, type NounCue } from './lexicon.js';
+import { LEXICON, MAX_PHRASE, PHRASE_PREFIXES, type Lex, type LevelDir, type NounCue } from './lexicon.js';
 
 export type ClaimCue = 'pitch' | 'energy' | 'speed' | 'intonation';
 
@@ -74,36 +74,37 @@ function tokenize(norm: string): Tok[] {
   let c = 0;
   for (let i = 0; i < words.length; ) {
     const t = words[i];
-    if (SENTENCE_END.test(t.w) || t.w === ';') {
+    const c0 = t.w.charCodeAt(0);
+    const isWord = (c0 >= 97 && c0 <= 122) || (c0 >= 48 && c0 <= 57);
+    if (!isWord && (SENTENCE_END.test(t.w) || t.w === ';')) {
       s++;
       c++;
       i++;
       continue;
     }
-    const isWord = /^[a-z0-9]/.test(t.w);
     if (!isWord) {
       toks.push({ ...t, lex: null, punct: true, s, c });
       i++;
       continue;
     }
-    // Longest phrase first.
-    let matched = false;
-    for (let n = Math.min(MAX_PHRASE, words.length - i); n >= 1; n--) {
-      const parts = words.slice(i, i + n);
-      if (parts.some((p) => !/^[a-z0-9]/.test(p.w))) continue;
-      const key = parts.map((p) => p.w).join(' ');
+    // Longest phrase: extend the key word by word while it is still the start of some phrase.
+    let best: { n: number; key: string; lex: Lex } | null = null;
+    let key = '';
+    for (let n = 1; n <= MAX_PHRASE && i + n <= words.length; n++) {
+      const w = words[i + n - 1].w;
+      const cw = w.charCodeAt(0);
+      if (!((cw >= 97 && cw <= 122) || (cw >= 48 && cw <= 57))) break;
+      key = n === 1 ? w : `${key} ${w}`;
       const lex = LEXICON.get(key);
-      if (!lex) continue;
-      if (lex.k === 'stop') {
-        c++;
-        i += n;
-        matched = true;
-        break;
-      }
-      toks.push({ w: key, start: parts[0].start, end: parts[n - 1].end, lex, punct: false, s, c });
-      i += n;
+      if (lex) best = { n, key, lex };
+      if (!PHRASE_PREFIXES.has(key)) break;
+    }
+    let matched = false;
+    if (best) {
       matched = true;
-      break;
+      if (best.lex.k === 'stop') c++;
+      else toks.push({ w: best.key, start: t.start, end: words[i + best.n - 1].end, lex: best.lex, punct: false, s, c });
+      i += best.n;
     }
     if (!matched) {
       toks.push({ ...t, lex: null, punct: false, s, c });

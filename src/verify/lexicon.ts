@@ -112,3 +112,10 @@ unknown('stress', 'emphasis', 'emphasis|emphasizes|emphasises|emphasized|emphasi
 export const LEXICON: ReadonlyMap<string, Lex> = L;
 /** Longest phrase length in words. */
 export const MAX_PHRASE = Math.max(...[...L.keys()].map((k) => k.split(' ').length));
+/** Every proper word prefix of a phrase ("goes" of "goes up"), so matching can stop early. */
+export const PHRASE_PREFIXES: ReadonlySet<string> = new Set(
+  [...L.keys()].flatMap((k) => {
+    const w = k.split(' ');
+    return w.slice(1).map((_, i) => w.slice(0, i + 1).join(' '));
+  }),
+);

@@ -109,8 +109,8 @@ export function scoringContext(prosody: ProsodyMeasurements, options: Omit<Verif
 
 const key = (c: ExtractedClaim) => `${c.cue}\u0000${c.value}\u0000${c.negated}`;
 
-/** Scores one response (synchronous: text work only, the prosody is in `ctx`). */
-export function scoreResponse(ctx: ScoringContext, text: string, emotion?: string): ScoredResponse {
+/** Scores one response (synchronous: text work only, the prosody is in `ctx`); `withReward` false leaves `reward` NaN for a caller that computes rewards for many at once. */
+export function scoreResponse(ctx: ScoringContext, text: string, emotion?: string, withReward = true): ScoredResponse {
   if (typeof text !== 'string') throw invalidArg(`text must be a string; got ${text === null ? 'null' : typeof text}`);
   if (text.length > MAX_RESPONSE_CHARS) throw invalidArg(`text is ${text.length} characters; at most ${MAX_RESPONSE_CHARS} are accepted`);
   const parsed = parseReasoningText(text);
@@ -165,8 +165,19 @@ export function scoreResponse(ctx: ScoringContext, text: string, emotion?: strin
   const format = parsed.strict && label !== null ? 1 : 0;
   const correct = emotion !== undefined && label !== null && label === emotion ? 1 : 0;
   const scores: ReasoningScores = { fa, cc, fs, iq };
-  const r = ptrRewards({ correct: [correct], format: [format], judgeScores: [fa, iq, cc, fs], groups: 1 }, { reasoningEnabled: true });
-  return { result: { answer: parsed.answer, label, claims, scores, reward: r.reward[0] }, format, correct };
+  const result = { answer: parsed.answer, label, claims, scores, reward: NaN };
+  if (withReward) result.reward = singleRewards([{ result, format, correct }])[0];
+  return { result, format, correct };
+}
+
+/**
+ * The reward of each response on its own (a group of one: τ = 1, reasoning term on), in one
+ * native call; the weights are the native option table's (SPEC §4).
+ */
+export function singleRewards(scored: readonly ScoredResponse[]): Float64Array {
+  const judge = new Float64Array(scored.length * 4);
+  scored.forEach((s, i) => judge.set([s.result.scores.fa, s.result.scores.iq, s.result.scores.cc, s.result.scores.fs], i * 4));
+  return ptrRewards({ correct: scored.map((s) => s.correct), format: scored.map((s) => s.format), judgeScores: judge, groups: 1 }, { reasoningEnabled: true }).reward;
 }
 
 /**
