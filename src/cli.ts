@@ -20,6 +20,7 @@ import { progress } from './cli/progress.js';
 import { registerExportOnnx } from './cli/export-onnx.js';
 import { registerVerify } from './cli/verify.js';
 import { registerServe } from './cli/serve.js';
+import { registerAudit } from './cli/audit.js';
 import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync } from 'node:fs';
 import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
@@ -421,6 +422,7 @@ program
 registerExportOnnx(program, { fail, guardOutput });
 registerVerify(program, { fail, signal });
 registerServe(program, { fail });
+registerAudit(program, { fail, guardOutput, signal });
 
 program
   .command('backends')
