@@ -179,7 +179,7 @@ describe('emotionthinker serve', () => {
   });
 
   it('a burst of mixed bad requests, then a good one: the server stays up', async () => {
-    const s = await start(['--audio-root', RAVDESS]);
+    const s = await start(['--audio-root', RAVDESS, '--body-limit', String(16 * 1024 * 1024)]);
     const silence = b64(makeWav(new Float32Array(16000)));
     const bads: [unknown, number][] = [
       ['{not json', 400],
@@ -212,6 +212,16 @@ describe('emotionthinker serve', () => {
     const sil = await post(`${s.url}/v1/rewards`, { audio: silence, emotion: 'angry', responses: [GOOD], claims: true });
     expect(sil.status).toBe(200);
     expect(sil.json.responses[0].claims.every((c: { verdict: string }) => c.verdict === 'unverifiable')).toBe(true);
+    // Megabytes of text in one request (scored with turns of the event loop in between): answered, and the server still serves others.
+    const heavy = post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: Array.from({ length: 6 }, () => 'The pitch is high and the pace is slow. '.repeat(25_000)) });
+    const during = await fetch(`${s.url}/health`);
+    expect(during.status).toBe(200);
+    const heavyDone = await heavy;
+    expect(heavyDone.status).toBe(200);
+    expect(heavyDone.json.responses).toHaveLength(6);
+    const tooLong = await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: ['ok', 'x'.repeat(2_000_001)] });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json.error.message).toMatch(/^responses\[1\]: text is 2000001 characters/);
     const good = await post(`${s.url}/get_reward`, { query: [GOOD], labels: [{ audio: ANGRY, emotion: 'angry' }] });
     expect(good.status).toBe(200);
     expect(good.json.rewards).toHaveLength(1);

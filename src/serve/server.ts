@@ -4,6 +4,7 @@
 // fastify. Loopback by default; a token beyond it; audio paths confined to --audio-root; body
 // limit, per-request deadline and a concurrency bound that answers 429 instead of queueing.
 import { timingSafeEqual } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -17,6 +18,9 @@ import { HttpError, resolveAudio } from './audio-ref.js';
 import { GateStore } from './gate-store.js';
 import { resolveServeOptions, SERVE_DEFAULTS, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ProsodyCache } from './prosody-cache.js';
+
+/** Text scored between two turns of the event loop. */
+const YIELD_CHARS = 64 * 1024;
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
@@ -137,12 +141,16 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'ERR_INVALID_ARG', `no route ${req.method} ${req.url}; routes: POST /get_reward, POST /v1/rewards, GET /health`));
 
   /** Runs `work` under the per-request deadline. */
-  async function withDeadline<T>(work: () => Promise<T>): Promise<T> {
+  async function withDeadline<T>(work: (deadline: { expired: boolean }) => Promise<T>): Promise<T> {
     const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(), o.requestTimeoutMs);
+    const deadline = { expired: false };
+    const timer = setTimeout(() => {
+      deadline.expired = true;
+      ac.abort();
+    }, o.requestTimeoutMs);
     try {
       const r = await Promise.race([
-        work(),
+        work(deadline),
         new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(new AbortError(`the request took longer than ${o.requestTimeoutMs} ms`)), { once: true })),
       ]);
       return r;
@@ -163,6 +171,30 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     }
   }
 
+  /**
+   * Scores texts in order, giving the event loop a turn after every YIELD_CHARS of text, so a
+   * request carrying megabytes of responses does not hold up the others (or its own deadline).
+   */
+  async function scoreAll(field: string, texts: string[], score: (t: string, i: number) => ScoredResponse, deadline: { expired: boolean }): Promise<ScoredResponse[]> {
+    const out: ScoredResponse[] = [];
+    let since = 0;
+    for (let i = 0; i < texts.length; i++) {
+      try {
+        out.push(score(texts[i], i));
+      } catch (err) {
+        if (err instanceof EmotionThinkerError) throw new HttpError(statusOf(err), new EmotionThinkerError(err.code, `${field}[${i}]: ${err.message}`));
+        throw err;
+      }
+      since += texts[i].length;
+      if (since >= YIELD_CHARS) {
+        since = 0;
+        await yieldToLoop();
+        if (deadline.expired) throw new AbortError(`the request took longer than ${o.requestTimeoutMs} ms`);
+      }
+    }
+    return out;
+  }
+
   app.get('/health', async () => ({
     status: 'ok',
     version,
@@ -173,7 +205,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   }));
 
   app.post('/get_reward', async (req) =>
-    withDeadline(async () => {
+    withDeadline(async (deadline) => {
       const b = req.body;
       if (!isObject(b)) throw bad('the body must be a JSON object {query, prompts?, labels}');
       const query = stringArray(b.query, 'query');
@@ -182,11 +214,9 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       if (b.labels.length !== query.length) throw bad(`labels has ${b.labels.length} entries but query has ${query.length}; they must match`);
       const labels = b.labels.map((l, i) => parseLabel(l, `labels[${i}]`));
       const prosody = await Promise.all(labels.map((l, i) => prosodyOf(l.audio, `labels[${i}].audio`)));
-      const scored: ScoredResponse[] = query.map((q, i) => {
-        // OpenRLHF sends prompt + response as the query: score the response alone.
-        const text = prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q;
-        return scoreResponse(scoringContext(prosody[i]), text, labels[i].emotion, false);
-      });
+      // OpenRLHF sends prompt + response as the query: score the response alone.
+      const texts = query.map((q, i) => (prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q));
+      const scored = await scoreAll('query', texts, (t, i) => scoreResponse(scoringContext(prosody[i]), t, labels[i].emotion, false), deadline);
       const rewards = Array.from(singleRewards(scored));
       const col = (f: (s: ScoredResponse) => number) => scored.map(f);
       return {
@@ -205,7 +235,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   );
 
   app.post('/v1/rewards', async (req) =>
-    withDeadline(async () => {
+    withDeadline(async (deadline) => {
       const b = req.body;
       if (!isObject(b)) throw bad('the body must be a JSON object {run?, step?, audio, emotion, responses}');
       const run = b.run === undefined ? 'default' : b.run;
@@ -217,7 +247,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       const mode = b.mode as AdvantageMode | undefined;
       const prosody = await prosodyOf(b.audio, 'audio');
       const ctx = scoringContext(prosody);
-      const scored = responses.map((t) => scoreResponse(ctx, t, b.emotion as string, false));
+      const scored = await scoreAll('responses', responses, (t) => scoreResponse(ctx, t, b.emotion as string, false), deadline);
       const G = responses.length;
       const correct = scored.map((s) => s.correct);
       const format = scored.map((s) => s.format);
