@@ -58,9 +58,9 @@ describe('claim extraction and answer mapping on the fixture set', () => {
     expect(s.unknownRecall).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('held-out explanations (written after tuning) stay above 0.9', () => {
+  it('held-out explanations (two batches written after tuning) stay above 0.9', () => {
     const s = score(path.join(FIXTURE_DIR, 'holdout'));
-    expect(s.items.length).toBeGreaterThanOrEqual(30);
+    expect(s.items.length).toBeGreaterThanOrEqual(60);
     expect(s.precision, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
     expect(s.recall, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
   });

@@ -174,7 +174,7 @@ function levelValue(noun: NounCue, dir: LevelDir, word = ''): { cue: ClaimCue; v
   }
 }
 
-const COORD = new Set(['and', ',', 'as', 'well', 'both', 'the', 'its', 'his', 'her', 'their', 'speaker\'s', 'vocal', 'speaking', 'overall', 'also', 'plus', '/', '&']);
+const COORD = new Set(['and', 'or', 'nor', 'neither', 'either', ',', 'as', 'well', 'both', 'the', 'its', 'his', 'her', 'their', 'speaker\'s', 'vocal', 'speaking', 'overall', 'also', 'plus', '/', '&']);
 
 /** Nouns coordinated with the noun at j ("pitch and energy are high"), walking in direction d. */
 function coordinated(toks: Tok[], j: number, d: -1 | 1): number[] {
@@ -191,7 +191,7 @@ function coordinated(toks: Tok[], j: number, d: -1 | 1): number[] {
       // The join next to the first noun must be a word ("pitch and energy", "pitch, energy and
       // rate"); a bare comma there separates clauses ("in the voice, the pitch is high").
       if (t.w === ',' && out.length === 0) return out;
-      if (t.w === 'and' || t.w === ',' || t.w === '/' || t.w === '&' || t.w === 'plus' || t.w === 'well') sawJoin = true;
+      if (t.w === 'and' || t.w === 'or' || t.w === 'nor' || t.w === ',' || t.w === '/' || t.w === '&' || t.w === 'plus' || t.w === 'well') sawJoin = true;
     } else break;
     k += d;
   }
@@ -218,6 +218,8 @@ function nounsFor(toks: Tok[], i: number, afterOnly: boolean, skip: Set<number>)
     }
     if (t.lex?.k === 'noun' && !skip.has(j)) return [j, ...coordinated(toks, j, 1)];
     if (t.lex?.k === 'than' || skip.has(j)) continue;
+    // "low in pitch", "high in energy".
+    if (t.w === 'in' && j === i + 1 && toks[j + 1]?.lex?.k === 'noun' && toks[j + 1].c === c) return [j + 1];
     if (isValueTok(t) || PHRASE_BREAK.has(t.w)) break;
     n++;
   }

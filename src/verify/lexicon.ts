@@ -34,14 +34,14 @@ put('pitch|f0|fundamental frequency|register|vocal register|pitch level|pitch he
 put('energy|energy level|loudness|volume|intensity|vocal effort|effort|amplitude|projection|force|power|vocal energy|vocal intensity|loudness level|volume level|sound level', { k: 'noun', cue: 'energy' });
 put('speaking rate|speech rate|articulation rate|rate of speech|speaking speed|speech tempo|rate|tempo|pace|pacing|speed|syllable rate|speaking pace|talking speed', { k: 'noun', cue: 'speed' });
 put('intonation|contour|pitch contour|melody|inflection|inflections|pitch pattern|f0 contour|intonation contour|intonation pattern|melodic contour|prosodic contour|pitch trajectory|pitch curve', { k: 'noun', cue: 'intonation' });
-put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics', { k: 'noun', cue: 'range' });
+put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics|pitch swings|swings', { k: 'noun', cue: 'range' });
 put('tone|tone of voice|vocal tone', { k: 'noun', cue: 'tone' });
 put('voice', { k: 'noun', cue: 'voice' });
 
 // Levels that need a noun.
-put('high|higher|highest|elevated|raised|heightened|increased|strong|stronger|great|greater|considerable|substantial|above-average|above average|above normal|on the high side|wide|wider|broad|large|big|intense|boosted|pronounced|marked|extreme|very high|exaggerated|heavy', { k: 'level', dir: 'up' });
-put('low|lower|lowest|reduced|decreased|diminished|lowered|limited|minimal|narrow|narrower|small|below-average|below average|below normal|on the low side|restricted|compressed|modest|slight', { k: 'level', dir: 'down' });
-put('normal|moderate|average|medium|typical|regular|ordinary|mid-range|midrange|middle|mid|conversational|unremarkable|standard|usual|within the normal range|in the normal range|neutral-level|balanced', { k: 'level', dir: 'mid' });
+put('high|higher|highest|elevated|raised|heightened|increased|strong|stronger|great|greater|considerable|substantial|above-average|above average|above normal|on the high side|wide|wider|broad|large|big|intense|boosted|pronounced|marked|extreme|very high|exaggerated|heavy|raises|raising|boosts', { k: 'level', dir: 'up' });
+put('low|lower|lowest|reduced|decreased|diminished|lowered|limited|minimal|narrow|narrower|small|below-average|below average|below normal|on the low side|restricted|compressed|modest|slight|lowers|lowering|reduces|reducing', { k: 'level', dir: 'down' });
+put('normal|moderate|average|medium|typical|regular|ordinary|mid-range|midrange|middle|mid|conversational|unremarkable|standard|usual|within the normal range|in the normal range|neutral-level|balanced|comfortable|natural', { k: 'level', dir: 'mid' });
 put('level', { k: 'level', dir: 'flatword' });
 put('steady|even|stable|constant|consistent|unchanging|unvarying|uniform', { k: 'level', dir: 'steady' });
 put('more|a lot of|lots of|plenty of|full of|much|a great deal of|a wealth of|rich', { k: 'level', dir: 'up', afterOnly: true });
