@@ -144,6 +144,28 @@ describe('emotionthinker serve', () => {
     expect(await stop(s2)).toBe(0);
   });
 
+  it('the prosody cache is bounded by bytes, and groups of one step are pooled before the gate moves', async () => {
+    const s = await start(['--audio-root', RAVDESS, '--cache-bytes', '3000', '--gate-window', '1', '--gate-threshold', '0.75']);
+    const health = async () => (await fetch(`${s.url}/health`)).json();
+    const one = (audio: string, step: number, responses: string[]) => post(`${s.url}/v1/rewards`, { run: 'steps', step, audio, emotion: 'angry', responses });
+    // Step 0: two groups, accuracies 1/2 and 2/2 → pooled 3/4 ≥ 0.75 once step 1 arrives.
+    const a = await one(ANGRY, 0, [GOOD, RESPONSES[1]]);
+    expect(a.json.gate.step).toBe(0);
+    expect((await health()).cache).toMatchObject({ entries: 1, misses: 1 });
+    const b = await one(SAD, 0, [GOOD, GOOD]);
+    expect(b.json.reasoningEnabled).toBe(false);
+    const h = await health();
+    // One measurement is ~1–2 KB of JSON: a 3000-byte cache keeps one clip, so the first was evicted.
+    expect(h.cache.entries).toBe(1);
+    expect(h.cache.bytes).toBeLessThanOrEqual(3000);
+    await one(ANGRY, 0, [GOOD]);
+    expect((await health()).cache.misses).toBe(3);
+    const c = await one(ANGRY, 1, [RESPONSES[1]]);
+    expect(c.json.gate).toMatchObject({ step: 1, history: [4 / 5], open: true });
+    expect(c.json.reasoningEnabled).toBe(true);
+    expect(await stop(s)).toBe(0);
+  });
+
   it('security: loopback by default, a token beyond it (401), audio roots (403), body limit (413)', async () => {
     const refused = spawnSync(process.execPath, [cli, 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_TOKEN: '' } });
     expect(refused.status).toBe(2);
