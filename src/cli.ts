@@ -18,6 +18,9 @@ import { calibrateFromRecords, readText } from './cli/calibrate.js';
 import { parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
 import { registerExportOnnx } from './cli/export-onnx.js';
+import { registerVerify } from './cli/verify.js';
+import { registerServe } from './cli/serve.js';
+import { registerAudit } from './cli/audit.js';
 import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync } from 'node:fs';
 import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
@@ -417,6 +420,9 @@ program
   });
 
 registerExportOnnx(program, { fail, guardOutput });
+registerVerify(program, { fail, signal });
+registerServe(program, { fail });
+registerAudit(program, { fail, guardOutput, signal });
 
 program
   .command('backends')

@@ -168,3 +168,11 @@ export { judgeResponse, fitAssociations, type JudgeScores, type Associations } f
 export { renderResponse, parseResponse } from './train/render.js';
 export { EMOTIONS, CLAIM_VALUES } from './train/vocab.js';
 export { exportPolicyOnnx, writePolicyOnnx, policyOnnxFeeds, POLICY_ONNX_OUTPUTS, type PolicyOnnxOptions } from './train/policy-onnx.js';
+export { verifyReasoning, measureAudio, MAX_RESPONSE_CHARS, type ReasoningVerification, type ReasoningScores, type VerifiedClaim, type VerifyOptions } from './verify/verify.js';
+export { DEFAULT_ANSWER_VOCABULARY, mapAnswer, parseReasoningText, type AnswerVocabulary, type ParsedResponse } from './verify/answer.js';
+export { extractClaims, type ExtractedClaim } from './verify/claims.js';
+export type { CutPointSource, LevelCue, Measurement, ProsodyMeasurements, Verdict } from './verify/measure.js';
+export { auditRecords, auditTable, checkAuditRecord, summarizeAudit, AUDIT_CUES, type AuditOptions, type AuditRecord, type AuditRow, type ModelSummary } from './verify/audit.js';
+export { auditHtml } from './verify/audit-html.js';
+export { createRewardServer, type RewardServer } from './serve/lazy.js';
+export { SERVE_DEFAULTS, type ServeOptions } from './serve/options.js';

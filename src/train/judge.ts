@@ -35,7 +35,8 @@ export interface JudgeScores {
   wellFormed: boolean;
 }
 
-const toScore = (share: number) => 1 + 4 * share;
+/** A share in [0, 1] on the judge's 1–5 scale. */
+export const toScore = (share: number) => 1 + 4 * share;
 
 export function judgeResponse(tokens: Int32Array, measured: MeasuredCues, assoc: Associations): JudgeScores {
   const emotion = tokens[TOKENS - 1];

@@ -1,0 +1,302 @@
+// The reward server for Python trainers (issue #17 §2): OpenRLHF's remote reward model
+// (POST /get_reward), the GRPO-PTR group form (POST /v1/rewards: reward parts, trust, group
+// advantages from the native kernels, the per-run progressive gate), and GET /health. On
+// fastify. Loopback by default; a token beyond it; audio paths confined to --audio-root; body
+// limit, per-request deadline and a concurrency bound that answers 429 instead of queueing.
+import { timingSafeEqual } from 'node:crypto';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { AbortError } from '../abort.js';
+import { EmotionThinkerError, invalidArg } from '../errors.js';
+import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
+import { packageRoot } from '../native.js';
+import { measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse } from '../verify/verify.js';
+import type { ProsodyMeasurements } from '../verify/measure.js';
+import { HttpError, resolveAudio } from './audio-ref.js';
+import { GateStore } from './gate-store.js';
+import { resolveServeOptions, SERVE_DEFAULTS, type ResolvedServeOptions, type ServeOptions } from './options.js';
+import { ProsodyCache } from './prosody-cache.js';
+
+/** Text scored between two turns of the event loop. */
+const YIELD_CHARS = 64 * 1024;
+
+const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** HTTP status of a package error (HttpError carries its own). */
+function statusOf(err: unknown): number {
+  if (err instanceof HttpError) return err.status;
+  if ((err as Error)?.name === 'AbortError') return 504;
+  const fst = (err as { statusCode?: number }).statusCode;
+  if (typeof fst === 'number' && fst >= 400 && fst < 600) return fst;
+  if (err instanceof EmotionThinkerError) {
+    if (err.code === 'ERR_INVALID_ARG') return 400;
+    if (err.code === 'ERR_FILE' || err.code === 'ERR_AUDIO_FORMAT' || err.code === 'ERR_AUDIO_UNSUPPORTED') return 422;
+    if (err.code === 'ERR_OUT_OF_MEMORY') return 413;
+  }
+  return 500;
+}
+
+function codeOf(err: unknown, status: number): string {
+  if (err instanceof EmotionThinkerError) return err.code;
+  if ((err as Error)?.name === 'AbortError') return 'ABORT_ERR';
+  // fastify's own refusals (bad JSON, body too large, wrong content type) are invalid arguments.
+  return status < 500 ? 'ERR_INVALID_ARG' : 'ERR_INTERNAL';
+}
+
+function sendError(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply.code(status).header('content-type', 'application/json; charset=utf-8').send({ error: { code, message, status } });
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const bad = (message: string) => new HttpError(400, invalidArg(message));
+
+function stringArray(v: unknown, field: string, n?: number): string[] {
+  if (!Array.isArray(v)) throw bad(`${field} must be an array of strings`);
+  if (v.length === 0) throw bad(`${field} must not be empty`);
+  if (v.length > SERVE_DEFAULTS.maxResponses) throw bad(`${field} has ${v.length} entries; at most ${SERVE_DEFAULTS.maxResponses} per request`);
+  if (n !== undefined && v.length !== n) throw bad(`${field} has ${v.length} entries but query has ${n}; they must match`);
+  v.forEach((s, i) => {
+    if (typeof s !== 'string') throw bad(`${field}[${i}] must be a string; got ${s === null ? 'null' : typeof s}`);
+  });
+  return v as string[];
+}
+
+/** An OpenRLHF label: { audio, emotion } or that object as a JSON string. */
+function parseLabel(v: unknown, field: string): { audio: unknown; emotion: string | undefined } {
+  let o: unknown = v;
+  if (typeof v === 'string') {
+    try {
+      o = JSON.parse(v);
+    } catch {
+      throw bad(`${field} must be an object {audio, emotion} or that object as a JSON string`);
+    }
+  }
+  if (!isObject(o)) throw bad(`${field} must be an object {audio, emotion}`);
+  if (o.emotion !== undefined && typeof o.emotion !== 'string') throw bad(`${field}.emotion must be a string`);
+  return { audio: o.audio, emotion: o.emotion as string | undefined };
+}
+
+export interface RewardServer {
+  app: FastifyInstance;
+  options: ResolvedServeOptions;
+  cache: ProsodyCache;
+  gates: GateStore;
+  /** Starts listening; resolves with the URL. */
+  listen(): Promise<string>;
+  /** Stops accepting, waits for in-flight requests, writes the gate state. */
+  close(): Promise<void>;
+}
+
+export function createRewardServer(opts: ServeOptions = {}): RewardServer {
+  const o = resolveServeOptions(opts);
+  const cache = new ProsodyCache(o.cacheBytes);
+  const gates = new GateStore(o.stateFile, o.gate);
+  const token = o.token ? Buffer.from(o.token) : null;
+  let inFlight = 0;
+
+  const app = Fastify({
+    bodyLimit: o.bodyLimit,
+    logger: false,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    // Receiving the request counts against the deadline too (slow clients).
+    requestTimeout: o.requestTimeoutMs,
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    if (token) {
+      const h = req.headers.authorization ?? '';
+      const m = /^Bearer (.+)$/.exec(h);
+      const given = m ? Buffer.from(m[1]) : null;
+      if (!given || given.length !== token.length || !timingSafeEqual(given, token)) {
+        return sendError(reply, 401, 'ERR_INVALID_ARG', m ? 'wrong bearer token' : 'missing "Authorization: Bearer <token>" header');
+      }
+    }
+    if (req.method === 'POST') {
+      if (inFlight >= o.maxConcurrent) {
+        reply.header('retry-after', '1');
+        return sendError(reply, 429, 'ERR_INVALID_ARG', `the server is handling ${inFlight} requests (its limit); retry later`);
+      }
+      inFlight++;
+      (req as FastifyRequest & { counted?: boolean }).counted = true;
+    }
+  });
+  // While draining, each response closes its connection: a keep-alive socket would otherwise hold
+  // the server open until its idle timeout after the last in-flight request is answered.
+  let draining = false;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (draining) reply.header('connection', 'close');
+    return payload;
+  });
+  app.addHook('onResponse', async (req) => {
+    if ((req as FastifyRequest & { counted?: boolean }).counted) inFlight--;
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    const status = statusOf(err);
+    const message = status >= 500 && !(err instanceof EmotionThinkerError) && (err as Error).name !== 'AbortError' ? `internal error: ${(err as Error).message}` : (err as Error).message;
+    return sendError(reply, status, codeOf(err, status), message);
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'ERR_INVALID_ARG', `no route ${req.method} ${req.url}; routes: POST /get_reward, POST /v1/rewards, GET /health`));
+
+  /** Runs `work` under the per-request deadline. */
+  async function withDeadline<T>(work: (deadline: { expired: boolean }) => Promise<T>): Promise<T> {
+    const ac = new AbortController();
+    const deadline = { expired: false };
+    const timer = setTimeout(() => {
+      deadline.expired = true;
+      ac.abort();
+    }, o.requestTimeoutMs);
+    try {
+      const r = await Promise.race([
+        work(deadline),
+        new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(new AbortError(`the request took longer than ${o.requestTimeoutMs} ms`)), { once: true })),
+      ]);
+      return r;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // The measurement is not aborted with the request that started it: other requests for the same
+  // content may be waiting on it, and it ends in the cache either way (bounded by maxDuration).
+  async function prosodyOf(audio: unknown, field: string): Promise<ProsodyMeasurements> {
+    const a = await resolveAudio(audio, o.audioRoots, field);
+    try {
+      return await cache.get(a.key, () => measureAudio(a.bytes, { maxDuration: o.maxDuration }));
+    } catch (err) {
+      if (err instanceof EmotionThinkerError) throw new HttpError(statusOf(err), new EmotionThinkerError(err.code, `${field} (${a.name}): ${err.message}`));
+      throw err;
+    }
+  }
+
+  /**
+   * Scores texts in order, giving the event loop a turn after every YIELD_CHARS of text, so a
+   * request carrying megabytes of responses does not hold up the others (or its own deadline).
+   */
+  async function scoreAll(field: string, texts: string[], score: (t: string, i: number) => ScoredResponse, deadline: { expired: boolean }): Promise<ScoredResponse[]> {
+    const out: ScoredResponse[] = [];
+    let since = 0;
+    for (let i = 0; i < texts.length; i++) {
+      try {
+        out.push(score(texts[i], i));
+      } catch (err) {
+        if (err instanceof EmotionThinkerError) throw new HttpError(statusOf(err), new EmotionThinkerError(err.code, `${field}[${i}]: ${err.message}`));
+        throw err;
+      }
+      since += texts[i].length;
+      if (since >= YIELD_CHARS) {
+        since = 0;
+        await yieldToLoop();
+        if (deadline.expired) throw new AbortError(`the request took longer than ${o.requestTimeoutMs} ms`);
+      }
+    }
+    return out;
+  }
+
+  app.get('/health', async () => ({
+    status: 'ok',
+    version,
+    inFlight,
+    maxConcurrent: o.maxConcurrent,
+    cache: { entries: cache.size, bytes: cache.bytes, limitBytes: cache.limitBytes, hits: cache.hits, misses: cache.misses },
+    runs: gates.runs,
+  }));
+
+  app.post('/get_reward', async (req) =>
+    withDeadline(async (deadline) => {
+      const b = req.body;
+      if (!isObject(b)) throw bad('the body must be a JSON object {query, prompts?, labels}');
+      const query = stringArray(b.query, 'query');
+      const prompts = b.prompts === undefined || b.prompts === null ? null : stringArray(b.prompts, 'prompts', query.length);
+      if (!Array.isArray(b.labels)) throw bad('labels must be an array with one {audio, emotion} per query');
+      if (b.labels.length !== query.length) throw bad(`labels has ${b.labels.length} entries but query has ${query.length}; they must match`);
+      const labels = b.labels.map((l, i) => parseLabel(l, `labels[${i}]`));
+      const prosody = await Promise.all(labels.map((l, i) => prosodyOf(l.audio, `labels[${i}].audio`)));
+      // OpenRLHF sends prompt + response as the query: score the response alone.
+      const texts = query.map((q, i) => (prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q));
+      const scored = await scoreAll('query', texts, (t, i) => scoreResponse(scoringContext(prosody[i]), t, labels[i].emotion, false), deadline);
+      const rewards = Array.from(singleRewards(scored));
+      const col = (f: (s: ScoredResponse) => number) => scored.map(f);
+      return {
+        rewards,
+        scores: rewards,
+        extra_logs: {
+          format: col((s) => s.format),
+          outcome: col((s) => s.correct),
+          fa: col((s) => s.result.scores.fa),
+          iq: col((s) => s.result.scores.iq),
+          cc: col((s) => s.result.scores.cc),
+          fs: col((s) => s.result.scores.fs),
+        },
+      };
+    }),
+  );
+
+  app.post('/v1/rewards', async (req) =>
+    withDeadline(async (deadline) => {
+      const b = req.body;
+      if (!isObject(b)) throw bad('the body must be a JSON object {run?, step?, audio, emotion, responses}');
+      const run = b.run === undefined ? 'default' : b.run;
+      if (typeof run !== 'string' || run.length === 0 || run.length > 200) throw bad('run must be a non-empty string of at most 200 characters');
+      const step = b.step === undefined || b.step === null ? null : b.step;
+      if (step !== null && (typeof step !== 'number' || !Number.isInteger(step) || step < 0)) throw bad('step must be a non-negative integer');
+      if (typeof b.emotion !== 'string' || !b.emotion) throw bad('emotion must be the reference emotion label (a string)');
+      const responses = stringArray(b.responses, 'responses');
+      const mode = b.mode as AdvantageMode | undefined;
+      const prosody = await prosodyOf(b.audio, 'audio');
+      const ctx = scoringContext(prosody);
+      const scored = await scoreAll('responses', responses, (t) => scoreResponse(ctx, t, b.emotion as string, false), deadline);
+      const G = responses.length;
+      const correct = scored.map((s) => s.correct);
+      const format = scored.map((s) => s.format);
+      const judge = scored.flatMap((s) => [s.result.scores.fa, s.result.scores.iq, s.result.scores.cc, s.result.scores.fs]);
+      // Validates the advantage mode before the gate records anything.
+      groupAdvantages([0], 1, { mode });
+      const open = gates.record(run, step as number | null, correct.reduce((a, c) => a + c, 0), G);
+      const ptr = ptrRewards({ correct, format, judgeScores: judge, groups: G }, { reasoningEnabled: open });
+      const adv = groupAdvantages(ptr.reward, G, { mode });
+      const gate = gates.run(run).gate;
+      return {
+        run,
+        step,
+        reasoningEnabled: open,
+        trust: ptr.trust[0],
+        gate: { ...gate.toJSON(), movingAccuracy: gate.movingAccuracy },
+        advantages: Array.from(adv),
+        responses: scored.map((s, i) => ({
+          answer: s.result.answer,
+          label: s.result.label,
+          format: s.format,
+          outcome: s.correct,
+          fa: s.result.scores.fa,
+          iq: s.result.scores.iq,
+          cc: s.result.scores.cc,
+          fs: s.result.scores.fs,
+          reasoningReward: ptr.reasoningReward[i],
+          gatedReasoningReward: open ? ptr.trust[0] * ptr.reasoningReward[i] : 0,
+          reward: ptr.reward[i],
+          advantage: adv[i],
+          ...(b.claims === true ? { claims: s.result.claims } : {}),
+        })),
+      };
+    }),
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    options: o,
+    cache,
+    gates,
+    async listen() {
+      return app.listen({ host: o.host, port: o.port });
+    },
+    close() {
+      draining = true;
+      closing ??= app.close().then(() => gates.flush());
+      return closing;
+    },
+  };
+}

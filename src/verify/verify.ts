@@ -1,0 +1,200 @@
+// verifyReasoning: a speech LLM's free-text emotion explanation checked against what was measured
+// in the clip — the answer mapped to a label, each prosodic claim with its verdict, the judge's
+// four scores (SPEC §5) and the GRPO-PTR reward with SPEC §4's weights (from the native option
+// table through ptrRewards; nothing here restates a weight).
+import { checkSignal, throwIfAborted } from '../abort.js';
+import { invalidArg } from '../errors.js';
+import { ptrRewards } from '../grpo.js';
+import { extractProsodyOwned, type ProsodyResult } from '../prosody.js';
+import { loadAudio, type LoadAudioOptions } from '../audio.js';
+import type { Calibration, Gender } from '../prosody-calibration.js';
+import { defaultModel, loadModel, type EmotionModel } from '../train/model.js';
+import { toScore, type Associations } from '../train/judge.js';
+import { CUES, EMOTIONS, isSalient } from '../train/vocab.js';
+import { checkVocabulary, mapAnswer, parseReasoningText, type AnswerVocabulary } from './answer.js';
+import { extractClaims, type ExtractedClaim } from './claims.js';
+import { judgeClaim, measureCues, type CueMeasurements, type CutPointSource, type Measurement, type ProsodyMeasurements, type Verdict } from './measure.js';
+
+/** Longest response text accepted (characters): beyond it, ERR_INVALID_ARG. */
+export const MAX_RESPONSE_CHARS = 2_000_000;
+
+export interface VerifiedClaim extends ExtractedClaim {
+  verdict: Verdict;
+  measurement: Measurement | null;
+  /** [low|normal, normal|high] used for the level; null for intonation (classified by the native contour rules) and unknown cues. */
+  cutPoints: [number, number] | null;
+}
+
+export interface ReasoningScores {
+  /** Factual alignment, 1–5: share of verifiable claims the measurements support (3 when none is verifiable). */
+  fa: number;
+  /** Caption completeness, 1–5: share of the measurably salient cues the text mentions. */
+  cc: number;
+  /** Fluency and structure, 1–5: tags, an answer in the vocabulary, no self-contradiction. */
+  fs: number;
+  /** Interpretative quality, 1–5: how strongly the cited cue values point to the answer under the model's cue–emotion associations. */
+  iq: number;
+}
+
+export interface ReasoningVerification {
+  /** The raw answer (tags and Markdown stripped); null when none was found. */
+  answer: string | null;
+  /** The answer mapped onto the vocabulary; null when unknown or ambiguous. */
+  label: string | null;
+  claims: VerifiedClaim[];
+  scores: ReasoningScores;
+  /** α_f·R_format + α_o·R_outcome + α_t·R_t (SPEC §4, a group of one so τ = 1); the outcome term is 0 without options.emotion. */
+  reward: number;
+}
+
+export interface VerifyOptions extends Pick<LoadAudioOptions, 'maxDuration'> {
+  /** The reference emotion: turns on the outcome term of the reward. */
+  emotion?: string;
+  /** Answer vocabulary, label → forms (default DEFAULT_ANSWER_VOCABULARY). */
+  vocabulary?: AnswerVocabulary;
+  /** Level cut points (default: the model's calibration). */
+  calibration?: Calibration;
+  /** Calibration group (default: the model's corpus when the model's calibration is used). */
+  corpus?: string;
+  /** Speaker-relative cut points; cues it has no cuts for use the calibration. */
+  session?: CutPointSource;
+  /** Speaker gender from metadata (pitch cut points are per gender). */
+  gender?: Gender;
+  /** The model whose cue–emotion associations IQ uses (path or loaded; default the bundled model). */
+  model?: string | EmotionModel;
+  signal?: AbortSignal;
+}
+
+/** The parts of a verification the reward server also reports. */
+export interface ScoredResponse {
+  result: ReasoningVerification;
+  /** Format reward: exactly <think>…</think><answer>…</answer> with an answer in the vocabulary. */
+  format: number;
+  /** Outcome: 1 when the label equals the reference emotion, 0 otherwise (0 without one). */
+  correct: number;
+}
+
+/** Resolved options that do not change between the responses of one clip. */
+export interface ScoringContext {
+  vocabulary: AnswerVocabulary;
+  associations: Associations;
+  measured: CueMeasurements;
+}
+
+function isProsody(x: unknown): x is ProsodyMeasurements {
+  return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && typeof (x as ProsodyResult).functionals === 'object' && typeof (x as ProsodyResult).intonation === 'object';
+}
+
+/** Decodes a clip and measures its prosody (16 kHz mono): what verification needs of it. */
+export async function measureAudio(audio: string | Uint8Array, options: Pick<VerifyOptions, 'maxDuration' | 'signal'> = {}): Promise<ProsodyMeasurements> {
+  const decoded = await loadAudio(audio, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
+  const p = await extractProsodyOwned(decoded.samples, 16000, typeof audio === 'string' ? audio : 'audio', { signal: options.signal });
+  return { functionals: p.functionals, intonation: p.intonation, gender: p.gender };
+}
+
+/** The context for scoring responses about one clip. */
+export function scoringContext(prosody: ProsodyMeasurements, options: Omit<VerifyOptions, 'signal' | 'maxDuration' | 'emotion'> = {}): ScoringContext {
+  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+  const calibration = options.calibration ?? model.file.calibration;
+  const corpus = options.corpus ?? (options.calibration ? undefined : model.file.corpus);
+  if (options.session !== undefined && (typeof options.session !== 'object' || options.session === null || typeof options.session.cutPoints !== 'function')) {
+    throw invalidArg('options.session must be an object with a cutPoints(cue) method');
+  }
+  return {
+    vocabulary: checkVocabulary(options.vocabulary),
+    associations: model.file.associations,
+    measured: measureCues(prosody, { calibration, corpus, gender: options.gender ?? null, session: options.session }),
+  };
+}
+
+const key = (c: ExtractedClaim) => `${c.cue}\u0000${c.value}\u0000${c.negated}`;
+
+/** Scores one response (synchronous: text work only, the prosody is in `ctx`); `withReward` false leaves `reward` NaN for a caller that computes rewards for many at once. */
+export function scoreResponse(ctx: ScoringContext, text: string, emotion?: string, withReward = true): ScoredResponse {
+  if (typeof text !== 'string') throw invalidArg(`text must be a string; got ${text === null ? 'null' : typeof text}`);
+  if (text.length > MAX_RESPONSE_CHARS) throw invalidArg(`text is ${text.length} characters; at most ${MAX_RESPONSE_CHARS} are accepted`);
+  const parsed = parseReasoningText(text);
+  const label = mapAnswer(parsed.answer, ctx.vocabulary);
+  const extracted = extractClaims(text, parsed.thinkStart, parsed.thinkStart + parsed.think.length);
+  const claims: VerifiedClaim[] = extracted.map((c) => ({ ...c, ...judgeClaim(c, ctx.measured) }));
+
+  // Each distinct claim counts once, however often it is restated.
+  const distinct = new Map<string, VerifiedClaim>();
+  for (const c of claims) if (!distinct.has(key(c))) distinct.set(key(c), c);
+  const uniq = [...distinct.values()];
+  const verifiable = uniq.filter((c) => c.verdict !== 'unverifiable');
+  const supported = verifiable.filter((c) => c.verdict === 'supported').length;
+  const fa = toScore(verifiable.length ? supported / verifiable.length : 0.5);
+
+  let salient = 0;
+  let covered = 0;
+  for (const cue of CUES) {
+    if (!isSalient(cue, ctx.measured.cues[cue].level)) continue;
+    salient++;
+    if (uniq.some((c) => c.cue === cue)) covered++;
+  }
+  const cc = toScore(salient ? covered / salient : 1);
+
+  // IQ over the positive claims of the four cues (a negation names no level to associate).
+  const e = label === null ? -1 : (EMOTIONS as readonly string[]).indexOf(label);
+  let support = 0;
+  let cited = 0;
+  for (const c of uniq) {
+    if (c.negated || !(CUES as readonly string[]).includes(c.cue)) continue;
+    const p = ctx.associations[c.cue as (typeof CUES)[number]][c.value];
+    if (!p) continue;
+    cited++;
+    if (e >= 0) support += p[e] / Math.max(...p);
+  }
+  const iq = toScore(cited ? support / cited : 0);
+
+  // FS: 5 for the exact form, 4 for tags with stray text, 3 for an answer found without tags, 1 for
+  // no answer; −1 for an answer outside the vocabulary and −1 for a self-contradiction (one cue
+  // given two values, or a value and its negation); at most 3 without any cue claim (the judge's
+  // well-formed but empty response).
+  const cueClaims = uniq.filter((c) => (CUES as readonly string[]).includes(c.cue));
+  const contradiction = cueClaims.some((a, i) => cueClaims.some((b, j) => j > i && a.cue === b.cue && (a.negated === b.negated ? !a.negated && a.value !== b.value : a.value === b.value)));
+  let fs = parsed.answer === null ? 1 : parsed.strict ? 5 : /<\s*answer\s*>/i.test(text) ? 4 : 3;
+  if (parsed.answer !== null) {
+    if (label === null) fs -= 1;
+    if (contradiction) fs -= 1;
+    if (cueClaims.length === 0) fs = Math.min(fs, 3);
+  }
+  fs = Math.max(1, fs);
+
+  const format = parsed.strict && label !== null ? 1 : 0;
+  const correct = emotion !== undefined && label !== null && label === emotion ? 1 : 0;
+  const scores: ReasoningScores = { fa, cc, fs, iq };
+  const result = { answer: parsed.answer, label, claims, scores, reward: NaN };
+  if (withReward) result.reward = singleRewards([{ result, format, correct }])[0];
+  return { result, format, correct };
+}
+
+/**
+ * The reward of each response on its own (a group of one: τ = 1, reasoning term on), in one
+ * native call; the weights are the native option table's (SPEC §4).
+ */
+export function singleRewards(scored: readonly ScoredResponse[]): Float64Array {
+  const judge = new Float64Array(scored.length * 4);
+  scored.forEach((s, i) => judge.set([s.result.scores.fa, s.result.scores.iq, s.result.scores.cc, s.result.scores.fs], i * 4));
+  return ptrRewards({ correct: scored.map((s) => s.correct), format: scored.map((s) => s.format), judgeScores: judge, groups: 1 }, { reasoningEnabled: true }).reward;
+}
+
+/**
+ * Verifies a free-text emotion explanation against a clip: `input` is an audio file path, its
+ * bytes, or a prosody analysis (extractProsody's result). Text in another language, or with no
+ * prosodic claims, gives no claims and FA 3; an answer outside the vocabulary gives label null.
+ */
+export async function verifyReasoning(input: string | Uint8Array | ProsodyMeasurements, text: string, options: VerifyOptions = {}): Promise<ReasoningVerification> {
+  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  const signal = checkSignal(options.signal, 'verifyReasoning');
+  throwIfAborted(signal);
+  if (typeof text !== 'string') throw invalidArg(`verifyReasoning: text must be a string; got ${text === null ? 'null' : typeof text}`);
+  if (options.emotion !== undefined && typeof options.emotion !== 'string') throw invalidArg('verifyReasoning: options.emotion must be a string');
+  let prosody: ProsodyMeasurements;
+  if (typeof input === 'string' || input instanceof Uint8Array) prosody = await measureAudio(input, options);
+  else if (isProsody(input)) prosody = input;
+  else throw invalidArg('verifyReasoning: input must be an audio path, audio bytes (Uint8Array) or a prosody result with functionals and intonation');
+  throwIfAborted(signal);
+  return scoreResponse(scoringContext(prosody, options), text, options.emotion).result;
+}

@@ -1,0 +1,308 @@
+// `emotionthinker serve` (issue #17 §2): the real server started through the CLI, called over
+// HTTP and through the Python shims (integrations/python, standard library only) with python3.
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { groupAdvantages, verifyReasoning } from '../src/index.js';
+import { makeWav } from './helpers/wav.js';
+
+const root = path.resolve(__dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const RAVDESS = path.resolve(root, '../shared/data/ravdess');
+const ANGRY = '03-01-05-02-01-01-01.wav';
+const SAD = '03-01-04-01-01-01-02.wav';
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-serve-'));
+const children: ChildProcessWithoutNullStreams[] = [];
+afterAll(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Server {
+  url: string;
+  proc: ChildProcessWithoutNullStreams;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+async function start(args: string[], env: Record<string, string> = {}): Promise<Server> {
+  const proc = spawn(process.execPath, [cli, 'serve', '--port', '0', ...args], { env: { ...process.env, ...env } });
+  children.push(proc);
+  let out = '';
+  let err = '';
+  proc.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve(JSON.parse(line).listening);
+    });
+    exited.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+  return { url, proc, stderr: () => err, exited };
+}
+
+async function stop(s: Server): Promise<number | null> {
+  s.proc.kill('SIGTERM');
+  return s.exited;
+}
+
+async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: r.status, json: (await r.json()) as Record<string, any> };
+}
+
+/** A voiced synthetic clip: a harmonic tone with a slow pitch glide and syllable-rate loudness. */
+function voiced(seconds: number): Uint8Array {
+  const sr = 16000;
+  const x = new Float32Array(sr * seconds);
+  let phase = 0;
+  for (let i = 0; i < x.length; i++) {
+    const t = i / sr;
+    const f0 = 140 + 30 * Math.sin(2 * Math.PI * 0.3 * t);
+    phase += (2 * Math.PI * f0) / sr;
+    const env = 0.5 + 0.5 * Math.sin(2 * Math.PI * 4 * t);
+    x[i] = 0.2 * env * (Math.sin(phase) + 0.5 * Math.sin(2 * phase) + 0.25 * Math.sin(3 * phase));
+  }
+  return makeWav(x);
+}
+const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
+
+const GOOD = '<think>The speaker is shouting with a high pitch and a fast tempo.</think><answer>angry</answer>';
+const RESPONSES = [
+  GOOD,
+  '<think>The pitch is low and the voice is quiet.</think><answer>sad</answer>',
+  'Answer: anger',
+  '<think>Loud.</think><answer>angry</answer> trailing',
+  '',
+  '<think>No cue.</think><answer>bored</answer>',
+  '<think>The intonation rises.</think><answer>happy</answer>',
+  '<think>The pitch is not high at all.</think><answer>angry</answer>',
+];
+
+describe('emotionthinker serve', () => {
+  it('/get_reward (OpenRLHF form) and /v1/rewards match the library, and the gate survives a restart', async () => {
+    const state = path.join(tmp, 'gates.json');
+    const s = await start(['--audio-root', RAVDESS, '--state', state, '--gate-window', '2', '--gate-threshold', '0.5']);
+    const health = await (await fetch(`${s.url}/health`)).json();
+    expect(health).toMatchObject({ status: 'ok', inFlight: 0 });
+
+    const angryBytes = new Uint8Array(readFileSync(path.join(RAVDESS, ANGRY)));
+    const prompt = '<|user|>What emotion? <|assistant|>';
+    const r = await post(`${s.url}/get_reward`, {
+      query: [prompt + GOOD, RESPONSES[1], RESPONSES[2]],
+      prompts: [prompt, '', ''],
+      labels: [{ audio: ANGRY, emotion: 'angry' }, JSON.stringify({ audio: b64(angryBytes), emotion: 'angry' }), { audio: path.join(RAVDESS, SAD), emotion: 'sad' }],
+    });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    const want = [
+      await verifyReasoning(path.join(RAVDESS, ANGRY), GOOD, { emotion: 'angry' }),
+      await verifyReasoning(path.join(RAVDESS, ANGRY), RESPONSES[1], { emotion: 'angry' }),
+      await verifyReasoning(path.join(RAVDESS, SAD), RESPONSES[2], { emotion: 'sad' }),
+    ];
+    expect(r.json.rewards).toEqual(want.map((w) => w.reward));
+    expect(r.json.scores).toEqual(r.json.rewards);
+    expect(r.json.extra_logs.fa).toEqual(want.map((w) => w.scores.fa));
+    // The path and the base64 copy of the same clip share one cache entry.
+    const h2 = await (await fetch(`${s.url}/health`)).json();
+    expect(h2.cache.entries).toBe(2);
+
+    let base = s.url;
+    const group = (run: string) => post(`${base}/v1/rewards`, { run, audio: ANGRY, emotion: 'angry', responses: RESPONSES });
+    const g1 = await group('exp');
+    expect(g1.status, JSON.stringify(g1.json)).toBe(200);
+    const rewards = g1.json.responses.map((x: { reward: number }) => x.reward);
+    expect(g1.json.advantages).toEqual(Array.from(groupAdvantages(rewards, RESPONSES.length)));
+    expect(g1.json.reasoningEnabled).toBe(false);
+    for (const x of g1.json.responses) expect(x.reward).toBeCloseTo(0.3 * x.format + 1.0 * x.outcome, 12);
+    expect(g1.json.responses[0]).toMatchObject({ label: 'angry', format: 1, outcome: 1 });
+    expect(g1.json.responses[4]).toMatchObject({ answer: null, label: null, format: 0, outcome: 0, fs: 1 });
+    const acc = g1.json.responses.filter((x: { outcome: number }) => x.outcome).length / RESPONSES.length;
+    expect(acc).toBe(0.5); // four of the eight answers are right: the gate (threshold 0.5, window 2) opens after step 2
+    expect(g1.json.gate).toMatchObject({ step: 1, history: [acc] });
+    const g2 = await group('exp');
+    expect(g2.json.reasoningEnabled).toBe(false); // the gate decides from the steps before this one
+    expect(g2.json.gate.open).toBe(true);
+    expect(await stop(s)).toBe(0);
+
+    const saved = JSON.parse(readFileSync(state, 'utf8'));
+    expect(saved.runs.exp.gate.step).toBe(2);
+    const s2 = await start(['--audio-root', RAVDESS, '--state', state, '--gate-window', '2']);
+    base = s2.url;
+    const g3 = await group('exp');
+    expect(g3.json.gate.step).toBe(3);
+    expect(g3.json.reasoningEnabled).toBe(true);
+    for (const x of g3.json.responses) {
+      expect(x.gatedReasoningReward).toBeCloseTo(g3.json.trust * x.reasoningReward, 12);
+      expect(x.reward).toBeCloseTo(0.3 * x.format + x.outcome + 0.5 * x.gatedReasoningReward, 12);
+    }
+    // Another run has its own gate.
+    expect((await group('other')).json.gate.step).toBe(1);
+    expect(await stop(s2)).toBe(0);
+  });
+
+  it('the prosody cache is bounded by bytes, and groups of one step are pooled before the gate moves', async () => {
+    const s = await start(['--audio-root', RAVDESS, '--cache-bytes', '3000', '--gate-window', '1', '--gate-threshold', '0.75']);
+    const health = async () => (await fetch(`${s.url}/health`)).json();
+    const one = (audio: string, step: number, responses: string[]) => post(`${s.url}/v1/rewards`, { run: 'steps', step, audio, emotion: 'angry', responses });
+    // Step 0: two groups, accuracies 1/2 and 2/2 → pooled 3/4 ≥ 0.75 once step 1 arrives.
+    const a = await one(ANGRY, 0, [GOOD, RESPONSES[1]]);
+    expect(a.json.gate.step).toBe(0);
+    expect((await health()).cache).toMatchObject({ entries: 1, misses: 1 });
+    const b = await one(SAD, 0, [GOOD, GOOD]);
+    expect(b.json.reasoningEnabled).toBe(false);
+    const h = await health();
+    // One measurement is ~1–2 KB of JSON: a 3000-byte cache keeps one clip, so the first was evicted.
+    expect(h.cache.entries).toBe(1);
+    expect(h.cache.bytes).toBeLessThanOrEqual(3000);
+    await one(ANGRY, 0, [GOOD]);
+    expect((await health()).cache.misses).toBe(3);
+    const c = await one(ANGRY, 1, [RESPONSES[1]]);
+    expect(c.json.gate).toMatchObject({ step: 1, history: [4 / 5], open: true });
+    expect(c.json.reasoningEnabled).toBe(true);
+    expect(await stop(s)).toBe(0);
+  });
+
+  it('security: loopback by default, a token beyond it (401), audio roots (403), body limit (413)', async () => {
+    const refused = spawnSync(process.execPath, [cli, 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_TOKEN: '' } });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/binding to 0\.0\.0\.0 .* needs a token .*\[ERR_INVALID_ARG\]/);
+
+    const outside = mkdtempSync(path.join(tmp, 'outside-'));
+    writeFileSync(path.join(outside, 'secret.wav'), readFileSync(path.join(RAVDESS, ANGRY)));
+    const audioRoot = mkdtempSync(path.join(tmp, 'root-'));
+    writeFileSync(path.join(audioRoot, 'ok.wav'), readFileSync(path.join(RAVDESS, ANGRY)));
+    symlinkSync(path.join(outside, 'secret.wav'), path.join(audioRoot, 'link.wav'));
+    const s = await start(['--host', '0.0.0.0', '--audio-root', audioRoot, '--body-limit', '20000'], { EMOTIONTHINKER_TOKEN: 'sekrit-token' });
+    const url = s.url.replace('0.0.0.0', '127.0.0.1');
+    const body = { query: ['x'], labels: [{ audio: 'ok.wav', emotion: 'angry' }] };
+    const none = await post(`${url}/get_reward`, body);
+    expect(none.status).toBe(401);
+    expect(none.json.error).toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/Authorization: Bearer/) });
+    expect((await post(`${url}/get_reward`, body, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await fetch(`${url}/health`)).status).toBe(401);
+    const auth = { authorization: 'Bearer sekrit-token' };
+    expect((await post(`${url}/get_reward`, body, auth)).status).toBe(200);
+    for (const audio of ['../outside/secret.wav', path.join(outside, 'secret.wav'), 'link.wav', 'sub/../../x.wav']) {
+      const r = await post(`${url}/get_reward`, { query: ['x'], labels: [{ audio, emotion: 'angry' }] }, auth);
+      expect(r.status, audio).toBe(403);
+      expect(r.json.error.message).toMatch(/labels\[0\]\.audio/);
+    }
+    const missing = await post(`${url}/get_reward`, { query: ['x'], labels: [{ audio: 'nope.wav' }] }, auth);
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe('ERR_FILE');
+    const big = await post(`${url}/get_reward`, { query: ['x'.repeat(30000)], labels: [{ audio: 'ok.wav' }] }, auth);
+    expect(big.status).toBe(413);
+    expect(big.json.error.code).toBe('ERR_INVALID_ARG');
+    expect(await stop(s)).toBe(0);
+  });
+
+  it('a burst of mixed bad requests, then a good one: the server stays up', async () => {
+    const s = await start(['--audio-root', RAVDESS, '--body-limit', String(16 * 1024 * 1024)]);
+    const silence = b64(makeWav(new Float32Array(16000)));
+    const bads: [unknown, number][] = [
+      ['{not json', 400],
+      [[], 400],
+      [{ query: 'x', labels: [] }, 400],
+      [{ query: ['a', 'b'], labels: [{ audio: ANGRY }] }, 400],
+      [{ query: ['a'], prompts: ['p', 'q'], labels: [{ audio: ANGRY }] }, 400],
+      [{ query: [42], labels: [{ audio: ANGRY }] }, 400],
+      [{ query: ['a'], labels: ['not json'] }, 400],
+      [{ query: ['a'], labels: [{ audio: 7 }] }, 400],
+      [{ query: ['a'], labels: [{ audio: 'missing.wav' }] }, 404],
+      [{ query: ['a'], labels: [{ audio: 'base64:' + Buffer.from('garbage bytes, not audio').toString('base64') }] }, 422],
+      [{ query: ['a'], labels: [{ audio: '/etc/passwd' }] }, 403],
+    ];
+    const results = await Promise.all(bads.map(([b]) => post(`${s.url}/get_reward`, b as object)));
+    results.forEach((r, i) => {
+      expect(r.status, JSON.stringify(bads[i][0]).slice(0, 80)).toBe(bads[i][1]);
+      expect(typeof r.json.error.code).toBe('string');
+    });
+    const groupBads = await Promise.all([
+      post(`${s.url}/v1/rewards`, { audio: ANGRY, responses: ['x'] }),
+      post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: [] }),
+      post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: ['x'], mode: 'nonsense' }),
+      post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: ['x'], step: -1 }),
+      fetch(`${s.url}/nowhere`).then(async (r) => ({ status: r.status, json: await r.json() })),
+    ]);
+    expect(groupBads.map((r) => r.status)).toEqual([400, 400, 400, 400, 404]);
+    expect(groupBads[2].json.error.message).toMatch(/mode/);
+    // Silence is a clear result: every claim unverifiable.
+    const sil = await post(`${s.url}/v1/rewards`, { audio: silence, emotion: 'angry', responses: [GOOD], claims: true });
+    expect(sil.status).toBe(200);
+    expect(sil.json.responses[0].claims.every((c: { verdict: string }) => c.verdict === 'unverifiable')).toBe(true);
+    // Megabytes of text in one request (scored with turns of the event loop in between): answered, and the server still serves others.
+    const heavy = post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: Array.from({ length: 6 }, () => 'The pitch is high and the pace is slow. '.repeat(25_000)) });
+    const during = await fetch(`${s.url}/health`);
+    expect(during.status).toBe(200);
+    const heavyDone = await heavy;
+    expect(heavyDone.status).toBe(200);
+    expect(heavyDone.json.responses).toHaveLength(6);
+    const tooLong = await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: ['ok', 'x'.repeat(2_000_001)] });
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.json.error.message).toMatch(/^responses\[1\]: text is 2000001 characters/);
+    const good = await post(`${s.url}/get_reward`, { query: [GOOD], labels: [{ audio: ANGRY, emotion: 'angry' }] });
+    expect(good.status).toBe(200);
+    expect(good.json.rewards).toHaveLength(1);
+    expect(await stop(s)).toBe(0);
+  });
+
+  it('429 when saturated, 504 past the deadline, and SIGTERM drains in-flight requests', async () => {
+    const s = await start(['--max-concurrent', '1']);
+    const long = b64(voiced(115));
+    const slow = post(`${s.url}/v1/rewards`, { audio: long, emotion: 'angry', responses: [GOOD] });
+    for (let i = 0; i < 2000; i++) {
+      const h = await (await fetch(`${s.url}/health`)).json();
+      if (h.inFlight === 1) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const busy = await post(`${s.url}/v1/rewards`, { audio: long, emotion: 'angry', responses: [GOOD] });
+    expect(busy.status).toBe(429);
+    expect(busy.json.error.message).toMatch(/limit/);
+    // SIGTERM while the slow request runs: it still completes, then the process exits 0.
+    s.proc.kill('SIGTERM');
+    const done = await slow;
+    expect(done.status).toBe(200);
+    expect(await s.exited).toBe(0);
+    const t = await start(['--timeout-ms', '20']);
+    const late = await post(`${t.url}/v1/rewards`, { audio: b64(voiced(90)), emotion: 'angry', responses: [GOOD] });
+    expect(late.status).toBe(504);
+    expect(late.json.error).toMatchObject({ code: 'ABORT_ERR', message: expect.stringMatching(/longer than 20 ms/) });
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
+    expect(await stop(t)).toBe(0);
+  });
+
+  it('the Python shims (TRL reward function, verl compute_score, group form) call the server', async () => {
+    const s = await start(['--audio-root', RAVDESS, '--token', 'py-token']);
+    const script = `
+import json, sys
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'integrations', 'python'))})
+from emotionthinker_reward import trl_reward, compute_score, group_rewards, RewardServerError
+out = {}
+out["trl"] = trl_reward(completions=[${JSON.stringify(GOOD)}, [{"role": "assistant", "content": ${JSON.stringify(RESPONSES[1])}}]], audio=[${JSON.stringify(ANGRY)}, ${JSON.stringify(ANGRY)}], emotion=["angry", "angry"], prompts=["p", "p"])
+out["verl"] = compute_score("ravdess", ${JSON.stringify(GOOD)}, "angry", {"audio": ${JSON.stringify(ANGRY)}})
+out["verl_json"] = compute_score("ravdess", ${JSON.stringify(GOOD)}, json.dumps({"audio": ${JSON.stringify(ANGRY)}, "emotion": "angry"}))
+g = group_rewards(${JSON.stringify(ANGRY)}, "angry", [${JSON.stringify(GOOD)}, ""], run="py")
+out["group"] = g["advantages"]
+try:
+    trl_reward(completions=["x"], audio=["../x.wav"], emotion=["angry"])
+except RewardServerError as e:
+    out["error"] = [e.status, e.code]
+print(json.dumps(out))
+`;
+    const py = spawnSync('python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_URL: s.url, EMOTIONTHINKER_TOKEN: 'py-token' } });
+    expect(py.status, py.stderr).toBe(0);
+    const out = JSON.parse(py.stdout);
+    const direct = await post(`${s.url}/get_reward`, { query: [GOOD, RESPONSES[1]], labels: [{ audio: ANGRY, emotion: 'angry' }, { audio: ANGRY, emotion: 'angry' }] }, { authorization: 'Bearer py-token' });
+    expect(out.trl).toEqual(direct.json.rewards);
+    expect(out.verl).toBe(direct.json.rewards[0]);
+    expect(out.verl_json).toBe(direct.json.rewards[0]);
+    expect(out.group).toHaveLength(2);
+    expect(out.group[0]).toBeGreaterThan(out.group[1]);
+    expect(out.error).toEqual([403, 'ERR_INVALID_ARG']);
+    expect(await stop(s)).toBe(0);
+  });
+});

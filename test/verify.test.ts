@@ -1,0 +1,210 @@
+// verifyReasoning and `emotionthinker verify` (issue #17 §1): claim extraction and answer mapping
+// measured on the hand-written fixture set, verdicts against real RAVDESS measurements, scores,
+// the reward with SPEC §4's weights, speaker-relative cut points, and bad input.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  assignLevels,
+  defaultModel,
+  DEFAULT_ANSWER_VOCABULARY,
+  EmotionThinkerError,
+  extractClaims,
+  mapAnswer,
+  measureAudio,
+  parseReasoningText,
+  verifyReasoning,
+  type CutPointSource,
+} from '../src/index.js';
+import { claimKeys, FIXTURE_DIR, loadExplanations } from './helpers/explanations.js';
+import { makeWav } from './helpers/wav.js';
+
+const root = path.resolve(__dirname, '..');
+const RAVDESS = path.resolve(root, '../shared/data/ravdess');
+// Actor 01 (male), angry, strong intensity; actor 02 (female), sad, normal intensity.
+const ANGRY = path.join(RAVDESS, '03-01-05-02-01-01-01.wav');
+const SAD = path.join(RAVDESS, '03-01-04-01-01-01-02.wav');
+
+function score(dir: string) {
+  const items = loadExplanations(dir);
+  let tp = 0, fp = 0, fn = 0, labels = 0, utp = 0, ufn = 0;
+  const misses: string[] = [];
+  for (const it of items) {
+    const p = parseReasoningText(it.text);
+    if (mapAnswer(p.answer) === it.label) labels++;
+    else misses.push(`${it.file}:${it.line} label ${mapAnswer(p.answer)} ≠ ${it.label}`);
+    const got = claimKeys(extractClaims(it.text, p.thinkStart, p.thinkStart + p.think.length));
+    const want = new Set(it.claims);
+    for (const k of want) got.known.has(k) ? tp++ : (fn++, misses.push(`${it.file}:${it.line} missed ${k}`));
+    for (const k of got.known) if (!want.has(k)) (fp++, misses.push(`${it.file}:${it.line} extra ${k}`));
+    for (const k of it.unknown) got.unknown.has(k) ? utp++ : ufn++;
+  }
+  return { items, precision: tp / (tp + fp), recall: tp / (tp + fn), answer: labels / items.length, unknownRecall: utp / Math.max(1, utp + ufn), claims: tp + fn, misses };
+}
+
+describe('claim extraction and answer mapping on the fixture set', () => {
+  it('≥ 150 varied explanations: precision and recall ≥ 0.95, answer mapping ≥ 0.98', () => {
+    const s = score(FIXTURE_DIR);
+    expect(s.items.length).toBeGreaterThanOrEqual(150);
+    // The set covers the styles the issue names: tags, key-value, Markdown, negation, no claims, other languages.
+    expect(s.items.filter((i) => i.claims.length === 0).length).toBeGreaterThanOrEqual(8);
+    expect(s.items.filter((i) => i.claims.some((c) => c.startsWith('!'))).length).toBeGreaterThanOrEqual(10);
+    expect(s.items.filter((i) => /^\s*[-*|#]|\*\*/m.test(i.text)).length).toBeGreaterThanOrEqual(8);
+    expect(s.items.filter((i) => !/<answer>/i.test(i.text)).length).toBeGreaterThanOrEqual(10);
+    expect(s.claims).toBeGreaterThanOrEqual(300);
+    expect(s.precision, s.misses.join('\n')).toBeGreaterThanOrEqual(0.95);
+    expect(s.recall, s.misses.join('\n')).toBeGreaterThanOrEqual(0.95);
+    expect(s.answer, s.misses.join('\n')).toBeGreaterThanOrEqual(0.98);
+    expect(s.unknownRecall).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('held-out explanations (two batches written after tuning) stay above 0.9', () => {
+    const s = score(path.join(FIXTURE_DIR, 'holdout'));
+    expect(s.items.length).toBeGreaterThanOrEqual(60);
+    expect(s.precision, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
+    expect(s.recall, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('maps answer forms onto labels (default vocabulary, upstream labels, Markdown, sentences)', () => {
+    const cases: [string, string | null][] = [
+      ['anger', 'angry'], ['Angry', 'angry'], ['happiness', 'happy'], ['joy', 'happy'], ['sadness', 'sad'], ['fear', 'fearful'],
+      ['surprise', 'surprised'], ['contempt or disgust', 'disgust'], ['Contempt', 'disgust'], ['confused', 'confused'], ['whisper', 'whisper'],
+      ['neutral', 'neutral'], ['calm', 'calm'], ['The emotion is anger.', 'angry'], ['**sad**', 'sad'], ['not angry, just sad', 'sad'],
+      ['happy or sad', null], ['bored', null], ['', null], ['made', null], ['madness', null],
+    ];
+    for (const [a, want] of cases) expect(mapAnswer(parseReasoningText(`<answer>${a}</answer>`).answer), a).toBe(want);
+    // A custom vocabulary replaces the default.
+    const vocab = { positive: ['happy', 'joy'], negative: ['sad', 'angry'] };
+    expect(mapAnswer('joy', vocab)).toBe('positive');
+    expect(mapAnswer('fear', vocab)).toBe(null);
+    expect(Object.keys(DEFAULT_ANSWER_VOCABULARY)).toContain('whisper');
+  });
+
+  it('gives claims spans and sentences in the original text', () => {
+    const text = '<think>Her pitch is HIGH; she is not loud at all.</think><answer>fear</answer>';
+    const cs = extractClaims(text);
+    expect(cs.map((c) => [c.cue, c.value, c.negated])).toEqual([['pitch', 'high', false], ['energy', 'low', false]]);
+    expect(text.slice(...cs[0].span)).toBe('pitch is HIGH');
+    expect(cs[1].sentence).toBe('she is not loud at all.');
+  });
+});
+
+describe('verifyReasoning on real audio', () => {
+  it('supports claims that match the calibration levels, contradicts the others, with the cut points used', async () => {
+    const model = defaultModel();
+    const p = await measureAudio(ANGRY);
+    const lv = assignLevels(p, model.file.calibration, { corpus: model.file.corpus });
+    expect(lv.pitch_level).not.toBeNull();
+    const opposite: Record<string, string> = { low: 'high', high: 'low', normal: 'high', slow: 'fast', fast: 'slow' };
+    const truthful = `<think>The pitch is ${lv.pitch_level}. The energy is ${lv.energy_level}. The speaking rate is ${lv.speed_level}. The voice is trembling.</think><answer>anger</answer>`;
+    const lying = `<think>The pitch is ${opposite[lv.pitch_level!]}. The energy is ${opposite[lv.energy_level!]}. The speaking rate is ${opposite[lv.speed_level!]}.</think><answer>anger</answer>`;
+    const t = await verifyReasoning(ANGRY, truthful, { emotion: 'angry' });
+    expect(Object.keys(t).sort()).toEqual(['answer', 'claims', 'label', 'reward', 'scores']);
+    expect(Object.keys(t.scores).sort()).toEqual(['cc', 'fa', 'fs', 'iq']);
+    expect(t.label).toBe('angry');
+    expect(t.claims.map((c) => c.verdict)).toEqual(['supported', 'supported', 'supported', 'unverifiable']);
+    const pitch = t.claims[0];
+    expect(pitch.measurement?.name).toBe('f0MedianHz');
+    expect(pitch.measurement?.value).toBe(p.functionals.f0MedianHz);
+    const g = lv.groups.pitch.split('/');
+    const cuts = g[0] === 'pooled' ? model.file.calibration.pooled.pitchByGender[g[1] as 'male']!.cuts : model.file.calibration.corpora[g[0]].pitchByGender[g[1] as 'male']!.cuts;
+    expect(pitch.cutPoints).toEqual(cuts);
+    expect(t.claims[3]).toMatchObject({ cue: 'voice_quality', value: 'trembling', verdict: 'unverifiable', measurement: null, cutPoints: null });
+    expect(t.scores.fa).toBe(5);
+    expect(t.scores.fs).toBe(5);
+
+    const l = await verifyReasoning(ANGRY, lying, { emotion: 'angry' });
+    expect(l.claims.map((c) => c.verdict)).toEqual(['contradicted', 'contradicted', 'contradicted']);
+    expect(l.scores.fa).toBe(1);
+    expect(l.reward).toBeLessThan(t.reward);
+    // Same prosody given as an analysis instead of audio: the same result.
+    expect(await verifyReasoning(p, truthful, { emotion: 'angry' })).toEqual(t);
+  });
+
+  it('reward: SPEC §4 weights (α_f 0.3, α_o 1, α_t 0.5, equal judge weights)', async () => {
+    const p = await measureAudio(SAD);
+    const text = '<think>No cue stands out.</think><answer>sad</answer>';
+    const right = await verifyReasoning(p, text, { emotion: 'sad' });
+    const wrong = await verifyReasoning(p, text, { emotion: 'angry' });
+    const none = await verifyReasoning(p, text);
+    expect(right.reward - wrong.reward).toBeCloseTo(1.0, 12);
+    expect(none.reward).toBeCloseTo(wrong.reward, 12);
+    const s = right.scores;
+    expect(right.reward).toBeCloseTo(0.3 * 1 + 1.0 * 1 + 0.5 * ((s.fa + s.iq + s.cc + s.fs) / 4 / 5), 12);
+    // Not in the strict form: no format reward.
+    const loose = await verifyReasoning(p, 'Answer: sad', { emotion: 'sad' });
+    expect(loose.reward).toBeCloseTo(1.0 + 0.5 * ((loose.scores.fa + loose.scores.iq + loose.scores.cc + loose.scores.fs) / 4 / 5), 12);
+  });
+
+  it('a speaker session replaces the calibration cut points where it has them', async () => {
+    const p = await measureAudio(SAD);
+    const f0 = p.functionals.f0MedianHz!;
+    const session: CutPointSource = { name: 'actor02', cutPoints: (cue) => (cue === 'pitch' ? [f0 - 40, f0 - 20] : null) };
+    const text = '<think>The pitch is high and the energy is low.</think><answer>sad</answer>';
+    const r = await verifyReasoning(p, text, { session });
+    expect(r.claims[0]).toMatchObject({ cue: 'pitch', verdict: 'supported', cutPoints: [f0 - 40, f0 - 20] });
+    expect(r.claims[0].measurement?.source).toBe('session actor02');
+    expect(r.claims[1].measurement?.source).toMatch(/^calibration /);
+    const low: CutPointSource = { cutPoints: (cue) => (cue === 'pitch' ? [f0 + 10, f0 + 20] : undefined) };
+    expect((await verifyReasoning(p, text, { session: low })).claims[0].verdict).toBe('contradicted');
+    await expect(verifyReasoning(p, text, { session: {} as CutPointSource })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  });
+});
+
+describe('verifyReasoning bad input', () => {
+  it('empty, huge, garbage, other-language text and unknown answers give clear results', async () => {
+    const p = await measureAudio(SAD);
+    const empty = await verifyReasoning(p, '');
+    expect(empty).toMatchObject({ answer: null, label: null, claims: [] });
+    expect(empty.scores.fs).toBe(1);
+    const huge = 'The pitch is high and the tempo is slow. '.repeat(25_000); // ~1 MB
+    expect(huge.length).toBeGreaterThan(1_000_000);
+    const h = await verifyReasoning(p, huge);
+    expect(h.claims.length).toBe(50_000);
+    expect(h.answer).toBeNull();
+    let seed = 7;
+    const garbage = Buffer.from(Array.from({ length: 65536 }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff)).toString('latin1');
+    const g = await verifyReasoning(p, garbage);
+    expect(Array.isArray(g.claims)).toBe(true);
+    const other = await verifyReasoning(p, '<think>La voz es baja y lenta, con un tono triste.</think><answer>triste</answer>');
+    expect(other).toMatchObject({ answer: 'triste', label: null, claims: [] });
+    const unknown = await verifyReasoning(p, '<think>The pitch is low.</think><answer>melancholic boredom</answer>');
+    expect(unknown.label).toBe('sad'); // "melancholic" is in the default vocabulary
+    const outside = await verifyReasoning(p, '<think>The pitch is low.</think><answer>bored</answer>');
+    expect(outside).toMatchObject({ answer: 'bored', label: null });
+    for (const bad of [null, 42, undefined]) {
+      await expect(verifyReasoning(p, bad as unknown as string)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/text must be a string/) });
+    }
+    await expect(verifyReasoning(p, 'x'.repeat(2_000_001))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/2000001 characters/) });
+    await expect(verifyReasoning({} as never, 'x')).rejects.toBeInstanceOf(EmotionThinkerError);
+  });
+
+  it('missing, unreadable and silent audio', async () => {
+    await expect(verifyReasoning('/nonexistent/clip.wav', 'x')).rejects.toMatchObject({ code: 'ERR_FILE' });
+    await expect(verifyReasoning(new Uint8Array([1, 2, 3, 4]), 'x')).rejects.toMatchObject({ code: 'ERR_AUDIO_UNSUPPORTED' });
+    const silence = makeWav(new Float32Array(16000 * 2));
+    const r = await verifyReasoning(silence, '<think>The pitch is high and the speaker talks fast; the intonation is flat.</think><answer>happy</answer>');
+    expect(r.claims.map((c) => c.verdict)).toEqual(['unverifiable', 'unverifiable', 'unverifiable']);
+    expect(r.scores.fa).toBe(3);
+  });
+});
+
+describe('emotionthinker verify', () => {
+  const cli = path.join(root, 'dist', 'cli.js');
+  it('reads the response from stdin and prints the JSON fields of the issue', () => {
+    const r = spawnSync(process.execPath, [cli, 'verify', ANGRY, '--text', '-', '--json', '--emotion', 'angry'], {
+      input: '**Answer:** anger\nThe speaker is shouting, with a high pitch.', encoding: 'utf8',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(Object.keys(j).sort()).toEqual(['answer', 'claims', 'label', 'reward', 'scores']);
+    expect(j.label).toBe('angry');
+    expect(j.claims.map((c: { cue: string }) => c.cue)).toEqual(['energy', 'pitch']);
+    for (const c of j.claims) expect(Object.keys(c).sort()).toEqual(['cue', 'cutPoints', 'measurement', 'negated', 'sentence', 'span', 'value', 'verdict']);
+    const human = spawnSync(process.execPath, [cli, 'verify', ANGRY, '--text', '-'], { input: '<think>Loud.</think><answer>angry</answer>', encoding: 'utf8' });
+    expect(human.stdout).toMatch(/energy high — measured -?\d+\.\d dBFS/);
+    const missing = spawnSync(process.execPath, [cli, 'verify', ANGRY, '--text', '/nonexistent.txt'], { encoding: 'utf8' });
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/nonexistent\.txt: cannot read --text .*\[ERR_FILE\]/);
+  });
+});
