@@ -20,6 +20,7 @@ using et::prosody::StreamFrame;
 struct Output {
   std::vector<StreamFrame> frames;
   std::vector<float> samples16k;
+  std::vector<et::prosody::StreamEnergy> energies;
 };
 
 Napi::Object output_to_js(Napi::Env env, Output&& out) {
@@ -45,6 +46,16 @@ Napi::Object output_to_js(Napi::Env env, Output&& out) {
   o.Set("rmsDbfs", to_float32_array(env, std::move(rms)));
   o.Set("intensityDb", to_float32_array(env, std::move(intensity)));
   o.Set("samples16k", to_float32_array(env, std::move(out.samples16k)));
+  // Energies ahead of the F0 frames (turn segmentation need not wait for the F0 decoder).
+  const size_t m = out.energies.size();
+  Napi::Float64Array eindex = Napi::Float64Array::New(env, m);
+  std::vector<float> erms(m);
+  for (size_t i = 0; i < m; ++i) {
+    eindex[i] = double(out.energies[i].index);
+    erms[i] = out.energies[i].rms_dbfs;
+  }
+  o.Set("energyIndex", eindex);
+  o.Set("energyRmsDbfs", to_float32_array(env, std::move(erms)));
   return o;
 }
 
@@ -91,7 +102,7 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
       FloatView v = float32_arg(info, 0, "samples");
       Output out;
       stream_->push(v.data, v.length);
-      stream_->take(out.frames, out.samples16k);
+      stream_->take(out.frames, out.samples16k, &out.energies);
       return output_to_js(env, std::move(out));
     });
   }
@@ -112,7 +123,7 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
       check_idle(env);
       Output out;
       stream_->finish();
-      stream_->take(out.frames, out.samples16k);
+      stream_->take(out.frames, out.samples16k, &out.energies);
       return output_to_js(env, std::move(out));
     });
   }
@@ -139,7 +150,7 @@ class StreamWrap : public Napi::ObjectWrap<StreamWrap> {
             ~Clear() { b.store(false); }
           } clear{*busy};
           op(*stream);
-          stream->take(out->frames, out->samples16k);
+          stream->take(out->frames, out->samples16k, &out->energies);
         },
         [out, keep](Napi::Env e) -> Napi::Value { return output_to_js(e, std::move(*out)); });
   }

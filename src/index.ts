@@ -168,3 +168,17 @@ export { judgeResponse, fitAssociations, type JudgeScores, type Associations } f
 export { renderResponse, parseResponse } from './train/render.js';
 export { EMOTIONS, CLAIM_VALUES } from './train/vocab.js';
 export { exportPolicyOnnx, writePolicyOnnx, policyOnnxFeeds, POLICY_ONNX_OUTPUTS, type PolicyOnnxOptions } from './train/policy-onnx.js';
+export {
+  createProsodyStream,
+  ProsodyStream,
+  type ProsodyStreamOptions,
+  type StreamSession,
+  type StreamEvent,
+  type FrameEvent,
+  type SpeechStartEvent,
+  type SpeechEndEvent,
+  type UtteranceEvent,
+  type StreamErrorEvent,
+  type PcmChunk,
+} from './stream.js';
+export { STREAM_OPTION_SPECS, STREAM_NATIVE_OPTION_SPECS } from './stream-options.js';

@@ -83,6 +83,7 @@ ProsodyStream::ProsodyStream(double input_rate, const ProsodyOptions& o, const S
   prm_ = make_params(o_.f0);
   stride_ = prm_.max_candidates + 1;
   H_ = std::max<long>(1, prm_.trend_frames);
+  A_ = std::max(H_, long(std::lround(so_.reference_lookahead_seconds / o_.f0.hop_seconds)));
   const double hop = o_.f0.hop_seconds;
   lag_frames_ = size_t(std::max(1L, std::lround(so_.max_lag_seconds / hop)));
   cap_ = lag_frames_ + 2;
@@ -109,7 +110,7 @@ ProsodyStream::ProsodyStream(double input_rate, const ProsodyOptions& o, const S
 double ProsodyStream::lag_bound_seconds() const {
   // Worst of the data needs (level of frame i + H, the energy windows), then the decoder's lag,
   // then the 16 kHz resampler and the decimation filter.
-  const double level = double(H_) * o_.f0.hop_seconds + double(prm_.pad) / kAnalysisRate;
+  const double level = double(A_) * o_.f0.hop_seconds + double(prm_.pad) / kAnalysisRate;
   const double energy = double(std::max<size_t>(intensity_w_.size() / 2 + 1, size_t(rms_len_))) / kStreamRate;
   return std::max(level, energy) + double(lag_frames_) * o_.f0.hop_seconds + 2 * (kDecimHalf + 1) / kStreamRate + 0.01;
 }
@@ -160,7 +161,9 @@ void ProsodyStream::finish() {
   flush_ready();
 }
 
-void ProsodyStream::take(std::vector<StreamFrame>& frames, std::vector<float>& samples16k) {
+void ProsodyStream::take(std::vector<StreamFrame>& frames, std::vector<float>& samples16k, std::vector<StreamEnergy>* energies) {
+  if (energies) energies->insert(energies->end(), energy_out_.begin(), energy_out_.end());
+  energy_out_.clear();
   frames.insert(frames.end(), ready_.begin(), ready_.end());
   ready_.clear();
   samples16k.insert(samples16k.end(), out16_.begin(), out16_.end());
@@ -212,7 +215,7 @@ bool ProsodyStream::energy_ready(uint64_t i) const {
 bool ProsodyStream::candidates_ready(uint64_t i) const {
   if (i >= frames_known()) return false;
   // Levels of frames i − H .. i + H (clamped to the last frame once the stream has ended).
-  const uint64_t last = finished_ ? std::min<uint64_t>(i + uint64_t(H_), total_frames_ - 1) : i + uint64_t(H_);
+  const uint64_t last = finished_ ? std::min<uint64_t>(i + uint64_t(A_), total_frames_ - 1) : i + uint64_t(A_);
   if (next_level_ <= last) return false;
   const long c = centre8(i);
   const long need = c + (std::max(prm_.W, prm_.Ws) + prm_.k_hi + 1) / 2 + 2;
@@ -241,6 +244,7 @@ void ProsodyStream::compute_energy(uint64_t i) {
     db = intensity_db_of_window(buf.data(), intensity_w_.data(), int(L), intensity_wsum_);
   }
   energies_.emplace_back(rms, db);
+  energy_out_.push_back({i, rms, db});
 }
 
 void ProsodyStream::advance() {
@@ -279,9 +283,9 @@ void ProsodyStream::enter_frame(uint64_t i) {
     const uint64_t idx = std::min<uint64_t>(uint64_t(std::max(0L, g)), last);
     loc[k] = levels_[size_t(idx - lev_base_)];
   }
-  // The reference level from the levels up to frame i + H (the frames the level terms read): the
+  // The reference level from the levels up to frame i + A (the lookahead): the
   // same history whatever the chunking, so the output does not depend on how audio arrives.
-  for (; ref_fed_ < lev_base_ + levels_.size() && ref_fed_ <= std::min<uint64_t>(i + uint64_t(H_), last); ++ref_fed_) {
+  for (; ref_fed_ < lev_base_ + levels_.size() && ref_fed_ <= std::min<uint64_t>(i + uint64_t(A_), last); ++ref_fed_) {
     const float lv = levels_[size_t(ref_fed_ - lev_base_)];
     ref_q_.add(lv > 0 ? 20.0 * std::log10(double(lv)) : -1e300);
   }

@@ -49,9 +49,11 @@ namespace prosody {
     "longest a frame waits for the F0 paths to meet before it is decided on the best path so far")               \
   X(reference_seconds, "referenceSeconds", double, 30, 1, 3600, ET_CLOSED, "s",                                  \
     "history of frame levels whose levelQuantile is the silence rule's reference level")                          \
-  X(reference_floor_db, "referenceFloorDb", double, -40, -200, 0, ET_CLOSED, "dB",                             \
-    "lowest reference level (frame RMS re full scale): until speech is heard the silence rule compares "         \
-    "against this instead of the background")                                                                     \
+  X(reference_lookahead_seconds, "referenceLookaheadSeconds", double, 1.0, 0, 5, ET_CLOSED, "s",                \
+    "frame levels after a frame that enter its reference level (F0 frames wait this long; energies do not)")    \
+  X(reference_floor_db, "referenceFloorDb", double, -50, -200, 0, ET_CLOSED, "dB",                             \
+    "lowest reference level (frame RMS re full scale; -200: none): in leading silence the background is "        \
+    "not its own reference")                                                                                      \
   X(prior_seconds, "priorSeconds", double, 60, 1, 3600, ET_CLOSED, "s",                                          \
     "voiced time whose median F0 centres the range prior")
 
@@ -60,6 +62,12 @@ struct StreamOptions {
 };
 extern const options::Spec<StreamOptions> kStreamOptionSpecs[];
 extern const size_t kStreamOptionCount;
+
+// The energies of one frame, out as soon as their windows are complete (ahead of the F0 frames).
+struct StreamEnergy {
+  uint64_t index = 0;
+  float rms_dbfs = 0, intensity_db = 0;
+};
 
 // One frame, final. index: frame number (centre at index · hop seconds of the stream).
 struct StreamFrame {
@@ -96,8 +104,9 @@ class ProsodyStream {
   void push(const float* x, size_t n);
   // End of the stream: the remaining frames are decided (as track_f0 ends its path). Idempotent.
   void finish();
-  // Moves out the frames decided and the 16 kHz samples made since the last call.
-  void take(std::vector<StreamFrame>& frames, std::vector<float>& samples16k);
+  // Moves out the frames decided, the 16 kHz samples and (when asked) the frame energies made
+  // since the last call.
+  void take(std::vector<StreamFrame>& frames, std::vector<float>& samples16k, std::vector<StreamEnergy>* energies = nullptr);
   double hop_seconds() const { return o_.f0.hop_seconds; }
   // Upper bound on the delay from a frame's centre to its emission (at most this much audio
   // after the frame centre must be pushed before the frame is out).
@@ -113,6 +122,7 @@ class ProsodyStream {
   steps::Params prm_;
   int stride_ = 0;
   long H_ = 1;  // half width of the local level window (trend frames, at least 1)
+  long A_ = 1;  // levels needed after a frame before it enters the decoder: max(H_, lookahead)
   size_t lag_frames_ = 0;
   StreamResampler rs_;
   bool finished_ = false;
@@ -158,6 +168,7 @@ class ProsodyStream {
   // Decided frames waiting for their energies, and frames ready to take.
   std::deque<StreamFrame> decided_;
   std::vector<StreamFrame> ready_;
+  std::vector<StreamEnergy> energy_out_;
   bool has_voiced_ = false;
   float last_voiced_f0_ = 0;
   uint64_t emitted_ = 0;
