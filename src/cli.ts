@@ -18,6 +18,7 @@ import { calibrateFromRecords, readText } from './cli/calibrate.js';
 import { parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
 import { registerExportOnnx } from './cli/export-onnx.js';
+import { registerListen } from './cli/listen.js';
 import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync } from 'node:fs';
 import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
@@ -417,6 +418,7 @@ program
   });
 
 registerExportOnnx(program, { fail, guardOutput });
+registerListen(program, { fail, signal });
 
 program
   .command('backends')

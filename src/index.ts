@@ -182,3 +182,4 @@ export {
   type PcmChunk,
 } from './stream.js';
 export { STREAM_OPTION_SPECS, STREAM_NATIVE_OPTION_SPECS } from './stream-options.js';
+export { startListenServer, LISTEN_DEFAULTS, type ListenOptions, type ListenServer } from './listen.js';
