@@ -311,6 +311,11 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     await this.#whenIdle();
   }
 
+  /** Resolves once everything written so far is processed and every turn ended so far is analysed. */
+  idle(): Promise<void> {
+    return this.#whenIdle();
+  }
+
   async #whenIdle(): Promise<void> {
     for (;;) {
       const w = this.#work;
