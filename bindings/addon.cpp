@@ -10,6 +10,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   etb::register_grpo(env, exports);
   etb::register_cuda(env, exports);
   etb::register_features(env, exports);
+  etb::register_stream(env, exports);
   return exports;
 }
 }  // namespace

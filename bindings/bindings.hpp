@@ -9,4 +9,5 @@ void register_prosody(Napi::Env env, Napi::Object exports);
 void register_grpo(Napi::Env env, Napi::Object exports);
 void register_cuda(Napi::Env env, Napi::Object exports);
 void register_features(Napi::Env env, Napi::Object exports);
+void register_stream(Napi::Env env, Napi::Object exports);
 }  // namespace etb

@@ -21,6 +21,7 @@ import { registerExportOnnx } from './cli/export-onnx.js';
 import { registerVerify } from './cli/verify.js';
 import { registerServe } from './cli/serve.js';
 import { registerAudit } from './cli/audit.js';
+import { registerListen } from './cli/listen.js';
 import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
 import { existsSync } from 'node:fs';
 import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
@@ -423,6 +424,7 @@ registerExportOnnx(program, { fail, guardOutput });
 registerVerify(program, { fail, signal });
 registerServe(program, { fail });
 registerAudit(program, { fail, guardOutput, signal });
+registerListen(program, { fail, signal });
 
 program
   .command('backends')

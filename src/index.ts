@@ -176,3 +176,18 @@ export { auditRecords, auditTable, checkAuditRecord, summarizeAudit, AUDIT_CUES,
 export { auditHtml } from './verify/audit-html.js';
 export { createRewardServer, type RewardServer } from './serve/lazy.js';
 export { SERVE_DEFAULTS, type ServeOptions } from './serve/options.js';
+export {
+  createProsodyStream,
+  ProsodyStream,
+  type ProsodyStreamOptions,
+  type StreamSession,
+  type StreamEvent,
+  type FrameEvent,
+  type SpeechStartEvent,
+  type SpeechEndEvent,
+  type UtteranceEvent,
+  type StreamErrorEvent,
+  type PcmChunk,
+} from './stream.js';
+export { STREAM_OPTION_SPECS, STREAM_NATIVE_OPTION_SPECS } from './stream-options.js';
+export { startListenServer, LISTEN_DEFAULTS, type ListenOptions, type ListenServer } from './listen.js';

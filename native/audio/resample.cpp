@@ -8,6 +8,7 @@
 #include "../common/parallel.hpp"
 #include "../common/simd.hpp"
 #include "limits.hpp"
+#include "resample_detail.hpp"
 
 namespace et {
 namespace {
@@ -33,14 +34,7 @@ double kaiser_beta(double attenuation_db) {
   return 0.0;
 }
 
-// Polyphase bank: row p holds the taps for an output that falls p/phases of an input sample
-// after input index i; tap k multiplies input sample i - half + 1 + k.
-struct FilterBank {
-  size_t phases = 0;
-  size_t taps = 0;   // 2 * half, padded to a multiple of kBlock for the SIMD dot product
-  size_t half = 0;
-  std::vector<float> coef;  // (phases + 1) rows: the extra row lets phases be interpolated
-};
+using resample_detail::FilterBank;
 
 // Half-width of the filter in input samples (Kaiser's length estimate), and the padded tap count.
 double filter_halfwidth(uint32_t from_rate, uint32_t to_rate, const ResampleQuality& q) {
@@ -105,23 +99,62 @@ void resample_range(const FilterBank& bank, const float* x_padded, size_t begin,
     uint64_t num = uint64_t(n) * down;  // output n sits at input time num / up
     uint64_t i = num / up;
     uint64_t rem = num % up;
-    const float* x = x_padded + i;  // padded by `half` zeros in front: x[0] is input i - half + 1 + ...
-    float y;
-    if (exact_phases) {
-      y = dot(bank.coef.data() + rem * bank.taps, x, bank.taps);
-    } else {
-      double pos = double(rem) * double(bank.phases) / double(up);
-      size_t p0 = size_t(pos);
-      float a = float(pos - double(p0));
-      float y0 = dot(bank.coef.data() + p0 * bank.taps, x, bank.taps);
-      float y1 = dot(bank.coef.data() + (p0 + 1) * bank.taps, x, bank.taps);
-      y = y0 + a * (y1 - y0);
-    }
-    out[n * out_stride] = y;
+    // padded by `half` zeros in front: x[0] is input i - half + 1 + ...
+    out[n * out_stride] = resample_detail::bank_output(bank, x_padded + i, rem, up, exact_phases);
   }
 }
 
 }  // namespace
+
+float resample_detail::bank_output(const FilterBank& bank, const float* x, uint64_t rem, uint64_t up, bool exact_phases) {
+  if (exact_phases) return dot(bank.coef.data() + rem * bank.taps, x, bank.taps);
+  double pos = double(rem) * double(bank.phases) / double(up);
+  size_t p0 = size_t(pos);
+  float a = float(pos - double(p0));
+  float y0 = dot(bank.coef.data() + p0 * bank.taps, x, bank.taps);
+  float y1 = dot(bank.coef.data() + (p0 + 1) * bank.taps, x, bank.taps);
+  return y0 + a * (y1 - y0);
+}
+
+FilterBank resample_detail::make_bank(uint32_t from_rate, uint32_t to_rate, const ResampleQuality& quality, uint64_t* up_out,
+                                      uint64_t* down_out, bool* exact_out) {
+  uint64_t g = std::gcd(uint64_t(from_rate), uint64_t(to_rate));
+  uint64_t up = to_rate / g, down = from_rate / g;
+  double halfwidth = filter_halfwidth(from_rate, to_rate, quality);
+  uint64_t taps = padded_taps(size_t(halfwidth));
+  if (taps > limits::kMaxFilterTaps) {
+    throw Error(ErrorCode::InvalidArg, "resampling " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
+                                           " Hz needs a " + std::to_string(taps) + "-tap filter; the limit is " +
+                                           std::to_string(limits::kMaxFilterTaps));
+  }
+  // Exact phase tables up to 4096 phases; beyond that (rates with tiny common divisors) the
+  // response is interpolated linearly between 4096 phases, which stays below -120 dB error.
+  // A long filter (large down-sampling ratios, e.g. 767999 -> 1000 Hz: 1000 phases of ~98,600
+  // taps, 395 MB and tens of seconds to design) gets fewer interpolated phases so the table stays
+  // under kMaxFilterTableEntries: its response is smooth over 1/scale input samples, so the
+  // interpolation error of P phases at scale s matches that of P/s phases at s = 1.
+  constexpr uint64_t kMaxPhases = 4096;
+  const uint64_t table_rows = limits::kMaxFilterTableEntries / taps;  // >= 4 within kMaxFilterTaps
+  bool exact = up <= kMaxPhases && up + 1 <= table_rows;
+  uint64_t phases = exact ? up : std::min<uint64_t>(kMaxPhases, table_rows - 1);
+  double scale = std::min(1.0, double(to_rate) / double(from_rate));
+  if (!exact && double(phases) < std::max(16.0, std::ceil(double(kMaxPhases) * scale))) {
+    throw Error(ErrorCode::InvalidArg, "resampling " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
+                                           " Hz needs a filter table over " +
+                                           std::to_string(limits::kMaxFilterTableEntries) + " entries");
+  }
+  FilterBank bank;
+  try {
+    bank = design(from_rate, to_rate, size_t(phases), quality);
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::OutOfMemory, "cannot allocate a " + std::to_string((phases + 1) * taps) +
+                                            "-entry filter table for resampling");
+  }
+  *up_out = up;
+  *down_out = down;
+  *exact_out = exact;
+  return bank;
+}
 
 size_t resampled_length(size_t frames, uint32_t from_rate, uint32_t to_rate) {
   uint64_t g = std::gcd(uint64_t(from_rate), uint64_t(to_rate));
@@ -157,46 +190,22 @@ std::vector<float> resample(const float* input, size_t frames, uint32_t channels
   }
   uint32_t out_channels = mono ? 1 : channels;
 
-  uint64_t g = std::gcd(uint64_t(from_rate), uint64_t(to_rate));
-  uint64_t up = to_rate / g, down = from_rate / g;
   // Sizes first, allocations after: the output and the filter table are bounded before either
   // exists (a corrupt rate used to mean minutes of work and gigabytes here).
   size_t out_frames = resampled_length(frames, from_rate, to_rate);
   limits::check_sample_count(uint64_t(out_frames) * out_channels, "the resampled audio");
-  double halfwidth = filter_halfwidth(from_rate, to_rate, quality);
-  uint64_t taps = padded_taps(size_t(halfwidth));
-  if (taps > limits::kMaxFilterTaps) {
-    throw Error(ErrorCode::InvalidArg, "resampling " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
-                                           " Hz needs a " + std::to_string(taps) + "-tap filter; the limit is " +
-                                           std::to_string(limits::kMaxFilterTaps));
-  }
-  // Exact phase tables up to 4096 phases; beyond that (rates with tiny common divisors) the
-  // response is interpolated linearly between 4096 phases, which stays below -120 dB error.
-  // A long filter (large down-sampling ratios, e.g. 767999 -> 1000 Hz: 1000 phases of ~98,600
-  // taps, 395 MB and tens of seconds to design) gets fewer interpolated phases so the table stays
-  // under kMaxFilterTableEntries: its response is smooth over 1/scale input samples, so the
-  // interpolation error of P phases at scale s matches that of P/s phases at s = 1.
-  constexpr uint64_t kMaxPhases = 4096;
-  const uint64_t table_rows = limits::kMaxFilterTableEntries / taps;  // >= 4 within kMaxFilterTaps
-  bool exact = up <= kMaxPhases && up + 1 <= table_rows;
-  uint64_t phases = exact ? up : std::min<uint64_t>(kMaxPhases, table_rows - 1);
-  double scale = std::min(1.0, double(to_rate) / double(from_rate));
-  if (!exact && double(phases) < std::max(16.0, std::ceil(double(kMaxPhases) * scale))) {
-    throw Error(ErrorCode::InvalidArg, "resampling " + std::to_string(from_rate) + " Hz to " + std::to_string(to_rate) +
-                                           " Hz needs a filter table over " +
-                                           std::to_string(limits::kMaxFilterTableEntries) + " entries");
-  }
-  FilterBank bank;
+  uint64_t up = 0, down = 0;
+  bool exact = false;
+  FilterBank bank = resample_detail::make_bank(from_rate, to_rate, quality, &up, &down, &exact);
   std::vector<float> out, padded;
   try {
-    bank = design(from_rate, to_rate, size_t(phases), quality);
     out.resize(out_frames * out_channels);
     // Each channel (or the channel mix) is copied into a zero-padded contiguous buffer so the dot
     // product is unit-stride; outputs are then split across threads.
     padded.assign(frames + 2 * bank.taps + 8, 0.0f);
   } catch (const std::bad_alloc&) {
     throw Error(ErrorCode::OutOfMemory, "cannot allocate " + std::to_string(out_frames * out_channels) +
-                                            " output samples and a " + std::to_string((phases + 1) * taps) +
+                                            " output samples and a " + std::to_string(bank.coef.size()) +
                                             "-entry filter table for resampling");
   }
   for (uint32_t c = 0; c < out_channels; ++c) {

@@ -47,6 +47,7 @@ std::vector<float> decimate2(const Params& p, const float* x, size_t n, size_t p
 
 }  // namespace
 
+float nccf_dot(const float* a, const float* b, int n) { return dot(a, b, n); }
 
 size_t frame_count(size_t samples, double rate, double hop_seconds, double window_seconds) {
   double duration = double(samples) / rate;
@@ -138,7 +139,7 @@ F0Track track_f0_validated(const float* samples, size_t n, double rate, const F0
   const size_t frames = frame_count(n, rate, opt.hop_seconds, opt.window_seconds);
   if (frames == 0) return out;
   const Params prm = make_params(opt);
-  const int W = prm.W, Ws = prm.Ws, k_lo = prm.k_lo, nk = prm.nk, level_len = prm.level_len;
+  const int nk = prm.nk;
   const long pad = prm.pad;
 
   // 1. Conditioning: to 8 kHz (into a zero-padded buffer: no second copy), then DC blocker and
@@ -178,7 +179,7 @@ F0Track track_f0_validated(const float* samples, size_t n, double rate, const F0
     size_t f1 = std::min(frames, f0 + kChunk);
     build_prefix(f0, f1);
     for (size_t i = f0; i < f1; ++i) {
-      level[i] = float(std::sqrt(energy(centre(i) - level_len / 2, level_len) / level_len));
+      level[i] = frame_level(prm, centre(i), energy);
       ref_level = std::max(ref_level, double(level[i]));
     }
   }
@@ -203,15 +204,8 @@ F0Track track_f0_validated(const float* samples, size_t n, double rate, const F0
       cs[0] = {0.f, unvoiced_strength(prm, level.data(), frames, i, ref_level), 0.f};
       if (!(level[i] > 0)) continue;
       const long c = centre(i);
-      for (int j = 0; j < nk; ++j) {
-        const int k = k_lo + j;
-        const long s0 = c - (W + k) / 2;
-        r[size_t(j)] = float(nccf_value(dot(xp + s0, xp + s0 + k, W), energy(s0, W), energy(s0 + k, W), prm.tiny));
-      }
-      auto short_nccf = [&](int kk) {
-        const long ss = c - (Ws + kk) / 2;
-        return nccf_value(dot(xp + ss, xp + ss + kk, Ws), energy(ss, Ws), energy(ss + kk, Ws), prm.tiny);
-      };
+      frame_nccf(prm, xp, c, dot, energy, r.data());
+      auto short_nccf = [&](int kk) { return frame_short_nccf(prm, xp, c, dot, energy, kk); };
       count[i] = frame_candidates(prm, r.data(), short_nccf, cs);
     }
   }

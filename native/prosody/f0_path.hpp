@@ -17,6 +17,10 @@ namespace prosody {
 bool apply_range_prior(const steps::Params& prm, std::vector<steps::Candidate>& cands, const std::vector<int32_t>& count,
                        const std::vector<int32_t>& path, int stride);
 
+// Σ a·b over n floats: the one dot product of the tracker (NCCF numerators, 16 → 8 kHz decimation),
+// so the streaming tracker sums in the same order as track_f0.
+float nccf_dot(const float* a, const float* b, int n);
+
 // f0, best_f0, voicing and nccf per frame from the path (f0.hpp step 6).
 void path_outputs(const std::vector<steps::Candidate>& cands, const std::vector<int32_t>& count,
                   const std::vector<int32_t>& path, int stride, F0Track& out);

@@ -69,32 +69,43 @@ ET_HD inline float decimate_sample(const Params& p, Load load, size_t n, size_t 
   return acc;
 }
 
-// Conditioning filters (DC blocker, then the low-pass section twice) for outputs [begin, end) of
-// an n-sample signal, starting the recursion at max(0, begin − warm) from rest. From sample 0
-// this is exactly the sequential filter; with warm ≥ 2048 at 8 kHz the start-up transient has
-// decayed below 1e-14 of the signal (DC pole 0.984^2048), so chunks can run in parallel.
-ET_HD inline void condition_range(const Params& p, const float* in, float* out, size_t begin, size_t end, size_t warm) {
-  const size_t start = begin > warm ? begin - warm : 0;
+// State of the conditioning filters (DC blocker, then the low-pass section twice) between samples.
+struct ConditionState {
   float px = 0.f, py = 0.f;
   double s[2][4] = {{0, 0, 0, 0}, {0, 0, 0, 0}};  // x1, x2, y1, y2 per section
-  for (size_t i = start; i < end; ++i) {
-    const float v = in[i];
-    const float y = v - px + p.dc_r * py;
-    px = v;
-    py = y;
-    float o = y;
-    if (p.lowpass) {
-      for (int k = 0; k < 2; ++k) {
-        double* z = s[k];
-        const double u = o;
-        const double w = p.b0 * u + p.b1 * z[0] + p.b2 * z[1] - p.a1 * z[2] - p.a2 * z[3];
-        z[1] = z[0];
-        z[0] = u;
-        z[3] = z[2];
-        z[2] = w;
-        o = float(w);
-      }
+};
+
+// One sample through the conditioning filters (the sequential recursion; the streaming tracker,
+// native/prosody/stream.cpp, feeds it sample by sample).
+ET_HD inline float condition_sample(const Params& p, ConditionState& st, float v) {
+  const float y = v - st.px + p.dc_r * st.py;
+  st.px = v;
+  st.py = y;
+  float o = y;
+  if (p.lowpass) {
+    for (int k = 0; k < 2; ++k) {
+      double* z = st.s[k];
+      const double u = o;
+      const double w = p.b0 * u + p.b1 * z[0] + p.b2 * z[1] - p.a1 * z[2] - p.a2 * z[3];
+      z[1] = z[0];
+      z[0] = u;
+      z[3] = z[2];
+      z[2] = w;
+      o = float(w);
     }
+  }
+  return o;
+}
+
+// Conditioning filters for outputs [begin, end) of an n-sample signal, starting the recursion at
+// max(0, begin − warm) from rest. From sample 0 this is exactly the sequential filter; with
+// warm ≥ 2048 at 8 kHz the start-up transient has decayed below 1e-14 of the signal (DC pole
+// 0.984^2048), so chunks can run in parallel.
+ET_HD inline void condition_range(const Params& p, const float* in, float* out, size_t begin, size_t end, size_t warm) {
+  const size_t start = begin > warm ? begin - warm : 0;
+  ConditionState st;
+  for (size_t i = start; i < end; ++i) {
+    const float o = condition_sample(p, st, in[i]);
     if (i >= begin) out[i] = o;
   }
 }
@@ -103,6 +114,30 @@ ET_HD inline void condition_range(const Params& p, const float* in, float* out, 
 ET_HD inline double nccf_value(double num, double e0, double e1, double tiny) {
   const double d = e0 * e1;
   return d > tiny * tiny ? num / sqrt(d) : 0.0;
+}
+
+// The NCCF r[0..nk) of the frame centred at c (lag k_lo + j in r[j]) over the long window, from
+// the padded 8 kHz signal xp: dot(a, b, len) is Σ a·b, energy(s, len) Σ x² over [s, s + len).
+template <class Dot, class Energy>
+ET_HD inline void frame_nccf(const Params& p, const float* xp, long c, Dot dot, Energy energy, float* r) {
+  for (int j = 0; j < p.nk; ++j) {
+    const int k = p.k_lo + j;
+    const long s0 = c - (p.W + k) / 2;
+    r[j] = float(nccf_value(dot(xp + s0, xp + s0 + k, p.W), energy(s0, p.W), energy(s0 + k, p.W), p.tiny));
+  }
+}
+
+// The same at one lag over the short voicing window (frame_candidates' short_nccf).
+template <class Dot, class Energy>
+ET_HD inline double frame_short_nccf(const Params& p, const float* xp, long c, Dot dot, Energy energy, int k) {
+  const long ss = c - (p.Ws + k) / 2;
+  return nccf_value(dot(xp + ss, xp + ss + k, p.Ws), energy(ss, p.Ws), energy(ss + k, p.Ws), p.tiny);
+}
+
+// A frame's level for the silence rule: RMS over level_len samples about its centre c.
+template <class Energy>
+ET_HD inline float frame_level(const Params& p, long c, Energy energy) {
+  return float(sqrt(energy(c - p.level_len / 2, p.level_len) / p.level_len));
 }
 
 // The unvoiced candidate's strength (f0.hpp step 4). ref_level: the clip's reference level.
@@ -233,6 +268,34 @@ ET_HD inline bool is_anchor(const Candidate* c, int m, float bound) {
   return c[0].strength - best > bound + kAnchorMargin;
 }
 
+// One Viterbi transition (f0.hpp step 5): from the previous frame's candidates pc[0..mp) with
+// log2 F0 lf_prev and path scores score_prev into frame c[0..m) with voicing costs to_v
+// (unvoiced → voiced) and to_u (voiced → unvoiced). Writes lf_next, score_next and the back
+// pointers bk[0..m). viterbi_segment runs it frame after frame; the streaming tracker one frame
+// at a time as frames arrive.
+ET_HD inline void viterbi_step(const Candidate* pc, int mp, const float* lf_prev, const float* score_prev,
+                               const Candidate* c, int m, float to_v, float to_u, float jump, float* lf_next,
+                               float* score_next, uint8_t* bk) {
+  for (int j = 0; j < m; ++j) {
+    const float lj = log2_or_zero(c[j].f);
+    lf_next[j] = lj;
+    const bool vj = c[j].f > 0;
+    float best = -INFINITY;
+    int arg = 0;
+    for (int q = 0; q < mp; ++q) {
+      const bool vp = pc[q].f > 0;
+      const float t = vj && vp ? jump * fabsf(lj - lf_prev[q]) : vj != vp ? (vj ? to_v : to_u) : 0.f;
+      const float v = score_prev[q] - t;
+      if (v > best) {
+        best = v;
+        arg = q;
+      }
+    }
+    score_next[j] = best + c[j].strength;
+    bk[j] = uint8_t(arg);
+  }
+}
+
 // Viterbi over frames [s, e] of one clip (f0.hpp step 5). cands: `stride` slots per frame,
 // count[i] used; on/off: per-frame voicing transition costs. start_u: the path is pinned to the
 // unvoiced candidate at s (an anchor), else it starts free; end_u likewise at e. Writes path[s..e]
@@ -252,29 +315,8 @@ ET_HD inline void viterbi_segment(const Candidate* cands, const int32_t* count, 
   }
   for (size_t i = s + 1; i <= e; ++i) {
     const int nxt = cur ^ 1;
-    const Candidate* pc = cands + (i - 1) * size_t(stride);
-    const Candidate* c = cands + i * size_t(stride);
-    const int mp = count[i - 1], m = count[i];
-    const float to_v = on[i], to_u = off[i];
-    uint8_t* bk = back + i * size_t(stride);
-    for (int j = 0; j < m; ++j) {
-      const float lj = log2_or_zero(c[j].f);
-      lf[nxt][j] = lj;
-      const bool vj = c[j].f > 0;
-      float best = -INFINITY;
-      int arg = 0;
-      for (int q = 0; q < mp; ++q) {
-        const bool vp = pc[q].f > 0;
-        const float t = vj && vp ? jump * fabsf(lj - lf[cur][q]) : vj != vp ? (vj ? to_v : to_u) : 0.f;
-        const float v = score[cur][q] - t;
-        if (v > best) {
-          best = v;
-          arg = q;
-        }
-      }
-      score[nxt][j] = best + c[j].strength;
-      bk[j] = uint8_t(arg);
-    }
+    viterbi_step(cands + (i - 1) * size_t(stride), count[i - 1], lf[cur], score[cur], cands + i * size_t(stride), count[i],
+                 on[i], off[i], jump, lf[nxt], score[nxt], back + i * size_t(stride));
     cur = nxt;
   }
   int state = 0;

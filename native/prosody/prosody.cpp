@@ -177,6 +177,12 @@ double polyfit_r2(const std::vector<double>& u, const std::vector<double>& y, in
 
 }  // namespace
 
+float intensity_db_of_window(const float* x, const float* w, int n, double wsum) {
+  float s1, s2;
+  weighted_moments(x, w, n, s1, s2);
+  return steps::intensity_db_of(s1, s2, wsum);
+}
+
 
 void check_finite(const float* x, size_t n) {
   // Finite and within the package's float bound (audio/limits.hpp): a sample of 3e36 would

@@ -148,6 +148,10 @@ double clipped_ratio(const float* samples, size_t n);
 // The Praat intensity window (Kaiser, β = 2π² + 0.5, odd length ≈ 6.4 / min_pitch s) and its sum.
 std::vector<float> intensity_window(double min_pitch, double rate, double* wsum);
 
+// Intensity (dB) of one frame: x[0..n) under the window w[0..n) (intensity_window), as the
+// intensity track computes it (the streaming tracker, stream.hpp, calls it frame by frame).
+float intensity_db_of_window(const float* x, const float* w, int n, double wsum);
+
 // F0 only, with the same input handling as analyze().
 F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOptions& o = ProsodyOptions());
 

@@ -1,0 +1,202 @@
+// `emotionthinker listen` with real clients: headless Chromium running the example page
+// (getUserMedia + AudioWorklet, the "microphone" a WAV of three RAVDESS clips with known pauses)
+// and Node's ws client for the protocol's edges (token, bad URL, malformed messages, idle timeout,
+// PCM split at odd byte offsets). Needs dist/ (npx tsc -p tsconfig.json).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
+import { loadAudio, startListenServer } from '../src/index.js';
+
+const root = path.resolve(__dirname, '..');
+const DATA = path.resolve(root, '../shared/data/ravdess');
+const CLIPS = ['03-01-03-02-01-01-05.wav', '03-01-05-02-02-01-08.wav', '03-01-06-01-01-02-11.wav'].map((f) => path.join(DATA, f));
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-listen-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function pcm16Wav(x: Float32Array, rate: number): Buffer {
+  const b = Buffer.alloc(44 + x.length * 2);
+  b.write('RIFF', 0);
+  b.writeUInt32LE(36 + x.length * 2, 4);
+  b.write('WAVEfmt ', 8);
+  b.writeUInt32LE(16, 16);
+  b.writeUInt16LE(1, 20);
+  b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24);
+  b.writeUInt32LE(rate * 2, 28);
+  b.writeUInt16LE(2, 32);
+  b.writeUInt16LE(16, 34);
+  b.write('data', 36);
+  b.writeUInt32LE(x.length * 2, 40);
+  for (let i = 0; i < x.length; i++) b.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(x[i] * 32768))), 44 + 2 * i);
+  return b;
+}
+
+/** Starts `emotionthinker listen` (dist/cli.js) on a free port; resolves with its URLs. */
+function startCli(args: string[] = []): Promise<{ proc: ChildProcess; url: string; pageUrl: string }> {
+  const proc = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'listen', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ proc, ...JSON.parse(line) });
+    });
+    proc.on('exit', (code) => reject(new Error(`listen exited with ${code}`)));
+  });
+}
+
+describe('emotionthinker listen: the example page in headless Chromium', () => {
+  let cli: Awaited<ReturnType<typeof startCli>>;
+  beforeAll(async () => {
+    if (!existsSync(path.join(root, 'dist', 'cli.js'))) throw new Error('build first: dist/cli.js is missing');
+    cli = await startCli();
+  });
+  afterAll(() => {
+    cli?.proc.kill('SIGINT');
+  });
+
+  it('streams the fake microphone (three clips, known pauses) and receives one utterance per clip', async () => {
+    // 1 s of silence, then each clip followed by 1.5 s of silence.
+    const clips = await Promise.all(CLIPS.map((f) => loadAudio(f)));
+    const rate = 16000;
+    const lead = rate, gap = rate * 1.5;
+    const total = lead + clips.reduce((a, c) => a + c.samples.length + gap, 0);
+    const x = new Float32Array(total);
+    const offsets: number[] = [];
+    let at = lead;
+    for (const c of clips) {
+      offsets.push(at / rate);
+      x.set(c.samples, at);
+      at += c.samples.length + gap;
+    }
+    // Where the energy VAD of the library finds the speech of each clip on its own (the reference).
+    const wav = path.join(tmp, 'mic.wav');
+    writeFileSync(wav, pcm16Wav(x, rate));
+    expect(existsSync(CHROMIUM), `${CHROMIUM} missing: run scripts/setup.sh`).toBe(true);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required', '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${wav}%noloop`],
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`${cli.pageUrl}?autostart=1`);
+      await page.waitForFunction(() => (window as unknown as { __events: { type: string }[] }).__events.filter((e) => e.type === 'utterance').length >= 3, null, { timeout: 60_000 });
+      // Let a possible extra turn (there should be none) show up.
+      await page.waitForTimeout(1500);
+      const events = await page.evaluate(() => (window as unknown as { __events: Record<string, unknown>[] }).__events);
+      expect(errors).toEqual([]);
+      expect(events[0].type).toBe('ready');
+      expect(events.filter((e) => e.type === 'error')).toEqual([]);
+      const utts = events.filter((e) => e.type === 'utterance') as { speechStart: number; speechEnd: number; emotion: string | null; reasoning: string }[];
+      expect(utts.length).toBe(3);
+      // The capture starts when getUserMedia does, so absolute times may shift by the start-up;
+      // the spacing of the turns is the file's.
+      const shift = utts[0].speechStart - offsets[0];
+      expect(Math.abs(shift)).toBeLessThan(1);
+      utts.forEach((u, i) => {
+        expect(u.speechStart - shift).toBeGreaterThan(offsets[i] - 0.15);
+        expect(u.speechEnd - shift).toBeLessThan(offsets[i] + clips[i].samples.length / rate + 0.15);
+        expect(u.speechEnd - u.speechStart).toBeGreaterThan(0.5);
+        expect(typeof u.emotion).toBe('string');
+        expect(u.reasoning).toMatch(/<answer>/);
+      });
+      expect(events.filter((e) => e.type === 'frame').length).toBeGreaterThan(500);
+      expect(await page.locator('.utt').count()).toBe(3);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
+describe('emotionthinker listen: protocol edges (ws client)', () => {
+  const open = (url: string) =>
+    new Promise<{ ws: WebSocket; events: Record<string, unknown>[]; closed: Promise<{ code: number; reason: string }> }>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const events: Record<string, unknown>[] = [];
+      const closed = new Promise<{ code: number; reason: string }>((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+      ws.on('message', (d, bin) => !bin && events.push(JSON.parse(d.toString())));
+      ws.on('open', () => resolve({ ws, events, closed }));
+      ws.on('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.on('error', (e) => reject(e));
+    });
+  const until = async (cond: () => boolean, ms = 20_000) => {
+    const t0 = Date.now();
+    while (!cond()) {
+      if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('refuses to bind beyond loopback without a token; checks the token, the rate and the path at the upgrade', async () => {
+    await expect(startListenServer({ host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/token is required/) });
+    const s = await startListenServer({ port: 0, token: 'sesame' });
+    try {
+      await expect(open(`${s.url}?rate=16000`)).rejects.toMatchObject({ status: 401 });
+      await expect(open(`${s.url}?rate=16000&token=wrong!`)).rejects.toMatchObject({ status: 401 });
+      await expect(open(`${s.url}?rate=abc&token=sesame`)).rejects.toMatchObject({ status: 400 });
+      await expect(open(`${s.url}?rate=16000&vad=x&token=sesame`)).rejects.toMatchObject({ status: 400 });
+      const c = await open(`${s.url}?rate=16000&token=sesame`);
+      await until(() => c.events.length > 0);
+      expect(c.events[0]).toMatchObject({ type: 'ready', sampleRate: 16000 });
+      c.ws.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('malformed messages get error events and the connection stays usable; PCM split at odd offsets; end flushes the turn', async () => {
+    const s = await startListenServer({ port: 0 });
+    try {
+      const audio = await loadAudio(CLIPS[1]);
+      const c = await open(`${s.url}?rate=16000&frames=0`);
+      c.ws.send('not json');
+      c.ws.send(JSON.stringify({ type: 'dance' }));
+      c.ws.send(JSON.stringify({ type: 'ping' }));
+      const bytes = pcm16Wav(audio.samples, 16000).subarray(44);
+      for (let o = 0; o < bytes.length; o += 641) c.ws.send(bytes.subarray(o, Math.min(bytes.length, o + 641)));
+      c.ws.send(JSON.stringify({ type: 'end' }));
+      const closed = await c.closed;
+      expect(closed.code).toBe(1000);
+      const types = c.events.map((e) => e.type);
+      expect(types.slice(0, 4)).toEqual(['ready', 'error', 'error', 'pong']);
+      expect(String(c.events[1].message)).toMatch(/malformed message: text messages must be JSON/);
+      expect(String(c.events[2].message)).toMatch(/unknown command "dance"/);
+      expect(types.filter((t) => t === 'utterance').length).toBe(1);
+      expect(types.at(-1)).toBe('end');
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a silent client is closed after the idle timeout; a client gone mid-utterance leaves the server serving', async () => {
+    const s = await startListenServer({ port: 0, idleSeconds: 0.5 });
+    try {
+      const c = await open(`${s.url}?rate=8000`);
+      const closed = await c.closed;
+      expect(closed).toEqual({ code: 4000, reason: 'idle timeout' });
+      expect(c.events.some((e) => e.type === 'error' && /idle timeout/.test(String(e.message)))).toBe(true);
+      // Disconnect in the middle of speech, then a new client is served normally.
+      const audio = await loadAudio(CLIPS[0]);
+      const d = await open(`${s.url}?rate=16000`);
+      const bytes = pcm16Wav(audio.samples, 16000).subarray(44);
+      d.ws.send(bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+      d.ws.terminate();
+      const e = await open(`${s.url}?rate=16000&frames=0`);
+      for (let o = 0; o < bytes.length; o += 640) e.ws.send(bytes.subarray(o, o + 640));
+      e.ws.send(JSON.stringify({ type: 'end' }));
+      await e.closed;
+      expect(e.events.filter((x) => x.type === 'utterance').length).toBe(1);
+    } finally {
+      await s.close();
+    }
+  });
+});
