@@ -2,7 +2,7 @@
 // HTTP and through the Python shims (integrations/python, standard library only) with python3.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { groupAdvantages, verifyReasoning } from '../src/index.js';
@@ -136,6 +136,7 @@ describe('emotionthinker serve', () => {
     expect(g3.json.gate.step).toBe(3);
     expect(g3.json.reasoningEnabled).toBe(true);
     for (const x of g3.json.responses) {
+      expect(x.trust).toBe(g3.json.trust);
       expect(x.gatedReasoningReward).toBeCloseTo(g3.json.trust * x.reasoningReward, 12);
       expect(x.reward).toBeCloseTo(0.3 * x.format + x.outcome + 0.5 * x.gatedReasoningReward, 12);
     }
@@ -293,7 +294,9 @@ except RewardServerError as e:
     out["error"] = [e.status, e.code]
 print(json.dumps(out))
 `;
-    const py = spawnSync('python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_URL: s.url, EMOTIONTHINKER_TOKEN: 'py-token' } });
+    // The distribution's interpreter when there is one (standard library only).
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const py = spawnSync(python, ['-c', script], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_URL: s.url, EMOTIONTHINKER_TOKEN: 'py-token' } });
     expect(py.status, py.stderr).toBe(0);
     const out = JSON.parse(py.stdout);
     const direct = await post(`${s.url}/get_reward`, { query: [GOOD, RESPONSES[1]], labels: [{ audio: ANGRY, emotion: 'angry' }, { audio: ANGRY, emotion: 'angry' }] }, { authorization: 'Bearer py-token' });

@@ -285,6 +285,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
           iq: s.result.scores.iq,
           cc: s.result.scores.cc,
           fs: s.result.scores.fs,
+          trust: ptr.trust[0],
           reasoningReward: ptr.reasoningReward[i],
           gatedReasoningReward: open ? ptr.trust[0] * ptr.reasoningReward[i] : 0,
           reward: ptr.reward[i],
