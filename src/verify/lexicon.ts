@@ -34,7 +34,7 @@ put('pitch|f0|fundamental frequency|register|vocal register|pitch level|pitch he
 put('energy|energy level|loudness|volume|intensity|vocal effort|effort|amplitude|projection|force|power|vocal energy|vocal intensity|loudness level|volume level|sound level', { k: 'noun', cue: 'energy' });
 put('speaking rate|speech rate|articulation rate|rate of speech|speaking speed|speech tempo|rate|tempo|pace|pacing|speed|syllable rate|speaking pace|talking speed', { k: 'noun', cue: 'speed' });
 put('intonation|contour|pitch contour|melody|inflection|inflections|pitch pattern|f0 contour|intonation contour|intonation pattern|melodic contour|prosodic contour|pitch trajectory|pitch curve', { k: 'noun', cue: 'intonation' });
-put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics|pitch swings|swings', { k: 'noun', cue: 'range' });
+put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics|pitch swings|swings|change|changes|pitch change|change in pitch|changes in pitch', { k: 'noun', cue: 'range' });
 put('tone|tone of voice|vocal tone', { k: 'noun', cue: 'tone' });
 put('voice', { k: 'noun', cue: 'voice' });
 
@@ -59,7 +59,7 @@ desc('speed', 'fast', 'fast|faster|fastest|quick|quickly|quicker|rapid|rapidly|r
 desc('speed', 'slow', 'slow|slowly|slower|slowest|sluggish|sluggishly|drawn-out|drawn out|dragging|drags|drawl|drawled|drawling|leisurely|unhurried|plodding|languid|languidly|slow-paced|slows down|slowing down|slowed down|decelerates|lingering|lingers|stretched out|elongated|protracted|ponderous');
 desc('speed', 'normal', 'normal speed|normally paced|moderately paced|evenly paced|medium-paced|average-paced|conversational speed');
 desc('intonation', 'flat', 'flat|flatter|monotone|monotonous|monotonic|monotonously|droning|robotic|flat-sounding|deadpan|unvaried|monotone-like|level intonation|level tone|level contour|level pitch|uninflected|little inflection');
-desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|varies|vary|varying|fluctuates|fluctuate|fluctuating|colourful intonation|colorful intonation');
+desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|varies|vary|varying|fluctuates|fluctuate|fluctuating|changes a lot|change much|changes much|changes constantly|colourful intonation|colorful intonation');
 desc('intonation', 'rising', 'question-like|questioning|uptalk|upspeak|upward inflection|upturn|ends on a rise|rising-pitch|rising-tone|interrogative');
 desc('intonation', 'falling', 'downward inflection|downturn|ends on a fall|falling-pitch|falling-tone|declarative fall|declination|trailing down');
 desc('intonation', 'rising-falling', 'rising-falling|rise-fall|rise-and-fall|rise and fall|up-down|up-and-down|arched|arch|arch-shaped|arc|arc-shaped|hat-shaped|hat pattern|peaks in the middle|peaking in the middle|peaked in the middle|inverted-u');
@@ -73,7 +73,7 @@ put('ends|ending|ended|finishes|finishing|finished|toward the end|towards the en
 put('starts|starting|started|begins|beginning|began|opens|at the start|at the beginning', { k: 'starts' });
 
 // Negation, comparison, clause ends.
-put('not|never|no|nor|neither|without|hardly|isn\'t|wasn\'t|aren\'t|weren\'t|doesn\'t|don\'t|didn\'t|cannot|can\'t|won\'t|nothing|rather than|instead of|lacks any|free of|absent', { k: 'neg' });
+put('not|never|no|nor|neither|without|hardly|barely|scarcely|isn\'t|wasn\'t|aren\'t|weren\'t|doesn\'t|don\'t|didn\'t|cannot|can\'t|won\'t|nothing|rather than|instead of|lacks any|free of|absent', { k: 'neg' });
 put('no|without|absent|nothing|free of', { k: 'neg', bare: true });
 put('neither', { k: 'neg', neither: true });
 put('nor', { k: 'neg', nor: true });
