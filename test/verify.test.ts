@@ -59,9 +59,9 @@ describe('claim extraction and answer mapping on the fixture set', () => {
     expect(s.unknownRecall).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('held-out explanations (two batches written after tuning) stay above 0.9', () => {
+  it('held-out explanations (three batches written after tuning) stay above 0.9', () => {
     const s = score(path.join(FIXTURE_DIR, 'holdout'));
-    expect(s.items.length).toBeGreaterThanOrEqual(60);
+    expect(s.items.length).toBeGreaterThanOrEqual(90);
     expect(s.precision, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
     expect(s.recall, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
   });

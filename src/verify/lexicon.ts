@@ -52,17 +52,17 @@ const desc = (cue: 'pitch' | 'energy' | 'speed' | 'intonation', value: string, w
 desc('pitch', 'high', 'high-pitched|higher-pitched|highly pitched|shrill|squeaky|piercing|falsetto|high voice|high-register|high register|pitched up|upper register|sharp-pitched|thin high voice');
 desc('pitch', 'low', 'low-pitched|lower-pitched|deep|deeper|deep-voiced|low register|lower register|low-register|bass|gravelly low|pitched down|deep voice');
 desc('pitch', 'normal', 'mid-pitched|normally pitched|normal-pitched|moderately pitched|average-pitched');
-desc('energy', 'high', 'loud|loudly|louder|loudest|shout|shouts|shouted|shouting|yell|yells|yelled|yelling|scream|screams|screamed|screaming|booming|blaring|bellowing|bellowed|forceful|forcefully|powerful|energetic|energetically|vigorous|vigorously|high-energy|full-throated|raised voice|emphatic|projected|projects|projecting|punchy|explosive');
-desc('energy', 'low', 'quiet|quietly|quieter|quietest|soft|softly|softer|softest|hushed|whisper-like|whispery|whispered|whispering|murmur|murmured|murmuring|mumbled|mumbling|faint|faintly|subdued|muted|weak|weakly|gentle|gently|barely audible|low-energy|lethargic|feeble|low-volume|low volume voice|soft-spoken|understated|fades|fade|fading|fades away|dies down|dwindles|dwindling|whisper|whispers|murmurs|mumbles');
+desc('energy', 'high', 'loud|loudly|louder|loudest|shout|shouts|shouted|shouting|yell|yells|yelled|yelling|scream|screams|screamed|screaming|booming|blaring|bellowing|bellowed|forceful|forcefully|powerful|energetic|energetically|vigorous|vigorously|high-energy|full-throated|raised voice|emphatic|projected|project|projects|projecting|punchy|explosive');
+desc('energy', 'low', 'quiet|quietly|quieter|quietest|soft|softly|softer|softest|hushed|whisper-like|whispery|whispered|whispering|murmur|murmured|murmuring|mumbled|mumbling|faint|faintly|subdued|muted|weak|weakly|gentle|gently|barely audible|low-energy|lethargic|feeble|low-volume|low volume voice|soft-spoken|understated|fades|fade|fading|fades away|dies down|dwindles|dwindling|drains|drains away|drained|whisper|whispers|murmurs|mumbles');
 desc('energy', 'normal', 'moderately loud|normal loudness|comfortable volume|medium-energy|moderate-energy');
 desc('speed', 'fast', 'fast|faster|fastest|quick|quickly|quicker|rapid|rapidly|rushed|rushing|hurried|hurriedly|brisk|briskly|racing|speedy|hasty|hastily|fast-paced|quick-paced|rapid-fire|in a hurry|in a rush|rush|rushes|rush out|rushes out|races|race|races through|picks up|speeds up|sped up|picks up speed|picks up the pace|accelerates|accelerated|accelerating|breathless|breakneck|tumbling out|clipped');
-desc('speed', 'slow', 'slow|slowly|slower|slowest|sluggish|sluggishly|drawn-out|drawn out|dragging|drags|drawl|drawled|drawling|leisurely|unhurried|plodding|languid|languidly|slow-paced|slows down|slowing down|slowed down|decelerates|lingering|lingers|stretched out|elongated|protracted|ponderous');
+desc('speed', 'slow', 'slow|slowly|slower|slowest|sluggish|sluggishly|drawn-out|drawn out|dragging|drags|drawl|drawls|drawled|drawling|leisurely|unhurried|plodding|languid|languidly|slow-paced|slows down|slowing down|slowed down|decelerates|lingering|lingers|stretched out|elongated|protracted|ponderous');
 desc('speed', 'normal', 'normal speed|normally paced|moderately paced|evenly paced|medium-paced|average-paced|conversational speed');
 desc('intonation', 'flat', 'flat|flatter|monotone|monotonous|monotonic|monotonously|droning|robotic|flat-sounding|deadpan|unvaried|monotone-like|level intonation|level tone|level contour|level pitch|uninflected|little inflection');
-desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|varies|vary|varying|fluctuates|fluctuate|fluctuating|changes a lot|change much|changes much|changes constantly|colourful intonation|colorful intonation');
+desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|variable|highly variable|varies|vary|varying|fluctuates|fluctuate|fluctuating|changes a lot|change much|changes much|changes constantly|colourful intonation|colorful intonation');
 desc('intonation', 'rising', 'question-like|questioning|uptalk|upspeak|upward inflection|upturn|ends on a rise|rising-pitch|rising-tone|interrogative');
 desc('intonation', 'falling', 'downward inflection|downturn|ends on a fall|falling-pitch|falling-tone|declarative fall|declination|trailing down');
-desc('intonation', 'rising-falling', 'rising-falling|rise-fall|rise-and-fall|rise and fall|up-down|up-and-down|arched|arch|arch-shaped|arc|arc-shaped|hat-shaped|hat pattern|peaks in the middle|peaking in the middle|peaked in the middle|inverted-u');
+desc('intonation', 'rising-falling', 'rising-falling|rise-fall|rise-and-fall|rise and fall|up-down|up-and-down|arched|arching|arches|arch|arch-shaped|arc|arc-shaped|hat-shaped|hat pattern|peaks in the middle|peaking in the middle|peaked in the middle|inverted-u');
 desc('intonation', 'falling-rising', 'falling-rising|fall-rise|fall-and-rise|fall and rise|down-up|down-and-up|dip-shaped|u-shaped|v-shaped|scooped|dips in the middle|dipping in the middle|dipped in the middle|sags in the middle|trough in the middle');
 
 // Movements of the pitch (sequences make turns: up then down is rising-falling).
@@ -77,7 +77,9 @@ put('not|never|no|nor|neither|without|hardly|barely|scarcely|isn\'t|wasn\'t|aren
 put('no|without|absent|nothing|free of', { k: 'neg', bare: true });
 put('neither', { k: 'neg', neither: true });
 put('nor', { k: 'neg', nor: true });
-put('anything but|far from|by no means|not at all|not remotely|not in the least|nowhere near|not the least bit|in no way|not even slightly', { k: 'neg', strong: true });
+// "Not … at all" and its equivalents name the opposite; "anything but" is what a negated claim means.
+put('anything but|far from|nowhere near', { k: 'neg' });
+put('by no means|not at all|not remotely|not in the least|not the least bit|in no way|not even slightly', { k: 'neg', strong: true });
 put('at all|whatsoever|in the slightest|in the least', { k: 'atall' });
 put('but|while|whereas|although|though|yet|however|meanwhile|despite|even though|on the other hand|in contrast|contrasting with', { k: 'stop' });
 put('above|beyond', { k: 'than', dir: 'up' });
