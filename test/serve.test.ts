@@ -2,7 +2,7 @@
 // HTTP and through the Python shims (integrations/python, standard library only) with python3.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { groupAdvantages, verifyReasoning } from '../src/index.js';
@@ -136,6 +136,7 @@ describe('emotionthinker serve', () => {
     expect(g3.json.gate.step).toBe(3);
     expect(g3.json.reasoningEnabled).toBe(true);
     for (const x of g3.json.responses) {
+      expect(x.trust).toBe(g3.json.trust);
       expect(x.gatedReasoningReward).toBeCloseTo(g3.json.trust * x.reasoningReward, 12);
       expect(x.reward).toBeCloseTo(0.3 * x.format + x.outcome + 0.5 * x.gatedReasoningReward, 12);
     }
@@ -167,6 +168,11 @@ describe('emotionthinker serve', () => {
   });
 
   it('security: loopback by default, a token beyond it (401), audio roots (403), body limit (413)', async () => {
+    const corrupt = path.join(tmp, 'corrupt-gates.json');
+    writeFileSync(corrupt, '{"format": "emotionthinker-gates", "version": 1, "runs": {"r": {"gate": {"version": 1}, "step": null, "correct": 0, "total": 0}}}');
+    const bad = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--state', corrupt], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/corrupt-gates\.json: run "r": .*\[ERR_MODEL_FORMAT\]/);
     const refused = spawnSync(process.execPath, [cli, 'serve', '--host', '0.0.0.0', '--port', '0'], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_TOKEN: '' } });
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(/binding to 0\.0\.0\.0 .* needs a token .*\[ERR_INVALID_ARG\]/);
@@ -234,16 +240,16 @@ describe('emotionthinker serve', () => {
     const sil = await post(`${s.url}/v1/rewards`, { audio: silence, emotion: 'angry', responses: [GOOD], claims: true });
     expect(sil.status).toBe(200);
     expect(sil.json.responses[0].claims.every((c: { verdict: string }) => c.verdict === 'unverifiable')).toBe(true);
-    // Megabytes of text in one request (scored with turns of the event loop in between): answered, and the server still serves others.
-    const heavy = post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: Array.from({ length: 6 }, () => 'The pitch is high and the pace is slow. '.repeat(25_000)) });
+    // 2 MB of text in one request (scored with turns of the event loop in between): answered, and the server still serves others.
+    const heavy = post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: Array.from({ length: 8 }, () => 'The pitch is high and the pace is slow. '.repeat(6_000)) });
     const during = await fetch(`${s.url}/health`);
     expect(during.status).toBe(200);
     const heavyDone = await heavy;
     expect(heavyDone.status).toBe(200);
-    expect(heavyDone.json.responses).toHaveLength(6);
-    const tooLong = await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: ['ok', 'x'.repeat(2_000_001)] });
+    expect(heavyDone.json.responses).toHaveLength(8);
+    const tooLong = await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: ['ok', 'x'.repeat(262_145)] });
     expect(tooLong.status).toBe(400);
-    expect(tooLong.json.error.message).toMatch(/^responses\[1\]: text is 2000001 characters/);
+    expect(tooLong.json.error.message).toMatch(/^responses\[1\]: text is 262145 characters; at most 262144/);
     const good = await post(`${s.url}/get_reward`, { query: [GOOD], labels: [{ audio: ANGRY, emotion: 'angry' }] });
     expect(good.status).toBe(200);
     expect(good.json.rewards).toHaveLength(1);
@@ -293,7 +299,9 @@ except RewardServerError as e:
     out["error"] = [e.status, e.code]
 print(json.dumps(out))
 `;
-    const py = spawnSync('python3', ['-c', script], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_URL: s.url, EMOTIONTHINKER_TOKEN: 'py-token' } });
+    // The distribution's interpreter when there is one (standard library only).
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const py = spawnSync(python, ['-c', script], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_URL: s.url, EMOTIONTHINKER_TOKEN: 'py-token' } });
     expect(py.status, py.stderr).toBe(0);
     const out = JSON.parse(py.stdout);
     const direct = await post(`${s.url}/get_reward`, { query: [GOOD, RESPONSES[1]], labels: [{ audio: ANGRY, emotion: 'angry' }, { audio: ANGRY, emotion: 'angry' }] }, { authorization: 'Bearer py-token' });

@@ -18,6 +18,7 @@ import {
 } from '../src/index.js';
 import { claimKeys, FIXTURE_DIR, loadExplanations } from './helpers/explanations.js';
 import { makeWav } from './helpers/wav.js';
+import { rng } from './helpers/rng.js';
 
 const root = path.resolve(__dirname, '..');
 const RAVDESS = path.resolve(root, '../shared/data/ravdess');
@@ -58,9 +59,9 @@ describe('claim extraction and answer mapping on the fixture set', () => {
     expect(s.unknownRecall).toBeGreaterThanOrEqual(0.95);
   });
 
-  it('held-out explanations (two batches written after tuning) stay above 0.9', () => {
+  it('held-out explanations (three batches written after tuning) stay above 0.9', () => {
     const s = score(path.join(FIXTURE_DIR, 'holdout'));
-    expect(s.items.length).toBeGreaterThanOrEqual(60);
+    expect(s.items.length).toBeGreaterThanOrEqual(90);
     expect(s.precision, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
     expect(s.recall, s.misses.join('\n')).toBeGreaterThanOrEqual(0.9);
   });
@@ -86,6 +87,32 @@ describe('claim extraction and answer mapping on the fixture set', () => {
     expect(cs.map((c) => [c.cue, c.value, c.negated])).toEqual([['pitch', 'high', false], ['energy', 'low', false]]);
     expect(text.slice(...cs[0].span)).toBe('pitch is HIGH');
     expect(cs[1].sentence).toBe('she is not loud at all.');
+  });
+});
+
+describe('claim extraction on random word salad', () => {
+  it('never throws; spans lie in the text, in order, and cover what they name', () => {
+    const words = ['the', 'pitch', 'energy', 'is', 'not', 'high', 'low', 'neither', 'nor', 'loud', 'at', 'all', 'rises', 'falls', 'then', 'and', 'but',
+      'than', 'usual', 'rate', 'fast', 'slow', 'monotone', 'trembling', ',', '.', ':', ';', '\n', '**', '<think>', '</answer>', 'é', '—', 'goes', 'up', 'down',
+      'in', 'the', 'middle', 'normal', 'anything', 'far', 'from', 'volume', 'level', 'of', '-', 'rising-falling', 'sing-song', '漢字', '\u0000'];
+    const r = rng(17);
+    for (let n = 0; n < 400; n++) {
+      const len = Math.floor(r() * 60);
+      const text = Array.from({ length: len }, () => words[Math.floor(r() * words.length)]).join(r() < 0.5 ? ' ' : '');
+      const claims = extractClaims(text);
+      let prev = -1;
+      for (const c of claims) {
+        expect(c.span[0]).toBeGreaterThanOrEqual(0);
+        expect(c.span[1]).toBeLessThanOrEqual(text.length);
+        expect(c.span[0]).toBeLessThan(c.span[1]);
+        expect(c.span[0]).toBeGreaterThanOrEqual(prev);
+        prev = c.span[0];
+        expect(typeof c.sentence).toBe('string');
+        expect(['pitch', 'energy', 'speed', 'intonation', 'voice_quality', 'vocalization', 'fluency', 'stress']).toContain(c.cue);
+        // The span's text is the claim's own words: lower-cased it contains a lexicon word, never only markup.
+        expect(text.slice(...c.span).replace(/[^a-z]/gi, '').length).toBeGreaterThan(0);
+      }
+    }
   });
 });
 
@@ -159,8 +186,11 @@ describe('verifyReasoning bad input', () => {
     expect(empty.scores.fs).toBe(1);
     const huge = 'The pitch is high and the tempo is slow. '.repeat(25_000); // ~1 MB
     expect(huge.length).toBeGreaterThan(1_000_000);
-    const h = await verifyReasoning(p, huge);
-    expect(h.claims.length).toBe(50_000);
+    await expect(verifyReasoning(p, huge)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/text is 1025000 characters; at most 262144/) });
+    // Just under the limit: every claim found, none lost.
+    const long = 'The pitch is high and the tempo is slow. '.repeat(6_000);
+    const h = await verifyReasoning(p, long);
+    expect(h.claims.length).toBe(12_000);
     expect(h.answer).toBeNull();
     let seed = 7;
     const garbage = Buffer.from(Array.from({ length: 65536 }, () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff)).toString('latin1');
@@ -175,7 +205,6 @@ describe('verifyReasoning bad input', () => {
     for (const bad of [null, 42, undefined]) {
       await expect(verifyReasoning(p, bad as unknown as string)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/text must be a string/) });
     }
-    await expect(verifyReasoning(p, 'x'.repeat(2_000_001))).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/2000001 characters/) });
     await expect(verifyReasoning({} as never, 'x')).rejects.toBeInstanceOf(EmotionThinkerError);
   });
 

@@ -31,10 +31,22 @@ function asBase64(s: string): Uint8Array | null {
   return null;
 }
 
+/**
+ * Content keys of files already read, by real path, valid while the file's identity, size and
+ * modification time are unchanged: a clip named again is neither read nor hashed again.
+ */
+const fileKeys = new Map<string, { ino: number; size: number; mtimeMs: number; key: string }>();
+const MAX_FILE_KEYS = 100_000;
+
 export interface ResolvedAudio {
-  bytes: Uint8Array;
-  /** SHA-256 of the bytes: the prosody cache key. */
+  /**
+   * SHA-256 of the bytes (the prosody cache key). For a file seen before and unchanged since
+   * (same inode, size and modification time) it is the remembered one: use it only to look up
+   * the cache, and `read()` when it misses.
+   */
   key: string;
+  /** The bytes and their key, reading (and hashing) the file again if they were not read. */
+  read: () => Promise<{ bytes: Uint8Array; key: string }>;
   /** For messages: the path, or "base64 audio". */
   name: string;
 }
@@ -43,12 +55,11 @@ export interface ResolvedAudio {
 export async function resolveAudio(audio: unknown, roots: readonly string[], field: string): Promise<ResolvedAudio> {
   if (typeof audio !== 'string' || audio.length === 0) throw new HttpError(400, invalidArg(`${field} must be a non-empty string: a path under an --audio-root or base64 audio bytes`));
   const b64 = asBase64(audio);
-  let bytes: Uint8Array;
-  let name: string;
   if (b64) {
     if (b64.length === 0) throw new HttpError(400, invalidArg(`${field} holds no audio bytes`));
-    bytes = b64;
-    name = 'base64 audio';
+    const bytes = b64;
+    const done = { bytes, key: createHash('sha256').update(bytes).digest('hex') };
+    return { key: done.key, name: 'base64 audio', read: async () => done };
   } else {
     if (roots.length === 0) throw forbidden(`${field}: the server has no --audio-root, so audio paths are refused; send base64 bytes`);
     if (audio.includes('\0')) throw forbidden(`${field}: the path contains a NUL byte`);
@@ -73,12 +84,22 @@ export async function resolveAudio(audio: unknown, roots: readonly string[], fie
       const st = await stat(real);
       if (!st.isFile()) throw new HttpError(422, new EmotionThinkerError('ERR_FILE', `${field}: "${audio}" is not a regular file`, { input: audio }));
       if (st.size > SERVE_DEFAULTS.maxAudioFileBytes) throw new HttpError(413, invalidArg(`${field}: "${audio}" is ${st.size} bytes; at most ${SERVE_DEFAULTS.maxAudioFileBytes} are read`));
-      bytes = await readFile(real);
+      const readNow = async () => {
+        const b = await readFile(real);
+        const key = createHash('sha256').update(b).digest('hex');
+        if (fileKeys.size >= MAX_FILE_KEYS) fileKeys.clear();
+        fileKeys.set(real, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, key });
+        return { bytes: b, key };
+      };
+      const known = fileKeys.get(real);
+      if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs) {
+        return { key: known.key, name: audio, read: readNow };
+      }
+      const done = await readNow();
+      return { key: done.key, name: audio, read: async () => done };
     } catch (err) {
       if (err instanceof HttpError) throw err;
       throw new HttpError(422, new EmotionThinkerError('ERR_FILE', `${field}: cannot read the audio (${(err as NodeJS.ErrnoException).code})`, { input: audio }));
     }
-    name = audio;
   }
-  return { bytes, key: createHash('sha256').update(bytes).digest('hex'), name };
 }

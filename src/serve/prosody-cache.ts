@@ -28,6 +28,16 @@ export class ProsodyCache {
     return this.#map.size;
   }
 
+  /** The cached measurement of `key` (counted as a hit and made most recent), or undefined. */
+  peek(key: string): ProsodyMeasurements | undefined {
+    const hit = this.#map.get(key);
+    if (!hit) return undefined;
+    this.hits++;
+    this.#map.delete(key);
+    this.#map.set(key, hit);
+    return hit.value;
+  }
+
   /** The cached measurement of `key`, or the one `compute` makes (shared by concurrent callers). */
   async get(key: string, compute: () => Promise<ProsodyMeasurements>): Promise<ProsodyMeasurements> {
     const hit = this.#map.get(key);

@@ -12,7 +12,7 @@ import { AbortError } from '../abort.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
 import { packageRoot } from '../native.js';
-import { measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse } from '../verify/verify.js';
+import { measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
 import type { ProsodyMeasurements } from '../verify/measure.js';
 import { HttpError, resolveAudio } from './audio-ref.js';
 import { GateStore } from './gate-store.js';
@@ -159,12 +159,23 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     }
   }
 
+  // The scoring context of a measurement (levels, cut points), made once per cached measurement.
+  const contexts = new WeakMap<ProsodyMeasurements, ScoringContext>();
+  const contextOf = (p: ProsodyMeasurements) => {
+    let c = contexts.get(p);
+    if (!c) contexts.set(p, (c = scoringContext(p)));
+    return c;
+  };
+
   // The measurement is not aborted with the request that started it: other requests for the same
   // content may be waiting on it, and it ends in the cache either way (bounded by maxDuration).
   async function prosodyOf(audio: unknown, field: string): Promise<ProsodyMeasurements> {
     const a = await resolveAudio(audio, o.audioRoots, field);
     try {
-      return await cache.get(a.key, () => measureAudio(a.bytes, { maxDuration: o.maxDuration }));
+      const hit = cache.peek(a.key);
+      if (hit) return hit;
+      const { bytes, key } = await a.read();
+      return await cache.get(key, () => measureAudio(bytes, { maxDuration: o.maxDuration }));
     } catch (err) {
       if (err instanceof EmotionThinkerError) throw new HttpError(statusOf(err), new EmotionThinkerError(err.code, `${field} (${a.name}): ${err.message}`));
       throw err;
@@ -216,7 +227,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       const prosody = await Promise.all(labels.map((l, i) => prosodyOf(l.audio, `labels[${i}].audio`)));
       // OpenRLHF sends prompt + response as the query: score the response alone.
       const texts = query.map((q, i) => (prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q));
-      const scored = await scoreAll('query', texts, (t, i) => scoreResponse(scoringContext(prosody[i]), t, labels[i].emotion, false), deadline);
+      const scored = await scoreAll('query', texts, (t, i) => scoreResponse(contextOf(prosody[i]), t, labels[i].emotion, false), deadline);
       const rewards = Array.from(singleRewards(scored));
       const col = (f: (s: ScoredResponse) => number) => scored.map(f);
       return {
@@ -246,7 +257,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       const responses = stringArray(b.responses, 'responses');
       const mode = b.mode as AdvantageMode | undefined;
       const prosody = await prosodyOf(b.audio, 'audio');
-      const ctx = scoringContext(prosody);
+      const ctx = contextOf(prosody);
       const scored = await scoreAll('responses', responses, (t) => scoreResponse(ctx, t, b.emotion as string, false), deadline);
       const G = responses.length;
       const correct = scored.map((s) => s.correct);
@@ -274,6 +285,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
           iq: s.result.scores.iq,
           cc: s.result.scores.cc,
           fs: s.result.scores.fs,
+          trust: ptr.trust[0],
           reasoningReward: ptr.reasoningReward[i],
           gatedReasoningReward: open ? ptr.trust[0] * ptr.reasoningReward[i] : 0,
           reward: ptr.reward[i],

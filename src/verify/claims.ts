@@ -398,11 +398,20 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
   });
 }
 
-/** The noun nearest to token i in its clause (either side, within 5 words; ties go to the one before). */
+/** The noun nearest to token i in its clause (either side, within 5 tokens; ties go to the one before). */
 function nearestNoun(toks: Tok[], i: number): number | null {
+  // Not across a comma: "ends with a sharp drop, delivered at high volume".
+  let back = true;
+  let fwd = true;
   for (let d = 1; d <= 5; d++) {
-    for (const j of [i - d, i + d]) {
-      if (j >= 0 && j < toks.length && toks[j].c === toks[i].c && toks[j].lex?.k === 'noun') return j;
+    for (const [j, dir] of [[i - d, -1], [i + d, 1]] as const) {
+      if (j < 0 || j >= toks.length || toks[j].c !== toks[i].c || (dir < 0 ? !back : !fwd)) continue;
+      if (toks[j].w === ',' || toks[j].w === '(' || toks[j].w === ')') {
+        if (dir < 0) back = false;
+        else fwd = false;
+        continue;
+      }
+      if (toks[j].lex?.k === 'noun') return j;
     }
   }
   return null;

@@ -34,9 +34,9 @@ put('pitch|f0|fundamental frequency|register|vocal register|pitch level|pitch he
 put('energy|energy level|loudness|volume|intensity|vocal effort|effort|amplitude|projection|force|power|vocal energy|vocal intensity|loudness level|volume level|sound level', { k: 'noun', cue: 'energy' });
 put('speaking rate|speech rate|articulation rate|rate of speech|speaking speed|speech tempo|rate|tempo|pace|pacing|speed|syllable rate|speaking pace|talking speed', { k: 'noun', cue: 'speed' });
 put('intonation|contour|pitch contour|melody|inflection|inflections|pitch pattern|f0 contour|intonation contour|intonation pattern|melodic contour|prosodic contour|pitch trajectory|pitch curve', { k: 'noun', cue: 'intonation' });
-put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics|pitch swings|swings', { k: 'noun', cue: 'range' });
+put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics|pitch swings|swings|change|changes|pitch change|change in pitch|changes in pitch', { k: 'noun', cue: 'range' });
 put('tone|tone of voice|vocal tone', { k: 'noun', cue: 'tone' });
-put('voice', { k: 'noun', cue: 'voice' });
+put('voice|delivery|speaking style', { k: 'noun', cue: 'voice' });
 
 // Levels that need a noun.
 put('high|higher|highest|elevated|raised|heightened|increased|strong|stronger|great|greater|considerable|substantial|above-average|above average|above normal|on the high side|wide|wider|broad|large|big|intense|boosted|pronounced|marked|extreme|very high|exaggerated|heavy|raises|raising|boosts', { k: 'level', dir: 'up' });
@@ -52,17 +52,17 @@ const desc = (cue: 'pitch' | 'energy' | 'speed' | 'intonation', value: string, w
 desc('pitch', 'high', 'high-pitched|higher-pitched|highly pitched|shrill|squeaky|piercing|falsetto|high voice|high-register|high register|pitched up|upper register|sharp-pitched|thin high voice');
 desc('pitch', 'low', 'low-pitched|lower-pitched|deep|deeper|deep-voiced|low register|lower register|low-register|bass|gravelly low|pitched down|deep voice');
 desc('pitch', 'normal', 'mid-pitched|normally pitched|normal-pitched|moderately pitched|average-pitched');
-desc('energy', 'high', 'loud|loudly|louder|loudest|shout|shouts|shouted|shouting|yell|yells|yelled|yelling|scream|screams|screamed|screaming|booming|blaring|bellowing|bellowed|forceful|forcefully|powerful|energetic|energetically|vigorous|vigorously|high-energy|full-throated|raised voice|emphatic|projected|projects|projecting|punchy|explosive');
-desc('energy', 'low', 'quiet|quietly|quieter|quietest|soft|softly|softer|softest|hushed|whisper-like|whispery|whispered|whispering|murmur|murmured|murmuring|mumbled|mumbling|faint|faintly|subdued|muted|weak|weakly|gentle|gently|barely audible|low-energy|lethargic|feeble|low-volume|low volume voice|soft-spoken|understated|fades|fade|fading|fades away|dies down|dwindles|dwindling|whisper|whispers|murmurs|mumbles');
+desc('energy', 'high', 'loud|loudly|louder|loudest|shout|shouts|shouted|shouting|yell|yells|yelled|yelling|scream|screams|screamed|screaming|booming|blaring|bellowing|bellowed|forceful|forcefully|powerful|energetic|energetically|vigorous|vigorously|high-energy|full-throated|raised voice|emphatic|projected|project|projects|projecting|surges|surging|swells|swelling|booms|punchy|explosive');
+desc('energy', 'low', 'quiet|quietly|quieter|quietest|soft|softly|softer|softest|hushed|whisper-like|whispery|whispered|whispering|murmur|murmured|murmuring|mumbled|mumbling|faint|faintly|subdued|muted|weak|weakly|gentle|gently|barely audible|low-energy|lethargic|feeble|low-volume|low volume voice|soft-spoken|understated|fades|fade|fading|fades away|dies down|dwindles|dwindling|drains|drains away|drained|whisper|whispers|murmurs|mumbles');
 desc('energy', 'normal', 'moderately loud|normal loudness|comfortable volume|medium-energy|moderate-energy');
 desc('speed', 'fast', 'fast|faster|fastest|quick|quickly|quicker|rapid|rapidly|rushed|rushing|hurried|hurriedly|brisk|briskly|racing|speedy|hasty|hastily|fast-paced|quick-paced|rapid-fire|in a hurry|in a rush|rush|rushes|rush out|rushes out|races|race|races through|picks up|speeds up|sped up|picks up speed|picks up the pace|accelerates|accelerated|accelerating|breathless|breakneck|tumbling out|clipped');
-desc('speed', 'slow', 'slow|slowly|slower|slowest|sluggish|sluggishly|drawn-out|drawn out|dragging|drags|drawl|drawled|drawling|leisurely|unhurried|plodding|languid|languidly|slow-paced|slows down|slowing down|slowed down|decelerates|lingering|lingers|stretched out|elongated|protracted|ponderous');
+desc('speed', 'slow', 'slow|slowly|slower|slowest|sluggish|sluggishly|drawn-out|drawn out|dragging|drags|drawl|drawls|drawled|drawling|leisurely|unhurried|plodding|languid|languidly|slow-paced|slows down|slowing down|slowed down|decelerates|lingering|lingers|crawls|crawling|stretched out|elongated|protracted|ponderous');
 desc('speed', 'normal', 'normal speed|normally paced|moderately paced|evenly paced|medium-paced|average-paced|conversational speed');
 desc('intonation', 'flat', 'flat|flatter|monotone|monotonous|monotonic|monotonously|droning|robotic|flat-sounding|deadpan|unvaried|monotone-like|level intonation|level tone|level contour|level pitch|uninflected|little inflection');
-desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|varies|vary|varying|fluctuates|fluctuate|fluctuating|colourful intonation|colorful intonation');
+desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|variable|highly variable|varies|vary|varying|fluctuates|fluctuate|fluctuating|changes a lot|change much|changes much|changes constantly|colourful intonation|colorful intonation');
 desc('intonation', 'rising', 'question-like|questioning|uptalk|upspeak|upward inflection|upturn|ends on a rise|rising-pitch|rising-tone|interrogative');
 desc('intonation', 'falling', 'downward inflection|downturn|ends on a fall|falling-pitch|falling-tone|declarative fall|declination|trailing down');
-desc('intonation', 'rising-falling', 'rising-falling|rise-fall|rise-and-fall|rise and fall|up-down|up-and-down|arched|arch|arch-shaped|arc|arc-shaped|hat-shaped|hat pattern|peaks in the middle|peaking in the middle|peaked in the middle|inverted-u');
+desc('intonation', 'rising-falling', 'rising-falling|rise-fall|rise-and-fall|rise and fall|up-down|up-and-down|arched|arching|arches|arch|arch-shaped|arc|arc-shaped|hat-shaped|hat pattern|peaks in the middle|peaking in the middle|peaked in the middle|inverted-u');
 desc('intonation', 'falling-rising', 'falling-rising|fall-rise|fall-and-rise|fall and rise|down-up|down-and-up|dip-shaped|u-shaped|v-shaped|scooped|dips in the middle|dipping in the middle|dipped in the middle|sags in the middle|trough in the middle');
 
 // Movements of the pitch (sequences make turns: up then down is rising-falling).
@@ -73,11 +73,13 @@ put('ends|ending|ended|finishes|finishing|finished|toward the end|towards the en
 put('starts|starting|started|begins|beginning|began|opens|at the start|at the beginning', { k: 'starts' });
 
 // Negation, comparison, clause ends.
-put('not|never|no|nor|neither|without|hardly|isn\'t|wasn\'t|aren\'t|weren\'t|doesn\'t|don\'t|didn\'t|cannot|can\'t|won\'t|nothing|rather than|instead of|lacks any|free of|absent', { k: 'neg' });
+put('not|never|no|nor|neither|without|hardly|barely|scarcely|isn\'t|wasn\'t|aren\'t|weren\'t|doesn\'t|don\'t|didn\'t|cannot|can\'t|won\'t|nothing|rather than|instead of|lacks any|free of|absent', { k: 'neg' });
 put('no|without|absent|nothing|free of', { k: 'neg', bare: true });
 put('neither', { k: 'neg', neither: true });
 put('nor', { k: 'neg', nor: true });
-put('anything but|far from|by no means|not at all|not remotely|not in the least|nowhere near|not the least bit|in no way|not even slightly', { k: 'neg', strong: true });
+// "Not … at all" and its equivalents name the opposite; "anything but" is what a negated claim means.
+put('anything but|far from|nowhere near', { k: 'neg' });
+put('by no means|not at all|not remotely|not in the least|not the least bit|in no way|not even slightly', { k: 'neg', strong: true });
 put('at all|whatsoever|in the slightest|in the least', { k: 'atall' });
 put('but|while|whereas|although|though|yet|however|meanwhile|despite|even though|on the other hand|in contrast|contrasting with', { k: 'stop' });
 put('above|beyond', { k: 'than', dir: 'up' });

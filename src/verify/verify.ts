@@ -15,8 +15,12 @@ import { checkVocabulary, mapAnswer, parseReasoningText, type AnswerVocabulary }
 import { extractClaims, type ExtractedClaim } from './claims.js';
 import { judgeClaim, measureCues, type CueMeasurements, type CutPointSource, type Measurement, type ProsodyMeasurements, type Verdict } from './measure.js';
 
-/** Longest response text accepted (characters): beyond it, ERR_INVALID_ARG. */
-export const MAX_RESPONSE_CHARS = 2_000_000;
+/**
+ * Longest response text accepted (characters): beyond it, ERR_INVALID_ARG. 256 Ki characters is
+ * about 64k tokens, more than any speech LLM generates for one answer; it bounds the synchronous
+ * text work of one response to about a quarter of a second on a slow core.
+ */
+export const MAX_RESPONSE_CHARS = 256 * 1024;
 
 export interface VerifiedClaim extends ExtractedClaim {
   verdict: Verdict;
