@@ -38,11 +38,16 @@ const SILERO_WINDOW = 512;
 
 /**
  * A speaker session (the robust-emotion API, issue #16, defines the full one): what a stream
- * needs from it. Every member is optional.
+ * needs from it. Every member is optional; a SpeakerSession fits as it is.
  */
 export interface StreamSession {
   /** Speaker gender, when known (used for the pitch level and the analysis). */
   gender?: Gender | null;
+  /**
+   * Analyses one turn (16 kHz float WAV bytes) instead of analyze(): e.g. the emotion relative to
+   * the speaker's own voice, with the speaker's baseline updated from the turn.
+   */
+  analyze?(audio: Uint8Array, options?: { signal?: AbortSignal }): Promise<AnalysisResult>;
   /** Called with each utterance before it is emitted; may return a replacement (e.g. speaker-normalised). */
   adapt?(utterance: UtteranceEvent): UtteranceEvent | void | Promise<UtteranceEvent | void>;
 }
@@ -230,8 +235,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     if (tracker === null || typeof tracker !== 'object') throw invalidArg('option "tracker" must be an object');
     for (const k of Object.keys(tracker)) if (!TRACKER_KEYS.has(k)) throw invalidArg(`unknown tracker option "${k}"`);
     const s = options.session;
-    if (s !== undefined && (s === null || typeof s !== 'object' || (s.adapt !== undefined && typeof s.adapt !== 'function'))) {
-      throw invalidArg('option "session" must be an object with an optional adapt(utterance) function');
+    if (s !== undefined && (s === null || typeof s !== 'object' || (s.adapt !== undefined && typeof s.adapt !== 'function') || (s.analyze !== undefined && typeof s.analyze !== 'function'))) {
+      throw invalidArg('option "session" must be an object with optional analyze(audio) and adapt(utterance) functions');
     }
     this.#opts = Object.fromEntries(Object.keys(STREAM_DEFAULTS).map((k) => [k, streamOption(options as unknown as Record<string, unknown>, k as keyof typeof STREAM_DEFAULTS)])) as typeof STREAM_DEFAULTS;
     this.#signal = checkSignal(options.signal, 'createProsodyStream');
@@ -532,11 +537,14 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#analysis = this.#analysis.then(async () => {
       if (this.#closed) return;
       try {
-        const { result } = await analyzeDetailed(floatWav(samples, RATE), { model: this.#model, gender: this.#gender });
+        const wav = floatWav(samples, RATE);
+        const result = this.#session?.analyze
+          ? await this.#session.analyze(wav, { signal: this.#signal })
+          : (await analyzeDetailed(wav, { model: this.#model, gender: this.#gender })).result;
         let ev: UtteranceEvent = {
           type: 'utterance', start: a / RATE, end: b / RATE, speechStart, speechEnd: end,
           prosody: result.prosody, emotion: result.emotion, probabilities: result.probabilities, reasoning: result.reasoning,
-          claims: result.claims, uncertain: result.insufficientEvidence,
+          claims: result.claims, uncertain: result.insufficientEvidence || (result as { uncertain?: unknown }).uncertain === true,
           timing: { hangoverSeconds: hangover, processingSeconds: (performance.now() - t0) / 1000 },
         };
         if (this.#session?.adapt) ev = (await this.#session.adapt(ev)) ?? ev;
