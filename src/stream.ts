@@ -35,6 +35,10 @@ const PIECE_SECONDS = 1;
 /** Pieces up to this long are processed on the calling thread (a 20 ms chunk costs tens of µs). */
 const SYNC_SECONDS = 0.1;
 const SILERO_WINDOW = 512;
+/** Longest stretch of synchronous processing before the loop yields to the event loop. */
+const YIELD_MS = 4;
+/** Values per frame in NativeOut.fields (bindings/stream_bindings.cpp kFrameFields). */
+const FIELDS = 6;
 
 /**
  * A speaker session (the robust-emotion API, issue #16, defines the full one): what a stream
@@ -107,7 +111,8 @@ interface NativeStream {
   hopSeconds(): number;
 }
 interface NativeOut {
-  index: Float64Array; f0: Float32Array; voicing: Float32Array; rmsDbfs: Float32Array; intensityDb: Float32Array; samples16k: Float32Array;
+  /** Frame indices, and per frame FIELDS values: f0, bestF0, voicing, nccf, rmsDbfs, intensityDb. */
+  index: Float64Array; fields: Float32Array; samples16k: Float32Array;
   /** Frame energies, out before their F0 frames (the F0 decoder waits for referenceLookaheadSeconds). */
   energyIndex: Float64Array; energyRmsDbfs: Float32Array;
 }
@@ -197,6 +202,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   #drainWaiters: (() => void)[] = [];
   #written = 0; // input samples accepted
   #finishing = false;
+  #running = false;
 
   // Turn state
   #ring: AudioRing;
@@ -323,10 +329,17 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
 
   async #whenIdle(): Promise<void> {
     for (;;) {
-      const w = this.#work;
+      const w = this.#work, a = this.#analysis;
       await w;
-      await this.#analysis;
-      if (w === this.#work) break;
+      await a;
+      if (w === this.#work && a === this.#analysis && !this.#running) break;
+    }
+  }
+
+  async #whenAnalysed(): Promise<void> {
+    for (let a = this.#analysis; ; a = this.#analysis) {
+      await a;
+      if (a === this.#analysis) break;
     }
   }
 
@@ -400,12 +413,29 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
 
   // ---- processing ----
 
+  /** Starts the processing loop unless it runs (it picks up whatever is written meanwhile). */
   #kick(): void {
-    this.#work = this.#work.then(() => this.#drain()).catch((err) => this.#error((err as { code?: string }).code ?? 'ERR_INTERNAL', (err as Error).message));
+    if (this.#running) return;
+    this.#running = true;
+    this.#work = Promise.resolve()
+      .then(() => this.#drain())
+      .catch((err) => this.#error((err as { code?: string }).code ?? 'ERR_INTERNAL', (err as Error).message))
+      .finally(() => {
+        this.#running = false;
+        if (!this.#closed && (this.#pending.length > 0 || (this.#ended && !this.#finishing))) this.#kick();
+      });
   }
 
   async #drain(): Promise<void> {
+    let slice = performance.now();
     while (!this.#closed && this.#pending.length > 0) {
+      // Many small writes at once are processed on this thread: a turn of the event loop every
+      // few milliseconds keeps it responsive.
+      if (performance.now() - slice > YIELD_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+        if (this.#closed || this.#pending.length === 0) break;
+      }
       const p = this.#pending.shift()!;
       const small = p.samples.length <= SYNC_SECONDS * this.sampleRate;
       let out: NativeOut;
@@ -417,7 +447,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       }
       this.#pendingSamples -= p.samples.length;
       if (this.#closed) return;
-      await this.#consume(out, false);
+      const c = this.#consume(out, false);
+      if (c) await c;
       this.#wakeDrain();
     }
     if (this.#ended && !this.#closed && this.#pending.length === 0 && !this.#finishing) {
@@ -426,7 +457,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         throw fromNative(err, 'stream');
       });
       await this.#consume(out, true);
-      await this.#analysis;
+      await this.#whenAnalysed();
       this.#releaseSilero();
       this.#finishReaders();
     }
@@ -436,14 +467,15 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     if (this.#pendingSamples <= this.#opts.highWaterSeconds * this.sampleRate) for (const w of this.#drainWaiters.splice(0)) w();
   }
 
-  async #consume(out: NativeOut, last: boolean): Promise<void> {
+  /** Frames, VAD and turns from one native output; a promise only when Silero has windows to run. */
+  #consume(out: NativeOut, last: boolean): Promise<void> | void {
     this.#ring.write(out.samples16k);
     const hop = this.#hop;
-    for (let k = 0; k < out.index.length; k++) {
-      const time = out.index[k] * hop;
-      if (this.#frames) {
-        const f0 = out.f0[k];
-        this.#push({ type: 'frame', time, f0: Number.isNaN(f0) ? null : f0, voicing: out.voicing[k], rmsDbfs: out.rmsDbfs[k], intensityDb: out.intensityDb[k] });
+    if (this.#frames) {
+      const f = out.fields;
+      for (let k = 0; k < out.index.length; k++) {
+        const d = k * FIELDS, f0 = f[d];
+        this.#push({ type: 'frame', time: out.index[k] * hop, f0: Number.isNaN(f0) ? null : f0, voicing: f[d + 2], rmsDbfs: f[d + 4], intensityDb: f[d + 5] });
       }
     }
     if (this.#vad === 'energy') {
@@ -452,11 +484,13 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         this.#step(time - hop / 2, time + hop / 2, this.#energySpeech(time, out.energyRmsDbfs[k]));
       }
     }
-    if (this.#vad === 'silero' && this.#silero) await this.#sileroFeed(out.samples16k, last);
-    if (last) {
+    const finish = () => {
+      if (!last) return;
       const end = this.#ring.total / RATE;
       if (this.#speaking) this.#endTurn(Math.max(this.#lastSpeech, this.#turnStart), false, end);
-    }
+    };
+    if (this.#vad === 'silero' && this.#silero && (out.samples16k.length > 0 || last)) return this.#sileroFeed(out.samples16k, last).then(finish);
+    finish();
   }
 
   /** Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds, above the floor. */
