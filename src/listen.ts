@@ -150,7 +150,7 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
       ws.send(JSON.stringify(ev));
     };
     stream.on('event', (ev: StreamEvent) => send(ev));
-    send({ type: 'ready', sampleRate: stream.sampleRate, lagSeconds: stream.lagSeconds, hopSeconds: 0.01 });
+    send({ type: 'ready', sampleRate: stream.sampleRate, lagSeconds: stream.lagSeconds, hopSeconds: stream.hopSeconds });
     let idle: NodeJS.Timeout;
     const touch = () => {
       clearTimeout(idle);

@@ -22,7 +22,7 @@ import { EventEmitter } from 'node:events';
 import { analyzeDetailed, type AnalysisResult } from './analyze.js';
 import { AbortError, checkSignal } from './abort.js';
 import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
-import { native, type RawProsodyOptions } from './native.js';
+import { native, type RawProsodyOptions, type RawProsodyStream, type RawStreamOutput } from './native.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import type { Gender } from './prosody-calibration.js';
 import { loadModel, defaultModel, type EmotionModel } from './train/model.js';
@@ -35,6 +35,8 @@ const PIECE_SECONDS = 1;
 /** Pieces up to this long are processed on the calling thread (a 20 ms chunk costs tens of µs). */
 const SYNC_SECONDS = 0.1;
 const SILERO_WINDOW = 512;
+/** Times in events are rounded to the microsecond (frame i at i · hop exactly, without float residue). */
+const us = (t: number) => Math.round(t * 1e6) / 1e6;
 /** Longest stretch of synchronous processing before the loop yields to the event loop. */
 const YIELD_MS = 4;
 /** Values per frame in NativeOut.fields (bindings/stream_bindings.cpp kFrameFields). */
@@ -102,21 +104,8 @@ export type StreamEvent = FrameEvent | SpeechStartEvent | SpeechEndEvent | Utter
 /** PCM chunk: Int16Array, Float32Array (±1 full scale) or Buffer/Uint8Array of PCM16 little-endian. */
 export type PcmChunk = Int16Array | Float32Array | Uint8Array;
 
-interface NativeStream {
-  push(x: Float32Array): NativeOut;
-  pushAsync(x: Float32Array, inputsPrivate?: boolean): Promise<NativeOut>;
-  finish(): NativeOut;
-  finishAsync(): Promise<NativeOut>;
-  lagBoundSeconds(): number;
-  hopSeconds(): number;
-}
-interface NativeOut {
-  /** Frame indices, and per frame FIELDS values: f0, bestF0, voicing, nccf, rmsDbfs, intensityDb. */
-  index: Float64Array; fields: Float32Array; samples16k: Float32Array;
-  /** Frame energies, out before their F0 frames (the F0 decoder waits for referenceLookaheadSeconds). */
-  energyIndex: Float64Array; energyRmsDbfs: Float32Array;
-}
-const NativeProsodyStream = (native as unknown as { ProsodyStream: new (rate: number, options: object) => NativeStream }).ProsodyStream;
+type NativeStream = RawProsodyStream;
+type NativeOut = RawStreamOutput;
 const TRACKER_KEYS = new Set([...PROSODY_OPTION_SPECS.map((s) => s.key), ...STREAM_NATIVE_OPTION_SPECS.map((s) => s.key)]);
 const OWN_KEYS = new Set(['sampleRate', 'vad', 'frames', 'model', 'session', 'gender', 'signal', 'tracker', ...Object.keys(STREAM_DEFAULTS)]);
 
@@ -178,6 +167,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   readonly sampleRate: number;
   /** Bound on the delay from a frame's time to its frame event (seconds of audio written after it). */
   readonly lagSeconds: number;
+  /** Seconds between frames (the tracker's hopSeconds). */
+  readonly hopSeconds: number;
   /** Frame events dropped because readers fell behind (see maxQueuedEvents). */
   droppedFrames = 0;
 
@@ -248,13 +239,14 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#signal = checkSignal(options.signal, 'createProsodyStream');
     this.#native = (() => {
       try {
-        return new NativeProsodyStream(rate, tracker);
+        return new native.ProsodyStream(rate, tracker);
       } catch (err) {
         throw fromNative(err, 'createProsodyStream');
       }
     })();
     this.sampleRate = rate;
     this.#hop = this.#native.hopSeconds();
+    this.hopSeconds = this.#hop;
     this.lagSeconds = this.#native.lagBoundSeconds();
     this.#frames = options.frames ?? true;
     this.#vad = vad;
@@ -475,7 +467,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       const f = out.fields;
       for (let k = 0; k < out.index.length; k++) {
         const d = k * FIELDS, f0 = f[d];
-        this.#push({ type: 'frame', time: out.index[k] * hop, f0: Number.isNaN(f0) ? null : f0, voicing: f[d + 2], rmsDbfs: f[d + 4], intensityDb: f[d + 5] });
+        this.#push({ type: 'frame', time: us(out.index[k] * hop), f0: Number.isNaN(f0) ? null : f0, voicing: f[d + 2], rmsDbfs: f[d + 4], intensityDb: f[d + 5] });
       }
     }
     if (this.#vad === 'energy') {
@@ -539,7 +531,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       if (!this.#speaking && this.#runSpeech >= o.minSpeechMs / 1000) {
         this.#speaking = true;
         this.#turnStart = Math.max(0, this.#runStart);
-        this.#push({ type: 'speech-start', time: this.#turnStart });
+        this.#push({ type: 'speech-start', time: us(this.#turnStart) });
       }
       if (this.#speaking && b - this.#turnStart >= o.maxUtteranceSeconds) {
         this.#endTurn(b, true, b);
@@ -547,7 +539,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         this.#turnStart = b;
         this.#runStart = b;
         this.#runSpeech = 0;
-        this.#push({ type: 'speech-start', time: b });
+        this.#push({ type: 'speech-start', time: us(b) });
       }
     } else if (this.#speaking && b - this.#lastSpeech >= o.endSilenceMs / 1000) {
       this.#endTurn(this.#lastSpeech, false, b);
@@ -559,7 +551,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#speaking = false;
     this.#runStart = -1;
     this.#runSpeech = 0;
-    this.#push({ type: 'speech-end', time: end, forced });
+    this.#push({ type: 'speech-end', time: us(end), forced });
     const pad = this.#opts.padMs / 1000;
     const start = Math.max(0, this.#turnStart - pad);
     const stop = Math.min(this.#ring.total / RATE, end + pad);
@@ -576,7 +568,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
           ? await this.#session.analyze(wav, { signal: this.#signal })
           : (await analyzeDetailed(wav, { model: this.#model, gender: this.#gender })).result;
         let ev: UtteranceEvent = {
-          type: 'utterance', start: a / RATE, end: b / RATE, speechStart, speechEnd: end,
+          type: 'utterance', start: us(a / RATE), end: us(b / RATE), speechStart: us(speechStart), speechEnd: us(end),
           prosody: result.prosody, emotion: result.emotion, probabilities: result.probabilities, reasoning: result.reasoning,
           claims: result.claims, uncertain: result.insufficientEvidence || (result as { uncertain?: unknown }).uncertain === true,
           timing: { hangoverSeconds: hangover, processingSeconds: (performance.now() - t0) / 1000 },
