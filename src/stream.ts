@@ -15,7 +15,8 @@
 // highWaterSeconds of written audio is unprocessed (await drained() before writing more). Events
 // wait in one queue for the readers (async iterator / Web stream); past maxQueuedEvents, new
 // frame events are dropped (counted in droppedFrames) — utterance, speech-start/-end and error
-// events are never dropped. Listeners (on('utterance', …)) get every event as it happens.
+// events are never dropped. Listeners (on('utterance', …)) get every event as it happens; a
+// stream read through listeners alone (no iterator, a listener attached) keeps no queue.
 // Memory: the native stream's bounded buffers, the last maxUtteranceSeconds + pads of 16 kHz
 // audio, the event queue: nothing grows with the stream's length.
 import { EventEmitter } from 'node:events';
@@ -216,7 +217,11 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   #queue: StreamEvent[] = [];
   #readers: ((r: IteratorResult<StreamEvent>) => void)[] = [];
   #readerErrors: ((e: unknown) => void)[] = [];
-  #iterating = true; // readers' queue on from the start: events before the first next() are kept
+  // The readers' queue: on once an iterator exists; before that, only while no listener is
+  // attached (events written before the first next() are kept for a reader to come, but a stream
+  // read through listeners alone keeps no queue).
+  #iterating = false;
+  #iteratorReturned = false;
   #done = false;
 
   constructor(options: ProsodyStreamOptions) {
@@ -445,13 +450,19 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     }
     if (this.#ended && !this.#closed && this.#pending.length === 0 && !this.#finishing) {
       this.#finishing = true;
-      const out = await this.#native.finishAsync().catch((err) => {
-        throw fromNative(err, 'stream');
-      });
-      await this.#consume(out, true);
-      await this.#whenAnalysed();
-      this.#releaseSilero();
-      this.#finishReaders();
+      try {
+        const out = await this.#native.finishAsync().catch((err) => {
+          throw fromNative(err, 'stream');
+        });
+        await this.#consume(out, true);
+        await this.#whenAnalysed();
+      } catch (err) {
+        this.#error((err as { code?: string }).code ?? 'ERR_INTERNAL', (err as Error).message);
+      } finally {
+        // Readers end even when the last step failed (its error event comes before the end).
+        this.#releaseSilero();
+        this.#finishReaders();
+      }
     }
   }
 
@@ -593,7 +604,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     // Listeners see everything; an 'error' listener is optional (no throw without one).
     if (ev.type !== 'error' || this.listenerCount('error') > 0) this.emit(ev.type, ev);
     this.emit('event', ev);
-    if (!this.#iterating) return;
+    if (!this.#iterating && (this.#iteratorReturned || this.#listened())) return;
     const r = this.#readers.shift();
     if (r) {
       this.#readerErrors.shift();
@@ -614,6 +625,11 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.emit('end');
   }
 
+  #listened(): boolean {
+    for (const n of ['event', 'frame', 'speech-start', 'speech-end', 'utterance']) if (this.listenerCount(n) > 0) return true;
+    return false;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     this.#iterating = true;
     return {
@@ -628,6 +644,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       },
       return: () => {
         this.#iterating = false;
+        this.#iteratorReturned = true;
         this.#queue = [];
         return Promise.resolve({ value: undefined, done: true });
       },

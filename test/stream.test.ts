@@ -294,6 +294,30 @@ describe('createProsodyStream: bad input', () => {
     expect(most).toBeLessThan(64 * 2 ** 20);
   });
 
+  it('a stream read through listeners alone keeps no queue; an iterator created later gets what came before it', async () => {
+    const clip = (await loadAudio(ravdess[2])).samples;
+    const s = createProsodyStream({ sampleRate: 16000, maxQueuedEvents: 16 });
+    let seen = 0;
+    s.on('event', () => seen++);
+    s.write(clip);
+    await s.end();
+    // Nothing was queued for a reader: an iterator now ends at once.
+    const late: StreamEvent[] = [];
+    for await (const e of s) late.push(e);
+    expect(late).toEqual([]);
+    expect(seen).toBeGreaterThan(300);
+    expect(s.droppedFrames).toBe(0);
+    // Without listeners, events wait for the first reader; past maxQueuedEvents frames are dropped, turns never.
+    const t = createProsodyStream({ sampleRate: 16000, maxQueuedEvents: 16 });
+    t.write(clip);
+    await t.end();
+    const got: StreamEvent[] = [];
+    for await (const e of t) got.push(e);
+    expect(got.filter((e) => e.type === 'frame').length).toBe(16);
+    expect(got.filter((e) => e.type === 'utterance').length).toBe(1);
+    expect(t.droppedFrames).toBe(Math.floor(clip.length / 160 + 1e-9) + 1 - 16);
+  });
+
   it('abort: readers reject with an AbortError and later writes are error events', async () => {
     const ac = new AbortController();
     const s = createProsodyStream({ sampleRate: 16000, signal: ac.signal });
