@@ -118,6 +118,8 @@ class ProsodyStream {
   double lag_bound_seconds() const;
   bool finished() const { return finished_; }
   uint64_t frames_emitted() const { return emitted_; }
+  // Frames decided at maxLagSeconds rather than where the paths met (for tests and tuning).
+  uint64_t forced_decisions() const { return forced_; }
   // Elements held in internal buffers (for tests of bounded memory).
   size_t buffered() const;
 
@@ -176,7 +178,7 @@ class ProsodyStream {
   std::vector<StreamEnergy> energy_out_;
   bool has_voiced_ = false;
   float last_voiced_f0_ = 0;
-  uint64_t emitted_ = 0;
+  uint64_t emitted_ = 0, forced_ = 0;
 
   uint64_t frames_known() const;
   long centre8(uint64_t i) const { return steps::frame_centre(prm_, i); }
