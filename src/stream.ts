@@ -506,7 +506,18 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   }
 
   async #sileroFeed(x: Float32Array, last: boolean): Promise<void> {
-    const handle = await this.#silero!;
+    const pending = this.#silero;
+    if (!pending) return;
+    let handle: SileroHandle;
+    try {
+      handle = await pending;
+    } catch (err) {
+      // No Silero model (onnxruntime or the model file missing): say so once and segment by energy.
+      this.#silero = null;
+      this.#vad = 'energy';
+      this.#error((err as { code?: string }).code ?? 'ERR_BACKEND_UNAVAILABLE', `Silero VAD unavailable (${(err as Error).message}); turns are segmented by the energy VAD`);
+      return;
+    }
     let i = 0;
     const run = async () => {
       const start = this.#sileroPos / RATE;
@@ -692,7 +703,12 @@ let sileroShared: { vad: Promise<import('./vad.js').SileroVad>; users: number } 
 
 function acquireSilero(): Promise<SileroHandle> {
   if (!sileroShared) {
-    sileroShared = { vad: import('./vad.js').then((m) => m.SileroVad.create()), users: 0 };
+    const shared: NonNullable<typeof sileroShared> = { vad: import('./vad.js').then((m) => m.SileroVad.create()), users: 0 };
+    // A failed load is not cached: the next stream tries again.
+    shared.vad.catch(() => {
+      if (sileroShared === shared) sileroShared = null;
+    });
+    sileroShared = shared;
   }
   sileroShared.users++;
   return sileroShared.vad.then((vad) => ({
