@@ -699,11 +699,12 @@ export function createProsodyStream(options: ProsodyStreamOptions): ProsodyStrea
 interface SileroHandle {
   prob(window: Float32Array, state: { h: Float32Array; c: Float32Array }): Promise<number>;
 }
-let sileroShared: { vad: Promise<import('./vad.js').SileroVad>; users: number } | null = null;
+interface SileroShared { vad: Promise<import('./vad.js').SileroVad>; users: number }
+let sileroShared: SileroShared | null = null;
 
 function acquireSilero(): Promise<SileroHandle> {
   if (!sileroShared) {
-    const shared: NonNullable<typeof sileroShared> = { vad: import('./vad.js').then((m) => m.SileroVad.create()), users: 0 };
+    const shared: SileroShared = { vad: import('./vad.js').then((m) => m.SileroVad.create()), users: 0 };
     // A failed load is not cached: the next stream tries again.
     shared.vad.catch(() => {
       if (sileroShared === shared) sileroShared = null;
