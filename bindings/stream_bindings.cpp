@@ -4,6 +4,7 @@
 // samples. One call at a time per stream: a call while an async one runs is refused
 // (ERR_INVALID_ARG), so the worker thread never shares the stream.
 #include <atomic>
+#include <cstring>
 #include <memory>
 
 #include "../native/prosody/stream.hpp"
@@ -23,39 +24,47 @@ struct Output {
   std::vector<et::prosody::StreamEnergy> energies;
 };
 
+// JS-owned arrays filled by copy: a 20 ms push yields two frames and 320 samples, where an
+// external buffer with a finalizer per array would cost more than the copy.
+Napi::Float32Array copy_f32(Napi::Env env, const float* data, size_t n) {
+  Napi::Float32Array a = Napi::Float32Array::New(env, n);
+  if (n) std::memcpy(a.Data(), data, n * sizeof(float));
+  return a;
+}
+
+// Frames packed as one Float32Array of kFrameFields values per frame (f0, bestF0, voicing, nccf,
+// rmsDbfs, intensityDb) plus their indices; energies likewise (rmsDbfs only).
+constexpr size_t kFrameFields = 6;
+
 Napi::Object output_to_js(Napi::Env env, Output&& out) {
   const size_t n = out.frames.size();
   Napi::Float64Array index = Napi::Float64Array::New(env, n);
-  std::vector<float> f0(n), best(n), voicing(n), nccf(n), rms(n), intensity(n);
+  Napi::Float32Array fields = Napi::Float32Array::New(env, n * kFrameFields);
   for (size_t i = 0; i < n; ++i) {
     const StreamFrame& f = out.frames[i];
     index[i] = double(f.index);
-    f0[i] = f.f0;
-    best[i] = f.best_f0;
-    voicing[i] = f.voicing;
-    nccf[i] = f.nccf;
-    rms[i] = f.rms_dbfs;
-    intensity[i] = f.intensity_db;
+    float* d = fields.Data() + i * kFrameFields;
+    d[0] = f.f0;
+    d[1] = f.best_f0;
+    d[2] = f.voicing;
+    d[3] = f.nccf;
+    d[4] = f.rms_dbfs;
+    d[5] = f.intensity_db;
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("index", index);
-  o.Set("f0", to_float32_array(env, std::move(f0)));
-  o.Set("bestF0", to_float32_array(env, std::move(best)));
-  o.Set("voicing", to_float32_array(env, std::move(voicing)));
-  o.Set("nccf", to_float32_array(env, std::move(nccf)));
-  o.Set("rmsDbfs", to_float32_array(env, std::move(rms)));
-  o.Set("intensityDb", to_float32_array(env, std::move(intensity)));
-  o.Set("samples16k", to_float32_array(env, std::move(out.samples16k)));
+  o.Set("fields", fields);
+  o.Set("samples16k", copy_f32(env, out.samples16k.data(), out.samples16k.size()));
   // Energies ahead of the F0 frames (turn segmentation need not wait for the F0 decoder).
   const size_t m = out.energies.size();
   Napi::Float64Array eindex = Napi::Float64Array::New(env, m);
-  std::vector<float> erms(m);
+  Napi::Float32Array erms = Napi::Float32Array::New(env, m);
   for (size_t i = 0; i < m; ++i) {
     eindex[i] = double(out.energies[i].index);
     erms[i] = out.energies[i].rms_dbfs;
   }
   o.Set("energyIndex", eindex);
-  o.Set("energyRmsDbfs", to_float32_array(env, std::move(erms)));
+  o.Set("energyRmsDbfs", erms);
   return o;
 }
 

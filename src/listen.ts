@@ -10,7 +10,8 @@
 //    connection stays open; a bad URL (rate, vad, frames) or token is refused at the upgrade (HTTP
 //    400 / 401); more than maxConnections at once: 503;
 //  - a client silent for idleSeconds is closed (close code 4000, "idle timeout"); a client that
-//    does not read (socket buffer above maxBufferedBytes) loses frame events, never utterances;
+//    does not read (socket buffer above maxBufferedBytes) loses frame events, and one with 8× that
+//    buffered is closed (4001, "client too slow"): utterances are never dropped while it is open;
 //    input is paused while the stream's backlog is above its high-water mark; a client that
 //    disconnects mid-utterance: its stream is closed and the open turn dropped.
 // Bound beyond loopback, a token is required (refused at start without one). GET / serves the
@@ -141,10 +142,15 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
         droppedFrames++;
         return;
       }
+      if (ws.bufferedAmount > 8 * o.maxBufferedBytes) {
+        // A client that reads nothing, not even the turns: closed rather than buffered without bound.
+        ws.close(4001, 'client too slow');
+        return;
+      }
       ws.send(JSON.stringify(ev));
     };
     stream.on('event', (ev: StreamEvent) => send(ev));
-    send({ type: 'ready', sampleRate: stream.sampleRate, lagSeconds: stream.lagSeconds, hopSeconds: 0.01 });
+    send({ type: 'ready', sampleRate: stream.sampleRate, lagSeconds: stream.lagSeconds, hopSeconds: stream.hopSeconds });
     let idle: NodeJS.Timeout;
     const touch = () => {
       clearTimeout(idle);

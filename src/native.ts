@@ -150,6 +150,25 @@ export interface RawTableOptionSpec {
   meaning: string;
 }
 
+/** What a native stream decided since the last call: frame indices, FIELDS values per frame (f0, bestF0, voicing, nccf, rmsDbfs, intensityDb), the 16 kHz samples, and frame energies ahead of the frames. */
+export interface RawStreamOutput {
+  index: Float64Array;
+  fields: Float32Array;
+  samples16k: Float32Array;
+  energyIndex: Float64Array;
+  energyRmsDbfs: Float32Array;
+}
+
+/** One native stream; one call at a time (a call while an async one runs throws ERR_INVALID_ARG). */
+export interface RawProsodyStream {
+  push(samples: Float32Array): RawStreamOutput;
+  pushAsync(samples: Float32Array, inputsPrivate?: boolean): Promise<RawStreamOutput>;
+  finish(): RawStreamOutput;
+  finishAsync(): Promise<RawStreamOutput>;
+  lagBoundSeconds(): number;
+  hopSeconds(): number;
+}
+
 /** Per-frame F0 track; frame i is centred at i · hopSeconds. */
 export interface RawF0Track {
   hopSeconds: number;
@@ -321,6 +340,9 @@ export interface NativeAddon {
   prosodyOptionSpecs: { f0: RawTableOptionSpec[]; energy: RawTableOptionSpec[] };
   voiceOptionSpecs: RawTableOptionSpec[];
   resampleOptionSpecs: RawTableOptionSpec[];
+  /** Streaming prosody (native/prosody/stream.hpp, bindings/stream_bindings.cpp). */
+  ProsodyStream: new (sampleRate: number, options: object) => RawProsodyStream;
+  streamOptionSpecs: RawTableOptionSpec[];
   prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions, speech?: (Float64Array | undefined)[]): Promise<(RawProsody | Error)[]>;
   /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
   prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;

@@ -27,7 +27,7 @@ export const STREAM_DEFAULTS = Object.fromEntries(STREAM_OPTION_SPECS.map((s) =>
 };
 
 /** The native stream table (native/prosody/stream.hpp ET_STREAM_OPTIONS). */
-export const STREAM_NATIVE_OPTION_SPECS: readonly OptionSpec[] = (native as unknown as { streamOptionSpecs: OptionSpec[] }).streamOptionSpecs;
+export const STREAM_NATIVE_OPTION_SPECS: readonly OptionSpec[] = native.streamOptionSpecs;
 
 /** Checks one TS-owned stream option against its row; returns the value or the default. */
 export function streamOption(options: Record<string, unknown>, key: keyof typeof STREAM_DEFAULTS): number {

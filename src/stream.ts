@@ -15,14 +15,15 @@
 // highWaterSeconds of written audio is unprocessed (await drained() before writing more). Events
 // wait in one queue for the readers (async iterator / Web stream); past maxQueuedEvents, new
 // frame events are dropped (counted in droppedFrames) — utterance, speech-start/-end and error
-// events are never dropped. Listeners (on('utterance', …)) get every event as it happens.
+// events are never dropped. Listeners (on('utterance', …)) get every event as it happens; a
+// stream read through listeners alone (no iterator, a listener attached) keeps no queue.
 // Memory: the native stream's bounded buffers, the last maxUtteranceSeconds + pads of 16 kHz
 // audio, the event queue: nothing grows with the stream's length.
 import { EventEmitter } from 'node:events';
 import { analyzeDetailed, type AnalysisResult } from './analyze.js';
 import { AbortError, checkSignal } from './abort.js';
 import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
-import { native, type RawProsodyOptions } from './native.js';
+import { native, type RawProsodyOptions, type RawProsodyStream, type RawStreamOutput } from './native.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import type { Gender } from './prosody-calibration.js';
 import { loadModel, defaultModel, type EmotionModel } from './train/model.js';
@@ -35,14 +36,25 @@ const PIECE_SECONDS = 1;
 /** Pieces up to this long are processed on the calling thread (a 20 ms chunk costs tens of µs). */
 const SYNC_SECONDS = 0.1;
 const SILERO_WINDOW = 512;
+/** Times in events are rounded to the microsecond (frame i at i · hop exactly, without float residue). */
+const us = (t: number) => Math.round(t * 1e6) / 1e6;
+/** Longest stretch of synchronous processing before the loop yields to the event loop. */
+const YIELD_MS = 4;
+/** Values per frame in NativeOut.fields (bindings/stream_bindings.cpp kFrameFields). */
+const FIELDS = 6;
 
 /**
  * A speaker session (the robust-emotion API, issue #16, defines the full one): what a stream
- * needs from it. Every member is optional.
+ * needs from it. Every member is optional; a SpeakerSession fits as it is.
  */
 export interface StreamSession {
   /** Speaker gender, when known (used for the pitch level and the analysis). */
   gender?: Gender | null;
+  /**
+   * Analyses one turn (16 kHz float WAV bytes) instead of analyze(): e.g. the emotion relative to
+   * the speaker's own voice, with the speaker's baseline updated from the turn.
+   */
+  analyze?(audio: Uint8Array, options?: { signal?: AbortSignal }): Promise<AnalysisResult>;
   /** Called with each utterance before it is emitted; may return a replacement (e.g. speaker-normalised). */
   adapt?(utterance: UtteranceEvent): UtteranceEvent | void | Promise<UtteranceEvent | void>;
 }
@@ -93,20 +105,8 @@ export type StreamEvent = FrameEvent | SpeechStartEvent | SpeechEndEvent | Utter
 /** PCM chunk: Int16Array, Float32Array (±1 full scale) or Buffer/Uint8Array of PCM16 little-endian. */
 export type PcmChunk = Int16Array | Float32Array | Uint8Array;
 
-interface NativeStream {
-  push(x: Float32Array): NativeOut;
-  pushAsync(x: Float32Array, inputsPrivate?: boolean): Promise<NativeOut>;
-  finish(): NativeOut;
-  finishAsync(): Promise<NativeOut>;
-  lagBoundSeconds(): number;
-  hopSeconds(): number;
-}
-interface NativeOut {
-  index: Float64Array; f0: Float32Array; voicing: Float32Array; rmsDbfs: Float32Array; intensityDb: Float32Array; samples16k: Float32Array;
-  /** Frame energies, out before their F0 frames (the F0 decoder waits for referenceLookaheadSeconds). */
-  energyIndex: Float64Array; energyRmsDbfs: Float32Array;
-}
-const NativeProsodyStream = (native as unknown as { ProsodyStream: new (rate: number, options: object) => NativeStream }).ProsodyStream;
+type NativeStream = RawProsodyStream;
+type NativeOut = RawStreamOutput;
 const TRACKER_KEYS = new Set([...PROSODY_OPTION_SPECS.map((s) => s.key), ...STREAM_NATIVE_OPTION_SPECS.map((s) => s.key)]);
 const OWN_KEYS = new Set(['sampleRate', 'vad', 'frames', 'model', 'session', 'gender', 'signal', 'tracker', ...Object.keys(STREAM_DEFAULTS)]);
 
@@ -168,6 +168,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   readonly sampleRate: number;
   /** Bound on the delay from a frame's time to its frame event (seconds of audio written after it). */
   readonly lagSeconds: number;
+  /** Seconds between frames (the tracker's hopSeconds). */
+  readonly hopSeconds: number;
   /** Frame events dropped because readers fell behind (see maxQueuedEvents). */
   droppedFrames = 0;
 
@@ -192,6 +194,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   #drainWaiters: (() => void)[] = [];
   #written = 0; // input samples accepted
   #finishing = false;
+  #running = false;
 
   // Turn state
   #ring: AudioRing;
@@ -214,7 +217,11 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   #queue: StreamEvent[] = [];
   #readers: ((r: IteratorResult<StreamEvent>) => void)[] = [];
   #readerErrors: ((e: unknown) => void)[] = [];
-  #iterating = true; // readers' queue on from the start: events before the first next() are kept
+  // The readers' queue: on once an iterator exists; before that, only while no listener is
+  // attached (events written before the first next() are kept for a reader to come, but a stream
+  // read through listeners alone keeps no queue).
+  #iterating = false;
+  #iteratorReturned = false;
   #done = false;
 
   constructor(options: ProsodyStreamOptions) {
@@ -230,20 +237,21 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     if (tracker === null || typeof tracker !== 'object') throw invalidArg('option "tracker" must be an object');
     for (const k of Object.keys(tracker)) if (!TRACKER_KEYS.has(k)) throw invalidArg(`unknown tracker option "${k}"`);
     const s = options.session;
-    if (s !== undefined && (s === null || typeof s !== 'object' || (s.adapt !== undefined && typeof s.adapt !== 'function'))) {
-      throw invalidArg('option "session" must be an object with an optional adapt(utterance) function');
+    if (s !== undefined && (s === null || typeof s !== 'object' || (s.adapt !== undefined && typeof s.adapt !== 'function') || (s.analyze !== undefined && typeof s.analyze !== 'function'))) {
+      throw invalidArg('option "session" must be an object with optional analyze(audio) and adapt(utterance) functions');
     }
     this.#opts = Object.fromEntries(Object.keys(STREAM_DEFAULTS).map((k) => [k, streamOption(options as unknown as Record<string, unknown>, k as keyof typeof STREAM_DEFAULTS)])) as typeof STREAM_DEFAULTS;
     this.#signal = checkSignal(options.signal, 'createProsodyStream');
     this.#native = (() => {
       try {
-        return new NativeProsodyStream(rate, tracker);
+        return new native.ProsodyStream(rate, tracker);
       } catch (err) {
         throw fromNative(err, 'createProsodyStream');
       }
     })();
     this.sampleRate = rate;
     this.#hop = this.#native.hopSeconds();
+    this.hopSeconds = this.#hop;
     this.lagSeconds = this.#native.lagBoundSeconds();
     this.#frames = options.frames ?? true;
     this.#vad = vad;
@@ -318,10 +326,17 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
 
   async #whenIdle(): Promise<void> {
     for (;;) {
-      const w = this.#work;
+      const w = this.#work, a = this.#analysis;
       await w;
-      await this.#analysis;
-      if (w === this.#work) break;
+      await a;
+      if (w === this.#work && a === this.#analysis && !this.#running) break;
+    }
+  }
+
+  async #whenAnalysed(): Promise<void> {
+    for (let a = this.#analysis; ; a = this.#analysis) {
+      await a;
+      if (a === this.#analysis) break;
     }
   }
 
@@ -395,12 +410,29 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
 
   // ---- processing ----
 
+  /** Starts the processing loop unless it runs (it picks up whatever is written meanwhile). */
   #kick(): void {
-    this.#work = this.#work.then(() => this.#drain()).catch((err) => this.#error((err as { code?: string }).code ?? 'ERR_INTERNAL', (err as Error).message));
+    if (this.#running) return;
+    this.#running = true;
+    this.#work = Promise.resolve()
+      .then(() => this.#drain())
+      .catch((err) => this.#error((err as { code?: string }).code ?? 'ERR_INTERNAL', (err as Error).message))
+      .finally(() => {
+        this.#running = false;
+        if (!this.#closed && (this.#pending.length > 0 || (this.#ended && !this.#finishing))) this.#kick();
+      });
   }
 
   async #drain(): Promise<void> {
+    let slice = performance.now();
     while (!this.#closed && this.#pending.length > 0) {
+      // Many small writes at once are processed on this thread: a turn of the event loop every
+      // few milliseconds keeps it responsive.
+      if (performance.now() - slice > YIELD_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+        if (this.#closed || this.#pending.length === 0) break;
+      }
       const p = this.#pending.shift()!;
       const small = p.samples.length <= SYNC_SECONDS * this.sampleRate;
       let out: NativeOut;
@@ -412,18 +444,25 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       }
       this.#pendingSamples -= p.samples.length;
       if (this.#closed) return;
-      await this.#consume(out, false);
+      const c = this.#consume(out, false);
+      if (c) await c;
       this.#wakeDrain();
     }
     if (this.#ended && !this.#closed && this.#pending.length === 0 && !this.#finishing) {
       this.#finishing = true;
-      const out = await this.#native.finishAsync().catch((err) => {
-        throw fromNative(err, 'stream');
-      });
-      await this.#consume(out, true);
-      await this.#analysis;
-      this.#releaseSilero();
-      this.#finishReaders();
+      try {
+        const out = await this.#native.finishAsync().catch((err) => {
+          throw fromNative(err, 'stream');
+        });
+        await this.#consume(out, true);
+        await this.#whenAnalysed();
+      } catch (err) {
+        this.#error((err as { code?: string }).code ?? 'ERR_INTERNAL', (err as Error).message);
+      } finally {
+        // Readers end even when the last step failed (its error event comes before the end).
+        this.#releaseSilero();
+        this.#finishReaders();
+      }
     }
   }
 
@@ -431,14 +470,15 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     if (this.#pendingSamples <= this.#opts.highWaterSeconds * this.sampleRate) for (const w of this.#drainWaiters.splice(0)) w();
   }
 
-  async #consume(out: NativeOut, last: boolean): Promise<void> {
+  /** Frames, VAD and turns from one native output; a promise only when Silero has windows to run. */
+  #consume(out: NativeOut, last: boolean): Promise<void> | void {
     this.#ring.write(out.samples16k);
     const hop = this.#hop;
-    for (let k = 0; k < out.index.length; k++) {
-      const time = out.index[k] * hop;
-      if (this.#frames) {
-        const f0 = out.f0[k];
-        this.#push({ type: 'frame', time, f0: Number.isNaN(f0) ? null : f0, voicing: out.voicing[k], rmsDbfs: out.rmsDbfs[k], intensityDb: out.intensityDb[k] });
+    if (this.#frames) {
+      const f = out.fields;
+      for (let k = 0; k < out.index.length; k++) {
+        const d = k * FIELDS, f0 = f[d];
+        this.#push({ type: 'frame', time: us(out.index[k] * hop), f0: Number.isNaN(f0) ? null : f0, voicing: f[d + 2], rmsDbfs: f[d + 4], intensityDb: f[d + 5] });
       }
     }
     if (this.#vad === 'energy') {
@@ -447,11 +487,13 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         this.#step(time - hop / 2, time + hop / 2, this.#energySpeech(time, out.energyRmsDbfs[k]));
       }
     }
-    if (this.#vad === 'silero' && this.#silero) await this.#sileroFeed(out.samples16k, last);
-    if (last) {
+    const finish = () => {
+      if (!last) return;
       const end = this.#ring.total / RATE;
       if (this.#speaking) this.#endTurn(Math.max(this.#lastSpeech, this.#turnStart), false, end);
-    }
+    };
+    if (this.#vad === 'silero' && this.#silero && (out.samples16k.length > 0 || last)) return this.#sileroFeed(out.samples16k, last).then(finish);
+    finish();
   }
 
   /** Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds, above the floor. */
@@ -464,7 +506,18 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   }
 
   async #sileroFeed(x: Float32Array, last: boolean): Promise<void> {
-    const handle = await this.#silero!;
+    const pending = this.#silero;
+    if (!pending) return;
+    let handle: SileroHandle;
+    try {
+      handle = await pending;
+    } catch (err) {
+      // No Silero model (onnxruntime or the model file missing): say so once and segment by energy.
+      this.#silero = null;
+      this.#vad = 'energy';
+      this.#error((err as { code?: string }).code ?? 'ERR_BACKEND_UNAVAILABLE', `Silero VAD unavailable (${(err as Error).message}); turns are segmented by the energy VAD`);
+      return;
+    }
     let i = 0;
     const run = async () => {
       const start = this.#sileroPos / RATE;
@@ -500,7 +553,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       if (!this.#speaking && this.#runSpeech >= o.minSpeechMs / 1000) {
         this.#speaking = true;
         this.#turnStart = Math.max(0, this.#runStart);
-        this.#push({ type: 'speech-start', time: this.#turnStart });
+        this.#push({ type: 'speech-start', time: us(this.#turnStart) });
       }
       if (this.#speaking && b - this.#turnStart >= o.maxUtteranceSeconds) {
         this.#endTurn(b, true, b);
@@ -508,7 +561,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         this.#turnStart = b;
         this.#runStart = b;
         this.#runSpeech = 0;
-        this.#push({ type: 'speech-start', time: b });
+        this.#push({ type: 'speech-start', time: us(b) });
       }
     } else if (this.#speaking && b - this.#lastSpeech >= o.endSilenceMs / 1000) {
       this.#endTurn(this.#lastSpeech, false, b);
@@ -520,7 +573,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#speaking = false;
     this.#runStart = -1;
     this.#runSpeech = 0;
-    this.#push({ type: 'speech-end', time: end, forced });
+    this.#push({ type: 'speech-end', time: us(end), forced });
     const pad = this.#opts.padMs / 1000;
     const start = Math.max(0, this.#turnStart - pad);
     const stop = Math.min(this.#ring.total / RATE, end + pad);
@@ -532,11 +585,14 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#analysis = this.#analysis.then(async () => {
       if (this.#closed) return;
       try {
-        const { result } = await analyzeDetailed(floatWav(samples, RATE), { model: this.#model, gender: this.#gender });
+        const wav = floatWav(samples, RATE);
+        const result = this.#session?.analyze
+          ? await this.#session.analyze(wav, { signal: this.#signal })
+          : (await analyzeDetailed(wav, { model: this.#model, gender: this.#gender })).result;
         let ev: UtteranceEvent = {
-          type: 'utterance', start: a / RATE, end: b / RATE, speechStart, speechEnd: end,
+          type: 'utterance', start: us(a / RATE), end: us(b / RATE), speechStart: us(speechStart), speechEnd: us(end),
           prosody: result.prosody, emotion: result.emotion, probabilities: result.probabilities, reasoning: result.reasoning,
-          claims: result.claims, uncertain: result.insufficientEvidence,
+          claims: result.claims, uncertain: result.insufficientEvidence || (result as { uncertain?: unknown }).uncertain === true,
           timing: { hangoverSeconds: hangover, processingSeconds: (performance.now() - t0) / 1000 },
         };
         if (this.#session?.adapt) ev = (await this.#session.adapt(ev)) ?? ev;
@@ -559,7 +615,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     // Listeners see everything; an 'error' listener is optional (no throw without one).
     if (ev.type !== 'error' || this.listenerCount('error') > 0) this.emit(ev.type, ev);
     this.emit('event', ev);
-    if (!this.#iterating) return;
+    if (!this.#iterating && (this.#iteratorReturned || this.#listened())) return;
     const r = this.#readers.shift();
     if (r) {
       this.#readerErrors.shift();
@@ -580,6 +636,11 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.emit('end');
   }
 
+  #listened(): boolean {
+    for (const n of ['event', 'frame', 'speech-start', 'speech-end', 'utterance']) if (this.listenerCount(n) > 0) return true;
+    return false;
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     this.#iterating = true;
     return {
@@ -594,6 +655,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       },
       return: () => {
         this.#iterating = false;
+        this.#iteratorReturned = true;
         this.#queue = [];
         return Promise.resolve({ value: undefined, done: true });
       },
@@ -637,11 +699,17 @@ export function createProsodyStream(options: ProsodyStreamOptions): ProsodyStrea
 interface SileroHandle {
   prob(window: Float32Array, state: { h: Float32Array; c: Float32Array }): Promise<number>;
 }
-let sileroShared: { vad: Promise<import('./vad.js').SileroVad>; users: number } | null = null;
+interface SileroShared { vad: Promise<import('./vad.js').SileroVad>; users: number }
+let sileroShared: SileroShared | null = null;
 
 function acquireSilero(): Promise<SileroHandle> {
   if (!sileroShared) {
-    sileroShared = { vad: import('./vad.js').then((m) => m.SileroVad.create()), users: 0 };
+    const shared: SileroShared = { vad: import('./vad.js').then((m) => m.SileroVad.create()), users: 0 };
+    // A failed load is not cached: the next stream tries again.
+    shared.vad.catch(() => {
+      if (sileroShared === shared) sileroShared = null;
+    });
+    sileroShared = shared;
   }
   sileroShared.users++;
   return sileroShared.vad.then((vad) => ({

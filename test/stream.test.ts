@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createProsodyStream, extractF0, extractProsody, loadAudio, type StreamEvent, type FrameEvent, type UtteranceEvent } from '../src/index.js';
+import { analyze, createProsodyStream, extractF0, extractProsody, loadAudio, type StreamEvent, type FrameEvent, type UtteranceEvent } from '../src/index.js';
 import { rng } from './helpers/rng.js';
 
 const DATA = path.resolve(__dirname, '../../shared/data');
@@ -197,7 +197,20 @@ describe('createProsodyStream: turns and utterances', () => {
     const audio = await loadAudio(ravdess[11]);
     const ref = await run(audio.samples, 16000, every20ms(16000), { frames: false });
     const seen: string[] = [];
-    const s = createProsodyStream({ sampleRate: 16000, frames: false, session: { gender: 'female', adapt: (u) => { seen.push(u.emotion ?? 'none'); return { ...u, reasoning: 'adapted ' + u.reasoning }; } } });
+    // A session that analyses each turn itself (here with analyze() and a fixed gender) and adapts the event.
+    let analysed = 0;
+    const session = {
+      gender: 'female' as const,
+      analyze: (bytes: Uint8Array) => {
+        analysed++;
+        return analyze(bytes, { gender: 'female' });
+      },
+      adapt: (u: UtteranceEvent) => {
+        seen.push(u.emotion ?? 'none');
+        return { ...u, reasoning: 'adapted ' + u.reasoning };
+      },
+    };
+    const s = createProsodyStream({ sampleRate: 16000, frames: false, session });
     const { writable, readable } = s.toWeb();
     const got: StreamEvent[] = [];
     const reading = (async () => {
@@ -211,6 +224,11 @@ describe('createProsodyStream: turns and utterances', () => {
     const u = got.find((e): e is UtteranceEvent => e.type === 'utterance')!;
     expect(u.reasoning.startsWith('adapted <think>')).toBe(true);
     expect(seen.length).toBe(1);
+    expect(analysed).toBe(1);
+    // The session's gender reached the analysis: the pitch claim's cut points are the female ones.
+    const refU = ref.find((e): e is UtteranceEvent => e.type === 'utterance')!;
+    expect(u.prosody.gender).toEqual({ value: 'female', source: 'metadata' });
+    expect(refU.prosody.functionals).toEqual(u.prosody.functionals);
   });
 });
 
@@ -274,6 +292,30 @@ describe('createProsodyStream: bad input', () => {
     expect(turns).toBe(0);
     expect(h.writtenSeconds).toBe(3600);
     expect(most).toBeLessThan(64 * 2 ** 20);
+  });
+
+  it('a stream read through listeners alone keeps no queue; an iterator created later gets what came before it', async () => {
+    const clip = (await loadAudio(ravdess[2])).samples;
+    const s = createProsodyStream({ sampleRate: 16000, maxQueuedEvents: 16 });
+    let seen = 0;
+    s.on('event', () => seen++);
+    s.write(clip);
+    await s.end();
+    // Nothing was queued for a reader: an iterator now ends at once.
+    const late: StreamEvent[] = [];
+    for await (const e of s) late.push(e);
+    expect(late).toEqual([]);
+    expect(seen).toBeGreaterThan(300);
+    expect(s.droppedFrames).toBe(0);
+    // Without listeners, events wait for the first reader; past maxQueuedEvents frames are dropped, turns never.
+    const t = createProsodyStream({ sampleRate: 16000, maxQueuedEvents: 16 });
+    t.write(clip);
+    await t.end();
+    const got: StreamEvent[] = [];
+    for await (const e of t) got.push(e);
+    expect(got.filter((e) => e.type === 'frame').length).toBe(16);
+    expect(got.filter((e) => e.type === 'utterance').length).toBe(1);
+    expect(t.droppedFrames).toBe(Math.floor(clip.length / 160 + 1e-9) + 1 - 16);
   });
 
   it('abort: readers reject with an AbortError and later writes are error events', async () => {

@@ -417,6 +417,7 @@ void ProsodyStream::decide(bool at_end) {
     // Undecided for maxLagSeconds: the oldest frame takes the best path's state, and the decoder
     // restarts from it.
     const int s0 = trace(t, best_state(), win_start_, false);
+    ++forced_;
     emit(win_start_, s0);
     ++win_start_;
     restart_pinned(win_start_ - 1, s0);

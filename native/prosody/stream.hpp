@@ -7,24 +7,29 @@
 //  - Input at any rate goes to 16 kHz through StreamResampler (the same samples as resample()),
 //    then to 8 kHz through the same decimation FIR and the same conditioning recursion, so the
 //    signal the candidates are computed on equals track_f0's.
-//  - What track_f0 takes from the whole clip comes from the past here: the silence rule's
-//    reference level is the levelQuantile of the frame levels of the last `referenceSeconds`
-//    (histogram, 0.02 dB bins); the range prior's median is the median log F0 of the decided
-//    voiced frames of the last `priorSeconds` of voiced time (1-cent bins), applied once
-//    rangePriorMinVoicedSeconds of them exist (track_f0 runs a second pass instead).
+//  - What track_f0 takes from the whole clip comes from a bounded window here: the silence rule's
+//    reference level is the levelQuantile of the frame levels of the last `referenceSeconds` up
+//    to `referenceLookaheadSeconds` after the frame (histogram, 0.02 dB bins), never below
+//    `referenceFloorDb` (in a leading silence the background would otherwise be its own
+//    reference and noise would pass for voicing); the range prior's median is the median log F0
+//    of the decided voiced frames of the last `priorSeconds` of voiced time (1-cent bins), applied
+//    once rangePriorMinVoicedSeconds of them exist (track_f0 runs a second pass instead). The
+//    reference takes only levels up to a fixed frame offset, so the output does not depend on
+//    how the audio is chunked.
 //  - Viterbi, fixed lag with exact early decisions: after each frame the back pointers of every
 //    live state are followed back; where they all meet, the path up to there is the path any
 //    future frame will give (the whole-clip decoder would decide the same), so those frames are
 //    emitted. A frame still undecided `maxLagSeconds` after it entered the decoder is decided on
 //    the best path so far and the decoder continues pinned to that choice. Silence (frames with
 //    no voiced candidate) decides everything before it at once.
-//  - Lag of a frame: its data (NCCF window ≈ 16 ms past the frame centre, the level-trend term's
-//    voicingTrendSeconds ahead, the resampler's half filter length, the 25 ms energy windows)
+//  - Lag of a frame: its data (the reference lookahead, NCCF window ≈ 16 ms past the frame centre,
+//    the level-trend term's voicingTrendSeconds ahead, the resampler's half filter length)
 //    plus the decoder's decision delay, which is at most maxLagSeconds. lag_bound_seconds() gives
 //    the total bound; frames are never revised once emitted.
 //  - Unvoiced frames' best guess: the candidate nearest the last voiced frame before them (track_f0
 //    also looks ahead).
-//  - Energies: frame RMS (dBFS) and intensity (dB) as compute_tracks computes them, without the
+//  - Energies: frame RMS (dBFS) and intensity (dB) as compute_tracks computes them (also handed
+//    out on their own as soon as their windows are complete, for turn segmentation), without the
 //    whole-clip DC removal (a stream has no clip mean: the samples are used as they are, and
 //    samples beyond the ends count as zero).
 // Memory is bounded by the options (windows, histograms, the lag), whatever the stream's length:
@@ -113,6 +118,8 @@ class ProsodyStream {
   double lag_bound_seconds() const;
   bool finished() const { return finished_; }
   uint64_t frames_emitted() const { return emitted_; }
+  // Frames decided at maxLagSeconds rather than where the paths met (for tests and tuning).
+  uint64_t forced_decisions() const { return forced_; }
   // Elements held in internal buffers (for tests of bounded memory).
   size_t buffered() const;
 
@@ -171,7 +178,7 @@ class ProsodyStream {
   std::vector<StreamEnergy> energy_out_;
   bool has_voiced_ = false;
   float last_voiced_f0_ = 0;
-  uint64_t emitted_ = 0;
+  uint64_t emitted_ = 0, forced_ = 0;
 
   uint64_t frames_known() const;
   long centre8(uint64_t i) const { return steps::frame_centre(prm_, i); }

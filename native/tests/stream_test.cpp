@@ -55,8 +55,9 @@ std::vector<std::string> wavs(const std::string& dir) {
 
 // Streams x in chunks (sizes from `next`); returns every frame, checking the lag bound on the way.
 template <class Next>
-std::vector<prosody::StreamFrame> stream(const std::vector<float>& x, double rate, Next next, size_t* lag_violations) {
-  prosody::ProsodyStream s(rate);
+std::vector<prosody::StreamFrame> stream(const std::vector<float>& x, double rate, Next next, size_t* lag_violations,
+                                         const prosody::StreamOptions& so = prosody::StreamOptions(), uint64_t* forced = nullptr) {
+  prosody::ProsodyStream s(rate, prosody::ProsodyOptions(), so);
   std::vector<prosody::StreamFrame> frames;
   std::vector<float> s16;
   const double hop = s.hop_seconds(), bound = s.lag_bound_seconds();
@@ -72,6 +73,7 @@ std::vector<prosody::StreamFrame> stream(const std::vector<float>& x, double rat
   }
   s.finish();
   s.take(frames, s16);
+  if (forced) *forced += s.forced_decisions();
   return frames;
 }
 
@@ -195,8 +197,11 @@ int main(int argc, char** argv) {
     int rc = check_report("stream");
     return rc ? rc : 77;
   }
-  Tally t;
+  Tally t, tf;
   size_t lag_violations = 0, chunk_dependent = 0;
+  uint64_t forced = 0;
+  prosody::StreamOptions short_lag;
+  short_lag.max_lag_seconds = 0.05;  // forces decisions inside voiced stretches: the pinned restart runs
   std::mt19937 rng(11);
   for (const std::string& f : files) {
     const DecodedAudio a = load(f);
@@ -208,12 +213,20 @@ int main(int argc, char** argv) {
     std::uniform_int_distribution<size_t> size(1, 5000);
     const auto random = stream(a.samples, rate, [&] { return size(rng); }, nullptr);
     chunk_dependent += !same_frames(frames, random);
+    // The forced path: still every frame once, in order, within the (shorter) lag bound.
+    const auto short_frames = stream(a.samples, rate, [&] { return c20; }, &lag_violations, short_lag, &forced);
+    tf.add(off, short_frames);
   }
   const double v = double(t.same_voicing) / double(t.frames), c = double(t.within_cent) / double(t.voiced_both);
   std::printf("fda-ue streamed in 20 ms chunks vs analyze_f0: %zu frames, same voicing %.3f %%, within 1 cent %.3f %% of %zu voiced in both\n",
               t.frames, 100 * v, 100 * c, t.voiced_both);
   CHECK(v >= 0.995);
   CHECK(c >= 0.99);
+  const double vf = double(tf.same_voicing) / double(tf.frames);
+  std::printf("with maxLagSeconds 0.05: %llu forced decisions, same voicing %.3f %%, within 1 cent %.3f %%\n",
+              (unsigned long long)forced, 100 * vf, 100 * double(tf.within_cent) / double(tf.voiced_both));
+  CHECK(forced > 100);
+  CHECK(vf >= 0.99);
   CHECK(lag_violations == 0);
   CHECK(chunk_dependent == 0);
   return check_report("stream");
