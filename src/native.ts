@@ -1,9 +1,9 @@
 // The raw native surface, typed in one place. Nothing else in src/ loads the addon; the user
 // API (audio.ts, backend.ts, ...) wraps these calls with validation and error translation.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { missingAddonError, permissionDenied } from './platform.js';
+import { packageRoot } from './package-root.js';
 
 export interface RawDecodedAudio {
   sampleRate: number;
@@ -386,9 +386,6 @@ export interface NativeAddon {
   /** Device memory and CUDA GRPO kernels; every call throws ERR_BACKEND_UNAVAILABLE without a GPU. */
   cuda: RawCudaApi;
 }
-
-/** Package root: this file lives in src/ (tests) or dist/ (published), one level down. */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const require = createRequire(import.meta.url);
 
