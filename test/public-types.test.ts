@@ -68,7 +68,7 @@ function walkPublicTypes(dir: string): Walk {
     const decls = (s.declarations ?? []).filter(inPackage);
     if (!decls.length) return; // the language's or another package's
     walk.reached.add(s.name);
-    if (RAW.test(s.name)) walk.raw.push(`${via} > ${s.name}`);
+    if (RAW.test(s.name) && !walk.raw.some((r) => r.endsWith(`> ${s.name}`))) walk.raw.push(`${via} > ${s.name}`);
     for (const d of decls) if (!seen.has(d)) { seen.add(d); pending.push([d, `${via} > ${s.name}`]); }
   };
   const visitNode = (n: ts.Node, via: string): void => {
@@ -86,7 +86,7 @@ function walkPublicTypes(dir: string): Walk {
     const [d, via] = pending.pop()!;
     visitNode(d, via);
   }
-  walk.raw = [...new Set(walk.raw)].sort();
+  walk.raw.sort();
   return walk;
 }
 
@@ -112,6 +112,43 @@ function reaches(from: string, graph: Map<string, string[]>): Set<string> {
   }
   return seen;
 }
+
+describe('public types', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'et-dts-'));
+    emitDeclarations(dir);
+  });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('no Raw* type is reachable from index.d.ts', () => {
+    const walk = walkPublicTypes(dir);
+    // The walk itself must work: it reaches types several levels below the exports.
+    for (const name of ['ProsodyOptions', 'ProsodyResult', 'VoiceStats', 'SpectralOptions', 'LossMetrics', 'DeviceBuffer', 'OptionSpec', 'DecodedAudio']) {
+      expect(walk.reached, name).toContain(name);
+    }
+    expect(walk.reached.size).toBeGreaterThan(150);
+    expect(walk.raw).toEqual([]);
+  });
+
+  it('the walk finds a Raw* type leaked through an alias, an extends and a typeof', () => {
+    // Control: the same walk over a small package that leaks in three indirect ways.
+    const leak = mkdtempSync(path.join(os.tmpdir(), 'et-dts-leak-'));
+    try {
+      writeFileSync(path.join(leak, 'package.json'), '{ "type": "module" }\n');
+      writeFileSync(path.join(leak, 'native.d.ts'), 'export interface RawA { a: number }\nexport interface RawB { b: number }\nexport interface RawC { c: number }\nexport declare function rawC(): RawC;\n');
+      writeFileSync(path.join(leak, 'pub.d.ts'), "import type { RawA, RawB, rawC } from './native.js';\nexport type A = RawA;\nexport interface B extends Partial<RawB> { own: string }\nexport type C = ReturnType<typeof rawC>;\nexport interface Fine { x: number }\n");
+      writeFileSync(path.join(leak, 'index.d.ts'), "export type { A, B, C, Fine } from './pub.js';\n");
+      const walk = walkPublicTypes(leak);
+      expect(walk.reached).toContain('Fine');
+      for (const name of ['RawA', 'RawB', 'RawC']) expect(walk.raw.some((r) => r.endsWith(`> ${name}`)), name).toBe(true);
+    } finally {
+      rmSync(leak, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('module graph', () => {
   const files = sourceFiles(src);
