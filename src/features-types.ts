@@ -2,21 +2,21 @@
 // once for users; src/native.ts takes its raw types from them. Loads nothing.
 export type { VoiceOptions } from './option-types.js';
 
-/** Options of spectralStats (defaults: native/features/spectral.hpp). */
+/** Options of spectralStats; each default is the `SpectralOptions` struct's (native/features/spectral.hpp). */
 export interface SpectralOptions {
-  /** Mel bands (default 40). */
+  /** Number of mel bands. */
   melBands?: number;
-  /** MFCCs kept, from the mel bands (default 13). */
+  /** Number of MFCCs kept, computed from the mel bands. */
   mfcc?: number;
-  /** Lowest mel frequency in Hz (default 20). */
+  /** Lowest mel frequency in Hz. */
   fmin?: number;
-  /** Highest mel frequency in Hz (default 0: the Nyquist frequency). */
+  /** Highest mel frequency in Hz (0: the Nyquist frequency). */
   fmax?: number;
-  /** Frames more than this many dB below the loudest one are left out of the statistics (default 50). */
+  /** Frames more than this many dB below the loudest one are left out of the statistics. */
   floorDb?: number;
 }
 
-/** Mel and MFCC statistics of a clip (25 ms frames every 10 ms). */
+/** Mel and MFCC statistics of a clip. */
 export interface SpectralStats {
   /** Frames analysed. */
   frames: number;
