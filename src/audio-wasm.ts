@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { startEvalWorker } from './worker-argv.js';
-import type { DecodedAudio } from './audio.js';
+import type { DecodedAudio } from './audio-types.js';
 import { EmotionThinkerError } from './errors.js';
 import { AUDIO_LIMITS, rateRange, sampleRangeError, sampleRateSupported } from './audio-limits.js';
 import { guardWasm, isWasmOutOfMemory, PROBE_MODULE, wasmOutOfMemory } from './wasm-guard.js';

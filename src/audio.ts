@@ -10,25 +10,9 @@ import { declaredLength } from './audio-declared.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 import { ownInput } from './copy-off-loop.js';
+import type { DecodedAudio, WavInfo } from './audio-types.js';
 
-export interface DecodedAudio {
-  sampleRate: number;
-  channels: number;
-  /** Interleaved float32 samples: samples[frame * channels + channel], full scale ±1. */
-  samples: Float32Array;
-  /** Source encoding, e.g. "pcm_s16", "pcm_f32", "flac", "mp3", "vorbis". */
-  encoding: string;
-  /** Frames per channel. */
-  frames: number;
-  /** Seconds. */
-  duration: number;
-}
-
-export interface WavInfo extends DecodedAudio {
-  bitsPerSample: number;
-  /** The data chunk's size was 0 or past the end of the file; the decoder read to the end. */
-  dataSizeRepaired: boolean;
-}
+export type { DecodedAudio, WavInfo } from './audio-types.js';
 
 export type AudioContainer = 'wav' | 'flac' | 'mp3' | 'ogg' | 'unknown';
 

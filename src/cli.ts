@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadAudio } from './audio.js';
 import { backends } from './backend.js';
 import { EmotionThinkerError } from './errors.js';
-import { packageRoot } from './native.js';
+import { packageRoot } from './package-root.js';
 import { extractF0, extractProsody, prosodyJsonReplacer } from './prosody.js';
 import { summarizeAudio } from './summary.js';
 import { analyze } from './analyze.js';

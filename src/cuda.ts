@@ -2,7 +2,10 @@
 // functions take and return DeviceBuffers so batches can stay on the GPU between steps. The
 // host-array GRPO calls with `backend: 'cuda'` go through hostOnCuda* below (upload, compute,
 // download). Without a GPU every call throws ERR_BACKEND_UNAVAILABLE with the reason.
-import { native, type RawCudaMetrics, type RawDeviceHandle, type RawDeviceLayout, type RawDeviceGroups } from './native.js';
+import { native, type RawDeviceHandle, type RawDeviceLayout, type RawDeviceGroups } from './native.js';
+import type { CudaLossMetrics, DeviceHandle } from './cuda-types.js';
+
+export type { CudaLossMetrics, DeviceHandle } from './cuda-types.js';
 import { callNative, EmotionThinkerError, invalidArg } from './errors.js';
 import { resolveAdvantageOptions, resolveLogitsOptions, resolveLossOptions, resolvePtrOptions, type LossContext } from './grpo-options.js';
 import type { GroupAdvantagesOptions, PolicyLossOptions } from './grpo.js';
@@ -62,8 +65,8 @@ export class DeviceBuffer {
     return buf;
   }
 
-  /** The raw handle for the addon; throws if disposed. */
-  handle(name = 'buffer'): RawDeviceHandle {
+  /** The allocation's handle for the addon; throws if disposed. */
+  handle(name = 'buffer'): DeviceHandle {
     if (!this.#handle) throw invalidArg(`${name} is a disposed DeviceBuffer`);
     return this.#handle;
   }
@@ -190,8 +193,6 @@ function layoutArg(tokens: number, shape?: readonly [number, number], offsets?: 
   return { batch: B, length: L, tokens };
 }
 
-export interface CudaLossMetrics extends RawCudaMetrics {}
-
 // ---------------------------------------------------------------------------------------------
 // Device-buffer API.
 
@@ -270,7 +271,7 @@ export function cudaTokenLoss(inputs: CudaTokenLossInputs, options: CudaLossOpti
   }
   const grad = options.gradOut ?? DeviceBuffer.alloc(T);
   try {
-    const metrics = callNative(() =>
+    const metrics: CudaLossMetrics = callNative(() =>
       native.cuda.tokenLoss(
         expect(inputs.logp, 'float32', 'logp'), expect(inputs.oldLogp, 'float32', 'oldLogp', T),
         inputs.refLogp ? expect(inputs.refLogp, 'float32', 'refLogp', T) : null, expect(inputs.advantages, 'float32', 'advantages'),
@@ -319,7 +320,7 @@ export function cudaLogitsLoss(inputs: CudaLogitsLossInputs, options: CudaLossOp
   const entropy = DeviceBuffer.alloc(rows);
   const grad = options.inPlace ? inputs.logits : DeviceBuffer.alloc(inputs.logits.length, inputs.logits.dtype);
   try {
-    const metrics = callNative(() =>
+    const metrics: CudaLossMetrics = callNative(() =>
       native.cuda.logitsLoss(
         inputs.logits.handle('logits'), bf16, rows, vocab, expect(inputs.labels, 'int32', 'labels', rows),
         expect(inputs.oldLogp, 'float32', 'oldLogp', rows), inputs.refLogp ? expect(inputs.refLogp, 'float32', 'refLogp', rows) : null,

@@ -1,15 +1,13 @@
 // Spectral statistics per utterance (log-mel and MFCC means and deviations), computed in the
 // native core: the spectral half of the emotion policy's feature vector.
-import { native, type RawSpectralOptions, type RawSpectralStats, type RawVoiceOptions, type RawVoiceStats } from './native.js';
+import { native } from './native.js';
 import { awaitNative, callNative, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 import { ownInput } from './copy-off-loop.js';
 
-export type SpectralOptions = RawSpectralOptions;
-export type SpectralStats = RawSpectralStats;
-export type VoiceOptions = RawVoiceOptions;
-export type VoiceStats = RawVoiceStats;
+import type { SpectralOptions, SpectralStats, VoiceOptions, VoiceStats } from './features-types.js';
+export type { SpectralOptions, SpectralStats, VoiceOptions, VoiceStats } from './features-types.js';
 
 function checkHead(samples: unknown, sampleRate: unknown): asserts samples is Float32Array {
   if (!(samples instanceof Float32Array)) throw invalidArg('samples must be a mono Float32Array');

@@ -71,6 +71,9 @@ export {
   type ProsodyOptions,
   type ProsodyResult,
   type ProsodySegment,
+  type ProsodyAnalysisOptions,
+  type ProsodyIntonation,
+  type ProsodyTiming,
 } from './prosody.js';
 export { ENERGY_OPTION_SPECS, F0_OPTION_SPECS, PROSODY_OPTION_SPECS, RESAMPLE_OPTION_SPECS, VOICE_OPTION_SPECS, optionHelp, type OptionSpec } from './option-specs.js';
 export { ENERGY_SEGMENT_OPTION_SPECS, VAD_OPTION_SPECS } from './vad-options.js';
@@ -101,6 +104,8 @@ export {
   type CudaAdvantageOptions,
   type CudaLossOptions,
   type DeviceDType,
+  type CudaLossMetrics,
+  type DeviceHandle,
 } from './cuda.js';
 export {
   OnnxModel,

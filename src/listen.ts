@@ -24,7 +24,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createProsodyStream, type StreamEvent } from './stream.js';
 import { invalidArg } from './errors.js';
-import { packageRoot } from './native.js';
+import { packageRoot } from './package-root.js';
 import type { EmotionModel } from './train/model.js';
 import { loadModel, defaultModel } from './train/model.js';
 import { AUDIO_LIMITS } from './audio-limits.js';

@@ -1,9 +1,9 @@
 // The raw native surface, typed in one place. Nothing else in src/ loads the addon; the user
 // API (audio.ts, backend.ts, ...) wraps these calls with validation and error translation.
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { missingAddonError, permissionDenied } from './platform.js';
+import { packageRoot } from './package-root.js';
 
 export interface RawDecodedAudio {
   sampleRate: number;
@@ -131,9 +131,21 @@ export interface RawLossMetrics {
   entropyMean: number;
 }
 
-// Generated from the native option tables (src/option-types.ts).
-import type { RawProsodyOptions, RawVoiceOptions } from './option-types.js';
-export type { RawProsodyOptions, RawVoiceOptions };
+// The raw calls take the public option and result types as they are; each is defined once, for
+// users, in a module that loads nothing (the option tables' types are generated from the tables).
+import type { ProsodyAnalysisOptions, VoiceOptions } from './option-types.js';
+import type { SpectralOptions, SpectralStats, VoiceStats } from './features-types.js';
+import type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
+import type { CudaLossMetrics, DeviceHandle } from './cuda-types.js';
+import type { Assert, Same } from './type-equal.js';
+export type RawProsodyOptions = ProsodyAnalysisOptions;
+export type RawVoiceOptions = VoiceOptions;
+export type RawSpectralOptions = SpectralOptions;
+export type RawSpectralStats = SpectralStats;
+export type RawVoiceStats = VoiceStats;
+export type RawSegment = ProsodySegment;
+export type RawIntonation = ProsodyIntonation;
+export type RawProsodyTiming = ProsodyTiming;
 
 /** One entry of a native option table (native/common/options.hpp), exported as data. */
 export interface RawTableOptionSpec {
@@ -179,40 +191,6 @@ export interface RawF0Track {
   nccf: Float32Array;
 }
 
-export interface RawSegment {
-  start: number;
-  end: number;
-  duration: number;
-}
-
-export interface RawIntonation {
-  label: string;
-  rangeClass: string | null;
-  direction: string | null;
-  turn: string | null;
-  rangeSt: number | null;
-  directionSt: number | null;
-  turnDepthSt: number | null;
-  /** Second derivative of the fitted quadratic over the voiced span scaled to [0, 1], in semitones: < 0 arch, > 0 dip. */
-  curvatureSt: number | null;
-  r2Gain: number | null;
-  vertex: number | null;
-  voicedSeconds: number;
-  confidence: number;
-}
-
-export interface RawProsodyTiming {
-  h2dMs: number;
-  computeMs: number;
-  d2hMs: number;
-  /** First upload to last download (CUDA events). */
-  gpuMs: number;
-  /** Wall clock of the whole call, host work included. */
-  totalMs: number;
-  frames: number;
-  samples: number;
-}
-
 export interface RawProsody {
   hopSeconds: number;
   duration: number;
@@ -234,9 +212,6 @@ export interface RawProsody {
   intonation: RawIntonation;
 }
 
-/** Opaque device allocation (a JS External). */
-export type RawDeviceHandle = { readonly __deviceHandle: unique symbol };
-
 export interface RawDeviceGroups {
   offsets?: RawDeviceHandle;
   count?: number;
@@ -251,8 +226,12 @@ export interface RawDeviceLayout {
   tokens: number;
 }
 
+/** Opaque device allocation (a JS External). */
+export type RawDeviceHandle = DeviceHandle;
+
 /** The CUDA kernels report the same metrics as the CPU ones. */
-export type RawCudaMetrics = RawLossMetrics;
+export type RawCudaMetrics = CudaLossMetrics;
+type _CudaMetricsAreCpuMetrics = Assert<Same<RawCudaMetrics, RawLossMetrics>>;
 
 export interface RawCudaApi {
   alloc(byteLength: number): RawDeviceHandle;
@@ -278,52 +257,6 @@ export interface RawCudaApi {
   ): RawCudaMetrics;
   /** op: 0 advantages+PTR, 1 token loss, 2 logits bf16, 3 logits fp32 → median kernel ms. */
   benchmark(op: number, a: number, b: number, repeats: number): number;
-}
-
-export interface RawSpectralOptions {
-  melBands?: number;
-  mfcc?: number;
-  fmin?: number;
-  fmax?: number;
-  floorDb?: number;
-}
-
-export interface RawSpectralStats {
-  frames: number;
-  usedFrames: number;
-  melMean: Float32Array;
-  melStd: Float32Array;
-  mfccMean: Float32Array;
-  mfccStd: Float32Array;
-  deltaMfccStd: Float32Array;
-}
-
-/** Voice quality and spectral balance (native/features/voice.hpp); null where undefined. */
-export interface RawVoiceStats {
-  voicedFrames: number;
-  unvoicedFrames: number;
-  periods: number;
-  hnrMean: number | null;
-  hnrSd: number | null;
-  jitterLocal: number | null;
-  shimmerLocal: number | null;
-  shimmerDb: number | null;
-  alphaRatioMean: number | null;
-  alphaRatioSd: number | null;
-  hammarbergMean: number | null;
-  hammarbergSd: number | null;
-  slope0to500Mean: number | null;
-  slope0to500Sd: number | null;
-  slope500to1500Mean: number | null;
-  slope500to1500Sd: number | null;
-  h1h2Mean: number | null;
-  h1h2Sd: number | null;
-  fluxMean: number | null;
-  fluxSd: number | null;
-  alphaRatioUv: number | null;
-  hammarbergUv: number | null;
-  slope0to500Uv: number | null;
-  slope500to1500Uv: number | null;
 }
 
 export interface NativeAddon {
@@ -408,9 +341,6 @@ export interface NativeAddon {
   /** Device memory and CUDA GRPO kernels; every call throws ERR_BACKEND_UNAVAILABLE without a GPU. */
   cuda: RawCudaApi;
 }
-
-/** Package root: this file lives in src/ (tests) or dist/ (published), one level down. */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const require = createRequire(import.meta.url);
 

@@ -2,8 +2,33 @@
 // meanings of the prosody/F0, energy/rate and voice option sets, defined once in C++ and read
 // here for key lists, help texts and the generated option types (src/option-types.ts).
 import { native, type RawTableOptionSpec } from './native.js';
+import type { Assert, Same } from './type-equal.js';
 
-export type OptionSpec = RawTableOptionSpec;
+/** One option of a native table: its key, type, default, bounds, unit and meaning. */
+export interface OptionSpec {
+  /** The option's name in an options object (camelCase). */
+  key: string;
+  type: 'number' | 'integer' | 'boolean';
+  /** The value used when the option is not given. */
+  default: number | boolean;
+  /** Lower bound (numbers only). */
+  min?: number;
+  /** Upper bound (numbers only). */
+  max?: number;
+  /** The lower bound itself is not allowed. */
+  minExclusive?: boolean;
+  /** The upper bound itself is not allowed. */
+  maxExclusive?: boolean;
+  /** The bounds as text, e.g. "[0.001, 0.1] s", "(0, 1]", "1..50". */
+  range?: string;
+  /** Unit of the value ("" when it has none). */
+  unit: string;
+  /** What the option does, for help texts. */
+  meaning: string;
+}
+
+// The addon exports its tables in exactly this shape (compile-time check: the two cannot drift).
+type _OptionSpecIsRaw = Assert<Same<OptionSpec, RawTableOptionSpec>>;
 
 /** F0 tracker options (native/prosody/f0.hpp ET_F0_OPTIONS). */
 export const F0_OPTION_SPECS: readonly OptionSpec[] = native.prosodyOptionSpecs.f0;
@@ -46,12 +71,16 @@ export function optionTypesSource(): string {
     '// Generated from the native option tables by scripts/gen-option-types.mjs (test/option-specs.test.ts\n' +
     '// checks it is current): edit ET_F0_OPTIONS (native/prosody/f0.hpp), ET_ENERGY_OPTIONS\n' +
     '// (native/prosody/prosody.hpp) or ET_VOICE_OPTIONS (native/features/voice.hpp), then regenerate.\n\n' +
-    '/** Options of the raw prosody calls (camelCase, all optional; the core validates ranges). */\n' +
-    'export interface RawProsodyOptions {\n' +
+    '/**\n' +
+    ' * Options of the prosody analysis itself: the F0 tracker, energy, pauses, syllable nuclei and\n' +
+    ' * analysis rate (camelCase, all optional; the core validates ranges). src/native.ts takes its\n' +
+    ' * RawProsodyOptions from this type.\n' +
+    ' */\n' +
+    'export interface ProsodyAnalysisOptions {\n' +
     members(PROSODY_OPTION_SPECS) +
     '}\n\n' +
-    '/** Options of voiceStats (the core validates ranges). */\n' +
-    'export interface RawVoiceOptions {\n' +
+    '/** Options of voiceStats (the core validates ranges). src/native.ts takes its RawVoiceOptions from this type. */\n' +
+    'export interface VoiceOptions {\n' +
     members(VOICE_OPTION_SPECS) +
     '}\n'
   );

@@ -2,8 +2,12 @@
 // checks it is current): edit ET_F0_OPTIONS (native/prosody/f0.hpp), ET_ENERGY_OPTIONS
 // (native/prosody/prosody.hpp) or ET_VOICE_OPTIONS (native/features/voice.hpp), then regenerate.
 
-/** Options of the raw prosody calls (camelCase, all optional; the core validates ranges). */
-export interface RawProsodyOptions {
+/**
+ * Options of the prosody analysis itself: the F0 tracker, energy, pauses, syllable nuclei and
+ * analysis rate (camelCase, all optional; the core validates ranges). src/native.ts takes its
+ * RawProsodyOptions from this type.
+ */
+export interface ProsodyAnalysisOptions {
   /** hop between frames (of every per-frame track) (default 0.01 s; [0.001, 0.1] s) */
   hopSeconds?: number;
   /** lowest F0 searched (below f0Max) (default 60 Hz; [20, 2000] Hz) */
@@ -76,8 +80,8 @@ export interface RawProsodyOptions {
   nucleiDipAfter?: boolean;
 }
 
-/** Options of voiceStats (the core validates ranges). */
-export interface RawVoiceOptions {
+/** Options of voiceStats (the core validates ranges). src/native.ts takes its RawVoiceOptions from this type. */
+export interface VoiceOptions {
   /** spectral window and the minimum HNR window (default 0.04 s; (0, 1] s) */
   windowSeconds?: number;
   /** HNR window in periods of the frame's F0 (default 3 periods; (0, 100] periods) */

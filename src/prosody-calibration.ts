@@ -11,7 +11,7 @@ import path from 'node:path';
 import { checkCalibration } from './calibration-schema.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { jsonRoot, parseJsonText } from './json-check.js';
-import { packageRoot } from './native.js';
+import { packageRoot } from './package-root.js';
 
 export type Gender = 'male' | 'female';
 export type PitchLevel = 'low' | 'normal' | 'high';

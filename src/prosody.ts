@@ -17,11 +17,16 @@ import { abortable, checkSignal, fanOutSignal, throwIfAborted } from './abort.js
 import { withCancelFlag } from './native-cancel.js';
 import { backends, type Backend } from './backend.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
-import { native, type RawProsodyTiming, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
+import { native, type RawF0Track, type RawProsody, type RawProsodyOptions, type RawSegment } from './native.js';
+import type { ProsodyAnalysisOptions } from './option-types.js';
+import type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
 
-export interface ProsodyOptions extends RawProsodyOptions, Pick<LoadAudioOptions, 'maxDuration'> {
+export type { ProsodyAnalysisOptions } from './option-types.js';
+export type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
+
+export interface ProsodyOptions extends ProsodyAnalysisOptions, Pick<LoadAudioOptions, 'maxDuration'> {
   /**
    * Compute backend. 'cuda' runs the CUDA batch (native/cuda/prosody_cuda.cu) when a GPU is
    * present and otherwise falls back to the CPU, saying why (a process warning, and
@@ -55,12 +60,6 @@ export interface ProsodyOptions extends RawProsodyOptions, Pick<LoadAudioOptions
 
 /** Anything extractProsody accepts: a file path, file bytes, decoded audio or bare samples. */
 export type ProsodyInput = string | Uint8Array | Float32Array | Pick<DecodedAudio, 'samples' | 'sampleRate' | 'channels'>;
-
-export interface ProsodySegment {
-  start: number;
-  end: number;
-  duration: number;
-}
 
 export interface ProsodyFrames {
   /** Frame centre times in seconds (i · hopSeconds). */
@@ -101,7 +100,7 @@ export interface ProsodyResult {
   };
   nuclei: { time: number; intensityDb: number }[];
   functionals: Record<string, number | null>;
-  intonation: RawProsody['intonation'];
+  intonation: ProsodyIntonation;
   gender: { value: Gender; source: 'metadata' | 'estimate' } | null;
   levels: Levels | null;
   caption: string;
@@ -141,7 +140,7 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
  * 'cpu' for the CPU calls, 'cuda' for the CUDA prosody batch (which also requires analysisRate
  * 16000). Resolves only, so it needs no GPU; throws ERR_INVALID_ARG where that entry would.
  */
-export function resolveProsodyOptions(options: ProsodyOptions = {}, entry: 'cpu' | 'cuda' = 'cpu'): Required<RawProsodyOptions> {
+export function resolveProsodyOptions(options: ProsodyOptions = {}, entry: 'cpu' | 'cuda' = 'cpu'): Required<ProsodyAnalysisOptions> {
   const raw = rawOptions(options);
   return callNative(() => native.prosodyResolveOptions(raw, entry));
 }
@@ -599,9 +598,9 @@ async function runBatch(
  */
 export async function benchmarkProsodyCuda(
   clips: Int16Array[] | Float32Array[],
-  options: RawProsodyOptions = {},
+  options: ProsodyAnalysisOptions = {},
   repeats = 5,
-): Promise<RawProsodyTiming[]> {
+): Promise<ProsodyTiming[]> {
   return awaitNative(() => native.prosodyCudaBenchmarkAsync(clips, options, repeats), `${clips.length} clips`);
 }
 

@@ -23,7 +23,8 @@ import { EventEmitter } from 'node:events';
 import { analyzeDetailed, type AnalysisResult } from './analyze.js';
 import { AbortError, checkSignal } from './abort.js';
 import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
-import { native, type RawProsodyOptions, type RawProsodyStream, type RawStreamOutput } from './native.js';
+import { native, type RawProsodyStream, type RawStreamOutput } from './native.js';
+import type { ProsodyAnalysisOptions } from './option-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import type { Gender } from './prosody-calibration.js';
 import { loadModel, defaultModel, type EmotionModel } from './train/model.js';
@@ -75,7 +76,7 @@ export interface ProsodyStreamOptions extends Partial<typeof STREAM_DEFAULTS> {
   /** Aborts the stream: pending work is dropped and readers get an AbortError. */
   signal?: AbortSignal;
   /** Tracker options (the F0/energy keys of extractProsody, and maxLagSeconds, referenceSeconds, referenceFloorDb, priorSeconds). */
-  tracker?: RawProsodyOptions & { maxLagSeconds?: number; referenceSeconds?: number; referenceFloorDb?: number; priorSeconds?: number };
+  tracker?: ProsodyAnalysisOptions & { maxLagSeconds?: number; referenceSeconds?: number; referenceFloorDb?: number; priorSeconds?: number };
 }
 
 export interface FrameEvent { type: 'frame'; time: number; f0: number | null; voicing: number; rmsDbfs: number; intensityDb: number }

@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { AbortError } from '../abort.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
 import type { ProsodyMeasurements } from '../verify/measure.js';
 import { HttpError, resolveAudio } from './audio-ref.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-file.js';
 import path from 'node:path';
 import { EmotionThinkerError } from '../errors.js';
-import { packageRoot } from '../native.js';
+import { packageRoot } from '../package-root.js';
 import { parseJsonText } from '../json-check.js';
 import type { Calibration } from '../prosody-calibration.js';
 import { FEATURE_NAMES, FEATURE_VERSION, type Standardizer } from './featurize.js';
