@@ -7,9 +7,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <dirent.h>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -18,31 +15,16 @@
 #include "../prosody/f0.hpp"
 #include "../prosody/f0_staged.hpp"
 #include "check.hpp"
+#include "wav_files.hpp"
 
 using namespace et;
 
 namespace {
 
 std::vector<float> load16k(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  DecodedAudio a = decode_wav(bytes.data(), bytes.size());
-  std::vector<float> mono = a.channels == 1 ? a.samples : mix_to_mono(a.samples.data(), a.samples.size() / a.channels, a.channels);
-  if (a.sample_rate == 16000) return mono;
-  return resample(mono.data(), mono.size(), 1, a.sample_rate, 16000);
-}
-
-std::vector<std::string> wavs(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 4 && n.substr(n.size() - 4) == ".wav") out.push_back(dir + "/" + n);
-    }
-    closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+  const DecodedAudio a = et_test::decode_mono(path);
+  if (a.sample_rate == 16000) return a.samples;
+  return resample(a.samples.data(), a.samples.size(), 1, a.sample_rate, 16000);
 }
 
 struct Tally {
@@ -78,7 +60,7 @@ struct Tally {
 
 int main(int argc, char** argv) {
   const std::string data = argc > 1 ? argv[1] : "../shared/data";
-  const auto fda = wavs(data + "/fda-ue"), rav = wavs(data + "/ravdess");
+  const auto fda = et_test::wav_paths(data + "/fda-ue"), rav = et_test::wav_paths(data + "/ravdess");
   if (fda.empty() || rav.empty()) {
     std::printf("f0_staged: shared data not found under %s: skipped\n", data.c_str());
     return 77;

@@ -6,9 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <dirent.h>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -19,6 +16,7 @@
 #include "../prosody/batch.hpp"
 #include "../prosody/prosody.hpp"
 #include "check.hpp"
+#include "wav_files.hpp"
 
 using namespace et;
 using namespace et::prosody;
@@ -29,8 +27,7 @@ using et::kResampleOptionCount;
 namespace {
 
 std::vector<float> mono_of(const std::string& path, uint32_t* rate) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::vector<uint8_t> bytes = et_test::file_bytes(path);
   if (bytes.empty()) return {};
   DecodedAudio a = decode_wav(bytes.data(), bytes.size());
   *rate = a.sample_rate;
@@ -41,20 +38,6 @@ std::vector<float> mono_of(const std::string& path, uint32_t* rate) {
     m[i] = float(s / a.channels);
   }
   return m;
-}
-
-std::vector<std::string> wavs(const std::string& dir, size_t max) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 4 && n.substr(n.size() - 4) == ".wav") out.push_back(dir + "/" + n);
-    }
-    closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-  if (out.size() > max) out.resize(max);
-  return out;
 }
 
 bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
@@ -170,8 +153,8 @@ void synthetic() {
 }
 
 void batch(const std::string& data) {
-  std::vector<std::string> files = wavs(data + "/ravdess", 6);
-  for (const std::string& f : wavs(data + "/ravdess-48k", 2)) files.push_back(f);
+  std::vector<std::string> files = et_test::wav_paths(data + "/ravdess", 6);
+  for (const std::string& f : et_test::wav_paths(data + "/ravdess-48k", 2)) files.push_back(f);
   if (files.empty()) {
     std::printf("prosody_test: no shared data under %s; batch on synthetic clips only\n", data.c_str());
   }

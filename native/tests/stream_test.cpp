@@ -12,9 +12,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <dirent.h>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -26,32 +23,11 @@
 #include "../prosody/prosody.hpp"
 #include "../prosody/stream.hpp"
 #include "check.hpp"
+#include "wav_files.hpp"
 
 using namespace et;
 
 namespace {
-
-DecodedAudio load(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  DecodedAudio a = decode_wav(bytes.data(), bytes.size());
-  if (a.channels != 1) a.samples = mix_to_mono(a.samples.data(), a.samples.size() / a.channels, a.channels);
-  a.channels = 1;
-  return a;
-}
-
-std::vector<std::string> wavs(const std::string& dir) {
-  std::vector<std::string> out;
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* e = readdir(d)) {
-      std::string n = e->d_name;
-      if (n.size() > 4 && n.substr(n.size() - 4) == ".wav") out.push_back(dir + "/" + n);
-    }
-    closedir(d);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
 
 // Streams x in chunks (sizes from `next`); returns every frame, checking the lag bound on the way.
 template <class Next>
@@ -191,7 +167,7 @@ int main(int argc, char** argv) {
   resampler_matches();
   bounded_and_bad_input();
   const std::string data = argc > 1 ? argv[1] : "../shared/data";
-  const std::vector<std::string> files = wavs(data + "/fda-ue");
+  const std::vector<std::string> files = et_test::wav_paths(data + "/fda-ue");
   if (files.empty()) {
     std::fprintf(stderr, "stream_test: no data under %s (skipped the corpus checks)\n", data.c_str());
     int rc = check_report("stream");
@@ -204,7 +180,7 @@ int main(int argc, char** argv) {
   short_lag.max_lag_seconds = 0.05;  // forces decisions inside voiced stretches: the pinned restart runs
   std::mt19937 rng(11);
   for (const std::string& f : files) {
-    const DecodedAudio a = load(f);
+    const DecodedAudio a = et_test::decode_mono(f);
     const double rate = a.sample_rate;
     const prosody::F0Track off = prosody::analyze_f0(a.samples.data(), a.samples.size(), rate);
     const size_t c20 = size_t(rate / 50);
