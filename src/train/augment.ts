@@ -22,6 +22,11 @@ export function applyGain(x: Float32Array, db: number): Float32Array {
   return x.map((v) => Math.max(-1, Math.min(1, v * g)));
 }
 
+/** Rounds to 16-bit PCM steps, as a recording at that gain would be stored. */
+export function quantize16(x: Float32Array): Float32Array {
+  return x.map((v) => Math.round(v * 32767) / 32767);
+}
+
 /** Adds `noise` (repeated as needed) at the given SNR relative to the whole clip's power. */
 export function mixAtSnr(x: Float32Array, noise: Float32Array, snrDb: number): Float32Array {
   const pn = power(noise);
@@ -155,15 +160,17 @@ export interface Perturbation {
 }
 
 /**
- * One random perturbation of the training recipe: gain ±20 dB, white/pink/babble noise at 5–30 dB
+ * One random perturbation of the training recipe: gain ±20 dB (then 16-bit), white/pink/babble noise at 5–30 dB
  * SNR, telephone, reverberation T60 0.2–0.8 s. `talkers` supplies babble (other speakers' clips).
  */
 export function randomPerturbation(x: Float32Array, rng: Rng, talkers: () => Float32Array[]): { samples: Float32Array; perturbation: Perturbation } {
   const kind = PERTURBATION_KINDS[Math.floor(rng.next() * PERTURBATION_KINDS.length)];
   switch (kind) {
     case 'gain': {
+      // Stored as 16-bit afterwards: 20 dB down, a quiet recording's soft frames reach the
+      // quantisation noise, which the model should learn to ignore.
       const db = -20 + 40 * rng.next();
-      return { samples: applyGain(x, db), perturbation: { kind, amount: db } };
+      return { samples: quantize16(applyGain(x, db)), perturbation: { kind, amount: db } };
     }
     case 'white':
     case 'pink':
