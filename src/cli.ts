@@ -185,7 +185,7 @@ program
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         } else {
-          const p = r.emotion ? ` (${(100 * r.probabilities[r.emotion]).toFixed(0)}%)` : '';
+          const p = (r.emotion ? ` (${(100 * r.probabilities[r.emotion]).toFixed(0)}%)` : '') + (r.uncertain && r.emotion ? ` [uncertain: ${r.uncertainty.map((u) => u.detail).join('; ')}]` : '');
           process.stdout.write(`${terminalSafe(file)}: ${r.emotion ?? 'insufficient evidence'}${p}\n  ${r.reasoning}\n  ${r.prosody.caption}\n`);
         }
       } catch (err) {
