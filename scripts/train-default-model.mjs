@@ -1,8 +1,15 @@
 #!/usr/bin/env node
 // Trains the bundled model: GRPO-PTR on RAVDESS actors 01–16 (../shared/data/ravdess), with
-// per-clip features standardised over the training clips (no speaker normalisation, so that
-// analyze() works on a single clip). Writes models/default.json.
-// Usage: npm run build:ts && node scripts/train-default-model.mjs [--seed 1] [--cache features.json]
+// per-clip, gain-invariant features (feature set 5) standardised over the training clips (no
+// speaker normalisation, so that analyze() works on a single clip), then fits the probability
+// temperature on held-out folds of the training speakers (4 folds of 4 actors, each model
+// trained as the final one on the other 12). The default model's training set is augmented with
+// AUGMENT_COPIES seeded channel perturbations of every clip (gain ±20 dB, white/pink/babble noise
+// at 5–30 dB SNR, telephone, reverberation T60 0.2–0.8 s; src/train/augment.ts). Also trains
+// the speaker-session model (models/speaker.json: per-clip features plus the same features
+// z-scored within the speaker; clean clips only, since the within-speaker statistics assume one
+// channel). Deterministic for a seed. Writes models/default.json and models/speaker.json.
+// Usage: npm run build:ts && node scripts/train-default-model.mjs [--seed 1] [--cache features.json] [--only default|speaker] [--augment 4]
 //   (EMOTIONTHINKER_DIST=dir: a private tsc output instead of dist/)
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,32 +21,49 @@ const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.
 const { train, DEFAULT_SFT_STEPS, DEFAULT_RL_STEPS } = await import(dist + 'train/trainer.js');
 const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
 const { modelFile, saveModel } = await import(dist + 'train/model.js');
-const seed = Number(process.argv[process.argv.indexOf('--seed') + 1]) || 1;
+const { heldOutTemperature, perceptionOf } = await import(dist + 'train/confidence.js');
+const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
+const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+const seed = Number(arg('--seed', 1)) || 1;
+const only = arg('--only', 'both');
+// Perturbed copies per training clip for the default model (benchmarks/ser-robustness.mjs compares 0 and 4).
+const AUGMENT_COPIES = Number(arg('--augment', 4));
 const actors = Array.from({ length: 16 }, (_, i) => i + 1);
-const t0 = Date.now();
-const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), {
-  trainActors: actors,
-  valActors: [],
-  cacheFile: path.resolve(root, process.argv.includes('--cache') ? process.argv[process.argv.indexOf('--cache') + 1] : path.join('.cache', 'features.json')),
-});
-const options = { mode: "ptr", seed };
-const result = train({ data: corpus.train, associations: corpus.associations, cueFeatures: cueFeatureIndices(), ...options });
-const fit = evaluatePolicy(result.policy, corpus.train, corpus.associations);
-const out = path.join(root, 'models', 'default.json');
-saveModel(out, modelFile(result.policy, {
-  standardizer: corpus.standardizer,
-  calibration: corpus.calibration,
-  corpus: 'ravdess',
-  associations: corpus.associations,
-  info: {
-    data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
-    clips: corpus.train.x.length,
-    ...options,
-    sftSteps: DEFAULT_SFT_STEPS,
-    steps: DEFAULT_RL_STEPS,
-    trainingAccuracy: fit.accuracy,
-    trainingFactualShare: fit.factualShare,
-    trainedAt: new Date().toISOString().slice(0, 10),
-  },
-}));
-console.log(`wrote ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s: training accuracy ${fit.accuracy.toFixed(3)}, factual share ${fit.factualShare.toFixed(3)}`);
+const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
+const kinds = only === 'both' ? ['default', 'speaker'] : [only];
+for (const kind of kinds) {
+  const t0 = Date.now();
+  const speaker = kind === 'speaker';
+  const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), { trainActors: actors, valActors: [], cacheFile, speakerNormalization: speaker });
+  const options = { mode: 'ptr', seed, cueFeatures: cueFeatureIndices() };
+  const copies = speaker ? 0 : AUGMENT_COPIES;
+  const data = copies ? (await augmentTraining(corpus, { copies, seed })).train : corpus.train;
+  const result = train({ data, associations: corpus.associations, ...options });
+  const fit = evaluatePolicy(result.policy, corpus.train, corpus.associations);
+  const held = heldOutTemperature(data, data.clips.map((c) => c.actor), options, 4, (k) => console.log(`${kind}: fold ${k + 1}/4 done`));
+  const out = path.join(root, 'models', `${kind}.json`);
+  saveModel(out, modelFile(result.policy, {
+    standardizer: corpus.standardizer,
+    calibration: corpus.calibration,
+    corpus: 'ravdess',
+    associations: corpus.associations,
+    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, speaker),
+    info: {
+      data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
+      clips: corpus.train.x.length,
+      augmentedCopies: data.x.length - corpus.train.x.length,
+      features: speaker ? 'per clip + z-scored within the speaker (speaker sessions)' : 'per clip, gain-invariant (feature set 5)',
+      mode: 'ptr',
+      seed,
+      sftSteps: DEFAULT_SFT_STEPS,
+      steps: DEFAULT_RL_STEPS,
+      trainingAccuracy: fit.accuracy,
+      trainingFactualShare: fit.factualShare,
+      heldOutAccuracy: held.accuracy,
+      heldOutEceBefore: held.eceBefore,
+      heldOutEceAfter: held.eceAfter,
+      temperature: held.temperature,
+    },
+  }));
+  console.log(`wrote ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s: training accuracy ${fit.accuracy.toFixed(3)}, factual share ${fit.factualShare.toFixed(3)}; held-out folds: accuracy ${held.accuracy.toFixed(3)}, ECE ${held.eceBefore.toFixed(3)} -> ${held.eceAfter.toFixed(3)} at T ${held.temperature.toFixed(3)}`);
+}

@@ -2,7 +2,8 @@
 // then the reasoning policy's claims (each with its evidence: the measured value, its level and
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
 import { extractUtteranceFeatures, type UtteranceFeatures } from './train/featurize.js';
-import { measuredCues, policyInput } from './train/corpus.js';
+import { policyInput } from './train/corpus.js';
+import { OUTLIER_QUANTILE, outlierShare } from './train/perception.js';
 import { defaultModel, loadModel, type EmotionModel } from './train/model.js';
 import { renderResponse, type Evidence } from './train/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './train/vocab.js';
@@ -18,21 +19,38 @@ export interface ClaimEvidence {
   claim: string;
   /** What was measured: the level, or null when it could not be measured. */
   measuredLevel: string | null;
-  /** The measurement behind the level, e.g. { name: 'f0MedianHz', value: 231.6, unit: 'Hz' }. */
+  /**
+   * The measurement behind the level, e.g. { name: 'f0MedianHz', value: 231.6, unit: 'Hz' }. For
+   * energy it is the vocal effort (effortDb: spectral balance, independent of the recording
+   * level) unless the input is declared level-calibrated or a speaker baseline is known.
+   */
   measurement: { name: string; value: number | null; unit: string } | null;
   /** Level boundaries [low|normal, normal|high] for the speaker's group, when the cue has them. */
   cutPoints: [number, number] | null;
+  /** What the level is relative to, e.g. "the training corpus, female voices" or "this speaker's baseline over 12 utterances". */
+  relativeTo: string | null;
   agrees: boolean;
 }
+
+/** Why an answer is flagged uncertain (several may apply). */
+export type UncertaintyReason = 'little-voiced-speech' | 'low-snr' | 'clipping' | 'out-of-range' | 'weak-evidence';
 
 export interface AnalysisResult {
   /** The answer; null when the clip holds too little speech to judge. */
   emotion: string | null;
+  /** Calibrated probabilities (temperature scaling fitted on held-out training folds). */
   probabilities: Record<string, number>;
   /** `<think>…</think><answer>…</answer>` with the evidence in the reasoning. */
   reasoning: string;
   claims: ClaimEvidence[];
   insufficientEvidence: boolean;
+  /**
+   * True when the answer should not be trusted: the evidence is weak or the input lies outside
+   * what the model learnt. The probabilities and claims are still given.
+   */
+  uncertain: boolean;
+  /** Why it is uncertain, each with a sentence naming the measured value; empty when not. */
+  uncertainty: { reason: UncertaintyReason; detail: string }[];
   prosody: Pick<ProsodyResult, 'functionals' | 'intonation' | 'gender' | 'caption' | 'duration'>;
 }
 
@@ -41,17 +59,44 @@ export interface AnalyzeOptions extends Pick<LoadAudioOptions, 'maxDuration'> {
   model?: string | EmotionModel;
   /** Speaker gender from metadata (otherwise estimated from F0). */
   gender?: Gender;
+  /**
+   * The input's level is calibrated to the training corpus' recording level (same microphone
+   * chain and gain), so absolute RMS dBFS may be read as loudness: energy claims then come from
+   * the level under the model's calibration. Default false: energy claims come from the vocal
+   * effort (spectral balance), which a change of gain does not move.
+   */
+  levelCalibrated?: boolean;
   /** Aborts the call: it rejects with an AbortError and the native work stops at its next chunk. */
   signal?: AbortSignal;
 }
 
-const MEASUREMENT: Record<Exclude<Cue, 'intonation'>, { name: string; unit: string; key: 'pitch' | 'energy' | 'speed' }> = {
-  pitch: { name: 'f0MedianHz', unit: 'Hz', key: 'pitch' },
-  energy: { name: 'rmsMeanDbfs', unit: 'dBFS', key: 'energy' },
-  speed: { name: 'articulationRate', unit: 'syllables/s', key: 'speed' },
-};
+type LevelCue = Exclude<Cue, 'intonation'>;
 
-function cutPoints(model: EmotionModel, cue: Exclude<Cue, 'intonation'>, gender: Gender | null): [number, number] | null {
+/** A cue's level as the claims are checked against it. */
+export interface CueLevel {
+  level: string | null;
+  measurement: { name: string; value: number | null; unit: string };
+  cuts: [number, number] | null;
+  relativeTo: string;
+  /** Words before the value in the reasoning, e.g. "vocal effort from the spectral balance". */
+  describe?: string;
+  /** The claim is stated from this level (the emotion is conditioned on it) instead of decoded. */
+  force?: boolean;
+}
+
+/** Uncertainty thresholds: one owner. */
+export const UNCERTAINTY_LIMITS = {
+  /** Less voiced speech than this (s) is weak evidence. */
+  minVoicedSeconds: 0.6,
+  /** Frame level spread (95th − 10th percentile, dB) under this suggests noise near the speech level. */
+  minSnrDb: 15,
+  /** Share of clipped samples above this. */
+  maxClippedRatio: 1e-3,
+  /** Top calibrated probability under this. */
+  minTopProbability: 0.35,
+} as const;
+
+function corpusCutPoints(model: EmotionModel, cue: LevelCue, gender: Gender | null): [number, number] | null {
   const cal = model.file.calibration;
   const group = cal.corpora[model.file.corpus] ?? cal.pooled;
   if (cue === 'pitch') {
@@ -59,6 +104,42 @@ function cutPoints(model: EmotionModel, cue: Exclude<Cue, 'intonation'>, gender:
     return byG ?? group.pitch ?? cal.pooled.pitch;
   }
   return group[cue] ?? cal.pooled[cue];
+}
+
+const levelOf = (cue: LevelCue, v: number | null, cuts: [number, number] | null): string | null =>
+  v === null || !Number.isFinite(v) || !cuts ? null : v < cuts[0] ? CLAIM_VALUES[cue][1] : v >= cuts[1] ? CLAIM_VALUES[cue][3] : CLAIM_VALUES[cue][2];
+
+/** The levels a single clip is judged by: the model's corpus cut points (energy: vocal effort). */
+export function corpusLevels(features: UtteranceFeatures, model: EmotionModel, gender: Gender | null, levelCalibrated = false): Record<LevelCue, CueLevel> {
+  const f = features.functionals;
+  const corpus = `the training corpus (${model.file.corpus})`;
+  const cuts = (cue: LevelCue) => corpusCutPoints(model, cue, gender);
+  const pitchCuts = cuts('pitch'), speedCuts = cuts('speed');
+  const pitch: CueLevel = {
+    level: levelOf('pitch', f.f0MedianHz ?? null, pitchCuts), measurement: { name: 'f0MedianHz', value: f.f0MedianHz ?? null, unit: 'Hz' },
+    cuts: pitchCuts, relativeTo: gender ? `${corpus}, ${gender} voices` : corpus,
+  };
+  const speed: CueLevel = {
+    level: levelOf('speed', f.articulationRate ?? null, speedCuts), measurement: { name: 'articulationRate', value: f.articulationRate ?? null, unit: 'syllables/s' },
+    cuts: speedCuts, relativeTo: corpus,
+  };
+  const effort = model.file.perception?.effortCuts ?? null;
+  let energy: CueLevel;
+  if (levelCalibrated || !effort) {
+    const c = cuts('energy');
+    energy = {
+      level: levelOf('energy', f.rmsMeanDbfs ?? null, c), measurement: { name: 'rmsMeanDbfs', value: f.rmsMeanDbfs ?? null, unit: 'dBFS' }, cuts: c,
+      relativeTo: levelCalibrated ? `${corpus}'s recording level (input declared level-calibrated)` : `${corpus}'s recording level (absolute level: depends on the recording's gain)`,
+      describe: 'level', force: levelCalibrated && !!effort,
+    };
+  } else {
+    energy = {
+      level: levelOf('energy', features.effortDb, effort), measurement: { name: 'effortDb', value: features.effortDb, unit: 'dB' }, cuts: effort,
+      relativeTo: `${corpus}; spectral balance, independent of the recording's gain`,
+      describe: 'vocal effort from the spectral balance, 1–5 kHz re 50–1000 Hz,',
+    };
+  }
+  return { pitch, energy, speed };
 }
 
 const fmt = (v: number, unit: string) => `${unit === 'Hz' ? Math.round(v) : v.toFixed(1)} ${unit}`;
@@ -81,13 +162,54 @@ export async function analyzeDetailed(
   const signal = checkSignal(options.signal, 'analyze');
   throwIfAborted(signal);
   const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+  if (model.file.perception?.speakerInputs) {
+    throw invalidArg('this model reads speaker-normalised features: use it through createSpeakerSession or analyzeSpeaker', typeof options.model === 'string' ? options.model : undefined);
+  }
   const { features, prosody, samples16k } = await extractUtteranceFeatures(audio, {
     calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal, maxDuration: options.maxDuration,
   });
   return { result: analysisOf(features, prosody, model, options), prosody, samples16k };
 }
 
-function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: EmotionModel, options: AnalyzeOptions): AnalysisResult {
+/** Softmax of log p / T: the temperature-scaled probabilities (T from the model file). */
+export function temperatureScale(p: ArrayLike<number>, t: number): Float64Array {
+  const z = Float64Array.from(p, (v) => Math.log(Math.max(v, 1e-300)) / t);
+  const m = Math.max(...z);
+  let s = 0;
+  for (let i = 0; i < z.length; i++) s += (z[i] = Math.exp(z[i] - m));
+  return z.map((v) => v / s);
+}
+
+/** The signal-level reasons for doubt, from the prosody analysis (no model needed). */
+export function signalUncertainty(prosody: ProsodyResult): AnalysisResult['uncertainty'] {
+  const out: AnalysisResult['uncertainty'] = [];
+  const voiced = prosody.segments.voiced.reduce((s, v) => s + v.duration, 0);
+  if (voiced < UNCERTAINTY_LIMITS.minVoicedSeconds) {
+    out.push({ reason: 'little-voiced-speech', detail: `${voiced.toFixed(2)} s of voiced speech (under ${UNCERTAINTY_LIMITS.minVoicedSeconds} s)` });
+  }
+  const lv = Array.from(prosody.frames.rmsDbfs).filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (lv.length >= 20) {
+    const q = (p: number) => lv[Math.min(lv.length - 1, Math.floor(p * (lv.length - 1)))];
+    const snr = q(0.95) - q(0.1);
+    if (snr < UNCERTAINTY_LIMITS.minSnrDb) {
+      out.push({ reason: 'low-snr', detail: `the loud frames are only ${snr.toFixed(1)} dB above the quiet ones (estimated SNR; under ${UNCERTAINTY_LIMITS.minSnrDb} dB)` });
+    }
+  }
+  if (prosody.clippedRatio > UNCERTAINTY_LIMITS.maxClippedRatio) {
+    out.push({ reason: 'clipping', detail: `${(100 * prosody.clippedRatio).toFixed(2)} % of samples at full scale` });
+  }
+  return out;
+}
+
+export interface AnalysisContext {
+  /** Policy input override (a speaker-normalised input for a session model). */
+  x?: Float64Array;
+  /** Levels override (speaker-relative levels in a session). */
+  levels?: Record<LevelCue, CueLevel>;
+}
+
+/** Builds the result of one analysed clip (shared by analyze and speaker sessions; not exported from index.ts). */
+export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: EmotionModel, options: AnalyzeOptions, context: AnalysisContext = {}): AnalysisResult {
   const gender: Gender | null = options.gender ?? prosody.gender?.value ?? null;
   const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: options.gender ? { value: options.gender, source: 'metadata' as const } : prosody.gender, caption: prosody.caption, duration: prosody.duration };
   const f = prosody.functionals;
@@ -98,12 +220,21 @@ function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: 
       reasoning: '<think>The clip holds too little voiced speech to measure pitch, energy or rhythm, so there is no evidence for an emotion.</think><answer>insufficient evidence</answer>',
       claims: [],
       insufficientEvidence: true,
+      uncertain: true,
+      uncertainty: [{ reason: 'little-voiced-speech', detail: 'too little voiced speech to measure pitch, energy or rhythm' }],
       prosody: summary,
     };
   }
-  const x = policyInput(features, model.file.standardizer, gender);
-  const measured = measuredCues(features, model.file.calibration, gender);
-  const r = model.policy.greedy(x);
+  const x = context.x ?? policyInput(features, model.file.standardizer, gender);
+  const levels = context.levels ?? corpusLevels(features, model, gender, options.levelCalibrated === true);
+  const measured = { pitch: levels.pitch.level, energy: levels.energy.level, speed: levels.speed.level, intonation: features.intonation };
+  const force = new Int32Array(TOKENS).fill(-1);
+  CUES.forEach((cue, k) => {
+    if (cue === 'intonation') return;
+    const l = levels[cue];
+    if (l.force && l.level !== null) force[k] = (CLAIM_VALUES[cue] as readonly string[]).indexOf(l.level);
+  });
+  const r = model.policy.generate(x, (p) => p.reduce((best, v, i) => (v > p[best] ? i : best), 0), force);
   const claims: ClaimEvidence[] = [];
   const evidence: Evidence = {};
   CUES.forEach((cue, k) => {
@@ -111,8 +242,10 @@ function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: 
     const claim = CLAIM_VALUES[cue][r.tokens[k]];
     let measurement: ClaimEvidence['measurement'] = null;
     let cuts: [number, number] | null = null;
+    let relativeTo: string | null = null;
     if (cue === 'intonation') {
       const i = prosody.intonation;
+      relativeTo = "the utterance's own median F0";
       if (i.rangeSt !== null && i.directionSt !== null) {
         evidence.intonation = `range ${i.rangeSt.toFixed(1)} st, end minus start ${i.directionSt >= 0 ? '+' : ''}${i.directionSt.toFixed(1)} st`;
         // A turn claim states what was measured about the turn: where the contour peaks or dips
@@ -125,22 +258,40 @@ function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: 
         }
       }
     } else {
-      const m = MEASUREMENT[cue];
-      const value = f[m.name] ?? null;
-      measurement = { name: m.name, value, unit: m.unit };
-      cuts = cutPoints(model, cue, gender);
-      if (value !== null && cuts) evidence[cue] = `${fmt(value, m.unit)}; ${CLAIM_VALUES[cue][2]} is ${fmt(cuts[0], m.unit)} to ${fmt(cuts[1], m.unit)}${cue === 'pitch' && gender ? ` for ${gender} voices` : ''}`;
+      const l = levels[cue];
+      measurement = l.measurement;
+      cuts = l.cuts;
+      relativeTo = l.relativeTo;
+      const value = l.measurement.value;
+      if (value !== null && cuts) {
+        evidence[cue] = `${l.describe ? l.describe + ' ' : ''}${fmt(value, l.measurement.unit)}; ${CLAIM_VALUES[cue][2]} is ${fmt(cuts[0], l.measurement.unit)} to ${fmt(cuts[1], l.measurement.unit)} for ${l.relativeTo}`;
+      }
     }
-    claims.push({ cue, claim, measuredLevel: measured[cue], measurement, cutPoints: cuts, agrees: measured[cue] === claim });
+    claims.push({ cue, claim, measuredLevel: measured[cue], measurement, cutPoints: cuts, relativeTo, agrees: measured[cue] === claim });
   });
+  const perception = model.file.perception;
+  const calibrated = temperatureScale(r.emotionProbs, perception?.temperature ?? 1);
   const probabilities: Record<string, number> = {};
-  EMOTIONS.forEach((e, i) => (probabilities[e] = r.emotionProbs[i]));
+  EMOTIONS.forEach((e, i) => (probabilities[e] = calibrated[i]));
+  const emotion = EMOTIONS[r.tokens[TOKENS - 1]];
+  const uncertainty = signalUncertainty(prosody);
+  if (perception) {
+    const share = outlierShare(x, model.file.standardizer.mean.length, perception.outlierZ);
+    if (share > perception.outlierShareLimit) {
+      uncertainty.push({ reason: 'out-of-range', detail: `${(100 * share).toFixed(1)} % of the features lie beyond ±${perception.outlierZ} sd of the training clips (the training clips' ${100 * OUTLIER_QUANTILE}th percentile is ${(100 * perception.outlierShareLimit).toFixed(1)} %)` });
+    }
+  }
+  if (calibrated[r.tokens[TOKENS - 1]] < UNCERTAINTY_LIMITS.minTopProbability) {
+    uncertainty.push({ reason: 'weak-evidence', detail: `the most likely emotion (${emotion}) has only ${(100 * calibrated[r.tokens[TOKENS - 1]]).toFixed(0)} % (under ${100 * UNCERTAINTY_LIMITS.minTopProbability} %)` });
+  }
   return {
-    emotion: EMOTIONS[r.tokens[TOKENS - 1]],
+    emotion,
     probabilities,
     reasoning: renderResponse(r.tokens, evidence),
     claims,
     insufficientEvidence: false,
+    uncertain: uncertainty.length > 0,
+    uncertainty,
     prosody: summary,
   };
 }

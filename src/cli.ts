@@ -11,6 +11,7 @@ import { packageRoot } from './package-root.js';
 import { extractF0, extractProsody, prosodyJsonReplacer } from './prosody.js';
 import { summarizeAudio } from './summary.js';
 import { analyze } from './analyze.js';
+import { analyzeSpeaker } from './speaker-session.js';
 import { loadModel, modelFile, saveModel } from './train/model.js';
 import { expandInputs } from './cli/inputs.js';
 import { annotate } from './cli/annotate.js';
@@ -33,6 +34,7 @@ import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode
 import { loadCheckpoint } from './train/checkpoint-schema.js';
 import { evaluatePolicy } from './train/evaluate.js';
 import { EMOTIONS } from './train/vocab.js';
+import { perceptionOf } from './train/confidence.js';
 import { EXIT_INTERRUPTED, isAbortError, watchInterrupt } from './cli/interrupt.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -162,7 +164,9 @@ program
   .option('--json', 'print one JSON object per file (file, emotion, probabilities, reasoning, claims, prosody)')
   .option('--model <file>', 'a model trained with emotionthinker (default: the bundled model)')
   .addOption(genderOption())
-  .action(async (files: string[], opts: { json?: boolean; model?: string; gender?: string }) => {
+  .option('--speaker <id>', 'all files are one speaker: explain each against that speaker\'s statistics over all of them (records carry speaker)')
+  .option('--level-calibrated', 'the input\'s level is calibrated to the training recordings: energy claims from absolute RMS dBFS')
+  .action(async (files: string[], opts: { json?: boolean; model?: string; gender?: string; speaker?: string; levelCalibrated?: boolean }) => {
     let model;
     try {
       model = opts.model ? loadModel(opts.model) : undefined;
@@ -170,13 +174,22 @@ program
       return fail('analyze', err);
     }
     let failed = 0;
-    for (const file of files) {
+    // --speaker: one batch, one speaker's statistics (analyzeSpeaker); results in file order.
+    let speakerResults: Awaited<ReturnType<typeof analyzeSpeaker>> | null = null;
+    if (opts.speaker !== undefined) {
       try {
-        const r = await analyze(audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined, signal });
+        speakerResults = await analyzeSpeaker(files.map(audioArg), { id: opts.speaker, model, gender: opts.gender as 'male' | 'female' | undefined, signal });
+      } catch (err) {
+        return fail('analyze', err);
+      }
+    }
+    for (const [fi, file] of files.entries()) {
+      try {
+        const r = speakerResults ? speakerResults[fi] : await analyze(audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined, levelCalibrated: !!opts.levelCalibrated, signal });
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         } else {
-          const p = r.emotion ? ` (${(100 * r.probabilities[r.emotion]).toFixed(0)}%)` : '';
+          const p = (r.emotion ? ` (${(100 * r.probabilities[r.emotion]).toFixed(0)}%)` : '') + (r.uncertain && r.emotion ? ` [uncertain: ${r.uncertainty.map((u) => u.detail).join('; ')}]` : '');
           process.stdout.write(`${terminalSafe(file)}: ${r.emotion ?? 'insufficient evidence'}${p}\n  ${r.reasoning}\n  ${r.prosody.caption}\n`);
         }
       } catch (err) {
@@ -353,7 +366,7 @@ program
         Object.assign(info, { valActors, valAccuracy: e.accuracy, valMacroF1: e.macroF1, valFactualShare: e.factualShare });
         process.stdout.write(JSON.stringify({ valActors, accuracy: e.accuracy, macroF1: e.macroF1, factualShare: e.factualShare, fa: e.fa, iq: e.iq, cc: e.cc, fs: e.fs, confusion: e.confusion, emotions: EMOTIONS }) + '\n');
       }
-      saveModel(out, modelFile(result.policy, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info }));
+      saveModel(out, modelFile(result.policy, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info, perception: perceptionOf(corpus.effortCuts, corpus.train.x, corpus.standardizer.mean.length, null) }));
       process.stderr.write(`train: wrote ${terminalSafe(out)}\n`);
     } catch (err) {
       fail('train', err);

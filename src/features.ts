@@ -84,10 +84,10 @@ export async function voiceStatsAsync(
  * alone until the call settles (featurize, on a decoded file): the bindings read them without a
  * copy. Not exported from index.ts: a caller's arrays go through the calls above, which copy.
  */
-export function spectralStatsOwned(samples: Float32Array, sampleRate: number, signal?: AbortSignal): Promise<SpectralStats> {
+export function spectralStatsOwned(samples: Float32Array, sampleRate: number, signal?: AbortSignal, options: SpectralOptions = {}): Promise<SpectralStats> {
   checkHead(samples, sampleRate);
   throwIfAborted(signal);
-  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, {}, flag, true)));
+  return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(samples, sampleRate, options, flag, true)));
 }
 
 export function voiceStatsOwned(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, signal?: AbortSignal): Promise<VoiceStats> {

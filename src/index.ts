@@ -163,7 +163,12 @@ export {
   type RewardScores,
 } from './reward-model.js';
 export { spectralStats, spectralStatsAsync, voiceStats, voiceStatsAsync, type SpectralOptions, type SpectralStats, type VoiceOptions, type VoiceStats } from './features.js';
-export { analyze, type AnalysisResult, type AnalyzeOptions, type ClaimEvidence } from './analyze.js';
+export { analyze, type AnalysisResult, type AnalyzeOptions, type ClaimEvidence, type UncertaintyReason, UNCERTAINTY_LIMITS } from './analyze.js';
+export {
+  createSpeakerSession, restoreSpeakerSession, analyzeSpeaker, SpeakerSession, DEFAULT_PRIOR_STRENGTH,
+  type SpeakerSessionOptions, type SpeakerBaseline, type CueBaseline, type SpeakerAnalysisResult, type SpeakerSessionJSON,
+} from './speaker-session.js';
+export { expectedCalibrationError } from './train/confidence.js';
 export { train, trainAsync, TRAIN_MODES, type TrainOptions, type TrainResult, type TrainMode, type StepMetrics, type TrainData } from './train/trainer.js';
 export { evaluatePolicy, type EvalResult } from './train/evaluate.js';
 export { prepareRavdess, type PreparedCorpus } from './train/corpus.js';

@@ -37,8 +37,12 @@ describe('analyze', () => {
     expect(EMOTIONS[tokens![4]]).toBe(r.emotion);
     expect(r.reasoning).toMatch(/dBFS|Hz|syllables\/s/); // evidence is in the text
     // The caption words the levels with the model's own calibration, as the claims' evidence does.
-    const energy = r.claims.find((c) => c.cue === 'energy');
-    if (energy) expect(r.prosody.caption).toContain(`${energy.measuredLevel} energy`);
+    // (Energy: the caption's level is the absolute RMS level under the calibration, which the
+    // claims use only when the input is declared level-calibrated; issue #16.)
+    const cal = await analyze(clip('03-01-05-02-01-01-14.wav'), { levelCalibrated: true });
+    const energy = cal.claims.find((c) => c.cue === 'energy');
+    expect(energy).toBeDefined();
+    expect(cal.prosody.caption).toContain(`${energy!.measuredLevel} energy`);
   });
 
   it('a turn claim names where the contour turns and how deep, from the measured descriptors', async () => {

@@ -106,8 +106,23 @@ SpectralStats spectral_stats(const float* x, size_t n, double rate, const Spectr
       double acc = 0;
       const auto& w = bank.weights[size_t(m)];
       for (size_t k = 0; k < w.size(); ++k) acc += double(w[k]) * power[bank.start[size_t(m)] + k];
-      lm[m] = float(std::log(acc + 1e-10));
+      lm[m] = float(acc);  // band power; the log comes once the clip's peak is known
     }
+  }
+  // Each band's log floor is relative to that band's own strongest frame (BAND_RANGE_DB below
+  // it), not an absolute constant: an absolute floor made quiet recordings' statistics differ
+  // from the same speech recorded louder, and a floor under the clip's strongest band left the
+  // weak high bands of a quiet 16-bit recording at its quantisation noise. Scaling the input by
+  // g shifts every log-mel value by ln(g^2) (only the band means and MFCC 0 move; deviations
+  // and shapes stay) until the noise comes within that range of a band's peak.
+  constexpr double BAND_RANGE_DB = 25.0;
+  std::vector<double> band_floor(size_t(M), 0.0);
+  for (size_t f = 0; f < frames; ++f)
+    for (int m = 0; m < M; ++m) band_floor[size_t(m)] = std::max(band_floor[size_t(m)], double(logmel[f * size_t(M) + size_t(m)]));
+  for (double& v : band_floor) v = v > 0 ? v * std::pow(10.0, -BAND_RANGE_DB / 10) : 1e-30;
+  for (size_t f = 0; f < frames; ++f) {
+    float* lm = &logmel[f * size_t(M)];
+    for (int m = 0; m < M; ++m) lm[m] = float(std::log(double(lm[m]) + band_floor[size_t(m)]));
     for (int c = 0; c < C; ++c) {
       double acc = 0;
       for (int m = 0; m < M; ++m) acc += dct[size_t(c) * size_t(M) + size_t(m)] * lm[m];

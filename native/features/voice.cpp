@@ -230,12 +230,18 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
   std::vector<std::complex<double>> work;
   bool have_prev = false;
   Moments alpha, hamm, slo, shi, h12, flux, alpha_u, hamm_u, slo_u, shi_u;
-  const double eps = 1e-12;
+  // Floor of every power bin: white noise 50 dB below the loudest frame (its mean power times
+  // the window's energy), not an absolute constant. An absolute floor made a quiet recording's
+  // empty bands (and its 16-bit quantisation noise) change the balance measures; relative to the
+  // clip, scaling the input leaves them unchanged until the noise floor comes within 50 dB.
+  double w2 = 0;
+  for (double w : hamming) w2 += w * w;
+  const double eps = std::max(1e-30, std::pow(10.0, loudest / 10) * w2 * 1e-5);
   auto band_sum = [&](double lo, double hi) {
     double acc = 0;
     for (size_t k = 0; k < bins; ++k) {
       double f = double(k) * df;
-      if (f >= lo && f < hi) acc += power[k];
+      if (f >= lo && f < hi) acc += power[k] + eps;
     }
     return acc;
   };
@@ -247,11 +253,16 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
       if (f >= lo && f < hi && (best == bins || power[k] > power[best])) best = k;
     }
     if (best == bins) return 0.0;
-    double peak = power[best];
-    if (best > 0 && best + 1 < bins && power[best - 1] > 0 && power[best + 1] > 0 && peak > 0) {
-      double a = 10 * std::log10(double(power[best - 1])), b = 10 * std::log10(peak), c = 10 * std::log10(double(power[best + 1]));
+    // Through the floored powers: a neighbour at the quantisation noise (orders of magnitude
+    // below the peak) sent the parabola's vertex to absurd heights.
+    double peak = power[best] + eps;
+    if (best > 0 && best + 1 < bins) {
+      double a = 10 * std::log10(double(power[best - 1]) + eps), b = 10 * std::log10(peak), c = 10 * std::log10(double(power[best + 1]) + eps);
       double den = a - 2 * b + c;
-      if (den < 0) peak = std::pow(10.0, (b - 0.125 * (c - a) * (c - a) / den) / 10);
+      // Only at a local maximum: the band's strongest bin may sit at the band edge with a larger
+      // neighbour outside it, and the parabola through those has its vertex anywhere (a frame
+      // once reported 10^76).
+      if (den < 0 && b >= a && b >= c) peak = std::pow(10.0, (b - 0.125 * (c - a) * (c - a) / den) / 10);
     }
     return peak;
   };
@@ -287,8 +298,8 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     std::fill(frame.begin() + win, frame.end(), 0.0f);
     fft.power(frame.data(), power.data(), work);
     const double hi5 = std::min(5000.0, nyq);
-    double al = 10 * std::log10((band_sum(50, 1000) + eps) / (band_sum(1000, hi5) + eps));
-    double hb = 10 * std::log10((band_max(0, 2000) + eps) / (band_max(2000, hi5) + eps));
+    double al = 10 * std::log10((band_sum(50, 1000) + eps) / (band_sum(1000, hi5) + eps));  // sums carry the floor per bin
+    double hb = 10 * std::log10(std::max(band_max(0, 2000), eps) / std::max(band_max(2000, hi5), eps));
     double sl = band_slope(0, 500), sh = band_slope(500, 1500);
     if (v) {
       alpha.add(al), hamm.add(hb), slo.add(sl), shi.add(sh);

@@ -7,11 +7,14 @@ import { fitAssociations, type Associations } from './judge.js';
 import { loadRavdess, type Clip } from './ravdess.js';
 import type { TrainData } from './trainer.js';
 import { EMOTIONS, type MeasuredCues } from './vocab.js';
+import { fitEffortCuts, levelOf } from './perception.js';
 
 export interface PreparedCorpus {
   train: TrainData & { clips: Clip[] };
   val: TrainData & { clips: Clip[] };
   calibration: Calibration;
+  /** Vocal effort cut points (energy claims), fitted on the training clips. */
+  effortCuts: [number, number];
   standardizer: Standardizer;
   associations: Associations;
   skipped: { file: string; reason: string }[];
@@ -41,11 +44,16 @@ export function cueFeatureIndices(): number[][] {
   const gender = FEATURE_NAMES.length;
   return [
     [...idx((n) => n.startsWith('f0') && !n.includes('Slope')), gender],
-    idx((n) => n.startsWith('rms') || n.startsWith('intensity') && !n.startsWith('intonation')),
+    // Energy: the level dynamics relative to the utterance and the spectral balance (the
+    // gain-invariant correlates of vocal effort the energy level is measured from).
+    idx((n) => n.startsWith('rms') || n.startsWith('intensity') && !n.startsWith('intonation') || EFFORT_INPUTS.includes(n)),
     idx((n) => /^(voiced|unvoiced|pause|speechRate|articulationRate|averageSyllable|phonation)/.test(n)),
     idx((n) => n.startsWith('intonation.')),
   ];
 }
+
+/** Spectral balance features the energy claim head reads besides the level dynamics. */
+const EFFORT_INPUTS = ['vq.alphaRatioMean', 'vq.hammarbergMean', 'vq.slope0to500Mean', 'vq.slope500to1500Mean', 'vq.h1h2Mean'];
 
 /** Appends each clip's features z-scored over its speaker's clips (see speakerNormalization). */
 function appendSpeakerNormalized(d: { clips: Clip[]; x: Float64Array[] }) {
@@ -72,9 +80,15 @@ function appendSpeakerNormalized(d: { clips: Clip[]; x: Float64Array[] }) {
   });
 }
 
-export function measuredCues(f: UtteranceFeatures, cal: Calibration, gender: 'male' | 'female' | null): MeasuredCues {
+/**
+ * The levels the judge checks claims against. With `effortCuts` (feature set 5 models), the
+ * energy level is the vocal effort (spectral balance, gain-invariant); without, the absolute RMS
+ * level under the calibration (valid only for input at the training corpus' recording level).
+ */
+export function measuredCues(f: UtteranceFeatures, cal: Calibration, gender: 'male' | 'female' | null, effortCuts?: [number, number] | null): MeasuredCues {
   const levels = assignLevels({ functionals: f.functionals, gender: gender ? { value: gender, source: 'metadata' } : null }, cal, { corpus: 'ravdess', gender });
-  return { pitch: levels.pitch_level, energy: levels.energy_level, speed: levels.speed_level, intonation: f.intonation };
+  const energy = effortCuts ? levelOf(f.effortDb, effortCuts) : levels.energy_level;
+  return { pitch: levels.pitch_level, energy, speed: levels.speed_level, intonation: f.intonation };
 }
 
 export async function prepareRavdess(
@@ -106,12 +120,13 @@ export async function prepareRavdess(
     { source: `RAVDESS actors ${options.trainActors.join(',')}` },
   );
   const standardizer = fitStandardizer(trainClips.map((c) => features.get(c.file)!.values));
+  const effortCuts = fitEffortCuts(trainClips.map((c) => features.get(c.file)!.effortDb));
   const build = (cs: Clip[]) => ({
     clips: cs,
     cueFeatures: cueFeatureIndices(),
     x: cs.map((c) => policyInput(features.get(c.file)!, standardizer, c.gender)),
     y: cs.map((c) => EMOTIONS.indexOf(c.emotion)),
-    measured: cs.map((c) => measuredCues(features.get(c.file)!, calibration, c.gender)),
+    measured: cs.map((c) => measuredCues(features.get(c.file)!, calibration, c.gender, effortCuts)),
   });
   const train = build(trainClips);
   const val = build(valClips);
@@ -123,6 +138,7 @@ export async function prepareRavdess(
     train,
     val,
     calibration,
+    effortCuts,
     standardizer,
     associations: fitAssociations(train.measured, train.y),
     skipped: [...skipped, ...failed.map((f) => ({ file: f.file, reason: f.error }))],

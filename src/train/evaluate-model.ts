@@ -18,7 +18,7 @@ export async function evaluateModelOnRavdess(model: EmotionModel | undefined, di
   const data = {
     x: usable.map((c) => policyInput(features.get(c.file)!, m.file.standardizer, c.gender)),
     y: usable.map((c) => EMOTIONS.indexOf(c.emotion)),
-    measured: usable.map((c) => measuredCues(features.get(c.file)!, m.file.calibration, c.gender)),
+    measured: usable.map((c) => measuredCues(features.get(c.file)!, m.file.calibration, c.gender, m.file.perception?.effortCuts)),
   };
   return { ...evaluatePolicy(m.policy, data, m.file.associations), skipped: skipped.length + failed.length };
 }

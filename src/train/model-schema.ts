@@ -8,6 +8,7 @@ import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
 import type { Associations } from './judge.js';
 import type { EmotionModelFile } from './model.js';
 import { policyLayout, type PolicyShape } from './policy.js';
+import { checkPerception } from './perception.js';
 import { CLAIM_VALUES, CUES, EMOTIONS } from './vocab.js';
 
 /**
@@ -20,7 +21,7 @@ export const MAX_HIDDEN = 4096;
 /** How far a row of association probabilities may be from summing to 1 (float rounding). */
 const ASSOCIATION_SUM_TOLERANCE = 1e-6;
 
-const MODEL_KEYS = ['format', 'version', 'featureVersion', 'featureNames', 'standardizer', 'calibration', 'corpus', 'associations', 'policy', 'info'] as const;
+const MODEL_KEYS = ['format', 'version', 'featureVersion', 'featureNames', 'standardizer', 'calibration', 'corpus', 'associations', 'policy', 'info', 'perception'] as const;
 const finite = { min: -MAX_ABS_VALUE, max: MAX_ABS_VALUE };
 
 /** policy.shape (also a checkpoint's shape): widths, and feature indices within `inputs`. */
@@ -110,9 +111,11 @@ export function checkModelFile(file: string, json: unknown): { file: EmotionMode
   if (!groups.includes(corpus)) bad(at(a, 'corpus'), corpus, groups.length ? `one of the calibration's groups (${groups.join(', ')})` : 'a calibration group, but calibration.corpora is empty');
   const associations = checkAssociations(...field(a, o, 'associations'));
 
+  const perception = o.perception === undefined ? undefined : checkPerception(at(a, 'perception'), o.perception);
   const pa = at(a, 'policy');
   const po = obj(pa, field(a, o, 'policy')[1], ['shape', 'params']);
-  const shape = checkPolicyShape(...field(pa, po, 'shape'), F + 1);
+  // A speaker-session model also reads the F features z-scored within the speaker.
+  const shape = checkPolicyShape(...field(pa, po, 'shape'), perception?.speakerInputs ? 2 * F + 1 : F + 1);
   const params = checkParams(...field(pa, po, 'params'), shape);
 
   const [ia, info] = field(a, o, 'info');
@@ -131,6 +134,7 @@ export function checkModelFile(file: string, json: unknown): { file: EmotionMode
       associations,
       policy: { shape, params: [...params] },
       info: info as Record<string, unknown>,
+      ...(perception ? { perception } : {}),
     },
     params,
   };

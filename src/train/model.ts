@@ -12,6 +12,7 @@ import { FEATURE_NAMES, FEATURE_VERSION, type Standardizer } from './featurize.j
 import { checkModelFile } from './model-schema.js';
 import type { Associations } from './judge.js';
 import { Policy, type PolicyShape } from './policy.js';
+import type { Perception } from './perception.js';
 
 export interface EmotionModelFile {
   format: 'emotionthinker-model';
@@ -26,6 +27,8 @@ export interface EmotionModelFile {
   policy: { shape: PolicyShape; params: number[] };
   /** Provenance: data, mode, seed, steps, validation figures. */
   info: Record<string, unknown>;
+  /** Gain-invariant energy cuts, probability temperature, out-of-range limit (perception.ts; optional). */
+  perception?: Perception;
 }
 
 export interface EmotionModel {
@@ -33,7 +36,7 @@ export interface EmotionModel {
   policy: Policy;
 }
 
-export function modelFile(policy: Policy, parts: Omit<EmotionModelFile, 'format' | 'version' | 'featureVersion' | 'featureNames' | 'policy'>): EmotionModelFile {
+export function modelFile(policy: Policy, parts: Omit<EmotionModelFile, 'format' | 'version' | 'featureVersion' | 'featureNames' | 'policy' | 'perception'> & { perception?: Perception }): EmotionModelFile {
   return {
     format: 'emotionthinker-model',
     version: 1,

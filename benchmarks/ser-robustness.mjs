@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// Explained emotion outside the studio (issue #16): train on RAVDESS actors 01–12 (GRPO-PTR,
+// the bundled model's recipe, temperature fitted on held-out folds of 01–12), validate on
+// actors 13–16 through the public API (analyze, analyzeSpeaker) on clean clips and on seeded
+// perturbations of them: gain −20/−10/+10 dB, white noise and babble (other training speakers)
+// at 20 and 10 dB SNR, telephone (300–3400 Hz, 8 kHz, µ-law) and synthetic reverberation
+// (T60 0.5 s). Per condition: accuracy, macro-F1, FA share, ECE (10 bins), mean confidence,
+// share flagged uncertain, and agreement of the emotion and of each claim with the clean clip.
+// Then speaker sessions (analyzeSpeaker over all of a validation speaker's clips) and the time
+// per clip of analyze. Lossy coding is not simulated (no encoder in the package).
+// Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--seeds 1] [--out report.json] [--cache features.json] [--anchor OTHER_DIST] [--augment 0,4] [--sessions 0]
+import path from 'node:path';
+import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ?? 'dist') + '/').href;
+const api = await import(dist + 'index.js');
+const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
+const { train } = await import(dist + 'train/trainer.js');
+const { modelFile, parseModel } = await import(dist + 'train/model.js');
+const { heldOutTemperature, perceptionOf, expectedCalibrationError } = await import(dist + 'train/confidence.js');
+const { EMOTIONS, CUES } = await import(dist + 'train/vocab.js');
+const aug = await import(dist + 'train/augment.js');
+const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
+const { Rng } = await import(dist + 'train/rng.js');
+const { loadAudio } = api;
+
+const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
+const seeds = Array.from({ length: Number(arg('--seeds', 1)) }, (_, i) => i + 1);
+const outFile = path.resolve(arg('--out', path.join(root, '.cache', 'ser-robustness.json')));
+const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
+const DATA = path.resolve(root, '../shared/data/ravdess');
+// --anchor DIR: another build's dist/ (e.g. the code before this change) timed side by side.
+const anchorDir = arg('--anchor', null);
+// --augment 0,2: train one single-clip model per list entry (perturbed copies per training clip).
+const augmentCopies = arg('--augment', '0,4').split(',').map(Number);
+// --sessions 0: skip the speaker-session model and figures.
+const withSessions = arg('--sessions', '1') !== '0';
+const anchor = anchorDir ? await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js') : null;
+let analyzeTiming = null;
+const trainActors = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], valActors = [13, 14, 15, 16];
+
+// Perturbations: src/train/augment.ts (the same code the training augmentation uses).
+const power = (x) => x.reduce((a, v) => a + v * v, 0) / x.length;
+function wav(samples, rate) {
+  const n = samples.length, buf = new ArrayBuffer(44 + 2 * n), dv = new DataView(buf);
+  const w = (o, s) => [...s].forEach((ch, i) => dv.setUint8(o + i, ch.charCodeAt(0)));
+  w(0, 'RIFF'), dv.setUint32(4, 36 + 2 * n, true), w(8, 'WAVE'), w(12, 'fmt '), dv.setUint32(16, 16, true);
+  dv.setUint16(20, 1, true), dv.setUint16(22, 1, true), dv.setUint32(24, rate, true), dv.setUint32(28, 2 * rate, true);
+  dv.setUint16(32, 2, true), dv.setUint16(34, 16, true), w(36, 'data'), dv.setUint32(40, 2 * n, true);
+  for (let i = 0; i < n; i++) dv.setInt16(44 + 2 * i, Math.max(-32768, Math.min(32767, Math.round(samples[i] * 32767))), true);
+  return new Uint8Array(buf);
+}
+
+// ---- data ----
+const names = readdirSync(DATA).filter((f) => f.endsWith('.wav')).sort();
+const actorOf = (f) => Number(f.slice(-6, -4));
+const valFiles = names.filter((f) => valActors.includes(actorOf(f)));
+const babbleFiles = names.filter((f) => trainActors.includes(actorOf(f)));
+const load = async (f) => (await loadAudio(path.join(DATA, f), { sampleRate: 16000, mono: true })).samples;
+const clean = new Map();
+for (const f of valFiles) clean.set(f, await load(f));
+
+const CONDITIONS = [
+  ['clean', (x) => wav(x, 16000)],
+  ['gain -20 dB', (x) => wav(aug.applyGain(x, -20), 16000)],
+  ['gain -10 dB', (x) => wav(aug.applyGain(x, -10), 16000)],
+  ['gain +10 dB', (x) => (x.some((v) => Math.abs(v * 10 ** 0.5) >= 1) ? null : wav(aug.applyGain(x, 10), 16000))],
+  ['white noise 20 dB SNR', (x, r) => wav(aug.mixAtSnr(x, aug.whiteNoise(x.length, r), 20), 16000)],
+  ['white noise 10 dB SNR', (x, r) => wav(aug.mixAtSnr(x, aug.whiteNoise(x.length, r), 10), 16000)],
+  ['babble 20 dB SNR', (x, r, b) => wav(aug.mixAtSnr(x, b, 20), 16000)],
+  ['babble 10 dB SNR', (x, r, b) => wav(aug.mixAtSnr(x, b, 10), 16000)],
+  ['telephone 8 kHz µ-law', (x) => wav(aug.telephone(x), 16000)],
+  ['reverberation T60 0.5 s', (x, r) => wav(aug.reverberate(x, 0.5, r), 16000)],
+];
+
+async function babbleFor(r, len) {
+  const talkers = [];
+  for (let k = 0; k < 3; k++) talkers.push(await load(babbleFiles[Math.floor(r.next() * babbleFiles.length)]));
+  return aug.babble(len, talkers);
+}
+
+function metrics(results, labels) {
+  const K = EMOTIONS.length, conf = Array.from({ length: K }, () => new Array(K).fill(0));
+  let ok = 0, claims = 0, agree = 0, unc = 0;
+  const probs = [], ys = [];
+  results.forEach((r, i) => {
+    if (r.uncertain) unc++;
+    const pred = r.emotion ? EMOTIONS.indexOf(r.emotion) : -1;
+    if (pred >= 0) conf[labels[i]][pred]++;
+    if (pred === labels[i]) ok++;
+    for (const c of r.claims) claims++, (agree += c.agrees ? 1 : 0);
+    probs.push(r.emotion ? EMOTIONS.map((e) => r.probabilities[e]) : new Array(K).fill(1 / K));
+    ys.push(labels[i]);
+  });
+  let f1 = 0;
+  for (let k = 0; k < K; k++) {
+    const tp = conf[k][k], fp = conf.reduce((s, row, t) => s + (t === k ? 0 : row[k]), 0), fn = conf[k].reduce((s, v, p) => s + (p === k ? 0 : v), 0);
+    f1 += tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
+  }
+  const e = expectedCalibrationError(probs, ys);
+  return { n: results.length, accuracy: ok / results.length, macroF1: f1 / K, factualShare: claims ? agree / claims : 0, ece: e.ece, confidence: e.confidence, uncertainShare: unc / results.length };
+}
+const claimOf = (r, cue) => r.claims.find((c) => c.cue === cue)?.claim ?? 'not_mentioned';
+
+async function trainModel(seed, speakerNormalization, copies = 0) {
+  const corpus = await prepareRavdess(DATA, { trainActors, valActors: [], cacheFile, speakerNormalization });
+  const options = { mode: 'ptr', seed, cueFeatures: cueFeatureIndices() };
+  const t0 = Date.now();
+  const data = copies ? (await augmentTraining(corpus, { copies, seed })).train : corpus.train;
+  const r = train({ data, associations: corpus.associations, ...options });
+  const held = heldOutTemperature(data, data.clips.map((c) => c.actor), options, 4);
+  const file = modelFile(r.policy, {
+    standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations,
+    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, speakerNormalization), info: { seed },
+  });
+  return { model: parseModel(JSON.parse(JSON.stringify(file)), 'benchmark model'), held, seconds: (Date.now() - t0) / 1000 };
+}
+
+const report = { trainActors, valActors, seeds, runs: [], sessions: [] };
+const pct = (v) => (100 * v).toFixed(1);
+const labels = valFiles.map((f) => Number(f.split('-')[2]) - 1);
+for (const seed of seeds) {
+ for (const copies of augmentCopies) {
+  const single = await trainModel(seed, false, copies);
+  console.log(`\nseed ${seed}, ${copies ? `training augmented with ${copies} perturbed copies per clip` : 'no augmentation'}: model trained in ${single.seconds.toFixed(0)} s (with 4 held-out folds); temperature ${single.held.temperature.toFixed(2)}, held-out ECE ${single.held.eceBefore.toFixed(3)} -> ${single.held.eceAfter.toFixed(3)}`);
+  const byCond = {};
+  let cleanResults = null, analyzeMs = 0;
+  console.log(`${'condition'.padEnd(26)}${'n'.padStart(5)}${'acc %'.padStart(8)}${'F1 %'.padStart(8)}${'FA %'.padStart(8)}${'ECE'.padStart(8)}${'conf'.padStart(7)}${'unc %'.padStart(8)}${'emo=%'.padStart(8)}${CUES.map((c) => (c.slice(0, 5) + '=%').padStart(9)).join('')}`);
+  for (const [name, perturb] of CONDITIONS) {
+    const r = new Rng(1000 * seed + name.length);
+    const results = [], idx = [];
+    for (const [i, f] of valFiles.entries()) {
+      const x = clean.get(f);
+      const b = name.startsWith('babble') ? await babbleFor(r, x.length) : null;
+      const bytes = perturb(x, r, b);
+      if (!bytes) continue; // would clip
+      const t0 = performance.now();
+      results.push(await api.analyze(bytes, { model: single.model }));
+      if (name === 'clean') analyzeMs += performance.now() - t0;
+      idx.push(i);
+    }
+    if (name === 'clean') cleanResults = results;
+    const m = metrics(results, idx.map((i) => labels[i]));
+    const agreeOf = (fn) => idx.reduce((s, i, k) => s + (fn(results[k]) === fn(cleanResults[i]) ? 1 : 0), 0) / idx.length;
+    m.emotionAgreement = agreeOf((r) => r.emotion);
+    m.claimAgreement = Object.fromEntries(CUES.map((c) => [c, agreeOf((r) => claimOf(r, c))]));
+    byCond[name] = m;
+    console.log(`${name.padEnd(26)}${String(m.n).padStart(5)}${pct(m.accuracy).padStart(8)}${pct(m.macroF1).padStart(8)}${pct(m.factualShare).padStart(8)}${m.ece.toFixed(3).padStart(8)}${m.confidence.toFixed(2).padStart(7)}${pct(m.uncertainShare).padStart(8)}${pct(m.emotionAgreement).padStart(8)}${CUES.map((c) => pct(m.claimAgreement[c]).padStart(9)).join('')}`);
+  }
+  const msPerClip = analyzeMs / valFiles.length;
+  console.log(`analyze: ${msPerClip.toFixed(1)} ms per clip (clean validation clips, 16 kHz WAV bytes, first pass)`);
+  if (anchor) {
+    // Side by side in this run: the same clips through this build and the anchor build, alternating, second pass each.
+    const bytes = valFiles.map((f) => wav(clean.get(f), 16000));
+    const t = { now: 0, anchor: 0 };
+    for (let pass = 0; pass < 2; pass++) {
+      for (const b of bytes) {
+        let t0 = performance.now();
+        await api.analyze(b, { model: single.model });
+        if (pass) t.now += performance.now() - t0;
+        t0 = performance.now();
+        await anchor.analyze(b);
+        if (pass) t.anchor += performance.now() - t0;
+      }
+    }
+    analyzeTiming = { msPerClip: t.now / bytes.length, anchorMsPerClip: t.anchor / bytes.length, anchor: anchorDir };
+    console.log(`analyze time per clip, side by side: ${analyzeTiming.msPerClip.toFixed(1)} ms (this build) vs ${analyzeTiming.anchorMsPerClip.toFixed(1)} ms (anchor ${anchorDir}, its bundled model)`);
+  }
+  report.runs.push({ seed, augmentCopies: copies, temperature: single.held.temperature, heldOut: single.held, conditions: byCond, analyzeMsPerClip: msPerClip, analyzeTiming });
+ }
+  if (!withSessions) continue;
+  // Speaker sessions: each validation speaker's clips as one batch.
+  const spk = await trainModel(seed, true);
+  const sessions = {};
+  for (const [name, perturb] of [CONDITIONS[0], CONDITIONS[1]]) {
+    const results = new Array(valFiles.length);
+    for (const a of valActors) {
+      const idx = valFiles.map((f, i) => [f, i]).filter(([f]) => actorOf(f) === a).map(([, i]) => i);
+      const r = new Rng(7 * seed + a);
+      const out = await api.analyzeSpeaker(idx.map((i) => perturb(clean.get(valFiles[i]), r, null)), { id: `actor ${a}`, model: spk.model });
+      idx.forEach((i, k) => (results[i] = out[k]));
+    }
+    sessions[name] = metrics(results, labels);
+    console.log(`speaker session (analyzeSpeaker per actor), ${name}: accuracy ${pct(sessions[name].accuracy)} %, macro-F1 ${pct(sessions[name].macroF1)} %, FA ${pct(sessions[name].factualShare)} %, ECE ${sessions[name].ece.toFixed(3)}, confidence ${sessions[name].confidence.toFixed(2)}`);
+  }
+  report.sessions.push({ seed, temperature: spk.held.temperature, heldOut: spk.held, sessions });
+}
+mkdirSync(path.dirname(outFile), { recursive: true });
+writeFileSync(outFile, JSON.stringify(report, null, 1));
+console.log(`\nRAVDESS: Livingstone & Russo (2018), CC BY-NC-SA 4.0. Report: ${path.relative(process.cwd(), outFile)}`);

@@ -1,0 +1,57 @@
+// Augmented copies of a prepared training split (issue #16): each training clip `copies` times
+// under a random channel perturbation (augment.ts), featurised like any clip and appended with
+// its own measured cue levels (the judge checks claims against what the perturbed input shows).
+// The standardiser, calibration and effort cuts stay those of the clean clips. Deterministic for
+// a seed: clip i's copy c draws from Rng(seed · 1,000,003 + i · 97 + c).
+import { loadAudio } from '../audio.js';
+import { extractProsodyOwned } from '../prosody.js';
+import { featuresFrom } from './featurize.js';
+import { measuredCues, policyInput, type PreparedCorpus } from './corpus.js';
+import { randomPerturbation, type Perturbation } from './augment.js';
+import { Rng } from './rng.js';
+
+export interface AugmentOptions {
+  /** Perturbed copies per training clip (default 2). */
+  copies?: number;
+  seed?: number;
+  /** Clips mixed into babble (default 3). */
+  talkers?: number;
+}
+
+/** Returns a copy of corpus.train with the augmented clips appended (corpus.train is left as it is). */
+export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOptions = {}): Promise<{ train: PreparedCorpus['train']; perturbations: Perturbation[] }> {
+  const copies = options.copies ?? 2, seed = options.seed ?? 1, talkers = options.talkers ?? 3;
+  const t = corpus.train;
+  const audio = new Map<string, Float32Array>();
+  const samplesOf = async (file: string) => {
+    let s = audio.get(file);
+    if (!s) audio.set(file, (s = (await loadAudio(file, { sampleRate: 16000, mono: true })).samples));
+    return s;
+  };
+  for (const c of t.clips) await samplesOf(c.file);
+  const out = { ...t, clips: [...t.clips], x: [...t.x], y: [...t.y], measured: [...t.measured] };
+  const perturbations: Perturbation[] = [];
+  for (let i = 0; i < t.clips.length; i++) {
+    const clip = t.clips[i];
+    const clean = audio.get(clip.file)!;
+    for (let c = 0; c < copies; c++) {
+      const rng = new Rng(seed * 1_000_003 + i * 97 + c);
+      const others = () => {
+        const pool = t.clips.filter((o) => o.actor !== clip.actor);
+        return Array.from({ length: talkers }, () => audio.get(pool[Math.floor(rng.next() * pool.length)].file)!);
+      };
+      const { samples, perturbation } = randomPerturbation(clean, rng, others);
+      const prosody = await extractProsodyOwned(samples, 16000, 'augmented', { gender: clip.gender });
+      const f = prosody.functionals;
+      // A perturbation that leaves too little measurable speech is no training example.
+      if (f.f0MedianHz === null || !f.syllableCount || (f.phonationTimeS ?? 0) < 0.2) continue;
+      const features = await featuresFrom(prosody, samples, undefined, true);
+      out.clips.push(clip);
+      out.x.push(policyInput(features, corpus.standardizer, clip.gender));
+      out.y.push(t.y[i]);
+      out.measured.push(measuredCues(features, corpus.calibration, clip.gender, corpus.effortCuts));
+      perturbations.push(perturbation);
+    }
+  }
+  return { train: out, perturbations };
+}

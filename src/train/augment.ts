@@ -1,0 +1,189 @@
+// Seeded channel perturbations (issue #16): the training augmentation of the default model and
+// the perturbed conditions of benchmarks/ser-robustness.mjs, one implementation for both. All act
+// on 16 kHz mono float samples and return 16 kHz mono float samples (the telephone channel goes
+// through 8 kHz and µ-law and comes back). Lossy coding is not simulated (no encoder here).
+import { resample } from '../audio.js';
+import type { Rng } from './rng.js';
+
+export type PerturbationKind = 'gain' | 'white' | 'pink' | 'babble' | 'telephone' | 'reverb';
+export const PERTURBATION_KINDS: readonly PerturbationKind[] = ['gain', 'white', 'pink', 'babble', 'telephone', 'reverb'];
+
+const RATE = 16000;
+
+function power(x: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i] * x[i];
+  return x.length ? s / x.length : 0;
+}
+
+/** Scales by `db` decibels, then limits to ±1 the way a converter would (hard clip). */
+export function applyGain(x: Float32Array, db: number): Float32Array {
+  const g = 10 ** (db / 20);
+  return x.map((v) => Math.max(-1, Math.min(1, v * g)));
+}
+
+/** Rounds to 16-bit PCM steps, as a recording at that gain would be stored. */
+export function quantize16(x: Float32Array): Float32Array {
+  return x.map((v) => Math.round(v * 32767) / 32767);
+}
+
+/** Adds `noise` (repeated as needed) at the given SNR relative to the whole clip's power. */
+export function mixAtSnr(x: Float32Array, noise: Float32Array, snrDb: number): Float32Array {
+  const pn = power(noise);
+  if (pn === 0) return Float32Array.from(x);
+  const g = Math.sqrt(power(x) / (pn * 10 ** (snrDb / 10)));
+  return x.map((v, i) => v + g * noise[i % noise.length]);
+}
+
+export function whiteNoise(n: number, rng: Rng): Float32Array {
+  return Float32Array.from({ length: n }, () => rng.normal());
+}
+
+/** Pink (1/f) noise: Paul Kellet's economical filter over white noise. */
+export function pinkNoise(n: number, rng: Rng): Float32Array {
+  const y = new Float32Array(n);
+  let b0 = 0, b1 = 0, b2 = 0;
+  for (let i = 0; i < n; i++) {
+    const w = rng.normal();
+    b0 = 0.99765 * b0 + w * 0.099046;
+    b1 = 0.963 * b1 + w * 0.2965164;
+    b2 = 0.57 * b2 + w * 1.0526913;
+    y[i] = b0 + b1 + b2 + w * 0.1848;
+  }
+  return y;
+}
+
+/** Babble: `talkers` clips of other speakers, each at unit power, summed. */
+export function babble(n: number, talkers: Float32Array[]): Float32Array {
+  const b = new Float32Array(n);
+  for (const s of talkers) {
+    if (!s.length) continue;
+    const g = 1 / Math.sqrt(power(s) + 1e-20);
+    for (let i = 0; i < n; i++) b[i] += g * s[i % s.length];
+  }
+  return b;
+}
+
+function biquad(x: Float32Array, b0: number, b1: number, b2: number, a1: number, a2: number): Float32Array {
+  const y = new Float32Array(x.length);
+  let x1 = 0, x2 = 0, y1 = 0, y2 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = b0 * x[i] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1, x1 = x[i], y2 = y1, y1 = v, y[i] = v;
+  }
+  return y;
+}
+
+/** Second-order Butterworth low- or high-pass (bilinear transform, Q = 1/√2). */
+function butter2(x: Float32Array, type: 'lp' | 'hp', f0: number, fs: number): Float32Array {
+  const w = (2 * Math.PI * f0) / fs, c = Math.cos(w), al = Math.sin(w) / Math.SQRT2, a0 = 1 + al;
+  return type === 'lp'
+    ? biquad(x, (1 - c) / 2 / a0, (1 - c) / a0, (1 - c) / 2 / a0, (-2 * c) / a0, (1 - al) / a0)
+    : biquad(x, (1 + c) / 2 / a0, -(1 + c) / a0, (1 + c) / 2 / a0, (-2 * c) / a0, (1 - al) / a0);
+}
+
+/** G.711-style µ-law (µ = 255) with 8-bit codes: compress, quantise, expand. */
+function muLaw(x: Float32Array): Float32Array {
+  const mu = 255;
+  return x.map((v) => {
+    const y = (Math.sign(v) * Math.log1p(mu * Math.min(1, Math.abs(v)))) / Math.log1p(mu);
+    const q = Math.round(y * 127) / 127;
+    return (Math.sign(q) * ((1 + mu) ** Math.abs(q) - 1)) / mu;
+  });
+}
+
+/** Telephone channel: 300–3400 Hz (4th-order), 8 kHz, µ-law, back to 16 kHz. */
+export function telephone(x: Float32Array): Float32Array {
+  let y = butter2(butter2(butter2(butter2(x, 'hp', 300, RATE), 'hp', 300, RATE), 'lp', 3400, RATE), 'lp', 3400, RATE);
+  let peak = 0;
+  for (const v of y) peak = Math.max(peak, Math.abs(v));
+  if (peak > 0.99) y = y.map((v) => (v * 0.99) / peak);
+  return resample(muLaw(resample(y, RATE, 8000)), 8000, RATE);
+}
+
+function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
+  const n = re.length;
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      [re[i], re[j]] = [re[j], re[i]];
+      [im[i], im[j]] = [im[j], im[i]];
+    }
+  }
+  for (let len = 2; len <= n; len <<= 1) {
+    const ang = ((inverse ? 2 : -2) * Math.PI) / len, wr = Math.cos(ang), wi = Math.sin(ang);
+    for (let i = 0; i < n; i += len) {
+      let cr = 1, ci = 0;
+      for (let k = 0; k < len / 2; k++) {
+        const a = i + k, b = a + len / 2;
+        const tr = re[b] * cr - im[b] * ci, ti = re[b] * ci + im[b] * cr;
+        re[b] = re[a] - tr, im[b] = im[a] - ti, re[a] += tr, im[a] += ti;
+        const nr = cr * wr - ci * wi;
+        ci = cr * wi + ci * wr, cr = nr;
+      }
+    }
+  }
+  if (inverse) for (let i = 0; i < n; i++) (re[i] /= n), (im[i] /= n);
+}
+
+/**
+ * Synthetic reverberation: the direct sound plus exponentially decaying Gaussian noise reaching
+ * −60 dB at `t60` seconds (FFT convolution), rescaled to the input's power.
+ */
+export function reverberate(x: Float32Array, t60: number, rng: Rng): Float32Array {
+  const len = Math.max(1, Math.round(t60 * RATE));
+  let n = 1;
+  while (n < x.length + len) n <<= 1;
+  const ar = new Float64Array(n), ai = new Float64Array(n), br = new Float64Array(n), bi = new Float64Array(n);
+  ar.set(x);
+  br[0] = 1;
+  for (let i = 1; i < len; i++) br[i] = 0.3 * rng.normal() * Math.exp((-6.91 * i) / (t60 * RATE));
+  fft(ar, ai, false);
+  fft(br, bi, false);
+  for (let i = 0; i < n; i++) {
+    const r = ar[i] * br[i] - ai[i] * bi[i];
+    ai[i] = ar[i] * bi[i] + ai[i] * br[i];
+    ar[i] = r;
+  }
+  fft(ar, ai, true);
+  const y = Float32Array.from(ar.subarray(0, x.length));
+  const g = Math.sqrt(power(x) / (power(y) + 1e-30));
+  return y.map((v) => v * g);
+}
+
+export interface Perturbation {
+  kind: PerturbationKind;
+  /** Gain (dB), SNR (dB) or T60 (s); null for the telephone channel. */
+  amount: number | null;
+}
+
+/**
+ * One random perturbation of the training recipe: gain ±20 dB (then 16-bit), white/pink/babble noise at 5–30 dB
+ * SNR, telephone, reverberation T60 0.2–0.8 s. `talkers` supplies babble (other speakers' clips).
+ */
+export function randomPerturbation(x: Float32Array, rng: Rng, talkers: () => Float32Array[]): { samples: Float32Array; perturbation: Perturbation } {
+  const kind = PERTURBATION_KINDS[Math.floor(rng.next() * PERTURBATION_KINDS.length)];
+  switch (kind) {
+    case 'gain': {
+      // Stored as 16-bit afterwards: 20 dB down, a quiet recording's soft frames reach the
+      // quantisation noise, which the model should learn to ignore.
+      const db = -20 + 40 * rng.next();
+      return { samples: quantize16(applyGain(x, db)), perturbation: { kind, amount: db } };
+    }
+    case 'white':
+    case 'pink':
+    case 'babble': {
+      const snr = 5 + 25 * rng.next();
+      const noise = kind === 'white' ? whiteNoise(x.length, rng) : kind === 'pink' ? pinkNoise(x.length, rng) : babble(x.length, talkers());
+      return { samples: mixAtSnr(x, noise, snr), perturbation: { kind, amount: snr } };
+    }
+    case 'telephone':
+      return { samples: telephone(x), perturbation: { kind, amount: null } };
+    case 'reverb': {
+      const t60 = 0.2 + 0.6 * rng.next();
+      return { samples: reverberate(x, t60, rng), perturbation: { kind, amount: t60 } };
+    }
+  }
+}

@@ -1,0 +1,123 @@
+// Honest confidence (issue #16): expected calibration error, and the softmax temperature of the
+// emotion head fitted on held-out training folds (folds by speaker, so the held-out clips are of
+// speakers the fold's model never heard, as a user's clips are). Validation speakers are never
+// used for the fit.
+import { fitAssociations } from './judge.js';
+import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, quantileOf, type Perception } from './perception.js';
+import { train, type TrainData, type TrainOptions } from './trainer.js';
+import type { Policy } from './policy.js';
+
+function argmax(p: ArrayLike<number>): number {
+  let b = 0;
+  for (let i = 1; i < p.length; i++) if (p[i] > p[b]) b = i;
+  return b;
+}
+
+/** Expected calibration error of the top class over equal-width confidence bins (10 by default). */
+export function expectedCalibrationError(probs: ArrayLike<number>[], labels: number[], bins = 10): { ece: number; confidence: number; accuracy: number } {
+  const n = probs.length;
+  const conf = new Float64Array(bins), acc = new Float64Array(bins), cnt = new Float64Array(bins);
+  let sc = 0, sa = 0;
+  probs.forEach((p, i) => {
+    const k = argmax(p), c = p[k], ok = k === labels[i] ? 1 : 0;
+    const b = Math.min(bins - 1, Math.floor(c * bins));
+    conf[b] += c, acc[b] += ok, cnt[b]++;
+    sc += c, sa += ok;
+  });
+  let ece = 0;
+  for (let b = 0; b < bins; b++) if (cnt[b]) ece += (cnt[b] / n) * Math.abs(conf[b] / cnt[b] - acc[b] / cnt[b]);
+  return { ece, confidence: n ? sc / n : 0, accuracy: n ? sa / n : 0 };
+}
+
+/** Softmax of log p / t. */
+export function scaleProbs(p: ArrayLike<number>, t: number): Float64Array {
+  const z = Float64Array.from(p, (v) => Math.log(Math.max(v, 1e-300)) / t);
+  let m = -Infinity;
+  for (const v of z) m = Math.max(m, v);
+  let s = 0;
+  for (let i = 0; i < z.length; i++) s += (z[i] = Math.exp(z[i] - m));
+  return z.map((v) => v / s);
+}
+
+/** The temperature minimising the negative log-likelihood (grid over log t, then golden section). */
+export function fitTemperature(probs: ArrayLike<number>[], labels: number[]): number {
+  const nll = (t: number) => probs.reduce((s, p, i) => s - Math.log(Math.max(scaleProbs(p, t)[labels[i]], 1e-12)), 0);
+  let best = 0, bestV = Infinity;
+  for (let g = -2; g <= 3; g += 0.1) {
+    const v = nll(Math.exp(g));
+    if (v < bestV) (bestV = v), (best = g);
+  }
+  let a = best - 0.1, b = best + 0.1;
+  const r = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 30; i++) {
+    const c = b - r * (b - a), d = a + r * (b - a);
+    if (nll(Math.exp(c)) < nll(Math.exp(d))) b = d;
+    else a = c;
+  }
+  return Math.exp((a + b) / 2);
+}
+
+/** The emotion probabilities of the greedy response (what analyze reports before scaling). */
+export function greedyProbs(policy: Policy, x: Float64Array): Float64Array {
+  return policy.greedy(x).emotionProbs;
+}
+
+export interface HeldOutFit {
+  temperature: number;
+  folds: number;
+  clips: number;
+  eceBefore: number;
+  eceAfter: number;
+  confidenceBefore: number;
+  accuracy: number;
+}
+
+/**
+ * Trains one model per fold of speakers (the rest of the training speakers), collects the
+ * held-out clips' probabilities and fits the temperature on all of them. `speakers[i]` is the
+ * speaker of training clip i; folds are formed from the sorted speaker ids, round robin.
+ */
+export function heldOutTemperature(
+  data: TrainData,
+  speakers: number[],
+  options: Omit<TrainOptions, 'data' | 'associations'>,
+  folds = 4,
+  onFold?: (k: number) => void,
+): HeldOutFit {
+  const ids = [...new Set(speakers)].sort((a, b) => a - b);
+  const probs: Float64Array[] = [], labels: number[] = [];
+  for (let k = 0; k < folds; k++) {
+    const held = new Set(ids.filter((_, i) => i % folds === k));
+    const tr = data.x.map((_, i) => i).filter((i) => !held.has(speakers[i]));
+    const te = data.x.map((_, i) => i).filter((i) => held.has(speakers[i]));
+    const sub: TrainData = { x: tr.map((i) => data.x[i]), y: tr.map((i) => data.y[i]), measured: tr.map((i) => data.measured[i]), cueFeatures: data.cueFeatures };
+    const r = train({ ...options, data: sub, associations: fitAssociations(sub.measured, sub.y) });
+    for (const i of te) {
+      probs.push(greedyProbs(r.policy, data.x[i]));
+      labels.push(data.y[i]);
+    }
+    onFold?.(k);
+  }
+  const t = fitTemperature(probs, labels);
+  const before = expectedCalibrationError(probs, labels);
+  const after = expectedCalibrationError(probs.map((p) => scaleProbs(p, t)), labels);
+  return { temperature: t, folds, clips: probs.length, eceBefore: before.ece, eceAfter: after.ece, confidenceBefore: before.confidence, accuracy: before.accuracy };
+}
+
+/** The out-of-range limit: a high quantile of the training clips' outlier share. */
+export function outlierLimit(x: Float64Array[], features: number): number {
+  return quantileOf(x.map((v) => outlierShare(v, features, OUTLIER_Z)), OUTLIER_QUANTILE);
+}
+
+/** A model file's perception block from a prepared training split and a held-out fit. */
+export function perceptionOf(effortCuts: [number, number], x: Float64Array[], features: number, fit: HeldOutFit | null, speakerInputs = false): Perception {
+  return {
+    effortCuts,
+    temperature: fit?.temperature ?? 1,
+    outlierZ: OUTLIER_Z,
+    outlierShareLimit: outlierLimit(x, features),
+    ...(speakerInputs ? { speakerInputs } : {}),
+    ...(fit ? { calibrationInfo: { method: 'temperature scaling, NLL', folds: fit.folds, heldOutClips: fit.clips, eceBefore: fit.eceBefore, eceAfter: fit.eceAfter } } : {}),
+  };
+}
+

@@ -1,0 +1,84 @@
+// What the model file adds for perception that holds outside the studio (issue #16): the vocal
+// effort cut points behind the energy claims, the temperature that calibrates the emotion
+// probabilities, and the limit beyond which an input counts as out of the training range.
+// Optional in the file: a model without it falls back to uncalibrated behaviour (temperature 1,
+// no out-of-range check) and, for energy, to the absolute-level calibration.
+import { at, bad, field, num, numArray, obj, type JsonAt } from '../json-check.js';
+import type { EnergyLevel } from '../prosody-calibration.js';
+
+export interface Perception {
+  /**
+   * Vocal effort (UtteranceFeatures.effortDb) cut points [low|normal, normal|high]: tertiles over
+   * the training clips. Gain-invariant, unlike RMS dBFS.
+   */
+  effortCuts: [number, number];
+  /** Softmax temperature of the emotion head, fitted on held-out training folds (1 = none). */
+  temperature: number;
+  /**
+   * Out-of-range check: a clip is outside the training range when more than `outlierShareLimit`
+   * of its standardised features lie beyond ±`outlierZ` (the limit is a high quantile of that
+   * share over the training clips).
+   */
+  outlierZ: number;
+  outlierShareLimit: number;
+  /**
+   * The policy also reads every feature z-scored within the speaker (inputs 2F + 1): a model for
+   * speaker sessions (src/speaker-session.ts), which cannot answer a lone clip.
+   */
+  speakerInputs?: boolean;
+  /** Provenance of the temperature: folds, clips, ECE before and after. */
+  calibrationInfo?: Record<string, number | string>;
+}
+
+export const EFFORT_QUANTILES: [number, number] = [1 / 3, 2 / 3];
+/** |z| beyond which a standardised feature counts as an outlier. */
+export const OUTLIER_Z = 4;
+/** Quantile of the training clips' outlier share that sets the limit. */
+export const OUTLIER_QUANTILE = 0.99;
+
+export function quantileOf(values: number[], q: number): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return NaN;
+  const pos = q * (v.length - 1), i = Math.floor(pos);
+  return i + 1 >= v.length ? v[v.length - 1] : v[i] + (v[i + 1] - v[i]) * (pos - i);
+}
+
+export function fitEffortCuts(values: (number | null)[]): [number, number] {
+  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
+  return [quantileOf(v, EFFORT_QUANTILES[0]), quantileOf(v, EFFORT_QUANTILES[1])];
+}
+
+export function levelOf(value: number | null, cuts: [number, number] | null): EnergyLevel | null {
+  if (value === null || !Number.isFinite(value) || !cuts) return null;
+  return value < cuts[0] ? 'low' : value >= cuts[1] ? 'high' : 'normal';
+}
+
+/** Share of a standardised vector's entries beyond ±z. */
+export function outlierShare(x: ArrayLike<number>, count: number, z = OUTLIER_Z): number {
+  let k = 0;
+  for (let j = 0; j < count; j++) if (Math.abs(x[j]) > z) k++;
+  return count ? k / count : 0;
+}
+
+/** Checks the optional `perception` field of a model file. */
+export function checkPerception(a: JsonAt, v: unknown): Perception {
+  const o = obj(a, v, ['effortCuts', 'temperature', 'outlierZ', 'outlierShareLimit', 'speakerInputs', 'calibrationInfo']);
+  const cuts = numArray(...field(a, o, 'effortCuts'), 2, { min: -1000, max: 1000 });
+  if (!(cuts[0] <= cuts[1])) bad(at(a, 'effortCuts'), cuts, 'two ascending cut points');
+  const temperature = num(...field(a, o, 'temperature'), { above: 0, max: 100 });
+  const outlierZ = num(...field(a, o, 'outlierZ'), { above: 0, max: 100 });
+  const outlierShareLimit = num(...field(a, o, 'outlierShareLimit'), { min: 0, max: 1 });
+  if (o.speakerInputs !== undefined && typeof o.speakerInputs !== 'boolean') bad(at(a, 'speakerInputs'), o.speakerInputs, 'true or false');
+  const speakerInputs = o.speakerInputs === true;
+  let calibrationInfo: Record<string, number | string> | undefined;
+  if (o.calibrationInfo !== undefined) {
+    const ca = at(a, 'calibrationInfo');
+    const co = obj(ca, o.calibrationInfo);
+    calibrationInfo = {};
+    for (const [k, x] of Object.entries(co)) {
+      if (typeof x !== 'number' && typeof x !== 'string') bad(at(ca, k), x, 'a number or a string');
+      calibrationInfo[k] = x;
+    }
+  }
+  return { effortCuts: [cuts[0], cuts[1]], temperature, outlierZ, outlierShareLimit, ...(speakerInputs ? { speakerInputs } : {}), ...(calibrationInfo ? { calibrationInfo } : {}) };
+}
