@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { extractUtteranceFeatures, type UtteranceFeatures } from './train/featurize.js';
 import { policyInput } from './train/corpus.js';
 import { loadModel, type EmotionModel } from './train/model.js';
-import { packageRoot } from './native.js';
+import { packageRoot } from './package-root.js';
 import { analysisOf, corpusLevels, signalUncertainty, type AnalysisResult, type AnalyzeOptions, type CueLevel } from './analyze.js';
 import { OUTLIER_Z, outlierShare } from './train/perception.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';

@@ -95,8 +95,10 @@ export interface UtteranceEvent {
   probabilities: Record<string, number>;
   reasoning: string;
   claims: AnalysisResult['claims'];
-  /** True when the span held too little voiced speech to judge (emotion null). */
+  /** As analyze's: true when the evidence is weak or out of what the model learnt (emotion null when too little voiced speech). */
   uncertain: boolean;
+  /** Why it is uncertain, as analyze gives it; empty when not. */
+  uncertainty: AnalysisResult['uncertainty'];
   /** Seconds from the end of the turn's audio being written to this event (VAD hangover excluded: see timing). */
   timing: { hangoverSeconds: number; processingSeconds: number };
 }
@@ -593,7 +595,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         let ev: UtteranceEvent = {
           type: 'utterance', start: us(a / RATE), end: us(b / RATE), speechStart: us(speechStart), speechEnd: us(end),
           prosody: result.prosody, emotion: result.emotion, probabilities: result.probabilities, reasoning: result.reasoning,
-          claims: result.claims, uncertain: result.insufficientEvidence || (result as { uncertain?: unknown }).uncertain === true,
+          claims: result.claims, uncertain: result.uncertain || result.insufficientEvidence, uncertainty: result.uncertainty ?? [],
           timing: { hangoverSeconds: hangover, processingSeconds: (performance.now() - t0) / 1000 },
         };
         if (this.#session?.adapt) ev = (await this.#session.adapt(ev)) ?? ev;

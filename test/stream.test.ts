@@ -124,6 +124,9 @@ describe('createProsodyStream: turns and utterances', () => {
       expect(u.emotion).not.toBeNull();
       expect(Object.values(u.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
       expect(u.reasoning).toMatch(/<think>[\s\S]+<\/think><answer>[a-z]+<\/answer>/);
+      // analyze's confidence verdict travels with the turn: flagged exactly when reasons are given.
+      expect(Array.isArray(u.uncertainty)).toBe(true);
+      expect(u.uncertain).toBe(u.uncertainty.length > 0);
       // The same span of the offline 16 kHz signal through extractProsody.
       const a16 = await loadAudio(file, { mono: true, sampleRate: 16000 });
       const span = a16.samples.slice(Math.round(u.start * 16000), Math.round(u.end * 16000));
