@@ -31,19 +31,7 @@ function project(name: string, extra: Record<string, unknown> = {}): string {
 function npmInstall(dir: string) {
   const r = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--foreground-scripts', tgz], { cwd: dir, env: cleanEnv(), encoding: 'utf8' });
   expect(r.status, r.stderr).toBe(0);
-  return { out: r.stdout, warnings: withoutKnownEngineWarning(`${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /\bwarn\b/i.test(l))) };
-}
-
-// The one warning a Node 20 install is known to print: fastify (the reward server) depends on
-// light-my-request, whose cookie@2 declares engines node >= 22 although its code runs on Node 20
-// (the reward-server tests run on Node 20). Only that block is dropped, only on Node < 22; any
-// other engine warning, and this one on a newer Node, still fails the test.
-function withoutKnownEngineWarning(lines: string[]): string[] {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return lines;
-  const text = lines.join('\n');
-  const block = /npm warn EBADENGINE Unsupported engine \{\nnpm warn EBADENGINE {3}package: 'cookie@2\.[^']*',\nnpm warn EBADENGINE {3}required: \{ node: '>=22' \},\nnpm warn EBADENGINE {3}current: [^\n]*\nnpm warn EBADENGINE \}/;
-  const rest = text.replace(block, '').split('\n').filter((l) => l !== '');
-  return rest;
+  return { out: r.stdout, warnings: `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /\bwarn\b/i.test(l)) };
 }
 
 const probe = `
