@@ -103,6 +103,13 @@ function isProsody(x: unknown): x is ProsodyMeasurements {
 }
 
 /**
+ * What measureAudio computes, for caches of its results (the reward server keys its cache on
+ * this and the audio's content): change it whenever the measurement changes. Version 2 added the
+ * vocal effort that energy claims are judged by (issue #16's gain-invariant energy).
+ */
+export const MEASUREMENT_KIND = 'prosody+effortDb/2';
+
+/**
  * Decodes a clip and measures what verification needs of it (16 kHz mono): its prosody and its
  * vocal effort (effortDb, computed as analyze's features compute it).
  */
