@@ -5,6 +5,7 @@
 // for a declared level-calibrated input and for a prosody analysis given without the audio.
 // Speaker sessions (createSpeakerSession) serve as verifyReasoning's `session` directly.
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -21,6 +22,7 @@ import {
 import { makeWav } from './helpers/wav.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
+const cli = path.resolve(__dirname, '../dist/cli.js');
 // Different actors, emotions and intensities; those that +10 dB would clip are left out below.
 const CANDIDATES = [
   '03-01-04-01-01-01-02.wav', '03-01-03-02-02-01-05.wav', '03-01-01-01-01-01-03.wav', '03-01-05-01-02-01-06.wav',
@@ -131,6 +133,18 @@ describe('verifyReasoning: energy by vocal effort, independent of the gain', () 
     await expect(verifyReasoning(scaled(samples, 0), text, { levelCalibrated: 'yes' as unknown as boolean })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
     await expect(verifyReasoning({ ...m, effortDb: 'high' as unknown as number }, text)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/effortDb/) });
   }, 120_000);
+});
+
+describe('emotionthinker verify --level-calibrated', () => {
+  it('judges energy by effortDb by default and by rmsMeanDbfs with the flag', () => {
+    const run = (...flags: string[]) => {
+      const r = spawnSync(process.execPath, [cli, 'verify', path.join(RAVDESS, CANDIDATES[0]), '--text', '-', '--json', ...flags], { input: '<think>The voice is loud.</think><answer>angry</answer>', encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout).claims[0].measurement;
+    };
+    expect(run()).toMatchObject({ name: 'effortDb', unit: 'dB' });
+    expect(run('--level-calibrated')).toMatchObject({ name: 'rmsMeanDbfs', unit: 'dBFS' });
+  });
 });
 
 describe('verifyReasoning with a SpeakerSession as `session`', () => {
