@@ -238,7 +238,8 @@ describe('emotionthinker verify', () => {
     expect(j.claims.map((c: { cue: string }) => c.cue)).toEqual(['energy', 'pitch']);
     for (const c of j.claims) expect(Object.keys(c).sort()).toEqual(['cue', 'cutPoints', 'measurement', 'negated', 'sentence', 'span', 'value', 'verdict']);
     const human = spawnSync(process.execPath, [cli, 'verify', ANGRY, '--text', '-'], { input: '<think>Loud.</think><answer>angry</answer>', encoding: 'utf8' });
-    expect(human.stdout).toMatch(/energy high — measured -?\d+\.\d dBFS/);
+    // Energy is the vocal effort (dB of spectral balance), not the absolute level in dBFS.
+    expect(human.stdout).toMatch(/energy high — measured -?\d+\.\d dB \(high\), normal -?\d+\.\d–-?\d+\.\d dB \(vocal effort re /);
     const missing = spawnSync(process.execPath, [cli, 'verify', ANGRY, '--text', '/nonexistent.txt'], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nonexistent\.txt: cannot read --text .*\[ERR_FILE\]/);
