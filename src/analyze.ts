@@ -110,7 +110,7 @@ const levelOf = (cue: LevelCue, v: number | null, cuts: [number, number] | null)
   v === null || !Number.isFinite(v) || !cuts ? null : v < cuts[0] ? CLAIM_VALUES[cue][1] : v >= cuts[1] ? CLAIM_VALUES[cue][3] : CLAIM_VALUES[cue][2];
 
 /** The levels a single clip is judged by: the model's corpus cut points (energy: vocal effort). */
-export function corpusLevels(features: UtteranceFeatures, model: EmotionModel, gender: Gender | null, levelCalibrated = false): Record<LevelCue, CueLevel> {
+export function corpusLevels(features: Pick<UtteranceFeatures, 'functionals' | 'effortDb'>, model: EmotionModel, gender: Gender | null, levelCalibrated = false): Record<LevelCue, CueLevel> {
   const f = features.functionals;
   const corpus = `the training corpus (${model.file.corpus})`;
   const cuts = (cue: LevelCue) => corpusCutPoints(model, cue, gender);

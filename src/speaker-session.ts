@@ -22,6 +22,7 @@ import { checkSignal, throwIfAborted } from './abort.js';
 import { at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
 import type { Gender } from './prosody-calibration.js';
 import type { ProsodyResult } from './prosody.js';
+import type { CutPointSource } from './verify/measure.js';
 
 export const SPEAKER_MODEL_PATH = path.join(packageRoot, 'models', 'speaker.json');
 /** Default weight of the population prior, in utterances. */
@@ -133,7 +134,7 @@ interface Sums {
 
 const emptyCues = () => ({ pitch: { n: 0, sum: 0, sumSq: 0 }, energy: { n: 0, sum: 0, sumSq: 0 }, speed: { n: 0, sum: 0, sumSq: 0 } });
 
-export class SpeakerSession {
+export class SpeakerSession implements CutPointSource {
   readonly id: string;
   readonly priorStrength: number;
   readonly #model: EmotionModel;
@@ -254,6 +255,27 @@ export class SpeakerSession {
       };
     }
     return out;
+  }
+
+  /**
+   * CutPointSource (verifyReasoning's `session` option): this speaker's cut points for a cue once
+   * an utterance has given it a value, in the units of measure(cue); null before (the verifier's
+   * own cut points are used).
+   */
+  cutPoints(cue: LevelCue): [number, number] | null {
+    if (!(LEVEL_CUES as readonly unknown[]).includes(cue)) return null;
+    const b = this.baseline().cues[cue];
+    return b.n > 0 && b.cuts ? [b.cuts[0], b.cuts[1]] : null;
+  }
+
+  /** CutPointSource: the measurement the cut points are in (f0MedianHz, effortDb, articulationRate). */
+  measure(cue: LevelCue): string | null {
+    return (LEVEL_CUES as readonly unknown[]).includes(cue) ? this.baseline().cues[cue].measure : null;
+  }
+
+  /** CutPointSource: shown as the cut points' source ("session <id>"). */
+  get name(): string {
+    return this.id;
   }
 
   toJSON(): SpeakerSessionJSON {

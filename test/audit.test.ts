@@ -23,7 +23,11 @@ async function records(): Promise<AuditRecord[]> {
   const model = defaultModel();
   const out: AuditRecord[] = [];
   for (const c of CLIPS) {
-    const lv = assignLevels(await measureAudio(path.join(RAVDESS, c)), model.file.calibration, { corpus: model.file.corpus });
+    const m = await measureAudio(path.join(RAVDESS, c));
+    const lv = assignLevels(m, model.file.calibration, { corpus: model.file.corpus });
+    // Energy is judged by the vocal effort (gain-invariant) against the model's effort cut points.
+    const ec = model.file.perception!.effortCuts;
+    lv.energy_level = m.effortDb! < ec[0] ? 'low' : m.effortDb! >= ec[1] ? 'high' : 'normal';
     const emotion = EMO[c.split('-')[2]];
     const wrong = emotion === 'sad' ? 'happy' : 'sad';
     out.push({ audio: c, emotion, model: 'truthful', response: `<think>The pitch is ${lv.pitch_level}, the energy is ${lv.energy_level} and the rate is ${lv.speed_level}.</think><answer>${emotion}</answer>` });

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { groupAdvantages, verifyReasoning } from '../src/index.js';
+import { groupAdvantages, loadAudio, verifyReasoning } from '../src/index.js';
 import { makeWav } from './helpers/wav.js';
 
 const root = path.resolve(__dirname, '..');
@@ -143,6 +143,53 @@ describe('emotionthinker serve', () => {
     // Another run has its own gate.
     expect((await group('other')).json.gate.step).toBe(1);
     expect(await stop(s2)).toBe(0);
+  });
+
+  it('rewards do not follow the recording gain: the same clip at −20 dB and +10 dB (float WAV) gets equal rewards', async () => {
+    // Energy claims are judged by the vocal effort (issue #16), not the absolute level; before,
+    // "loud" on the +10 dB copy and "quiet" on the −20 dB copy of one clip were both "true".
+    const { samples } = await loadAudio(path.join(RAVDESS, SAD), { sampleRate: 16000, mono: true });
+    let peak = 0;
+    for (const v of samples) peak = Math.max(peak, Math.abs(v));
+    expect(peak * 10 ** (10 / 20)).toBeLessThan(1); // no clipping at +10 dB
+    const copy = (db: number) => b64(makeWav(samples.map((v) => v * 10 ** (db / 20)), { format: 'f32' }));
+    const [quiet, loud] = [copy(-20), copy(10)];
+    const texts = [
+      '<think>The voice is loud and the pitch is high.</think><answer>angry</answer>',
+      '<think>She speaks quietly, with low energy and a slow pace.</think><answer>sad</answer>',
+      '<think>The intensity is normal.</think><answer>sad</answer>',
+      '<think>High energy, shouting.</think><answer>sad</answer>',
+    ];
+    // Window 1, threshold 0: the gate opens after each run's first step, so the second step's
+    // rewards carry the reasoning term that the energy verdicts enter.
+    const s = await start(['--audio-root', RAVDESS, '--gate-window', '1', '--gate-threshold', '0']);
+    const group = async (run: string, audio: string) => {
+      await post(`${s.url}/v1/rewards`, { run, audio, emotion: 'sad', responses: texts });
+      const g = await post(`${s.url}/v1/rewards`, { run, audio, emotion: 'sad', responses: texts, claims: true });
+      expect(g.status, JSON.stringify(g.json)).toBe(200);
+      expect(g.json.reasoningEnabled).toBe(true);
+      return g.json;
+    };
+    const gq = await group('quiet', quiet);
+    const gl = await group('loud', loud);
+    const rewardsOf = (g: Record<string, any>) => g.responses.map((x: { reward: number }) => x.reward);
+    expect(rewardsOf(gl)).toEqual(rewardsOf(gq));
+    expect(gl.advantages).toEqual(gq.advantages);
+    const verdicts = (g: Record<string, any>) => g.responses.map((x: any) => x.claims.map((c: any) => `${c.cue}=${c.value}:${c.verdict}`));
+    expect(verdicts(gl)).toEqual(verdicts(gq));
+    for (const x of gl.responses) for (const c of x.claims.filter((c: any) => c.cue === 'energy')) expect(c.measurement.name).toBe('effortDb');
+    // The energy verdicts do move the reward: "loud" and "quiet" are not both supported.
+    expect(gq.responses[0].fa).not.toBe(gq.responses[1].fa);
+
+    const r = await post(`${s.url}/get_reward`, { query: [...texts, ...texts], labels: [...texts.map(() => ({ audio: quiet, emotion: 'sad' })), ...texts.map(() => ({ audio: loud, emotion: 'sad' }))] });
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+    expect(r.json.rewards.slice(texts.length)).toEqual(r.json.rewards.slice(0, texts.length));
+    // The same again, now from the cache: the cached measurement is the one computed (effort included).
+    const again = await post(`${s.url}/get_reward`, { query: texts, labels: texts.map(() => ({ audio: loud, emotion: 'sad' })) });
+    expect(again.json.rewards).toEqual(r.json.rewards.slice(0, texts.length));
+    const h = await (await fetch(`${s.url}/health`)).json();
+    expect(h.cache).toMatchObject({ entries: 2, misses: 2 });
+    expect(await stop(s)).toBe(0);
   });
 
   it('the prosody cache is bounded by bytes, and groups of one step are pooled before the gate moves', async () => {

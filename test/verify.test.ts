@@ -26,6 +26,11 @@ const RAVDESS = path.resolve(root, '../shared/data/ravdess');
 const ANGRY = path.join(RAVDESS, '03-01-05-02-01-01-01.wav');
 const SAD = path.join(RAVDESS, '03-01-04-01-01-01-02.wav');
 
+const effortLevel = (e: number) => {
+  const c = defaultModel().file.perception!.effortCuts;
+  return e < c[0] ? 'low' : e >= c[1] ? 'high' : 'normal';
+};
+
 function score(dir: string) {
   const items = loadExplanations(dir);
   let tp = 0, fp = 0, fn = 0, labels = 0, utp = 0, ufn = 0;
@@ -122,6 +127,8 @@ describe('verifyReasoning on real audio', () => {
     const p = await measureAudio(ANGRY);
     const lv = assignLevels(p, model.file.calibration, { corpus: model.file.corpus });
     expect(lv.pitch_level).not.toBeNull();
+    // Energy: the vocal effort against the model's effort cut points (as analyze judges it).
+    lv.energy_level = effortLevel(p.effortDb!);
     const opposite: Record<string, string> = { low: 'high', high: 'low', normal: 'high', slow: 'fast', fast: 'slow' };
     const truthful = `<think>The pitch is ${lv.pitch_level}. The energy is ${lv.energy_level}. The speaking rate is ${lv.speed_level}. The voice is trembling.</think><answer>anger</answer>`;
     const lying = `<think>The pitch is ${opposite[lv.pitch_level!]}. The energy is ${opposite[lv.energy_level!]}. The speaking rate is ${opposite[lv.speed_level!]}.</think><answer>anger</answer>`;
@@ -171,7 +178,7 @@ describe('verifyReasoning on real audio', () => {
     const r = await verifyReasoning(p, text, { session });
     expect(r.claims[0]).toMatchObject({ cue: 'pitch', verdict: 'supported', cutPoints: [f0 - 40, f0 - 20] });
     expect(r.claims[0].measurement?.source).toBe('session actor02');
-    expect(r.claims[1].measurement?.source).toMatch(/^calibration /);
+    expect(r.claims[1].measurement?.source).toMatch(/^vocal effort re /);
     const low: CutPointSource = { cutPoints: (cue) => (cue === 'pitch' ? [f0 + 10, f0 + 20] : undefined) };
     expect((await verifyReasoning(p, text, { session: low })).claims[0].verdict).toBe('contradicted');
     await expect(verifyReasoning(p, text, { session: {} as CutPointSource })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
@@ -231,7 +238,8 @@ describe('emotionthinker verify', () => {
     expect(j.claims.map((c: { cue: string }) => c.cue)).toEqual(['energy', 'pitch']);
     for (const c of j.claims) expect(Object.keys(c).sort()).toEqual(['cue', 'cutPoints', 'measurement', 'negated', 'sentence', 'span', 'value', 'verdict']);
     const human = spawnSync(process.execPath, [cli, 'verify', ANGRY, '--text', '-'], { input: '<think>Loud.</think><answer>angry</answer>', encoding: 'utf8' });
-    expect(human.stdout).toMatch(/energy high — measured -?\d+\.\d dBFS/);
+    // Energy is the vocal effort (dB of spectral balance), not the absolute level in dBFS.
+    expect(human.stdout).toMatch(/energy high — measured -?\d+\.\d dB \(high\), normal -?\d+\.\d–-?\d+\.\d dB \(vocal effort re /);
     const missing = spawnSync(process.execPath, [cli, 'verify', ANGRY, '--text', '/nonexistent.txt'], { encoding: 'utf8' });
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(/nonexistent\.txt: cannot read --text .*\[ERR_FILE\]/);

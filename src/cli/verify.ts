@@ -27,14 +27,15 @@ export function registerVerify(program: Command, { fail, signal }: Helpers): voi
     .requiredOption('--text <file>', "the model's response (<think>…</think><answer>…</answer> or free text); - for standard input")
     .option('--emotion <label>', 'reference emotion (turns on the outcome term of the reward)')
     .option('--gender <gender>', 'speaker gender from metadata (default: estimated from F0)')
+    .option('--level-calibrated', "the input's level is calibrated to the training recordings: energy claims judged by absolute RMS dBFS (default: by the vocal effort, independent of the gain)")
     .option('--json', 'print the result as one JSON object')
-    .action(async (audio: string, opts: { text: string; emotion?: string; gender?: 'male' | 'female'; json?: boolean }) => {
+    .action(async (audio: string, opts: { text: string; emotion?: string; gender?: 'male' | 'female'; levelCalibrated?: boolean; json?: boolean }) => {
       try {
         if (opts.gender !== undefined && opts.gender !== 'male' && opts.gender !== 'female') {
           throw new EmotionThinkerError('ERR_INVALID_ARG', `--gender must be male or female, got '${opts.gender}'`);
         }
         const text = readTextArg(opts.text);
-        const r = await verifyReasoning(audio, text, { emotion: opts.emotion, gender: opts.gender, signal });
+        const r = await verifyReasoning(audio, text, { emotion: opts.emotion, gender: opts.gender, levelCalibrated: !!opts.levelCalibrated, signal });
         if (opts.json) {
           process.stdout.write(JSON.stringify(r) + '\n');
           return;

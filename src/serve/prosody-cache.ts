@@ -1,6 +1,7 @@
-// Prosody measured once per audio content: a least-recently-used map bounded by the bytes of
-// its entries (their JSON size), keyed by the SHA-256 of the audio bytes; concurrent requests for
-// the same content share one measurement.
+// Prosody and vocal effort (measureAudio) measured once per audio content: a least-recently-used
+// map bounded by the bytes of its entries (their JSON size), keyed by the measurement's kind
+// (MEASUREMENT_KIND) and the SHA-256 of the audio bytes; concurrent requests for the same content
+// share one measurement.
 import type { ProsodyMeasurements } from '../verify/measure.js';
 
 interface Entry {

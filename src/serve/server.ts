@@ -12,7 +12,7 @@ import { AbortError } from '../abort.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
 import { packageRoot } from '../package-root.js';
-import { measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
+import { MEASUREMENT_KIND, measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
 import type { ProsodyMeasurements } from '../verify/measure.js';
 import { HttpError, resolveAudio } from './audio-ref.js';
 import { GateStore } from './gate-store.js';
@@ -171,11 +171,13 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   // content may be waiting on it, and it ends in the cache either way (bounded by maxDuration).
   async function prosodyOf(audio: unknown, field: string): Promise<ProsodyMeasurements> {
     const a = await resolveAudio(audio, o.audioRoots, field);
+    // Keyed on what is computed (measureAudio's kind: prosody and vocal effort) and the content.
+    const keyOf = (content: string) => `${MEASUREMENT_KIND}:${content}`;
     try {
-      const hit = cache.peek(a.key);
+      const hit = cache.peek(keyOf(a.key));
       if (hit) return hit;
       const { bytes, key } = await a.read();
-      return await cache.get(key, () => measureAudio(bytes, { maxDuration: o.maxDuration }));
+      return await cache.get(keyOf(key), () => measureAudio(bytes, { maxDuration: o.maxDuration }));
     } catch (err) {
       if (err instanceof EmotionThinkerError) throw new HttpError(statusOf(err), new EmotionThinkerError(err.code, `${field} (${a.name}): ${err.message}`));
       throw err;

@@ -119,9 +119,7 @@ export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Ar
   // owned: the samples and the F0 track are the package's own until this settles (no copy).
   const [spec, voice] = await Promise.all([
     owned ? spectralStatsOwned(samples16k, 16000, signal, SPECTRAL_OPTIONS) : spectralStatsAsync(samples16k, 16000, { ...SPECTRAL_OPTIONS, signal }),
-    owned
-      ? voiceStatsOwned(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, signal)
-      : voiceStatsAsync(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, { signal }),
+    voiceStatsOf(prosody, samples16k, signal, owned),
   ]);
   const fin = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
   const values: (number | null)[] = PROSODY_FEATURES.map((k) => fin(prosody.functionals[k]));
@@ -150,8 +148,23 @@ export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Ar
     intonation: INTONATION_UNJUDGED.has(label) ? null : label,
     genderEstimate: prosody.gender?.value ?? null,
     caption: prosody.caption,
-    effortDb: typeof voice.alphaRatioMean === 'number' && Number.isFinite(voice.alphaRatioMean) ? -voice.alphaRatioMean : null,
+    effortDb: effortDbOf(voice),
   };
+}
+
+/** Voice quality and spectral balance of a clip, over the voiced frames of its prosody analysis' F0 track. */
+export function voiceStatsOf(prosody: ProsodyResult, samples16k: Float32Array, signal?: AbortSignal, owned = false): Promise<VoiceStats> {
+  return owned
+    ? voiceStatsOwned(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, signal)
+    : voiceStatsAsync(samples16k, 16000, prosody.frames.f0, prosody.hopSeconds, { signal });
+}
+
+/**
+ * UtteranceFeatures.effortDb from the voice statistics: the one definition of vocal effort, used
+ * by the features (analyze, speaker sessions) and by verifyReasoning's energy verdicts.
+ */
+export function effortDbOf(voice: Pick<VoiceStats, 'alphaRatioMean'>): number | null {
+  return typeof voice.alphaRatioMean === 'number' && Number.isFinite(voice.alphaRatioMean) ? -voice.alphaRatioMean : null;
 }
 
 /** Decodes a clip (any container, any rate), analyses it at 16 kHz mono and builds its features. */

@@ -1,6 +1,9 @@
-// What was measured in a clip, per cue, and the verdict on a claim against it: the level from the
-// calibration's cut points (or a speaker session's), the intonation class from the native contour
-// classifier (native/prosody/prosody.cpp: its range class, direction and turn).
+// What was measured in a clip, per cue, and the verdict on a claim against it: pitch and speed
+// levels from the calibration's cut points (or a speaker session's); energy from the vocal effort
+// (the spectral balance, as analyze judges it: a change of the recording's gain does not move it)
+// or, only for a level-calibrated input or a prosody analysis without the audio, from the
+// absolute RMS level; the intonation class from the native contour classifier
+// (native/prosody/prosody.cpp: its range class, direction and turn).
 import { assignLevels, type Calibration, type Gender } from '../prosody-calibration.js';
 import type { ProsodyResult } from '../prosody.js';
 import type { ExtractedClaim } from './claims.js';
@@ -9,27 +12,35 @@ export type LevelCue = 'pitch' | 'energy' | 'speed';
 export const LEVEL_CUES: readonly LevelCue[] = ['pitch', 'energy', 'speed'];
 
 /**
- * Speaker-relative cut points (the speaker session of issue #16, or anything else that knows a
- * speaker's normal range): for a cue, [low|normal, normal|high] in the calibration's units (F0
- * median Hz, RMS dBFS, articulation rate syllables/s), or null/undefined to use the calibration.
+ * Speaker-relative cut points (a SpeakerSession of issue #16, or anything else that knows a
+ * speaker's normal range): for a cue, [low|normal, normal|high] in the units of the measurement
+ * the cue is judged by (F0 median Hz; for energy the vocal effort effortDb in dB when the audio is
+ * given, RMS dBFS otherwise; articulation rate syllables/s), or null/undefined to use the
+ * calibration.
  */
 export interface CutPointSource {
   cutPoints(cue: LevelCue): readonly [number, number] | null | undefined;
   /** Shown as the cut points' source, e.g. "session alice". */
   readonly name?: string;
+  /**
+   * The measurement the cue's cut points are in (e.g. 'effortDb'). When given and not the
+   * measurement the cue is judged by, the cuts are not used for it (a session's effort cuts
+   * cannot judge an absolute level); when absent, the cuts are taken to be in its units.
+   */
+  measure?(cue: LevelCue): string | null | undefined;
 }
 
 export type Verdict = 'supported' | 'contradicted' | 'unverifiable';
 
 export interface Measurement {
-  /** The functional behind the level (f0MedianHz, rmsMeanDbfs, articulationRate) or "intonation". */
+  /** The measure behind the level (f0MedianHz, effortDb or rmsMeanDbfs, articulationRate) or "intonation". */
   name: string;
   /** Its value; the class name for intonation; null when it could not be measured. */
   value: number | string | null;
   unit: string | null;
   /** The level (or intonation class) it falls in; null when unmeasurable. */
   level: string | null;
-  /** Where the cut points came from: "calibration ravdess/female", "session …", or for intonation the contour parts. */
+  /** Where the cut points came from: "calibration ravdess/female", "vocal effort re …", "session …"; "contour classifier" for intonation. */
   source: string;
   /** Intonation only: the classifier's range class, direction and turn, and the numbers behind them. */
   contour?: { rangeClass: string | null; direction: string | null; turn: string | null; rangeSt: number | null; directionSt: number | null };
@@ -40,8 +51,26 @@ export interface CueMeasurements {
   cutPoints: Record<LevelCue, [number, number] | null>;
 }
 
-/** What verification needs of a prosody analysis (a ProsodyResult has all of it). */
-export type ProsodyMeasurements = Pick<ProsodyResult, 'functionals' | 'intonation' | 'gender'>;
+/**
+ * What verification needs of a clip: a prosody analysis (a ProsodyResult has all of it) and,
+ * when measured from the audio (measureAudio), its vocal effort.
+ */
+export type ProsodyMeasurements = Pick<ProsodyResult, 'functionals' | 'intonation' | 'gender'> & {
+  /**
+   * Vocal effort in dB (the spectral balance, 1–5 kHz re 50–1000 Hz over voiced frames: analyze's
+   * effortDb), independent of the recording's gain; null when the clip has no voiced frames.
+   * Absent in a bare prosody analysis: energy is then judged by the absolute level.
+   */
+  effortDb?: number | null;
+};
+
+/** The energy cue judged by vocal effort: its value and the cut points of analyze's corpusLevels. */
+export interface EffortBasis {
+  value: number | null;
+  cuts: [number, number] | null;
+  /** What the cuts are relative to (corpusLevels' relativeTo). */
+  relativeTo: string;
+}
 
 const FEATURE: Record<LevelCue, { name: string; unit: string }> = {
   pitch: { name: 'f0MedianHz', unit: 'Hz' },
@@ -58,31 +87,55 @@ function cutsByGroup(cal: Calibration, group: string, cue: LevelCue): [number, n
   return cuts ? [cuts[0], cuts[1]] : null;
 }
 
-/** Levels and cut points per cue, from the calibration or, per cue where it has them, the session. */
-export function measureCues(p: ProsodyMeasurements, opts: { calibration: Calibration; corpus?: string; gender?: Gender | null; session?: CutPointSource }): CueMeasurements {
+const NAMES: Record<LevelCue, [string, string, string]> = { pitch: ['low', 'normal', 'high'], energy: ['low', 'normal', 'high'], speed: ['slow', 'normal', 'fast'] };
+// The calibration's rule (assignLevels), for cut points that do not come from it.
+const levelOf = (cue: LevelCue, v: number | null, c: readonly [number, number] | null): string | null =>
+  v === null || !c ? null : v < c[0] ? NAMES[cue][0] : v >= c[1] ? NAMES[cue][2] : NAMES[cue][1];
+
+/**
+ * Levels and cut points per cue, from the calibration or, per cue where it has them, the session.
+ * With `effort`, energy is the vocal effort against its cut points; without, the absolute RMS
+ * level against the calibration's, and its source says so (`levelCalibrated`: the caller declared
+ * the input's level calibrated; otherwise it depends on the recording's gain).
+ */
+export function measureCues(
+  p: ProsodyMeasurements,
+  opts: { calibration: Calibration; corpus?: string; gender?: Gender | null; session?: CutPointSource; effort?: EffortBasis; levelCalibrated?: boolean },
+): CueMeasurements {
   const gender = opts.gender ?? p.gender?.value ?? null;
   const calLevels = assignLevels({ functionals: p.functionals, gender: p.gender }, opts.calibration, { corpus: opts.corpus, gender });
   const cues = {} as CueMeasurements['cues'];
   const cutPoints = {} as CueMeasurements['cutPoints'];
   for (const cue of LEVEL_CUES) {
-    const v = p.functionals[FEATURE[cue].name];
+    const effort = cue === 'energy' ? opts.effort : undefined;
+    const name = effort ? 'effortDb' : FEATURE[cue].name;
+    const unit = effort ? 'dB' : FEATURE[cue].unit;
+    const v = effort ? effort.value : p.functionals[name];
     const value = typeof v === 'number' && Number.isFinite(v) ? v : null;
     const own = opts.session?.cutPoints(cue);
+    const ownMeasure = own ? opts.session?.measure?.(cue) : undefined;
+    const useOwn = !!own && (ownMeasure === undefined || ownMeasure === null || ownMeasure === name);
     let level: string | null;
     let cuts: [number, number] | null;
     let source: string;
-    if (own) {
-      cuts = [own[0], own[1]];
-      // The calibration's own rule applied to the session's cuts: a one-group calibration.
-      const one = { ...opts.calibration, pooled: { n: 1, pitch: cuts, energy: cuts, speed: cuts, pitchByGender: {} }, corpora: {} };
-      level = assignLevels({ functionals: p.functionals, gender: null }, one, { gender: null })[LEVEL_KEY[cue]];
+    if (useOwn) {
+      cuts = [own![0], own![1]];
+      level = levelOf(cue, value, cuts);
       source = opts.session?.name ? `session ${opts.session.name}` : 'session';
+    } else if (effort) {
+      cuts = effort.cuts ? [effort.cuts[0], effort.cuts[1]] : null;
+      level = levelOf(cue, value, cuts);
+      source = `vocal effort re ${effort.relativeTo}`;
     } else {
       level = calLevels[LEVEL_KEY[cue]];
       cuts = cutsByGroup(opts.calibration, calLevels.groups[cue], cue);
       source = `calibration ${calLevels.groups[cue]}`;
+      if (cue === 'energy') {
+        source += opts.levelCalibrated ? ' (absolute level; the input is declared level-calibrated)' : " (absolute level: depends on the recording's gain)";
+      }
     }
-    cues[cue] = { name: FEATURE[cue].name, value, unit: FEATURE[cue].unit, level: value === null ? null : level, source };
+    if (own && !useOwn) source += `; the session's cut points are in ${ownMeasure}, not used`;
+    cues[cue] = { name, value, unit, level: value === null ? null : level, source };
     cutPoints[cue] = cuts;
   }
   const i = p.intonation;

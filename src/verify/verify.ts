@@ -6,6 +6,8 @@ import { checkSignal, throwIfAborted } from '../abort.js';
 import { invalidArg } from '../errors.js';
 import { ptrRewards } from '../grpo.js';
 import { extractProsodyOwned, type ProsodyResult } from '../prosody.js';
+import { corpusLevels } from '../analyze.js';
+import { effortDbOf, voiceStatsOf } from '../train/featurize.js';
 import { loadAudio, type LoadAudioOptions } from '../audio.js';
 import type { Calibration, Gender } from '../prosody-calibration.js';
 import { defaultModel, loadModel, type EmotionModel } from '../train/model.js';
@@ -13,7 +15,7 @@ import { toScore, type Associations } from '../train/judge.js';
 import { CUES, EMOTIONS, isSalient } from '../train/vocab.js';
 import { checkVocabulary, mapAnswer, parseReasoningText, type AnswerVocabulary } from './answer.js';
 import { extractClaims, type ExtractedClaim } from './claims.js';
-import { judgeClaim, measureCues, type CueMeasurements, type CutPointSource, type Measurement, type ProsodyMeasurements, type Verdict } from './measure.js';
+import { judgeClaim, measureCues, type CueMeasurements, type EffortBasis, type CutPointSource, type Measurement, type ProsodyMeasurements, type Verdict } from './measure.js';
 
 /**
  * Longest response text accepted (characters): beyond it, ERR_INVALID_ARG. 256 Ki characters is
@@ -60,8 +62,19 @@ export interface VerifyOptions extends Pick<LoadAudioOptions, 'maxDuration'> {
   calibration?: Calibration;
   /** Calibration group (default: the model's corpus when the model's calibration is used). */
   corpus?: string;
-  /** Speaker-relative cut points; cues it has no cuts for use the calibration. */
+  /**
+   * Speaker-relative cut points (a SpeakerSession, or any CutPointSource); cues it has no cuts
+   * for use the calibration (energy: the vocal effort's cut points).
+   */
   session?: CutPointSource;
+  /**
+   * Same meaning as analyze's: the input's level is calibrated to the training corpus' recording
+   * level, so energy claims are judged by the absolute RMS level (rmsMeanDbfs) under the
+   * calibration. Default false: by the vocal effort (effortDb, the spectral balance), which the
+   * recording's gain does not move. A prosody analysis given without the audio has no effort
+   * measurement and is always judged by the absolute level (its source says so).
+   */
+  levelCalibrated?: boolean;
   /** Speaker gender from metadata (pitch cut points are per gender). */
   gender?: Gender;
   /** The model whose cue–emotion associations IQ uses (path or loaded; default the bundled model). */
@@ -89,11 +102,22 @@ function isProsody(x: unknown): x is ProsodyMeasurements {
   return typeof x === 'object' && x !== null && !(x instanceof Uint8Array) && typeof (x as ProsodyResult).functionals === 'object' && typeof (x as ProsodyResult).intonation === 'object';
 }
 
-/** Decodes a clip and measures its prosody (16 kHz mono): what verification needs of it. */
+/**
+ * What measureAudio computes, for caches of its results (the reward server keys its cache on
+ * this and the audio's content): change it whenever the measurement changes. Version 2 added the
+ * vocal effort that energy claims are judged by (issue #16's gain-invariant energy).
+ */
+export const MEASUREMENT_KIND = 'prosody+effortDb/2';
+
+/**
+ * Decodes a clip and measures what verification needs of it (16 kHz mono): its prosody and its
+ * vocal effort (effortDb, computed as analyze's features compute it).
+ */
 export async function measureAudio(audio: string | Uint8Array, options: Pick<VerifyOptions, 'maxDuration' | 'signal'> = {}): Promise<ProsodyMeasurements> {
   const decoded = await loadAudio(audio, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
   const p = await extractProsodyOwned(decoded.samples, 16000, typeof audio === 'string' ? audio : 'audio', { signal: options.signal });
-  return { functionals: p.functionals, intonation: p.intonation, gender: p.gender };
+  const voice = await voiceStatsOf(p, decoded.samples, options.signal, true);
+  return { functionals: p.functionals, intonation: p.intonation, gender: p.gender, effortDb: effortDbOf(voice) };
 }
 
 /** The context for scoring responses about one clip. */
@@ -104,10 +128,19 @@ export function scoringContext(prosody: ProsodyMeasurements, options: Omit<Verif
   if (options.session !== undefined && (typeof options.session !== 'object' || options.session === null || typeof options.session.cutPoints !== 'function')) {
     throw invalidArg('options.session must be an object with a cutPoints(cue) method');
   }
+  if (options.levelCalibrated !== undefined && typeof options.levelCalibrated !== 'boolean') throw invalidArg(`options.levelCalibrated must be a boolean; got ${typeof options.levelCalibrated}`);
+  const gender = options.gender ?? null;
+  // Energy as analyze judges it: the vocal effort against the model's effort cut points (its
+  // corpusLevels), unless the level is declared calibrated or there is no effort measurement.
+  let effort: EffortBasis | undefined;
+  if (options.levelCalibrated !== true && prosody.effortDb !== undefined) {
+    const e = corpusLevels({ functionals: prosody.functionals, effortDb: prosody.effortDb }, model, gender ?? prosody.gender?.value ?? null, false).energy;
+    if (e.measurement.name === 'effortDb') effort = { value: e.measurement.value, cuts: e.cuts, relativeTo: e.relativeTo };
+  }
   return {
     vocabulary: checkVocabulary(options.vocabulary),
     associations: model.file.associations,
-    measured: measureCues(prosody, { calibration, corpus, gender: options.gender ?? null, session: options.session }),
+    measured: measureCues(prosody, { calibration, corpus, gender, session: options.session, effort, levelCalibrated: options.levelCalibrated === true }),
   };
 }
 
@@ -197,7 +230,11 @@ export async function verifyReasoning(input: string | Uint8Array | ProsodyMeasur
   if (options.emotion !== undefined && typeof options.emotion !== 'string') throw invalidArg('verifyReasoning: options.emotion must be a string');
   let prosody: ProsodyMeasurements;
   if (typeof input === 'string' || input instanceof Uint8Array) prosody = await measureAudio(input, options);
-  else if (isProsody(input)) prosody = input;
+  else if (isProsody(input)) {
+    const e = (input as { effortDb?: unknown }).effortDb;
+    if (e !== undefined && e !== null && typeof e !== 'number') throw invalidArg(`verifyReasoning: input.effortDb must be a number or null; got ${typeof e}`);
+    prosody = input;
+  }
   else throw invalidArg('verifyReasoning: input must be an audio path, audio bytes (Uint8Array) or a prosody result with functionals and intonation');
   throwIfAborted(signal);
   return scoreResponse(scoringContext(prosody, options), text, options.emotion).result;
