@@ -9,7 +9,7 @@
 #pragma once
 #include <math.h>
 
-#include "../common/hd.hpp"
+#include "../common/host_device.hpp"
 #include "grpo.hpp"
 
 namespace et::grpo {

@@ -12,7 +12,7 @@
 #pragma once
 #include <limits>
 
-#include "../common/hd.hpp"
+#include "../common/host_device.hpp"
 #include "fastmath.hpp"
 #include "grpo.hpp"
 
