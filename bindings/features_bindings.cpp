@@ -8,6 +8,8 @@
 #include "bindings.hpp"
 #include "cancel.hpp"
 #include "convert.hpp"
+#include "input_copies.hpp"
+#include "promise_worker.hpp"
 #include "options.hpp"
 
 namespace etb {

@@ -11,6 +11,8 @@
 #include "../native/grpo/grpo.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "input_copies.hpp"
+#include "promise_worker.hpp"
 #include "grpo_options.hpp"
 
 namespace etb {

@@ -10,6 +10,8 @@
 #include "bindings.hpp"
 #include "cancel.hpp"
 #include "convert.hpp"
+#include "input_copies.hpp"
+#include "promise_worker.hpp"
 #include "options.hpp"
 
 namespace etb {

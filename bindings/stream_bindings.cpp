@@ -10,6 +10,8 @@
 #include "../native/prosody/stream.hpp"
 #include "bindings.hpp"
 #include "convert.hpp"
+#include "input_copies.hpp"
+#include "promise_worker.hpp"
 #include "options.hpp"
 
 namespace etb {

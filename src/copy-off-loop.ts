@@ -1,7 +1,7 @@
 // Private copies of large caller arrays, made in slices between turns of the event loop.
 //
 // An async binding must not read a caller's array from a worker thread (the caller can detach or
-// shrink its buffer meanwhile, bindings/convert.hpp), so it copies the array before queueing the
+// shrink its buffer meanwhile, bindings/input_copies.hpp), so it copies the array before queueing the
 // work. That copy runs on the main thread in one piece: for a 10-minute 48 kHz stereo input
 // (230 MB of samples) it held the loop for ~50 ms here and ~480 ms on a loaded CI machine, where
 // the page faults of the fresh memory dominate. Large arrays are copied here instead, a slice

@@ -1,5 +1,5 @@
 // The GRPO calls on host arrays, run through the GPU: the same signatures as the native CPU
-// entry points (native.grpo*), so src/grpo.ts validates once and then picks an implementation.
+// entry points (native.grpo*), so src/grpo/*.ts validate once and then picks an implementation.
 // Inputs are uploaded as float32, computed by the CUDA kernels, and the results downloaded into
 // the caller's output arrays.
 import { native, type RawAdvantageOptions, type RawLogitsLossInputs, type RawLossMetrics, type RawLossOptions, type RawPtrOptions, type RawTokenLossInputs } from './native.js';

@@ -107,7 +107,7 @@ function expect(buf: DeviceBuffer, dtype: DeviceDType, name: string, length?: nu
 }
 
 // ---------------------------------------------------------------------------------------------
-// Options: the same names, defaults and ranges as the host-array calls in grpo.ts (both resolve
+// Options: the same names, defaults and ranges as the host-array calls in grpo/*.ts (both resolve
 // them with src/grpo-options.ts from native/grpo/options.hpp), so a call means the same on both.
 
 /** The advantage options of groupAdvantages (without the CPU's threads and backend). */

@@ -1,6 +1,6 @@
 // Resolution and validation of the GRPO option sets, from the one table that defines them
 // (native/grpo/options.hpp, read from the addon as `grpoOptionSpecs`). Every entry — the CPU
-// calls in grpo.ts (whatever their backend) and the device-buffer calls in cuda.ts — resolves its
+// calls in grpo/*.ts (whatever their backend) and the device-buffer calls in cuda.ts — resolves its
 // options here, so the same call gets the same options on every path. Nothing here restates a
 // key, a default or a range: adding an option is a row in options.hpp.
 import { native, type RawAdvantageOptions, type RawLossOptions, type RawOptionSpec, type RawPtrOptions } from './native.js';
@@ -112,7 +112,7 @@ export function resolveAdvantageOptions(fn: string, options: unknown): RawAdvant
 
 /**
  * PTR options. The public form gives the α weights as `alpha` ({ format, outcome, reasoning } or
- * a [format, outcome, reasoning] tuple); `reasoningEnabled` must already be a boolean (grpo.ts
+ * a [format, outcome, reasoning] tuple); `reasoningEnabled` must already be a boolean (grpo/ptr.ts
  * reads a ProgressiveGate's state first).
  */
 export function resolvePtrOptions(fn: string, options: unknown): RawPtrOptions {

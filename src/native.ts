@@ -261,7 +261,7 @@ export interface RawCudaApi {
 
 export interface NativeAddon {
   // inputsPrivate (the async calls' last argument): true only for arrays the package alone holds
-  // until the call settles; the binding then reads them without a copy (bindings/convert.hpp).
+  // until the call settles; the binding then reads them without a copy (bindings/input_copies.hpp).
   prosodyF0(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawF0Track;
   prosodyF0Async(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawF0Track>;
   prosodyAnalyze(samples: Float32Array, sampleRate: number, options?: RawProsodyOptions): RawProsody;

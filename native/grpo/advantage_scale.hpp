@@ -1,5 +1,5 @@
 // The advantage formula of every mode as one affine map, a = (r − mean)·scale (docs/formulas.md#grpo-advantages), shared
-// by the CPU groups (advantages.cpp) and the CUDA advantages kernel (grpo_cuda.cu compiles it as
+// by the CPU groups (advantages.cpp) and the CUDA advantages kernel (grpo_advantages.cu compiles it as
 // __device__, see ET_HD):
 //   grpo     scale = 1 / (std + eps), std = sqrt(ss / (cnt − 1)) (unbiased) or sqrt(ss / cnt)
 //   dr_grpo  scale = 1
@@ -9,7 +9,7 @@
 #pragma once
 #include <math.h>
 
-#include "../common/hd.hpp"
+#include "../common/host_device.hpp"
 #include "grpo.hpp"
 
 namespace et::grpo {

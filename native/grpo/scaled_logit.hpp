@@ -1,5 +1,5 @@
 // The softmax argument of one logit, shared by the CPU kernels (logits_loss.cpp) and the CUDA
-// kernels (native/cuda/grpo_cuda.cu) so both round it the same way.
+// kernels (native/cuda/grpo_logits_loss.cu) so both round it the same way.
 //
 //   d = (z − z_max)·(1/T)
 //

@@ -1,8 +1,8 @@
 // The per-token GRPO objective shared by the token-loss and logits-loss kernels of the CPU and
-// of the GPU (native/cuda/grpo_cuda.cu compiles this same code as __device__, see ET_HD), written
-// branch-free (selects only) so it vectorises inside `#pragma omp simd` loops. The only
-// difference between devices is the exponential: the vectorisable fast_exp on the CPU, expf on
-// the GPU (term_exp below).
+// of the GPU (native/cuda/grpo_token_loss.cu and grpo_logits_loss.cu compile this same code as
+// __device__, see ET_HD), written branch-free (selects only) so it vectorises inside
+// `#pragma omp simd` loops. The only difference between devices is the exponential: the
+// vectorisable fast_exp on the CPU, expf on the GPU (term_exp below).
 //
 //   Δ = clamp(ℓ − ℓ_old, ±20), ρ = e^Δ
 //   L = max(−A·ρ, −A·clip(ρ, 1−ε_low, 1+ε_high)); for A < 0 with dual clip c: L = min(L, −c·A)
@@ -12,7 +12,7 @@
 #pragma once
 #include <limits>
 
-#include "../common/hd.hpp"
+#include "../common/host_device.hpp"
 #include "fastmath.hpp"
 #include "grpo.hpp"
 

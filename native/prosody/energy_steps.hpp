@@ -3,7 +3,7 @@
 #pragma once
 #include <math.h>
 
-#include "../common/hd.hpp"
+#include "../common/host_device.hpp"
 
 namespace et {
 namespace prosody {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../common/hd.hpp"
+#include "../common/host_device.hpp"
 #include "f0.hpp"
 
 namespace et {
