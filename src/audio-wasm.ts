@@ -367,6 +367,10 @@ export async function decodeCompressed(
     chunkBytes: DECODE_CHUNK_BYTES,
   };
   const worker = wanted ? startWorker(container, bytes, owned, stream, convert) : null;
+  // This thread decodes across turns of the event loop: the caller's bytes (short ones, not
+  // copied by loadAudio) are copied now, in the call, so nothing the caller does meanwhile
+  // (detach, resize, rewrite) reaches the decoder.
+  const here = worker instanceof Worker || owned ? bytes : bytes.slice();
   if (worker && !(worker instanceof Worker) && inWorker === true) {
     throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', `decodeInWorker: cannot start a worker thread here (${worker.failed}); pass decodeInWorker: false or 'auto'`, { input });
   }
@@ -377,7 +381,7 @@ export async function decodeCompressed(
     r =
       worker instanceof Worker
         ? await abortable(decodeInWorker(worker), signal, () => void worker.terminate())
-        : await abortable(guardWasm(`cannot decode ${container}`, input, () => decodeHere(container, bytes, stream, signal)), signal);
+        : await abortable(guardWasm(`cannot decode ${container}`, input, () => decodeHere(container, here, stream, signal)), signal);
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     if (err instanceof EmotionThinkerError) throw err;
