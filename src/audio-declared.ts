@@ -4,7 +4,8 @@
 // cheap and unambiguous: FLAC's STREAMINFO total samples, and an Ogg Vorbis stream's last granule
 // position (found in the file's final 64 KiB). Null when the file does not say (MP3, a FLAC
 // written by a streaming encoder with total samples 0): the decoded duration is then checked
-// after decoding, before any mixing, resampling or analysis.
+// while decoding (audio-wasm.ts stops at the first piece past the limit). The declared frames
+// also size the decoded output once.
 
 /** Declared frames (per channel) and sample rate, or null. */
 export interface Declared {

@@ -56,8 +56,7 @@ export function firstOutOfRange(samples: Float32Array): number {
 }
 
 /** The error for sample `i` out of range (the same wording as the native core). */
-export function sampleRangeError(samples: Float32Array, i: number, channels: number, code: ErrorCode, what: string, input?: string): EmotionThinkerError {
-  const v = samples[i];
+export function sampleRangeError(samples: Float32Array, i: number, channels: number, code: ErrorCode, what: string, input?: string, v = samples[i]): EmotionThinkerError {
   const where = channels > 1 ? ` (frame ${Math.floor(i / channels)}, channel ${i % channels})` : '';
   const value = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Infinity' : v === -Infinity ? '-Infinity' : String(v);
   return new EmotionThinkerError(

@@ -11,7 +11,8 @@ import { Worker } from 'node:worker_threads';
 import { startEvalWorker } from './worker-argv.js';
 import type { DecodedAudio } from './audio-types.js';
 import { EmotionThinkerError } from './errors.js';
-import { AUDIO_LIMITS, rateRange, sampleRangeError, sampleRateSupported } from './audio-limits.js';
+import { AUDIO_LIMITS, DEFAULT_MAX_DURATION_S, rateRange, sampleRangeError, sampleRateSupported } from './audio-limits.js';
+import { declaredLength } from './audio-declared.js';
 import { guardWasm, isWasmOutOfMemory, PROBE_MODULE, wasmOutOfMemory } from './wasm-guard.js';
 import { abortable, throwIfAborted } from './abort.js';
 import { nativePath } from './native.js';
@@ -25,13 +26,23 @@ import { nativePath } from './native.js';
  */
 export const WORKER_DECODE_MIN_BYTES = 1 << 20;
 
-/** Each container's decoder: package, class, and the call that decodes a whole file. */
+/** Each container's decoder: package and class; `flush` says whether it has a flush() to call after the last chunk. */
 const DECODERS = {
-  flac: { pkg: '@wasm-audio-decoders/flac', className: 'FLACDecoder', method: 'decodeFile' },
-  mp3: { pkg: 'mpg123-decoder', className: 'MPEGDecoder', method: 'decode' },
-  ogg: { pkg: '@wasm-audio-decoders/ogg-vorbis', className: 'OggVorbisDecoder', method: 'decodeFile' },
+  flac: { pkg: '@wasm-audio-decoders/flac', className: 'FLACDecoder', flush: true },
+  mp3: { pkg: 'mpg123-decoder', className: 'MPEGDecoder', flush: false },
+  ogg: { pkg: '@wasm-audio-decoders/ogg-vorbis', className: 'OggVorbisDecoder', flush: true },
 } as const;
 type Container = keyof typeof DECODERS;
+
+/**
+ * Input bytes handed to the decoder per call. The decoded size, not the input's, is what costs:
+ * digital silence compresses about 1000:1 in FLAC (an hour of 48 kHz stereo is 670 KB), so one
+ * 8 KB piece may decode to 16 MB of float samples at worst, and to some 30 KB for speech or music.
+ * Measured here (20 minutes of 48 kHz stereo silence, loadAudio mono; peak RSS growth over the
+ * output's size): 1.15x with 8 KB pieces, 1.65x with 32 KB, 3.1x with 128 KB, 7.1x decoding whole;
+ * a 10-minute pink-noise FLAC (51 MB) decodes as fast in 8 KB pieces as in 32 KB ones.
+ */
+export const DECODE_CHUNK_BYTES = 1 << 13;
 
 interface WasmDecoded {
   channelData: Float32Array[];
@@ -41,83 +52,179 @@ interface WasmDecoded {
   errors?: { message?: unknown }[];
 }
 
-/** A decoded stream, interleaved; samples null when nothing could be decoded. */
+interface WasmDecoder {
+  ready: Promise<void>;
+  decode(b: Uint8Array): WasmDecoded | Promise<WasmDecoded>;
+  flush?(): WasmDecoded | Promise<WasmDecoded>;
+  free(): void;
+}
+
+/** A decoded stream, interleaved (or mixed to mono); samples null when nothing could be decoded. */
 interface Finished {
   samples: Float32Array | null;
   channels: number;
   frames: number;
   sampleRate: number;
   firstError: string | null;
-  /** Index of the first sample that is NaN, infinite or beyond ±bound; -1 when none. */
+  /** Index of the first sample that is NaN, infinite or beyond ±bound, counted in the interleaved stream of `badChannels` channels; -1 when none. */
   firstBad: number;
+  badValue: number;
+  badChannels: number;
+  /** Decoding stopped once the decoded duration passed maxDuration. */
+  truncated: boolean;
+}
+
+/** What decodeStream needs besides the decoder and the bytes (plain data: it crosses to the worker). */
+interface StreamOptions {
+  isFlac: boolean;
+  flush: boolean;
+  bound: number;
+  /** Average the channels as they are decoded (loadAudio asked for mono). */
+  mix: boolean;
+  maxDuration: number;
+  /** Frames the header declares (audio-declared.ts), to size the output once; 0 when unknown. */
+  declaredFrames: number;
+  chunkBytes: number;
 }
 
 /**
- * Scales and interleaves a decoder's output. Self-contained on purpose: its source text also
- * runs inside the worker (WORKER_SOURCE), so it may use nothing from outside its own body.
- * `mix` (the worker, for loadAudio's mono): the channels are averaged here instead, so the
- * interleaved copy (as large as the decoded channels: 1.4 GB for an hour of 48 kHz stereo) is
- * never made.
+ * Feeds the decoder `bytes` in pieces and scales, checks and interleaves (or mixes) each decoded
+ * piece into the output as it comes, so the peak memory is the output plus one piece: neither the
+ * decoder's whole-file channel arrays nor the interleaved stereo of a mono load ever exist. It
+ * stops at the first sample out of range and as soon as the decoded duration passes maxDuration
+ * (the work of a "decompression bomb" then ends at the limit). `between` runs after each piece
+ * (on the main thread: a turn of the event loop and the abort check).
+ * Self-contained on purpose: its source text also runs inside the worker (WORKER_SOURCE), so it
+ * may use nothing from outside its own body.
  */
-function finishDecoded(r: WasmDecoded, isFlac: boolean, bound: number, mix = false): Finished {
-  const frames = r.samplesDecoded;
-  const ch = r.channelData.length;
-  const firstError = r.errors && r.errors.length ? String(r.errors[0].message) : null;
-  if (!frames || !ch || !r.sampleRate) return { samples: null, channels: ch, frames: 0, sampleRate: r.sampleRate, firstError, firstBad: -1 };
-  // The FLAC decoder divides by 2^(b-1) - 1; WAV decoding (and sox) divide by 2^(b-1). Rescale
-  // so the same PCM gives the same floats whatever the container.
-  const b = r.bitDepth;
-  const k = isFlac && b && b >= 8 && b <= 32 ? (2 ** (b - 1) - 1) / 2 ** (b - 1) : 1;
-  if (mix && ch > 1) {
-    // The native mix's float32 operations in its order (native/audio/resample.cpp: a sum from 0
-    // over the channels, times 1/channels), so the samples are identical. A sample out of range
-    // stops it: the interleaved samples below then let the caller report it as always.
-    const inv = Math.fround(1 / ch);
-    const mono = new Float32Array(frames);
-    let ok = true;
-    for (let f = 0; f < frames && ok; f++) {
-      let sum = 0;
-      for (let c = 0; c < ch; c++) {
-        const v = Math.fround(r.channelData[c][f] * k);
-        if (!(Math.abs(v) <= bound)) ok = false;
-        sum = Math.fround(sum + v);
-      }
-      mono[f] = sum * inv;
-    }
-    if (ok) return { samples: mono, channels: 1, frames, sampleRate: r.sampleRate, firstError, firstBad: -1 };
-  }
-  let samples: Float32Array;
-  if (ch === 1) {
-    samples = r.channelData[0].subarray(0, frames);
-    if (k !== 1) for (let i = 0; i < frames; i++) samples[i] *= k;
-  } else {
-    samples = new Float32Array(frames * ch);
-    for (let c = 0; c < ch; c++) {
-      const src = r.channelData[c];
-      for (let f = 0; f < frames; f++) samples[f * ch + c] = src[f] * k;
-    }
-  }
-  // Corrupt lossy streams can decode to samples far beyond full scale (a mutated MP3 gave
-  // ±1.1e5): found here, where the samples are (in the worker too), and reported by the caller.
+async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions, between?: () => Promise<void>): Promise<Finished> {
+  let ch = 0;
+  let outCh = 0;
+  let rate = 0;
+  let frames = 0;
+  let firstError: string | null = null;
   let firstBad = -1;
-  for (let i = 0; i < samples.length; i++) {
-    if (!(Math.abs(samples[i]) <= bound)) {
-      firstBad = i;
-      break;
+  let badValue = 0;
+  let truncated = false;
+  let out: Float32Array | null = null; // preallocated from the declared length
+  let used = 0;
+  const pieces: Float32Array[] = [];
+  const inv = { v: 1 };
+  /** Adds one decoded piece; false once decoding must stop. */
+  const take = (r: WasmDecoded): boolean => {
+    if (firstError === null && r.errors && r.errors.length) firstError = String(r.errors[0].message);
+    const n = r.samplesDecoded;
+    const c = r.channelData.length;
+    if (!n || !c || !r.sampleRate) return true;
+    if (!ch) {
+      ch = c;
+      rate = r.sampleRate;
+      outCh = o.mix && c > 1 ? 1 : c;
+      inv.v = Math.fround(1 / c);
+      // Sized once from the header when it is not absurd (a lying header then costs address
+      // space only: untouched pages are never resident); otherwise, pieces joined at the end.
+      if (o.declaredFrames > 0 && o.declaredFrames * outCh <= 2 ** 28) out = new Float32Array(o.declaredFrames * outCh);
+    } else if (c !== ch || r.sampleRate !== rate) {
+      throw new Error(`the stream changes from ${ch} channel(s) at ${rate} Hz to ${c} at ${r.sampleRate} Hz`);
+    }
+    // The FLAC decoder divides by 2^(b-1) - 1; WAV decoding (and sox) divide by 2^(b-1). Rescale
+    // so the same PCM gives the same floats whatever the container.
+    const b = r.bitDepth;
+    const k = o.isFlac && b && b >= 8 && b <= 32 ? (2 ** (b - 1) - 1) / 2 ** (b - 1) : 1;
+    const need = n * outCh;
+    let dest: Float32Array;
+    let off: number;
+    if (out && used + need <= out.length) {
+      dest = out;
+      off = used;
+      used += need;
+    } else {
+      if (out) {
+        pieces.push(out.subarray(0, used));
+        out = null;
+      }
+      dest = new Float32Array(need);
+      off = 0;
+      pieces.push(dest);
+    }
+    const src = r.channelData;
+    // Corrupt lossy streams can decode to samples far beyond full scale (a mutated MP3 gave
+    // ±1.1e5): the first one, in interleaved order, is what the caller reports.
+    if (outCh === 1 && c > 1) {
+      // The native mix's float32 operations in its order (native/audio/resample.cpp: a sum from 0
+      // over the channels, times 1/channels), so the samples are identical.
+      for (let f = 0; f < n; f++) {
+        let sum = 0;
+        for (let j = 0; j < c; j++) {
+          const v = Math.fround(src[j][f] * k);
+          if (!(Math.abs(v) <= o.bound)) {
+            firstBad = (frames + f) * c + j;
+            badValue = v;
+            return false;
+          }
+          sum = Math.fround(sum + v);
+        }
+        dest[off + f] = sum * inv.v;
+      }
+    } else {
+      for (let f = 0; f < n; f++) {
+        for (let j = 0; j < c; j++) {
+          const v = Math.fround(src[j][f] * k);
+          if (!(Math.abs(v) <= o.bound)) {
+            firstBad = (frames + f) * c + j;
+            badValue = v;
+            return false;
+          }
+          dest[off + f * c + j] = v;
+        }
+      }
+    }
+    frames += n;
+    if (frames / rate > o.maxDuration) {
+      truncated = true;
+      return false;
+    }
+    return true;
+  };
+  let going = true;
+  for (let at = 0; going && at < bytes.length; at += o.chunkBytes) {
+    going = take(await d.decode(bytes.subarray(at, at + o.chunkBytes)));
+    if (going && at + o.chunkBytes < bytes.length && between) await between();
+  }
+  if (going && o.flush && d.flush) take(await d.flush());
+  if (out) pieces.push(used === (out as Float32Array).length ? out : (out as Float32Array).subarray(0, used));
+  let samples: Float32Array | null = null;
+  if (ch) {
+    if (pieces.length === 1 && pieces[0].length === pieces[0].buffer.byteLength / 4) samples = pieces[0];
+    else {
+      // One exact copy (a subarray of a larger buffer would keep the rest alive, and a
+      // transfer from the worker would carry it).
+      let total = 0;
+      for (const p of pieces) total += p.length;
+      samples = new Float32Array(total);
+      let at = 0;
+      for (const p of pieces) {
+        samples.set(p, at);
+        at += p.length;
+      }
+      pieces.length = 0;
     }
   }
-  return { samples, channels: ch, frames, sampleRate: r.sampleRate, firstError, firstBad };
+  const channels = outCh;
+  return { samples, channels, frames: samples ? samples.length / (channels || 1) : 0, sampleRate: rate, firstError, firstBad, badValue, badChannels: ch, truncated };
 }
 
-/** Decodes on this thread; any failure is thrown. */
-async function decodeHere(container: Container, bytes: Uint8Array): Promise<Finished> {
-  const { pkg, className, method } = DECODERS[container];
-  type Decoder = { ready: Promise<void>; free(): void } & Record<typeof method, (b: Uint8Array) => WasmDecoded | Promise<WasmDecoded>>;
-  const m = (await import(pkg)) as Record<string, new () => Decoder>;
+/** Decodes on this thread, a turn of the event loop between pieces; any failure is thrown. */
+async function decodeHere(container: Container, bytes: Uint8Array, o: StreamOptions, signal?: AbortSignal): Promise<Finished> {
+  const { pkg, className } = DECODERS[container];
+  const m = (await import(pkg)) as Record<string, new () => WasmDecoder>;
   const d = new m[className]();
   try {
     await d.ready;
-    return finishDecoded(await d[method](bytes), container === 'flac', AUDIO_LIMITS.maxAbsSample);
+    return await decodeStream(d, bytes, o, async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      throwIfAborted(signal);
+    });
   } finally {
     try {
       d.free();
@@ -127,25 +234,25 @@ async function decodeHere(container: Container, bytes: Uint8Array): Promise<Fini
   }
 }
 
-// The worker: decodeHere's steps (keep the two in step) with finishDecoded's own source, as
+// The worker: decodeHere's steps (keep the two in step) with decodeStream's own source, as
 // source for an eval worker, so it runs the same from src/ under the tests and from dist/ (only
 // dynamic imports: an eval worker is CommonJS or ES module depending on the parent's
-// --input-type). It answers with the interleaved samples (transferred, not copied) or with the
-// error's message.
+// --input-type). It answers with the samples (transferred, not copied) or with the error's
+// message.
 //
 // With `convert` (loadAudio asked for mono and/or another rate) the worker also runs the native
-// mix and resample (the addon's own resampleAsync, so the samples are exactly loadAudio's) and
-// answers with the result: the decoded interleaved samples (230 MB for 10 minutes of 48 kHz
-// stereo) then never reach the main thread, whose GC would free them there (tens of
-// milliseconds of event-loop pause). Anything the main thread must report (samples out of
+// resample (the addon's own resampleAsync, so the samples are exactly loadAudio's; the mix to
+// mono is done while decoding) and answers with the result: the decoded samples (115 MB for 10
+// minutes of 48 kHz mono) then never reach the main thread, whose GC would free them there (tens
+// of milliseconds of event-loop pause). Anything the main thread must report (samples out of
 // range, an unsupported rate, a duration over maxDuration) or a failed resample leaves the
 // samples as decoded: the main thread then raises the coded error as before.
 const WORKER_SOURCE = `
-const finishDecoded = ${finishDecoded.toString()};
+const decodeStream = ${decodeStream.toString()};
 async function convertHere(out, c) {
   const ch = out.channels, from = out.sampleRate;
   const mix = c.mono && ch > 1, to = c.sampleRate ?? from;
-  if (!out.samples || out.firstBad >= 0 || (!mix && to === from)) return out;
+  if (!out.samples || out.firstBad >= 0 || out.truncated || (!mix && to === from)) return out;
   if (from < c.minRate || from > c.maxRate || out.frames / from > c.maxDuration) return out;
   try {
     const { createRequire } = await import('node:module');
@@ -162,7 +269,7 @@ async function convertHere(out, c) {
 }
 (async () => {
   const { parentPort, workerData } = await import('node:worker_threads');
-  const { entry, className, method, isFlac, bytes, bound, probe, convert } = workerData;
+  const { entry, className, bytes, stream, probe, convert } = workerData;
   try {
     // The memory probe (src/wasm-guard.ts): a Wasm OOM here is an error message, not a crash.
     await WebAssembly.instantiate(probe);
@@ -171,7 +278,7 @@ async function convertHere(out, c) {
     let out;
     try {
       await d.ready;
-      out = finishDecoded(await d[method](bytes), isFlac, bound, Boolean(convert && convert.mono));
+      out = await decodeStream(d, bytes, stream);
     } finally {
       d.free();
     }
@@ -186,8 +293,8 @@ async function convertHere(out, c) {
 const requireHere = createRequire(import.meta.url);
 
 /** Starts the worker, or says why worker threads cannot be started here (e.g. under the permission model). */
-function startWorker(container: Container, bytes: Uint8Array, owned: boolean, convert?: WorkerConvert): Worker | { failed: string } {
-  const { pkg, className, method } = DECODERS[container];
+function startWorker(container: Container, bytes: Uint8Array, owned: boolean, stream: StreamOptions, convert?: WorkerConvert): Worker | { failed: string } {
+  const { pkg, className } = DECODERS[container];
   try {
     // The bytes are transferred, not cloned into workerData: cloning 25 MB (10 minutes of
     // stereo FLAC) held the event loop for 30–40 ms, a copy with slice() takes a few. Bytes we
@@ -197,7 +304,7 @@ function startWorker(container: Container, bytes: Uint8Array, owned: boolean, co
     const entry = pathToFileURL(requireHere.resolve(pkg)).href;
     return startEvalWorker(WORKER_SOURCE, {
       workerData: {
-        entry, className, method, isFlac: container === 'flac', bytes: data, bound: AUDIO_LIMITS.maxAbsSample, probe: PROBE_MODULE,
+        entry, className, bytes: data, stream, probe: PROBE_MODULE,
         convert: convert && { ...convert, addon: nativePath, minRate: AUDIO_LIMITS.minSampleRate, maxRate: AUDIO_LIMITS.maxSampleRate },
       },
       transferList: [data.buffer as ArrayBuffer],
@@ -250,18 +357,31 @@ export async function decodeCompressed(
 ): Promise<DecodedAudio> {
   throwIfAborted(signal);
   const wanted = inWorker === 'auto' ? bytes.length > WORKER_DECODE_MIN_BYTES : inWorker;
-  const worker = wanted ? startWorker(container, bytes, owned, convert) : null;
+  const stream: StreamOptions = {
+    isFlac: container === 'flac',
+    flush: DECODERS[container].flush,
+    bound: AUDIO_LIMITS.maxAbsSample,
+    mix: Boolean(convert && convert.mono),
+    maxDuration: convert ? convert.maxDuration : Infinity,
+    declaredFrames: declaredLength(container, bytes)?.frames ?? 0,
+    chunkBytes: DECODE_CHUNK_BYTES,
+  };
+  const worker = wanted ? startWorker(container, bytes, owned, stream, convert) : null;
+  // This thread decodes across turns of the event loop: the caller's bytes (short ones, not
+  // copied by loadAudio) are copied now, in the call, so nothing the caller does meanwhile
+  // (detach, resize, rewrite) reaches the decoder.
+  const here = worker instanceof Worker || owned ? bytes : bytes.slice();
   if (worker && !(worker instanceof Worker) && inWorker === true) {
     throw new EmotionThinkerError('ERR_BACKEND_UNAVAILABLE', `decodeInWorker: cannot start a worker thread here (${worker.failed}); pass decodeInWorker: false or 'auto'`, { input });
   }
   let r: Finished;
   try {
     // Abort: the worker is terminated (the WASM decode stops with it); a decode on this thread
-    // is synchronous and cannot be interrupted, its result is dropped.
+    // stops at its next piece.
     r =
       worker instanceof Worker
         ? await abortable(decodeInWorker(worker), signal, () => void worker.terminate())
-        : await abortable(guardWasm(`cannot decode ${container}`, input, () => decodeHere(container, bytes)), signal);
+        : await abortable(guardWasm(`cannot decode ${container}`, input, () => decodeHere(container, here, stream, signal)), signal);
   } catch (err) {
     if ((err as Error).name === 'AbortError') throw err;
     if (err instanceof EmotionThinkerError) throw err;
@@ -280,7 +400,17 @@ export async function decodeCompressed(
   if (!sampleRateSupported(r.sampleRate)) {
     throw new EmotionThinkerError('ERR_AUDIO_UNSUPPORTED', `the ${container} stream declares a sample rate of ${r.sampleRate} Hz; supported rates are ${rateRange()}`, { input });
   }
-  if (r.firstBad >= 0) throw sampleRangeError(r.samples, r.firstBad, r.channels, 'ERR_AUDIO_FORMAT', `${container} decoded to out-of-range audio: `, input);
+  if (r.firstBad >= 0) {
+    throw sampleRangeError(r.samples, r.firstBad, r.badChannels, 'ERR_AUDIO_FORMAT', `${container} decoded to out-of-range audio: `, input, r.badValue);
+  }
+  if (r.truncated) {
+    const seconds = r.frames / r.sampleRate;
+    throw new EmotionThinkerError(
+      'ERR_AUDIO_UNSUPPORTED',
+      `the audio is more than ${seconds.toFixed(1)} s long (decoding stopped there), over options.maxDuration ${stream.maxDuration} s (default ${DEFAULT_MAX_DURATION_S} s); pass a larger maxDuration to accept it`,
+      { input },
+    );
+  }
   return {
     sampleRate: r.sampleRate,
     channels: r.channels,

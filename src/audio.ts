@@ -138,7 +138,8 @@ export interface LoadAudioOptions {
    * Longest audio accepted, in seconds (default DEFAULT_MAX_DURATION_S, 4 hours; Infinity: no
    * limit). Longer audio is refused with ERR_AUDIO_UNSUPPORTED: before decoding when the
    * container declares its length (FLAC STREAMINFO, Ogg Vorbis granule position), otherwise
-   * right after decoding, before any mixing, resampling or analysis.
+   * while decoding (FLAC, MP3, Ogg: decoding stops once past the limit) or right after it
+   * (WAV), before any mixing, resampling or analysis.
    */
   maxDuration?: number;
 }
