@@ -28,13 +28,3 @@ export function timeBlocking(fn: () => unknown): number {
   fn();
   return performance.now() - t0;
 }
-
-/**
- * Longest single blocked stretch while `fn` runs: for work done synchronously behind a promise
- * (e.g. decodeInWorker: false) this is the reference a worker-based path is compared with.
- */
-export async function timeBlockingAsync(fn: () => Promise<unknown>): Promise<number> {
-  const loop = watchLoop();
-  await fn();
-  return maxGap(loop.stop());
-}
