@@ -183,7 +183,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   let audio: DecodedAudio;
   // Bytes read from the path are the package's own: the binding need not copy them. A caller's
   // large bytes are copied here between turns of the loop (copy-off-loop.ts), small ones by the
-  // binding or the worker start.
+  // WAV binding, the worker start or the main-thread decoder (audio-wasm.ts), once each.
   let ownBytes = typeof source === 'string';
   if (!ownBytes) {
     const pending = ownInput(bytes, input, signal);
