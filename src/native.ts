@@ -120,16 +120,8 @@ export interface RawLogitsLossInputs extends RawTokenLayout {
   mask?: Float64Array | null;
 }
 
-export interface RawLossMetrics {
-  loss: number;
-  tokens: number;
-  clipFracLow: number;
-  clipFracHigh: number;
-  clipFracDual: number;
-  klMean: number;
-  ratioMean: number;
-  entropyMean: number;
-}
+// The loss metrics the addon returns, the same on the CPU and CUDA paths (public shape: cuda-types.ts).
+export type RawLossMetrics = CudaLossMetrics;
 
 // The raw calls take the public option and result types as they are; each is defined once, for
 // users, in a module that loads nothing (the option tables' types are generated from the tables).
@@ -137,7 +129,6 @@ import type { ProsodyAnalysisOptions, VoiceOptions } from './option-types.js';
 import type { SpectralOptions, SpectralStats, VoiceStats } from './features-types.js';
 import type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
 import type { CudaLossMetrics, DeviceHandle } from './cuda-types.js';
-import type { Assert, Same } from './type-equal.js';
 export type RawProsodyOptions = ProsodyAnalysisOptions;
 export type RawVoiceOptions = VoiceOptions;
 export type RawSpectralOptions = SpectralOptions;
@@ -230,8 +221,7 @@ export interface RawDeviceLayout {
 export type RawDeviceHandle = DeviceHandle;
 
 /** The CUDA kernels report the same metrics as the CPU ones. */
-export type RawCudaMetrics = CudaLossMetrics;
-type _CudaMetricsAreCpuMetrics = Assert<Same<RawCudaMetrics, RawLossMetrics>>;
+export type RawCudaMetrics = RawLossMetrics;
 
 export interface RawCudaApi {
   alloc(byteLength: number): RawDeviceHandle;

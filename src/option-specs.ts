@@ -41,6 +41,10 @@ export const RESAMPLE_OPTION_SPECS: readonly OptionSpec[] = native.resampleOptio
 /** Voice quality options (native/features/voice.hpp ET_VOICE_OPTIONS). */
 export const VOICE_OPTION_SPECS: readonly OptionSpec[] = native.voiceOptionSpecs;
 
+/** One row of an option table the TypeScript layer owns (VAD, streams): the OptionSpec fields in order. */
+export const tsOptionSpec = (key: string, type: OptionSpec['type'], def: number | boolean, unit: string, meaning: string, range?: string): OptionSpec =>
+  ({ key, type, default: def, unit, meaning, range });
+
 export function optionSpec(specs: readonly OptionSpec[], key: string): OptionSpec {
   const s = specs.find((x) => x.key === key);
   if (!s) throw new Error(`no option "${key}" in the table`);

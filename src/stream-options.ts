@@ -3,10 +3,10 @@
 // (maxLagSeconds, referenceSeconds, referenceFloorDb, priorSeconds) are the native table
 // ET_STREAM_OPTIONS (native/prosody/stream.hpp), exported as STREAM_NATIVE_OPTION_SPECS.
 import { native } from './native.js';
-import type { OptionSpec } from './option-specs.js';
+import { optionSpec, tsOptionSpec, type OptionSpec } from './option-specs.js';
 import { invalidArg } from './errors.js';
 
-const spec = (key: string, type: OptionSpec['type'], def: number | boolean, unit: string, meaning: string, range?: string): OptionSpec => ({ key, type, default: def, unit, meaning, range });
+const spec = tsOptionSpec;
 
 export const STREAM_OPTION_SPECS: readonly OptionSpec[] = [
   spec('endSilenceMs', 'number', 500, 'ms', 'silence that ends a turn (the VAD hangover before speech-end)', '[20, 10000]'),
@@ -31,7 +31,7 @@ export const STREAM_NATIVE_OPTION_SPECS: readonly OptionSpec[] = native.streamOp
 
 /** Checks one TS-owned stream option against its row; returns the value or the default. */
 export function streamOption(options: Record<string, unknown>, key: keyof typeof STREAM_DEFAULTS): number {
-  const s = STREAM_OPTION_SPECS.find((r) => r.key === key)!;
+  const s = optionSpec(STREAM_OPTION_SPECS, key);
   const v = options[key];
   if (v === undefined) return s.default as number;
   const [lo, hi] = (s.range ?? '').replace(/[[\]()]/g, '').split(',').map(Number);

@@ -3,9 +3,9 @@
 // "(default …)" of every documented option in src/vad.ts against these tables. The energy
 // segmenter's level rule is the prosody energy segmentation's, so its shared defaults come from
 // that table (native/prosody/prosody.hpp ET_ENERGY_OPTIONS) rather than being restated.
-import { ENERGY_OPTION_SPECS, F0_OPTION_SPECS, optionDefault, type OptionSpec } from './option-specs.js';
+import { ENERGY_OPTION_SPECS, F0_OPTION_SPECS, optionDefault, tsOptionSpec, type OptionSpec } from './option-specs.js';
 
-const spec = (key: string, type: OptionSpec['type'], def: number | boolean, unit: string, meaning: string, range?: string): OptionSpec => ({ key, type, default: def, unit, meaning, range });
+const spec = tsOptionSpec;
 
 /** Silero speech detection (detectSpeech / detectSpeechBatch). */
 export const VAD_OPTION_SPECS: readonly OptionSpec[] = [
