@@ -11,6 +11,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   etb::register_cuda(env, exports);
   etb::register_features(env, exports);
   etb::register_stream(env, exports);
+  etb::register_resampler(env, exports);
   return exports;
 }
 }  // namespace

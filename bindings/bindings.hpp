@@ -10,4 +10,5 @@ void register_grpo(Napi::Env env, Napi::Object exports);
 void register_cuda(Napi::Env env, Napi::Object exports);
 void register_features(Napi::Env env, Napi::Object exports);
 void register_stream(Napi::Env env, Napi::Object exports);
+void register_resampler(Napi::Env env, Napi::Object exports);
 }  // namespace etb

@@ -15,7 +15,7 @@ import { AUDIO_LIMITS, DEFAULT_MAX_DURATION_S, rateRange, sampleRangeError, samp
 import { declaredLength } from './audio-declared.js';
 import { guardWasm, isWasmOutOfMemory, PROBE_MODULE, wasmOutOfMemory } from './wasm-guard.js';
 import { abortable, throwIfAborted } from './abort.js';
-import { nativePath } from './native.js';
+import { native, nativePath } from './native.js';
 
 /**
  * Compressed files larger than this decode in a worker under decodeInWorker 'auto'. Measured
@@ -43,6 +43,13 @@ type Container = keyof typeof DECODERS;
  * a 10-minute pink-noise FLAC (51 MB) decodes as fast in 8 KB pieces as in 32 KB ones.
  */
 export const DECODE_CHUNK_BYTES = 1 << 13;
+
+/**
+ * Samples per synchronous call into the streaming resampler while decoding on the main thread
+ * (one 8 KB piece of FLAC silence decodes to up to 2 M samples). 64 Ki samples at 48 kHz are
+ * about a millisecond of work.
+ */
+const RESAMPLE_SLICE_SAMPLES = 1 << 16;
 
 interface WasmDecoded {
   channelData: Float32Array[];
@@ -72,7 +79,17 @@ interface Finished {
   badChannels: number;
   /** Decoding stopped once the decoded duration passed maxDuration. */
   truncated: boolean;
+  /** The stream's own rate and length: they differ from sampleRate/frames when it was resampled while decoding. */
+  sourceRate: number;
+  sourceFrames: number;
 }
+
+/** The native streaming resampler (bindings/resampler_bindings.cpp): pieces in, resampled pieces out. */
+interface PieceResampler {
+  push(x: Float32Array): Float32Array;
+  finish(): Float32Array;
+}
+type MakeResampler = (fromRate: number, toRate: number) => PieceResampler;
 
 /** What decodeStream needs besides the decoder and the bytes (plain data: it crosses to the worker). */
 interface StreamOptions {
@@ -85,6 +102,16 @@ interface StreamOptions {
   /** Frames the header declares (audio-declared.ts), to size the output once; 0 when unknown. */
   declaredFrames: number;
   chunkBytes: number;
+  /**
+   * Resample a mono output to this rate as it is decoded (0: keep the stream's rate), when the
+   * stream's rate lies in [minRate, maxRate] (otherwise the caller reports the rate). Peak memory
+   * is then the output at the target rate: an hour of 48 kHz audio never exists at 48 kHz.
+   */
+  resampleTo: number;
+  minRate: number;
+  maxRate: number;
+  /** Samples per push into the resampler: each push is a short synchronous native call. */
+  resampleSlice: number;
 }
 
 /**
@@ -97,7 +124,7 @@ interface StreamOptions {
  * Self-contained on purpose: its source text also runs inside the worker (WORKER_SOURCE), so it
  * may use nothing from outside its own body.
  */
-async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions, between?: () => Promise<void>): Promise<Finished> {
+async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions, between?: () => Promise<void>, makeResampler?: MakeResampler): Promise<Finished> {
   let ch = 0;
   let outCh = 0;
   let rate = 0;
@@ -110,6 +137,28 @@ async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions,
   let used = 0;
   const pieces: Float32Array[] = [];
   const inv = { v: 1 };
+  let rs: PieceResampler | null = null;
+  let outRate = 0;
+  let mixed: Float32Array | null = null; // the last piece at the stream's rate, waiting for the resampler
+  /** Appends `need` output samples: returns where to write them. */
+  const reserve = (need: number): [Float32Array, number] => {
+    if (out && used + need <= out.length) {
+      used += need;
+      return [out, used - need];
+    }
+    if (out) {
+      pieces.push(out.subarray(0, used));
+      out = null;
+    }
+    const dest = new Float32Array(need);
+    pieces.push(dest);
+    return [dest, 0];
+  };
+  const append = (y: Float32Array) => {
+    if (!y.length) return;
+    const [dest, off] = reserve(y.length);
+    dest.set(y, off);
+  };
   /** Adds one decoded piece; false once decoding must stop. */
   const take = (r: WasmDecoded): boolean => {
     if (firstError === null && r.errors && r.errors.length) firstError = String(r.errors[0].message);
@@ -121,9 +170,15 @@ async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions,
       rate = r.sampleRate;
       outCh = o.mix && c > 1 ? 1 : c;
       inv.v = Math.fround(1 / c);
+      outRate = rate;
+      if (makeResampler && o.resampleTo && outCh === 1 && rate !== o.resampleTo && rate >= o.minRate && rate <= o.maxRate) {
+        rs = makeResampler(rate, o.resampleTo);
+        outRate = o.resampleTo;
+      }
       // Sized once from the header when it is not absurd (a lying header then costs address
       // space only: untouched pages are never resident); otherwise, pieces joined at the end.
-      if (o.declaredFrames > 0 && o.declaredFrames * outCh <= 2 ** 28) out = new Float32Array(o.declaredFrames * outCh);
+      const declaredOut = rs ? Math.ceil((o.declaredFrames * outRate) / rate) : o.declaredFrames;
+      if (declaredOut > 0 && declaredOut * outCh <= 2 ** 28) out = new Float32Array(declaredOut * outCh);
     } else if (c !== ch || r.sampleRate !== rate) {
       throw new Error(`the stream changes from ${ch} channel(s) at ${rate} Hz to ${c} at ${r.sampleRate} Hz`);
     }
@@ -134,19 +189,11 @@ async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions,
     const need = n * outCh;
     let dest: Float32Array;
     let off: number;
-    if (out && used + need <= out.length) {
-      dest = out;
-      off = used;
-      used += need;
-    } else {
-      if (out) {
-        pieces.push(out.subarray(0, used));
-        out = null;
-      }
-      dest = new Float32Array(need);
+    if (rs) {
+      mixed = new Float32Array(need);
+      dest = mixed;
       off = 0;
-      pieces.push(dest);
-    }
+    } else [dest, off] = reserve(need);
     const src = r.channelData;
     // Corrupt lossy streams can decode to samples far beyond full scale (a mutated MP3 gave
     // ±1.1e5): the first one, in interleaved order, is what the caller reports.
@@ -160,6 +207,7 @@ async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions,
           if (!(Math.abs(v) <= o.bound)) {
             firstBad = (frames + f) * c + j;
             badValue = v;
+            mixed = null;
             return false;
           }
           sum = Math.fround(sum + v);
@@ -173,6 +221,7 @@ async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions,
           if (!(Math.abs(v) <= o.bound)) {
             firstBad = (frames + f) * c + j;
             badValue = v;
+            mixed = null;
             return false;
           }
           dest[off + f * c + j] = v;
@@ -182,16 +231,32 @@ async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions,
     frames += n;
     if (frames / rate > o.maxDuration) {
       truncated = true;
+      mixed = null;
       return false;
     }
     return true;
   };
+  /** Resamples the piece take() left, a slice per synchronous native call, a turn of the loop between slices. */
+  const feed = async () => {
+    const x = mixed;
+    mixed = null;
+    if (!x || !rs) return;
+    for (let at = 0; at < x.length; at += o.resampleSlice) {
+      append(rs.push(x.subarray(at, at + o.resampleSlice)));
+      if (between && at + o.resampleSlice < x.length) await between();
+    }
+  };
   let going = true;
   for (let at = 0; going && at < bytes.length; at += o.chunkBytes) {
     going = take(await d.decode(bytes.subarray(at, at + o.chunkBytes)));
+    await feed();
     if (going && at + o.chunkBytes < bytes.length && between) await between();
   }
-  if (going && o.flush && d.flush) take(await d.flush());
+  if (going && o.flush && d.flush) {
+    going = take(await d.flush());
+    await feed();
+  }
+  if (going && rs) append((rs as PieceResampler).finish());
   if (out) pieces.push(used === (out as Float32Array).length ? out : (out as Float32Array).subarray(0, used));
   let samples: Float32Array | null = null;
   if (ch) {
@@ -211,7 +276,10 @@ async function decodeStream(d: WasmDecoder, bytes: Uint8Array, o: StreamOptions,
     }
   }
   const channels = outCh;
-  return { samples, channels, frames: samples ? samples.length / (channels || 1) : 0, sampleRate: rate, firstError, firstBad, badValue, badChannels: ch, truncated };
+  return {
+    samples, channels, frames: samples ? samples.length / (channels || 1) : 0, sampleRate: outRate,
+    firstError, firstBad, badValue, badChannels: ch, truncated, sourceRate: rate, sourceFrames: frames,
+  };
 }
 
 /** Decodes on this thread, a turn of the event loop between pieces; any failure is thrown. */
@@ -221,10 +289,11 @@ async function decodeHere(container: Container, bytes: Uint8Array, o: StreamOpti
   const d = new m[className]();
   try {
     await d.ready;
-    return await decodeStream(d, bytes, o, async () => {
+    const between = async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       throwIfAborted(signal);
-    });
+    };
+    return await decodeStream(d, bytes, o, between, (from, to) => new native.Resampler(from, to));
   } finally {
     try {
       d.free();
@@ -275,10 +344,17 @@ async function convertHere(out, c) {
     await WebAssembly.instantiate(probe);
     const m = await import(entry);
     const d = new m[className]();
+    // Resampling while decoding (stream.resampleTo) uses the addon's streaming resampler.
+    let makeResampler;
+    if (stream.resampleTo) {
+      const { createRequire } = await import('node:module');
+      const addon = createRequire(convert.addon)(convert.addon);
+      makeResampler = (from, to) => new addon.Resampler(from, to);
+    }
     let out;
     try {
       await d.ready;
-      out = await decodeStream(d, bytes, stream);
+      out = await decodeStream(d, bytes, stream, undefined, makeResampler);
     } finally {
       d.free();
     }
@@ -365,6 +441,10 @@ export async function decodeCompressed(
     maxDuration: convert ? convert.maxDuration : Infinity,
     declaredFrames: declaredLength(container, bytes)?.frames ?? 0,
     chunkBytes: DECODE_CHUNK_BYTES,
+    resampleTo: convert?.sampleRate ?? 0,
+    minRate: AUDIO_LIMITS.minSampleRate,
+    maxRate: AUDIO_LIMITS.maxSampleRate,
+    resampleSlice: RESAMPLE_SLICE_SAMPLES,
   };
   const worker = wanted ? startWorker(container, bytes, owned, stream, convert) : null;
   // This thread decodes across turns of the event loop: the caller's bytes (short ones, not
@@ -397,14 +477,14 @@ export async function decodeCompressed(
     throw new EmotionThinkerError('ERR_AUDIO_FORMAT', `no audio could be decoded from this ${container} stream${why}${hint}`, { input });
   }
   // The same bounds as the native WAV decoder (native/audio/limits.hpp).
-  if (!sampleRateSupported(r.sampleRate)) {
-    throw new EmotionThinkerError('ERR_AUDIO_UNSUPPORTED', `the ${container} stream declares a sample rate of ${r.sampleRate} Hz; supported rates are ${rateRange()}`, { input });
+  if (!sampleRateSupported(r.sourceRate)) {
+    throw new EmotionThinkerError('ERR_AUDIO_UNSUPPORTED', `the ${container} stream declares a sample rate of ${r.sourceRate} Hz; supported rates are ${rateRange()}`, { input });
   }
   if (r.firstBad >= 0) {
     throw sampleRangeError(r.samples, r.firstBad, r.badChannels, 'ERR_AUDIO_FORMAT', `${container} decoded to out-of-range audio: `, input, r.badValue);
   }
   if (r.truncated) {
-    const seconds = r.frames / r.sampleRate;
+    const seconds = r.sourceFrames / r.sourceRate;
     throw new EmotionThinkerError(
       'ERR_AUDIO_UNSUPPORTED',
       `the audio is more than ${seconds.toFixed(1)} s long (decoding stopped there), over options.maxDuration ${stream.maxDuration} s (default ${DEFAULT_MAX_DURATION_S} s); pass a larger maxDuration to accept it`,

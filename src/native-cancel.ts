@@ -9,6 +9,8 @@ import { abortable, AbortError } from './abort.js';
 export const NATIVE_CANCELLED = 'ERR_CANCELLED';
 
 let cancelledRuns = 0;
+let startedRuns = 0;
+let runsInFlight = 0;
 
 /**
  * @internal Native runs that stopped at a cancel check instead of running to the end (for
@@ -16,6 +18,14 @@ let cancelledRuns = 0;
  */
 export function nativeCancelledRuns(): number {
   return cancelledRuns;
+}
+
+/**
+ * @internal Native runs started under a signal, and those not yet settled (for tests: an abort
+ * that must land inside a native run waits until one is running).
+ */
+export function nativeRunsUnderSignal(): { started: number; inFlight: number } {
+  return { started: startedRuns, inFlight: runsInFlight };
 }
 
 /**
@@ -28,8 +38,14 @@ export function withCancelFlag<T>(signal: AbortSignal | undefined, fn: (flag: In
   if (signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const work = fn(flag);
-  work.catch((err: unknown) => {
-    if ((err as { code?: unknown })?.code === NATIVE_CANCELLED) cancelledRuns++;
-  });
+  startedRuns++;
+  runsInFlight++;
+  work.then(
+    () => void runsInFlight--,
+    (err: unknown) => {
+      runsInFlight--;
+      if ((err as { code?: unknown })?.code === NATIVE_CANCELLED) cancelledRuns++;
+    },
+  );
   return abortable(work, signal, () => Atomics.store(flag, 0, 1));
 }

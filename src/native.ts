@@ -172,6 +172,12 @@ export interface RawProsodyStream {
   hopSeconds(): number;
 }
 
+/** Streaming resampler (native/audio/resample_stream.hpp): the concatenated outputs equal resample() of the concatenated input. */
+export interface RawResampler {
+  push(samples: Float32Array): Float32Array;
+  finish(): Float32Array;
+}
+
 /** Per-frame F0 track; frame i is centred at i · hopSeconds. */
 export interface RawF0Track {
   hopSeconds: number;
@@ -266,6 +272,8 @@ export interface NativeAddon {
   /** Streaming prosody (native/prosody/stream.hpp, bindings/stream_bindings.cpp). */
   ProsodyStream: new (sampleRate: number, options: object) => RawProsodyStream;
   streamOptionSpecs: RawTableOptionSpec[];
+  /** Streaming resampler (bindings/resampler_bindings.cpp). */
+  Resampler: new (fromRate: number, toRate: number) => RawResampler;
   prosodyAnalyzeBatchCudaAsync(samples: Float32Array[], sampleRates: number[], options?: RawProsodyOptions, speech?: (Float64Array | undefined)[]): Promise<(RawProsody | Error)[]>;
   /** GPU pipeline timing from page-locked host audio (16 kHz) to per-frame tracks on the host. */
   prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;

@@ -25,7 +25,7 @@ import {
   voiceStatsAsync,
 } from '../src/index.js';
 import { buildReport } from '../src/report.js';
-import { nativeCancelledRuns } from '../src/native-cancel.js';
+import { nativeCancelledRuns, nativeRunsUnderSignal } from '../src/native-cancel.js';
 import { prepareRavdess } from '../src/train/corpus.js';
 import { cueFeatureIndices } from '../src/train/corpus.js';
 import { makeWav } from './helpers/wav.js';
@@ -172,7 +172,22 @@ describe('aborting a running call stops its native work', () => {
     const before = nativeCancelledRuns();
     const c = new AbortController();
     const p = analyze(file, { signal: c.signal });
-    setTimeout(() => c.abort(), 50);
+    // Abort once one native run has been in flight for 100 ms (the prosody run of 4 minutes of
+    // audio lasts seconds): a fixed delay could land in reading or between runs on a loaded machine.
+    let seen = -1;
+    let since = 0;
+    await vi.waitFor(
+      () => {
+        const { started, inFlight } = nativeRunsUnderSignal();
+        if (inFlight === 0 || started !== seen) {
+          seen = inFlight === 0 ? -1 : started;
+          since = performance.now();
+        }
+        expect(seen >= 0 && performance.now() - since >= 100).toBe(true);
+      },
+      { timeout: 60_000, interval: 5 },
+    );
+    c.abort();
     expectAbortError(await rejection(p));
     await vi.waitFor(() => expect(nativeCancelledRuns()).toBeGreaterThan(before), { timeout: 30_000, interval: 20 });
   });
