@@ -74,6 +74,8 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-evloop-'));
 try {
   const file = arg('--file') ?? makeFile(tmp);
   if (!existsSync(file)) throw new Error(`no such file: ${file}`);
+  const GRPO_CALL = 'logitsLossAsync (512 MB)';
+  const grpo = !only || only.includes(GRPO_CALL) ? grpoInputs() : null; // made before, not measured
   const calls = {
     loadAudio: () => api.loadAudio(file),
     'loadAudio(16k mono)': () => api.loadAudio(file, { sampleRate: 16000, mono: true }),
@@ -83,7 +85,22 @@ try {
     analyze: () => api.analyze(file),
     report: () => report.buildReport(file),
     detectSpeech: () => api.detectSpeech(file),
+    // Not audio: GRPO on 512 MB of float32 logits (2048 tokens × 65,536 vocabulary), the size a
+    // policy step on a real LLM hands over. The inputs are copied a slice per turn of the loop;
+    // before, the binding copied them and the gradient back in one piece each.
+    'logitsLossAsync (512 MB)': () => api.logitsLossAsync(grpo, { beta: 0 }),
   };
+  function grpoInputs() {
+    const N = 2048, V = 65536;
+    const logits = new Float32Array(N * V);
+    for (let i = 0; i < logits.length; i += 7) logits[i] = Math.sin(i);
+    return {
+      logits,
+      labels: new Int32Array(N).map((_, i) => (i * 7919) % V),
+      oldLogp: new Float64Array(N).fill(-Math.log(V)),
+      advantages: new Float64Array(N).map((_, i) => (i % 3) - 1),
+    };
+  }
   // Warm-up: module loading, WASM compilation and the model load are not what is measured.
   api.defaultModel();
   await api.extractProsody(path.join(path.resolve(here, '../../shared/data/ravdess-48k'), readdirSync(path.resolve(here, '../../shared/data/ravdess-48k'))[0]));

@@ -30,18 +30,22 @@ struct View {
   const char* name = "";
   bool shared = false;  // on a SharedArrayBuffer: used in place (see OwnedBytes)
   bool copied = false;  // data is a private buffer, to be written back for an output
+  // The TS layer made this array itself (a conversion, an output it allocated, or a copy of a
+  // large caller array taken between turns of the event loop): no one else holds it, so the
+  // worker may use it as it is (the reference keeps it alive).
+  bool package_owned = false;
   Napi::ObjectReference keep;
   OwnedBytes owned;
   bool present() const { return data != nullptr || keep; }
   size_t bytes() const { return length * element_size(type); }
   void own() {
-    if (!present() || shared) return;
+    if (!present() || shared || package_owned) return;
     data = owned.assign(data, bytes());
     copied = true;
   }
   // An output the core overwrites entirely: a zeroed private buffer, nothing copied in.
   void own_output() {
-    if (!present() || shared) return;
+    if (!present() || shared || package_owned) return;
     data = owned.zeroed(bytes());
     copied = true;
   }
@@ -90,6 +94,20 @@ View view(Napi::Env env, Napi::Value v, const char* name, bool optional) {
   out.name = name;
   out.keep = Napi::Persistent(arr.As<Napi::Object>());
   return out;
+}
+
+// The async calls' trailing argument: names of the views the TS layer owns (see package_owned).
+void mark_package_owned(const Napi::CallbackInfo& info, size_t index, std::initializer_list<View*> views) {
+  if (info.Length() <= index || !info[index].IsArray()) return;
+  Napi::Array names = info[index].As<Napi::Array>();
+  for (uint32_t i = 0; i < names.Length(); ++i) {
+    Napi::Value n = names.Get(i);
+    if (!n.IsString()) continue;
+    const std::string name = n.As<Napi::String>().Utf8Value();
+    for (View* v : views) {
+      if (v->present() && name == v->name) v->package_owned = true;
+    }
+  }
 }
 
 void expect_type(Napi::Env env, const View& v, const char* name, napi_typedarray_type t) {
@@ -214,6 +232,7 @@ Napi::Value Advantages(const Napi::CallbackInfo& info) {
 Napi::Value AdvantagesAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<AdvArgs>(adv_args(info));
+    mark_package_owned(info, 5, {&a->rewards, &a->offsets, &a->out});
     for (View* v : {&a->rewards, &a->offsets}) v->own();
     a->out.own_output();  // every advantage is written
     if (a->offsets.present()) a->groups.offsets = static_cast<const uint32_t*>(a->offsets.data);
@@ -352,6 +371,7 @@ Napi::Value TokenLoss(const Napi::CallbackInfo& info) {
 Napi::Value TokenLossAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<TokenArgs>(token_args(info));
+    mark_package_owned(info, 3, {&a->logp, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets, &a->grad});
     for (View* v : {&a->logp, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets}) v->own();
     a->grad.own_output();  // every token's gradient is written (the layout covers 0..n)
     if (a->offsets.present()) a->layout.offsets = static_cast<const uint32_t*>(a->offsets.data);
@@ -447,6 +467,7 @@ Napi::Value LogitsLossAsync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     auto a = std::make_shared<LogitsArgs>(logits_args(info));
     const bool in_place = a->grad.present() && a->grad.data == a->logits.data;
+    mark_package_owned(info, 5, {&a->logits, &a->labels, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets, &a->logp_out, &a->ent_out, &a->grad});
     for (View* v : {&a->logits, &a->labels, &a->old, &a->ref, &a->adv, &a->mask, &a->offsets}) v->own();
     // Every row's logp, entropy and gradient row is written. In place: the gradient overwrites
     // the copy of the logits (one N×vocab copy, not two).

@@ -13,7 +13,17 @@ import { invalidArg } from './errors.js';
 /** Bytes copied per turn of the event loop (about a millisecond of memcpy plus page faults). */
 export const COPY_SLICE_BYTES = 4 << 20;
 
-type Copyable = Uint8Array | Float32Array;
+type Copyable = Uint8Array | Float32Array | Float64Array | Uint16Array | Int32Array | Uint32Array;
+
+/** A zeroed array of `view`'s plain type (never a subclass: a Buffer's constructor takes other arguments). */
+function plainLike<T extends Copyable>(view: T, n: number): T {
+  if (view instanceof Float32Array) return new Float32Array(n) as T;
+  if (view instanceof Float64Array) return new Float64Array(n) as T;
+  if (view instanceof Uint16Array) return new Uint16Array(n) as T;
+  if (view instanceof Int32Array) return new Int32Array(n) as T;
+  if (view instanceof Uint32Array) return new Uint32Array(n) as T;
+  return new Uint8Array(n) as T;
+}
 
 /**
  * `view` itself when the binding's one-piece copy is short (at most one slice) or not needed (a
@@ -28,6 +38,13 @@ export function ownInput<T extends Copyable>(view: T, what: string, signal?: Abo
   return copyInSlices(view, what, signal);
 }
 
+/** A private copy of `view`, made now (for short arrays). */
+export function copyNow<T extends Copyable>(view: T): T {
+  const copy = plainLike(view, view.length);
+  copy.set(view);
+  return copy;
+}
+
 export interface Owned<T> {
   data: T;
   private: boolean;
@@ -35,8 +52,7 @@ export interface Owned<T> {
 
 async function copyInSlices<T extends Copyable>(view: T, what: string, signal: AbortSignal | undefined): Promise<Owned<T>> {
   const n = view.length;
-  // The plain type, never a subclass: a Buffer's constructor takes other arguments.
-  const copy = (view instanceof Float32Array ? new Float32Array(n) : new Uint8Array(n)) as T;
+  const copy = plainLike(view, n);
   const step = COPY_SLICE_BYTES / view.BYTES_PER_ELEMENT;
   for (let start = 0; start < n; start += step) {
     if (start > 0) {

@@ -279,7 +279,8 @@ export interface NativeAddon {
   prosodyCudaBenchmarkAsync(clips: Int16Array[] | Float32Array[], options: RawProsodyOptions | undefined, repeats: number): Promise<RawProsodyTiming[]>;
   /** Writes advantages into `out` (same type and length as `rewards`). offsets null: fixed groupSize. */
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): void;
-  grpoAdvantagesAsync<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions): Promise<void>;
+  /** packageOwned: names of the arrays the package owns (made or copied by it): used in place, not copied (bindings/grpo_bindings.cpp). */
+  grpoAdvantagesAsync<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, options: RawAdvantageOptions, packageOwned?: string[]): Promise<void>;
   /** The GRPO option tables (native/grpo/options.hpp): keys, defaults, ranges and meanings. */
   grpoOptionSpecs: RawOptionSpecs;
   grpoPtrRewards(
@@ -295,7 +296,7 @@ export interface NativeAddon {
   ): void;
   /** gradOut (same type as logp) receives ∂loss/∂logp; null computes the loss only. */
   grpoTokenLoss<T extends Float32Array | Float64Array>(inputs: RawTokenLossInputs<T>, options: RawLossOptions, gradOut: T | null): RawLossMetrics;
-  grpoTokenLossAsync<T extends Float32Array | Float64Array>(inputs: RawTokenLossInputs<T>, options: RawLossOptions, gradOut: T | null): Promise<RawLossMetrics>;
+  grpoTokenLossAsync<T extends Float32Array | Float64Array>(inputs: RawTokenLossInputs<T>, options: RawLossOptions, gradOut: T | null, packageOwned?: string[]): Promise<RawLossMetrics>;
   /** gradOut has the logits' type and length (it may be the logits themselves); null: no gradient. */
   grpoLogitsLoss(
     inputs: RawLogitsLossInputs,
@@ -310,6 +311,7 @@ export interface NativeAddon {
     logpOut: Float64Array,
     entropyOut: Float64Array,
     gradOut: Float32Array | Float64Array | Uint16Array | null,
+    packageOwned?: string[],
   ): Promise<RawLossMetrics>;
   decodeWav(bytes: Uint8Array): RawDecodedAudio;
   decodeWavAsync(bytes: Uint8Array, cancel?: Int32Array, inputsPrivate?: boolean): Promise<RawDecodedAudio>;

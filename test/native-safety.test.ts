@@ -66,7 +66,10 @@ describe('async calls own what they read', () => {
   });
   it('inputs over 4 MiB, copied between turns of the loop: detached or shrunk mid-copy is ERR_INVALID_ARG naming it', () => {
     const e = 'ERR_INVALID_ARG: true';
-    expect(run('detach-large-mid-copy')).toEqual({ resample: e, prosody: e, spectral: e, decodeWav: e, loadAudio: e, shrink: e, abort: 'ABORT_ERR', same: true });
+    expect(run('detach-large-mid-copy')).toEqual({
+      resample: e, prosody: e, spectral: e, decodeWav: e, loadAudio: e, shrink: e, abort: 'ABORT_ERR', same: true,
+      logits: e, tokens: e, rewards: e, grpoSame: true,
+    });
   });
 });
 

@@ -3,7 +3,7 @@ import { native } from '../native.js';
 import { awaitNative, callNative } from '../errors.js';
 import { cudaHost } from '../cuda-host.js';
 import { fail, resolveAdvantageOptions } from '../grpo-options.js';
-import { groupsArg, optionsObject, pickImpl, runAbortable, toFloat64, type CommonOptions, type FloatArray, type GrpoAsyncOptions, type Groups, type RealArray } from './common.js';
+import { groupsArg, optionsObject, ownForAsync, pickImpl, runAbortable, toFloat64, type CommonOptions, type FloatArray, type GrpoAsyncOptions, type Groups, type RealArray } from './common.js';
 
 export type AdvantageMode = 'grpo' | 'dr_grpo' | 'rloo';
 
@@ -75,7 +75,12 @@ export async function groupAdvantagesAsync(rewards: RealArray, groups: Groups, o
     const { r, g, raw, out, impl } = advArgs(fn, rewards, groups, options);
     // The GPU path is a few short kernels between copies: it runs in place of the thread pool.
     if (impl === cudaHost) callNative(() => impl.grpoAdvantages(r, g.offsets, g.size, out, raw));
-    else await awaitNative(() => native.grpoAdvantagesAsync(r, g.offsets, g.size, out, raw));
+    else {
+      const v = { rewards: r, offsets: g.offsets, out };
+      const pending = ownForAsync(fn, v, [rewards, groups, options?.out], [options?.out], options?.signal);
+      const owned = pending instanceof Promise ? await pending : pending;
+      await awaitNative(() => native.grpoAdvantagesAsync(v.rewards, v.offsets, g.size, out, raw, owned));
+    }
     return out;
   });
 }

@@ -6,6 +6,8 @@ import { resolveBackend, type Backend } from '../backend.js';
 import { cudaHost } from '../cuda-host.js';
 import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { fail } from '../grpo-options.js';
+import { invalidArg } from '../errors.js';
+import { COPY_SLICE_BYTES, copyNow, ownInput } from '../copy-off-loop.js';
 
 /** A fixed group size, or ragged group offsets (K+1 entries: group k is offsets[k]..offsets[k+1]). */
 export type Groups = number | Uint32Array | Int32Array | readonly number[];
@@ -38,6 +40,59 @@ export async function runAbortable<T>(fn: string, options: unknown, work: () => 
   const signal = checkSignal(typeof options === 'object' && options !== null ? (options as GrpoAsyncOptions).signal : undefined, fn);
   throwIfAborted(signal);
   return abortable(work(), signal);
+}
+
+type Owned = Float32Array | Float64Array | Uint16Array | Uint8Array | Int32Array | Uint32Array;
+
+/**
+ * Before an async native call: which of the arrays handed to the binding the package owns, so
+ * the binding uses them in place instead of copying each on the main thread in one piece (it
+ * copies every caller array, and copies outputs back, because the caller could detach or resize
+ * them while the worker runs). Owned are the arrays made here (conversions, outputs allocated
+ * here) and, when a caller input is larger than one copy slice, private copies of the caller's
+ * inputs: the large ones taken a slice per turn of the event loop (copy-off-loop.ts; a 1 GB
+ * logits array held the loop ~0.5 s as one copy), the small ones at once, in the call, so that
+ * nothing the caller does during those turns reaches them. Without a large input the answer is
+ * synchronous: the call reaches the binding in the caller's own turn, as before.
+ * `views` maps the binding's names to the arrays; copied inputs replace their entries. Caller
+ * arrays in `keep` (outputs, inPlace logits) are never replaced: the binding copies and writes
+ * them back as before. Arrays on a SharedArrayBuffer are read in place by the binding anyway.
+ */
+export function ownForAsync(
+  fn: string,
+  views: Record<string, Owned | null | undefined>,
+  callerArrays: readonly unknown[],
+  keep: readonly unknown[],
+  signal: AbortSignal | undefined,
+): string[] | Promise<string[]> {
+  const owned: string[] = [];
+  const callers: [string, Owned][] = [];
+  for (const [name, v] of Object.entries(views)) {
+    if (!v || v.buffer instanceof SharedArrayBuffer) continue;
+    if (!callerArrays.includes(v)) owned.push(name);
+    else if (!keep.includes(v)) callers.push([name, v]);
+  }
+  if (!callers.some(([, v]) => v.byteLength > COPY_SLICE_BYTES)) return owned;
+  const large: [string, Owned, number][] = [];
+  for (const [name, v] of callers) {
+    if (v.byteLength > COPY_SLICE_BYTES) large.push([name, v, v.length]);
+    else {
+      views[name] = copyNow(v);
+      owned.push(name);
+    }
+  }
+  return (async () => {
+    for (const [name, v, n] of large) {
+      // Detached or resized during an earlier copy's turns: ownInput would see an empty array.
+      if (v.length !== n) {
+        throw invalidArg(`${fn}: ${name} was detached or resized while the inputs were being copied (length ${n}, now ${v.length}); keep it unchanged until the call settles`);
+      }
+      const r = ownInput(v, `${fn}: ${name}`, signal);
+      views[name] = (r instanceof Promise ? await r : r).data;
+      owned.push(name);
+    }
+    return owned;
+  })();
 }
 
 export function optNumber(fn: string, field: string, value: unknown, dflt: number, check: (v: number) => boolean, expected: string): number {

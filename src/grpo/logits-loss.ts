@@ -4,7 +4,7 @@ import { native, type RawLossMetrics } from '../native.js';
 import { awaitNative, callNative, invalidArg } from '../errors.js';
 import { cudaHost } from '../cuda-host.js';
 import { fail, resolveLogitsOptions, type LossContext } from '../grpo-options.js';
-import { allocFor, optNumber, optionsObject, pickImpl, runAbortable, toFloat64, type GrpoAsyncOptions, type RealArray } from './common.js';
+import { allocFor, optNumber, optionsObject, ownForAsync, pickImpl, runAbortable, toFloat64, type GrpoAsyncOptions, type RealArray } from './common.js';
 import { advPerToken, layoutArg, lossContext, metricsOf, type Layout, type LossMetrics, type PolicyLossOptions } from './policy-loss.js';
 
 export type LogitsArray = Float32Array | Float64Array | Uint16Array;
@@ -173,10 +173,19 @@ export async function logitsLossAsync<G extends LogitsArray>(inputs: LogitsLossI
   const fn = 'logitsLossAsync';
   return runAbortable(fn, options, async () => {
     const a = logitsArgs<G>(fn, inputs, options);
-    const m =
-      a.impl === cudaHost
-        ? callNative(() => cudaHost.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad))
-        : await awaitNative(() => native.grpoLogitsLossAsync(a.raw, a.opts, a.logp, a.entropy, a.grad));
+    let m;
+    if (a.impl === cudaHost) m = callNative(() => cudaHost.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad));
+    else {
+      const i = inputs as unknown as Record<string, unknown>;
+      const r = a.raw;
+      const v = { logits: r.logits, labels: r.labels, oldLogp: r.oldLogp, refLogp: r.refLogp, advantages: r.advantages, mask: r.mask, offsets: r.offsets, logpOut: a.logp, entropyOut: a.entropy, gradOut: a.grad };
+      // inPlace: the gradient overwrites the caller's logits, which the binding copies and writes back.
+      const keep = [options?.gradOut, options?.inPlace ? i.logits : undefined];
+      const pending = ownForAsync(fn, v, [i.logits, i.labels, i.oldLogp, i.refLogp, i.advantages, i.mask, i.offsets, options?.gradOut], keep, options?.signal);
+      const owned = pending instanceof Promise ? await pending : pending;
+      const raw = { ...r, logits: v.logits, labels: v.labels, oldLogp: v.oldLogp, refLogp: v.refLogp, advantages: v.advantages, mask: v.mask, offsets: v.offsets } as typeof r;
+      m = await awaitNative(() => native.grpoLogitsLossAsync(raw, a.opts, a.logp, a.entropy, a.grad, owned));
+    }
     return logitsResult(a, m);
   });
 }

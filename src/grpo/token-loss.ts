@@ -4,7 +4,7 @@ import { native } from '../native.js';
 import { awaitNative, callNative, invalidArg } from '../errors.js';
 import { cudaHost } from '../cuda-host.js';
 import { fail, resolveLossOptions, type LossContext } from '../grpo-options.js';
-import { optionsObject, pickImpl, runAbortable, type FloatArray, type GrpoAsyncOptions } from './common.js';
+import { optionsObject, ownForAsync, pickImpl, runAbortable, type FloatArray, type GrpoAsyncOptions } from './common.js';
 import { advPerToken, layoutArg, lossContext, metricsOf, type LossMetrics, type PolicyLossOptions } from './policy-loss.js';
 
 export interface TokenLossOptions extends PolicyLossOptions {
@@ -126,7 +126,16 @@ export async function tokenLossAsync<T extends FloatArray>(inputs: TokenLossInpu
   const fn = 'tokenLossAsync';
   return runAbortable(fn, options, async () => {
     const a = tokenArgs(fn, inputs, options);
-    const m = a.impl === cudaHost ? callNative(() => cudaHost.grpoTokenLoss(a.raw, a.opts, a.grad)) : await awaitNative(() => native.grpoTokenLossAsync(a.raw, a.opts, a.grad));
+    let m;
+    if (a.impl === cudaHost) m = callNative(() => cudaHost.grpoTokenLoss(a.raw, a.opts, a.grad));
+    else {
+      const i = inputs as unknown as Record<string, unknown>;
+      const v = { logp: a.raw.logp, oldLogp: a.raw.oldLogp, refLogp: a.raw.refLogp, advantages: a.raw.advantages, mask: a.raw.mask, offsets: a.raw.offsets, gradOut: a.grad };
+      const pending = ownForAsync(fn, v, [i.logp, i.oldLogp, i.refLogp, i.advantages, i.mask, i.offsets, options?.gradOut], [options?.gradOut], options?.signal);
+      const owned = pending instanceof Promise ? await pending : pending;
+      const raw = { ...a.raw, logp: v.logp, oldLogp: v.oldLogp, refLogp: v.refLogp, advantages: v.advantages, mask: v.mask, offsets: v.offsets } as typeof a.raw;
+      m = await awaitNative(() => native.grpoTokenLossAsync(raw, a.opts, a.grad, owned));
+    }
     return { loss: m.loss, gradLogp: a.grad, metrics: metricsOf(m) };
   });
 }
