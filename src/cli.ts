@@ -12,7 +12,7 @@ import { extractF0, extractProsody, prosodyJsonReplacer } from './prosody.js';
 import { summarizeAudio } from './summary.js';
 import { analyze } from './analyze.js';
 import { analyzeSpeaker } from './speaker-session.js';
-import { loadModel, modelFile, saveModel } from './train/model.js';
+import { loadModel, modelFile, saveModel } from './inference/model.js';
 import { expandInputs } from './cli/inputs.js';
 import { annotate } from './cli/annotate.js';
 import { calibrateFromRecords, readText } from './cli/calibrate.js';
@@ -33,7 +33,7 @@ import { prepareRavdess } from './train/corpus.js';
 import { DEFAULT_RL_STEPS, DEFAULT_SFT_STEPS, train, TRAIN_MODES, type TrainMode } from './train/trainer.js';
 import { loadCheckpoint } from './train/checkpoint-schema.js';
 import { evaluatePolicy } from './train/evaluate.js';
-import { EMOTIONS } from './train/vocab.js';
+import { EMOTIONS } from './inference/vocab.js';
 import { perceptionOf } from './train/confidence.js';
 import { EXIT_INTERRUPTED, isAbortError, watchInterrupt } from './cli/interrupt.js';
 

@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { EmotionThinkerError } from '../errors.js';
 import { ProgressiveGate, type ProgressiveGateState } from '../grpo.js';
 import { at, bad, field, jsonError, noPrototypeKeys, num, numArray, obj, parseJsonText, str, type JsonAt } from '../json-check.js';
-import { checkParams, checkPolicyShape } from './model-schema.js';
-import { policyLayout, type PolicyShape } from './policy.js';
+import { checkParams, checkPolicyShape } from '../inference/model-schema.js';
+import { policyLayout, type PolicyShape } from '../inference/policy.js';
 import type { TrainMode } from './trainer.js';
 import { TRAIN_MODES } from './trainer.js';
 

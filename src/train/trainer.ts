@@ -10,11 +10,12 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type ProgressiveGateState } from '../grpo.js';
 import { resolvePtrOptions, spec } from '../grpo-options.js';
-import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
-import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
+import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from '../inference/judge.js';
+import { Policy, type PolicyShape, type Response } from '../inference/policy.js';
+import { Adam } from './adam.js';
 import { Rng } from './rng.js';
 import { checkResumePoint, loadCheckpoint, type CheckpointState } from './checkpoint-schema.js';
-import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab.js';
+import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from '../inference/vocab.js';
 import type { RewardItem, RewardJudge } from '../reward-model.js';
 
 /**
