@@ -6,7 +6,7 @@ import { OUTLIER_QUANTILE, outlierShare } from './inference/perception.js';
 import { defaultModel, loadModel, type EmotionModel } from './inference/model.js';
 import { renderResponse, type Evidence } from './inference/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './inference/vocab.js';
-import type { Gender } from './prosody-calibration.js';
+import type { Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';

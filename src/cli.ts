@@ -23,7 +23,7 @@ import { registerVerify } from './cli/verify.js';
 import { registerServe } from './cli/serve.js';
 import { registerAudit } from './cli/audit.js';
 import { registerListen } from './cli/listen.js';
-import { defaultCalibration, loadCalibration } from './prosody-calibration.js';
+import { defaultCalibration, loadCalibration } from './level-calibration.js';
 import { existsSync } from 'node:fs';
 import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
 import { terminalSafe } from './cli/terminal-text.js';

@@ -84,16 +84,14 @@ export {
   fitCalibration,
   loadCalibration,
   parseCalibration,
-  prosodyCaption,
-  prosodyRecord,
   saveCalibration,
   type Calibration,
   type CalibrationSample,
-  type EmotionCotRecord,
   type FitOptions,
   type Gender,
   type Levels,
-} from './prosody-calibration.js';
+} from './level-calibration.js';
+export { prosodyCaption, prosodyRecord, type EmotionCotRecord } from './prosody-caption.js';
 export {
   DeviceBuffer,
   cudaBenchmark,

@@ -19,7 +19,7 @@ import { OUTLIER_Z, outlierShare } from './inference/perception.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
-import type { Gender } from './prosody-calibration.js';
+import type { Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { CutPointSource } from './verify/measure.js';
 

@@ -26,7 +26,7 @@ import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
 import { native, type RawProsodyStream, type RawStreamOutput } from './native.js';
 import type { ProsodyAnalysisOptions } from './option-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
-import type { Gender } from './prosody-calibration.js';
+import type { Gender } from './level-calibration.js';
 import { loadModel, defaultModel, type EmotionModel } from './inference/model.js';
 import { STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
 

@@ -1,13 +1,14 @@
 // The module tree says which code runs when (issue #15, item 5): what `analyze` and the other
 // inference entries need lives in src/inference/, and nothing they import, directly or through
 // other modules, type-only imports included, lies under src/train/ (the trainer, corpus
-// preparation, evaluation, checkpoints, ONNX export).
+// preparation, evaluation, checkpoints, ONNX export). And no module under src/ imports itself
+// back through others: each file's place in the layers is the order of its imports.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { moduleGraph, reachesWithPath, sourceFiles } from './helpers/module-graph.js';
+import { cycles, moduleGraph, reachesWithPath, sourceFiles } from './helpers/module-graph.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
@@ -67,6 +68,31 @@ describe('inference apart from training', () => {
       for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
       const reached = [...reachesWithPath(path.join(dir, 'entry.ts'), moduleGraph(dir)).keys()].map((f) => path.basename(f)).sort();
       expect(reached).toEqual(['a.ts', 'b.ts', 'c.ts', 'd.ts', 'e.ts']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('no import cycles', () => {
+  it('no module under src/ reaches itself through its imports (type-only ones included)', () => {
+    expect(cycles(moduleGraph(src)).map((c) => c.map(rel).join(' ↔ '))).toEqual([]);
+  });
+
+  it('the cycle search finds a cycle of three, a type-only one and a self-import', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'et-cycle-'));
+    try {
+      const files: Record<string, string> = {
+        'a.ts': "import { b } from './b.js';\nexport const a = b;\n",
+        'b.ts': "import { c } from './c.js';\nexport const b = c;\n",
+        'c.ts': "export { a } from './a.js';\nexport const c = 1;\n",
+        'd.ts': "import type { E } from './e.js';\nexport type D = E;\n",
+        'e.ts': "import type { D } from './d.js';\nexport type E = D | number;\n",
+        'f.ts': "import { a } from './a.js';\nexport const f = () => import('./f.js');\n",
+      };
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+      const found = cycles(moduleGraph(dir)).map((c) => c.map((f) => path.basename(f)).join(' ')).sort();
+      expect(found).toEqual(['a.ts b.ts c.ts', 'd.ts e.ts', 'f.ts']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

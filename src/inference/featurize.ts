@@ -18,7 +18,7 @@
 import { loadAudio } from '../audio.js';
 import { extractProsodyOwned, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
 import { spectralStatsAsync, spectralStatsOwned, voiceStatsAsync, voiceStatsOwned, type VoiceStats } from '../features.js';
-import type { Gender } from '../prosody-calibration.js';
+import type { Gender } from '../level-calibration.js';
 
 /** Bump when the feature definition changes, so caches are rebuilt. */
 export const FEATURE_VERSION = 5;

@@ -4,7 +4,7 @@
 // Optional in the file: a model without it falls back to uncalibrated behaviour (temperature 1,
 // no out-of-range check) and, for energy, to the absolute-level calibration.
 import { at, bad, field, num, numArray, obj, type JsonAt } from '../json-check.js';
-import type { EnergyLevel } from '../prosody-calibration.js';
+import type { EnergyLevel } from '../level-calibration.js';
 
 export interface Perception {
   /**

@@ -1,7 +1,7 @@
 // From a RAVDESS directory to training/validation data: features (cached), a speaker-independent
 // split by actor, calibration and standardisation fitted on the training actors only, measured
 // cue levels per clip, and the cue–emotion associations the judge uses.
-import { assignLevels, calibrationSample, fitCalibration, type Calibration } from '../prosody-calibration.js';
+import { assignLevels, calibrationSample, fitCalibration, type Calibration } from '../level-calibration.js';
 import { FEATURE_NAMES, policyInput, type Standardizer, type UtteranceFeatures } from '../inference/featurize.js';
 import { extractCorpusFeatures, fitStandardizer } from './corpus-features.js';
 import type { Associations } from '../inference/judge.js';

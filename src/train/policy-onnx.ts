@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { EmotionThinkerError } from '../errors.js';
 import { attr, OnnxGraphBuilder, type BuildOptions, type LinearLayer } from '../onnx/export.js';
 import type { Feeds } from '../onnx/model.js';
-import type { Gender } from '../prosody-calibration.js';
+import type { Gender } from '../level-calibration.js';
 import { FEATURE_NAMES, FEATURE_VERSION } from '../inference/featurize.js';
 import type { EmotionModel, EmotionModelFile } from '../inference/model.js';
 import { policyLayout, type PolicyBlock, type PolicyShape } from '../inference/policy.js';

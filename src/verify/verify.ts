@@ -9,7 +9,7 @@ import { extractProsodyOwned, type ProsodyResult } from '../prosody.js';
 import { corpusLevels } from '../analyze.js';
 import { effortDbOf, voiceStatsOf } from '../inference/featurize.js';
 import { loadAudio, type LoadAudioOptions } from '../audio.js';
-import type { Calibration, Gender } from '../prosody-calibration.js';
+import type { Calibration, Gender } from '../level-calibration.js';
 import { defaultModel, loadModel, type EmotionModel } from '../inference/model.js';
 import { toScore, type Associations } from '../inference/judge.js';
 import { CUES, EMOTIONS, isSalient } from '../inference/vocab.js';
