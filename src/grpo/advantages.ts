@@ -1,7 +1,7 @@
 // Group-relative advantages (docs/formulas.md#grpo-and-grpo-ptr) on the CPU core or the GPU.
 import { native } from '../native.js';
 import { awaitNative, callNative } from '../errors.js';
-import { cudaBackend } from './cuda-backend.js';
+import { cudaHost } from './cuda-backend.js';
 import { fail, resolveAdvantageOptions } from '../grpo-options.js';
 import { groupsArg, optionsObject, pickImpl, runAbortable, toFloat64, type CommonOptions, type FloatArray, type GrpoAsyncOptions, type Groups, type RealArray } from './common.js';
 
@@ -74,7 +74,7 @@ export async function groupAdvantagesAsync(rewards: RealArray, groups: Groups, o
   return runAbortable(fn, options, async () => {
     const { r, g, raw, out, impl } = advArgs(fn, rewards, groups, options);
     // The GPU path is a few short kernels between copies: it runs in place of the thread pool.
-    if (impl === cudaBackend) callNative(() => impl.grpoAdvantages(r, g.offsets, g.size, out, raw));
+    if (impl === cudaHost) callNative(() => impl.grpoAdvantages(r, g.offsets, g.size, out, raw));
     else await awaitNative(() => native.grpoAdvantagesAsync(r, g.offsets, g.size, out, raw));
     return out;
   });

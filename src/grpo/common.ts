@@ -3,7 +3,7 @@
 // names the call, the field, the value and what was expected (ERR_INVALID_ARG).
 import { native } from '../native.js';
 import { resolveBackend, type Backend } from '../backend.js';
-import { cudaBackend } from './cuda-backend.js';
+import { cudaHost } from './cuda-backend.js';
 import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { fail } from '../grpo-options.js';
 
@@ -59,7 +59,7 @@ export function optionsObject<T extends object>(fn: string, options: T | undefin
  * path computes in float64 where its inputs are float64. DeviceBuffers use the cuda* functions.
  */
 export function pickImpl(options: CommonOptions): Pick<typeof native, 'grpoAdvantages' | 'grpoPtrRewards' | 'grpoTokenLoss' | 'grpoLogitsLoss'> {
-  return options.backend === 'cuda' && resolveBackend('cuda', true) === 'cuda' ? cudaBackend : (resolveBackend(options.backend, false), native);
+  return options.backend === 'cuda' && resolveBackend('cuda', true) === 'cuda' ? cudaHost : (resolveBackend(options.backend, false), native);
 }
 
 /**

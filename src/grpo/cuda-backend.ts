@@ -25,7 +25,8 @@ function upload(track: (b: DeviceBuffer) => DeviceBuffer, a: ArrayLike<number> |
   return a ? track(DeviceBuffer.from(f32(a))).handle() : null;
 }
 
-export const cudaBackend = {
+/** The grpo* entry points for host arrays, run on CUDA (the name says: host arrays, CUDA kernels). */
+export const cudaHost = {
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, opts: RawAdvantageOptions): void {
     withDeviceBuffers((track) => {
       const res = track(DeviceBuffer.alloc(rewards.length));

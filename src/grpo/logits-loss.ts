@@ -2,7 +2,7 @@
 // and its gradient with respect to the logits (fp32, fp64 or bf16), on the CPU core or the GPU.
 import { native, type RawLossMetrics } from '../native.js';
 import { awaitNative, callNative, invalidArg } from '../errors.js';
-import { cudaBackend } from './cuda-backend.js';
+import { cudaHost } from './cuda-backend.js';
 import { fail, resolveLogitsOptions, type LossContext } from '../grpo-options.js';
 import { allocFor, optNumber, optionsObject, pickImpl, runAbortable, toFloat64, type GrpoAsyncOptions, type RealArray } from './common.js';
 import { advPerToken, layoutArg, lossContext, metricsOf, type Layout, type LossMetrics, type PolicyLossOptions } from './policy-loss.js';
@@ -174,8 +174,8 @@ export async function logitsLossAsync<G extends LogitsArray>(inputs: LogitsLossI
   return runAbortable(fn, options, async () => {
     const a = logitsArgs<G>(fn, inputs, options);
     const m =
-      a.impl === cudaBackend
-        ? callNative(() => cudaBackend.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad))
+      a.impl === cudaHost
+        ? callNative(() => cudaHost.grpoLogitsLoss(a.raw, a.opts, a.logp, a.entropy, a.grad))
         : await awaitNative(() => native.grpoLogitsLossAsync(a.raw, a.opts, a.logp, a.entropy, a.grad));
     return logitsResult(a, m);
   });

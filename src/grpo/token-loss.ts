@@ -2,7 +2,7 @@
 // (docs/formulas.md#token-loss), on the CPU core or the GPU.
 import { native } from '../native.js';
 import { awaitNative, callNative, invalidArg } from '../errors.js';
-import { cudaBackend } from './cuda-backend.js';
+import { cudaHost } from './cuda-backend.js';
 import { fail, resolveLossOptions, type LossContext } from '../grpo-options.js';
 import { optionsObject, pickImpl, runAbortable, type FloatArray, type GrpoAsyncOptions } from './common.js';
 import { advPerToken, layoutArg, lossContext, metricsOf, type LossMetrics, type PolicyLossOptions } from './policy-loss.js';
@@ -126,7 +126,7 @@ export async function tokenLossAsync<T extends FloatArray>(inputs: TokenLossInpu
   const fn = 'tokenLossAsync';
   return runAbortable(fn, options, async () => {
     const a = tokenArgs(fn, inputs, options);
-    const m = a.impl === cudaBackend ? callNative(() => cudaBackend.grpoTokenLoss(a.raw, a.opts, a.grad)) : await awaitNative(() => native.grpoTokenLossAsync(a.raw, a.opts, a.grad));
+    const m = a.impl === cudaHost ? callNative(() => cudaHost.grpoTokenLoss(a.raw, a.opts, a.grad)) : await awaitNative(() => native.grpoTokenLossAsync(a.raw, a.opts, a.grad));
     return { loss: m.loss, gradLogp: a.grad, metrics: metricsOf(m) };
   });
 }
