@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ?? 'dist') + '/').href;
 const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
-const { FEATURE_NAMES } = await import(dist + 'train/featurize.js');
+const { FEATURE_NAMES } = await import(dist + 'inference/featurize.js');
 const { train } = await import(dist + 'train/trainer.js');
 const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
 

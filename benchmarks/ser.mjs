@@ -19,7 +19,7 @@ const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ??
 const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
 const { train } = await import(dist + 'train/trainer.js');
 const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
-const { EMOTIONS } = await import(dist + 'train/vocab.js');
+const { EMOTIONS } = await import(dist + 'inference/vocab.js');
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const seeds = Array.from({ length: Number(arg('--seeds', 3)) }, (_, i) => i + 1);
 const featureSets = arg('--features', 'both') === 'both' ? ['speaker', 'global'] : [arg('--features', 'speaker')];

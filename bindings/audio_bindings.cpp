@@ -28,7 +28,7 @@ Napi::Object decoded_to_js(Napi::Env env, et::DecodedAudio&& a) {
 Napi::Value DecodeWav(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     BytesView bytes = bytes_arg(info, 0, "bytes");
-    return decoded_to_js(info.Env(), et::decode_wav(bytes.data, bytes.size));
+    return decoded_to_js(info.Env(), et::decode_wav(bytes.data, bytes.length));
   });
 }
 
@@ -43,7 +43,7 @@ Napi::Value DecodeWavAsync(const Napi::CallbackInfo& info) {
         [bytes, result, cancel] {
           et::CancelScope scope(cancel->flag);
           et::check_cancel();
-          *result = et::decode_wav(bytes->data, bytes->size);
+          *result = et::decode_wav(bytes->data, bytes->length);
         },
         [bytes, result](Napi::Env env) -> Napi::Value { return decoded_to_js(env, std::move(*result)); });
   });

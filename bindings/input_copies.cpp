@@ -136,51 +136,28 @@ bool inputs_private_arg(const Napi::CallbackInfo& info, size_t index) {
   return info.Length() > index && info[index].IsBoolean() && info[index].As<Napi::Boolean>().Value();
 }
 
-void BytesView::own(bool inputs_private) {
-  // The reference keeps a SharedArrayBuffer's memory valid, and a private input's.
-  if (shared || inputs_private) return;
-  data = static_cast<const uint8_t*>(owned.assign(data, size));
-  keep.Reset();
-}
-
-void FloatView::own(bool inputs_private) {
-  if (shared || inputs_private) return;
-  data = static_cast<const float*>(owned.assign(data, length * sizeof(float)));
-  keep.Reset();
-}
-
-BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+// Argument `index` as a typed array of `type` (else `name` + " must be " + `expected`), referenced.
+template <typename T>
+static ArrayView<T> typed_arg(const Napi::CallbackInfo& info, size_t index, const char* name, napi_typedarray_type type, const char* expected) {
   Napi::Env env = info.Env();
-  if (info.Length() <= index || !info[index].IsTypedArray()) {
-    throw invalid_arg(env, std::string(name) + " must be a Uint8Array or Buffer");
-  }
+  if (info.Length() <= index || !info[index].IsTypedArray()) throw invalid_arg(env, std::string(name) + " must be " + expected);
   Napi::TypedArray arr = info[index].As<Napi::TypedArray>();
   TypedInfo t = typed_info(arr);
-  if (t.type != napi_uint8_array) {
-    throw invalid_arg(env, std::string(name) + " must be a Uint8Array or Buffer");
-  }
-  BytesView v;
-  v.data = static_cast<const uint8_t*>(t.data);
-  v.size = t.length;
-  v.shared = t.shared;
-  v.keep = Napi::Persistent(arr.As<Napi::Object>());
-  return v;
-}
-
-FloatView float32_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
-  Napi::Env env = info.Env();
-  if (info.Length() <= index || !info[index].IsTypedArray()) {
-    throw invalid_arg(env, std::string(name) + " must be a Float32Array");
-  }
-  Napi::TypedArray arr = info[index].As<Napi::TypedArray>();
-  TypedInfo t = typed_info(arr);
-  if (t.type != napi_float32_array) throw invalid_arg(env, std::string(name) + " must be a Float32Array");
-  FloatView v;
-  v.data = static_cast<const float*>(t.data);
+  if (t.type != type) throw invalid_arg(env, std::string(name) + " must be " + expected);
+  ArrayView<T> v;
+  v.data = static_cast<const T*>(t.data);
   v.length = t.length;
   v.shared = t.shared;
   v.keep = Napi::Persistent(arr.As<Napi::Object>());
   return v;
+}
+
+BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return typed_arg<uint8_t>(info, index, name, napi_uint8_array, "a Uint8Array or Buffer");
+}
+
+FloatView float32_arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  return typed_arg<float>(info, index, name, napi_float32_array, "a Float32Array");
 }
 
 }  // namespace etb

@@ -43,29 +43,28 @@ class OwnedBytes {
 // the memory. Absent or anything but `true`: the inputs are copied. Never part of the public API.
 bool inputs_private_arg(const Napi::CallbackInfo& info, size_t index);
 
-// A view of a typed array's bytes plus a persistent reference to it. For async work call
+// A view of a typed array's elements plus a persistent reference to it. For async work call
 // own(inputs_private): the worker then reads a private copy, or, for inputs only the package
 // holds, the array itself (the reference keeps it alive).
-struct BytesView {
-  const uint8_t* data = nullptr;
-  size_t size = 0;
+template <typename T>
+struct ArrayView {
+  const T* data = nullptr;
+  size_t length = 0;  // elements
   bool shared = false;
   Napi::ObjectReference keep;
   OwnedBytes owned;
-  void own(bool inputs_private = false);
+  void own(bool inputs_private = false) {
+    // The reference keeps a SharedArrayBuffer's memory valid, and a private input's.
+    if (shared || inputs_private) return;
+    data = static_cast<const T*>(owned.assign(data, length * sizeof(T)));
+    keep.Reset();
+  }
 };
+
+using BytesView = ArrayView<uint8_t>;
+using FloatView = ArrayView<float>;
 
 BytesView bytes_arg(const Napi::CallbackInfo& info, size_t index, const char* name);
-
-struct FloatView {
-  const float* data = nullptr;
-  size_t length = 0;
-  bool shared = false;
-  Napi::ObjectReference keep;
-  OwnedBytes owned;
-  void own(bool inputs_private = false);
-};
-
 FloatView float32_arg(const Napi::CallbackInfo& info, size_t index, const char* name);
 
 }  // namespace etb

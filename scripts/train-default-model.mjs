@@ -20,7 +20,7 @@ const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ??
 const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
 const { train, DEFAULT_SFT_STEPS, DEFAULT_RL_STEPS } = await import(dist + 'train/trainer.js');
 const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
-const { modelFile, saveModel } = await import(dist + 'train/model.js');
+const { modelFile, saveModel } = await import(dist + 'inference/model.js');
 const { heldOutTemperature, perceptionOf } = await import(dist + 'train/confidence.js');
 const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);

@@ -1,13 +1,12 @@
 // analyze(audio): the package's main job. Prosody and spectral features from the native core,
 // then the reasoning policy's claims (each with its evidence: the measured value, its level and
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
-import { extractUtteranceFeatures, type UtteranceFeatures } from './train/featurize.js';
-import { policyInput } from './train/corpus.js';
-import { OUTLIER_QUANTILE, outlierShare } from './train/perception.js';
-import { defaultModel, loadModel, type EmotionModel } from './train/model.js';
-import { renderResponse, type Evidence } from './train/render.js';
-import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './train/vocab.js';
-import type { Gender } from './prosody-calibration.js';
+import { extractUtteranceFeatures, policyInput, type UtteranceFeatures } from './inference/featurize.js';
+import { OUTLIER_QUANTILE, outlierShare } from './inference/perception.js';
+import { defaultModel, loadModel, type EmotionModel } from './inference/model.js';
+import { renderResponse, type Evidence } from './inference/render.js';
+import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './inference/vocab.js';
+import type { Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';

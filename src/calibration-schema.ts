@@ -3,7 +3,7 @@
 // integers, group names cannot reach Object.prototype. A reversed or NaN cut would silently
 // label every clip "normal" (or nothing at all), so it is an error here.
 import { at, bad, field, num, numArray, obj, str, type JsonAt } from './json-check.js';
-import type { Calibration } from './prosody-calibration.js';
+import type { Calibration } from './calibration-types.js';
 
 type CutSet = Calibration['pooled'];
 type Cuts = CutSet['pitch'];

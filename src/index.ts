@@ -84,16 +84,14 @@ export {
   fitCalibration,
   loadCalibration,
   parseCalibration,
-  prosodyCaption,
-  prosodyRecord,
   saveCalibration,
   type Calibration,
   type CalibrationSample,
-  type EmotionCotRecord,
   type FitOptions,
   type Gender,
   type Levels,
-} from './prosody-calibration.js';
+} from './level-calibration.js';
+export { prosodyCaption, prosodyRecord, type EmotionCotRecord } from './prosody-caption.js';
 export {
   DeviceBuffer,
   cudaBenchmark,
@@ -173,10 +171,11 @@ export { train, trainAsync, TRAIN_MODES, type TrainOptions, type TrainResult, ty
 export { evaluatePolicy, type EvalResult } from './train/evaluate.js';
 export { prepareRavdess, type PreparedCorpus } from './train/corpus.js';
 export { loadRavdess, parseRavdessName, type Clip } from './train/ravdess.js';
-export { defaultModel, loadModel, saveModel, modelFile, type EmotionModel, type EmotionModelFile } from './train/model.js';
-export { judgeResponse, fitAssociations, type JudgeScores, type Associations } from './train/judge.js';
-export { renderResponse, parseResponse } from './train/render.js';
-export { EMOTIONS, CLAIM_VALUES } from './train/vocab.js';
+export { defaultModel, loadModel, saveModel, modelFile, type EmotionModel, type EmotionModelFile } from './inference/model.js';
+export { judgeResponse, type JudgeScores, type Associations } from './inference/judge.js';
+export { fitAssociations } from './train/associations.js';
+export { renderResponse, parseResponse } from './inference/render.js';
+export { EMOTIONS, CLAIM_VALUES } from './inference/vocab.js';
 export { exportPolicyOnnx, writePolicyOnnx, policyOnnxFeeds, POLICY_ONNX_OUTPUTS, type PolicyOnnxOptions } from './train/policy-onnx.js';
 export { verifyReasoning, measureAudio, MAX_RESPONSE_CHARS, type ReasoningVerification, type ReasoningScores, type VerifiedClaim, type VerifyOptions } from './verify/verify.js';
 export { DEFAULT_ANSWER_VOCABULARY, mapAnswer, parseReasoningText, type AnswerVocabulary, type ParsedResponse } from './verify/answer.js';

@@ -25,8 +25,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createProsodyStream, type StreamEvent } from './stream.js';
 import { invalidArg } from './errors.js';
 import { packageRoot } from './package-root.js';
-import type { EmotionModel } from './train/model.js';
-import { loadModel, defaultModel } from './train/model.js';
+import type { EmotionModel } from './inference/model.js';
+import { loadModel, defaultModel } from './inference/model.js';
 import { AUDIO_LIMITS } from './audio-limits.js';
 
 export interface ListenOptions {

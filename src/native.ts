@@ -129,6 +129,7 @@ import type { ProsodyAnalysisOptions, VoiceOptions } from './option-types.js';
 import type { SpectralOptions, SpectralStats, VoiceStats } from './features-types.js';
 import type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
 import type { CudaLossMetrics, DeviceHandle } from './cuda-types.js';
+import type { OptionSpec } from './option-spec-types.js';
 export type RawProsodyOptions = ProsodyAnalysisOptions;
 export type RawVoiceOptions = VoiceOptions;
 export type RawSpectralOptions = SpectralOptions;
@@ -138,20 +139,8 @@ export type RawSegment = ProsodySegment;
 export type RawIntonation = ProsodyIntonation;
 export type RawProsodyTiming = ProsodyTiming;
 
-/** One entry of a native option table (native/common/options.hpp), exported as data. */
-export interface RawTableOptionSpec {
-  key: string;
-  type: 'number' | 'integer' | 'boolean';
-  default: number | boolean;
-  min?: number;
-  max?: number;
-  minExclusive?: boolean;
-  maxExclusive?: boolean;
-  /** "[0.001, 0.1] s", "(0, 1]", "1..50". */
-  range?: string;
-  unit: string;
-  meaning: string;
-}
+/** One entry of a native option table (native/common/options.hpp), exported as data: the public OptionSpec. */
+export type RawTableOptionSpec = OptionSpec;
 
 /** What a native stream decided since the last call: frame indices, FIELDS values per frame (f0, bestF0, voicing, nccf, rmsDbfs, intensityDb), the 16 kHz samples, and frame energies ahead of the frames. */
 export interface RawStreamOutput {

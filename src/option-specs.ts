@@ -1,34 +1,10 @@
 // The native option tables as data (native/common/options.hpp): keys, defaults, ranges and
 // meanings of the prosody/F0, energy/rate and voice option sets, defined once in C++ and read
 // here for key lists, help texts and the generated option types (src/option-types.ts).
-import { native, type RawTableOptionSpec } from './native.js';
-import type { Assert, Same } from './type-equal.js';
+import { native } from './native.js';
+import type { OptionSpec } from './option-spec-types.js';
 
-/** One option of a native table: its key, type, default, bounds, unit and meaning. */
-export interface OptionSpec {
-  /** The option's name in an options object (camelCase). */
-  key: string;
-  type: 'number' | 'integer' | 'boolean';
-  /** The value used when the option is not given. */
-  default: number | boolean;
-  /** Lower bound (numbers only). */
-  min?: number;
-  /** Upper bound (numbers only). */
-  max?: number;
-  /** The lower bound itself is not allowed. */
-  minExclusive?: boolean;
-  /** The upper bound itself is not allowed. */
-  maxExclusive?: boolean;
-  /** The bounds as text, e.g. "[0.001, 0.1] s", "(0, 1]", "1..50". */
-  range?: string;
-  /** Unit of the value ("" when it has none). */
-  unit: string;
-  /** What the option does, for help texts. */
-  meaning: string;
-}
-
-// The addon exports its tables in exactly this shape (compile-time check: the two cannot drift).
-type _OptionSpecIsRaw = Assert<Same<OptionSpec, RawTableOptionSpec>>;
+export type { OptionSpec } from './option-spec-types.js';
 
 /** F0 tracker options (native/prosody/f0.hpp ET_F0_OPTIONS). */
 export const F0_OPTION_SPECS: readonly OptionSpec[] = native.prosodyOptionSpecs.f0;

@@ -21,7 +21,8 @@ import { native, type RawF0Track, type RawProsody, type RawProsodyOptions, type 
 import type { ProsodyAnalysisOptions } from './option-types.js';
 import type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
-import { assignLevels, prosodyCaption, type Calibration, type Gender, type Levels } from './prosody-calibration.js';
+import { assignLevels, type Calibration, type Gender, type Levels } from './level-calibration.js';
+import { prosodyCaption } from './prosody-caption.js';
 
 export type { ProsodyAnalysisOptions } from './option-types.js';
 export type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { analyzeDetailed, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
-import { defaultModel, loadModel } from './train/model.js';
+import { defaultModel, loadModel } from './inference/model.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { checkSignal, throwIfAborted } from './abort.js';
 

@@ -6,7 +6,7 @@ import { OnnxModel, type OnnxModelOptions } from './onnx/model.js';
 import { readMetadataProps } from './onnx/proto.js';
 import { readFile } from 'node:fs/promises';
 
-import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, type Cue } from './train/vocab.js';
+import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, type Cue } from './inference/vocab.js';
 
 /** Categories per cue, in one-hot order; index 0 is always "not_mentioned" (the policy's vocabulary). */
 export const CLAIM_VOCABULARY = CLAIM_VALUES;

@@ -11,16 +11,15 @@
 // Memory is bounded: sums of fixed size, whatever the number of utterances.
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { extractUtteranceFeatures, type UtteranceFeatures } from './train/featurize.js';
-import { policyInput } from './train/corpus.js';
-import { loadModel, type EmotionModel } from './train/model.js';
+import { extractUtteranceFeatures, policyInput, type UtteranceFeatures } from './inference/featurize.js';
+import { loadModel, type EmotionModel } from './inference/model.js';
 import { packageRoot } from './package-root.js';
 import { analysisOf, corpusLevels, signalUncertainty, type AnalysisResult, type AnalyzeOptions, type CueLevel } from './analyze.js';
-import { OUTLIER_Z, outlierShare } from './train/perception.js';
+import { OUTLIER_Z, outlierShare } from './inference/perception.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
-import type { Gender } from './prosody-calibration.js';
+import type { Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { CutPointSource } from './verify/measure.js';
 

@@ -26,8 +26,8 @@ import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
 import { native, type RawProsodyStream, type RawStreamOutput } from './native.js';
 import type { ProsodyAnalysisOptions } from './option-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
-import type { Gender } from './prosody-calibration.js';
-import { loadModel, defaultModel, type EmotionModel } from './train/model.js';
+import type { Gender } from './level-calibration.js';
+import { loadModel, defaultModel, type EmotionModel } from './inference/model.js';
 import { STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
 
 /** 16 kHz: the rate the stream analyses at (the native stream converts to it). */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { prepareRavdess, train, type PreparedCorpus } from '../src/index.js';
 import { cueFeatureIndices } from '../src/train/corpus.js';
-import { CLAIM_VALUES, CUES } from '../src/train/vocab.js';
+import { CLAIM_VALUES, CUES } from '../src/inference/vocab.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-claims-'));

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { extractCorpusFeatures } from '../src/train/featurize.js';
+import { extractCorpusFeatures } from '../src/train/corpus-features.js';
 
 const clip = path.resolve(__dirname, '../../shared/data/ravdess/03-01-05-01-01-01-01.wav');
 

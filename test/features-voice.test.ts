@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { extractUtteranceFeatures, FEATURE_NAMES, VOICE_FEATURES } from '../src/train/featurize.js';
+import { extractUtteranceFeatures, FEATURE_NAMES, VOICE_FEATURES } from '../src/inference/featurize.js';
 
 const sample = path.resolve(__dirname, '../samples/hello.wav');
 

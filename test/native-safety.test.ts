@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
 import { analyze, decodeWav, extractF0, extractProsody, extractProsodySync, loadAudio } from '../src/index.js';
-import { extractUtteranceFeatures, featuresFrom } from '../src/train/featurize.js';
+import { extractUtteranceFeatures, featuresFrom } from '../src/inference/featurize.js';
 import { reportData } from '../src/report.js';
 import { makeWav } from './helpers/wav.js';
 import { thrownError } from './helpers/thrown.js';

@@ -21,10 +21,11 @@ import {
   type EmotionModelFile,
   type Outputs,
 } from '../src/index.js';
-import { measuredCues, policyInput } from '../src/train/corpus.js';
-import { extractUtteranceFeatures, FEATURE_NAMES, fitStandardizer, type UtteranceFeatures } from '../src/train/featurize.js';
-import { policyLayout, type Policy } from '../src/train/policy.js';
-import { CUES, EMOTIONS, TOKENS, TOKEN_SIZES } from '../src/train/vocab.js';
+import { measuredCues } from '../src/train/corpus.js';
+import { extractUtteranceFeatures, FEATURE_NAMES, policyInput, type UtteranceFeatures } from '../src/inference/featurize.js';
+import { fitStandardizer } from '../src/train/corpus-features.js';
+import { policyLayout, type Policy } from '../src/inference/policy.js';
+import { CUES, EMOTIONS, TOKENS, TOKEN_SIZES } from '../src/inference/vocab.js';
 
 // Sizes follow the feature set and the bundled model (they change when features are added).
 const F = FEATURE_NAMES.length; // raw features

@@ -7,23 +7,17 @@
 // type graph is walked from the exports of index.d.ts: every identifier of a reached declaration
 // is resolved to its symbol and that symbol's declarations are walked in turn, so a `Raw*` type
 // reached through an alias, an `extends`, an indexed access or a `typeof` is found too.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleGraph, reachesWithPath, sourceFiles, type Graph } from './helpers/module-graph.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const src = path.join(root, 'src');
 const RAW = /^Raw[A-Z]/;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name);
-    return e.isDirectory() ? sourceFiles(p) : p.endsWith('.ts') ? [p] : [];
-  });
-}
 
 /** Emits the package's declarations into `out` with the project's compiler options. */
 function emitDeclarations(out: string): void {
@@ -90,28 +84,8 @@ function walkPublicTypes(dir: string): Walk {
   return walk;
 }
 
-/** Relative static imports of a module (type-only ones included: they are part of the graph). */
-function imports(file: string): string[] {
-  const text = readFileSync(file, 'utf8');
-  const info = ts.preProcessFile(text, true, false);
-  return info.importedFiles
-    .map((f) => f.fileName)
-    .filter((f) => f.startsWith('.'))
-    .map((f) => path.resolve(path.dirname(file), f.replace(/\.js$/, '.ts')));
-}
-
-/** The modules `from` reaches through static imports. */
-function reaches(from: string, graph: Map<string, string[]>): Set<string> {
-  const seen = new Set<string>();
-  const stack = [...(graph.get(from) ?? [])];
-  while (stack.length) {
-    const f = stack.pop()!;
-    if (seen.has(f)) continue;
-    seen.add(f);
-    stack.push(...(graph.get(f) ?? []));
-  }
-  return seen;
-}
+/** The modules `from` reaches through its imports (test/helpers/module-graph.ts). */
+const reaches = (from: string, graph: Graph): Set<string> => new Set(reachesWithPath(from, graph).keys());
 
 describe('public types', () => {
   let dir = '';
@@ -152,7 +126,7 @@ describe('public types', () => {
 
 describe('module graph', () => {
   const files = sourceFiles(src);
-  const graph = new Map(files.map((f) => [f, imports(f)]));
+  const graph = moduleGraph(src);
 
   it('packageRoot is imported from src/package-root.ts, which does not load the addon', () => {
     const home = path.join(src, 'package-root.ts');

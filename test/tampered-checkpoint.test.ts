@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { CLAIM_VALUES, EMOTIONS, EmotionThinkerError, fitAssociations, train, type TrainData } from '../src/index.js';
-import { CUES } from '../src/train/vocab.js';
+import { CUES } from '../src/inference/vocab.js';
 
 const ROOT = path.resolve(__dirname, '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-tampered-ckpt-'));

@@ -14,7 +14,7 @@ import {
   type PreparedCorpus,
 } from '../src/index.js';
 import { cueFeatureIndices } from '../src/train/corpus.js';
-import { judgeClaims } from '../src/train/judge.js';
+import { judgeClaims } from '../src/inference/judge.js';
 import { CLAIMS_SIZE, exportMlp, OnnxRewardModel, trainAsync } from '../src/index.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');

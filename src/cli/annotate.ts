@@ -8,7 +8,8 @@ import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'nod
 import { checkOutputWritable } from '../atomic-file.js';
 import { extractProsody, extractProsodyBatch, prosodyBackend, prosodyJsonReplacer, type ProsodyResult } from '../prosody.js';
 import type { Backend } from '../backend.js';
-import { prosodyRecord, type Calibration, type Gender } from '../prosody-calibration.js';
+import type { Calibration, Gender } from '../level-calibration.js';
+import { prosodyRecord } from '../prosody-caption.js';
 import { parseRavdessName } from '../train/ravdess.js';
 import { EmotionThinkerError } from '../errors.js';
 import { progress } from './progress.js';

@@ -1,6 +1,6 @@
 // `emotionthinker calibrate`: fits level cut points from annotate's records.
 import { readFileSync } from 'node:fs';
-import { fitCalibration, type Calibration, type CalibrationSample, type Gender } from '../prosody-calibration.js';
+import { fitCalibration, type Calibration, type CalibrationSample, type Gender } from '../level-calibration.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 
 export function calibrateFromRecords(text: string, input: string, groupBy: string[], options: { minGroup?: number; quantiles?: [number, number] } = {}): Calibration {

@@ -34,7 +34,7 @@ export function registerExportOnnx(program: Command, { fail, guardOutput }: Help
       if (!guardOutput('export-onnx', opts.out, opts.force)) return;
       try {
         // Loaded on use: the exporter pulls in protobufjs, which the other commands do not need.
-        const { defaultModel, loadModel } = await import('../train/model.js');
+        const { defaultModel, loadModel } = await import('../inference/model.js');
         const { writePolicyOnnx, POLICY_ONNX_OUTPUTS } = await import('../train/policy-onnx.js');
         const model = opts.model ? loadModel(opts.model) : defaultModel();
         writePolicyOnnx(model, opts.out, { input: opts.input, forceInput: !!opts.scoreInput });

@@ -1,7 +1,7 @@
 // Group-relative advantages (docs/formulas.md#grpo-and-grpo-ptr) on the CPU core or the GPU.
 import { native } from '../native.js';
 import { awaitNative, callNative } from '../errors.js';
-import { cudaHost } from '../cuda-host.js';
+import { cudaHost } from './cuda-backend.js';
 import { fail, resolveAdvantageOptions } from '../grpo-options.js';
 import { groupsArg, optionsObject, ownForAsync, pickImpl, runAbortable, toFloat64, type CommonOptions, type FloatArray, type GrpoAsyncOptions, type Groups, type RealArray } from './common.js';
 

@@ -3,7 +3,7 @@
 // names the call, the field, the value and what was expected (ERR_INVALID_ARG).
 import { native } from '../native.js';
 import { resolveBackend, type Backend } from '../backend.js';
-import { cudaHost } from '../cuda-host.js';
+import { cudaHost } from './cuda-backend.js';
 import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { fail } from '../grpo-options.js';
 import { invalidArg } from '../errors.js';

@@ -2,7 +2,7 @@
 // and its gradient with respect to the logits (fp32, fp64 or bf16), on the CPU core or the GPU.
 import { native, type RawLossMetrics } from '../native.js';
 import { awaitNative, callNative, invalidArg } from '../errors.js';
-import { cudaHost } from '../cuda-host.js';
+import { cudaHost } from './cuda-backend.js';
 import { fail, resolveLogitsOptions, type LossContext } from '../grpo-options.js';
 import { allocFor, optNumber, optionsObject, ownForAsync, pickImpl, runAbortable, toFloat64, type GrpoAsyncOptions, type RealArray } from './common.js';
 import { advPerToken, layoutArg, lossContext, metricsOf, type Layout, type LossMetrics, type PolicyLossOptions } from './policy-loss.js';

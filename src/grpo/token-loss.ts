@@ -2,7 +2,7 @@
 // (docs/formulas.md#token-loss), on the CPU core or the GPU.
 import { native } from '../native.js';
 import { awaitNative, callNative, invalidArg } from '../errors.js';
-import { cudaHost } from '../cuda-host.js';
+import { cudaHost } from './cuda-backend.js';
 import { fail, resolveLossOptions, type LossContext } from '../grpo-options.js';
 import { optionsObject, ownForAsync, pickImpl, runAbortable, type FloatArray, type GrpoAsyncOptions } from './common.js';
 import { advPerToken, layoutArg, lossContext, metricsOf, type LossMetrics, type PolicyLossOptions } from './policy-loss.js';

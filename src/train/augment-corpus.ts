@@ -5,8 +5,9 @@
 // a seed: clip i's copy c draws from Rng(seed · 1,000,003 + i · 97 + c).
 import { loadAudio } from '../audio.js';
 import { extractProsodyOwned } from '../prosody.js';
-import { featuresFrom } from './featurize.js';
-import { measuredCues, policyInput, type PreparedCorpus } from './corpus.js';
+import { featuresFrom } from '../inference/featurize.js';
+import { measuredCues, type PreparedCorpus } from './corpus.js';
+import { policyInput } from '../inference/featurize.js';
 import { randomPerturbation, type Perturbation } from './augment.js';
 import { Rng } from './rng.js';
 

@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { EmotionThinkerError } from '../errors.js';
 import { ProgressiveGate, type ProgressiveGateState } from '../grpo.js';
 import { at, bad, field, jsonError, noPrototypeKeys, num, numArray, obj, parseJsonText, str, type JsonAt } from '../json-check.js';
-import { checkParams, checkPolicyShape } from './model-schema.js';
-import { policyLayout, type PolicyShape } from './policy.js';
-import type { TrainMode } from './trainer.js';
-import { TRAIN_MODES } from './trainer.js';
+import { checkParams, checkPolicyShape } from '../inference/model-schema.js';
+import { policyLayout, type PolicyShape } from '../inference/policy.js';
+import { TRAIN_MODES, type TrainMode } from './modes.js';
 
 export interface CheckpointState {
   version: 1;

@@ -2,10 +2,11 @@
 // emotion head fitted on held-out training folds (folds by speaker, so the held-out clips are of
 // speakers the fold's model never heard, as a user's clips are). Validation speakers are never
 // used for the fit.
-import { fitAssociations } from './judge.js';
-import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, quantileOf, type Perception } from './perception.js';
+import { fitAssociations } from './associations.js';
+import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, type Perception } from '../inference/perception.js';
+import { quantileOf } from './perception-fit.js';
 import { train, type TrainData, type TrainOptions } from './trainer.js';
-import type { Policy } from './policy.js';
+import type { Policy } from '../inference/policy.js';
 
 function argmax(p: ArrayLike<number>): number {
   let b = 0;

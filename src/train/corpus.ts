@@ -1,13 +1,16 @@
 // From a RAVDESS directory to training/validation data: features (cached), a speaker-independent
 // split by actor, calibration and standardisation fitted on the training actors only, measured
 // cue levels per clip, and the cue–emotion associations the judge uses.
-import { assignLevels, calibrationSample, fitCalibration, type Calibration } from '../prosody-calibration.js';
-import { extractCorpusFeatures, FEATURE_NAMES, fitStandardizer, standardize, type Standardizer, type UtteranceFeatures } from './featurize.js';
-import { fitAssociations, type Associations } from './judge.js';
+import { assignLevels, calibrationSample, fitCalibration, type Calibration } from '../level-calibration.js';
+import { FEATURE_NAMES, policyInput, type Standardizer, type UtteranceFeatures } from '../inference/featurize.js';
+import { extractCorpusFeatures, fitStandardizer } from './corpus-features.js';
+import type { Associations } from '../inference/judge.js';
+import { fitAssociations } from './associations.js';
 import { loadRavdess, type Clip } from './ravdess.js';
 import type { TrainData } from './trainer.js';
-import { EMOTIONS, type MeasuredCues } from './vocab.js';
-import { fitEffortCuts, levelOf } from './perception.js';
+import { EMOTIONS, type MeasuredCues } from '../inference/vocab.js';
+import { levelOf } from '../inference/perception.js';
+import { fitEffortCuts } from './perception-fit.js';
 
 export interface PreparedCorpus {
   train: TrainData & { clips: Clip[] };
@@ -18,18 +21,6 @@ export interface PreparedCorpus {
   standardizer: Standardizer;
   associations: Associations;
   skipped: { file: string; reason: string }[];
-}
-
-/**
- * The policy's input: standardised features plus the speaker's gender (1 male, 0 female, 0.5
- * unknown), which the pitch level depends on (cut points are per gender).
- */
-export function policyInput(f: UtteranceFeatures, s: Standardizer, gender: 'male' | 'female' | null): Float64Array {
-  const z = standardize(f.values, s);
-  const x = new Float64Array(z.length + 1);
-  x.set(z);
-  x[z.length] = gender === 'male' ? 1 : gender === 'female' ? 0 : 0.5;
-  return x;
 }
 
 /**

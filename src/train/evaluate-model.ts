@@ -1,11 +1,12 @@
 // Evaluates a saved model on RAVDESS-layout clips, with the model's own standardiser and
 // calibration (so the figures are those a user of the model would see).
 import { loadRavdess } from './ravdess.js';
-import { extractCorpusFeatures } from './featurize.js';
-import { measuredCues, policyInput } from './corpus.js';
-import { defaultModel, type EmotionModel } from './model.js';
+import { extractCorpusFeatures } from './corpus-features.js';
+import { policyInput } from '../inference/featurize.js';
+import { measuredCues } from './corpus.js';
+import { defaultModel, type EmotionModel } from '../inference/model.js';
 import { evaluatePolicy, type EvalResult } from './evaluate.js';
-import { EMOTIONS } from './vocab.js';
+import { EMOTIONS } from '../inference/vocab.js';
 import { EmotionThinkerError } from '../errors.js';
 
 export async function evaluateModelOnRavdess(model: EmotionModel | undefined, dir: string, actors: number[], cacheFile?: string): Promise<EvalResult & { skipped: number }> {

@@ -1,9 +1,9 @@
 // Validation metrics: accuracy, macro-F1, confusion matrix, and the judge's view of the
 // reasoning (FA as a share of claims, mean FA/IQ/CC/FS scores), with greedy decoding.
-import { judgeResponse, type Associations } from './judge.js';
-import type { Policy } from './policy.js';
+import { judgeResponse, type Associations } from '../inference/judge.js';
+import type { Policy } from '../inference/policy.js';
 import type { TrainData } from './trainer.js';
-import { EMOTIONS, TOKENS } from './vocab.js';
+import { EMOTIONS, TOKENS } from '../inference/vocab.js';
 
 export interface EvalResult {
   n: number;

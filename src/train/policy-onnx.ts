@@ -1,4 +1,4 @@
-// The reasoning policy (policy.ts) as one ONNX graph, so that onnxruntime (Node, Python, C++,
+// The reasoning policy (src/inference/policy.ts) as one ONNX graph, so that onnxruntime (Node, Python, C++,
 // the browser) can run a trained model without this package. The graph is the policy's greedy
 // decode, the one `analyze` uses: every claim head's distribution, each claim = its argmax,
 // then the emotion head on the trunk and the one-hots of those claims. An optional `force`
@@ -8,16 +8,16 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { EmotionThinkerError } from '../errors.js';
 import { attr, OnnxGraphBuilder, type BuildOptions, type LinearLayer } from '../onnx/export.js';
 import type { Feeds } from '../onnx/model.js';
-import type { Gender } from '../prosody-calibration.js';
-import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
-import type { EmotionModel, EmotionModelFile } from './model.js';
-import { policyLayout, type PolicyBlock, type PolicyShape } from './policy.js';
-import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, TOKEN_SIZES, TOKENS } from './vocab.js';
+import type { Gender } from '../level-calibration.js';
+import { FEATURE_NAMES, FEATURE_VERSION } from '../inference/featurize.js';
+import type { EmotionModel, EmotionModelFile } from '../inference/model.js';
+import { policyLayout, type PolicyBlock, type PolicyShape } from '../inference/policy.js';
+import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, TOKEN_SIZES, TOKENS } from '../inference/vocab.js';
 
 /** Names of the exported graph's outputs: the claim distributions are named after their cue. */
 export const POLICY_ONNX_OUTPUTS = [...CUES, 'emotion', 'tokens', 'logp'] as const;
 
-/** The clamp `standardize` (featurize.ts) applies to z-scores; the graph applies the same. */
+/** The clamp `standardize` (src/inference/featurize.ts) applies to z-scores; the graph applies the same. */
 const Z_CLIP = 6;
 
 export interface PolicyOnnxOptions {

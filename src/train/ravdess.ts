@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { EmotionThinkerError } from '../errors.js';
-import { EMOTIONS, type Emotion } from './vocab.js';
+import { EMOTIONS, type Emotion } from '../inference/vocab.js';
 
 export interface Clip {
   file: string;

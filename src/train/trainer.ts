@@ -10,20 +10,17 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { abortable, checkSignal, throwIfAborted } from '../abort.js';
 import { groupAdvantages, ptrRewards, ProgressiveGate, tokenLoss, type ProgressiveGateState } from '../grpo.js';
 import { resolvePtrOptions, spec } from '../grpo-options.js';
-import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from './judge.js';
-import { Adam, Policy, type PolicyShape, type Response } from './policy.js';
+import { judgeClaims, judgeResponse, type Associations, type JudgeScores } from '../inference/judge.js';
+import { Policy, type PolicyShape, type Response } from '../inference/policy.js';
+import { Adam } from './adam.js';
 import { Rng } from './rng.js';
 import { checkResumePoint, loadCheckpoint, type CheckpointState } from './checkpoint-schema.js';
-import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from './vocab.js';
+import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type MeasuredCues } from '../inference/vocab.js';
 import type { RewardItem, RewardJudge } from '../reward-model.js';
+import { TRAIN_MODES, type TrainMode } from './modes.js';
 
-/**
- * The ablation's rows, each adding one part of GRPO-PTR to the one before: 'supervised'
- * (cross-entropy only); 'grpo-outcome' (format + outcome rewards); 'ptr-no-trust' (+ the judge's
- * reasoning reward from the first RL step, without trust τ and without the progressive gate);
- * 'ptr-no-gate' (+ τ, still without the gate); 'ptr' (+ the gate: full GRPO-PTR).
- */
-export type TrainMode = 'supervised' | 'grpo-outcome' | 'ptr-no-trust' | 'ptr-no-gate' | 'ptr';
+export { TRAIN_MODES, type TrainMode } from './modes.js';
+
 /**
  * Default step counts: supervised warm start, then RL (or, for 'supervised', more cross-entropy).
  * The warm start runs until the perception it teaches has fitted the training split: GRPO-PTR
@@ -36,7 +33,6 @@ export type TrainMode = 'supervised' | 'grpo-outcome' | 'ptr-no-trust' | 'ptr-no
  */
 export const DEFAULT_SFT_STEPS = 1200;
 export const DEFAULT_RL_STEPS = 600;
-export const TRAIN_MODES: readonly TrainMode[] = ['supervised', 'grpo-outcome', 'ptr-no-trust', 'ptr-no-gate', 'ptr'];
 export type ClaimCredit = 'response' | 'claim';
 export const CLAIM_CREDITS: readonly ClaimCredit[] = ['response', 'claim'];
 

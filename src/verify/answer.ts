@@ -1,13 +1,13 @@
 // Tolerant parsing of a speech LLM's response (<think>…</think><answer>…</answer> and the ways
 // real models get it slightly wrong) and the mapping of its answer onto an emotion label.
 import { invalidArg } from '../errors.js';
-import { EMOTIONS } from '../train/vocab.js';
+import { EMOTIONS } from '../inference/vocab.js';
 
 /** Emotion label → the answer forms that mean it (lower case, matched as whole words). */
 export type AnswerVocabulary = Readonly<Record<string, readonly string[]>>;
 
 /**
- * The default answer vocabulary: the package's eight labels (train/vocab.ts) plus EmotionThinker's
+ * The default answer vocabulary: the package's eight labels (inference/vocab.ts) plus EmotionThinker's
  * upstream labels folded onto them ("contempt or disgust" → disgust), with confused and whisper kept
  * as labels of their own. The one place these forms are defined; pass `vocabulary` to replace it.
  */

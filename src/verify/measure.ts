@@ -4,7 +4,7 @@
 // or, only for a level-calibrated input or a prosody analysis without the audio, from the
 // absolute RMS level; the intonation class from the native contour classifier
 // (native/prosody/prosody.cpp: its range class, direction and turn).
-import { assignLevels, type Calibration, type Gender } from '../prosody-calibration.js';
+import { assignLevels, type Calibration, type Gender } from '../level-calibration.js';
 import type { ProsodyResult } from '../prosody.js';
 import type { ExtractedClaim } from './claims.js';
 

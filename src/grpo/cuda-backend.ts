@@ -1,11 +1,11 @@
-// The GRPO calls on host arrays, run through the GPU: the same signatures as the native CPU
-// entry points (native.grpo*), so src/grpo/*.ts validate once and then picks an implementation.
+// The CUDA backend of the host-array GRPO calls (`backend: 'cuda'`): the same signatures as the
+// native CPU entry points (native.grpo*), so src/grpo/*.ts validate once and then pick one.
 // Inputs are uploaded as float32, computed by the CUDA kernels, and the results downloaded into
 // the caller's output arrays.
-import { native, type RawAdvantageOptions, type RawLogitsLossInputs, type RawLossMetrics, type RawLossOptions, type RawPtrOptions, type RawTokenLossInputs } from './native.js';
-import { callNative } from './errors.js';
-import { DeviceBuffer, withDeviceBuffers } from './cuda.js';
-import type { RawDeviceGroups, RawDeviceLayout } from './native.js';
+import { native, type RawAdvantageOptions, type RawLogitsLossInputs, type RawLossMetrics, type RawLossOptions, type RawPtrOptions, type RawTokenLossInputs } from '../native.js';
+import { callNative } from '../errors.js';
+import { DeviceBuffer, withDeviceBuffers } from '../device-buffer.js';
+import type { RawDeviceGroups, RawDeviceLayout } from '../native.js';
 
 const f32 = (a: ArrayLike<number>) => (a instanceof Float32Array ? a : Float32Array.from(a));
 
@@ -25,6 +25,7 @@ function upload(track: (b: DeviceBuffer) => DeviceBuffer, a: ArrayLike<number> |
   return a ? track(DeviceBuffer.from(f32(a))).handle() : null;
 }
 
+/** The grpo* entry points for host arrays, run on CUDA (the name says: host arrays, CUDA kernels). */
 export const cudaHost = {
   grpoAdvantages<T extends Float32Array | Float64Array>(rewards: T, offsets: Uint32Array | null, groupSize: number, out: T, opts: RawAdvantageOptions): void {
     withDeviceBuffers((track) => {

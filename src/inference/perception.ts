@@ -4,7 +4,7 @@
 // Optional in the file: a model without it falls back to uncalibrated behaviour (temperature 1,
 // no out-of-range check) and, for energy, to the absolute-level calibration.
 import { at, bad, field, num, numArray, obj, type JsonAt } from '../json-check.js';
-import type { EnergyLevel } from '../prosody-calibration.js';
+import type { EnergyLevel } from '../level-calibration.js';
 
 export interface Perception {
   /**
@@ -30,23 +30,10 @@ export interface Perception {
   calibrationInfo?: Record<string, number | string>;
 }
 
-export const EFFORT_QUANTILES: [number, number] = [1 / 3, 2 / 3];
 /** |z| beyond which a standardised feature counts as an outlier. */
 export const OUTLIER_Z = 4;
 /** Quantile of the training clips' outlier share that sets the limit. */
 export const OUTLIER_QUANTILE = 0.99;
-
-export function quantileOf(values: number[], q: number): number {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length === 0) return NaN;
-  const pos = q * (v.length - 1), i = Math.floor(pos);
-  return i + 1 >= v.length ? v[v.length - 1] : v[i] + (v[i + 1] - v[i]) * (pos - i);
-}
-
-export function fitEffortCuts(values: (number | null)[]): [number, number] {
-  const v = values.filter((x): x is number => x !== null && Number.isFinite(x));
-  return [quantileOf(v, EFFORT_QUANTILES[0]), quantileOf(v, EFFORT_QUANTILES[1])];
-}
 
 export function levelOf(value: number | null, cuts: [number, number] | null): EnergyLevel | null {
   if (value === null || !Number.isFinite(value) || !cuts) return null;

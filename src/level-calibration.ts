@@ -1,4 +1,7 @@
-// Level calibration (pitch / energy / speed), the EmotionCoT record and the one-sentence caption.
+// Level calibration (pitch / energy / speed): fitting cut points, loading and saving them, and
+// assigning a clip's levels. Its types are in calibration-types.ts, the file check in
+// calibration-schema.ts; the caption and the EmotionCoT record that word the levels are in
+// prosody-caption.ts.
 //
 // Features: pitch = F0 median (Hz), energy = mean frame RMS over speech (sounding) frames in
 // dBFS, speed = articulation rate (syllables per second of phonation). Cut points are quantiles
@@ -12,53 +15,9 @@ import { checkCalibration } from './calibration-schema.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { jsonRoot, parseJsonText } from './json-check.js';
 import { packageRoot } from './package-root.js';
+import type { Calibration, CalibrationFeatures, CalibrationSample, CutSet, Cuts, Gender, Levels } from './calibration-types.js';
 
-export type Gender = 'male' | 'female';
-export type PitchLevel = 'low' | 'normal' | 'high';
-export type EnergyLevel = 'low' | 'normal' | 'high';
-export type SpeedLevel = 'slow' | 'normal' | 'fast';
-
-export interface Levels {
-  pitch_level: PitchLevel | null;
-  energy_level: EnergyLevel | null;
-  speed_level: SpeedLevel | null;
-  /** Which cut points were used, e.g. "ravdess/male" or "pooled". */
-  groups: { pitch: string; energy: string; speed: string };
-}
-
-/** What calibration needs from a clip (a ProsodyResult has all of it). */
-export interface CalibrationFeatures {
-  functionals: Record<string, number | null>;
-  gender?: { value: Gender; source: 'metadata' | 'estimate' } | null;
-}
-
-export interface CalibrationSample {
-  corpus?: string;
-  gender?: Gender | null;
-  f0MedianHz: number | null;
-  rmsDbfs: number | null;
-  articulationRate: number | null;
-}
-
-type Cuts = [number, number] | null;
-interface CutSet {
-  n: number;
-  pitch: Cuts;
-  energy: Cuts;
-  speed: Cuts;
-  pitchByGender: Partial<Record<Gender, { n: number; cuts: Cuts }>>;
-}
-
-export interface Calibration {
-  version: 1;
-  quantiles: [number, number];
-  minGroup: number;
-  features: { pitch: 'f0MedianHz'; energy: 'rmsMeanDbfs'; speed: 'articulationRate' };
-  pooled: CutSet;
-  corpora: Record<string, CutSet>;
-  /** Free-form provenance (corpus, clip count, script). */
-  source?: string;
-}
+export type { Calibration, CalibrationFeatures, CalibrationSample, EnergyLevel, Gender, Levels, PitchLevel, SpeedLevel } from './calibration-types.js';
 
 function quantile(sorted: number[], q: number): number {
   const pos = q * (sorted.length - 1);
@@ -190,82 +149,4 @@ export function assignLevels(f: CalibrationFeatures, cal: Calibration, opts: { c
     speed_level: level(s.articulationRate, sc, ['slow', 'normal', 'fast']),
     groups: { pitch: pitch[1], energy: eg, speed: sg },
   };
-}
-
-interface CaptionInput {
-  functionals: Record<string, number | null>;
-  intonation: { label: string };
-  gender?: { value: Gender; source: 'metadata' | 'estimate' } | null;
-  levels?: Levels | null;
-  segments?: { pauses: unknown[] };
-}
-
-const INTONATION_WORDS: Record<string, string> = {
-  flat: 'a flat intonation',
-  expressive: 'a wide, expressive intonation',
-  rising: 'a rising intonation',
-  falling: 'a falling intonation',
-  'rising-falling': 'a rising-falling intonation',
-  'falling-rising': 'a falling-rising intonation',
-  level: 'a level intonation',
-  too_short: 'too little voicing to judge the intonation',
-  uncertain: 'an intonation that cannot be judged reliably',
-};
-
-/** One sentence describing the clip's prosody, for use in a prompt. */
-export function prosodyCaption(r: CaptionInput): string {
-  const f = r.functionals;
-  const who = r.gender ? `A ${r.gender.value}${r.gender.source === 'estimate' ? ' (estimated)' : ''} speaker` : 'The speaker';
-  if (f.f0MedianHz === null && (f.syllableCount ?? 0) === 0) return `${who} produces no detectable voiced speech.`;
-  const parts: string[] = [];
-  const lv = r.levels;
-  const pitch = lv?.pitch_level ? `${lv.pitch_level} pitch` : null;
-  const hz = f.f0MedianHz !== null ? ` (median ${Math.round(f.f0MedianHz!)} Hz)` : '';
-  if (pitch) parts.push(pitch + hz);
-  else if (hz) parts.push(`a median pitch of ${Math.round(f.f0MedianHz!)} Hz`);
-  if (lv?.energy_level) parts.push(`${lv.energy_level} energy`);
-  if (lv?.speed_level) parts.push(`${lv.speed_level} speed`);
-  else if (f.articulationRate !== null) parts.push(`${f.articulationRate!.toFixed(1)} syllables per second`);
-  const list = parts.length > 1 ? parts.slice(0, -1).join(', ') + ' and ' + parts[parts.length - 1] : parts[0] ?? 'an unremarkable delivery';
-  const pauses = r.segments?.pauses.length ?? f.pauseCount ?? 0;
-  const pauseText = pauses ? `, with ${pauses} silent pause${pauses === 1 ? '' : 's'}` : '';
-  return `${who} talks with ${list}, and ${INTONATION_WORDS[r.intonation.label] ?? `a ${r.intonation.label} intonation`}${pauseText}.`;
-}
-
-export interface EmotionCotRecord {
-  audio_path: string;
-  transcription?: string;
-  emotion?: string;
-  pitch_level: PitchLevel | null;
-  energy_level: EnergyLevel | null;
-  speed_level: SpeedLevel | null;
-  intonation: string;
-  gender: Gender | null;
-  gender_source: 'metadata' | 'estimate' | null;
-  stressed_words: string[];
-  functionals: Record<string, number | null>;
-  caption: string;
-}
-
-/** The EmotionCoT-compatible JSONL record of a clip (one JSON object per line). */
-export function prosodyRecord(
-  r: CaptionInput & { input: string },
-  meta: { audioPath?: string; transcription?: string; emotion?: string; stressedWords?: string[]; calibration?: Calibration; corpus?: string } = {},
-): EmotionCotRecord {
-  const levels = r.levels ?? (meta.calibration ? assignLevels(r, meta.calibration, { corpus: meta.corpus }) : null);
-  const rec: EmotionCotRecord = {
-    audio_path: meta.audioPath ?? r.input,
-    pitch_level: levels?.pitch_level ?? null,
-    energy_level: levels?.energy_level ?? null,
-    speed_level: levels?.speed_level ?? null,
-    intonation: r.intonation.label,
-    gender: r.gender?.value ?? null,
-    gender_source: r.gender?.source ?? null,
-    stressed_words: meta.stressedWords ?? [],
-    functionals: r.functionals,
-    caption: prosodyCaption({ ...r, levels }),
-  };
-  if (meta.transcription !== undefined) rec.transcription = meta.transcription;
-  if (meta.emotion !== undefined) rec.emotion = meta.emotion;
-  return rec;
 }

@@ -7,29 +7,13 @@ import path from 'node:path';
 import { EmotionThinkerError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 import { parseJsonText } from '../json-check.js';
-import type { Calibration } from '../prosody-calibration.js';
-import { FEATURE_NAMES, FEATURE_VERSION, type Standardizer } from './featurize.js';
-import { checkModelFile } from './model-schema.js';
-import type { Associations } from './judge.js';
-import { Policy, type PolicyShape } from './policy.js';
+import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
+import { checkModelFile, type EmotionModelFile } from './model-schema.js';
+import { Policy } from './policy.js';
 import type { Perception } from './perception.js';
 
-export interface EmotionModelFile {
-  format: 'emotionthinker-model';
-  version: 1;
-  featureVersion: number;
-  featureNames: string[];
-  standardizer: Standardizer;
-  calibration: Calibration;
-  /** Calibration group the model's levels come from (the training corpus). */
-  corpus: string;
-  associations: Associations;
-  policy: { shape: PolicyShape; params: number[] };
-  /** Provenance: data, mode, seed, steps, validation figures. */
-  info: Record<string, unknown>;
-  /** Gain-invariant energy cuts, probability temperature, out-of-range limit (perception.ts; optional). */
-  perception?: Perception;
-}
+/** The file's format and its check are in model-schema.ts. */
+export type { EmotionModelFile } from './model-schema.js';
 
 export interface EmotionModel {
   file: EmotionModelFile;

@@ -3,13 +3,31 @@
 // named, never load and answer with numbers computed from NaN, a short standardiser or an
 // out-of-range feature index.
 import { checkCalibration } from '../calibration-schema.js';
+import type { Calibration } from '../calibration-types.js';
 import { arr, at, bad, field, jsonError, noPrototypeKeys, num, numArray, obj, str, type JsonAt } from '../json-check.js';
-import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
+import { FEATURE_NAMES, FEATURE_VERSION, type Standardizer } from './featurize.js';
 import type { Associations } from './judge.js';
-import type { EmotionModelFile } from './model.js';
 import { policyLayout, type PolicyShape } from './policy.js';
-import { checkPerception } from './perception.js';
+import { checkPerception, type Perception } from './perception.js';
 import { CLAIM_VALUES, CUES, EMOTIONS } from './vocab.js';
+
+/** A trained emotion model as stored (models/default.json, what `train` writes). */
+export interface EmotionModelFile {
+  format: 'emotionthinker-model';
+  version: 1;
+  featureVersion: number;
+  featureNames: string[];
+  standardizer: Standardizer;
+  calibration: Calibration;
+  /** Calibration group the model's levels come from (the training corpus). */
+  corpus: string;
+  associations: Associations;
+  policy: { shape: PolicyShape; params: number[] };
+  /** Provenance: data, mode, seed, steps, validation figures. */
+  info: Record<string, unknown>;
+  /** Gain-invariant energy cuts, probability temperature, out-of-range limit (perception.ts; optional). */
+  perception?: Perception;
+}
 
 /**
  * Largest magnitude accepted for a parameter, a standardiser mean or sd. Trained values are

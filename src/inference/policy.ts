@@ -10,7 +10,12 @@
 // statistics for energy, ...), so they follow the measurement instead of whatever else
 // correlates with it in a small training set.
 import { CLAIM_ONEHOT, TOKEN_SIZES, TOKENS } from './vocab.js';
-import type { Rng } from './rng.js';
+
+/** What initialisation and sampling need from a random source (the trainer's seeded Rng, src/train/rng.ts). */
+export interface RandomSource {
+  normal(): number;
+  categorical(p: ArrayLike<number>): number;
+}
 
 export interface PolicyShape {
   inputs: number;
@@ -84,7 +89,7 @@ export class Policy {
     this.params = params ?? new Float64Array(size);
   }
 
-  static create(shape: PolicyShape, rng: Rng): Policy {
+  static create(shape: PolicyShape, rng: RandomSource): Policy {
     const p = new Policy(shape);
     for (const b of p.#blocks) {
       const scale = Math.sqrt(1 / b.cols);
@@ -164,7 +169,7 @@ export class Policy {
     return { tokens, logp, emotionProbs };
   }
 
-  sample(x: Float64Array, rng: Rng): Response {
+  sample(x: Float64Array, rng: RandomSource): Response {
     return this.generate(x, (p) => rng.categorical(p));
   }
 
@@ -214,31 +219,6 @@ export class Policy {
       const eb = this.#emotionBlock();
       const dh = dense(eb, input, softmaxGrad(this.#affine(eb, input), tokens[e], gLogp[e]), h.length);
       dense(this.#blocks[0], x, dh.map((v, i) => v * (1 - h[i] * h[i])), 0);
-    }
-  }
-}
-
-/** Adam with decoupled weight decay; state is plain arrays so checkpoints can hold it. */
-export class Adam {
-  m: Float64Array;
-  v: Float64Array;
-  t = 0;
-
-  constructor(size: number, readonly options: { lr: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number }) {
-    this.m = new Float64Array(size);
-    this.v = new Float64Array(size);
-  }
-
-  step(params: Float64Array, grad: Float64Array, lr = this.options.lr): void {
-    const b1 = this.options.beta1 ?? 0.9, b2 = this.options.beta2 ?? 0.999, eps = this.options.eps ?? 1e-8;
-    const wd = this.options.weightDecay ?? 0;
-    this.t++;
-    const c1 = 1 - b1 ** this.t, c2 = 1 - b2 ** this.t;
-    for (let i = 0; i < params.length; i++) {
-      const g = grad[i];
-      this.m[i] = b1 * this.m[i] + (1 - b1) * g;
-      this.v[i] = b2 * this.v[i] + (1 - b2) * g * g;
-      params[i] -= lr * ((this.m[i] / c1) / (Math.sqrt(this.v[i] / c2) + eps) + wd * params[i]);
     }
   }
 }

@@ -6,22 +6,6 @@ import { parseResponse, renderResponse } from './render.js';
 /** P(emotion | cue = value), fitted on the training split with add-one smoothing. */
 export type Associations = Record<Cue, Record<string, number[]>>;
 
-export function fitAssociations(measured: MeasuredCues[], emotions: number[]): Associations {
-  const out = {} as Associations;
-  for (const cue of CUES) {
-    out[cue] = {};
-    for (const value of CLAIM_VALUES[cue].slice(1)) {
-      const counts = new Array(EMOTIONS.length).fill(1);
-      measured.forEach((m, i) => {
-        if (m[cue] === value) counts[emotions[i]]++;
-      });
-      const total = counts.reduce((a, b) => a + b, 0);
-      out[cue][value] = counts.map((c) => c / total);
-    }
-  }
-  return out;
-}
-
 export interface JudgeScores {
   /** 1–5 each. */
   fa: number;
