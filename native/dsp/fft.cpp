@@ -23,6 +23,15 @@ RealFft::RealFft(size_t n) : n_(n), half_(n / 2) {
   }
 }
 
+namespace {
+// Complex product written out: the same two products and one sum/difference per part as the
+// operator* of std::complex (so the same bits for finite values), without its NaN recovery
+// branch, which cost a quarter of the FFT's time. The inputs here are always finite.
+inline std::complex<double> mul(std::complex<double> a, std::complex<double> b) {
+  return {a.real() * b.real() - a.imag() * b.imag(), a.real() * b.imag() + a.imag() * b.real()};
+}
+}  // namespace
+
 // The n-point real FFT is computed as an n/2-point complex FFT of z[k] = x[2k] + i·x[2k+1],
 // then split into the spectra of the even and odd samples.
 void RealFft::power(const float* x, float* out, std::vector<std::complex<double>>& z) const {
@@ -34,7 +43,7 @@ void RealFft::power(const float* x, float* out, std::vector<std::complex<double>
     for (size_t s = 0; s < m; s += len) {
       for (size_t k = 0; k < len / 2; ++k) {
         std::complex<double> w = twiddle_[k * step];
-        std::complex<double> a = z[s + k], b = z[s + k + len / 2] * w;
+        std::complex<double> a = z[s + k], b = mul(z[s + k + len / 2], w);
         z[s + k] = a + b;
         z[s + k + len / 2] = a - b;
       }
@@ -43,9 +52,9 @@ void RealFft::power(const float* x, float* out, std::vector<std::complex<double>
   for (size_t k = 0; k <= m; ++k) {
     std::complex<double> zk = z[k % m], zc = std::conj(z[(m - k) % m]);
     std::complex<double> even = 0.5 * (zk + zc);
-    std::complex<double> odd = std::complex<double>(0, -0.5) * (zk - zc);
+    std::complex<double> odd = mul(std::complex<double>(0, -0.5), zk - zc);
     std::complex<double> w = k < m ? twiddle_[k] : std::complex<double>(-1, 0);
-    std::complex<double> X = even + w * odd;
+    std::complex<double> X = even + mul(w, odd);
     out[k] = float(std::norm(X));
   }
 }

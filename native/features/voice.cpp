@@ -37,6 +37,16 @@ bool voiced(const float* f0, size_t i) { return std::isfinite(f0[i]) && f0[i] > 
 // (both segments inside the signal; samples outside count as zero).
 double nccf_at(const float* x, size_t n, long a, long len, long k) {
   double xy = 0, xx = 0, yy = 0;
+  if (a >= 0 && a + k >= 0 && a + len <= long(n) && a + len + k <= long(n)) {
+    // Both segments inside: the same sums without the bounds tests.
+    const float* u = x + a;
+    const float* v = x + a + k;
+    for (long i = 0; i < len; ++i) {
+      double p = u[i], q = v[i];
+      xy += p * q, xx += p * p, yy += q * q;
+    }
+    return xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : 0.0;
+  }
   for (long i = 0; i < len; ++i) {
     long p = a + i, q = a + i + k;
     double u = p >= 0 && p < long(n) ? x[p] : 0.0;
@@ -218,10 +228,8 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     if (f % 4096 == 0) check_cancel();
     long a = centre(f) - win / 2;
     double e = 0;
-    for (long t = 0; t < win; ++t) {
-      long p = a + t;
-      if (p >= 0 && p < long(n)) e += double(x[p]) * double(x[p]);
-    }
+    // Samples outside the signal add nothing: sum over the part inside (same terms, same order).
+    for (long p = std::max(a, 0L), end = std::min(a + win, long(n)); p < end; ++p) e += double(x[p]) * double(x[p]);
     level[f] = 10 * std::log10(e / double(win) + 1e-12);
   }
   const double loudest = *std::max_element(level.begin(), level.end());
@@ -237,21 +245,35 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
   double w2 = 0;
   for (double w : hamming) w2 += w * w;
   const double eps = std::max(1e-30, std::pow(10.0, loudest / 10) * w2 * 1e-5);
-  auto band_sum = [&](double lo, double hi) {
-    double acc = 0;
-    for (size_t k = 0; k < bins; ++k) {
+  // The bins whose frequency k·df lies in [lo, hi) (or [lo, hi] with `closed`): a contiguous
+  // range, found with the same comparisons as a test of every bin, so the loops below visit the
+  // same bins in the same order as one over all bins would (same sums, same bits), without
+  // scanning the 513 bins of a 1024-point spectrum per band and frame.
+  struct Range {
+    size_t a, b;
+  };
+  auto bin_range = [&](double lo, double hi, bool closed) {
+    auto in = [&](size_t k) {
       double f = double(k) * df;
-      if (f >= lo && f < hi) acc += power[k] + eps;
-    }
+      return f >= lo && (closed ? f <= hi : f < hi);
+    };
+    size_t a = lo > 0 ? std::min(bins, size_t(std::max(0.0, std::floor(lo / df) - 1))) : 0;
+    while (a < bins && double(a) * df < lo) ++a;
+    while (a > 0 && double(a - 1) * df >= lo) --a;
+    size_t b = a;
+    while (b < bins && in(b)) ++b;
+    return Range{a, b};
+  };
+  auto band_sum = [&](Range r) {
+    double acc = 0;
+    for (size_t k = r.a; k < r.b; ++k) acc += power[k] + eps;
     return acc;
   };
   // Strongest bin in [lo, hi) as power, refined by a parabola through the dB values around it.
-  auto band_max = [&](double lo, double hi) {
+  auto band_max = [&](Range r) {
     size_t best = bins;
-    for (size_t k = 0; k < bins; ++k) {
-      double f = double(k) * df;
-      if (f >= lo && f < hi && (best == bins || power[k] > power[best])) best = k;
-    }
+    for (size_t k = r.a; k < r.b; ++k)
+      if (best == bins || power[k] > power[best]) best = k;
     if (best == bins) return 0.0;
     // Through the floored powers: a neighbour at the quantisation noise (orders of magnitude
     // below the peak) sent the parabola's vertex to absurd heights.
@@ -266,15 +288,24 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     }
     return peak;
   };
-  auto band_slope = [&](double lo, double hi) {
-    std::vector<double> xs, ys;
-    for (size_t k = 0; k < bins; ++k) {
-      double f = double(k) * df;
-      if (f >= lo && f <= hi) xs.push_back(f / 1000.0), ys.push_back(10 * std::log10(power[k] + eps));
-    }
+  // The slope's frequencies (kHz) per band, and its dB values per frame (reused buffers).
+  std::vector<double> ys;
+  auto slope_xs = [&](Range r) {
+    std::vector<double> xs;
+    for (size_t k = r.a; k < r.b; ++k) xs.push_back(double(k) * df / 1000.0);
+    return xs;
+  };
+  auto band_slope = [&](Range r, const std::vector<double>& xs) {
+    ys.clear();
+    for (size_t k = r.a; k < r.b; ++k) ys.push_back(10 * std::log10(power[k] + eps));
     return slope(xs, ys);
   };
   const double nyq = rate / 2;
+  const double hi5 = std::min(5000.0, nyq);
+  const Range r_alpha_lo = bin_range(50, 1000, false), r_alpha_hi = bin_range(1000, hi5, false);
+  const Range r_hb_lo = bin_range(0, 2000, false), r_hb_hi = bin_range(2000, hi5, false);
+  const Range r_slo = bin_range(0, 500, true), r_shi = bin_range(500, 1500, true);
+  const std::vector<double> xs_lo = slope_xs(r_slo), xs_hi = slope_xs(r_shi);
   for (size_t f = 0; f < frames; ++f) {
     if (f % 4096 == 0) check_cancel();
     const bool v = voiced(f0, f);
@@ -297,14 +328,13 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     }
     std::fill(frame.begin() + win, frame.end(), 0.0f);
     fft.power(frame.data(), power.data(), work);
-    const double hi5 = std::min(5000.0, nyq);
-    double al = 10 * std::log10((band_sum(50, 1000) + eps) / (band_sum(1000, hi5) + eps));  // sums carry the floor per bin
-    double hb = 10 * std::log10(std::max(band_max(0, 2000), eps) / std::max(band_max(2000, hi5), eps));
-    double sl = band_slope(0, 500), sh = band_slope(500, 1500);
+    double al = 10 * std::log10((band_sum(r_alpha_lo) + eps) / (band_sum(r_alpha_hi) + eps));  // sums carry the floor per bin
+    double hb = 10 * std::log10(std::max(band_max(r_hb_lo), eps) / std::max(band_max(r_hb_hi), eps));
+    double sl = band_slope(r_slo, xs_lo), sh = band_slope(r_shi, xs_hi);
     if (v) {
       alpha.add(al), hamm.add(hb), slo.add(sl), shi.add(sh);
       double F = f0[f];
-      double h1 = band_max(0.9 * F, 1.1 * F + 1e-9), h2 = band_max(1.8 * F, 2.2 * F + 1e-9);
+      double h1 = band_max(bin_range(0.9 * F, 1.1 * F + 1e-9, false)), h2 = band_max(bin_range(1.8 * F, 2.2 * F + 1e-9, false));
       if (h1 > 0 && h2 > 0) h12.add(10 * std::log10(h1 / h2));
     } else {
       ++s.unvoiced_frames;
