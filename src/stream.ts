@@ -8,7 +8,7 @@
 // energies; pieces of at most PIECE_SECONDS, large ones on the thread pool) → frame events → VAD
 // (energy: frame RMS against the recent peak; silero: the Silero model per 32 ms window with its
 // state carried across windows) → turn state machine → for each turn the 16 kHz samples of
-// [start − pad, end + pad] go through analyzeDetailed (the same code as analyze() on a file) →
+// [start − pad, end + pad] go through analyzeSamples16k (the same code as analyze() on a file of them) →
 // utterance event. Times are seconds from the first sample written.
 //
 // Backpressure and drops: write() never drops audio; it returns false while more than
@@ -20,7 +20,7 @@
 // Memory: the native stream's bounded buffers, the last maxUtteranceSeconds + pads of 16 kHz
 // audio, the event queue: nothing grows with the stream's length.
 import { EventEmitter } from 'node:events';
-import { analyzeDetailed, type AnalysisResult } from './analyze.js';
+import { analyzeSamples16k, type AnalysisResult } from './analyze.js';
 import { AbortError, checkSignal } from './abort.js';
 import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
 import { native, type RawProsodyStream, type RawStreamOutput } from './native.js';
@@ -136,7 +136,11 @@ class AudioRing {
     a = Math.max(a, this.total - n, 0);
     b = Math.min(b, this.total);
     const out = new Float32Array(Math.max(0, b - a));
-    for (let i = a, k = 0; i < b; i++, k++) out[k] = this.buf[i % n];
+    if (b <= a) return out;
+    // At most two contiguous pieces of the ring.
+    const at = a % n, first = Math.min(b - a, n - at);
+    out.set(this.buf.subarray(at, at + first));
+    if (first < b - a) out.set(this.buf.subarray(0, b - a - first), first);
     return out;
   }
 }
@@ -588,10 +592,11 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#analysis = this.#analysis.then(async () => {
       if (this.#closed) return;
       try {
-        const wav = floatWav(samples, RATE);
+        // The turn's samples are this stream's own copy (ring.read): analysed in place, as
+        // analyze() would analyse a 16 kHz float WAV of them (a session gets that WAV).
         const result = this.#session?.analyze
-          ? await this.#session.analyze(wav, { signal: this.#signal })
-          : (await analyzeDetailed(wav, { model: this.#model, gender: this.#gender })).result;
+          ? await this.#session.analyze(floatWav(samples, RATE), { signal: this.#signal })
+          : (await analyzeSamples16k(samples, { model: this.#model, gender: this.#gender })).result;
         let ev: UtteranceEvent = {
           type: 'utterance', start: us(a / RATE), end: us(b / RATE), speechStart: us(speechStart), speechEnd: us(end),
           prosody: result.prosody, emotion: result.emotion, probabilities: result.probabilities, reasoning: result.reasoning,

@@ -18,7 +18,34 @@ namespace prosody {
 
 double bessel_i0(double x);
 
+namespace {
+std::vector<float> make_intensity_window(double min_pitch, double rate, double* wsum);
+}  // namespace
+
+// Each analysis needs two windows (intensity, nuclei) of up to thousands of taps, each tap a
+// Bessel series: computing them took as long as the rest of the energy tracks of a short clip.
+// The last few (min_pitch, rate) pairs are kept per thread (no locking; a handful of KB).
 std::vector<float> intensity_window(double min_pitch, double rate, double* wsum) {
+  struct Entry {
+    double min_pitch, rate, wsum;
+    std::vector<float> w;
+  };
+  static thread_local std::vector<Entry> cache;
+  for (const Entry& e : cache)
+    if (e.min_pitch == min_pitch && e.rate == rate) {
+      *wsum = e.wsum;
+      return e.w;
+    }
+  double sum = 0;
+  std::vector<float> w = make_intensity_window(min_pitch, rate, &sum);
+  if (cache.size() >= 4) cache.erase(cache.begin());
+  cache.push_back({min_pitch, rate, sum, w});
+  *wsum = sum;
+  return w;
+}
+
+namespace {
+std::vector<float> make_intensity_window(double min_pitch, double rate, double* wsum) {
   const int L = std::max(3, int(std::lround(6.4 / min_pitch * rate)) | 1);
   const int half = L / 2;
   std::vector<float> w(static_cast<size_t>(L));
@@ -32,6 +59,7 @@ std::vector<float> intensity_window(double min_pitch, double rate, double* wsum)
   *wsum = sum;
   return w;
 }
+}  // namespace
 
 namespace {
 
