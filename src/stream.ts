@@ -267,7 +267,12 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#gender = options.gender ?? s?.gender ?? undefined;
     const padS = this.#opts.padMs / 1000;
     this.#ring = new AudioRing(Math.ceil((this.#opts.maxUtteranceSeconds + 2 * padS + this.#opts.endSilenceMs / 1000 + this.lagSeconds + 2) * RATE));
-    if (vad === 'silero') this.#silero = acquireSilero();
+    if (vad === 'silero') {
+      this.#silero = acquireSilero();
+      // A failed load is reported by the first #sileroFeed (error event, energy VAD from then on);
+      // until that runs the rejection must count as handled, or Node ends the process for it.
+      this.#silero.catch(() => undefined);
+    }
     if (this.#signal) {
       if (this.#signal.aborted) this.#abort(this.#signal.reason);
       else this.#signal.addEventListener('abort', () => this.#abort(this.#signal!.reason), { once: true });
@@ -488,19 +493,29 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         this.#push({ type: 'frame', time: us(out.index[k] * hop), f0: Number.isNaN(f0) ? null : f0, voicing: f[d + 2], rmsDbfs: f[d + 4], intensityDb: f[d + 5] });
       }
     }
-    if (this.#vad === 'energy') {
-      for (let k = 0; k < out.energyIndex.length; k++) {
-        const time = out.energyIndex[k] * hop;
-        this.#step(time - hop / 2, time + hop / 2, this.#energySpeech(time, out.energyRmsDbfs[k]));
-      }
-    }
+    if (this.#vad === 'energy') this.#energySteps(out);
     const finish = () => {
       if (!last) return;
       const end = this.#ring.total / RATE;
       if (this.#speaking) this.#endTurn(Math.max(this.#lastSpeech, this.#turnStart), false, end);
     };
-    if (this.#vad === 'silero' && this.#silero && (out.samples16k.length > 0 || last)) return this.#sileroFeed(out.samples16k, last).then(finish);
+    if (this.#vad === 'silero' && this.#silero && (out.samples16k.length > 0 || last)) {
+      return this.#sileroFeed(out.samples16k, last).then((fellBack) => {
+        // Silero turned out unavailable on this output: its energies go to the energy VAD, so a
+        // fallback stream segments exactly as an energy stream from its first sample.
+        if (fellBack) this.#energySteps(out);
+        finish();
+      });
+    }
     finish();
+  }
+
+  #energySteps(out: NativeOut): void {
+    const hop = this.#hop;
+    for (let k = 0; k < out.energyIndex.length; k++) {
+      const time = out.energyIndex[k] * hop;
+      this.#step(time - hop / 2, time + hop / 2, this.#energySpeech(time, out.energyRmsDbfs[k]));
+    }
   }
 
   /** Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds, above the floor. */
@@ -512,9 +527,10 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     return db >= this.#opts.energyFloorDb && db >= q[0].v - this.#opts.energyRelativeDb;
   }
 
-  async #sileroFeed(x: Float32Array, last: boolean): Promise<void> {
+  /** Runs Silero over the new samples; true when Silero proved unavailable here (the stream now segments by energy). */
+  async #sileroFeed(x: Float32Array, last: boolean): Promise<boolean> {
     const pending = this.#silero;
-    if (!pending) return;
+    if (!pending) return false;
     let handle: SileroHandle;
     try {
       handle = await pending;
@@ -523,7 +539,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       this.#silero = null;
       this.#vad = 'energy';
       this.#error((err as { code?: string }).code ?? 'ERR_BACKEND_UNAVAILABLE', `Silero VAD unavailable (${(err as Error).message}); turns are segmented by the energy VAD`);
-      return;
+      return true;
     }
     let i = 0;
     const run = async () => {
@@ -539,12 +555,13 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       this.#sileroFill += n;
       i += n;
       if (this.#sileroFill === SILERO_WINDOW) await run();
-      if (this.#closed) return;
+      if (this.#closed) return false;
     }
     if (last && this.#sileroFill > 0) {
       this.#sileroBuf.fill(0, this.#sileroFill);
       await run();
     }
+    return false;
   }
 
   /** Turn state machine: one VAD decision for the audio [a, b). */
