@@ -219,6 +219,29 @@ describe('emotionthinker listen: protocol edges (ws client)', () => {
     }
   }, 180_000);
 
+  it('a 10-minute chunk in one message is refused with 1009 (message above 1 MiB) and the server goes on serving', async () => {
+    const s = await startListenServer({ port: 0 });
+    try {
+      const clip = await loadAudio(CLIPS[2]);
+      const one = pcm16Wav(clip.samples, 16000).subarray(44);
+      const ten = Buffer.alloc(600 * 16000 * 2);
+      for (let o = 0; o + one.length <= ten.length; o += 16000 * 2 * 30) one.copy(ten, o);
+      const c = await open(`${s.url}?rate=16000&frames=0`);
+      c.ws.send(ten);
+      const closed = await c.closed;
+      expect(closed.code).toBe(1009);
+      expect(c.events.filter((e) => e.type === 'utterance')).toEqual([]);
+      // The same audio in messages under the limit is served: one turn per 30 s.
+      const d = await open(`${s.url}?rate=16000&frames=0`);
+      for (let o = 0; o < ten.length; o += 1 << 19) d.ws.send(ten.subarray(o, o + (1 << 19)));
+      d.ws.send(JSON.stringify({ type: 'end' }));
+      expect((await d.closed).code).toBe(1000);
+      expect(d.events.filter((e) => e.type === 'utterance').length).toBe(20);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+
   it('a silent client is closed after the idle timeout; a client gone mid-utterance leaves the server serving', async () => {
     const s = await startListenServer({ port: 0, idleSeconds: 0.5 });
     try {
