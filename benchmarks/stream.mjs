@@ -58,10 +58,18 @@ const fmt = (v, d = 3) => v.toFixed(d);
 async function perChunk(build, vad, x) {
   const s = build.createProsodyStream({ sampleRate: RATE, vad, frames: true });
   const times = [], plain = [], latency = [];
-  let writtenAt = 0, utterances = 0;
+  let writtenAt = 0, utterances = 0, cpuAtEnd = null;
+  // A turn's analysis starts when its speech-end is pushed (inside the write that decides it);
+  // the CPU this process uses from there to the utterance (all threads) is what the turn costs.
+  // On a machine with a free core per thread the processing part would be about that or less
+  // (the spectral and voice features run in parallel) plus the thread-pool hops; on a busy one
+  // it is the wall time that waits for CPUs.
+  s.on('speech-end', () => (cpuAtEnd = process.cpuUsage()));
   s.on('utterance', (u) => {
     utterances++;
-    latency.push({ hangover: u.timing.hangoverSeconds, processing: (performance.now() - writtenAt) / 1000 });
+    const processing = (performance.now() - writtenAt) / 1000;
+    const c = cpuAtEnd ? process.cpuUsage(cpuAtEnd) : null;
+    latency.push({ hangover: u.timing.hangoverSeconds, processing, cpu: c ? (c.user + c.system) / 1e6 : null });
   });
   let frames = 0;
   s.on('frame', () => frames++);
@@ -126,6 +134,8 @@ for (const vad of ['energy', 'silero']) {
     console.log(`vad ${vad}, ${builds[i].name}: per 20 ms chunk p50 ${fmt(pct(r.times, 0.5))} ms, p99 ${fmt(pct(r.times, 0.99))} ms, max ${fmt(Math.max(...r.times))} ms (${r.times.length} chunks, ${r.utterances} turns, ${rounds} round(s))`);
     console.log(`  per chunk without a turn ending: p99 ${fmt(pct(r.plain, 0.99))} ms`);
     console.log(`  end of speech → utterance: hangover p50 ${fmt(pct(hang, 0.5))} s (endSilenceMs 500 + energy window), processing p50 ${fmt(pct(proc, 0.5), 1)} ms, p99 ${fmt(pct(proc, 0.99), 1)} ms`);
+    const cpu = r.latency.filter((l) => l.cpu !== null).map((l) => l.cpu * 1000);
+    console.log(`    CPU per turn (all threads, speech-end → utterance): p50 ${fmt(pct(cpu, 0.5), 2)} ms, p99 ${fmt(pct(cpu, 0.99), 2)} ms`);
     console.log(`  throughput: ${fmt(r.cpu)} s CPU for ${fmt(rounds * seconds, 0)} s = ${fmt((rounds * seconds) / r.cpu, 0)} real-time streams per core`);
   });
   if (got.length > 1) console.log(`  this build / anchor: streams per core ×${fmt(got[1].cpu / got[0].cpu, 2)}, processing p99 ×${fmt(pct(got[0].latency.map((l) => l.processing), 0.99) / pct(got[1].latency.map((l) => l.processing), 0.99), 2)}`);

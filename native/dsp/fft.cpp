@@ -38,7 +38,14 @@ void RealFft::power(const float* x, float* out, std::vector<std::complex<double>
   const size_t m = half_;
   z.resize(m);
   for (size_t i = 0; i < m; ++i) z[bitrev_[i]] = {double(x[2 * i]), double(x[2 * i + 1])};
-  for (size_t len = 2; len <= m; len <<= 1) {
+  // The first stage's only twiddle is exactly 1: its product changes nothing but the sign of a
+  // zero (which no later sum, product or the final |X|² can turn into another value).
+  for (size_t s = 0; s < m; s += 2) {
+    std::complex<double> a = z[s], b = z[s + 1];
+    z[s] = a + b;
+    z[s + 1] = a - b;
+  }
+  for (size_t len = 4; len <= m; len <<= 1) {
     const size_t step = n_ / len;  // twiddle stride for an m-point FFT uses e^{-2πik/len} = twiddle_[k·n/len]
     for (size_t s = 0; s < m; s += len) {
       for (size_t k = 0; k < len / 2; ++k) {
@@ -50,7 +57,8 @@ void RealFft::power(const float* x, float* out, std::vector<std::complex<double>
     }
   }
   for (size_t k = 0; k <= m; ++k) {
-    std::complex<double> zk = z[k % m], zc = std::conj(z[(m - k) % m]);
+    // z[k mod m] and z[(m − k) mod m] without two integer divisions per bin.
+    std::complex<double> zk = z[k == m ? 0 : k], zc = std::conj(z[k == 0 ? 0 : m - k]);
     std::complex<double> even = 0.5 * (zk + zc);
     std::complex<double> odd = mul(std::complex<double>(0, -0.5), zk - zc);
     std::complex<double> w = k < m ? twiddle_[k] : std::complex<double>(-1, 0);
