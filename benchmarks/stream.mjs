@@ -9,13 +9,19 @@
 //     the last speech frame to the frame that ends the turn) and the processing part (wall time
 //     from writing that chunk to the event);
 //  4. a 1-hour stream (energy VAD, frames on, read by a consumer): RSS after 5 min and at the end.
-// Usage: npx tsc -p tsconfig.json && node benchmarks/stream.mjs [--minutes 10] [--hour-minutes 60]
+// With --anchor DIR (another build's dist/, e.g. the code before a change, with its own native
+// addon), 1–3 run for that build too, alternating with this one (round by round), so both see the
+// same machine load.
+// Usage: npx tsc -p tsconfig.json && node benchmarks/stream.mjs [--minutes 10] [--hour-minutes 60] [--anchor DIR] [--rounds 2]
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const lib = process.env.EMOTIONTHINKER_DIST ? pathToFileURL(path.resolve(process.env.EMOTIONTHINKER_DIST)).href : '../dist/index.js';
 const { createProsodyStream, extractF0, loadAudio } = await import(lib);
+const anchorDir = process.argv.includes('--anchor') ? process.argv[process.argv.indexOf('--anchor') + 1] : null;
+const builds = [{ name: 'this build', createProsodyStream }];
+if (anchorDir) builds.push({ name: `anchor ${anchorDir}`, createProsodyStream: (await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js')).createProsodyStream });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = path.resolve(here, '../../shared/data/ravdess');
@@ -26,6 +32,7 @@ if (!existsSync(dir)) {
 const arg = (name, d) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : d);
 const minutes = arg('--minutes', 3);
 const hourMinutes = arg('--hour-minutes', 60);
+const rounds = arg('--rounds', anchorDir ? 2 : 1);
 const RATE = 16000, CHUNK = RATE / 50;
 
 // A conversation: clips one after another (every 7th clip, all actors), repeated to length.
@@ -48,13 +55,21 @@ const pct = (a, q) => {
 };
 const fmt = (v, d = 3) => v.toFixed(d);
 
-async function perChunk(vad, x) {
-  const s = createProsodyStream({ sampleRate: RATE, vad, frames: true });
+async function perChunk(build, vad, x) {
+  const s = build.createProsodyStream({ sampleRate: RATE, vad, frames: true });
   const times = [], plain = [], latency = [];
-  let writtenAt = 0, utterances = 0;
+  let writtenAt = 0, utterances = 0, cpuAtEnd = null;
+  // A turn's analysis starts when its speech-end is pushed (inside the write that decides it);
+  // the CPU this process uses from there to the utterance (all threads) is what the turn costs.
+  // On a machine with a free core per thread the processing part would be about that or less
+  // (the spectral and voice features run in parallel) plus the thread-pool hops; on a busy one
+  // it is the wall time that waits for CPUs.
+  s.on('speech-end', () => (cpuAtEnd = process.cpuUsage()));
   s.on('utterance', (u) => {
     utterances++;
-    latency.push({ hangover: u.timing.hangoverSeconds, processing: (performance.now() - writtenAt) / 1000 });
+    const processing = (performance.now() - writtenAt) / 1000;
+    const c = cpuAtEnd ? process.cpuUsage(cpuAtEnd) : null;
+    latency.push({ hangover: u.timing.hangoverSeconds, processing, cpu: c ? (c.user + c.system) / 1e6 : null });
   });
   let frames = 0;
   s.on('frame', () => frames++);
@@ -74,9 +89,9 @@ async function perChunk(vad, x) {
   return { times, plain, latency, utterances, frames, wall, cpu: (c.user + c.system) / 1e6 };
 }
 
-async function throughput(vad, x) {
+async function throughput(build, vad, x) {
   // Large writes, no per-chunk waits: the CPU a stream costs per second of audio.
-  const s = createProsodyStream({ sampleRate: RATE, vad, frames: true });
+  const s = build.createProsodyStream({ sampleRate: RATE, vad, frames: true });
   let frames = 0;
   s.on('frame', () => frames++);
   const cpu0 = process.cpuUsage(), t0 = performance.now();
@@ -99,20 +114,38 @@ console.log(`stream benchmark: ${fmt(seconds, 0)} s of conversation from ${files
   console.log(`anchor extractF0 (whole signal): ${fmt(cpu)} s CPU = ${fmt(seconds / cpu, 0)}× real time`);
 }
 for (const vad of ['energy', 'silero']) {
-  const r = await perChunk(vad, vad === 'silero' ? audio.subarray(0, Math.min(audio.length, 60 * RATE)) : audio);
-  const t = await throughput(vad, audio);
-  const hang = r.latency.map((l) => l.hangover), proc = r.latency.map((l) => l.processing * 1000);
-  console.log(`vad ${vad}: per 20 ms chunk p50 ${fmt(pct(r.times, 0.5))} ms, p99 ${fmt(pct(r.times, 0.99))} ms, max ${fmt(Math.max(...r.times))} ms (${r.times.length} chunks, ${r.utterances} turns)`);
-  console.log(`  per chunk without a turn ending: p99 ${fmt(pct(r.plain, 0.99))} ms`);
-  console.log(`  end of speech → utterance: hangover p50 ${fmt(pct(hang, 0.5))} s (endSilenceMs 500 + energy window), processing p50 ${fmt(pct(proc, 0.5), 1)} ms, p99 ${fmt(pct(proc, 0.99), 1)} ms`);
-  console.log(`  throughput: ${fmt(t.cpu)} s CPU for ${fmt(seconds, 0)} s = ${fmt(seconds / t.cpu, 0)} real-time streams per core (wall ${fmt(t.wall)} s)`);
+  const x = vad === 'silero' ? audio.subarray(0, Math.min(audio.length, 60 * RATE)) : audio;
+  const got = builds.map(() => ({ times: [], plain: [], latency: [], utterances: 0, cpu: 0 }));
+  for (let round = 0; round < rounds; round++) {
+    // Alternate which build goes first, so neither always runs on a warmer (or busier) machine.
+    const order = builds.map((_, i) => i);
+    if (round % 2) order.reverse();
+    for (const i of order) {
+      const r = await perChunk(builds[i], vad, x);
+      const t = await throughput(builds[i], vad, audio);
+      const g = got[i];
+      g.times.push(...r.times), g.plain.push(...r.plain), g.latency.push(...r.latency);
+      g.utterances += r.utterances, g.cpu += t.cpu;
+      console.log(`  [round ${round + 1}, ${builds[i].name}, vad ${vad}: ${fmt(seconds / t.cpu, 0)} streams per core, turn processing p99 ${fmt(pct(r.latency.map((l) => l.processing * 1000), 0.99), 1)} ms]`);
+    }
+  }
+  got.forEach((r, i) => {
+    const hang = r.latency.map((l) => l.hangover), proc = r.latency.map((l) => l.processing * 1000);
+    console.log(`vad ${vad}, ${builds[i].name}: per 20 ms chunk p50 ${fmt(pct(r.times, 0.5))} ms, p99 ${fmt(pct(r.times, 0.99))} ms, max ${fmt(Math.max(...r.times))} ms (${r.times.length} chunks, ${r.utterances} turns, ${rounds} round(s))`);
+    console.log(`  per chunk without a turn ending: p99 ${fmt(pct(r.plain, 0.99))} ms`);
+    console.log(`  end of speech → utterance: hangover p50 ${fmt(pct(hang, 0.5))} s (endSilenceMs 500 + energy window), processing p50 ${fmt(pct(proc, 0.5), 1)} ms, p99 ${fmt(pct(proc, 0.99), 1)} ms`);
+    const cpu = r.latency.filter((l) => l.cpu !== null).map((l) => l.cpu * 1000);
+    console.log(`    CPU per turn (all threads, speech-end → utterance): p50 ${fmt(pct(cpu, 0.5), 2)} ms, p99 ${fmt(pct(cpu, 0.99), 2)} ms`);
+    console.log(`  throughput: ${fmt(r.cpu)} s CPU for ${fmt(rounds * seconds, 0)} s = ${fmt((rounds * seconds) / r.cpu, 0)} real-time streams per core`);
+  });
+  if (got.length > 1) console.log(`  this build / anchor: streams per core ×${fmt(got[1].cpu / got[0].cpu, 2)}, processing p99 ×${fmt(pct(got[0].latency.map((l) => l.processing), 0.99) / pct(got[1].latency.map((l) => l.processing), 0.99), 2)}`);
 }
 
 // 1-hour stream: RSS growth after the first 5 minutes.
 {
   const hour = hourMinutes * 60;
   const block = conversation(60);
-  const s = createProsodyStream({ sampleRate: RATE, vad: 'energy', frames: true });
+  const s = builds[0].createProsodyStream({ sampleRate: RATE, vad: 'energy', frames: true });
   let frames = 0, utterances = 0;
   const reading = (async () => {
     for await (const ev of s) {

@@ -1,13 +1,13 @@
 // analyze(audio): the package's main job. Prosody and spectral features from the native core,
 // then the reasoning policy's claims (each with its evidence: the measured value, its level and
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
-import { extractUtteranceFeatures, policyInput, type UtteranceFeatures } from './inference/featurize.js';
+import { extractUtteranceFeatures, featuresFrom, policyInput, type UtteranceFeatures } from './inference/featurize.js';
 import { OUTLIER_QUANTILE, outlierShare } from './inference/perception.js';
 import { defaultModel, loadModel, type EmotionModel } from './inference/model.js';
 import { renderResponse, type Evidence } from './inference/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './inference/vocab.js';
 import type { Gender } from './level-calibration.js';
-import type { ProsodyResult } from './prosody.js';
+import { extractProsodyOwned, type ProsodyResult } from './prosody.js';
 import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
@@ -160,14 +160,37 @@ export async function analyzeDetailed(
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   const signal = checkSignal(options.signal, 'analyze');
   throwIfAborted(signal);
-  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
-  if (model.file.perception?.speakerInputs) {
-    throw invalidArg('this model reads speaker-normalised features: use it through createSpeakerSession or analyzeSpeaker', typeof options.model === 'string' ? options.model : undefined);
-  }
+  const model = clipModel(options);
   const { features, prosody, samples16k } = await extractUtteranceFeatures(audio, {
     calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal, maxDuration: options.maxDuration,
   });
   return { result: analysisOf(features, prosody, model, options), prosody, samples16k };
+}
+
+/** The model a single clip is analysed with (a speaker-normalised model is refused). */
+function clipModel(options: AnalyzeOptions): EmotionModel {
+  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+  if (model.file.perception?.speakerInputs) {
+    throw invalidArg('this model reads speaker-normalised features: use it through createSpeakerSession or analyzeSpeaker', typeof options.model === 'string' ? options.model : undefined);
+  }
+  return model;
+}
+
+/**
+ * analyzeDetailed of 16 kHz mono samples that the package made and holds alone until this
+ * settles (a live stream's turn): the same steps as extractUtteranceFeatures after its decoding
+ * (prosody, then the features of that prosody and the samples, read without a copy), without the
+ * WAV round trip and its thread-pool hop. Gives the same result as analyze() on a 16 kHz float
+ * WAV of these samples (the decoder passes them through unchanged). Not exported from index.ts.
+ */
+export async function analyzeSamples16k(samples16k: Float32Array, options: Omit<AnalyzeOptions, 'maxDuration'> = {}): Promise<{ result: AnalysisResult; prosody: ProsodyResult }> {
+  if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  const signal = checkSignal(options.signal, 'analyze');
+  throwIfAborted(signal);
+  const model = clipModel(options);
+  const prosody = await extractProsodyOwned(samples16k, 16000, 'audio', { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal });
+  const features = await featuresFrom(prosody, samples16k, signal, true);
+  return { result: analysisOf(features, prosody, model, options), prosody };
 }
 
 /** Softmax of log p / T: the temperature-scaled probabilities (T from the model file). */

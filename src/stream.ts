@@ -8,7 +8,7 @@
 // energies; pieces of at most PIECE_SECONDS, large ones on the thread pool) → frame events → VAD
 // (energy: frame RMS against the recent peak; silero: the Silero model per 32 ms window with its
 // state carried across windows) → turn state machine → for each turn the 16 kHz samples of
-// [start − pad, end + pad] go through analyzeDetailed (the same code as analyze() on a file) →
+// [start − pad, end + pad] go through analyzeSamples16k (the same code as analyze() on a file of them) →
 // utterance event. Times are seconds from the first sample written.
 //
 // Backpressure and drops: write() never drops audio; it returns false while more than
@@ -20,7 +20,7 @@
 // Memory: the native stream's bounded buffers, the last maxUtteranceSeconds + pads of 16 kHz
 // audio, the event queue: nothing grows with the stream's length.
 import { EventEmitter } from 'node:events';
-import { analyzeDetailed, type AnalysisResult } from './analyze.js';
+import { analyzeSamples16k, type AnalysisResult } from './analyze.js';
 import { AbortError, checkSignal } from './abort.js';
 import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
 import { native, type RawProsodyStream, type RawStreamOutput } from './native.js';
@@ -136,7 +136,11 @@ class AudioRing {
     a = Math.max(a, this.total - n, 0);
     b = Math.min(b, this.total);
     const out = new Float32Array(Math.max(0, b - a));
-    for (let i = a, k = 0; i < b; i++, k++) out[k] = this.buf[i % n];
+    if (b <= a) return out;
+    // At most two contiguous pieces of the ring.
+    const at = a % n, first = Math.min(b - a, n - at);
+    out.set(this.buf.subarray(at, at + first));
+    if (first < b - a) out.set(this.buf.subarray(0, b - a - first), first);
     return out;
   }
 }
@@ -263,7 +267,12 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#gender = options.gender ?? s?.gender ?? undefined;
     const padS = this.#opts.padMs / 1000;
     this.#ring = new AudioRing(Math.ceil((this.#opts.maxUtteranceSeconds + 2 * padS + this.#opts.endSilenceMs / 1000 + this.lagSeconds + 2) * RATE));
-    if (vad === 'silero') this.#silero = acquireSilero();
+    if (vad === 'silero') {
+      this.#silero = acquireSilero();
+      // A failed load is reported by the first #sileroFeed (error event, energy VAD from then on);
+      // until that runs the rejection must count as handled, or Node ends the process for it.
+      this.#silero.catch(() => undefined);
+    }
     if (this.#signal) {
       if (this.#signal.aborted) this.#abort(this.#signal.reason);
       else this.#signal.addEventListener('abort', () => this.#abort(this.#signal!.reason), { once: true });
@@ -484,19 +493,29 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
         this.#push({ type: 'frame', time: us(out.index[k] * hop), f0: Number.isNaN(f0) ? null : f0, voicing: f[d + 2], rmsDbfs: f[d + 4], intensityDb: f[d + 5] });
       }
     }
-    if (this.#vad === 'energy') {
-      for (let k = 0; k < out.energyIndex.length; k++) {
-        const time = out.energyIndex[k] * hop;
-        this.#step(time - hop / 2, time + hop / 2, this.#energySpeech(time, out.energyRmsDbfs[k]));
-      }
-    }
+    if (this.#vad === 'energy') this.#energySteps(out);
     const finish = () => {
       if (!last) return;
       const end = this.#ring.total / RATE;
       if (this.#speaking) this.#endTurn(Math.max(this.#lastSpeech, this.#turnStart), false, end);
     };
-    if (this.#vad === 'silero' && this.#silero && (out.samples16k.length > 0 || last)) return this.#sileroFeed(out.samples16k, last).then(finish);
+    if (this.#vad === 'silero' && this.#silero && (out.samples16k.length > 0 || last)) {
+      return this.#sileroFeed(out.samples16k, last).then((fellBack) => {
+        // Silero turned out unavailable on this output: its energies go to the energy VAD, so a
+        // fallback stream segments exactly as an energy stream from its first sample.
+        if (fellBack) this.#energySteps(out);
+        finish();
+      });
+    }
     finish();
+  }
+
+  #energySteps(out: NativeOut): void {
+    const hop = this.#hop;
+    for (let k = 0; k < out.energyIndex.length; k++) {
+      const time = out.energyIndex[k] * hop;
+      this.#step(time - hop / 2, time + hop / 2, this.#energySpeech(time, out.energyRmsDbfs[k]));
+    }
   }
 
   /** Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds, above the floor. */
@@ -508,9 +527,10 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     return db >= this.#opts.energyFloorDb && db >= q[0].v - this.#opts.energyRelativeDb;
   }
 
-  async #sileroFeed(x: Float32Array, last: boolean): Promise<void> {
+  /** Runs Silero over the new samples; true when Silero proved unavailable here (the stream now segments by energy). */
+  async #sileroFeed(x: Float32Array, last: boolean): Promise<boolean> {
     const pending = this.#silero;
-    if (!pending) return;
+    if (!pending) return false;
     let handle: SileroHandle;
     try {
       handle = await pending;
@@ -519,7 +539,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       this.#silero = null;
       this.#vad = 'energy';
       this.#error((err as { code?: string }).code ?? 'ERR_BACKEND_UNAVAILABLE', `Silero VAD unavailable (${(err as Error).message}); turns are segmented by the energy VAD`);
-      return;
+      return true;
     }
     let i = 0;
     const run = async () => {
@@ -535,12 +555,13 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       this.#sileroFill += n;
       i += n;
       if (this.#sileroFill === SILERO_WINDOW) await run();
-      if (this.#closed) return;
+      if (this.#closed) return false;
     }
     if (last && this.#sileroFill > 0) {
       this.#sileroBuf.fill(0, this.#sileroFill);
       await run();
     }
+    return false;
   }
 
   /** Turn state machine: one VAD decision for the audio [a, b). */
@@ -588,10 +609,11 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#analysis = this.#analysis.then(async () => {
       if (this.#closed) return;
       try {
-        const wav = floatWav(samples, RATE);
+        // The turn's samples are this stream's own copy (ring.read): analysed in place, as
+        // analyze() would analyse a 16 kHz float WAV of them (a session gets that WAV).
         const result = this.#session?.analyze
-          ? await this.#session.analyze(wav, { signal: this.#signal })
-          : (await analyzeDetailed(wav, { model: this.#model, gender: this.#gender })).result;
+          ? await this.#session.analyze(floatWav(samples, RATE), { signal: this.#signal })
+          : (await analyzeSamples16k(samples, { model: this.#model, gender: this.#gender })).result;
         let ev: UtteranceEvent = {
           type: 'utterance', start: us(a / RATE), end: us(b / RATE), speechStart: us(speechStart), speechEnd: us(end),
           prosody: result.prosody, emotion: result.emotion, probabilities: result.probabilities, reasoning: result.reasoning,

@@ -177,6 +177,70 @@ describe('emotionthinker listen: protocol edges (ws client)', () => {
     }
   });
 
+  it('a client that stops reading loses frame events, keeps its turns, and is closed with 4001 once 8 × maxBufferedBytes wait', async () => {
+    // maxBufferedBytes 4 KB: frames stop once 4 KB wait in the server's socket, the connection is
+    // closed at 32 KB. The client pauses its socket (reads nothing) and sends 15 minutes of speech
+    // at 8 kHz (a turn every ~3.5 s; frame events for all of it are ~10 MB, more than the kernel
+    // buffers of both ends can hold, so the server's own buffer must grow). Once every byte it
+    // sent has left (the server has read all but what the kernel holds), it reads again: it
+    // then receives what the server buffered, and the close frame.
+    const s = await startListenServer({ port: 0, maxBufferedBytes: 4096, idleSeconds: 600 });
+    try {
+      const clips = await Promise.all(CLIPS.map((f) => loadAudio(f, { sampleRate: 8000 })));
+      const block = Buffer.concat(clips.map((c) => pcm16Wav(c.samples, 8000).subarray(44)));
+      const seconds = 15 * 60;
+      const c = await open(`${s.url}?rate=8000`);
+      c.ws.pause();
+      let sent = 0;
+      while (sent < seconds * 16000) {
+        const n = Math.min(block.length, seconds * 16000 - sent);
+        await new Promise<void>((resolve, reject) => c.ws.send(block.subarray(0, n), (err) => (err ? reject(err) : resolve())));
+        sent += n;
+      }
+      await until(() => c.ws.bufferedAmount === 0, 120_000);
+      c.ws.resume();
+      const closed = await c.closed;
+      expect(closed).toEqual({ code: 4001, reason: 'client too slow' });
+      const frames = c.events.filter((e) => e.type === 'frame').length;
+      const ends = c.events.filter((e) => e.type === 'speech-end') as { time: number }[];
+      const utts = c.events.filter((e) => e.type === 'utterance') as { speechEnd: number; emotion: unknown }[];
+      // Frames were dropped, turns were not: turns went on well past the last frame received,
+      // and the utterances received are those of the first turns, in order, none skipped (the
+      // turns whose analysis was still running at the close have none).
+      const lastFrameTime = Math.max(...(c.events.filter((e) => e.type === 'frame') as { time: number }[]).map((e) => e.time));
+      console.log(`slow client: ${frames} frames (last ${lastFrameTime} s), ${ends.length} speech-ends, ${utts.length} utterances, last turn end ${ends.at(-1)?.time} s`);
+      expect(frames).toBeGreaterThan(100);
+      expect(utts.length).toBeGreaterThan(ends.length / 2);
+      utts.forEach((u, i) => expect(u.speechEnd).toBe(ends[i].time));
+      expect(ends.at(-1)!.time).toBeGreaterThan(lastFrameTime + 10);
+    } finally {
+      await s.close();
+    }
+  }, 180_000);
+
+  it('a 10-minute chunk in one message is refused with 1009 (message above 1 MiB) and the server goes on serving', async () => {
+    const s = await startListenServer({ port: 0 });
+    try {
+      const clip = await loadAudio(CLIPS[2]);
+      const one = pcm16Wav(clip.samples, 16000).subarray(44);
+      const ten = Buffer.alloc(600 * 16000 * 2);
+      for (let o = 0; o + one.length <= ten.length; o += 16000 * 2 * 30) one.copy(ten, o);
+      const c = await open(`${s.url}?rate=16000&frames=0`);
+      c.ws.send(ten);
+      const closed = await c.closed;
+      expect(closed.code).toBe(1009);
+      expect(c.events.filter((e) => e.type === 'utterance')).toEqual([]);
+      // The same audio in messages under the limit is served: one turn per 30 s.
+      const d = await open(`${s.url}?rate=16000&frames=0`);
+      for (let o = 0; o < ten.length; o += 1 << 19) d.ws.send(ten.subarray(o, o + (1 << 19)));
+      d.ws.send(JSON.stringify({ type: 'end' }));
+      expect((await d.closed).code).toBe(1000);
+      expect(d.events.filter((e) => e.type === 'utterance').length).toBe(20);
+    } finally {
+      await s.close();
+    }
+  }, 120_000);
+
   it('a silent client is closed after the idle timeout; a client gone mid-utterance leaves the server serving', async () => {
     const s = await startListenServer({ port: 0, idleSeconds: 0.5 });
     try {

@@ -5,7 +5,9 @@
 //    of the frames voiced in both; the output does not depend on the chunking.
 //  - Utterance functionals equal extractProsody over the same span (the 16 kHz samples of the
 //    span): tolerance 1e-6 relative (the analysis is the same code on the same samples, the stream's
-//    16 kHz conversion equals resample()'s sample for sample, see native/tests/stream_test.cpp).
+//    16 kHz conversion equals resample()'s sample for sample, see native/tests/stream_test.cpp),
+//    and the whole utterance (emotion, probabilities, reasoning, claims) equals analyze() of a
+//    16 kHz float WAV of the span exactly.
 //  - Turns: clips joined with known pauses give one utterance per clip, at the clip's speech.
 //  - Bad input: NaN/Inf, a sample-rate change, write after end, a wrong type, half a sample at the
 //    end: coded error events, the stream goes on; a 10-minute chunk and an hour of silence are
@@ -15,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { analyze, createProsodyStream, extractF0, extractProsody, loadAudio, type StreamEvent, type FrameEvent, type UtteranceEvent } from '../src/index.js';
 import { rng } from './helpers/rng.js';
+import { makeWav } from './helpers/wav.js';
 
 const DATA = path.resolve(__dirname, '../../shared/data');
 const fda = fs.readdirSync(path.join(DATA, 'fda-ue')).filter((f) => f.endsWith('.wav')).sort().map((f) => path.join(DATA, 'fda-ue', f));
@@ -139,6 +142,11 @@ describe('createProsodyStream: turns and utterances', () => {
         else expect(Math.abs(x - (y as number))).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(x)));
       }
       expect(u.prosody.intonation.label).toBe(off.intonation.label);
+      // The whole turn is analyze() of that span (a 16 kHz float WAV of it), bit for bit: the
+      // stream analyses its own copy of the samples in place, without the WAV round trip.
+      const a = await analyze(makeWav(span, { sampleRate: 16000, format: 'f32' }));
+      expect({ emotion: u.emotion, probabilities: u.probabilities, reasoning: u.reasoning, claims: u.claims, uncertainty: u.uncertainty, prosody: u.prosody })
+        .toEqual({ emotion: a.emotion, probabilities: a.probabilities, reasoning: a.reasoning, claims: a.claims, uncertainty: a.uncertainty, prosody: a.prosody });
     }
   });
 

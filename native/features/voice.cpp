@@ -37,6 +37,16 @@ bool voiced(const float* f0, size_t i) { return std::isfinite(f0[i]) && f0[i] > 
 // (both segments inside the signal; samples outside count as zero).
 double nccf_at(const float* x, size_t n, long a, long len, long k) {
   double xy = 0, xx = 0, yy = 0;
+  if (a >= 0 && a + k >= 0 && a + len <= long(n) && a + len + k <= long(n)) {
+    // Both segments inside: the same sums without the bounds tests.
+    const float* u = x + a;
+    const float* v = x + a + k;
+    for (long i = 0; i < len; ++i) {
+      double p = u[i], q = v[i];
+      xy += p * q, xx += p * p, yy += q * q;
+    }
+    return xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : 0.0;
+  }
   for (long i = 0; i < len; ++i) {
     long p = a + i, q = a + i + k;
     double u = p >= 0 && p < long(n) ? x[p] : 0.0;
@@ -44,6 +54,35 @@ double nccf_at(const float* x, size_t n, long a, long len, long k) {
     xy += u * v, xx += u * u, yy += v * v;
   }
   return xx > 0 && yy > 0 ? xy / std::sqrt(xx * yy) : 0.0;
+}
+
+// nccf_at for the five lags k0 − 2 … k0 + 2 of one frame centred at c (window [c − (len + k)/2,
+// + len) for lag k; r = −1 for a lag below 1). Where every window lies inside the signal the five
+// run in one pass: fifteen independent sums, each adding the same terms in the same order as
+// nccf_at (same bits), which the CPU overlaps instead of waiting on one chain of additions.
+void nccf5(const float* x, size_t n, long c, long len, long k0, std::array<double, 5>& r) {
+  bool inside = k0 - 2 >= 1;
+  const float* u[5];
+  for (long d = 0; d < 5 && inside; ++d) {
+    const long k = k0 - 2 + d, a = c - (len + k) / 2;
+    inside = a >= 0 && a + len + k <= long(n);
+    u[d] = x + a;
+  }
+  if (!inside) {
+    for (long d = 0; d < 5; ++d) {
+      const long k = k0 - 2 + d;
+      r[size_t(d)] = k >= 1 ? nccf_at(x, n, c - (len + k) / 2, len, k) : -1;
+    }
+    return;
+  }
+  double xy[5] = {0, 0, 0, 0, 0}, xx[5] = {0, 0, 0, 0, 0}, yy[5] = {0, 0, 0, 0, 0};
+  for (long i = 0; i < len; ++i) {
+    for (long d = 0; d < 5; ++d) {
+      const double p = u[d][i], q = u[d][i + k0 - 2 + d];
+      xy[d] += p * q, xx[d] += p * p, yy[d] += q * q;
+    }
+  }
+  for (size_t d = 0; d < 5; ++d) r[d] = xx[d] > 0 && yy[d] > 0 ? xy[d] / std::sqrt(xx[d] * yy[d]) : 0.0;
 }
 
 // Least-squares slope of y against x.
@@ -103,11 +142,9 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     double best = -2;
     long bk = k0;
     std::array<double, 5> r{};  // NCCF at the lags k0-2 .. k0+2
-    for (long d = -2; d <= 2; ++d) {
-      long k = k0 + d;
-      r[size_t(d + 2)] = k >= 1 ? nccf_at(x, n, centre(i) - (len + k) / 2, len, k) : -1;
-      if (r[size_t(d + 2)] > best) best = r[size_t(d + 2)], bk = k;
-    }
+    nccf5(x, n, centre(i), len, k0, r);
+    for (long d = -2; d <= 2; ++d)
+      if (r[size_t(d + 2)] > best) best = r[size_t(d + 2)], bk = k0 + d;
     long j = bk - k0 + 2;
     if (j > 0 && j < 4) {  // parabolic peak height
       double a = r[size_t(j - 1)], b = r[size_t(j)], c = r[size_t(j + 1)];
@@ -214,15 +251,26 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
   std::vector<double> hamming(static_cast<size_t>(win));
   for (long t = 0; t < win; ++t) hamming[size_t(t)] = 0.54 - 0.46 * std::cos(2 * M_PI * double(t) / double(win - 1));
   std::vector<double> level(frames);
-  for (size_t f = 0; f < frames; ++f) {
-    if (f % 4096 == 0) check_cancel();
+  for (size_t f = 0; f < frames;) {
+    if (f % 4096 < 4) check_cancel();
+    // Four frames whose windows lie inside the signal in one pass (four independent sums, each in
+    // its own order, so the same bits as one frame at a time, without waiting on one chain).
+    if (f + 4 <= frames && centre(f) - win / 2 >= 0 && centre(f + 3) - win / 2 + win <= long(n)) {
+      const float* p[4];
+      for (size_t j = 0; j < 4; ++j) p[j] = x + (centre(f + j) - win / 2);
+      double e[4] = {0, 0, 0, 0};
+      for (long t = 0; t < win; ++t)
+        for (size_t j = 0; j < 4; ++j) e[j] += double(p[j][t]) * double(p[j][t]);
+      for (size_t j = 0; j < 4; ++j) level[f + j] = 10 * std::log10(e[j] / double(win) + 1e-12);
+      f += 4;
+      continue;
+    }
     long a = centre(f) - win / 2;
     double e = 0;
-    for (long t = 0; t < win; ++t) {
-      long p = a + t;
-      if (p >= 0 && p < long(n)) e += double(x[p]) * double(x[p]);
-    }
+    // Samples outside the signal add nothing: sum over the part inside (same terms, same order).
+    for (long p = std::max(a, 0L), end = std::min(a + win, long(n)); p < end; ++p) e += double(x[p]) * double(x[p]);
     level[f] = 10 * std::log10(e / double(win) + 1e-12);
+    ++f;
   }
   const double loudest = *std::max_element(level.begin(), level.end());
   dsp::RealFft fft(nfft);
@@ -237,21 +285,35 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
   double w2 = 0;
   for (double w : hamming) w2 += w * w;
   const double eps = std::max(1e-30, std::pow(10.0, loudest / 10) * w2 * 1e-5);
-  auto band_sum = [&](double lo, double hi) {
-    double acc = 0;
-    for (size_t k = 0; k < bins; ++k) {
+  // The bins whose frequency k·df lies in [lo, hi) (or [lo, hi] with `closed`): a contiguous
+  // range, found with the same comparisons as a test of every bin, so the loops below visit the
+  // same bins in the same order as one over all bins would (same sums, same bits), without
+  // scanning the 513 bins of a 1024-point spectrum per band and frame.
+  struct Range {
+    size_t a, b;
+  };
+  auto bin_range = [&](double lo, double hi, bool closed) {
+    auto in = [&](size_t k) {
       double f = double(k) * df;
-      if (f >= lo && f < hi) acc += power[k] + eps;
-    }
+      return f >= lo && (closed ? f <= hi : f < hi);
+    };
+    size_t a = lo > 0 ? std::min(bins, size_t(std::max(0.0, std::floor(lo / df) - 1))) : 0;
+    while (a < bins && double(a) * df < lo) ++a;
+    while (a > 0 && double(a - 1) * df >= lo) --a;
+    size_t b = a;
+    while (b < bins && in(b)) ++b;
+    return Range{a, b};
+  };
+  auto band_sum = [&](Range r) {
+    double acc = 0;
+    for (size_t k = r.a; k < r.b; ++k) acc += power[k] + eps;
     return acc;
   };
   // Strongest bin in [lo, hi) as power, refined by a parabola through the dB values around it.
-  auto band_max = [&](double lo, double hi) {
+  auto band_max = [&](Range r) {
     size_t best = bins;
-    for (size_t k = 0; k < bins; ++k) {
-      double f = double(k) * df;
-      if (f >= lo && f < hi && (best == bins || power[k] > power[best])) best = k;
-    }
+    for (size_t k = r.a; k < r.b; ++k)
+      if (best == bins || power[k] > power[best]) best = k;
     if (best == bins) return 0.0;
     // Through the floored powers: a neighbour at the quantisation noise (orders of magnitude
     // below the peak) sent the parabola's vertex to absurd heights.
@@ -266,15 +328,24 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     }
     return peak;
   };
-  auto band_slope = [&](double lo, double hi) {
-    std::vector<double> xs, ys;
-    for (size_t k = 0; k < bins; ++k) {
-      double f = double(k) * df;
-      if (f >= lo && f <= hi) xs.push_back(f / 1000.0), ys.push_back(10 * std::log10(power[k] + eps));
-    }
+  // The slope's frequencies (kHz) per band, and its dB values per frame (reused buffers).
+  std::vector<double> ys;
+  auto slope_xs = [&](Range r) {
+    std::vector<double> xs;
+    for (size_t k = r.a; k < r.b; ++k) xs.push_back(double(k) * df / 1000.0);
+    return xs;
+  };
+  auto band_slope = [&](Range r, const std::vector<double>& xs) {
+    ys.clear();
+    for (size_t k = r.a; k < r.b; ++k) ys.push_back(10 * std::log10(power[k] + eps));
     return slope(xs, ys);
   };
   const double nyq = rate / 2;
+  const double hi5 = std::min(5000.0, nyq);
+  const Range r_alpha_lo = bin_range(50, 1000, false), r_alpha_hi = bin_range(1000, hi5, false);
+  const Range r_hb_lo = bin_range(0, 2000, false), r_hb_hi = bin_range(2000, hi5, false);
+  const Range r_slo = bin_range(0, 500, true), r_shi = bin_range(500, 1500, true);
+  const std::vector<double> xs_lo = slope_xs(r_slo), xs_hi = slope_xs(r_shi);
   for (size_t f = 0; f < frames; ++f) {
     if (f % 4096 == 0) check_cancel();
     const bool v = voiced(f0, f);
@@ -297,14 +368,13 @@ VoiceStats voice_stats(const float* x, size_t n, double rate, const float* f0, s
     }
     std::fill(frame.begin() + win, frame.end(), 0.0f);
     fft.power(frame.data(), power.data(), work);
-    const double hi5 = std::min(5000.0, nyq);
-    double al = 10 * std::log10((band_sum(50, 1000) + eps) / (band_sum(1000, hi5) + eps));  // sums carry the floor per bin
-    double hb = 10 * std::log10(std::max(band_max(0, 2000), eps) / std::max(band_max(2000, hi5), eps));
-    double sl = band_slope(0, 500), sh = band_slope(500, 1500);
+    double al = 10 * std::log10((band_sum(r_alpha_lo) + eps) / (band_sum(r_alpha_hi) + eps));  // sums carry the floor per bin
+    double hb = 10 * std::log10(std::max(band_max(r_hb_lo), eps) / std::max(band_max(r_hb_hi), eps));
+    double sl = band_slope(r_slo, xs_lo), sh = band_slope(r_shi, xs_hi);
     if (v) {
       alpha.add(al), hamm.add(hb), slo.add(sl), shi.add(sh);
       double F = f0[f];
-      double h1 = band_max(0.9 * F, 1.1 * F + 1e-9), h2 = band_max(1.8 * F, 2.2 * F + 1e-9);
+      double h1 = band_max(bin_range(0.9 * F, 1.1 * F + 1e-9, false)), h2 = band_max(bin_range(1.8 * F, 2.2 * F + 1e-9, false));
       if (h1 > 0 && h2 > 0) h12.add(10 * std::log10(h1 / h2));
     } else {
       ++s.unvoiced_frames;
