@@ -49,6 +49,8 @@ function normalize(text: string): string {
 const WORD = /[a-z0-9]+(?:'[a-z]+)?(?:-[a-z0-9]+(?:'[a-z]+)?)*|[,:;|()\-/=>]|[.!?\n]+/g;
 const SENTENCE_END = /^[.!?\n]+$/;
 
+const BOTH_WAYS: Lex = { k: 'desc', cue: 'intonation', value: 'expressive' };
+
 function tokenize(norm: string): Tok[] {
   const raw: { w: string; start: number; end: number }[] = [];
   WORD.lastIndex = 0;
@@ -100,6 +102,13 @@ function tokenize(norm: string): Tok[] {
       if (!PHRASE_PREFIXES.has(key)) break;
     }
     let matched = false;
+    // "swings up and down", "moves down and up": a movement both ways is variation, not one turn.
+    if (best?.lex.k === 'move' && / (up|down)$/.test(best.key) && words[i + best.n]?.w === 'and' && words[i + best.n + 1]?.w === (best.key.endsWith('up') ? 'down' : 'up')) {
+      const n = best.n + 2;
+      toks.push({ w: `${best.key} and ${words[i + n - 1].w}`, start: t.start, end: words[i + n - 1].end, lex: BOTH_WAYS, punct: false, s, c });
+      i += n;
+      continue;
+    }
     if (best) {
       matched = true;
       if (best.lex.k === 'stop') c++;
@@ -210,7 +219,15 @@ function nounsFor(toks: Tok[], i: number, afterOnly: boolean, skip: Set<number>)
     const t = toks[j];
     // "a high, thin voice": a comma between adjectives; not "Pitch: high, energy: low".
     // "a high and varied pitch", "a low, falling tone": coordinated adjectives before one noun.
-    if ((t.w === 'and' || t.w === 'or' || t.w === ',') && toks[j + 1] && isValueTok(toks[j + 1]) && toks[j + 2]?.lex?.k === 'noun' && toks[j + 2].c === c) return [j + 2];
+    // "a low, slow and flat voice": a longer chain of such adjectives, each joined by a comma or a conjunction.
+    if ((t.w === 'and' || t.w === 'or' || t.w === ',') && toks[j + 1] && isValueTok(toks[j + 1])) {
+      let k = j;
+      while (k + 2 < toks.length && toks[k + 2].c === c && (toks[k].w === 'and' || toks[k].w === 'or' || toks[k].w === ',') && isValueTok(toks[k + 1])) {
+        if (toks[k + 2].lex?.k === 'noun') return [k + 2];
+        k += 2;
+        if (toks[k].w === ',' && toks[k + 1]?.w === 'and') k++;
+      }
+    }
     if (t.punct) {
       const next = toks[j + 1];
       if (t.w === ',' && next && next.c === c && !next.punct && !next.lex && !PHRASE_BREAK.has(next.w)) continue;
@@ -275,13 +292,18 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
     }
   });
 
-  const level = (i: number, dir: LevelDir, afterOnly: boolean) => {
-    const nouns = nounsFor(toks, i, afterOnly, used).filter((j) => !used.has(j));
+  const level = (i: number, dir: LevelDir, afterOnly: boolean, only?: NounCue) => {
+    let nouns = nounsFor(toks, i, afterOnly, used).filter((j) => !used.has(j));
+    // "…, and it stays high": a pronoun subject names the cue noun last mentioned before it.
+    if (nouns.length === 0 && !afterOnly) {
+      const r = pronounNoun(toks, i);
+      if (r !== null && !used.has(r)) nouns = [r];
+    }
     for (const j of nouns) {
       // "the average pitch is high": a middle word before a noun that is given a level after it is a modifier.
       if (dir === 'mid' && j > i && toks.slice(j + 1, j + 5).some((u) => u.c === toks[i].c && u.lex?.k === 'level' && u.lex.dir !== 'mid')) continue;
       const v = levelValue((toks[j].lex as { cue: NounCue }).cue, dir, toks[i].w);
-      if (v) push(raws, toks, v.cue, v.value, [i, j], i);
+      if (v && (!only || v.cue === only)) push(raws, toks, v.cue, v.value, [i, j], i);
     }
     // Terse notes ("Flat and low.", "High and varied."): high/low with no cue noun in the clause is about pitch.
     if (nouns.length === 0 && !afterOnly && /^(high|low|higher|lower)$/.test(toks[i].w) && !toks.some((u) => u.c === toks[i].c && u.lex?.k === 'noun')) {
@@ -317,7 +339,7 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
         if (l.dir) level(i, l.dir, false);
         break;
       case 'level':
-        level(i, l.dir, !!l.afterOnly);
+        level(i, l.dir, !!l.afterOnly, l.only);
         break;
       case 'neg':
         // "no energy", "without variation": a bare negator before a cue noun with no level of its own.
@@ -396,6 +418,32 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
     const s = sentences[lo] ?? [r.from, r.to];
     return { cue: r.cue, value: r.value, negated: r.negated, span: [r.from, r.to], sentence: text.slice(s[0], s[1]).replace(/<\/?\s*[a-z]+\s*>|[*_#`]/gi, ' ').replace(/\s+/g, ' ').trim() };
   });
+}
+
+const PRONOUNS = new Set(['it', 'it\'s', 'this', 'that']);
+
+/**
+ * "The pitch climbs … and then falls away, and it stays high": a level word whose subject is a
+ * pronoun (within the three words before it, in its clause) describes the last cue noun before the
+ * pronoun in the same sentence or the one before. Null when there is no such pronoun or noun.
+ */
+function pronounNoun(toks: Tok[], i: number): number | null {
+  let p = -1;
+  for (let j = i - 1, n = 0; j >= 0 && toks[j].c === toks[i].c && n < 3; j--) {
+    if (toks[j].punct) break;
+    if (PRONOUNS.has(toks[j].w)) {
+      p = j;
+      break;
+    }
+    if (toks[j].lex) return null;
+    n++;
+  }
+  if (p < 0) return null;
+  for (let j = p - 1; j >= 0 && toks[j].s >= toks[p].s - 1; j--) {
+    const l = toks[j].lex;
+    if (l?.k === 'noun') return l.cue === 'tone' || l.cue === 'voice' || l.cue === 'range' ? null : j;
+  }
+  return null;
 }
 
 /** The noun nearest to token i in its clause (either side, within 5 tokens; ties go to the one before). */
