@@ -27,7 +27,11 @@ export const MAX_RESPONSE_CHARS = 256 * 1024;
 export interface VerifiedClaim extends ExtractedClaim {
   verdict: Verdict;
   measurement: Measurement | null;
-  /** [low|normal, normal|high] used for the level; null for intonation (classified by the native contour rules) and unknown cues. */
+  /**
+   * [low|normal, normal|high] used for the level; for intonation the classifier's thresholds on the
+   * contour number the claim is decided on (measurement.name: rangeSt, directionSt or turnDepthSt);
+   * null for unknown cues.
+   */
   cutPoints: [number, number] | null;
 }
 
