@@ -35,8 +35,14 @@ interface Tok {
   c: number;
 }
 
+const FOLD = /[\u2018\u2019`\u2013\u2014]/g;
+
 /** Same-length lower-casing and quote folding, so offsets in the copy are offsets in the text. */
 function normalize(text: string): string {
+  // Fast path: lower-casing never shortens a string, so an unchanged length means every character
+  // kept its length (the usual case: English text).
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower.replace(FOLD, (ch) => (ch === '\u2013' || ch === '\u2014' ? '-' : "'"));
   let out = '';
   for (const ch of text) {
     let c = ch === '\u2019' || ch === '\u2018' || ch === '`' ? "'" : ch === '\u2013' || ch === '\u2014' ? '-' : ch.toLowerCase();
@@ -46,30 +52,28 @@ function normalize(text: string): string {
   return out;
 }
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
 const WORD = /[a-z0-9]+(?:'[a-z]+)?(?:-[a-z0-9]+(?:'[a-z]+)?)*|[,:;|()\-/=>]|[.!?\n]+/g;
 const SENTENCE_END = /^[.!?\n]+$/;
 
 const BOTH_WAYS: Lex = { k: 'desc', cue: 'intonation', value: 'expressive' };
 
 function tokenize(norm: string): Tok[] {
-  const raw: { w: string; start: number; end: number }[] = [];
+  const words: { w: string; start: number; end: number }[] = [];
   WORD.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = WORD.exec(norm))) {
+    const w = m[0];
     // A decimal point or an abbreviation's dot inside a number is not a sentence end.
-    if (m[0] === '.' && /\d/.test(norm[m.index - 1] ?? '') && /\d/.test(norm[m.index + 1] ?? '')) continue;
-    raw.push({ w: m[0], start: m.index, end: m.index + m[0].length });
-  }
-  // Hyphenated words the lexicon does not know are read as their parts ("fast-talking").
-  const words: { w: string; start: number; end: number }[] = [];
-  for (const t of raw) {
-    if (t.w.includes('-') && t.w.length > 1 && !LEXICON.has(t.w)) {
-      let off = t.start;
-      for (const part of t.w.split('-')) {
+    if (w === '.' && isDigit(norm.charCodeAt(m.index - 1)) && isDigit(norm.charCodeAt(m.index + 1))) continue;
+    // Hyphenated words the lexicon does not know are read as their parts ("fast-talking").
+    if (w.length > 1 && w.includes('-') && !LEXICON.has(w)) {
+      let off = m.index;
+      for (const part of w.split('-')) {
         if (part) words.push({ w: part, start: off, end: off + part.length });
         off += part.length + 1;
       }
-    } else words.push(t);
+    } else words.push({ w, start: m.index, end: m.index + w.length });
   }
   const toks: Tok[] = [];
   let s = 0;
