@@ -214,6 +214,34 @@ describe('emotionthinker serve', () => {
     expect(await stop(s)).toBe(0);
   });
 
+  it('responses already read are kept per text (bounded by bytes) and score the same about any clip', async () => {
+    const s = await start(['--audio-root', RAVDESS, '--text-cache-bytes', '3000']);
+    const health = async () => (await fetch(`${s.url}/health`)).json();
+    const texts = [GOOD, GOOD, RESPONSES[1], GOOD];
+    const a = await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: texts, claims: true });
+    // GOOD was read once and found again twice; the other text once.
+    expect((await health()).textCache).toMatchObject({ entries: 2, hits: 2, misses: 2 });
+    // The same texts about another clip: read from the cache, judged against that clip's measurements.
+    const b = await post(`${s.url}/v1/rewards`, { audio: SAD, emotion: 'sad', responses: texts, claims: true });
+    expect((await health()).textCache).toMatchObject({ hits: 6, misses: 2 });
+    for (const [r, file, emotion] of [[a, ANGRY, 'angry'], [b, SAD, 'sad']] as const) {
+      for (const [i, t] of texts.entries()) {
+        const want = await verifyReasoning(path.join(RAVDESS, file), t, { emotion });
+        expect(r.json.responses[i].claims).toEqual(JSON.parse(JSON.stringify(want.claims)));
+        expect([r.json.responses[i].fa, r.json.responses[i].cc, r.json.responses[i].iq, r.json.responses[i].fs]).toEqual([want.scores.fa, want.scores.cc, want.scores.iq, want.scores.fs]);
+      }
+    }
+    // Bounded: long distinct texts push the older entries out.
+    const long = Array.from({ length: 4 }, (_, i) => `<think>The pitch is high. ${'Nothing else. '.repeat(40)} Take ${i}.</think><answer>angry</answer>`);
+    await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: long });
+    const h = await health();
+    expect(h.textCache.bytes).toBeLessThanOrEqual(3000);
+    expect(h.textCache.entries).toBeLessThan(6);
+    await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: [GOOD] });
+    expect((await health()).textCache.misses).toBe(2 + 4 + 1);
+    expect(await stop(s)).toBe(0);
+  });
+
   it('security: loopback by default, a token beyond it (401), audio roots (403), body limit (413)', async () => {
     const corrupt = path.join(tmp, 'corrupt-gates.json');
     writeFileSync(corrupt, '{"format": "emotionthinker-gates", "version": 1, "runs": {"r": {"gate": {"version": 1}, "step": null, "correct": 0, "total": 0}}}');

@@ -12,12 +12,14 @@ import { AbortError } from '../abort.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
 import { packageRoot } from '../package-root.js';
-import { MEASUREMENT_KIND, measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
+import { DEFAULT_ANSWER_VOCABULARY } from '../verify/answer.js';
+import { MEASUREMENT_KIND, measureAudio, readResponse, scoreRead, scoringContext, singleRewards, type ReadResponse, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
 import type { ProsodyMeasurements } from '../verify/measure.js';
 import { HttpError, resolveAudio } from './audio-ref.js';
 import { GateStore } from './gate-store.js';
 import { resolveServeOptions, SERVE_DEFAULTS, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ProsodyCache } from './prosody-cache.js';
+import { TextCache } from './text-cache.js';
 
 /** Text scored between two turns of the event loop. */
 const YIELD_CHARS = 64 * 1024;
@@ -129,6 +131,11 @@ export interface RewardServer {
 export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   const o = resolveServeOptions(opts);
   const cache = new ProsodyCache(o.cacheBytes);
+  // The server scores with the default vocabulary (scoringContext without options), so a text's
+  // reading is the same for every clip.
+  const textCache = new TextCache(o.textCacheBytes);
+  const readText = (t: string) => readResponse(t, DEFAULT_ANSWER_VOCABULARY);
+  const read = (t: string): ReadResponse => (typeof t === 'string' ? textCache.get(t, readText) : readText(t));
   const gates = new GateStore(o.stateFile, o.gate);
   const token = o.token ? Buffer.from(o.token) : null;
   let inFlight = 0;
@@ -298,6 +305,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     inFlight,
     maxConcurrent: o.maxConcurrent,
     cache: { entries: cache.size, bytes: cache.bytes, limitBytes: cache.limitBytes, hits: cache.hits, misses: cache.misses },
+    textCache: { entries: textCache.size, bytes: textCache.bytes, limitBytes: textCache.limitBytes, hits: textCache.hits, misses: textCache.misses },
     runs: gates.runs,
   }));
 
@@ -328,7 +336,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       const prosody = await Promise.all(labels.map((l, i) => prosodyOf(l.audio, `labels[${i}].audio`)));
       // OpenRLHF sends prompt + response as the query: score the response alone.
       const texts = query.map((q, i) => (prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q));
-      const scored = await scoreAll('query', texts, (t, i) => scoreResponse(contextOf(prosody[i]), t, labels[i].emotion, false), deadline);
+      const scored = await scoreAll('query', texts, (t, i) => scoreRead(contextOf(prosody[i]), read(t), labels[i].emotion, false), deadline);
       const col = (f: (s: ScoredResponse) => number) => scored.map(f);
       const extra_logs = {
         format: col((s) => s.format),
@@ -367,7 +375,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       const mode = b.mode as AdvantageMode | undefined;
       const prosody = await prosodyOf(b.audio, 'audio');
       const ctx = contextOf(prosody);
-      const scored = await scoreAll('responses', responses, (t) => scoreResponse(ctx, t, b.emotion as string, false), deadline);
+      const scored = await scoreAll('responses', responses, (t) => scoreRead(ctx, read(t), b.emotion as string, false), deadline);
       const G = responses.length;
       const correct = scored.map((s) => s.correct);
       const format = scored.map((s) => s.format);
