@@ -89,40 +89,43 @@ function tokenize(norm: string): Tok[] {
       continue;
     }
     if (!isWord) {
-      toks.push({ ...t, lex: null, punct: true, s, c });
+      toks.push({ w: t.w, start: t.start, end: t.end, lex: null, punct: true, s, c });
       i++;
       continue;
     }
     // Longest phrase: extend the key word by word while it is still the start of some phrase.
-    let best: { n: number; key: string; lex: Lex } | null = null;
+    let bestN = 0;
+    let bestKey = '';
+    let bestLex: Lex | null = null;
     let key = '';
     for (let n = 1; n <= MAX_PHRASE && i + n <= words.length; n++) {
       const w = words[i + n - 1].w;
       const cw = w.charCodeAt(0);
       if (!((cw >= 97 && cw <= 122) || (cw >= 48 && cw <= 57))) break;
-      key = n === 1 ? w : `${key} ${w}`;
+      key = n === 1 ? w : key + ' ' + w;
       const lex = LEXICON.get(key);
-      if (lex) best = { n, key, lex };
+      if (lex) {
+        bestN = n;
+        bestKey = key;
+        bestLex = lex;
+      }
       if (!PHRASE_PREFIXES.has(key)) break;
     }
-    let matched = false;
+    if (bestLex === null) {
+      toks.push({ w: t.w, start: t.start, end: t.end, lex: null, punct: false, s, c });
+      i++;
+      continue;
+    }
     // "swings up and down", "moves down and up": a movement both ways is variation, not one turn.
-    if (best?.lex.k === 'move' && / (up|down)$/.test(best.key) && words[i + best.n]?.w === 'and' && words[i + best.n + 1]?.w === (best.key.endsWith('up') ? 'down' : 'up')) {
-      const n = best.n + 2;
-      toks.push({ w: `${best.key} and ${words[i + n - 1].w}`, start: t.start, end: words[i + n - 1].end, lex: BOTH_WAYS, punct: false, s, c });
+    if (bestLex.k === 'move' && / (up|down)$/.test(bestKey) && words[i + bestN]?.w === 'and' && words[i + bestN + 1]?.w === (bestKey.endsWith('up') ? 'down' : 'up')) {
+      const n = bestN + 2;
+      toks.push({ w: `${bestKey} and ${words[i + n - 1].w}`, start: t.start, end: words[i + n - 1].end, lex: BOTH_WAYS, punct: false, s, c });
       i += n;
       continue;
     }
-    if (best) {
-      matched = true;
-      if (best.lex.k === 'stop') c++;
-      else toks.push({ w: best.key, start: t.start, end: words[i + best.n - 1].end, lex: best.lex, punct: false, s, c });
-      i += best.n;
-    }
-    if (!matched) {
-      toks.push({ ...t, lex: null, punct: false, s, c });
-      i++;
-    }
+    if (bestLex.k === 'stop') c++;
+    else toks.push({ w: bestKey, start: t.start, end: words[i + bestN - 1].end, lex: bestLex, punct: false, s, c });
+    i += bestN;
   }
   return toks;
 }
@@ -382,11 +385,13 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
         const mid = toks.slice(pos[0].i + 1, pos[0].i + 4).some((u) => u.c === pos[0].c && u.lex?.k === 'middle');
         value = mid && pos.length === 1 ? (first === 'up' ? 'rising-falling' : 'falling-rising') : first === 'up' ? 'rising' : 'falling';
       }
-      raws.push({ cue: 'intonation', value, negated: false, strong: false, neither: false, nor: false, ...span(pos) });
+      const sp = span(pos);
+      raws.push({ cue: 'intonation', value, negated: false, strong: false, neither: false, nor: false, from: sp.from, to: sp.to, idx: sp.idx });
     }
     ms.forEach((m, k) => {
       if (!negs[k].neg) return;
-      raws.push({ cue: 'intonation', value: m.dir === 'up' ? 'rising' : 'falling', negated: true, strong: false, neither: false, nor: false, ...span([m], [negs[k].at]) });
+      const sp = span([m], [negs[k].at]);
+      raws.push({ cue: 'intonation', value: m.dir === 'up' ? 'rising' : 'falling', negated: true, strong: false, neither: false, nor: false, from: sp.from, to: sp.to, idx: sp.idx });
     });
   }
   // "neither loud nor soft" → normal; "not loud at all" → low.
@@ -397,19 +402,20 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
       const mate = raws.findIndex((q, q2) => q2 > k && q.nor && q.negated && q.cue === r.cue && OPPOSITE[q.value] === r.value);
       if (mate >= 0) {
         const q = raws[mate];
-        out.push({ ...r, value: 'normal', negated: false, from: Math.min(r.from, q.from), to: Math.max(r.to, q.to) });
+        out.push({ cue: r.cue, value: 'normal', negated: false, strong: r.strong, neither: r.neither, nor: r.nor, from: Math.min(r.from, q.from), to: Math.max(r.to, q.to), idx: r.idx });
         raws.splice(mate, 1);
         continue;
       }
     }
     if (r.negated && r.strong && OPPOSITE[r.value]) {
-      out.push({ ...r, value: OPPOSITE[r.value], negated: false });
+      out.push({ cue: r.cue, value: OPPOSITE[r.value], negated: false, strong: r.strong, neither: r.neither, nor: r.nor, from: r.from, to: r.to, idx: r.idx });
       continue;
     }
     out.push(r);
   }
   out.sort((a, b) => a.from - b.from);
   const sentences = sentenceBounds(region);
+  const cleaned: (string | undefined)[] = [];
   return out.map((r) => {
     // Binary search: a long text has many sentences and many claims.
     let lo = 0;
@@ -419,8 +425,14 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
       if (sentences[mid][0] <= r.from) lo = mid;
       else hi = mid - 1;
     }
-    const s = sentences[lo] ?? [r.from, r.to];
-    return { cue: r.cue, value: r.value, negated: r.negated, span: [r.from, r.to], sentence: text.slice(s[0], s[1]).replace(/<\/?\s*[a-z]+\s*>|[*_#`]/gi, ' ').replace(/\s+/g, ' ').trim() };
+    // Claims of one sentence share its cleaned text (made once).
+    let sentence = sentences.length ? cleaned[lo] : undefined;
+    if (sentence === undefined) {
+      const s = sentences[lo] ?? [r.from, r.to];
+      sentence = text.slice(s[0], s[1]).replace(/<\/?\s*[a-z]+\s*>|[*_#`]/gi, ' ').replace(/\s+/g, ' ').trim();
+      if (sentences.length) cleaned[lo] = sentence;
+    }
+    return { cue: r.cue, value: r.value, negated: r.negated, span: [r.from, r.to], sentence };
   });
 }
 
