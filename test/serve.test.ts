@@ -242,6 +242,23 @@ describe('emotionthinker serve', () => {
     expect(await stop(s)).toBe(0);
   });
 
+  it('a clip replaced in place under the same name is measured again once the path memo (1 s) has expired', async () => {
+    const root = mkdtempSync(path.join(tmp, 'memo-'));
+    const clip = path.join(root, 'clip.wav');
+    writeFileSync(clip, readFileSync(path.join(RAVDESS, ANGRY)));
+    const s = await start(['--audio-root', root]);
+    const ask = async () => (await post(`${s.url}/v1/rewards`, { audio: 'clip.wav', emotion: 'angry', responses: [GOOD], claims: true })).json.responses[0].claims;
+    const first = await ask();
+    expect(first).toEqual(JSON.parse(JSON.stringify((await verifyReasoning(path.join(RAVDESS, ANGRY), GOOD)).claims)));
+    writeFileSync(clip, readFileSync(path.join(RAVDESS, SAD)));
+    await new Promise((r) => setTimeout(r, 1200));
+    const second = await ask();
+    expect(second).toEqual(JSON.parse(JSON.stringify((await verifyReasoning(path.join(RAVDESS, SAD), GOOD)).claims)));
+    expect(second).not.toEqual(first);
+    expect((await (await fetch(`${s.url}/health`)).json()).cache.misses).toBe(2);
+    expect(await stop(s)).toBe(0);
+  });
+
   it('security: loopback by default, a token beyond it (401), audio roots (403), body limit (413)', async () => {
     const corrupt = path.join(tmp, 'corrupt-gates.json');
     writeFileSync(corrupt, '{"format": "emotionthinker-gates", "version": 1, "runs": {"r": {"gate": {"version": 1}, "step": null, "correct": 0, "total": 0}}}');
