@@ -391,7 +391,7 @@ describe('emotionthinker serve', () => {
     const script = `
 import json, os, sys, urllib.request
 sys.path.insert(0, ${JSON.stringify(path.join(root, 'integrations', 'python'))})
-from emotionthinker_reward import trl_reward
+from emotionthinker_reward import trl_reward, compute_score
 url = os.environ["EMOTIONTHINKER_URL"]
 def openrlhf(route, body):
     # What OpenRLHF's remote reward model does: POST {query, prompts, labels} as JSON to --remote_rm_url.
@@ -407,6 +407,9 @@ kw = dict(completions=[${JSON.stringify(GOOD)}, ${JSON.stringify(RESPONSES[1])}]
 out["t0a"] = trl_reward(trainer_state=State(0), **kw)
 out["t0b"] = trl_reward(trainer_state=State(0), **kw)
 out["t1"] = trl_reward(trainer_state=State(1), **kw)
+# verl: run and step in extra_info; a second step sees the first one's accuracy (1/1).
+out["v0"] = compute_score("ravdess", ${JSON.stringify(GOOD)}, "angry", {"audio": ${JSON.stringify(ANGRY)}, "run": "verl", "step": 0})
+out["v1"] = compute_score("ravdess", ${JSON.stringify(GOOD)}, "angry", {"audio": ${JSON.stringify(ANGRY)}, "run": "verl", "step": 1})
 print(json.dumps(out))
 `;
     const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -446,6 +449,11 @@ print(json.dumps(out))
     const t1 = ptrRewards({ correct: two.outcome, format: two.format, judgeScores: [0, 1].flatMap((i) => [two.fa[i], two.iq[i], two.cc[i], two.fs[i]]), groups: 2 }, { reasoningEnabled: true });
     out.t1.forEach((r: number, i: number) => expect(r).toBeCloseTo(t1.reward[i], 12));
     expect(out.t1[0]).toBeGreaterThan(out.t0a[0]);
+    expect(out.v0).toBe(0.3 + 1);
+    // Step 1 with the gate open: a group of one (τ = 1) gets the plain reward, reasoning term included.
+    expect(out.v1).toBe((await post(`${s.url}/get_reward`, { query: [GOOD], labels: [{ audio: ANGRY, emotion: 'angry' }] })).json.rewards[0]);
+    expect(out.v1).toBeGreaterThan(out.v0);
+    expect((await (await fetch(`${s.url}/health`)).json()).runs).toBe(3);
 
     // One run per request: the query string, the body and the labels must agree; a step needs a run.
     const conflict = await post(`${s.url}/get_reward?run=rl`, { ...body, run: 'other' });
