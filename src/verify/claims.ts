@@ -311,6 +311,18 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
       if (dir === 'mid' && j > i && toks.slice(j + 1, j + 5).some((u) => u.c === toks[i].c && u.lex?.k === 'level' && u.lex.dir !== 'mid')) continue;
       const v = levelValue((toks[j].lex as { cue: NounCue }).cue, dir, toks[i].w);
       if (v && (!only || v.cue === only)) push(raws, toks, v.cue, v.value, [i, j], i);
+      // "the energy and the pitch sit in a typical range": a usual range of values, not a contour
+      // spread; the level is that of the cue nouns the clause is about.
+      else if (!v && dir === 'mid' && j > i && toks[j].w === 'range') {
+        for (let k = i - 1, n = 0; k >= 0 && toks[k].c === toks[i].c && n < 12; k--, n++) {
+          if (toks[k].lex?.k !== 'noun') continue;
+          for (const q of [k, ...coordinated(toks, k, -1)]) {
+            const w = levelValue((toks[q].lex as { cue: NounCue }).cue, 'mid');
+            if (w && w.cue !== 'intonation') push(raws, toks, w.cue, w.value, [i, q], i);
+          }
+          break;
+        }
+      }
     }
     // Terse notes ("Flat and low.", "High and varied."): high/low with no cue noun in the clause is about pitch.
     if (nouns.length === 0 && !afterOnly && /^(high|low|higher|lower)$/.test(toks[i].w) && !toks.some((u) => u.c === toks[i].c && u.lex?.k === 'noun')) {
