@@ -1,14 +1,20 @@
 #!/usr/bin/env node
 // Reward server throughput and latency (issue #17 §2): POST /v1/rewards with groups of 8
 // responses about 4 s clips, audio cached (one clip set, measured once) and uncached (the server
-// started with --cache-bytes 0, so every request measures its clip), with 1 and 32 concurrent
+// started with --cache-bytes 0 --text-cache-bytes 0, so every request measures its clip and reads its texts), with 1 and 32 concurrent
 // clients. The server runs as its own process (`emotionthinker serve`), the clients in this one,
 // on the same machine: both share its cores, as they would on a trainer's host.
 // Anchor, same run: the same scoring called in-process (verifyReasoning on a measured clip +
 // ptrRewards + groupAdvantages), i.e. what HTTP and JSON add.
 // Goal (issue): ≥ 2,000 responses/s cached and p99 ≤ 50 ms at 32 clients on a 2-core machine.
-// Usage: npm run build && node benchmarks/reward-server.mjs [--seconds 5] [--json]
+// Clients: node:http with a keep-alive agent (default; what a trainer's pooled HTTP session does),
+// or `--client fetch` (undici's fetch, which on Node 20 spends more CPU per request than the
+// server does, on the same cores, and so mostly measures itself at 32 clients).
+// Rows "unique texts": every response text differs (a numbered sentence appended), so the
+// server's per-text cache never hits: the cost of reading new completions.
+// Usage: npm run build && node benchmarks/reward-server.mjs [--seconds 5] [--client http|fetch] [--json]
 import { spawn } from 'node:child_process';
+import http from 'node:http';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +27,8 @@ const arg = (name) => {
 };
 const seconds = Number(arg('--seconds') ?? 5);
 const asJson = process.argv.includes('--json');
+const client = arg('--client') ?? 'http';
+if (client !== 'http' && client !== 'fetch') throw new Error(`--client must be http or fetch; got ${client}`);
 const dist = path.join(here, '../dist');
 const api = await import(pathToFileURL(path.join(dist, 'index.js')).href);
 const G = 8;
@@ -72,7 +80,27 @@ function startServer(extra) {
 
 const pct = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-async function load(url, clients, secs) {
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** POST → status, reading the whole answer; with the chosen client. */
+async function post(url, route, body) {
+  if (client === 'fetch') {
+    const r = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    await r.arrayBuffer();
+    return r.status;
+  }
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname: u.hostname, port: u.port, path: route, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function load(url, clients, secs, unique = false) {
   const lat = [];
   let responses = 0;
   let errors = 0;
@@ -83,12 +111,15 @@ async function load(url, clients, secs) {
     while (performance.now() < end) {
       const i = k++;
       const clip = clips[i % clips.length];
-      const body = JSON.stringify({ run: 'bench', audio: clip.file, emotion: clip.emotion, responses: Array.from({ length: G }, (_, j) => POOL[(i + j) % POOL.length]) });
+      const text = (j) => {
+        const t = POOL[(i + j) % POOL.length];
+        return unique ? t.replace(/(<\/think>|$)/, ` Sample ${i * G + j}.$1`) : t;
+      };
+      const body = JSON.stringify({ run: 'bench', audio: clip.file, emotion: clip.emotion, responses: Array.from({ length: G }, (_, j) => text(j)) });
       const s = performance.now();
-      const r = await fetch(`${url}/v1/rewards`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      await r.arrayBuffer();
+      const status = await post(url, '/v1/rewards', body);
       lat.push(performance.now() - s);
-      if (r.status === 200) responses += G;
+      if (status === 200) responses += G;
       else errors++;
     }
   }));
@@ -116,20 +147,22 @@ async function inProcess(secs) {
 const rows = [];
 try {
   rows.push({ mode: 'in-process anchor (no HTTP)', ...(await inProcess(seconds)) });
-  for (const [mode, extra] of [['cached', []], ['uncached', ['--cache-bytes', '0']]]) {
+  for (const [mode, extra] of [['cached', []], ['uncached', ['--cache-bytes', '0', '--text-cache-bytes', '0']]]) {
     const { proc, url } = await startServer(extra);
     if (mode === 'cached') await load(url, 4, 1); // measure every clip once, and warm up
     for (const clients of [1, 32]) rows.push({ mode, ...(await load(url, clients, seconds)) });
+    if (mode === 'cached') rows.push({ mode: 'cached, unique texts', ...(await load(url, 32, seconds, true)) });
     proc.kill('SIGTERM');
     await new Promise((r) => proc.on('exit', r));
   }
 } finally {
+  agent.destroy();
   rmSync(tmp, { recursive: true, force: true });
 }
 
-if (asJson) process.stdout.write(JSON.stringify({ cores: os.cpus().length, groupSize: G, clipSeconds: CLIP_S, seconds, rows }, null, 2) + '\n');
+if (asJson) process.stdout.write(JSON.stringify({ cores: os.cpus().length, groupSize: G, clipSeconds: CLIP_S, seconds, client, rows }, null, 2) + '\n');
 else {
-  console.log(`reward server, groups of ${G}, ${CLIP_S} s clips, ${os.cpus().length} cores, ${seconds} s per row`);
+  console.log(`reward server, groups of ${G}, ${CLIP_S} s clips, ${os.cpus().length} cores, ${seconds} s per row, ${client === 'fetch' ? 'fetch' : 'node:http keep-alive'} clients`);
   for (const r of rows) {
     const lat = r.p50Ms === undefined ? '' : `  p50 ${r.p50Ms.toFixed(1)} ms  p99 ${r.p99Ms.toFixed(1)} ms  (${r.requests} requests, ${r.errors} errors)`;
     console.log(`${r.mode.padEnd(28)} ${r.clients === undefined ? '' : `${String(r.clients).padStart(2)} clients`}  ${r.responsesPerS.toFixed(0).padStart(6)} responses/s${lat}`);

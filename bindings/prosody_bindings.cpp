@@ -388,6 +388,19 @@ void register_prosody(Napi::Env env, Napi::Object exports) {
   specs.Set("f0", specs_to_js(env, et::prosody::kF0OptionSpecs, et::prosody::kF0OptionCount));
   specs.Set("energy", specs_to_js(env, et::prosody::kEnergyOptionSpecs, et::prosody::kEnergyOptionCount));
   exports.Set("prosodyOptionSpecs", specs);
+  const auto& th = et::prosody::kIntonationThresholds;
+  Napi::Object it = Napi::Object::New(env);
+  it.Set("minVoicedSeconds", th.min_voiced_seconds);
+  it.Set("minConfidence", th.min_confidence);
+  it.Set("flatBelowSt", th.flat_below_st);
+  it.Set("expressiveAboveSt", th.expressive_above_st);
+  it.Set("directionSt", th.direction_st);
+  it.Set("turnVertexMin", th.turn_vertex_min);
+  it.Set("turnVertexMax", th.turn_vertex_max);
+  it.Set("turnDepthSt", th.turn_depth_st);
+  it.Set("turnR2Gain", th.turn_r2_gain);
+  it.Freeze();
+  exports.Set("intonationThresholds", it);
   exports.Set("prosodyCudaBenchmarkAsync", Napi::Function::New(env, ProsodyCudaBenchmarkAsync, "prosodyCudaBenchmarkAsync"));
 }
 

@@ -181,6 +181,8 @@ export { verifyReasoning, measureAudio, MAX_RESPONSE_CHARS, type ReasoningVerifi
 export { DEFAULT_ANSWER_VOCABULARY, mapAnswer, parseReasoningText, type AnswerVocabulary, type ParsedResponse } from './verify/answer.js';
 export { extractClaims, type ExtractedClaim } from './verify/claims.js';
 export type { CutPointSource, LevelCue, Measurement, ProsodyMeasurements, Verdict } from './verify/measure.js';
+export { INTONATION_THRESHOLDS, type ContourMeasurement } from './verify/measure.js';
+export type { IntonationThresholds } from './prosody-types.js';
 export { auditRecords, auditTable, checkAuditRecord, summarizeAudit, AUDIT_CUES, type AuditOptions, type AuditRecord, type AuditRow, type ModelSummary } from './verify/audit.js';
 export { auditHtml } from './verify/audit-html.js';
 export { createRewardServer, type RewardServer } from './serve/lazy.js';

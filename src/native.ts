@@ -127,7 +127,7 @@ export type RawLossMetrics = CudaLossMetrics;
 // users, in a module that loads nothing (the option tables' types are generated from the tables).
 import type { ProsodyAnalysisOptions, VoiceOptions } from './option-types.js';
 import type { SpectralOptions, SpectralStats, VoiceStats } from './features-types.js';
-import type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
+import type { IntonationThresholds, ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
 import type { CudaLossMetrics, DeviceHandle } from './cuda-types.js';
 import type { OptionSpec } from './option-spec-types.js';
 export type RawProsodyOptions = ProsodyAnalysisOptions;
@@ -256,6 +256,8 @@ export interface NativeAddon {
   /** The options an entry runs with (defaults filled in): 'cpu' the CPU calls, 'cuda' the CUDA batch. */
   prosodyResolveOptions(options: RawProsodyOptions | undefined, entry: 'cpu' | 'cuda'): Required<RawProsodyOptions>;
   prosodyOptionSpecs: { f0: RawTableOptionSpec[]; energy: RawTableOptionSpec[] };
+  /** The intonation classifier's thresholds (frozen). */
+  intonationThresholds: IntonationThresholds;
   voiceOptionSpecs: RawTableOptionSpec[];
   resampleOptionSpecs: RawTableOptionSpec[];
   /** Streaming prosody (native/prosody/stream.hpp, bindings/stream_bindings.cpp). */

@@ -1,6 +1,30 @@
 // Public result types of the prosody calls (src/prosody.ts) that the native core returns as they
 // are, defined once for users; src/native.ts takes its raw types from them. Loads nothing.
 
+/**
+ * The thresholds the intonation classifier decides with (docs/formulas.md#intonation-contour),
+ * as the native core defines them (native/prosody/prosody.hpp, kIntonationThresholds).
+ */
+export interface IntonationThresholds {
+  /** Less voiced time (s): too_short. */
+  minVoicedSeconds: number;
+  /** Lower mean NCCF of the voiced frames: uncertain. */
+  minConfidence: number;
+  /** rangeSt below this: flat. */
+  flatBelowSt: number;
+  /** rangeSt above this: expressive. */
+  expressiveAboveSt: number;
+  /** directionSt ≥ +this: rising; ≤ −this: falling. */
+  directionSt: number;
+  /** A turn's vertex lies in [turnVertexMin, turnVertexMax] of the voiced span, */
+  turnVertexMin: number;
+  turnVertexMax: number;
+  /** is at least turnDepthSt deep, */
+  turnDepthSt: number;
+  /** and the quadratic's R² exceeds the line's by at least this. */
+  turnR2Gain: number;
+}
+
 /** A time interval of the clip, in seconds. */
 export interface ProsodySegment {
   start: number;

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { groupAdvantages, loadAudio, verifyReasoning } from '../src/index.js';
+import { groupAdvantages, loadAudio, ptrRewards, verifyReasoning } from '../src/index.js';
 import { makeWav } from './helpers/wav.js';
 
 const root = path.resolve(__dirname, '..');
@@ -214,6 +214,51 @@ describe('emotionthinker serve', () => {
     expect(await stop(s)).toBe(0);
   });
 
+  it('responses already read are kept per text (bounded by bytes) and score the same about any clip', async () => {
+    const s = await start(['--audio-root', RAVDESS, '--text-cache-bytes', '3000']);
+    const health = async () => (await fetch(`${s.url}/health`)).json();
+    const texts = [GOOD, GOOD, RESPONSES[1], GOOD];
+    const a = await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: texts, claims: true });
+    // GOOD was read once and found again twice; the other text once.
+    expect((await health()).textCache).toMatchObject({ entries: 2, hits: 2, misses: 2 });
+    // The same texts about another clip: read from the cache, judged against that clip's measurements.
+    const b = await post(`${s.url}/v1/rewards`, { audio: SAD, emotion: 'sad', responses: texts, claims: true });
+    expect((await health()).textCache).toMatchObject({ hits: 6, misses: 2 });
+    for (const [r, file, emotion] of [[a, ANGRY, 'angry'], [b, SAD, 'sad']] as const) {
+      for (const [i, t] of texts.entries()) {
+        const want = await verifyReasoning(path.join(RAVDESS, file), t, { emotion });
+        expect(r.json.responses[i].claims).toEqual(JSON.parse(JSON.stringify(want.claims)));
+        expect([r.json.responses[i].fa, r.json.responses[i].cc, r.json.responses[i].iq, r.json.responses[i].fs]).toEqual([want.scores.fa, want.scores.cc, want.scores.iq, want.scores.fs]);
+      }
+    }
+    // Bounded: long distinct texts push the older entries out.
+    const long = Array.from({ length: 4 }, (_, i) => `<think>The pitch is high. ${'Nothing else. '.repeat(40)} Take ${i}.</think><answer>angry</answer>`);
+    await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: long });
+    const h = await health();
+    expect(h.textCache.bytes).toBeLessThanOrEqual(3000);
+    expect(h.textCache.entries).toBeLessThan(6);
+    await post(`${s.url}/v1/rewards`, { audio: ANGRY, emotion: 'angry', responses: [GOOD] });
+    expect((await health()).textCache.misses).toBe(2 + 4 + 1);
+    expect(await stop(s)).toBe(0);
+  });
+
+  it('a clip replaced in place under the same name is measured again once the path memo (1 s) has expired', async () => {
+    const root = mkdtempSync(path.join(tmp, 'memo-'));
+    const clip = path.join(root, 'clip.wav');
+    writeFileSync(clip, readFileSync(path.join(RAVDESS, ANGRY)));
+    const s = await start(['--audio-root', root]);
+    const ask = async () => (await post(`${s.url}/v1/rewards`, { audio: 'clip.wav', emotion: 'angry', responses: [GOOD], claims: true })).json.responses[0].claims;
+    const first = await ask();
+    expect(first).toEqual(JSON.parse(JSON.stringify((await verifyReasoning(path.join(RAVDESS, ANGRY), GOOD)).claims)));
+    writeFileSync(clip, readFileSync(path.join(RAVDESS, SAD)));
+    await new Promise((r) => setTimeout(r, 1200));
+    const second = await ask();
+    expect(second).toEqual(JSON.parse(JSON.stringify((await verifyReasoning(path.join(RAVDESS, SAD), GOOD)).claims)));
+    expect(second).not.toEqual(first);
+    expect((await (await fetch(`${s.url}/health`)).json()).cache.misses).toBe(2);
+    expect(await stop(s)).toBe(0);
+  });
+
   it('security: loopback by default, a token beyond it (401), audio roots (403), body limit (413)', async () => {
     const corrupt = path.join(tmp, 'corrupt-gates.json');
     writeFileSync(corrupt, '{"format": "emotionthinker-gates", "version": 1, "runs": {"r": {"gate": {"version": 1}, "step": null, "correct": 0, "total": 0}}}');
@@ -326,6 +371,111 @@ describe('emotionthinker serve', () => {
     expect(late.json.error).toMatchObject({ code: 'ABORT_ERR', message: expect.stringMatching(/longer than 20 ms/) });
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
     expect(await stop(t)).toBe(0);
+  });
+
+  it('/get_reward with a run: the gate and per-group trust apply (OpenRLHF URL ?run=, TRL shim with trainer_state), and survive a restart', async () => {
+    const state = path.join(tmp, 'gates-get-reward.json');
+    const args = ['--audio-root', RAVDESS, '--state', state, '--gate-window', '1', '--gate-threshold', '0.5'];
+    const s = await start(args);
+    // One batch of two interleaved groups: prompt A about the angry clip, prompt B about the sad one.
+    const A = '<|user|>A? <|assistant|>';
+    const B = '<|user|>B? <|assistant|>';
+    const items: [string, string, string, string][] = [
+      [A, GOOD, ANGRY, 'angry'],
+      [B, RESPONSES[1], SAD, 'sad'],
+      [A, RESPONSES[1], ANGRY, 'angry'],
+      [B, RESPONSES[7], SAD, 'sad'],
+      [A, RESPONSES[3], ANGRY, 'angry'],
+    ];
+    const body = { query: items.map(([p, r]) => p + r), prompts: items.map(([p]) => p), labels: items.map(([, , audio, emotion]) => JSON.stringify({ audio, emotion })) };
+    const script = `
+import json, os, sys, urllib.request
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'integrations', 'python'))})
+from emotionthinker_reward import trl_reward, compute_score
+url = os.environ["EMOTIONTHINKER_URL"]
+def openrlhf(route, body):
+    # What OpenRLHF's remote reward model does: POST {query, prompts, labels} as JSON to --remote_rm_url.
+    req = urllib.request.Request(url + route, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read())
+body = json.loads(sys.argv[1])
+out = {"plain": openrlhf("/get_reward", body), "r1": openrlhf("/get_reward?run=rl", body), "r2": openrlhf("/get_reward?run=rl", body)}
+class State:
+    def __init__(self, step):
+        self.global_step = step
+kw = dict(completions=[${JSON.stringify(GOOD)}, ${JSON.stringify(RESPONSES[1])}], audio=[${JSON.stringify(ANGRY)}] * 2, emotion=["angry"] * 2, prompts=["p", "p"], run="trl")
+out["t0a"] = trl_reward(trainer_state=State(0), **kw)
+out["t0b"] = trl_reward(trainer_state=State(0), **kw)
+out["t1"] = trl_reward(trainer_state=State(1), **kw)
+# verl: run and step in extra_info; a second step sees the first one's accuracy (1/1).
+out["v0"] = compute_score("ravdess", ${JSON.stringify(GOOD)}, "angry", {"audio": ${JSON.stringify(ANGRY)}, "run": "verl", "step": 0})
+out["v1"] = compute_score("ravdess", ${JSON.stringify(GOOD)}, "angry", {"audio": ${JSON.stringify(ANGRY)}, "run": "verl", "step": 1})
+print(json.dumps(out))
+`;
+    const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+    const py = spawnSync(python, ['-c', script, JSON.stringify(body)], { encoding: 'utf8', env: { ...process.env, EMOTIONTHINKER_URL: s.url } });
+    expect(py.status, py.stderr).toBe(0);
+    const out = JSON.parse(py.stdout);
+    const parts = (r: { extra_logs: Record<string, number[]> }) => r.extra_logs;
+    // The same scores with and without a run; only the combination differs.
+    expect(parts(out.r1).fa).toEqual(parts(out.plain).fa);
+    // Without a run: τ = 1 and the reasoning term on, as before.
+    expect(out.plain.run).toBeUndefined();
+    // First batch of run "rl": the gate has seen nothing, so the reasoning term is off.
+    expect(out.r1).toMatchObject({ run: 'rl', step: null, reasoningEnabled: false, gate: { step: 1 } });
+    const l = parts(out.r1);
+    out.r1.rewards.forEach((r: number, i: number) => expect(r).toBeCloseTo(0.3 * l.format[i] + l.outcome[i], 12));
+    expect(out.r1.rewards).not.toEqual(out.plain.rewards);
+    expect(l.reasoning_enabled).toEqual([0, 0, 0, 0, 0]);
+    // The batch accuracy (3 of 5) opened the gate (threshold 0.5, window 1): the second batch has the
+    // reasoning term, with the trust of each response's own group (A: items 0, 2, 4; B: items 1, 3).
+    const acc = l.outcome.reduce((a, b) => a + b, 0) / 5;
+    expect(acc).toBe(0.6);
+    expect(out.r1.gate).toMatchObject({ history: [acc], open: true });
+    expect(out.r2.reasoningEnabled).toBe(true);
+    const order = [0, 2, 4, 1, 3];
+    const judge = order.flatMap((i) => [l.fa[i], l.iq[i], l.cc[i], l.fs[i]]);
+    const want = ptrRewards({ correct: order.map((i) => l.outcome[i]), format: order.map((i) => l.format[i]), judgeScores: judge, groups: [0, 3, 5] }, { reasoningEnabled: true });
+    order.forEach((i, k) => {
+      expect(out.r2.rewards[i]).toBeCloseTo(want.reward[k], 12);
+      expect(out.r2.extra_logs.trust[i]).toBeCloseTo(want.trust[k < 3 ? 0 : 1], 12);
+    });
+    // With the gate open and trust 1 the reward is the plain one (the reasoning term at full weight).
+    if (want.trust[0] === 1 && want.trust[1] === 1) expect(out.r2.rewards).toEqual(out.plain.rewards);
+    // TRL: two batches of step 0 are pooled (gate closed for both), step 1 sees the pooled accuracy (1/2 ≥ 0.5).
+    expect(out.t0a).toEqual(out.t0b);
+    expect(out.t0a).toEqual([0.3 * 1 + 1, 0.3 * 1 + 0]);
+    const two = (await post(`${s.url}/get_reward`, { query: [GOOD, RESPONSES[1]], labels: [{ audio: ANGRY, emotion: 'angry' }, { audio: ANGRY, emotion: 'angry' }] })).json.extra_logs;
+    const t1 = ptrRewards({ correct: two.outcome, format: two.format, judgeScores: [0, 1].flatMap((i) => [two.fa[i], two.iq[i], two.cc[i], two.fs[i]]), groups: 2 }, { reasoningEnabled: true });
+    out.t1.forEach((r: number, i: number) => expect(r).toBeCloseTo(t1.reward[i], 12));
+    expect(out.t1[0]).toBeGreaterThan(out.t0a[0]);
+    expect(out.v0).toBe(0.3 + 1);
+    // Step 1 with the gate open: a group of one (τ = 1) gets the plain reward, reasoning term included.
+    expect(out.v1).toBe((await post(`${s.url}/get_reward`, { query: [GOOD], labels: [{ audio: ANGRY, emotion: 'angry' }] })).json.rewards[0]);
+    expect(out.v1).toBeGreaterThan(out.v0);
+    expect((await (await fetch(`${s.url}/health`)).json()).runs).toBe(3);
+
+    // One run per request: the query string, the body and the labels must agree; a step needs a run.
+    const conflict = await post(`${s.url}/get_reward?run=rl`, { ...body, run: 'other' });
+    expect(conflict.status).toBe(400);
+    expect(conflict.json.error.message).toMatch(/run is "other" but the query string's run is "rl"/);
+    const labelConflict = await post(`${s.url}/get_reward`, { query: ['a', 'b'], labels: [{ audio: ANGRY, emotion: 'angry', run: 'x' }, { audio: ANGRY, emotion: 'angry', run: 'y' }] });
+    expect(labelConflict.json.error.message).toMatch(/labels\[1\]\.run is "y" but labels\[0\]\.run is "x"/);
+    expect((await post(`${s.url}/get_reward?step=3`, body)).status).toBe(400);
+    expect((await post(`${s.url}/get_reward?run=rl&step=-1`, body)).status).toBe(400);
+    // A run in the labels (the dataset's) works like the query string's.
+    const inLabels = await post(`${s.url}/get_reward`, { ...body, labels: items.map(([, , audio, emotion]) => ({ audio, emotion, run: 'rl' })) });
+    expect(inLabels.json).toMatchObject({ run: 'rl', reasoningEnabled: true, gate: { step: 3 } });
+    expect(await stop(s)).toBe(0);
+
+    // The run's gate was saved and is read back by a new server.
+    const saved = JSON.parse(readFileSync(state, 'utf8'));
+    expect(saved.runs.rl.gate.step).toBe(3);
+    const s2 = await start(args);
+    const again = await post(`${s2.url}/get_reward?run=rl`, body);
+    expect(again.json).toMatchObject({ reasoningEnabled: true, gate: { step: 4 } });
+    expect(again.json.rewards).toEqual(out.r2.rewards);
+    expect(await stop(s2)).toBe(0);
   });
 
   it('the Python shims (TRL reward function, verl compute_score, group form) call the server', async () => {

@@ -10,6 +10,7 @@ import {
   DEFAULT_ANSWER_VOCABULARY,
   EmotionThinkerError,
   extractClaims,
+  INTONATION_THRESHOLDS,
   mapAnswer,
   measureAudio,
   parseReasoningText,
@@ -153,6 +154,66 @@ describe('verifyReasoning on real audio', () => {
     expect(l.reward).toBeLessThan(t.reward);
     // Same prosody given as an analysis instead of audio: the same result.
     expect(await verifyReasoning(p, truthful, { emotion: 'angry' })).toEqual(t);
+  });
+
+  it('intonation claims carry the contour number that decides them and the classifier\'s own cut points', async () => {
+    const th = INTONATION_THRESHOLDS;
+    expect(Object.isFrozen(th)).toBe(true);
+    expect(th.flatBelowSt).toBeLessThan(th.expressiveAboveSt);
+    const text = '<think>The intonation is flat. The pitch rises at the end. It is not falling. The pitch goes up in the middle and comes down at the end. The melody is lively.</think><answer>happy</answer>';
+    // Clips of both actors and several emotions, plus two synthetic glides (a rise and an arch).
+    const files = ['03-01-01-01-01-01-01', '03-01-03-02-02-01-02', '03-01-04-01-01-01-02', '03-01-05-02-01-01-01', '03-01-08-02-02-02-01', '03-01-06-01-02-02-02'].map((f) => path.join(RAVDESS, `${f}.wav`));
+    const glide = (f0: (t: number) => number) => {
+      const x = new Float32Array(16000 * 1.5);
+      let ph = 0;
+      for (let i = 0; i < x.length; i++) {
+        ph += (2 * Math.PI * f0(i / 16000)) / 16000;
+        x[i] = 0.3 * (Math.sin(ph) + 0.5 * Math.sin(2 * ph));
+      }
+      return makeWav(x);
+    };
+    const inputs: (string | Uint8Array)[] = [...files, glide((t) => 120 * 2 ** ((8 * t) / 1.5 / 12)), glide((t) => 150 * 2 ** ((6 * Math.sin((Math.PI * t) / 1.5)) / 12))];
+    const seen = new Set<string>();
+    for (const input of inputs) {
+      const p = await measureAudio(input);
+      const i = p.intonation;
+      const r = await verifyReasoning(p, text);
+      const byValue = Object.fromEntries(r.claims.map((c) => [`${c.negated ? '!' : ''}${c.value}`, c]));
+      expect(Object.keys(byValue).sort()).toEqual(['!falling', 'expressive', 'flat', 'rising', 'rising-falling']);
+      const check = (key: string, name: string, value: number | null, cuts: [number, number], cls: string | null) => {
+        const c = byValue[key];
+        expect(c.measurement).toMatchObject({ name, value, unit: 'st' });
+        expect(c.cutPoints).toEqual(cuts);
+        expect(c.measurement!.contour!.thresholds).toEqual(th);
+        if (i.label === 'too_short' || i.label === 'uncertain') {
+          expect(c.verdict).toBe('unverifiable');
+          return;
+        }
+        // The class the classifier reported is the one its numbers and these cut points give.
+        expect(c.measurement!.level).toBe(cls);
+        seen.add(`${name}:${cls}`);
+      };
+      const rangeCls = i.rangeSt === null ? null : i.rangeSt < th.flatBelowSt ? 'flat' : i.rangeSt > th.expressiveAboveSt ? 'expressive' : 'moderate';
+      const dirCls = i.directionSt === null ? null : i.directionSt >= th.directionSt ? 'rising' : i.directionSt <= -th.directionSt ? 'falling' : 'level';
+      expect(i.rangeClass).toBe(rangeCls);
+      expect(i.direction).toBe(dirCls);
+      check('flat', 'rangeSt', i.rangeSt, [th.flatBelowSt, th.expressiveAboveSt], rangeCls);
+      check('expressive', 'rangeSt', i.rangeSt, [th.flatBelowSt, th.expressiveAboveSt], rangeCls);
+      check('rising', 'directionSt', i.directionSt, [-th.directionSt, th.directionSt], dirCls);
+      check('!falling', 'directionSt', i.directionSt, [-th.directionSt, th.directionSt], dirCls);
+      check('rising-falling', 'turnDepthSt', i.turnDepthSt, [th.turnDepthSt, th.turnDepthSt], i.turn);
+      if (i.label === 'too_short' || i.label === 'uncertain') continue;
+      // Verdicts follow the numbers: a rise is supported exactly when end − start reaches the upper cut.
+      expect(byValue.rising.verdict).toBe(i.directionSt! >= th.directionSt ? 'supported' : 'contradicted');
+      expect(byValue['!falling'].verdict).toBe(i.directionSt! <= -th.directionSt ? 'contradicted' : 'supported');
+      expect(byValue.expressive.verdict).toBe(i.rangeSt! > th.expressiveAboveSt ? 'supported' : 'contradicted');
+      if (i.turn === 'rising-falling') expect(i.turnDepthSt!).toBeGreaterThanOrEqual(th.turnDepthSt);
+      expect(byValue['rising-falling'].verdict).toBe(i.turn === 'rising-falling' ? 'supported' : 'contradicted');
+    }
+    // The glides reach the rising and turning classes; the clips at least one other direction.
+    expect(seen.has('directionSt:rising')).toBe(true);
+    expect(seen.has('turnDepthSt:rising-falling')).toBe(true);
+    expect([...seen].filter((k) => k.startsWith('directionSt:')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('reward: SPEC §4 weights (α_f 0.3, α_o 1, α_t 0.5, equal judge weights)', async () => {

@@ -56,10 +56,14 @@ class RewardClient:
             except (ValueError, KeyError, TypeError):
                 raise RewardServerError(e.code, None, raw) from None
 
-    def get_reward(self, query, labels, prompts=None):
+    def get_reward(self, query, labels, prompts=None, run=None, step=None):
         body = {"query": list(query), "labels": list(labels)}
         if prompts is not None:
             body["prompts"] = list(prompts)
+        if run is not None:
+            body["run"] = run
+        if step is not None:
+            body["step"] = step
         return self.post("/get_reward", body)
 
     def group(self, audio, emotion, responses, run=None, step=None):
@@ -102,15 +106,35 @@ def _column(value, n, name):
     return [value] * n
 
 
-def trl_reward(completions, audio=None, emotion=None, client=None, **kwargs):
-    """TRL reward function: one float per completion."""
+def _step_of(trainer_state):
+    """TRL's trainer state (passed to reward functions by recent TRL versions) gives the step."""
+    step = getattr(trainer_state, "global_step", None)
+    return step if isinstance(step, int) and step >= 0 else None
+
+
+def trl_reward(completions, audio=None, emotion=None, client=None, run=None, step=None, prompts=None, trainer_state=None, **kwargs):
+    """TRL reward function: one float per completion.
+
+    With a ``run`` (or ``EMOTIONTHINKER_RUN``), that run's progressive gate and per-group trust apply
+    (the completions of one prompt form a group); the step is ``step`` or TRL's
+    ``trainer_state.global_step``, so that all batches of one optimisation step are pooled.
+    """
     n = len(completions)
     if audio is None or emotion is None:
         raise ValueError("trl_reward needs the dataset columns 'audio' and 'emotion'")
     audios = _column(audio, n, "audio")
     emotions = _column(emotion, n, "emotion")
     labels = [{"audio": a, "emotion": e} for a, e in zip(audios, emotions)]
-    out = _client(client).get_reward([_text(c) for c in completions], labels)
+    run = run if run is not None else os.environ.get("EMOTIONTHINKER_RUN") or None
+    if run is not None:
+        if step is None:
+            step = _step_of(trainer_state)
+        # The prompt names each completion's group (TRL's completions never contain it, so it is
+        # not sent as OpenRLHF's prompts, whose prefix the server strips from the query).
+        if prompts is not None:
+            for label, p in zip(labels, _column(prompts, n, "prompts")):
+                label["group"] = p if isinstance(p, str) else json.dumps(p, sort_keys=True)
+    out = _client(client).get_reward([_text(c) for c in completions], labels, run=run, step=step if run is not None else None)
     return [float(r) for r in out["rewards"]]
 
 
@@ -131,6 +155,10 @@ def compute_score(data_source, solution_str, ground_truth, extra_info=None, clie
         if not extra_info or "audio" not in extra_info:
             raise ValueError("compute_score needs the audio: in ground_truth {'audio', 'emotion'} or extra_info['audio']")
         label["audio"] = extra_info["audio"]
+    # A run (and step) for the progressive gate may come with the label or in extra_info.
+    for key in ("run", "step"):
+        if key not in label and extra_info and extra_info.get(key) is not None:
+            label[key] = extra_info[key]
     out = _client(client).get_reward([solution_str], [label])
     return float(out["rewards"][0])
 

@@ -260,6 +260,7 @@ F0Track analyze_f0(const float* samples, size_t n, double rate, const ProsodyOpt
 }
 
 Intonation classify_intonation(const std::vector<float>& f0, const std::vector<float>& nccf, double hop) {
+  const IntonationThresholds& th = kIntonationThresholds;
   Intonation in;
   in.range_st = in.direction_st = in.turn_depth_st = in.r2_gain = in.vertex = in.curvature_st = kNaN;
   std::vector<double> t, hz, conf;
@@ -271,7 +272,7 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
     }
   in.voiced_seconds = double(t.size()) * hop;
   in.confidence = conf.empty() ? 0.0 : mean_of(conf);
-  if (in.voiced_seconds < 0.25 || t.size() < 3) {
+  if (in.voiced_seconds < th.min_voiced_seconds || t.size() < 3) {
     in.label = "too_short";
     return in;
   }
@@ -296,7 +297,7 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
     sm[i] = s / 231.0;
   }
   in.range_st = quantile(sm, 0.95) - quantile(sm, 0.05);
-  in.range_class = in.range_st < 3 ? "flat" : in.range_st > 9 ? "expressive" : "moderate";
+  in.range_class = in.range_st < th.flat_below_st ? "flat" : in.range_st > th.expressive_above_st ? "expressive" : "moderate";
   const double t0 = t.front(), span = std::max(hop, t.back() - t0);
   std::vector<double> u(m), first, last;
   for (size_t i = 0; i < m; ++i) {
@@ -305,7 +306,7 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
     if (u[i] >= 0.75) last.push_back(sm[i]);
   }
   in.direction_st = quantile(last, 0.5) - quantile(first, 0.5);
-  in.direction = in.direction_st >= 2 ? "rising" : in.direction_st <= -2 ? "falling" : "level";
+  in.direction = in.direction_st >= th.direction_st ? "rising" : in.direction_st <= -th.direction_st ? "falling" : "level";
   double cl[3], cq[3];
   double r2l = polyfit_r2(u, sm, 1, cl), r2q = polyfit_r2(u, sm, 2, cq);
   in.turn = "none";
@@ -326,12 +327,12 @@ Intonation classify_intonation(const std::vector<float>& f0, const std::vector<f
     // statistic of the descriptor). The class rule below only reads it for vertices in the span.
     const double vc = std::clamp(v, 0.0, 1.0);
     in.turn_depth_st = std::min(std::fabs(q(vc) - q(0)), std::fabs(q(vc) - q(1)));
-    if (v >= 0.25 && v <= 0.75 && in.turn_depth_st >= 2 && in.r2_gain >= 0.05)
+    if (v >= th.turn_vertex_min && v <= th.turn_vertex_max && in.turn_depth_st >= th.turn_depth_st && in.r2_gain >= th.turn_r2_gain)
       in.turn = cq[2] < 0 ? "rising-falling" : "falling-rising";
   }
   // Precedence: too_short > uncertain (mean NCCF of voiced frames < 0.5) > flat > turn >
   // rising/falling > expressive > level.
-  if (in.confidence < 0.5) in.label = "uncertain";
+  if (in.confidence < th.min_confidence) in.label = "uncertain";
   else if (in.range_class == "flat") in.label = "flat";
   else if (in.turn != "none") in.label = in.turn;
   else if (in.direction != "level") in.label = in.direction;

@@ -71,6 +71,22 @@ struct Functionals {
   double phonation_time_s, phonation_ratio, duration_s;
 };
 
+// The intonation classifier's thresholds (classify_intonation; docs/formulas.md#intonation-contour):
+// defined here only. The bindings expose them so that a verdict on an intonation claim can cite
+// the cut points that decided it.
+struct IntonationThresholds {
+  double min_voiced_seconds = 0.25;  // less voiced time: too_short
+  double min_confidence = 0.5;       // lower mean NCCF of the voiced frames: uncertain
+  double flat_below_st = 3;          // range (p95 - p5) below this: flat
+  double expressive_above_st = 9;    // range above this: expressive
+  double direction_st = 2;           // end minus start at least +this: rising; at most -this: falling
+  double turn_vertex_min = 0.25;     // a turn's vertex lies in [min, max] of the voiced span,
+  double turn_vertex_max = 0.75;
+  double turn_depth_st = 2;          // at least this deep,
+  double turn_r2_gain = 0.05;        // and the quadratic fits at least this much better than the line
+};
+inline constexpr IntonationThresholds kIntonationThresholds{};
+
 struct Intonation {
   std::string label;        // see intonation precedence in prosody.cpp
   std::string range_class;  // flat | moderate | expressive | "" (too short)

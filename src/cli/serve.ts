@@ -28,6 +28,7 @@ interface Opts {
   timeoutMs: number;
   maxConcurrent: number;
   cacheBytes: number;
+  textCacheBytes: number;
   state?: string;
   gateThreshold?: number;
   gateWindow?: number;
@@ -46,6 +47,7 @@ export function registerServe(program: Command, { fail }: Helpers): void {
     .option('--timeout-ms <ms>', 'per-request deadline (504 beyond)', int('--timeout-ms', 1), SERVE_DEFAULTS.requestTimeoutMs)
     .option('--max-concurrent <n>', 'requests handled at once (429 beyond)', int('--max-concurrent', 1), SERVE_DEFAULTS.maxConcurrent)
     .option('--cache-bytes <bytes>', 'prosody cache size', int('--cache-bytes', 0), SERVE_DEFAULTS.cacheBytes)
+    .option('--text-cache-bytes <bytes>', 'cache of responses already read, per text (0: off)', int('--text-cache-bytes', 0), SERVE_DEFAULTS.textCacheBytes)
     .option('--state <file>', 'JSON file keeping each run\'s progressive-gate state across restarts')
     .option('--gate-threshold <x>', 'moving batch accuracy that opens the gate (default 0.5)', num('--gate-threshold'))
     .option('--gate-window <n>', 'steps in the moving accuracy (default 20)', int('--gate-window', 1))
@@ -63,6 +65,7 @@ export function registerServe(program: Command, { fail }: Helpers): void {
           requestTimeoutMs: opts.timeoutMs,
           maxConcurrent: opts.maxConcurrent,
           cacheBytes: opts.cacheBytes,
+          textCacheBytes: opts.textCacheBytes,
           stateFile: opts.state,
           gate: { threshold: opts.gateThreshold, window: opts.gateWindow, openAtStep: opts.gateOpenAt },
         });

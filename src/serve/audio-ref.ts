@@ -38,6 +38,37 @@ function asBase64(s: string): Uint8Array | null {
 const fileKeys = new Map<string, { ino: number; size: number; mtimeMs: number; key: string }>();
 const MAX_FILE_KEYS = 100_000;
 
+/**
+ * The real path of each audio root, resolved once (the roots are the server's fixed
+ * configuration): every request with a path needs them, and resolving them again each time cost
+ * as much as resolving the clip. A root that does not resolve is tried again next time.
+ */
+const rootReal = new Map<string, string>();
+async function rootRealpath(root: string): Promise<string | null> {
+  const known = rootReal.get(root);
+  if (known !== undefined) return known;
+  const r = await realpath(root).catch(() => null);
+  if (r !== null) rootReal.set(root, r);
+  return r;
+}
+
+/** Paths resolved within the last SERVE_DEFAULTS.pathMemoMs: their real path and file identity. */
+const recent = new Map<string, { at: number; real: string; ino: number; size: number; mtimeMs: number }>();
+
+/** Reads a file and hashes it, remembering the key under its identity (fileKeys). */
+async function readFileKeyed(real: string, st: { ino: number; size: number; mtimeMs: number }, field: string, audio: string): Promise<{ bytes: Uint8Array; key: string }> {
+  let b: Buffer;
+  try {
+    b = await readFile(real);
+  } catch (err) {
+    throw new HttpError(422, new EmotionThinkerError('ERR_FILE', `${field}: cannot read the audio (${(err as NodeJS.ErrnoException).code})`, { input: audio }));
+  }
+  const key = createHash('sha256').update(b).digest('hex');
+  if (fileKeys.size >= MAX_FILE_KEYS) fileKeys.clear();
+  fileKeys.set(real, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, key });
+  return { bytes: b, key };
+}
+
 export interface ResolvedAudio {
   /**
    * SHA-256 of the bytes (the prosody cache key). For a file seen before and unchanged since
@@ -65,6 +96,17 @@ export async function resolveAudio(audio: unknown, roots: readonly string[], fie
     if (audio.includes('\0')) throw forbidden(`${field}: the path contains a NUL byte`);
     if (audio.split(/[\\/]/).includes('..')) throw forbidden(`${field}: the path "${audio}" contains ".."`);
     const candidate = path.isAbsolute(audio) ? audio : path.join(roots[0], audio);
+    // A path resolved, checked and stat'ed less than SERVE_DEFAULTS.pathMemoMs ago (with these roots) is taken as
+    // it was: a trainer names each clip over and over, and the two file-system calls per request
+    // were a quarter of the server's time. A file replaced in place is seen that much later.
+    const memoKey = `${roots.join('\u0000')}\u0001${candidate}`;
+    const seen = recent.get(memoKey);
+    if (seen && performance.now() - seen.at < SERVE_DEFAULTS.pathMemoMs) {
+      const known = fileKeys.get(seen.real);
+      if (known && known.ino === seen.ino && known.size === seen.size && known.mtimeMs === seen.mtimeMs) {
+        return { key: known.key, name: audio, read: () => readFileKeyed(seen.real, seen, field, audio) };
+      }
+    }
     let real: string;
     try {
       real = await realpath(candidate);
@@ -74,7 +116,7 @@ export async function resolveAudio(audio: unknown, roots: readonly string[], fie
     }
     let inside = false;
     for (const r of roots) {
-      const rr = await realpath(r).catch(() => null);
+      const rr = await rootRealpath(r);
       if (!rr) continue;
       const rel = path.relative(rr, real);
       if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) inside = true;
@@ -84,13 +126,9 @@ export async function resolveAudio(audio: unknown, roots: readonly string[], fie
       const st = await stat(real);
       if (!st.isFile()) throw new HttpError(422, new EmotionThinkerError('ERR_FILE', `${field}: "${audio}" is not a regular file`, { input: audio }));
       if (st.size > SERVE_DEFAULTS.maxAudioFileBytes) throw new HttpError(413, invalidArg(`${field}: "${audio}" is ${st.size} bytes; at most ${SERVE_DEFAULTS.maxAudioFileBytes} are read`));
-      const readNow = async () => {
-        const b = await readFile(real);
-        const key = createHash('sha256').update(b).digest('hex');
-        if (fileKeys.size >= MAX_FILE_KEYS) fileKeys.clear();
-        fileKeys.set(real, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, key });
-        return { bytes: b, key };
-      };
+      const readNow = () => readFileKeyed(real, st, field, audio);
+      if (recent.size >= MAX_FILE_KEYS) recent.clear();
+      recent.set(memoKey, { at: performance.now(), real, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
       const known = fileKeys.get(real);
       if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs) {
         return { key: known.key, name: audio, read: readNow };

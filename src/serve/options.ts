@@ -19,6 +19,8 @@ export interface ServeOptions {
   maxConcurrent?: number;
   /** Prosody cache size in bytes (least recently used entries go first). */
   cacheBytes?: number;
+  /** Cache of responses already read (per text: answer, label, claims), in bytes; 0 turns it off. */
+  textCacheBytes?: number;
   /** Where the per-run progressive-gate states are kept (default: none, in memory only). */
   stateFile?: string;
   /** Progressive gate settings for new runs (SPEC §4 defaults: threshold 0.5, window 20). */
@@ -35,9 +37,14 @@ export const SERVE_DEFAULTS = {
   requestTimeoutMs: 30_000,
   maxConcurrent: 64,
   cacheBytes: 64 * 1024 * 1024,
+  // Read responses kept per text: 16 MiB holds some 20,000 typical explanations.
+  textCacheBytes: 16 * 1024 * 1024,
   // Gate states reach the disk at most this often (and at shutdown).
   stateFlushMs: 100,
   maxDuration: 120,
+  // A clip path resolved and stat'ed this recently is not resolved again (a file replaced in
+  // place is noticed at most this much later).
+  pathMemoMs: 1000,
   // An audio file read from an --audio-root larger than this is refused before it is read.
   maxAudioFileBytes: 256 * 1024 * 1024,
   // Responses in one /v1/rewards group or one /get_reward batch.
@@ -75,6 +82,7 @@ export function resolveServeOptions(o: ServeOptions = {}): ResolvedServeOptions 
     requestTimeoutMs: o.requestTimeoutMs === undefined ? SERVE_DEFAULTS.requestTimeoutMs : posInt('requestTimeoutMs', o.requestTimeoutMs),
     maxConcurrent: o.maxConcurrent === undefined ? SERVE_DEFAULTS.maxConcurrent : posInt('maxConcurrent', o.maxConcurrent),
     cacheBytes: o.cacheBytes === undefined ? SERVE_DEFAULTS.cacheBytes : posInt('cacheBytes', o.cacheBytes, 0),
+    textCacheBytes: o.textCacheBytes === undefined ? SERVE_DEFAULTS.textCacheBytes : posInt('textCacheBytes', o.textCacheBytes, 0),
     stateFile: o.stateFile,
     gate: o.gate,
     maxDuration: o.maxDuration ?? SERVE_DEFAULTS.maxDuration,

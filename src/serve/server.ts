@@ -12,12 +12,14 @@ import { AbortError } from '../abort.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
 import { packageRoot } from '../package-root.js';
-import { MEASUREMENT_KIND, measureAudio, scoreResponse, scoringContext, singleRewards, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
+import { DEFAULT_ANSWER_VOCABULARY } from '../verify/answer.js';
+import { MEASUREMENT_KIND, measureAudio, readResponse, scoreRead, scoringContext, singleRewards, type ReadResponse, type ScoredResponse, type ScoringContext } from '../verify/verify.js';
 import type { ProsodyMeasurements } from '../verify/measure.js';
 import { HttpError, resolveAudio } from './audio-ref.js';
 import { GateStore } from './gate-store.js';
 import { resolveServeOptions, SERVE_DEFAULTS, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ProsodyCache } from './prosody-cache.js';
+import { TextCache } from './text-cache.js';
 
 /** Text scored between two turns of the event loop. */
 const YIELD_CHARS = 64 * 1024;
@@ -63,8 +65,39 @@ function stringArray(v: unknown, field: string, n?: number): string[] {
   return v as string[];
 }
 
-/** An OpenRLHF label: { audio, emotion } or that object as a JSON string. */
-function parseLabel(v: unknown, field: string): { audio: unknown; emotion: string | undefined } {
+/** A run id: a non-empty string of at most 200 characters (the gate store's key). */
+function runArg(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw bad(`${field} must be a non-empty string of at most 200 characters`);
+  return v;
+}
+
+/** A training step: a non-negative integer (a query string gives it as digits). */
+function stepArg(v: unknown, field: string, fromQueryString = false): number {
+  const n = fromQueryString && typeof v === 'string' && /^\d{1,15}$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw bad(`${field} must be a non-negative integer`);
+  return n;
+}
+
+/** A label's group name (the responses to one prompt): any string up to MAX_GROUP_CHARS. */
+const MAX_GROUP_CHARS = 64 * 1024;
+function groupArg(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length > MAX_GROUP_CHARS) throw bad(`${field} must be a string of at most ${MAX_GROUP_CHARS} characters`);
+  return v;
+}
+
+/**
+ * The one value a request gives for `name` across the places it may come from (the URL's query
+ * string, the body, each label), or undefined when none gives it; different values are an error.
+ */
+function agreed<T>(name: string, found: [T, string][]): T | undefined {
+  if (found.length === 0) return undefined;
+  const [first, where] = found[0];
+  for (const [v, w] of found) if (v !== first) throw bad(`${w} is ${JSON.stringify(v)} but ${where} is ${JSON.stringify(first)}: one ${name} per request`);
+  return first;
+}
+
+/** An OpenRLHF label: { audio, emotion, run?, step? } or that object as a JSON string. */
+function parseLabel(v: unknown, field: string): { audio: unknown; emotion: string | undefined; run?: string; step?: number; group?: string } {
   let o: unknown = v;
   if (typeof v === 'string') {
     try {
@@ -75,7 +108,13 @@ function parseLabel(v: unknown, field: string): { audio: unknown; emotion: strin
   }
   if (!isObject(o)) throw bad(`${field} must be an object {audio, emotion}`);
   if (o.emotion !== undefined && typeof o.emotion !== 'string') throw bad(`${field}.emotion must be a string`);
-  return { audio: o.audio, emotion: o.emotion as string | undefined };
+  return {
+    audio: o.audio,
+    emotion: o.emotion as string | undefined,
+    ...(o.run === undefined || o.run === null ? {} : { run: runArg(o.run, `${field}.run`) }),
+    ...(o.step === undefined || o.step === null ? {} : { step: stepArg(o.step, `${field}.step`) }),
+    ...(o.group === undefined || o.group === null ? {} : { group: groupArg(o.group, `${field}.group`) }),
+  };
 }
 
 export interface RewardServer {
@@ -92,6 +131,11 @@ export interface RewardServer {
 export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   const o = resolveServeOptions(opts);
   const cache = new ProsodyCache(o.cacheBytes);
+  // The server scores with the default vocabulary (scoringContext without options), so a text's
+  // reading is the same for every clip.
+  const textCache = new TextCache(o.textCacheBytes);
+  const readText = (t: string) => readResponse(t, DEFAULT_ANSWER_VOCABULARY);
+  const read = (t: string): ReadResponse => (typeof t === 'string' ? textCache.get(t, readText) : readText(t));
   const gates = new GateStore(o.stateFile, o.gate);
   const token = o.token ? Buffer.from(o.token) : null;
   let inFlight = 0;
@@ -184,6 +228,53 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     }
   }
 
+  // Groups of /get_reward: the responses to one prompt (a label's `group`, else its prompt) about
+  // one clip with one reference emotion (OpenRLHF's n_samples_per_prompt), wherever they sit in
+  // the batch.
+  const clipIds = new WeakMap<ProsodyMeasurements, number>();
+  let nextClip = 0;
+  const groupKey = (prompt: string, p: ProsodyMeasurements, emotion: string | undefined) => {
+    let id = clipIds.get(p);
+    if (id === undefined) clipIds.set(p, (id = nextClip++));
+    return `${id}\u0000${emotion ?? ''}\u0000${prompt}`;
+  };
+
+  /**
+   * GRPO-PTR rewards of a batch of groups under one run's progressive gate, as /v1/rewards gives
+   * them for one group: the whole batch is one gate observation (one step, or part of `step`),
+   * trust per group from the native kernel, results in the batch's order.
+   */
+  function gatedBatch(run: string, step: number | null, scored: ScoredResponse[], keyOf: (i: number) => string) {
+    const groups = new Map<string, number[]>();
+    scored.forEach((_, i) => {
+      const k = keyOf(i);
+      const list = groups.get(k);
+      if (list) list.push(i);
+      else groups.set(k, [i]);
+    });
+    const order = [...groups.values()].flat();
+    const offsets = [0];
+    for (const list of groups.values()) offsets.push(offsets[offsets.length - 1] + list.length);
+    const judge = new Float64Array(order.length * 4);
+    order.forEach((i, k) => {
+      const s = scored[i].result.scores;
+      judge.set([s.fa, s.iq, s.cc, s.fs], k * 4);
+    });
+    const correct = order.map((i) => scored[i].correct);
+    const open = gates.record(run, step, correct.reduce((a, c) => a + c, 0), correct.length);
+    const ptr = ptrRewards({ correct, format: order.map((i) => scored[i].format), judgeScores: judge, groups: offsets }, { reasoningEnabled: open });
+    const rewards = new Array<number>(scored.length);
+    const trust = new Array<number>(scored.length);
+    let gi = 0;
+    order.forEach((i, k) => {
+      while (k >= offsets[gi + 1]) gi++;
+      rewards[i] = ptr.reward[k];
+      trust[i] = ptr.trust[gi];
+    });
+    const gate = gates.run(run).gate;
+    return { rewards, trust, open, gate: { ...gate.toJSON(), movingAccuracy: gate.movingAccuracy } };
+  }
+
   /**
    * Scores texts in order, giving the event loop a turn after every YIELD_CHARS of text, so a
    * request carrying megabytes of responses does not hold up the others (or its own deadline).
@@ -214,6 +305,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     inFlight,
     maxConcurrent: o.maxConcurrent,
     cache: { entries: cache.size, bytes: cache.bytes, limitBytes: cache.limitBytes, hits: cache.hits, misses: cache.misses },
+    textCache: { entries: textCache.size, bytes: textCache.bytes, limitBytes: textCache.limitBytes, hits: textCache.hits, misses: textCache.misses },
     runs: gates.runs,
   }));
 
@@ -226,23 +318,48 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       if (!Array.isArray(b.labels)) throw bad('labels must be an array with one {audio, emotion} per query');
       if (b.labels.length !== query.length) throw bad(`labels has ${b.labels.length} entries but query has ${query.length}; they must match`);
       const labels = b.labels.map((l, i) => parseLabel(l, `labels[${i}]`));
+      // The run (and step) whose progressive gate applies: OpenRLHF posts only {query, prompts,
+      // labels} to --remote_rm_url, so it can come in that URL's query string
+      // (/get_reward?run=exp1) or in the dataset's labels; other clients may put it in the body.
+      const url = (req.query ?? {}) as Record<string, unknown>;
+      const run = agreed('run', [
+        ...(url.run === undefined ? [] : [[runArg(url.run, 'the query string\'s run'), 'the query string\'s run'] as [string, string]]),
+        ...(b.run === undefined || b.run === null ? [] : [[runArg(b.run, 'run'), 'run'] as [string, string]]),
+        ...labels.flatMap((l, i) => (l.run === undefined ? [] : [[l.run, `labels[${i}].run`] as [string, string]])),
+      ]);
+      const step = agreed('step', [
+        ...(url.step === undefined ? [] : [[stepArg(url.step, 'the query string\'s step', true), 'the query string\'s step'] as [number, string]]),
+        ...(b.step === undefined || b.step === null ? [] : [[stepArg(b.step, 'step'), 'step'] as [number, string]]),
+        ...labels.flatMap((l, i) => (l.step === undefined ? [] : [[l.step, `labels[${i}].step`] as [number, string]])),
+      ]);
+      if (step !== undefined && run === undefined) throw bad('step was given without a run: the step orders one run\'s gate');
       const prosody = await Promise.all(labels.map((l, i) => prosodyOf(l.audio, `labels[${i}].audio`)));
       // OpenRLHF sends prompt + response as the query: score the response alone.
       const texts = query.map((q, i) => (prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q));
-      const scored = await scoreAll('query', texts, (t, i) => scoreResponse(contextOf(prosody[i]), t, labels[i].emotion, false), deadline);
-      const rewards = Array.from(singleRewards(scored));
+      const scored = await scoreAll('query', texts, (t, i) => scoreRead(contextOf(prosody[i]), read(t), labels[i].emotion, false), deadline);
       const col = (f: (s: ScoredResponse) => number) => scored.map(f);
+      const extra_logs = {
+        format: col((s) => s.format),
+        outcome: col((s) => s.correct),
+        fa: col((s) => s.result.scores.fa),
+        iq: col((s) => s.result.scores.iq),
+        cc: col((s) => s.result.scores.cc),
+        fs: col((s) => s.result.scores.fs),
+      };
+      if (run === undefined) {
+        // No run: each response on its own (τ = 1, reasoning term on), as before runs existed.
+        const rewards = Array.from(singleRewards(scored));
+        return { rewards, scores: rewards, extra_logs };
+      }
+      const g = gatedBatch(run, step ?? null, scored, (i) => groupKey(labels[i].group ?? prompts?.[i] ?? '', prosody[i], labels[i].emotion));
       return {
-        rewards,
-        scores: rewards,
-        extra_logs: {
-          format: col((s) => s.format),
-          outcome: col((s) => s.correct),
-          fa: col((s) => s.result.scores.fa),
-          iq: col((s) => s.result.scores.iq),
-          cc: col((s) => s.result.scores.cc),
-          fs: col((s) => s.result.scores.fs),
-        },
+        rewards: g.rewards,
+        scores: g.rewards,
+        extra_logs: { ...extra_logs, trust: g.trust, reasoning_enabled: g.rewards.map(() => (g.open ? 1 : 0)) },
+        run,
+        step: step ?? null,
+        reasoningEnabled: g.open,
+        gate: g.gate,
       };
     }),
   );
@@ -251,16 +368,14 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     withDeadline(async (deadline) => {
       const b = req.body;
       if (!isObject(b)) throw bad('the body must be a JSON object {run?, step?, audio, emotion, responses}');
-      const run = b.run === undefined ? 'default' : b.run;
-      if (typeof run !== 'string' || run.length === 0 || run.length > 200) throw bad('run must be a non-empty string of at most 200 characters');
-      const step = b.step === undefined || b.step === null ? null : b.step;
-      if (step !== null && (typeof step !== 'number' || !Number.isInteger(step) || step < 0)) throw bad('step must be a non-negative integer');
+      const run = b.run === undefined ? 'default' : runArg(b.run, 'run');
+      const step = b.step === undefined || b.step === null ? null : stepArg(b.step, 'step');
       if (typeof b.emotion !== 'string' || !b.emotion) throw bad('emotion must be the reference emotion label (a string)');
       const responses = stringArray(b.responses, 'responses');
       const mode = b.mode as AdvantageMode | undefined;
       const prosody = await prosodyOf(b.audio, 'audio');
       const ctx = contextOf(prosody);
-      const scored = await scoreAll('responses', responses, (t) => scoreResponse(ctx, t, b.emotion as string, false), deadline);
+      const scored = await scoreAll('responses', responses, (t) => scoreRead(ctx, read(t), b.emotion as string, false), deadline);
       const G = responses.length;
       const correct = scored.map((s) => s.correct);
       const format = scored.map((s) => s.format);

@@ -48,6 +48,8 @@ const ANSWER_OPEN = /<\s*answer\s*>/i;
 const ANSWER_CLOSE = /<\s*\/\s*answer\s*>/i;
 const STRICT = /^\s*<think>[\s\S]*<\/think>\s*<answer>[^<]*<\/answer>\s*$/;
 // "Answer: x", "**Answer:** x", "### Final answer\nx", "Emotion - x", "Predicted emotion: x".
+// JSON-style output: {"pitch": "low", …, "emotion": "sad"}.
+const ANSWER_KEY = /["'](?:final[ _]?answer|answer|emotion|label|prediction)["'][ \t]*:[ \t]*["']([^"'\n]*)["']/gi;
 const ANSWER_LINE = /(?:^|\n|[.!?;][ \t]+)[ \t>#*_-]*(?:final\s+|predicted\s+|detected\s+)?(?:answer|emotion|label|prediction|classification)[ \t*_]*(?::|-|–|—|=|\n)[ \t*_]*([^\n]*)/gi;
 
 function cleanAnswer(s: string): string {
@@ -81,6 +83,10 @@ export function parseReasoningText(text: string): ParsedResponse {
     while ((m = ANSWER_LINE.exec(text))) {
       if (cleanAnswer(m[1])) last = m;
       if (m[0].length === 0) ANSWER_LINE.lastIndex++;
+    }
+    if (!last) {
+      ANSWER_KEY.lastIndex = 0;
+      while ((m = ANSWER_KEY.exec(text))) if (cleanAnswer(m[1])) last = m;
     }
     if (last) {
       answer = cleanAnswer(last[1]);

@@ -35,8 +35,14 @@ interface Tok {
   c: number;
 }
 
+const FOLD = /[\u2018\u2019`\u2013\u2014]/g;
+
 /** Same-length lower-casing and quote folding, so offsets in the copy are offsets in the text. */
 function normalize(text: string): string {
+  // Fast path: lower-casing never shortens a string, so an unchanged length means every character
+  // kept its length (the usual case: English text).
+  const lower = text.toLowerCase();
+  if (lower.length === text.length) return lower.replace(FOLD, (ch) => (ch === '\u2013' || ch === '\u2014' ? '-' : "'"));
   let out = '';
   for (const ch of text) {
     let c = ch === '\u2019' || ch === '\u2018' || ch === '`' ? "'" : ch === '\u2013' || ch === '\u2014' ? '-' : ch.toLowerCase();
@@ -46,28 +52,28 @@ function normalize(text: string): string {
   return out;
 }
 
+const isDigit = (c: number) => c >= 48 && c <= 57;
 const WORD = /[a-z0-9]+(?:'[a-z]+)?(?:-[a-z0-9]+(?:'[a-z]+)?)*|[,:;|()\-/=>]|[.!?\n]+/g;
 const SENTENCE_END = /^[.!?\n]+$/;
 
+const BOTH_WAYS: Lex = { k: 'desc', cue: 'intonation', value: 'expressive' };
+
 function tokenize(norm: string): Tok[] {
-  const raw: { w: string; start: number; end: number }[] = [];
+  const words: { w: string; start: number; end: number }[] = [];
   WORD.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = WORD.exec(norm))) {
+    const w = m[0];
     // A decimal point or an abbreviation's dot inside a number is not a sentence end.
-    if (m[0] === '.' && /\d/.test(norm[m.index - 1] ?? '') && /\d/.test(norm[m.index + 1] ?? '')) continue;
-    raw.push({ w: m[0], start: m.index, end: m.index + m[0].length });
-  }
-  // Hyphenated words the lexicon does not know are read as their parts ("fast-talking").
-  const words: { w: string; start: number; end: number }[] = [];
-  for (const t of raw) {
-    if (t.w.includes('-') && t.w.length > 1 && !LEXICON.has(t.w)) {
-      let off = t.start;
-      for (const part of t.w.split('-')) {
+    if (w === '.' && isDigit(norm.charCodeAt(m.index - 1)) && isDigit(norm.charCodeAt(m.index + 1))) continue;
+    // Hyphenated words the lexicon does not know are read as their parts ("fast-talking").
+    if (w.length > 1 && w.includes('-') && !LEXICON.has(w)) {
+      let off = m.index;
+      for (const part of w.split('-')) {
         if (part) words.push({ w: part, start: off, end: off + part.length });
         off += part.length + 1;
       }
-    } else words.push(t);
+    } else words.push({ w, start: m.index, end: m.index + w.length });
   }
   const toks: Tok[] = [];
   let s = 0;
@@ -83,33 +89,43 @@ function tokenize(norm: string): Tok[] {
       continue;
     }
     if (!isWord) {
-      toks.push({ ...t, lex: null, punct: true, s, c });
+      toks.push({ w: t.w, start: t.start, end: t.end, lex: null, punct: true, s, c });
       i++;
       continue;
     }
     // Longest phrase: extend the key word by word while it is still the start of some phrase.
-    let best: { n: number; key: string; lex: Lex } | null = null;
+    let bestN = 0;
+    let bestKey = '';
+    let bestLex: Lex | null = null;
     let key = '';
     for (let n = 1; n <= MAX_PHRASE && i + n <= words.length; n++) {
       const w = words[i + n - 1].w;
       const cw = w.charCodeAt(0);
       if (!((cw >= 97 && cw <= 122) || (cw >= 48 && cw <= 57))) break;
-      key = n === 1 ? w : `${key} ${w}`;
+      key = n === 1 ? w : key + ' ' + w;
       const lex = LEXICON.get(key);
-      if (lex) best = { n, key, lex };
+      if (lex) {
+        bestN = n;
+        bestKey = key;
+        bestLex = lex;
+      }
       if (!PHRASE_PREFIXES.has(key)) break;
     }
-    let matched = false;
-    if (best) {
-      matched = true;
-      if (best.lex.k === 'stop') c++;
-      else toks.push({ w: best.key, start: t.start, end: words[i + best.n - 1].end, lex: best.lex, punct: false, s, c });
-      i += best.n;
-    }
-    if (!matched) {
-      toks.push({ ...t, lex: null, punct: false, s, c });
+    if (bestLex === null) {
+      toks.push({ w: t.w, start: t.start, end: t.end, lex: null, punct: false, s, c });
       i++;
+      continue;
     }
+    // "swings up and down", "moves down and up": a movement both ways is variation, not one turn.
+    if (bestLex.k === 'move' && / (up|down)$/.test(bestKey) && words[i + bestN]?.w === 'and' && words[i + bestN + 1]?.w === (bestKey.endsWith('up') ? 'down' : 'up')) {
+      const n = bestN + 2;
+      toks.push({ w: `${bestKey} and ${words[i + n - 1].w}`, start: t.start, end: words[i + n - 1].end, lex: BOTH_WAYS, punct: false, s, c });
+      i += n;
+      continue;
+    }
+    if (bestLex.k === 'stop') c++;
+    else toks.push({ w: bestKey, start: t.start, end: words[i + bestN - 1].end, lex: bestLex, punct: false, s, c });
+    i += bestN;
   }
   return toks;
 }
@@ -210,7 +226,15 @@ function nounsFor(toks: Tok[], i: number, afterOnly: boolean, skip: Set<number>)
     const t = toks[j];
     // "a high, thin voice": a comma between adjectives; not "Pitch: high, energy: low".
     // "a high and varied pitch", "a low, falling tone": coordinated adjectives before one noun.
-    if ((t.w === 'and' || t.w === 'or' || t.w === ',') && toks[j + 1] && isValueTok(toks[j + 1]) && toks[j + 2]?.lex?.k === 'noun' && toks[j + 2].c === c) return [j + 2];
+    // "a low, slow and flat voice": a longer chain of such adjectives, each joined by a comma or a conjunction.
+    if ((t.w === 'and' || t.w === 'or' || t.w === ',') && toks[j + 1] && isValueTok(toks[j + 1])) {
+      let k = j;
+      while (k + 2 < toks.length && toks[k + 2].c === c && (toks[k].w === 'and' || toks[k].w === 'or' || toks[k].w === ',') && isValueTok(toks[k + 1])) {
+        if (toks[k + 2].lex?.k === 'noun') return [k + 2];
+        k += 2;
+        if (toks[k].w === ',' && toks[k + 1]?.w === 'and') k++;
+      }
+    }
     if (t.punct) {
       const next = toks[j + 1];
       if (t.w === ',' && next && next.c === c && !next.punct && !next.lex && !PHRASE_BREAK.has(next.w)) continue;
@@ -275,13 +299,30 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
     }
   });
 
-  const level = (i: number, dir: LevelDir, afterOnly: boolean) => {
-    const nouns = nounsFor(toks, i, afterOnly, used).filter((j) => !used.has(j));
+  const level = (i: number, dir: LevelDir, afterOnly: boolean, only?: NounCue) => {
+    let nouns = nounsFor(toks, i, afterOnly, used).filter((j) => !used.has(j));
+    // "…, and it stays high": a pronoun subject names the cue noun last mentioned before it.
+    if (nouns.length === 0 && !afterOnly) {
+      const r = pronounNoun(toks, i);
+      if (r !== null && !used.has(r)) nouns = [r];
+    }
     for (const j of nouns) {
       // "the average pitch is high": a middle word before a noun that is given a level after it is a modifier.
       if (dir === 'mid' && j > i && toks.slice(j + 1, j + 5).some((u) => u.c === toks[i].c && u.lex?.k === 'level' && u.lex.dir !== 'mid')) continue;
       const v = levelValue((toks[j].lex as { cue: NounCue }).cue, dir, toks[i].w);
-      if (v) push(raws, toks, v.cue, v.value, [i, j], i);
+      if (v && (!only || v.cue === only)) push(raws, toks, v.cue, v.value, [i, j], i);
+      // "the energy and the pitch sit in a typical range": a usual range of values, not a contour
+      // spread; the level is that of the cue nouns the clause is about.
+      else if (!v && dir === 'mid' && j > i && toks[j].w === 'range') {
+        for (let k = i - 1, n = 0; k >= 0 && toks[k].c === toks[i].c && n < 12; k--, n++) {
+          if (toks[k].lex?.k !== 'noun') continue;
+          for (const q of [k, ...coordinated(toks, k, -1)]) {
+            const w = levelValue((toks[q].lex as { cue: NounCue }).cue, 'mid');
+            if (w && w.cue !== 'intonation') push(raws, toks, w.cue, w.value, [i, q], i);
+          }
+          break;
+        }
+      }
     }
     // Terse notes ("Flat and low.", "High and varied."): high/low with no cue noun in the clause is about pitch.
     if (nouns.length === 0 && !afterOnly && /^(high|low|higher|lower)$/.test(toks[i].w) && !toks.some((u) => u.c === toks[i].c && u.lex?.k === 'noun')) {
@@ -317,7 +358,7 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
         if (l.dir) level(i, l.dir, false);
         break;
       case 'level':
-        level(i, l.dir, !!l.afterOnly);
+        level(i, l.dir, !!l.afterOnly, l.only);
         break;
       case 'neg':
         // "no energy", "without variation": a bare negator before a cue noun with no level of its own.
@@ -356,11 +397,13 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
         const mid = toks.slice(pos[0].i + 1, pos[0].i + 4).some((u) => u.c === pos[0].c && u.lex?.k === 'middle');
         value = mid && pos.length === 1 ? (first === 'up' ? 'rising-falling' : 'falling-rising') : first === 'up' ? 'rising' : 'falling';
       }
-      raws.push({ cue: 'intonation', value, negated: false, strong: false, neither: false, nor: false, ...span(pos) });
+      const sp = span(pos);
+      raws.push({ cue: 'intonation', value, negated: false, strong: false, neither: false, nor: false, from: sp.from, to: sp.to, idx: sp.idx });
     }
     ms.forEach((m, k) => {
       if (!negs[k].neg) return;
-      raws.push({ cue: 'intonation', value: m.dir === 'up' ? 'rising' : 'falling', negated: true, strong: false, neither: false, nor: false, ...span([m], [negs[k].at]) });
+      const sp = span([m], [negs[k].at]);
+      raws.push({ cue: 'intonation', value: m.dir === 'up' ? 'rising' : 'falling', negated: true, strong: false, neither: false, nor: false, from: sp.from, to: sp.to, idx: sp.idx });
     });
   }
   // "neither loud nor soft" → normal; "not loud at all" → low.
@@ -371,19 +414,20 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
       const mate = raws.findIndex((q, q2) => q2 > k && q.nor && q.negated && q.cue === r.cue && OPPOSITE[q.value] === r.value);
       if (mate >= 0) {
         const q = raws[mate];
-        out.push({ ...r, value: 'normal', negated: false, from: Math.min(r.from, q.from), to: Math.max(r.to, q.to) });
+        out.push({ cue: r.cue, value: 'normal', negated: false, strong: r.strong, neither: r.neither, nor: r.nor, from: Math.min(r.from, q.from), to: Math.max(r.to, q.to), idx: r.idx });
         raws.splice(mate, 1);
         continue;
       }
     }
     if (r.negated && r.strong && OPPOSITE[r.value]) {
-      out.push({ ...r, value: OPPOSITE[r.value], negated: false });
+      out.push({ cue: r.cue, value: OPPOSITE[r.value], negated: false, strong: r.strong, neither: r.neither, nor: r.nor, from: r.from, to: r.to, idx: r.idx });
       continue;
     }
     out.push(r);
   }
   out.sort((a, b) => a.from - b.from);
   const sentences = sentenceBounds(region);
+  const cleaned: (string | undefined)[] = [];
   return out.map((r) => {
     // Binary search: a long text has many sentences and many claims.
     let lo = 0;
@@ -393,9 +437,41 @@ export function extractClaims(text: string, from = 0, to = text.length): Extract
       if (sentences[mid][0] <= r.from) lo = mid;
       else hi = mid - 1;
     }
-    const s = sentences[lo] ?? [r.from, r.to];
-    return { cue: r.cue, value: r.value, negated: r.negated, span: [r.from, r.to], sentence: text.slice(s[0], s[1]).replace(/<\/?\s*[a-z]+\s*>|[*_#`]/gi, ' ').replace(/\s+/g, ' ').trim() };
+    // Claims of one sentence share its cleaned text (made once).
+    let sentence = sentences.length ? cleaned[lo] : undefined;
+    if (sentence === undefined) {
+      const s = sentences[lo] ?? [r.from, r.to];
+      sentence = text.slice(s[0], s[1]).replace(/<\/?\s*[a-z]+\s*>|[*_#`]/gi, ' ').replace(/\s+/g, ' ').trim();
+      if (sentences.length) cleaned[lo] = sentence;
+    }
+    return { cue: r.cue, value: r.value, negated: r.negated, span: [r.from, r.to], sentence };
   });
+}
+
+const PRONOUNS = new Set(['it', 'it\'s', 'this', 'that']);
+
+/**
+ * "The pitch climbs … and then falls away, and it stays high": a level word whose subject is a
+ * pronoun (within the three words before it, in its clause) describes the last cue noun before the
+ * pronoun in the same sentence or the one before. Null when there is no such pronoun or noun.
+ */
+function pronounNoun(toks: Tok[], i: number): number | null {
+  let p = -1;
+  for (let j = i - 1, n = 0; j >= 0 && toks[j].c === toks[i].c && n < 3; j--) {
+    if (toks[j].punct) break;
+    if (PRONOUNS.has(toks[j].w)) {
+      p = j;
+      break;
+    }
+    if (toks[j].lex) return null;
+    n++;
+  }
+  if (p < 0) return null;
+  for (let j = p - 1; j >= 0 && toks[j].s >= toks[p].s - 1; j--) {
+    const l = toks[j].lex;
+    if (l?.k === 'noun') return l.cue === 'tone' || l.cue === 'voice' || l.cue === 'range' ? null : j;
+  }
+  return null;
 }
 
 /** The noun nearest to token i in its clause (either side, within 5 tokens; ties go to the one before). */

@@ -11,7 +11,7 @@ export type NounCue = 'pitch' | 'energy' | 'speed' | 'intonation' | 'range' | 't
 
 export type Lex =
   | { k: 'noun'; cue: NounCue }
-  | { k: 'level'; dir: LevelDir; afterOnly?: boolean }
+  | { k: 'level'; dir: LevelDir; afterOnly?: boolean; only?: NounCue }
   | { k: 'desc'; cue: 'pitch' | 'energy' | 'speed' | 'intonation'; value: string }
   | { k: 'move'; dir: 'up' | 'down' }
   | { k: 'neg'; strong?: boolean; neither?: boolean; nor?: boolean; bare?: boolean }
@@ -34,17 +34,21 @@ put('pitch|f0|fundamental frequency|register|vocal register|pitch level|pitch he
 put('energy|energy level|loudness|volume|intensity|vocal effort|effort|amplitude|projection|force|power|vocal energy|vocal intensity|loudness level|volume level|sound level', { k: 'noun', cue: 'energy' });
 put('speaking rate|speech rate|articulation rate|rate of speech|speaking speed|speech tempo|rate|tempo|pace|pacing|speed|syllable rate|speaking pace|talking speed', { k: 'noun', cue: 'speed' });
 put('intonation|contour|pitch contour|melody|inflection|inflections|pitch pattern|f0 contour|intonation contour|intonation pattern|melodic contour|prosodic contour|pitch trajectory|pitch curve', { k: 'noun', cue: 'intonation' });
-put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics|pitch swings|swings|change|changes|pitch change|change in pitch|changes in pitch', { k: 'noun', cue: 'range' });
+put('pitch range|pitch variation|pitch variations|pitch variability|pitch movement|pitch movements|pitch modulation|pitch fluctuation|pitch fluctuations|pitch changes|pitch excursions|f0 range|f0 variation|variation|variations|variability|modulation|fluctuation|fluctuations|range|melodic range|melodic variation|intonational range|expressiveness|inflection range|pitch dynamics|pitch swings|swings|excursions|pitch excursion|f0 excursions|change|changes|pitch change|change in pitch|changes in pitch', { k: 'noun', cue: 'range' });
 put('tone|tone of voice|vocal tone', { k: 'noun', cue: 'tone' });
 put('voice|delivery|speaking style', { k: 'noun', cue: 'voice' });
 
 // Levels that need a noun.
 put('high|higher|highest|elevated|raised|heightened|increased|strong|stronger|great|greater|considerable|substantial|above-average|above average|above normal|on the high side|wide|wider|broad|large|big|intense|boosted|pronounced|marked|extreme|very high|exaggerated|heavy|raises|raising|boosts', { k: 'level', dir: 'up' });
-put('low|lower|lowest|reduced|decreased|diminished|lowered|limited|minimal|narrow|narrower|small|below-average|below average|below normal|on the low side|restricted|compressed|modest|slight|lowers|lowering|reduces|reducing', { k: 'level', dir: 'down' });
+put('low|lower|lowest|reduced|decreased|diminished|lowered|limited|minimal|narrow|narrower|small|below-average|below average|below normal|on the low side|restricted|compressed|modest|slight|lowers|lowering|reduces|reducing|restrained|held back|held-back|toned down|toned-down', { k: 'level', dir: 'down' });
 put('normal|moderate|average|medium|typical|regular|ordinary|mid-range|midrange|middle|mid|conversational|unremarkable|standard|usual|within the normal range|in the normal range|neutral-level|balanced|comfortable|natural', { k: 'level', dir: 'mid' });
 put('level', { k: 'level', dir: 'flatword' });
 put('steady|even|stable|constant|consistent|unchanging|unvarying|uniform', { k: 'level', dir: 'steady' });
 put('more|a lot of|lots of|plenty of|full of|much|a great deal of|a wealth of|rich', { k: 'level', dir: 'up', afterOnly: true });
+// Levels that only describe one cue: a "relaxed pace" or a "measured delivery" is slow, but a
+// "relaxed voice" says nothing about pitch; "good volume" is ample, a "good pitch" is no level.
+put('relaxed|measured|deliberate|unrushed|easygoing|calm|steady-paced', { k: 'level', dir: 'down', only: 'speed' });
+put('good|healthy|ample|solid|robust|full', { k: 'level', dir: 'up', only: 'energy' });
 put('little|less|lack|lacks|lacking|lacked|not much|not a lot of|hardly any|devoid of|absence of|lack of|minimal amount of|very little|almost no|barely any', { k: 'level', dir: 'down', afterOnly: true });
 
 // Self-contained descriptions.
@@ -56,18 +60,18 @@ desc('energy', 'high', 'loud|loudly|louder|loudest|shout|shouts|shouted|shouting
 desc('energy', 'low', 'quiet|quietly|quieter|quietest|soft|softly|softer|softest|hushed|whisper-like|whispery|whispered|whispering|murmur|murmured|murmuring|mumbled|mumbling|faint|faintly|subdued|muted|weak|weakly|gentle|gently|barely audible|low-energy|lethargic|feeble|low-volume|low volume voice|soft-spoken|understated|fades|fade|fading|fades away|dies down|dwindles|dwindling|drains|drains away|drained|whisper|whispers|murmurs|mumbles');
 desc('energy', 'normal', 'moderately loud|normal loudness|comfortable volume|medium-energy|moderate-energy');
 desc('speed', 'fast', 'fast|faster|fastest|quick|quickly|quicker|rapid|rapidly|rushed|rushing|hurried|hurriedly|brisk|briskly|racing|speedy|hasty|hastily|fast-paced|quick-paced|rapid-fire|in a hurry|in a rush|rush|rushes|rush out|rushes out|races|race|races through|picks up|speeds up|sped up|picks up speed|picks up the pace|accelerates|accelerated|accelerating|breathless|breakneck|tumbling out|clipped');
-desc('speed', 'slow', 'slow|slowly|slower|slowest|sluggish|sluggishly|drawn-out|drawn out|dragging|drags|drawl|drawls|drawled|drawling|leisurely|unhurried|plodding|languid|languidly|slow-paced|slows down|slowing down|slowed down|decelerates|lingering|lingers|crawls|crawling|stretched out|elongated|protracted|ponderous');
+desc('speed', 'slow', 'slow|slowly|slower|slowest|sluggish|sluggishly|drawn-out|drawn out|dragging|drags|drawl|drawls|drawled|drawling|leisurely|unhurried|plodding|languid|languidly|slow-paced|slows down|slowing down|slowed down|decelerates|lingering|lingers|crawls|crawling|stretched out|elongated|protracted|ponderous|stretches out|stretching out|stretch out|draws out|drawing out|drew out|drags out|dragging out|dragged out|takes her time|takes his time|takes their time|taking her time|taking his time|taking their time');
 desc('speed', 'normal', 'normal speed|normally paced|moderately paced|evenly paced|medium-paced|average-paced|conversational speed');
-desc('intonation', 'flat', 'flat|flatter|monotone|monotonous|monotonic|monotonously|droning|robotic|flat-sounding|deadpan|unvaried|monotone-like|level intonation|level tone|level contour|level pitch|uninflected|little inflection');
-desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|variable|highly variable|varies|vary|varying|fluctuates|fluctuate|fluctuating|changes a lot|change much|changes much|changes constantly|colourful intonation|colorful intonation');
+desc('intonation', 'flat', 'flat|flatter|monotone|monotonous|monotonic|monotonously|droning|robotic|flat-sounding|deadpan|unvaried|monotone-like|level intonation|level tone|level contour|level pitch|uninflected|little inflection|on one note|on a single note|on the same note|one-note|single-note|one note|a single note');
+desc('intonation', 'expressive', 'expressive|expressively|animated|lively|varied|dynamic|melodic|sing-song|singsong|singsongy|exaggerated intonation|wide-ranging|highly inflected|musical|lilting|bouncy|swooping|variable|highly variable|varies|vary|varying|fluctuates|fluctuate|fluctuating|changes a lot|change much|changes much|changes constantly|colourful intonation|colorful intonation|jumps around|jumps about|jumping around|bounces around|bouncing around|moves around|all over the place|up and down|ups and downs|roller-coaster|rollercoaster|undulating|undulates|wavy');
 desc('intonation', 'rising', 'question-like|questioning|uptalk|upspeak|upward inflection|upturn|ends on a rise|rising-pitch|rising-tone|interrogative');
 desc('intonation', 'falling', 'downward inflection|downturn|ends on a fall|falling-pitch|falling-tone|declarative fall|declination|trailing down');
 desc('intonation', 'rising-falling', 'rising-falling|rise-fall|rise-and-fall|rise and fall|up-down|up-and-down|arched|arching|arches|arch|arch-shaped|arc|arc-shaped|hat-shaped|hat pattern|peaks in the middle|peaking in the middle|peaked in the middle|inverted-u');
 desc('intonation', 'falling-rising', 'falling-rising|fall-rise|fall-and-rise|fall and rise|down-up|down-and-up|dip-shaped|u-shaped|v-shaped|scooped|dips in the middle|dipping in the middle|dipped in the middle|sags in the middle|trough in the middle');
 
 // Movements of the pitch (sequences make turns: up then down is rising-falling).
-put('rise|rises|rising|rose|risen|climb|climbs|climbing|climbed|goes up|go up|going up|went up|gone up|moves up|moving up|lifts|lifting|lifted|ascends|ascending|ascended|upward|upwards|jumps up|shoots up|creeps up|back up|comes up|swings up|inflects up|inflects upward|heads up|goes back up|glides up', { k: 'move', dir: 'up' });
-put('fall|falls|falling|fell|fallen|drop|drops|dropping|dropped|descend|descends|descending|descended|goes down|go down|going down|went down|comes down|come down|coming down|came down|moves down|moving down|sinks|sinking|sank|dips|dip|dipping|dipped|downward|downwards|declines|declining|declined|tapers off|tapers down|back down|slides down|glides down', { k: 'move', dir: 'down' });
+put('rise|rises|rising|rose|risen|climb|climbs|climbing|climbed|goes up|go up|going up|went up|gone up|moves up|moving up|lifts|lifting|lifted|ascends|ascending|ascended|upward|upwards|jumps up|shoots up|creeps up|back up|comes up|swings up|inflects up|inflects upward|heads up|goes back up|glides up|soars|soaring|soared|spikes|spiking|spiked|leaps|leaping|leapt|leaped|rockets', { k: 'move', dir: 'up' });
+put('fall|falls|falling|fell|fallen|drop|drops|dropping|dropped|descend|descends|descending|descended|goes down|go down|going down|went down|comes down|come down|coming down|came down|moves down|moving down|sinks|sinking|sank|dips|dip|dipping|dipped|downward|downwards|declines|declining|declined|tapers off|tapers down|back down|slides down|glides down|plunges|plunge|plunging|plunged|plummets|plummet|plummeting|plummeted|slumps|slumping|sags|sagging|slopes down|sloping down|slopes downward|nosedives', { k: 'move', dir: 'down' });
 put('in the middle|midway|halfway|mid-sentence|mid-utterance|in the centre|in the center|mid-phrase', { k: 'middle' });
 put('ends|ending|ended|finishes|finishing|finished|toward the end|towards the end|at the end', { k: 'ends' });
 put('starts|starting|started|begins|beginning|began|opens|at the start|at the beginning', { k: 'starts' });

@@ -3,9 +3,12 @@
 // (the spectral balance, as analyze judges it: a change of the recording's gain does not move it)
 // or, only for a level-calibrated input or a prosody analysis without the audio, from the
 // absolute RMS level; the intonation class from the native contour classifier
-// (native/prosody/prosody.cpp: its range class, direction and turn).
+// (native/prosody/prosody.cpp: its range class, direction and turn), each intonation claim judged
+// on the contour number that decides it against the classifier's own thresholds.
+import { native } from '../native.js';
 import { assignLevels, type Calibration, type Gender } from '../level-calibration.js';
 import type { ProsodyResult } from '../prosody.js';
+import type { IntonationThresholds } from '../prosody-types.js';
 import type { ExtractedClaim } from './claims.js';
 
 export type LevelCue = 'pitch' | 'energy' | 'speed';
@@ -42,9 +45,29 @@ export interface Measurement {
   level: string | null;
   /** Where the cut points came from: "calibration ravdess/female", "vocal effort re …", "session …"; "contour classifier" for intonation. */
   source: string;
-  /** Intonation only: the classifier's range class, direction and turn, and the numbers behind them. */
-  contour?: { rangeClass: string | null; direction: string | null; turn: string | null; rangeSt: number | null; directionSt: number | null };
+  /** Intonation only: the classifier's label, range class, direction and turn, the numbers behind them and its thresholds. */
+  contour?: ContourMeasurement;
 }
+
+/** What the contour classifier measured and decided with (docs/formulas.md#intonation-contour). */
+export interface ContourMeasurement {
+  label: string;
+  rangeClass: string | null;
+  direction: string | null;
+  turn: string | null;
+  rangeSt: number | null;
+  directionSt: number | null;
+  turnDepthSt: number | null;
+  curvatureSt: number | null;
+  r2Gain: number | null;
+  vertex: number | null;
+  voicedSeconds: number;
+  confidence: number;
+  thresholds: IntonationThresholds;
+}
+
+/** The native classifier's thresholds: defined in native/prosody/prosody.hpp only. */
+export const INTONATION_THRESHOLDS: Readonly<IntonationThresholds> = native.intonationThresholds;
 
 export interface CueMeasurements {
   cues: Record<LevelCue | 'intonation', Measurement>;
@@ -146,7 +169,21 @@ export function measureCues(
     unit: null,
     level: judged ? i.label : null,
     source: 'contour classifier',
-    contour: { rangeClass: i.rangeClass, direction: i.direction, turn: i.turn, rangeSt: i.rangeSt, directionSt: i.directionSt },
+    contour: {
+      label: i.label,
+      rangeClass: i.rangeClass,
+      direction: i.direction,
+      turn: i.turn,
+      rangeSt: i.rangeSt,
+      directionSt: i.directionSt,
+      turnDepthSt: i.turnDepthSt,
+      curvatureSt: i.curvatureSt,
+      r2Gain: i.r2Gain,
+      vertex: i.vertex,
+      voicedSeconds: i.voicedSeconds,
+      confidence: i.confidence,
+      thresholds: INTONATION_THRESHOLDS,
+    },
   };
   return { cues, cutPoints };
 }
@@ -171,13 +208,45 @@ function contourHas(m: Measurement, value: string): boolean | null {
   }
 }
 
+/**
+ * The contour number an intonation claim is decided on, in semitones, and its cut points in the
+ * [lower, upper] form of the level cues: the range (flat below, expressive above) for flat and
+ * expressive; end minus start (falling at or below −d, rising at or above +d) for rising and
+ * falling; the turn's depth (a turn from the threshold up, with the vertex window and R² gain of
+ * `contour.thresholds`) for rising-falling and falling-rising.
+ */
+function contourAxis(value: string, c: ContourMeasurement, overall: Measurement): { measurement: Measurement; cutPoints: [number, number] } | null {
+  const th = c.thresholds;
+  const judged = overall.level !== null;
+  const axis = (name: string, v: number | null, level: string | null, cutPoints: [number, number], what: string) => ({
+    measurement: { name, value: v, unit: 'st', level: judged ? level : null, source: `contour classifier: ${what}`, contour: c },
+    cutPoints,
+  });
+  switch (value) {
+    case 'flat':
+    case 'expressive':
+      return axis('rangeSt', c.rangeSt, c.rangeClass, [th.flatBelowSt, th.expressiveAboveSt], 'range, 95th − 5th percentile of the smoothed contour in semitones (flat below the lower cut, expressive above the upper)');
+    case 'rising':
+    case 'falling':
+      return axis('directionSt', c.directionSt, c.direction, [-th.directionSt, th.directionSt], 'last quarter minus first quarter of the voiced span in semitones (falling at or below the lower cut, rising at or above the upper)');
+    case 'rising-falling':
+    case 'falling-rising':
+      return axis('turnDepthSt', c.turnDepthSt, c.turn, [th.turnDepthSt, th.turnDepthSt], `depth of the fitted quadratic's turn in semitones (a turn from the cut up, with its vertex in [${th.turnVertexMin}, ${th.turnVertexMax}] of the voiced span and an R² gain of at least ${th.turnR2Gain}; the sign of the curvature tells the two turns apart)`);
+    default:
+      return null;
+  }
+}
+
 /** The verdict on one claim, with the measurement and cut points it was judged against. */
 export function judgeClaim(claim: ExtractedClaim, m: CueMeasurements): { verdict: Verdict; measurement: Measurement | null; cutPoints: [number, number] | null } {
   if (claim.cue === 'intonation') {
     const meas = m.cues.intonation;
+    const a = contourAxis(claim.value, meas.contour!, meas);
+    const measurement = a ? a.measurement : meas;
+    const cutPoints = a ? a.cutPoints : null;
     const has = meas.level === null ? null : contourHas(meas, claim.value);
-    if (has === null) return { verdict: 'unverifiable', measurement: meas, cutPoints: null };
-    return { verdict: has !== claim.negated ? 'supported' : 'contradicted', measurement: meas, cutPoints: null };
+    if (has === null) return { verdict: 'unverifiable', measurement, cutPoints };
+    return { verdict: has !== claim.negated ? 'supported' : 'contradicted', measurement, cutPoints };
   }
   if ((LEVEL_CUES as readonly string[]).includes(claim.cue)) {
     const cue = claim.cue as LevelCue;

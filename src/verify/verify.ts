@@ -27,7 +27,11 @@ export const MAX_RESPONSE_CHARS = 256 * 1024;
 export interface VerifiedClaim extends ExtractedClaim {
   verdict: Verdict;
   measurement: Measurement | null;
-  /** [low|normal, normal|high] used for the level; null for intonation (classified by the native contour rules) and unknown cues. */
+  /**
+   * [low|normal, normal|high] used for the level; for intonation the classifier's thresholds on the
+   * contour number the claim is decided on (measurement.name: rangeSt, directionSt or turnDepthSt);
+   * null for unknown cues.
+   */
   cutPoints: [number, number] | null;
 }
 
@@ -146,14 +150,47 @@ export function scoringContext(prosody: ProsodyMeasurements, options: Omit<Verif
 
 const key = (c: ExtractedClaim) => `${c.cue}\u0000${c.value}\u0000${c.negated}`;
 
-/** Scores one response (synchronous: text work only, the prosody is in `ctx`); `withReward` false leaves `reward` NaN for a caller that computes rewards for many at once. */
-export function scoreResponse(ctx: ScoringContext, text: string, emotion?: string, withReward = true): ScoredResponse {
+/**
+ * What a response says, independent of any clip: its answer, label and extracted claims. The
+ * reward server keeps these per text (a text met again, about any clip, is not read again); treat
+ * it as read-only.
+ */
+export interface ReadResponse {
+  answer: string | null;
+  label: string | null;
+  /** Exactly <think>…</think><answer>…</answer>. */
+  strict: boolean;
+  /** An <answer> tag is present. */
+  answerTag: boolean;
+  claims: readonly ExtractedClaim[];
+}
+
+/** Reads a response (parse, answer → label under `vocabulary`, claim extraction): the text work of scoreResponse. */
+export function readResponse(text: string, vocabulary: AnswerVocabulary): ReadResponse {
   if (typeof text !== 'string') throw invalidArg(`text must be a string; got ${text === null ? 'null' : typeof text}`);
   if (text.length > MAX_RESPONSE_CHARS) throw invalidArg(`text is ${text.length} characters; at most ${MAX_RESPONSE_CHARS} are accepted`);
   const parsed = parseReasoningText(text);
-  const label = mapAnswer(parsed.answer, ctx.vocabulary);
-  const extracted = extractClaims(text, parsed.thinkStart, parsed.thinkStart + parsed.think.length);
-  const claims: VerifiedClaim[] = extracted.map((c) => ({ ...c, ...judgeClaim(c, ctx.measured) }));
+  return {
+    answer: parsed.answer,
+    label: mapAnswer(parsed.answer, vocabulary),
+    strict: parsed.strict,
+    answerTag: /<\s*answer\s*>/i.test(text),
+    claims: extractClaims(text, parsed.thinkStart, parsed.thinkStart + parsed.think.length),
+  };
+}
+
+/** Scores one response (synchronous: text work only, the prosody is in `ctx`); `withReward` false leaves `reward` NaN for a caller that computes rewards for many at once. */
+export function scoreResponse(ctx: ScoringContext, text: string, emotion?: string, withReward = true): ScoredResponse {
+  return scoreRead(ctx, readResponse(text, ctx.vocabulary), emotion, withReward);
+}
+
+/** scoreResponse on a response already read (with `ctx.vocabulary`). */
+export function scoreRead(ctx: ScoringContext, read: ReadResponse, emotion?: string, withReward = true): ScoredResponse {
+  const label = read.label;
+  const claims: VerifiedClaim[] = read.claims.map((c) => {
+    const j = judgeClaim(c, ctx.measured);
+    return { cue: c.cue, value: c.value, negated: c.negated, span: c.span, sentence: c.sentence, verdict: j.verdict, measurement: j.measurement, cutPoints: j.cutPoints };
+  });
 
   // Each distinct claim counts once, however often it is restated.
   const distinct = new Map<string, VerifiedClaim>();
@@ -191,18 +228,18 @@ export function scoreResponse(ctx: ScoringContext, text: string, emotion?: strin
   // well-formed but empty response).
   const cueClaims = uniq.filter((c) => (CUES as readonly string[]).includes(c.cue));
   const contradiction = cueClaims.some((a, i) => cueClaims.some((b, j) => j > i && a.cue === b.cue && (a.negated === b.negated ? !a.negated && a.value !== b.value : a.value === b.value)));
-  let fs = parsed.answer === null ? 1 : parsed.strict ? 5 : /<\s*answer\s*>/i.test(text) ? 4 : 3;
-  if (parsed.answer !== null) {
+  let fs = read.answer === null ? 1 : read.strict ? 5 : read.answerTag ? 4 : 3;
+  if (read.answer !== null) {
     if (label === null) fs -= 1;
     if (contradiction) fs -= 1;
     if (cueClaims.length === 0) fs = Math.min(fs, 3);
   }
   fs = Math.max(1, fs);
 
-  const format = parsed.strict && label !== null ? 1 : 0;
+  const format = read.strict && label !== null ? 1 : 0;
   const correct = emotion !== undefined && label !== null && label === emotion ? 1 : 0;
   const scores: ReasoningScores = { fa, cc, fs, iq };
-  const result = { answer: parsed.answer, label, claims, scores, reward: NaN };
+  const result = { answer: read.answer, label, claims, scores, reward: NaN };
   if (withReward) result.reward = singleRewards([{ result, format, correct }])[0];
   return { result, format, correct };
 }
