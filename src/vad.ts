@@ -441,8 +441,9 @@ function* normalizePeakSteps(x: Float32Array, target: number): Generator<void, F
 // with a turn of the event loop at each pause by detectSpeech (runStepsAsync). A 10-minute
 // stream is 9.6 M samples; in one go each pass holds the loop for tens of milliseconds. 2^17
 // samples: a step of the high-pass (the slowest pass) took 13-33 ms at 2^19 on a loaded 2-core
-// machine (benchmarks/event-loop.mjs), over the 20 ms goal.
-const STEP_SAMPLES = 1 << 17;
+// machine (benchmarks/event-loop.mjs), over the 20 ms goal; at 2^17 detectSpeech of a 10-minute
+// file still reached 17-20 ms, at 2^16 6-8 ms (load 1.6).
+const STEP_SAMPLES = 1 << 16;
 
 function runSteps<T>(steps: Generator<void, T>): T {
   for (;;) {
