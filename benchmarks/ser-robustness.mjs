@@ -8,7 +8,17 @@
 // share flagged uncertain, and agreement of the emotion and of each claim with the clean clip.
 // Then speaker sessions (analyzeSpeaker over all of a validation speaker's clips) and the time
 // per clip of analyze. Lossy coding is not simulated (no encoder in the package).
-// Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--seeds 1] [--out report.json] [--cache features.json] [--anchor OTHER_DIST] [--augment 0,4] [--sessions 0]
+// Seeds 1–5 by default, reported per seed and as mean ± sd over the seeds. `--cv` adds the
+// leave-speakers-out cross-validation over actors 01–16 (4 folds of 4 actors, two men and two
+// women each; every fold's model trained on the other 12, clean held-out clips, single clip and
+// speaker session): it is for choosing a recipe (`--recipe`), not for the validation figures,
+// since actors 13–16 are one of its folds.
+// Runtime (2 shared CPU cores): one training ≈ 1–1.5 min; a model with its held-out temperature
+// is 5 trainings, so the default run (5 seeds × single-clip model + session model) is ≈ 50 trainings
+// ≈ 1 h, `--cv` adds 8 trainings per seed, `--quick` (seed 1, no CV) ≈ 12 min.
+// Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
+//   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
+//   [--augment 0,4] [--session-augment 0] [--sessions 0]
 import path from 'node:path';
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -18,6 +28,7 @@ const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ??
 const api = await import(dist + 'index.js');
 const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
 const { train } = await import(dist + 'train/trainer.js');
+const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
 const { modelFile, parseModel } = await import(dist + 'inference/model.js');
 const { heldOutTemperature, perceptionOf, expectedCalibrationError } = await import(dist + 'train/confidence.js');
 const { EMOTIONS, CUES } = await import(dist + 'inference/vocab.js');
@@ -27,14 +38,27 @@ const { Rng } = await import(dist + 'train/rng.js');
 const { loadAudio } = api;
 
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
-const seeds = Array.from({ length: Number(arg('--seeds', 1)) }, (_, i) => i + 1);
+const quick = process.argv.includes('--quick');
+// --seeds 5: seeds 1..5; --seeds 2,4: those seeds.
+const seedArg = arg('--seeds', quick ? '1' : '5');
+const seeds = seedArg.includes(',') ? seedArg.split(',').map(Number) : Array.from({ length: Number(seedArg) }, (_, i) => i + 1);
+const cvOnly = process.argv.includes('--cv-only');
+const withCv = (process.argv.includes('--cv') || cvOnly) && !quick;
+// --recipe k=v,...: training options (TrainOptions: weightDecay, inputNoise, hidden, cueHidden,
+// sftSteps, steps, lr, sftLr, ...) for every model of the run, so that recipes can be compared by CV.
+const recipe = Object.fromEntries((arg('--recipe', '') || '').split(',').filter(Boolean).map((kv) => {
+  const [k, v] = kv.split('=');
+  return [k, Number(v)];
+}));
 const outFile = path.resolve(arg('--out', path.join(root, '.cache', 'ser-robustness.json')));
 const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
 const DATA = path.resolve(root, '../shared/data/ravdess');
 // --anchor DIR: another build's dist/ (e.g. the code before this change) timed side by side.
 const anchorDir = arg('--anchor', null);
 // --augment 0,2: train one single-clip model per list entry (perturbed copies per training clip).
-const augmentCopies = arg('--augment', '0,4').split(',').map(Number);
+const augmentCopies = arg('--augment', '4').split(',').map(Number);
+// --session-augment N: perturbed copies per training clip for the speaker-session model.
+const sessionCopies = Number(arg('--session-augment', '0'));
 // --sessions 0: skip the speaker-session model and figures.
 const withSessions = arg('--sessions', '1') !== '0';
 const anchor = anchorDir ? await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js') : null;
@@ -106,9 +130,9 @@ const claimOf = (r, cue) => r.claims.find((c) => c.cue === cue)?.claim ?? 'not_m
 
 async function trainModel(seed, speakerNormalization, copies = 0) {
   const corpus = await prepareRavdess(DATA, { trainActors, valActors: [], cacheFile, speakerNormalization });
-  const options = { mode: 'ptr', seed, cueFeatures: cueFeatureIndices() };
+  const options = { mode: 'ptr', seed, cueFeatures: cueFeatureIndices(), ...recipe };
   const t0 = Date.now();
-  const data = copies ? (await augmentTraining(corpus, { copies, seed })).train : corpus.train;
+  const data = copies ? (await augmentTraining(corpus, { copies, seed, speakerNormalization })).train : corpus.train;
   const r = train({ data, associations: corpus.associations, ...options });
   const held = heldOutTemperature(data, data.clips.map((c) => c.actor), options, 4);
   const file = modelFile(r.policy, {
@@ -118,10 +142,10 @@ async function trainModel(seed, speakerNormalization, copies = 0) {
   return { model: parseModel(JSON.parse(JSON.stringify(file)), 'benchmark model'), held, seconds: (Date.now() - t0) / 1000 };
 }
 
-const report = { trainActors, valActors, seeds, runs: [], sessions: [] };
+const report = { trainActors, valActors, seeds, recipe, sessionAugmentCopies: sessionCopies, runs: [], sessions: [], cv: [] };
 const pct = (v) => (100 * v).toFixed(1);
 const labels = valFiles.map((f) => Number(f.split('-')[2]) - 1);
-for (const seed of seeds) {
+for (const seed of cvOnly ? [] : seeds) {
  for (const copies of augmentCopies) {
   const single = await trainModel(seed, false, copies);
   console.log(`\nseed ${seed}, ${copies ? `training augmented with ${copies} perturbed copies per clip` : 'no augmentation'}: model trained in ${single.seconds.toFixed(0)} s (with 4 held-out folds); temperature ${single.held.temperature.toFixed(2)}, held-out ECE ${single.held.eceBefore.toFixed(3)} -> ${single.held.eceAfter.toFixed(3)}`);
@@ -172,20 +196,93 @@ for (const seed of seeds) {
  }
   if (!withSessions) continue;
   // Speaker sessions: each validation speaker's clips as one batch.
-  const spk = await trainModel(seed, true);
+  const spk = await trainModel(seed, true, sessionCopies);
   const sessions = {};
-  for (const [name, perturb] of [CONDITIONS[0], CONDITIONS[1]]) {
+  // Every condition, applied to all of a speaker's clips (one channel per session).
+  for (const [name, perturb] of CONDITIONS) {
     const results = new Array(valFiles.length);
     for (const a of valActors) {
       const idx = valFiles.map((f, i) => [f, i]).filter(([f]) => actorOf(f) === a).map(([, i]) => i);
       const r = new Rng(7 * seed + a);
-      const out = await api.analyzeSpeaker(idx.map((i) => perturb(clean.get(valFiles[i]), r, null)), { id: `actor ${a}`, model: spk.model });
+      const batch = [];
+      for (const i of idx) {
+        const x = clean.get(valFiles[i]);
+        // A clip that the condition would clip (gain +10 dB) stays in the session unchanged.
+        batch.push(perturb(x, r, name.startsWith('babble') ? await babbleFor(r, x.length) : null) ?? wav(x, 16000));
+      }
+      const out = await api.analyzeSpeaker(batch, { id: `actor ${a}`, model: spk.model });
       idx.forEach((i, k) => (results[i] = out[k]));
     }
     sessions[name] = metrics(results, labels);
     console.log(`speaker session (analyzeSpeaker per actor), ${name}: accuracy ${pct(sessions[name].accuracy)} %, macro-F1 ${pct(sessions[name].macroF1)} %, FA ${pct(sessions[name].factualShare)} %, ECE ${sessions[name].ece.toFixed(3)}, confidence ${sessions[name].confidence.toFixed(2)}`);
   }
   report.sessions.push({ seed, temperature: spk.held.temperature, heldOut: spk.held, sessions });
+}
+
+// ---- leave-speakers-out cross-validation over actors 01–16 (model selection) ----
+const CV_FOLDS = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]];
+for (const seed of withCv ? seeds : []) {
+  for (const copies of augmentCopies) {
+    const t0 = Date.now();
+    const folds = [];
+    for (const held of CV_FOLDS) {
+      const others = Array.from({ length: 16 }, (_, i) => i + 1).filter((a) => !held.includes(a));
+      const row = { held };
+      for (const speaker of withSessions ? [false, true] : [false]) {
+        const corpus = await prepareRavdess(DATA, { trainActors: others, valActors: held, cacheFile, speakerNormalization: speaker });
+        const c = speaker ? sessionCopies : copies;
+        const data = c ? (await augmentTraining(corpus, { copies: c, seed, speakerNormalization: speaker })).train : corpus.train;
+        const r = train({ data, associations: corpus.associations, mode: 'ptr', seed, cueFeatures: cueFeatureIndices(), ...recipe });
+        const ev = evaluatePolicy(r.policy, corpus.val, corpus.associations);
+        row[speaker ? 'session' : 'single'] = { accuracy: ev.accuracy, macroF1: ev.macroF1, factualShare: ev.factualShare };
+      }
+      folds.push(row);
+      console.log(`CV seed ${seed}, augment ${copies}, held-out actors ${held.join(',')}: single clip ${pct(row.single.accuracy)} %${row.session ? `, session ${pct(row.session.accuracy)} %` : ''}`);
+    }
+    const mean = (k) => folds.reduce((a, f) => a + (f[k]?.accuracy ?? 0), 0) / folds.length;
+    report.cv.push({ seed, augmentCopies: copies, folds, single: mean('single'), session: withSessions ? mean('session') : null, seconds: (Date.now() - t0) / 1000 });
+    console.log(`CV seed ${seed}, augment ${copies}: single clip ${pct(mean('single'))} %${withSessions ? `, session ${pct(mean('session'))} %` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+}
+
+// ---- mean ± sd over seeds ----
+const msd = (vals) => {
+  const m = vals.reduce((a, v) => a + v, 0) / vals.length;
+  const sd = vals.length > 1 ? Math.sqrt(vals.reduce((a, v) => a + (v - m) ** 2, 0) / (vals.length - 1)) : 0;
+  return { mean: m, sd, n: vals.length };
+};
+const fmt = (o, scale = 100, digits = 1) => `${(scale * o.mean).toFixed(digits)} ± ${(scale * o.sd).toFixed(digits)}`;
+report.summary = { single: {}, sessions: {}, cv: {} };
+for (const copies of cvOnly ? [] : augmentCopies) {
+  const runs = report.runs.filter((r) => r.augmentCopies === copies);
+  const table = {};
+  console.log(`\nmean ± sd over seeds ${runs.map((r) => r.seed).join(',')} (augment ${copies}), single clip:`);
+  console.log(`${'condition'.padEnd(26)}${'acc %'.padStart(13)}${'F1 %'.padStart(13)}${'FA %'.padStart(13)}${'ECE'.padStart(15)}${'emo=%'.padStart(13)}${'claims=% (min)'.padStart(16)}`);
+  for (const [name] of CONDITIONS) {
+    const get = (fn) => msd(runs.map((r) => fn(r.conditions[name])));
+    const row = {
+      accuracy: get((m) => m.accuracy), macroF1: get((m) => m.macroF1), factualShare: get((m) => m.factualShare), ece: get((m) => m.ece),
+      confidence: get((m) => m.confidence), emotionAgreement: get((m) => m.emotionAgreement),
+      claimAgreementMin: get((m) => Math.min(...Object.values(m.claimAgreement))),
+    };
+    table[name] = row;
+    console.log(`${name.padEnd(26)}${fmt(row.accuracy).padStart(13)}${fmt(row.macroF1).padStart(13)}${fmt(row.factualShare).padStart(13)}${fmt(row.ece, 1, 3).padStart(15)}${fmt(row.emotionAgreement).padStart(13)}${fmt(row.claimAgreementMin).padStart(16)}`);
+  }
+  report.summary.single[copies] = table;
+}
+if (report.sessions.length) {
+  console.log(`\nspeaker sessions, mean ± sd over seeds ${report.sessions.map((r) => r.seed).join(',')}:`);
+  for (const [name] of CONDITIONS) {
+    const row = { accuracy: msd(report.sessions.map((s) => s.sessions[name].accuracy)), ece: msd(report.sessions.map((s) => s.sessions[name].ece)), factualShare: msd(report.sessions.map((s) => s.sessions[name].factualShare)) };
+    report.summary.sessions[name] = row;
+    console.log(`${name.padEnd(26)} accuracy ${fmt(row.accuracy)} %, FA ${fmt(row.factualShare)} %, ECE ${fmt(row.ece, 1, 3)}`);
+  }
+}
+for (const copies of withCv ? augmentCopies : []) {
+  const cv = report.cv.filter((c) => c.augmentCopies === copies);
+  const all = (k) => msd(cv.flatMap((c) => c.folds.map((f) => f[k].accuracy)));
+  report.summary.cv[copies] = { single: all('single'), session: withSessions ? all('session') : null };
+  console.log(`\nleave-speakers-out CV over actors 01–16 (augment ${copies}; mean ± sd over ${cv.length} seeds × 4 folds): single clip ${fmt(all('single'))} %${withSessions ? `, session ${fmt(all('session'))} %` : ''}`);
 }
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(report, null, 1));
