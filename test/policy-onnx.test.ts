@@ -1,6 +1,7 @@
 // The policy's ONNX export against the TypeScript policy (Policy.generate, what analyze runs):
 // real RAVDESS features, the bundled model and a freshly trained one of another shape, every
-// output compared: the four claim distributions, the emotion distribution, the tokens, logp.
+// output compared: the four claim distributions, the emotion distribution, the tokens, logp; and
+// the calibrated emotion distribution against what analyze reports for the same clips.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import {
   EmotionThinkerError,
   OnnxModel,
+  analyze,
   defaultModel,
   exportPolicyOnnx,
   fitAssociations,
@@ -127,7 +129,7 @@ describe('policy ONNX export', () => {
         ['features', 'float32', ['batch', F]],
         ['gender', 'float32', ['batch', 1]],
       ]);
-      expect(m.outputs.map((v) => v.name).sort()).toEqual(['emotion', 'energy', 'intonation', 'logp', 'pitch', 'speed', 'tokens']);
+      expect(m.outputs.map((v) => v.name).sort()).toEqual(['calibrated', 'emotion', 'energy', 'intonation', 'logp', 'pitch', 'speed', 'tokens']);
       const out = await m.run(policyOnnxFeeds(rows.map((r) => ({ values: r.features.values, gender: r.gender }))));
       // Each row alone gives the same as in the batch (no cross-row mixing).
       const one = await m.run(policyOnnxFeeds([{ values: rows[3].features.values, gender: rows[3].gender }]));
@@ -138,6 +140,38 @@ describe('policy ONNX export', () => {
     expect(new Set(refs.map((r) => r.tokens[TOKENS - 1])).size).toBeGreaterThan(2);
     expect(refs.some((r) => r.tokens.slice(0, 4).some((t) => t > 0))).toBe(true);
     console.log(`policy ONNX parity, bundled model, ${rows.length} rows, max |ONNX − TS|: ${JSON.stringify(err)}`);
+  });
+
+  it('the "calibrated" output carries the temperature: the probabilities analyze reports for the same clips', async () => {
+    const model = defaultModel();
+    const T = model.file.perception!.temperature;
+    expect(T).toBeGreaterThan(1.2); // a real calibration, so a graph without it would differ
+    const bytes = exportPolicyOnnx(model);
+    expect(Number(readOnnxMetadata(bytes)['emotionthinker.temperature'])).toBe(T);
+    const some = clips.slice(0, 6);
+    // analyze on the same files, with the gender the ONNX feeds get.
+    const reported = await Promise.all(some.map((c) => analyze(c.file, { gender: c.gender! })));
+    let err = 0, rawErr = 0;
+    await withModel(bytes, async (m) => {
+      const out = await m.run(policyOnnxFeeds(some.map((c) => ({ values: c.features.values, gender: c.gender }))));
+      const cal = out.calibrated.data as Float32Array, raw = out.emotion.data as Float32Array;
+      reported.forEach((r, i) => {
+        EMOTIONS.forEach((e, j) => {
+          err = Math.max(err, Math.abs(r.probabilities[e] - cal[i * EMOTIONS.length + j]));
+          rawErr = Math.max(rawErr, Math.abs(r.probabilities[e] - raw[i * EMOTIONS.length + j]));
+        });
+      });
+    });
+    expect(err).toBeLessThanOrEqual(TOL);
+    expect(rawErr).toBeGreaterThan(0.01); // the uncalibrated distribution is not what analyze reports
+    // An explicit temperature of 1 makes "calibrated" the policy's own distribution.
+    await withModel(exportPolicyOnnx(model, { temperature: 1 }), async (m) => {
+      const out = await m.run(policyOnnxFeeds(some.map((c) => ({ values: c.features.values, gender: c.gender }))));
+      const cal = out.calibrated.data as Float32Array, raw = out.emotion.data as Float32Array;
+      cal.forEach((v, i) => expect(Math.abs(v - raw[i])).toBeLessThanOrEqual(TOL));
+    });
+    expect(() => exportPolicyOnnx(model, { temperature: 0 })).toThrow(/temperature \(options\.temperature\) must be a finite number > 0, got 0/);
+    console.log(`policy ONNX calibrated output vs analyze, ${some.length} clips, T ${T.toFixed(3)}: max |ONNX − analyze| ${err.toExponential(1)} (uncalibrated: ${rawErr.toFixed(3)})`);
   });
 
   it('input "standardized" with the force input scores given tokens as Policy.generate(force) does', async () => {
@@ -245,7 +279,7 @@ describe('emotionthinker export-onnx', () => {
     const r = run(['--out', out]);
     expect(r.stderr).toBe(`export-onnx: wrote ${out}\n`);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ out, input: 'features', inputs: ['features', 'gender'], outputs: ['pitch', 'energy', 'speed', 'intonation', 'emotion', 'tokens', 'logp'] });
+    expect(JSON.parse(r.stdout)).toEqual({ out, input: 'features', inputs: ['features', 'gender'], outputs: ['pitch', 'energy', 'speed', 'intonation', 'emotion', 'tokens', 'logp', 'calibrated'] });
     expect(Buffer.compare(readFileSync(out), Buffer.from(exportPolicyOnnx(defaultModel())))).toBe(0);
     const s = run(['--model', path.resolve(__dirname, '../models/default.json'), '--out', out, '--input', 'standardized', '--score-input', '--force']);
     expect(s.status).toBe(0);

@@ -3,7 +3,9 @@
 // decode, the one `analyze` uses: every claim head's distribution, each claim = its argmax,
 // then the emotion head on the trunk and the one-hots of those claims. An optional `force`
 // input fixes chosen tokens (−1 = decode), as Policy.generate's `force` does, so a caller can
-// also score given claims. See docs/policy-export.md for the inputs and outputs.
+// also score given claims. The output `calibrated` is the emotion distribution at the model's
+// temperature (perception.temperature, fitted on held-out speakers): the probabilities analyze
+// reports. See docs/policy-export.md for the inputs and outputs.
 import { writeFileAtomic } from '../atomic-file.js';
 import { EmotionThinkerError } from '../errors.js';
 import { attr, OnnxGraphBuilder, type BuildOptions, type LinearLayer } from '../onnx/export.js';
@@ -15,7 +17,7 @@ import { policyLayout, type PolicyBlock, type PolicyShape } from '../inference/p
 import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, TOKEN_SIZES, TOKENS } from '../inference/vocab.js';
 
 /** Names of the exported graph's outputs: the claim distributions are named after their cue. */
-export const POLICY_ONNX_OUTPUTS = [...CUES, 'emotion', 'tokens', 'logp'] as const;
+export const POLICY_ONNX_OUTPUTS = [...CUES, 'emotion', 'tokens', 'logp', 'calibrated'] as const;
 
 /** The clamp `standardize` (src/inference/featurize.ts) applies to z-scores; the graph applies the same. */
 const Z_CLIP = 6;
@@ -37,6 +39,11 @@ export interface PolicyOnnxOptions {
   metadata?: Record<string, string>;
   /** Default-domain opset (default 17). */
   opset?: number;
+  /**
+   * Softmax temperature of the `calibrated` output (default: the model file's
+   * perception.temperature, 1 for a model without one, as analyze).
+   */
+  temperature?: number;
 }
 
 interface CheckedModel {
@@ -126,13 +133,20 @@ function layers(shape: PolicyShape, params: Float32Array): { trunk: LinearLayer;
  * a loaded model (loadModel, defaultModel) or the parsed JSON of a model file. Outputs, all
  * [batch, …]: `pitch`, `energy`, `speed`, `intonation` (claim distributions over CLAIM_VALUES),
  * `emotion` (distribution given the chosen claims), `tokens` (int64 [batch, 5]: the claims and
- * the emotion, as Policy.greedy), `logp` ([batch, 5]: the log-probability of each token).
+ * the emotion, as Policy.greedy), `logp` ([batch, 5]: the log-probability of each token),
+ * `calibrated` (`emotion` at the model's temperature: the probabilities analyze reports).
  */
 export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options: PolicyOnnxOptions = {}): Uint8Array {
   if (options === null || typeof options !== 'object') throw fail('options must be an object');
   const mode = options.input ?? 'features';
   if (mode !== 'features' && mode !== 'standardized') throw fail(`options.input must be "features" or "standardized", got ${JSON.stringify(mode)}`);
   const { shape, params, standardizer } = checkModel(model, mode === 'features');
+  const file = 'file' in model ? model.file : model;
+  const modelT = (file as Partial<EmotionModelFile> | undefined)?.perception?.temperature;
+  const temperature = options.temperature ?? (typeof modelT === 'number' ? modelT : 1);
+  if (typeof temperature !== 'number' || !Number.isFinite(temperature) || !(temperature > 0)) {
+    throw fail(`the temperature (${options.temperature !== undefined ? 'options.temperature' : 'perception.temperature'}) must be a finite number > 0, got ${JSON.stringify(temperature)}`);
+  }
   const L = layers(shape, params);
   const g = new OnnxGraphBuilder('emotionthinker_policy');
   const B = 'batch';
@@ -185,12 +199,17 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
   const emotionLogits = g.linear(g.concat([h, ...onehots]), L.emotion, 'emotion_head');
   distribution(emotionLogits, 'emotion', TOKENS - 1);
 
+  // The calibrated emotion distribution: softmax(logits / T), what analyze reports
+  // (temperatureScale of the policy's probabilities is the same distribution).
+  const [scaled] = g.node('Div', [emotionLogits, g.constant('temperature', Float32Array.of(temperature), [])]);
+  g.node('Softmax', [scaled], ['calibrated'], { axis: attr.int(1) });
+  g.output('calibrated', 'float32', [B, EMOTIONS.length]);
+
   g.node('Concat', tokens, ['tokens'], { axis: attr.int(1) });
   g.output('tokens', 'int64', [B, TOKENS]);
   g.node('Concat', logps, ['logp'], { axis: attr.int(1) });
   g.output('logp', 'float32', [B, TOKENS]);
 
-  const file = 'file' in model ? model.file : model;
   return g.build({
     opset: options.opset ?? 17,
     docString: 'emotionthinker reasoning policy: cue claims (greedy), then the emotion conditioned on features and claims',
@@ -202,6 +221,7 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
       'emotionthinker.cues': JSON.stringify(CUES),
       'emotionthinker.claimValues': JSON.stringify(CLAIM_VALUES),
       'emotionthinker.emotions': JSON.stringify(EMOTIONS),
+      'emotionthinker.temperature': String(temperature),
       ...(file && typeof file === 'object' && 'info' in file && file.info ? { 'emotionthinker.info': JSON.stringify(file.info) } : {}),
       ...options.metadata,
     },
