@@ -63,9 +63,11 @@ describe('compressed decoding memory', () => {
       const m = measure(silence, { mono: true, decodeInWorker, sampleRate: 16000 });
       expect(m.frames).toBe(1200 * 16000);
       expect(m.out).toBe(m.frames * 4);
-      // Resampling the whole 48 kHz mix after decoding cost 3x the 16 kHz output for that mix
-      // alone (measured: 4.7x); resampled piece by piece, about the output.
-      expect(m.growth / m.out, JSON.stringify({ decodeInWorker, ...m })).toBeLessThan(2);
+      // Resampling the whole 48 kHz mix after decoding holds that mix (3x the 16 kHz output) and
+      // the output: at least 4x by construction (measured: 4.7x). Piece by piece: the output plus
+      // the decoder's and resampler's working pieces and the garbage V8 has not collected yet,
+      // which do not shrink with a 3x smaller output (measured 1.8-2.4x on a loaded machine).
+      expect(m.growth / m.out, JSON.stringify({ decodeInWorker, ...m })).toBeLessThan(3);
     }
   });
 
