@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Trains the bundled model: GRPO-PTR on RAVDESS actors 01–16 (../shared/data/ravdess), with
-// per-clip, gain-invariant features (feature set 5) standardised over the training clips (no
+// per-clip, gain-invariant features of the utterance's speech span (feature set 6) standardised over the training clips (no
 // speaker normalisation, so that analyze() works on a single clip), then fits the probability
 // temperature on held-out folds of the training speakers (4 folds of 4 actors, each model
 // trained as the final one on the other 12). The default model's training set is augmented with
@@ -52,7 +52,7 @@ for (const kind of kinds) {
       data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
       clips: corpus.train.x.length,
       augmentedCopies: data.x.length - corpus.train.x.length,
-      features: speaker ? 'per clip + z-scored within the speaker (speaker sessions)' : 'per clip, gain-invariant (feature set 5)',
+      features: speaker ? 'per clip + z-scored within the speaker (speaker sessions)' : 'per clip, gain-invariant, speech span (feature set 6)',
       mode: 'ptr',
       seed,
       sftSteps: DEFAULT_SFT_STEPS,

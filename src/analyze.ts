@@ -1,7 +1,7 @@
 // analyze(audio): the package's main job. Prosody and spectral features from the native core,
 // then the reasoning policy's claims (each with its evidence: the measured value, its level and
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
-import { extractUtteranceFeatures, featuresFrom, policyInput, type UtteranceFeatures } from './inference/featurize.js';
+import { extractUtteranceFeatures, policyInput, utteranceFeatures, type UtteranceFeatures } from './inference/featurize.js';
 import { OUTLIER_QUANTILE, outlierShare } from './inference/perception.js';
 import { defaultModel, loadModel, type EmotionModel } from './inference/model.js';
 import { renderResponse, type Evidence } from './inference/render.js';
@@ -161,10 +161,10 @@ export async function analyzeDetailed(
   const signal = checkSignal(options.signal, 'analyze');
   throwIfAborted(signal);
   const model = clipModel(options);
-  const { features, prosody, samples16k } = await extractUtteranceFeatures(audio, {
+  const { features, prosody, whole, samples16k } = await extractUtteranceFeatures(audio, {
     calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal, maxDuration: options.maxDuration,
   });
-  return { result: analysisOf(features, prosody, model, options), prosody, samples16k };
+  return { result: analysisOf(features, prosody, model, options, { whole }), prosody: whole, samples16k };
 }
 
 /** The model a single clip is analysed with (a speaker-normalised model is refused). */
@@ -188,9 +188,10 @@ export async function analyzeSamples16k(samples16k: Float32Array, options: Omit<
   const signal = checkSignal(options.signal, 'analyze');
   throwIfAborted(signal);
   const model = clipModel(options);
-  const prosody = await extractProsodyOwned(samples16k, 16000, 'audio', { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal });
-  const features = await featuresFrom(prosody, samples16k, signal, true);
-  return { result: analysisOf(features, prosody, model, options), prosody };
+  const prosodyOptions = { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal };
+  const prosody = await extractProsodyOwned(samples16k, 16000, 'audio', prosodyOptions);
+  const { features, utterance } = await utteranceFeatures(prosody, samples16k, prosodyOptions, true);
+  return { result: analysisOf(features, utterance, model, options, { whole: prosody }), prosody };
 }
 
 /** Softmax of log p / T: the temperature-scaled probabilities (T from the model file). */
@@ -234,9 +235,15 @@ export interface AnalysisContext {
   x?: Float64Array;
   /** Levels override (speaker-relative levels in a session). */
   levels?: Record<LevelCue, CueLevel>;
+  /** The whole clip's analysis when `prosody` is its utterance (utteranceOf): the signal checks (SNR, clipping) read the whole clip. */
+  whole?: ProsodyResult;
 }
 
-/** Builds the result of one analysed clip (shared by analyze and speaker sessions; not exported from index.ts). */
+/**
+ * Builds the result of one analysed clip (shared by analyze and speaker sessions; not exported
+ * from index.ts). `prosody` is the utterance's analysis (the speech span, utteranceOf): claims,
+ * measurements and the prosody summary describe it.
+ */
 export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: EmotionModel, options: AnalyzeOptions, context: AnalysisContext = {}): AnalysisResult {
   const gender: Gender | null = options.gender ?? prosody.gender?.value ?? null;
   const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: options.gender ? { value: options.gender, source: 'metadata' as const } : prosody.gender, caption: prosody.caption, duration: prosody.duration };
@@ -302,7 +309,7 @@ export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, 
   const probabilities: Record<string, number> = {};
   EMOTIONS.forEach((e, i) => (probabilities[e] = calibrated[i]));
   const emotion = EMOTIONS[r.tokens[TOKENS - 1]];
-  const uncertainty = signalUncertainty(prosody);
+  const uncertainty = signalUncertainty(context.whole ?? prosody);
   if (perception) {
     const share = outlierShare(x, model.file.standardizer.mean.length, perception.outlierZ);
     if (share > perception.outlierShareLimit) {

@@ -112,10 +112,10 @@ function cueValue(cue: LevelCue, f: UtteranceFeatures): number | null {
 }
 
 /** Why a clip must not move the statistics, or null when it may. */
-function exclusion(features: UtteranceFeatures, prosody: ProsodyResult, model: EmotionModel, gender: Gender | null): string | null {
+function exclusion(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, model: EmotionModel, gender: Gender | null): string | null {
   const f = prosody.functionals;
   if (f.f0MedianHz === null || !f.syllableCount || (f.phonationTimeS ?? 0) < 0.2) return 'insufficient evidence: too little voiced speech';
-  const sig = signalUncertainty(prosody);
+  const sig = signalUncertainty(whole);
   if (sig.length) return `insufficient evidence: ${sig.map((s) => s.detail).join('; ')}`;
   const p = model.file.perception!;
   const x = policyInput(features, model.file.standardizer, gender);
@@ -165,20 +165,23 @@ export class SpeakerSession implements CutPointSource {
     if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
     const signal = checkSignal(options.signal, 'SpeakerSession.analyze');
     throwIfAborted(signal);
-    const { features, prosody } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: this.#gender ?? undefined });
+    const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: this.#gender ?? undefined });
     const gender = this.#gender ?? prosody.gender?.value ?? null;
-    const reason = exclusion(features, prosody, this.#model, gender);
+    const reason = exclusion(features, prosody, whole, this.#model, gender);
     if (reason === null) addTo(this.#sums, features, this.#model, gender);
     else this.#excluded++;
-    return this.#explain(features, prosody, gender, reason);
+    return this.#explain(features, prosody, whole, gender, reason);
   }
 
-  /** Explains a clip against the current statistics without adding it (used by analyzeSpeaker). */
-  explain(features: UtteranceFeatures, prosody: ProsodyResult, reason: string | null): SpeakerAnalysisResult {
-    return this.#explain(features, prosody, this.#gender ?? prosody.gender?.value ?? null, reason);
+  /**
+   * Explains a clip against the current statistics without adding it (used by analyzeSpeaker):
+   * `prosody` is its utterance's analysis, `whole` the whole clip's (extractUtteranceFeatures).
+   */
+  explain(features: UtteranceFeatures, prosody: ProsodyResult, reason: string | null, whole: ProsodyResult = prosody): SpeakerAnalysisResult {
+    return this.#explain(features, prosody, whole, this.#gender ?? prosody.gender?.value ?? null, reason);
   }
 
-  #explain(features: UtteranceFeatures, prosody: ProsodyResult, gender: Gender | null, reason: string | null): SpeakerAnalysisResult {
+  #explain(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, gender: Gender | null, reason: string | null): SpeakerAnalysisResult {
     const model = this.#model;
     const base = policyInput(features, model.file.standardizer, gender);
     const F = model.file.standardizer.mean.length;
@@ -187,7 +190,7 @@ export class SpeakerSession implements CutPointSource {
     const { mean, sd } = this.#featureBaseline();
     for (let j = 0; j < F; j++) x[F + 1 + j] = (base[j] - mean[j]) / sd[j];
     const levels = this.#levels(features, gender);
-    const r = analysisOf(features, prosody, model, { gender: this.#gender ?? undefined }, { x, levels });
+    const r = analysisOf(features, prosody, model, { gender: this.#gender ?? undefined }, { x, levels, whole });
     return { ...r, speaker: this.id, inBaseline: reason === null, excludedReason: reason };
   }
 
@@ -406,15 +409,15 @@ export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: S
   const signal = checkSignal(options.signal, 'analyzeSpeaker');
   throwIfAborted(signal);
   const session = new SpeakerSession(speakerModel(options.model), o);
-  const items: { features: UtteranceFeatures; prosody: ProsodyResult; gender: Gender | null; reason: string | null; key: string }[] = new Array(audios.length);
+  const items: { features: UtteranceFeatures; prosody: ProsodyResult; whole: ProsodyResult; gender: Gender | null; reason: string | null; key: string }[] = new Array(audios.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(2, audios.length) }, async () => {
       while (next < audios.length) {
         const i = next++;
-        const { features, prosody } = await extractUtteranceFeatures(audios[i], { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
+        const { features, prosody, whole } = await extractUtteranceFeatures(audios[i], { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
         const gender = o.gender ?? prosody.gender?.value ?? null;
-        items[i] = { features, prosody, gender, reason: exclusion(features, prosody, session.model, gender), key: JSON.stringify(features.values) };
+        items[i] = { features, prosody, whole, gender, reason: exclusion(features, prosody, whole, session.model, gender), key: JSON.stringify(features.values) };
       }
     }),
   );
@@ -425,5 +428,5 @@ export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: S
     if (items[i].reason === null) session.add(items[i].features, items[i].gender);
     else session.countExcluded();
   }
-  return items.map((it) => session.explain(it.features, it.prosody, it.reason));
+  return items.map((it) => session.explain(it.features, it.prosody, it.reason, it.whole));
 }

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { groupAdvantages, groupAdvantagesAsync, logitsLoss, logitsLossAsync, resample, resampleAsync } from '../src/index.js';
 import { analyze, decodeWav, extractF0, extractProsody, extractProsodySync, loadAudio } from '../src/index.js';
-import { extractUtteranceFeatures, featuresFrom } from '../src/inference/featurize.js';
+import { extractUtteranceFeatures, featuresFrom, speechSpan } from '../src/inference/featurize.js';
 import { reportData } from '../src/report.js';
 import { makeWav } from './helpers/wav.js';
 import { thrownError } from './helpers/thrown.js';
@@ -101,12 +101,18 @@ describe('package-held inputs skip the copy (inputsPrivate) with the same result
       expect(bits(gotF0.f0).equals(bits(wantP.frames.f0))).toBe(true);
 
       // featurize: the owned spectral/voice calls against the public ones on the same samples.
+      // The features describe the utterance: the speech span analysed again (utteranceOf), here
+      // rebuilt with the public calls on a copy of the span's samples.
       const p16 = extractProsodySync({ samples: want16k, sampleRate: 16000, channels: 1 });
-      const wantF = await featuresFrom(p16, want16k.slice());
-      const { features, prosody, samples16k } = await extractUtteranceFeatures(file);
+      const span = speechSpan(p16, want16k.length, 16000);
+      const spanSamples = span ? want16k.slice(span[0], span[1]) : want16k.slice();
+      const pSpan = span ? extractProsodySync({ samples: spanSamples, sampleRate: 16000, channels: 1 }) : p16;
+      const wantF = await featuresFrom(pSpan, spanSamples.slice());
+      const { features, prosody, whole, samples16k } = await extractUtteranceFeatures(file);
       expect(features.values).toEqual(wantF.values);
       expect(bits(samples16k).equals(bits(want16k))).toBe(true);
-      expect(bits(prosody.frames.f0).equals(bits(p16.frames.f0))).toBe(true);
+      expect(bits(whole.frames.f0).equals(bits(p16.frames.f0))).toBe(true);
+      expect(bits(prosody.frames.f0).equals(bits(pSpan.frames.f0))).toBe(true);
 
       // The report draws analyze's own prosody: the same frames, pauses and nuclei as a separate analysis.
       const d = await reportData(file);

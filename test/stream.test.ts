@@ -18,6 +18,7 @@ import path from 'node:path';
 import { analyze, createProsodyStream, extractF0, extractProsody, loadAudio, type StreamEvent, type FrameEvent, type UtteranceEvent } from '../src/index.js';
 import { rng } from './helpers/rng.js';
 import { makeWav } from './helpers/wav.js';
+import { speechSpan } from '../src/inference/featurize.js';
 
 const DATA = path.resolve(__dirname, '../../shared/data');
 const fda = fs.readdirSync(path.join(DATA, 'fda-ue')).filter((f) => f.endsWith('.wav')).sort().map((f) => path.join(DATA, 'fda-ue', f));
@@ -130,10 +131,13 @@ describe('createProsodyStream: turns and utterances', () => {
       // analyze's confidence verdict travels with the turn: flagged exactly when reasons are given.
       expect(Array.isArray(u.uncertainty)).toBe(true);
       expect(u.uncertain).toBe(u.uncertainty.length > 0);
-      // The same span of the offline 16 kHz signal through extractProsody.
+      // The same span of the offline 16 kHz signal through extractProsody: the turn's utterance,
+      // i.e. its speech span when the turn holds more silence than that (featurize.ts utteranceOf).
       const a16 = await loadAudio(file, { mono: true, sampleRate: 16000 });
       const span = a16.samples.slice(Math.round(u.start * 16000), Math.round(u.end * 16000));
-      const off = await extractProsody(span, { sampleRate: 16000 });
+      const turn = await extractProsody(span, { sampleRate: 16000 });
+      const cut = speechSpan(turn, span.length, 16000);
+      const off = cut ? await extractProsody(span.slice(cut[0], cut[1]), { sampleRate: 16000 }) : turn;
       const keys = Object.keys(off.functionals);
       expect(keys.length).toBeGreaterThan(30);
       for (const k of keys) {

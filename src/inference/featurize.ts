@@ -14,14 +14,21 @@
 // (intensity dB, RMS dBFS, log-mel band means, MFCC 0) left the vector; in their place the
 // level dynamics relative to the utterance's own 95th percentile and the log-mel spectrum's
 // shape (band means minus their mean over bands). The absolute values stay in the prosody
-// functionals as measurements.
+// functionals as measurements. Feature set 6 describes the utterance, not the file around it:
+// the vector is measured over the speech span (first to last sounding stretch, ± SPAN_PAD_S).
+// RAVDESS files carry about a second of silence before and after the sentence, so rates per
+// second of file, the phonation ratio, the level percentiles and the unvoiced-stretch lengths
+// had learnt that padding: on the Edinburgh FDA corpus (read speech, tightly cut files) those
+// features lay 3–4 sd from the training clips and the bundled model called 99 of 100 neutral
+// sentences emotional (benchmarks/ser-other-corpus.mjs), and the same RAVDESS clip cut at its
+// speech (as a voice agent's VAD turn is) changed its predicted emotion on 44 % of clips.
 import { loadAudio } from '../audio.js';
 import { extractProsodyOwned, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
 import { spectralStatsAsync, spectralStatsOwned, voiceStatsAsync, voiceStatsOwned, type VoiceStats } from '../features.js';
 import type { Gender } from '../level-calibration.js';
 
 /** Bump when the feature definition changes, so caches are rebuilt. */
-export const FEATURE_VERSION = 5;
+export const FEATURE_VERSION = 6;
 
 export interface UtteranceFeatures {
   /** Named numeric features; null where undefined (e.g. F0 statistics of an unvoiced clip). */
@@ -107,6 +114,61 @@ const INTONATION_UNJUDGED = new Set(['too_short', 'uncertain']);
  */
 const SPECTRAL_OPTIONS = { floorDb: 35 } as const;
 
+/** Audio kept around the speech span when the features are measured (the live stream's padMs default). */
+export const SPAN_PAD_S = 0.1;
+/**
+ * The clip is cut to its span only when that removes more than this much audio: a clip already
+ * cut near its speech (a live stream's turn, speech ± padMs) is measured as it is, without a
+ * second analysis.
+ */
+export const SPAN_SLACK_S = 0.2;
+
+/**
+ * The speech span of an analysed clip in samples at `rate`: from the first sounding stretch's
+ * start to the last one's end, each widened by SPAN_PAD_S; null when that would cut SPAN_SLACK_S or
+ * less (the clip is measured whole) or when nothing sounds.
+ */
+export function speechSpan(prosody: Pick<ProsodyResult, 'segments'>, length: number, rate: number): [number, number] | null {
+  const s = prosody.segments.sounding;
+  if (!s.length) return null;
+  const a = Math.max(0, Math.floor((s[0].start - SPAN_PAD_S) * rate));
+  const b = Math.min(length, Math.ceil((s[s.length - 1].end + SPAN_PAD_S) * rate));
+  return b <= a || length - (b - a) <= SPAN_SLACK_S * rate ? null : [a, b];
+}
+
+/**
+ * The utterance of an analysed clip: where the clip holds more than SPAN_PAD_S of silence before
+ * or after its speech (and cutting would remove more than SPAN_SLACK_S), the speech span analysed
+ * again on its own (the same native steps on the cut samples, with the same options); otherwise the
+ * clip itself. The silence rule and the voicing reference are relative to the clip's own levels,
+ * so the span's analysis is the one a file cut at the speech (a VAD turn) gets: the same features,
+ * claims and measurements whatever silence surrounds the utterance.
+ */
+export async function utteranceOf(
+  whole: ProsodyResult,
+  samples16k: Float32Array,
+  options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal'> = {},
+  owned = false,
+): Promise<{ prosody: ProsodyResult; samples: Float32Array; owned: boolean }> {
+  const span = speechSpan(whole, samples16k.length, 16000);
+  if (!span) return { prosody: whole, samples: samples16k, owned };
+  // A copy of the span: the package's own, so the bindings read it without another copy.
+  const cut = samples16k.slice(span[0], span[1]);
+  const prosody = await extractProsodyOwned(cut, 16000, whole.input, options);
+  return { prosody, samples: cut, owned: true };
+}
+
+/** The features of a clip's utterance (utteranceOf), with the utterance's analysis. */
+export async function utteranceFeatures(
+  whole: ProsodyResult,
+  samples16k: Float32Array,
+  options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal'> = {},
+  owned = false,
+): Promise<{ features: UtteranceFeatures; utterance: ProsodyResult }> {
+  const u = await utteranceOf(whole, samples16k, options, owned);
+  return { features: await featuresFrom(u.prosody, u.samples, options.signal, u.owned), utterance: u.prosody };
+}
+
 /** Builds the features of one prosody analysis plus the 16 kHz samples it was made from. */
 export async function featuresFrom(prosody: ProsodyResult, samples16k: Float32Array, signal?: AbortSignal, owned = false): Promise<UtteranceFeatures> {
   // owned: the samples and the F0 track are the package's own until this settles (no copy).
@@ -160,17 +222,23 @@ export function effortDbOf(voice: Pick<VoiceStats, 'alphaRatioMean'>): number | 
   return typeof voice.alphaRatioMean === 'number' && Number.isFinite(voice.alphaRatioMean) ? -voice.alphaRatioMean : null;
 }
 
-/** Decodes a clip (any container, any rate), analyses it at 16 kHz mono and builds its features. */
+/**
+ * Decodes a clip (any container, any rate), analyses it at 16 kHz mono and builds the features of
+ * its utterance (utteranceOf). `prosody` is the utterance's analysis (what the features, claims and
+ * measurements describe), `whole` the whole clip's (its signal checks: SNR, clipping; the report).
+ */
 export async function extractUtteranceFeatures(
   file: string | Uint8Array,
   options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal' | 'maxDuration'> = {},
-): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult; samples16k: Float32Array }> {
+): Promise<{ features: UtteranceFeatures; prosody: ProsodyResult; whole: ProsodyResult; samples16k: Float32Array }> {
   const audio = await loadAudio(file, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
   // Calibration and gender only add levels to the result and word the caption; features do not depend on them.
   // The decoded samples are the package's own: the bindings read them without a copy.
-  const prosody = await extractProsodyOwned(audio.samples, 16000, 'audio', options);
-  const p = typeof file === 'string' ? { ...prosody, input: file } : prosody;
-  return { features: await featuresFrom(p, audio.samples, options.signal, true), prosody: p, samples16k: audio.samples };
+  const analysed = await extractProsodyOwned(audio.samples, 16000, 'audio', options);
+  const whole = typeof file === 'string' ? { ...analysed, input: file } : analysed;
+  const { calibration, corpus, gender, signal } = options;
+  const { features, utterance } = await utteranceFeatures(whole, audio.samples, { calibration, corpus, gender, signal }, true);
+  return { features, prosody: utterance, whole, samples16k: audio.samples };
 }
 
 /** Mean/sd standardisation fitted on a training split; missing values become 0 (the mean). */

@@ -5,9 +5,8 @@
 // a seed: clip i's copy c draws from Rng(seed · 1,000,003 + i · 97 + c).
 import { loadAudio } from '../audio.js';
 import { extractProsodyOwned } from '../prosody.js';
-import { featuresFrom } from '../inference/featurize.js';
+import { policyInput, utteranceFeatures } from '../inference/featurize.js';
 import { measuredCues, type PreparedCorpus } from './corpus.js';
-import { policyInput } from '../inference/featurize.js';
 import { randomPerturbation, type Perturbation } from './augment.js';
 import { Rng } from './rng.js';
 
@@ -42,11 +41,12 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
         return Array.from({ length: talkers }, () => audio.get(pool[Math.floor(rng.next() * pool.length)].file)!);
       };
       const { samples, perturbation } = randomPerturbation(clean, rng, others);
-      const prosody = await extractProsodyOwned(samples, 16000, 'augmented', { gender: clip.gender });
-      const f = prosody.functionals;
+      const whole = await extractProsodyOwned(samples, 16000, 'augmented', { gender: clip.gender });
+      // The same utterance (speech span) analysis as analyze().
+      const { features, utterance } = await utteranceFeatures(whole, samples, { gender: clip.gender }, true);
+      const f = utterance.functionals;
       // A perturbation that leaves too little measurable speech is no training example.
       if (f.f0MedianHz === null || !f.syllableCount || (f.phonationTimeS ?? 0) < 0.2) continue;
-      const features = await featuresFrom(prosody, samples, undefined, true);
       out.clips.push(clip);
       out.x.push(policyInput(features, corpus.standardizer, clip.gender));
       out.y.push(t.y[i]);

@@ -7,7 +7,7 @@ import { invalidArg } from '../errors.js';
 import { ptrRewards } from '../grpo.js';
 import { extractProsodyOwned, type ProsodyResult } from '../prosody.js';
 import { corpusLevels } from '../analyze.js';
-import { effortDbOf, voiceStatsOf } from '../inference/featurize.js';
+import { effortDbOf, utteranceOf, voiceStatsOf } from '../inference/featurize.js';
 import { loadAudio, type LoadAudioOptions } from '../audio.js';
 import type { Calibration, Gender } from '../level-calibration.js';
 import { defaultModel, loadModel, type EmotionModel } from '../inference/model.js';
@@ -109,18 +109,23 @@ function isProsody(x: unknown): x is ProsodyMeasurements {
 /**
  * What measureAudio computes, for caches of its results (the reward server keys its cache on
  * this and the audio's content): change it whenever the measurement changes. Version 2 added the
- * vocal effort that energy claims are judged by (issue #16's gain-invariant energy).
+ * vocal effort that energy claims are judged by (issue #16's gain-invariant energy); version 3
+ * measures the utterance (the speech span, featurize.ts utteranceOf) as analyze does.
  */
-export const MEASUREMENT_KIND = 'prosody+effortDb/2';
+export const MEASUREMENT_KIND = 'prosody+effortDb/3';
 
 /**
- * Decodes a clip and measures what verification needs of it (16 kHz mono): its prosody and its
- * vocal effort (effortDb, computed as analyze's features compute it).
+ * Decodes a clip and measures what verification needs of it (16 kHz mono): the prosody of its
+ * utterance (the speech span, as analyze measures it) and its vocal effort (effortDb, computed as
+ * analyze's features compute it).
  */
 export async function measureAudio(audio: string | Uint8Array, options: Pick<VerifyOptions, 'maxDuration' | 'signal'> = {}): Promise<ProsodyMeasurements> {
   const decoded = await loadAudio(audio, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
-  const p = await extractProsodyOwned(decoded.samples, 16000, typeof audio === 'string' ? audio : 'audio', { signal: options.signal });
-  const voice = await voiceStatsOf(p, decoded.samples, options.signal, true);
+  const whole = await extractProsodyOwned(decoded.samples, 16000, typeof audio === 'string' ? audio : 'audio', { signal: options.signal });
+  // The utterance (speech span) that analyze's claims describe.
+  const u = await utteranceOf(whole, decoded.samples, { signal: options.signal }, true);
+  const p = u.prosody;
+  const voice = await voiceStatsOf(p, u.samples, options.signal, u.owned);
   return { functionals: p.functionals, intonation: p.intonation, gender: p.gender, effortDb: effortDbOf(voice) };
 }
 
