@@ -85,6 +85,21 @@ const babbleFiles = names.filter((f) => trainActors.includes(actorOf(f)));
 const load = async (f) => (await loadAudio(path.join(DATA, f), { sampleRate: 16000, mono: true })).samples;
 const clean = new Map();
 for (const f of valFiles) clean.set(f, await load(f));
+// The speech bounds of each clean clip (first and last sounding stretch), for the "cut at the
+// speech" condition: the clip as a voice agent's VAD turn or a tightly cut file holds it, with a
+// random 0.02–0.15 s margin on each side instead of RAVDESS's second of silence.
+const speechBounds = new Map();
+for (const x of clean.values()) {
+  const s = (await api.extractProsody({ samples: x, sampleRate: 16000, channels: 1 })).segments.sounding;
+  if (s.length) speechBounds.set(x, [s[0].start, s[s.length - 1].end]);
+}
+function cutAtSpeech(x, r) {
+  const b = speechBounds.get(x);
+  if (!b) return x;
+  const a = Math.max(0, Math.round((b[0] - 0.02 - 0.13 * r.next()) * 16000));
+  const e = Math.min(x.length, Math.round((b[1] + 0.02 + 0.13 * r.next()) * 16000));
+  return x.slice(a, e);
+}
 
 const CONDITIONS = [
   ['clean', (x) => wav(x, 16000)],
@@ -97,6 +112,7 @@ const CONDITIONS = [
   ['babble 10 dB SNR', (x, r, b) => wav(aug.mixAtSnr(x, b, 10), 16000)],
   ['telephone 8 kHz µ-law', (x) => wav(aug.telephone(x), 16000)],
   ['reverberation T60 0.5 s', (x, r) => wav(aug.reverberate(x, 0.5, r), 16000)],
+  ['cut at the speech (0.02-0.15 s margins)', (x, r) => wav(cutAtSpeech(x, r), 16000)],
 ];
 
 async function babbleFor(r, len) {
