@@ -317,7 +317,7 @@ export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, 
     }
   }
   if (calibrated[r.tokens[TOKENS - 1]] < UNCERTAINTY_LIMITS.minTopProbability) {
-    uncertainty.push({ reason: 'weak-evidence', detail: `the most likely emotion (${emotion}) has only ${(100 * calibrated[r.tokens[TOKENS - 1]]).toFixed(0)} % (under ${100 * UNCERTAINTY_LIMITS.minTopProbability} %)` });
+    uncertainty.push({ reason: 'weak-evidence', detail: `the most likely emotion (${emotion}) has only ${(100 * calibrated[r.tokens[TOKENS - 1]]).toFixed(1)} % (under ${100 * UNCERTAINTY_LIMITS.minTopProbability} %)` });
   }
   return {
     emotion,
