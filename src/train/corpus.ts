@@ -72,7 +72,7 @@ function appendSpeakerNormalized(d: { clips: Clip[]; x: Float64Array[] }) {
 }
 
 /**
- * The levels the judge checks claims against. With `effortCuts` (feature set 5 models), the
+ * The levels the judge checks claims against. With `effortCuts` (models of feature set 5 and later), the
  * energy level is the vocal effort (spectral balance, gain-invariant); without, the absolute RMS
  * level under the calibration (valid only for input at the training corpus' recording level).
  */
