@@ -23,7 +23,8 @@
 // sentences emotional (benchmarks/ser-other-corpus.mjs), and the same RAVDESS clip cut at its
 // speech (as a voice agent's VAD turn is) changed its predicted emotion on 44 % of clips.
 import { loadAudio } from '../audio.js';
-import { extractProsodyOwned, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { extractProsody, extractProsodyOwned, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
 import { spectralStatsAsync, spectralStatsOwned, voiceStatsAsync, voiceStatsOwned, type VoiceStats } from '../features.js';
 import type { Gender } from '../level-calibration.js';
 
@@ -152,10 +153,15 @@ export async function utteranceOf(
 ): Promise<{ prosody: ProsodyResult; samples: Float32Array; owned: boolean }> {
   const span = speechSpan(whole, samples16k.length, 16000);
   if (!span) return { prosody: whole, samples: samples16k, owned };
-  // A copy of the span: the package's own, so the bindings read it without another copy.
-  const cut = samples16k.slice(span[0], span[1]);
-  const prosody = await extractProsodyOwned(cut, 16000, whole.input, options);
-  return { prosody, samples: cut, owned: true };
+  // A view of the span, not a copy: copying 10 minutes of samples held the event loop ~20 ms
+  // (benchmarks/event-loop.mjs). Owned when the clip's samples are: the package's own, read by the
+  // bindings without a copy; a caller's are copied by the async calls as any input is.
+  const cut = samples16k.subarray(span[0], span[1]);
+  // A turn of the loop between the whole clip's result (built synchronously) and the span's
+  // synchronous start, so that the two never run as one stretch.
+  await yieldToLoop();
+  const prosody = owned ? await extractProsodyOwned(cut, 16000, whole.input, options) : await extractProsody({ samples: cut, sampleRate: 16000, channels: 1 }, options);
+  return { prosody, samples: cut, owned };
 }
 
 /** The features of a clip's utterance (utteranceOf), with the utterance's analysis. */
