@@ -48,28 +48,29 @@ const results = {}; // condition -> file -> analysis
 for (const [name] of GAINS) results[name] = new Map();
 
 const t0 = performance.now();
+// Each file at each level, made once (null where the gain would clip: not a gain change any more).
+const inputs = new Map();
 for (const f of files) {
   const audio = await api.loadAudio(path.join(DATA, f), { mono: true });
-  for (const [name, db] of GAINS) {
-    const bytes = db === 0 ? readFileSync(path.join(DATA, f)) : scaledWav(audio.samples, audio.sampleRate, 10 ** (db / 20));
-    if (!bytes) continue; // would clip: not a gain change any more
-    results[name].set(f, await api.analyze(bytes));
+  inputs.set(f, GAINS.map(([, db]) => (db === 0 ? readFileSync(path.join(DATA, f)) : scaledWav(audio.samples, audio.sampleRate, 10 ** (db / 20)))));
+  for (const [k, [name]] of GAINS.entries()) {
+    const bytes = inputs.get(f)[k];
+    if (bytes) results[name].set(f, await api.analyze(bytes));
   }
 }
 // A speaker session over all of a speaker's clips (analyzeSpeaker: the speaker's own statistics),
 // at each level.
-for (const [name, db] of GAINS) {
+for (const [k, [name]] of GAINS.entries()) {
   const key = `session, ${name}`;
   results[key] = new Map();
   for (const spk of ['rl', 'sb']) {
     const list = [];
     for (const f of files.filter((x) => speakerOf(x) === spk)) {
-      const audio = await api.loadAudio(path.join(DATA, f), { mono: true });
-      const bytes = db === 0 ? readFileSync(path.join(DATA, f)) : scaledWav(audio.samples, audio.sampleRate, 10 ** (db / 20));
+      const bytes = inputs.get(f)[k];
       if (bytes) list.push([f, bytes]);
     }
     const out = await api.analyzeSpeaker(list.map(([, b]) => b), { id: spk });
-    list.forEach(([f], k) => results[key].set(f, out[k]));
+    list.forEach(([f], j) => results[key].set(f, out[j]));
   }
 }
 GAINS.push(...GAINS.map(([name, db]) => [`session, ${name}`, db]));

@@ -190,7 +190,7 @@ export async function analyzeSamples16k(samples16k: Float32Array, options: Omit<
   const model = clipModel(options);
   const prosodyOptions = { calibration: model.file.calibration, corpus: model.file.corpus, gender: options.gender, signal };
   const prosody = await extractProsodyOwned(samples16k, 16000, 'audio', prosodyOptions);
-  const { features, utterance } = await utteranceFeatures(prosody, samples16k, prosodyOptions, true);
+  const { features, utterance } = await utteranceFeatures(prosody, samples16k, prosodyOptions);
   return { result: analysisOf(features, utterance, model, options, { whole: prosody }), prosody };
 }
 

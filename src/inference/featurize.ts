@@ -20,11 +20,12 @@
 // second of file, the phonation ratio, the level percentiles and the unvoiced-stretch lengths
 // had learnt that padding: on the Edinburgh FDA corpus (read speech, tightly cut files) those
 // features lay 3–4 sd from the training clips and the bundled model called 99 of 100 neutral
-// sentences emotional (benchmarks/ser-other-corpus.mjs), and the same RAVDESS clip cut at its
-// speech (as a voice agent's VAD turn is) changed its predicted emotion on 44 % of clips.
+// sentences emotional (benchmarks/ser-other-corpus.mjs; with feature set 6 they are no longer
+// far out, but the answers there stay wrong: README), and the same RAVDESS clip cut at its speech
+// (as a voice agent's VAD turn is) changed its predicted emotion on 44 % of clips.
 import { loadAudio } from '../audio.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { extractProsody, extractProsodyOwned, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
+import { extractProsodyOwned, type ProsodyOptions, type ProsodyResult } from '../prosody.js';
 import { spectralStatsAsync, spectralStatsOwned, voiceStatsAsync, voiceStatsOwned, type VoiceStats } from '../features.js';
 import type { Gender } from '../level-calibration.js';
 
@@ -115,7 +116,7 @@ const INTONATION_UNJUDGED = new Set(['too_short', 'uncertain']);
  */
 const SPECTRAL_OPTIONS = { floorDb: 35 } as const;
 
-/** Audio kept around the speech span when the features are measured (the live stream's padMs default). */
+/** Audio kept around the speech span when the features are measured (the same margin as the live stream's default padMs, stream-options.ts). */
 export const SPAN_PAD_S = 0.1;
 /**
  * The clip is cut to its span only when that removes more than this much audio: a clip already
@@ -143,36 +144,34 @@ export function speechSpan(prosody: Pick<ProsodyResult, 'segments'>, length: num
  * again on its own (the same native steps on the cut samples, with the same options); otherwise the
  * clip itself. The silence rule and the voicing reference are relative to the clip's own levels,
  * so the span's analysis is the one a file cut at the speech (a VAD turn) gets: the same features,
- * claims and measurements whatever silence surrounds the utterance.
+ * claims and measurements whatever silence surrounds the utterance. The samples must be the
+ * package's own (decoded or made by it, not a caller's array).
  */
 export async function utteranceOf(
   whole: ProsodyResult,
   samples16k: Float32Array,
   options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal'> = {},
-  owned = false,
-): Promise<{ prosody: ProsodyResult; samples: Float32Array; owned: boolean }> {
+): Promise<{ prosody: ProsodyResult; samples: Float32Array }> {
   const span = speechSpan(whole, samples16k.length, 16000);
-  if (!span) return { prosody: whole, samples: samples16k, owned };
-  // A view of the span, not a copy: copying 10 minutes of samples held the event loop ~20 ms
-  // (benchmarks/event-loop.mjs). Owned when the clip's samples are: the package's own, read by the
-  // bindings without a copy; a caller's are copied by the async calls as any input is.
+  if (!span) return { prosody: whole, samples: samples16k };
+  // A view of the span, not a copy (with the copy, a 10-minute analyze held the event loop 38 ms in
+  // benchmarks/event-loop.mjs). The samples are the package's own (every caller decoded or made
+  // them), so the bindings read the view without a copy.
   const cut = samples16k.subarray(span[0], span[1]);
   // A turn of the loop between the whole clip's result (built synchronously) and the span's
   // synchronous start, so that the two never run as one stretch.
   await yieldToLoop();
-  const prosody = owned ? await extractProsodyOwned(cut, 16000, whole.input, options) : await extractProsody({ samples: cut, sampleRate: 16000, channels: 1 }, options);
-  return { prosody, samples: cut, owned };
+  return { prosody: await extractProsodyOwned(cut, 16000, whole.input, options), samples: cut };
 }
 
-/** The features of a clip's utterance (utteranceOf), with the utterance's analysis. */
+/** The features of a clip's utterance (utteranceOf; the samples are the package's own), with the utterance's analysis. */
 export async function utteranceFeatures(
   whole: ProsodyResult,
   samples16k: Float32Array,
   options: Pick<ProsodyOptions, 'calibration' | 'corpus' | 'gender' | 'signal'> = {},
-  owned = false,
 ): Promise<{ features: UtteranceFeatures; utterance: ProsodyResult }> {
-  const u = await utteranceOf(whole, samples16k, options, owned);
-  return { features: await featuresFrom(u.prosody, u.samples, options.signal, u.owned), utterance: u.prosody };
+  const u = await utteranceOf(whole, samples16k, options);
+  return { features: await featuresFrom(u.prosody, u.samples, options.signal, true), utterance: u.prosody };
 }
 
 /** Builds the features of one prosody analysis plus the 16 kHz samples it was made from. */
@@ -243,7 +242,7 @@ export async function extractUtteranceFeatures(
   const analysed = await extractProsodyOwned(audio.samples, 16000, 'audio', options);
   const whole = typeof file === 'string' ? { ...analysed, input: file } : analysed;
   const { calibration, corpus, gender, signal } = options;
-  const { features, utterance } = await utteranceFeatures(whole, audio.samples, { calibration, corpus, gender, signal }, true);
+  const { features, utterance } = await utteranceFeatures(whole, audio.samples, { calibration, corpus, gender, signal });
   return { features, prosody: utterance, whole, samples16k: audio.samples };
 }
 

@@ -5,7 +5,7 @@
 // a seed: clip i's copy c draws from Rng(seed · 1,000,003 + i · 97 + c).
 import { loadAudio } from '../audio.js';
 import { extractProsodyOwned } from '../prosody.js';
-import { policyInput, utteranceFeatures } from '../inference/featurize.js';
+import { featuresFrom, policyInput, utteranceOf } from '../inference/featurize.js';
 import { measuredCues, type PreparedCorpus } from './corpus.js';
 import { randomPerturbation, type Perturbation } from './augment.js';
 import { Rng } from './rng.js';
@@ -43,10 +43,11 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
       const { samples, perturbation } = randomPerturbation(clean, rng, others);
       const whole = await extractProsodyOwned(samples, 16000, 'augmented', { gender: clip.gender });
       // The same utterance (speech span) analysis as analyze().
-      const { features, utterance } = await utteranceFeatures(whole, samples, { gender: clip.gender }, true);
-      const f = utterance.functionals;
+      const utterance = await utteranceOf(whole, samples, { gender: clip.gender });
+      const f = utterance.prosody.functionals;
       // A perturbation that leaves too little measurable speech is no training example.
       if (f.f0MedianHz === null || !f.syllableCount || (f.phonationTimeS ?? 0) < 0.2) continue;
+      const features = await featuresFrom(utterance.prosody, utterance.samples, undefined, true);
       out.clips.push(clip);
       out.x.push(policyInput(features, corpus.standardizer, clip.gender));
       out.y.push(t.y[i]);

@@ -123,9 +123,9 @@ export async function measureAudio(audio: string | Uint8Array, options: Pick<Ver
   const decoded = await loadAudio(audio, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
   const whole = await extractProsodyOwned(decoded.samples, 16000, typeof audio === 'string' ? audio : 'audio', { signal: options.signal });
   // The utterance (speech span) that analyze's claims describe.
-  const u = await utteranceOf(whole, decoded.samples, { signal: options.signal }, true);
+  const u = await utteranceOf(whole, decoded.samples, { signal: options.signal });
   const p = u.prosody;
-  const voice = await voiceStatsOf(p, u.samples, options.signal, u.owned);
+  const voice = await voiceStatsOf(p, u.samples, options.signal, true);
   return { functionals: p.functionals, intonation: p.intonation, gender: p.gender, effortDb: effortDbOf(voice) };
 }
 
