@@ -18,7 +18,7 @@
 // ≈ 1 h, `--cv` adds 8 trainings per seed, `--quick` (seed 1, no CV) ≈ 12 min.
 // Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
 //   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
-//   [--augment 0,4] [--session-augment 0] [--sessions 0]
+//   [--augment 0,4] [--session-augment 4] [--sessions 0]
 import path from 'node:path';
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,8 +57,8 @@ const DATA = path.resolve(root, '../shared/data/ravdess');
 const anchorDir = arg('--anchor', null);
 // --augment 0,2: train one single-clip model per list entry (perturbed copies per training clip).
 const augmentCopies = arg('--augment', '4').split(',').map(Number);
-// --session-augment N: perturbed copies per training clip for the speaker-session model.
-const sessionCopies = Number(arg('--session-augment', '0'));
+// --session-augment N: channel copies per training clip for the speaker-session model (one channel per speaker and copy; default 4, the bundled recipe).
+const sessionCopies = Number(arg('--session-augment', '4'));
 // --sessions 0: skip the speaker-session model and figures.
 const withSessions = arg('--sessions', '1') !== '0';
 const anchor = anchorDir ? await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js') : null;

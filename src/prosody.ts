@@ -97,6 +97,7 @@ export interface ProsodyResult {
     silences: ProsodySegment[];
     /** Silent pauses: silences between speech (not touching either end). */
     pauses: ProsodySegment[];
+    /** The runs outside silences and outside any quiet run at either end of the clip, whatever its length. */
     sounding: ProsodySegment[];
   };
   nuclei: { time: number; intensityDb: number }[];

@@ -7,6 +7,13 @@ import path from 'node:path';
 import { defaultModel, loadAudio, spectralStats } from '../src/index.js';
 import { applyGain, babble, mixAtSnr, pinkNoise, randomPerturbation, reverberate, telephone, whiteNoise } from '../src/train/augment.js';
 import { Rng } from '../src/train/rng.js';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import { prepareRavdess } from '../src/train/corpus.js';
+import { augmentTraining } from '../src/train/augment-corpus.js';
+import { FEATURE_NAMES } from '../src/inference/featurize.js';
+import { loadModel } from '../src/inference/model.js';
+import { SPEAKER_MODEL_PATH } from '../src/speaker-session.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
 const power = (x: ArrayLike<number>) => {
@@ -53,5 +60,40 @@ describe('channel perturbations', async () => {
 
   it('the bundled model was trained on augmented copies', () => {
     expect(Number(defaultModel().file.info.augmentedCopies)).toBeGreaterThan(2 * Number(defaultModel().file.info.clips));
+  });
+});
+
+describe('speaker-session augmentation: one channel per speaker and copy', () => {
+  it("each copy hears all of a speaker's clips over one perturbation, z-scored within that speaker and channel", async () => {
+    const cacheFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'et-aug-')), 'features.json');
+    const corpus = await prepareRavdess(RAVDESS, { trainActors: [1, 2], valActors: [], cacheFile, speakerNormalization: true });
+    const copies = 2;
+    const { train, perturbations } = await augmentTraining(corpus, { copies, seed: 3, speakerNormalization: true });
+    const n0 = corpus.train.x.length, F = FEATURE_NAMES.length;
+    expect(train.x.length).toBe(n0 + perturbations.length);
+    expect(perturbations.length).toBeGreaterThan(1.8 * n0);
+    for (const x of train.x) expect(x.length).toBe(2 * F + 1);
+    // Per speaker at most `copies` channels (per-clip draws would give dozens), and the z-scores of
+    // each speaker-and-channel group have mean 0 and sd 1 (of a feature that varies in it).
+    const groups = new Map<string, number[]>();
+    perturbations.forEach((p, k) => {
+      const key = `${train.clips[n0 + k].actor}/${p.kind}/${p.amount}`;
+      groups.set(key, [...(groups.get(key) ?? []), n0 + k]);
+    });
+    for (const actor of [1, 2]) expect([...groups.keys()].filter((g) => g.startsWith(`${actor}/`)).length).toBeLessThanOrEqual(copies);
+    const j = FEATURE_NAMES.indexOf('f0MeanSt');
+    for (const idx of groups.values()) {
+      const z = idx.map((i) => train.x[i][F + 1 + j]);
+      const m = z.reduce((a, v) => a + v, 0) / z.length;
+      expect(Math.abs(m)).toBeLessThan(1e-9);
+      expect(Math.sqrt(z.reduce((a, v) => a + (v - m) ** 2, 0) / z.length)).toBeCloseTo(1, 6);
+    }
+    const again = await augmentTraining(corpus, { copies, seed: 3, speakerNormalization: true });
+    expect(again.perturbations).toEqual(perturbations);
+  }, 300_000);
+
+  it('the bundled session model was trained on channel copies', () => {
+    const info = loadModel(SPEAKER_MODEL_PATH).file.info;
+    expect(Number(info.augmentedCopies)).toBeGreaterThan(2 * Number(info.clips));
   });
 });

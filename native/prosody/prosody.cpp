@@ -486,6 +486,11 @@ ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
   res.nuclei_intensity_db = std::move(t.nuclei_intensity_db);
 
   // Silences: intensity below q99 − silence_db (or at the digital-silence floor) for ≥ min_pause.
+  // A quiet run at either end of the clip is outside the utterance whatever its length (as in
+  // resegment, where the ends outside the detected speech never sound): counted as sounding, the
+  // 0.1 s of room noise around a clip cut at its speech entered the phonation time and the level
+  // percentiles, which then read the recording's noise floor (its level relative to the speech
+  // changes with the gain of a 16-bit file). Only runs ≥ min_pause are listed as silences.
   std::vector<double> iv(res.intensity_db.begin(), res.intensity_db.end());
   const double q99 = quantile(iv, 0.99);
   res.silence_threshold_db = q99 - o.silence_db;
@@ -495,10 +500,13 @@ ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
   std::vector<char> silent(frames, 0);
   for (auto r : runs(frames, quiet)) {
     Segment sg = to_segment(r, hop, res.duration);
-    if (double(r.second - r.first + 1) * hop + 1e-9 < o.min_pause_seconds) continue;
+    const bool inner = r.first > 0 && r.second + 1 < frames;
+    const bool listed = double(r.second - r.first + 1) * hop + 1e-9 >= o.min_pause_seconds;
+    if (inner && !listed) continue;
     for (size_t i = r.first; i <= r.second; ++i) silent[i] = 1;
+    if (!listed) continue;
     res.silences.push_back(sg);
-    if (r.first > 0 && r.second + 1 < frames) res.pauses.push_back(sg);
+    if (inner) res.pauses.push_back(sg);
   }
   double phonation = 0;
   for (auto r : runs(frames, [&](size_t i) { return !silent[i]; })) {

@@ -161,29 +161,50 @@ export interface Perturbation {
 
 /**
  * One random perturbation of the training recipe: gain ±20 dB (then 16-bit), white/pink/babble noise at 5–30 dB
- * SNR, telephone, reverberation T60 0.2–0.8 s. `talkers` supplies babble (other speakers' clips).
+ * SNR, telephone, reverberation T60 0.2–0.8 s (the kind and its amount; applyPerturbation makes it).
  */
-export function randomPerturbation(x: Float32Array, rng: Rng, talkers: () => Float32Array[]): { samples: Float32Array; perturbation: Perturbation } {
+export function drawPerturbation(rng: Rng): Perturbation {
   const kind = PERTURBATION_KINDS[Math.floor(rng.next() * PERTURBATION_KINDS.length)];
   switch (kind) {
-    case 'gain': {
+    case 'gain':
+      return { kind, amount: -20 + 40 * rng.next() };
+    case 'white':
+    case 'pink':
+    case 'babble':
+      return { kind, amount: 5 + 25 * rng.next() };
+    case 'telephone':
+      return { kind, amount: null };
+    case 'reverb':
+      return { kind, amount: 0.2 + 0.6 * rng.next() };
+  }
+}
+
+/**
+ * Applies a perturbation to one clip; `rng` draws its noise or room response, `talkers` supplies
+ * babble (other speakers' clips). The same perturbation applied to every clip of a speaker is one
+ * channel (speaker-session augmentation).
+ */
+export function applyPerturbation(x: Float32Array, p: Perturbation, rng: Rng, talkers: () => Float32Array[]): Float32Array {
+  switch (p.kind) {
+    case 'gain':
       // Stored as 16-bit afterwards: 20 dB down, a quiet recording's soft frames reach the
       // quantisation noise, which the model should learn to ignore.
-      const db = -20 + 40 * rng.next();
-      return { samples: quantize16(applyGain(x, db)), perturbation: { kind, amount: db } };
-    }
+      return quantize16(applyGain(x, p.amount!));
     case 'white':
     case 'pink':
     case 'babble': {
-      const snr = 5 + 25 * rng.next();
-      const noise = kind === 'white' ? whiteNoise(x.length, rng) : kind === 'pink' ? pinkNoise(x.length, rng) : babble(x.length, talkers());
-      return { samples: mixAtSnr(x, noise, snr), perturbation: { kind, amount: snr } };
+      const noise = p.kind === 'white' ? whiteNoise(x.length, rng) : p.kind === 'pink' ? pinkNoise(x.length, rng) : babble(x.length, talkers());
+      return mixAtSnr(x, noise, p.amount!);
     }
     case 'telephone':
-      return { samples: telephone(x), perturbation: { kind, amount: null } };
-    case 'reverb': {
-      const t60 = 0.2 + 0.6 * rng.next();
-      return { samples: reverberate(x, t60, rng), perturbation: { kind, amount: t60 } };
-    }
+      return telephone(x);
+    case 'reverb':
+      return reverberate(x, p.amount!, rng);
   }
+}
+
+/** A random perturbation of one clip (drawPerturbation, then applyPerturbation with the same rng). */
+export function randomPerturbation(x: Float32Array, rng: Rng, talkers: () => Float32Array[]): { samples: Float32Array; perturbation: Perturbation } {
+  const perturbation = drawPerturbation(rng);
+  return { samples: applyPerturbation(x, perturbation, rng, talkers), perturbation };
 }

@@ -48,25 +48,37 @@ const EFFORT_INPUTS = ['vq.alphaRatioMean', 'vq.hammarbergMean', 'vq.slope0to500
 
 /** Appends each clip's features z-scored over its speaker's clips (see speakerNormalization). */
 function appendSpeakerNormalized(d: { clips: Clip[]; x: Float64Array[] }) {
-  const bySpeaker = new Map<number, number[]>();
-  d.clips.forEach((c, i) => bySpeaker.set(c.actor, [...(bySpeaker.get(c.actor) ?? []), i]));
+  d.x = withinGroupZScores(d.x, d.clips.map((c) => c.actor));
+}
+
+/**
+ * Each policy input with its features z-scored within its group appended (a group: the clips of
+ * one speaker over one channel; `group[i]` is clip i's).
+ */
+export function withinGroupZScores(x: Float64Array[], group: (number | string)[]): Float64Array[] {
+  const byGroup = new Map<number | string, number[]>();
+  group.forEach((g, i) => {
+    const idx = byGroup.get(g);
+    if (idx) idx.push(i);
+    else byGroup.set(g, [i]);
+  });
   const D = FEATURE_NAMES.length;
-  const extra = d.x.map(() => new Float64Array(D));
-  for (const idx of bySpeaker.values()) {
+  const extra = x.map(() => new Float64Array(D));
+  for (const idx of byGroup.values()) {
     for (let j = 0; j < D; j++) {
       let m = 0;
-      for (const i of idx) m += d.x[i][j];
+      for (const i of idx) m += x[i][j];
       m /= idx.length;
       let v = 0;
-      for (const i of idx) v += (d.x[i][j] - m) ** 2;
+      for (const i of idx) v += (x[i][j] - m) ** 2;
       const sd = Math.sqrt(v / idx.length) || 1;
-      for (const i of idx) extra[i][j] = (d.x[i][j] - m) / sd;
+      for (const i of idx) extra[i][j] = (x[i][j] - m) / sd;
     }
   }
-  d.x = d.x.map((x, i) => {
-    const o = new Float64Array(x.length + D);
-    o.set(x);
-    o.set(extra[i], x.length);
+  return x.map((v, i) => {
+    const o = new Float64Array(v.length + D);
+    o.set(v);
+    o.set(extra[i], v.length);
     return o;
   });
 }
