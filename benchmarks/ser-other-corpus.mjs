@@ -21,7 +21,7 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
-const outFile = path.resolve(arg('--out', path.join(root, 'benchmarks/out/ser-other-corpus.json')));
+const outFile = path.resolve(arg('--out', path.join(root, '.cache', 'ser-other-corpus.json')));
 
 const files = readdirSync(DATA).filter((f) => f.endsWith('.wav')).sort();
 const speakerOf = (f) => f.slice(0, 2); // rl (male), sb (female)
