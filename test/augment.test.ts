@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { defaultModel, loadAudio, spectralStats } from '../src/index.js';
-import { applyGain, babble, mixAtSnr, pinkNoise, randomPerturbation, reverberate, telephone, whiteNoise } from '../src/train/augment.js';
+import { applyGain, applyPerturbation, babble, drawPerturbation, mixAtSnr, pinkNoise, reverberate, telephone, whiteNoise } from '../src/train/augment.js';
 import { Rng } from '../src/train/rng.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -53,7 +53,11 @@ describe('channel perturbations', async () => {
     const y = reverberate(x, 0.6, new Rng(5));
     expect(db(power(y) / power(x))).toBeCloseTo(0, 3);
     expect(Array.from(reverberate(x, 0.6, new Rng(5)))).toEqual(Array.from(y));
-    const a = randomPerturbation(x, new Rng(9), () => [other]), b = randomPerturbation(x, new Rng(9), () => [other]);
+    const random = (rng: Rng) => {
+      const perturbation = drawPerturbation(rng);
+      return { perturbation, samples: applyPerturbation(x, perturbation, rng, () => [other]) };
+    };
+    const a = random(new Rng(9)), b = random(new Rng(9));
     expect(a.perturbation).toEqual(b.perturbation);
     expect(Array.from(a.samples)).toEqual(Array.from(b.samples));
   });

@@ -12,6 +12,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { analyze, extractProsody, loadAudio, verifyReasoning, type AnalysisResult } from '../src/index.js';
 import { makeWav } from './helpers/wav.js';
+import { applyGain, quantize16 } from '../src/train/augment.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
 const allFiles = readdirSync(RAVDESS).filter((f) => /-1[3-6]\.wav$/.test(f)).sort();
@@ -59,7 +60,6 @@ describe('the utterance, not the file: a clip cut at its speech gets the same an
     // feature set 7 the 0.1 s margins were counted as sounding when shorter than minPauseSeconds:
     // phonation grew by the margins and the 5th level percentile read the room noise, ~44 dB under
     // the speech instead of ~21, and moved when a 16-bit file was made 20 dB quieter).
-    const q16 = (x: Float32Array, gainDb: number) => Float32Array.from(x, (v) => Math.max(-32768, Math.min(32767, Math.round(v * 10 ** (gainDb / 20) * 32767))) / 32767);
     let worstPhonation = 0, sumPhonation = 0, n = 0, worstP5 = 0, worstGainP5 = 0;
     for (const f of files.slice(0, 20)) {
       const audio = await loadAudio(path.join(RAVDESS, f), { sampleRate: 16000, mono: true });
@@ -69,7 +69,7 @@ describe('the utterance, not the file: a clip cut at its speech gets the same an
         const a = Math.max(0, Math.round((s[0].start - margin) * 16000));
         const b = Math.min(audio.samples.length, Math.round((s[s.length - 1].end + margin) * 16000));
         const p5 = async (gainDb: number) => {
-          const p = await extractProsody({ samples: q16(audio.samples.slice(a, b), gainDb), sampleRate: 16000, channels: 1 });
+          const p = await extractProsody({ samples: quantize16(applyGain(audio.samples.slice(a, b), gainDb)), sampleRate: 16000, channels: 1 });
           return { p, rel: p.functionals.rmsP5Dbfs! - p.functionals.rmsP95Dbfs! };
         };
         const cut = await p5(0), quiet = await p5(-20);

@@ -12,7 +12,7 @@ import { loadAudio } from '../audio.js';
 import { extractProsodyOwned } from '../prosody.js';
 import { featuresFrom, policyInput, utteranceOf } from '../inference/featurize.js';
 import { measuredCues, withinGroupZScores, type PreparedCorpus } from './corpus.js';
-import { applyPerturbation, drawPerturbation, randomPerturbation, type Perturbation } from './augment.js';
+import { applyPerturbation, drawPerturbation, type Perturbation } from './augment.js';
 import { Rng } from './rng.js';
 
 export interface AugmentOptions {
@@ -42,14 +42,8 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
   const out = { ...t, clips: [...t.clips], x: [...t.x], y: [...t.y], measured: [...t.measured] };
   const perturbations: Perturbation[] = [];
   const session = options.speakerNormalization === true;
-  // Session copies: the channel of speaker a's copy c.
-  const channels = new Map<string, Perturbation>();
-  const channelOf = (actor: number, c: number) => {
-    const key = `${actor}/${c}`;
-    let p = channels.get(key);
-    if (!p) channels.set(key, (p = drawPerturbation(new Rng(seed * 1_000_003 + 7_919 * (actor + 1) + 500_009 * (c + 1)))));
-    return p;
-  };
+  // Session copies: the channel of speaker `actor`'s copy c (the same draw for each of its clips).
+  const channelOf = (actor: number, c: number) => drawPerturbation(new Rng(seed * 1_000_003 + 7_919 * (actor + 1) + 500_009 * (c + 1)));
   const groups: string[] = [], inputs: Float64Array[] = [];
   for (let i = 0; i < t.clips.length; i++) {
     const clip = t.clips[i];
@@ -60,11 +54,8 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
         const pool = t.clips.filter((o) => o.actor !== clip.actor);
         return Array.from({ length: talkers }, () => audio.get(pool[Math.floor(rng.next() * pool.length)].file)!);
       };
-      let samples: Float32Array, perturbation: Perturbation;
-      if (session) {
-        perturbation = channelOf(clip.actor, c);
-        samples = applyPerturbation(clean, perturbation, rng, others);
-      } else ({ samples, perturbation } = randomPerturbation(clean, rng, others));
+      const perturbation = session ? channelOf(clip.actor, c) : drawPerturbation(rng);
+      const samples = applyPerturbation(clean, perturbation, rng, others);
       const whole = await extractProsodyOwned(samples, 16000, 'augmented', { gender: clip.gender });
       // The same utterance (speech span) analysis as analyze().
       const utterance = await utteranceOf(whole, samples, { gender: clip.gender });

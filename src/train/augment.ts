@@ -202,9 +202,3 @@ export function applyPerturbation(x: Float32Array, p: Perturbation, rng: Rng, ta
       return reverberate(x, p.amount!, rng);
   }
 }
-
-/** A random perturbation of one clip (drawPerturbation, then applyPerturbation with the same rng). */
-export function randomPerturbation(x: Float32Array, rng: Rng, talkers: () => Float32Array[]): { samples: Float32Array; perturbation: Perturbation } {
-  const perturbation = drawPerturbation(rng);
-  return { samples: applyPerturbation(x, perturbation, rng, talkers), perturbation };
-}
