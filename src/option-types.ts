@@ -72,6 +72,8 @@ export interface ProsodyAnalysisOptions {
   nucleiMinPitch?: number;
   /** silent when intensity < q99 - silenceDb (default 25 dB; (0, 100] dB) */
   silenceDb?: number;
+  /** also silent when intensity < the clip's noise floor (its 5th percentile) + noiseMarginDb (default 3 dB; [0, 100] dB) */
+  noiseMarginDb?: number;
   /** shortest silent pause (default 0.25 s; [0, 60] s) */
   minPauseSeconds?: number;
   /** a nucleus must be preceded by a dip of this depth (default 2 dB; [0, 60] dB) */
