@@ -72,7 +72,7 @@ export interface ProsodyAnalysisOptions {
   nucleiMinPitch?: number;
   /** silent when intensity < q99 - silenceDb (default 25 dB; (0, 100] dB) */
   silenceDb?: number;
-  /** also silent when intensity < the clip's noise floor (its 5th percentile) + noiseMarginDb (default 3 dB; [0, 100] dB) */
+  /** also silent when intensity < the clip's noise floor (its 2nd percentile) + noiseMarginDb (default 3 dB; [0, 100] dB) */
   noiseMarginDb?: number;
   /** shortest silent pause (default 0.25 s; [0, 60] s) */
   minPauseSeconds?: number;

@@ -3,7 +3,7 @@
 // that under the speech peaks, so the whole clip sounded: the phonation time took in the noise
 // before and after the speech and the articulation rate of RAVDESS clips read 2.3 times too slow
 // (mean |ln ratio| 0.85 over 120 validation clips). The threshold now also stays noiseMarginDb
-// (3 dB) above the clip's noise floor (its 5th intensity percentile). Clean clips are untouched:
+// (3 dB) above the clip's noise floor (its 2nd intensity percentile). Clean clips are untouched:
 // their floor lies far under q99 − 25 dB.
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';

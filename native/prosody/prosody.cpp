@@ -67,9 +67,10 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Frames between polls of the cancel flag in the per-frame loops.
 constexpr size_t kCancelFrames = 4096;
 using steps::kIntensityFloorDb;
-// The intensity percentile read as the clip's noise floor (noise_margin_db): low enough to fall in
-// the pauses or the margins of a clip whose speech fills most of it.
-constexpr double kNoiseFloorQuantile = 0.05;
+// The intensity quantile read as the clip's noise floor (noise_margin_db): low enough to fall in
+// the margins of a clip cut 0.02 s outside its speech (with the 5th percentile such a cut clip's
+// weakest speech frames set the floor and its articulation rate moved 1 % from the whole file's).
+constexpr double kNoiseFloorQuantile = 0.02;
 
 }  // namespace
 
@@ -494,7 +495,7 @@ ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
   // 0.1 s of room noise around a clip cut at its speech entered the phonation time and the level
   // percentiles, which then read the recording's noise floor (its level relative to the speech
   // changes with the gain of a 16-bit file). Only runs ≥ min_pause are listed as silences.
-  // The threshold never lies within noise_margin_db of the clip's noise floor (its 5th intensity
+  // The threshold never lies within noise_margin_db of the clip's noise floor (its 2nd intensity
   // percentile): in noise less than silence_db under the speech peaks (white noise at 10 dB SNR)
   // q99 − silence_db fell below the noise, the whole clip sounded, and the phonation time (so the
   // articulation rate) and the speech span took in the noise around the speech.
