@@ -52,15 +52,16 @@ describe('gain invariance (validation actors 13-16)', () => {
     for (const g of [-20, -10, 10]) for (const k of ['emotion', ...CUES] as const) expect(shares[g][k], `${k} at ${g} dB`).toBeGreaterThanOrEqual(0.97);
   }, 600_000);
 
-  it('16-bit WAV at -20, -10 and +10 dB: the same emotion and claims on >= 97 % of clips (>= 95 % at -20 dB)', async () => {
+  it('16-bit WAV at -20, -10 and +10 dB: the same emotion and claims on >= 97 % of clips', async () => {
     const shares = await unchangedShares('s16');
-    // At −20 dB the issue's 97 % is not met by every model: the feature set 7 bundled model keeps
-    // the emotion on 96.7 % and the energy claim on 95.8 % of these 120 clips (its unseen-speaker
-    // twin, trained on 01–12, on 97.9 and 97.5 % of all 240 validation clips; feature set 6's on
-    // 91.3 and 96.3 %). What still drifts 20 dB down in 16-bit is small: the sd of the top log-mel
-    // bands, jitter, shimmer, the Hammarberg index's sd (≤ 0.2 sd on average), near the floors of
-    // the spectral and voice statistics.
-    for (const g of [-20, -10, 10]) for (const k of ['emotion', ...CUES] as const) expect(shares[g][k], `${k} at ${g} dB`).toBeGreaterThanOrEqual(g === -20 ? 0.95 : 0.97);
+    // At −20 dB this is the tight one: the bundled model keeps the emotion on 99.2 % and the energy
+    // and intonation claims on 97.5 % of these 120 clips (the previous training, before the noise
+    // floor in the silence rule changed its augmented copies: 96.7 and 95.8 %, so the bound was
+    // 95 % then; its unseen-speaker twins, trained on 01–12, keep the emotion on 94.2–97.9 % of
+    // all 240 validation clips over seeds 1–5). What drifts 20 dB down in 16-bit is small: the sd
+    // of the top log-mel bands, jitter, shimmer, the Hammarberg index's sd (≤ 0.2 sd on average),
+    // near the floors of the spectral and voice statistics.
+    for (const g of [-20, -10, 10]) for (const k of ['emotion', ...CUES] as const) expect(shares[g][k], `${k} at ${g} dB`).toBeGreaterThanOrEqual(0.97);
   }, 600_000);
 
   it('energy claims cite a gain-independent measure, or absolute dBFS when the input is declared level-calibrated', async () => {
