@@ -72,8 +72,12 @@ export interface ProsodyAnalysisOptions {
   nucleiMinPitch?: number;
   /** silent when intensity < q99 - silenceDb (default 25 dB; (0, 100] dB) */
   silenceDb?: number;
-  /** also silent when intensity < the clip's noise floor (its 2nd percentile) + noiseMarginDb (default 3 dB; [0, 100] dB) */
+  /** also silent when intensity < the clip's noise floor + noiseMarginDb (default 3 dB; [0, 100] dB) */
   noiseMarginDb?: number;
+  /** the intensity quantile read as the noise floor (default 0.02; [0, 0.5]) */
+  noiseFloorQuantile?: number;
+  /** the noise floor never lifts the threshold within this of q99 (default 10 dB; [0, 100] dB) */
+  noiseMinRangeDb?: number;
   /** shortest silent pause (default 0.25 s; [0, 60] s) */
   minPauseSeconds?: number;
   /** a nucleus must be preceded by a dip of this depth (default 2 dB; [0, 60] dB) */

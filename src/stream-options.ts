@@ -3,7 +3,7 @@
 // (maxLagSeconds, referenceSeconds, referenceFloorDb, priorSeconds) are the native table
 // ET_STREAM_OPTIONS (native/prosody/stream.hpp), exported as STREAM_NATIVE_OPTION_SPECS.
 import { native } from './native.js';
-import { optionSpec, tsOptionSpec, type OptionSpec } from './option-specs.js';
+import { ENERGY_OPTION_SPECS, optionDefault, optionSpec, tsOptionSpec, type OptionSpec } from './option-specs.js';
 import { invalidArg } from './errors.js';
 
 const spec = tsOptionSpec;
@@ -16,6 +16,8 @@ export const STREAM_OPTION_SPECS: readonly OptionSpec[] = [
   spec('energyRelativeDb', 'number', 30, 'dB', "energy VAD: a frame is speech when its RMS is within this of the loudest frame of the last energyPeakSeconds", '(0, 100]'),
   spec('energyPeakSeconds', 'number', 10, 's', 'energy VAD: the window of that loudest frame', '[1, 600]'),
   spec('energyFloorDb', 'number', -55, 'dBFS', 'energy VAD: frames quieter than this are never speech', '[-120, 0]'),
+  spec('energyNoiseMarginDb', 'number', optionDefault(ENERGY_OPTION_SPECS, 'noiseMarginDb') as number, 'dB',
+    "energy VAD: a frame is speech only when its RMS is this far above the noise floor of the last energyPeakSeconds (its noiseFloorQuantile; the offline rule's, never lifted within noiseMinRangeDb of the peak)", '[0, 100]'),
   spec('sileroThreshold', 'number', 0.5, '', 'silero VAD: a 32 ms window is speech at this probability', '(0, 1)'),
   spec('maxQueuedEvents', 'integer', 2048, 'events', 'events held for a slow reader before frame events are dropped (utterance, speech and error events never are)', '[16, 1000000]'),
   spec('highWaterSeconds', 'number', 10, 's', 'audio written but not yet processed above which write() returns false (backpressure; nothing is dropped)', '[0.1, 3600]'),
@@ -23,7 +25,7 @@ export const STREAM_OPTION_SPECS: readonly OptionSpec[] = [
 
 export const STREAM_DEFAULTS = Object.fromEntries(STREAM_OPTION_SPECS.map((s) => [s.key, s.default])) as {
   endSilenceMs: number; minSpeechMs: number; maxUtteranceSeconds: number; padMs: number; energyRelativeDb: number;
-  energyPeakSeconds: number; energyFloorDb: number; sileroThreshold: number; maxQueuedEvents: number; highWaterSeconds: number;
+  energyPeakSeconds: number; energyFloorDb: number; energyNoiseMarginDb: number; sileroThreshold: number; maxQueuedEvents: number; highWaterSeconds: number;
 };
 
 /** The native stream table (native/prosody/stream.hpp ET_STREAM_OPTIONS). */
@@ -41,3 +43,13 @@ export function streamOption(options: Record<string, unknown>, key: keyof typeof
   if (!ok) throw invalidArg(`option "${key}" must be ${s.type === 'integer' ? 'an integer' : 'a number'} in ${s.range}${s.unit ? ' ' + s.unit : ''}; got ${JSON.stringify(v)}`);
   return v as number;
 }
+
+/**
+ * The energy VAD's noise floor follows the offline silence rule (native ET_ENERGY_OPTIONS): the
+ * noiseFloorQuantile of the recent frame levels, never lifting the threshold within
+ * noiseMinRangeDb of the recent peak.
+ */
+export const ENERGY_NOISE_RULE = {
+  quantile: optionDefault(ENERGY_OPTION_SPECS, 'noiseFloorQuantile') as number,
+  minRangeDb: optionDefault(ENERGY_OPTION_SPECS, 'noiseMinRangeDb') as number,
+};

@@ -28,7 +28,7 @@ import type { ProsodyAnalysisOptions } from './option-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import type { Gender } from './level-calibration.js';
 import { loadModel, defaultModel, type EmotionModel } from './inference/model.js';
-import { STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
+import { ENERGY_NOISE_RULE, STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
 
 /** 16 kHz: the rate the stream analyses at (the native stream converts to it). */
 const RATE = 16000;
@@ -211,6 +211,9 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   #lastSpeech = -1; // end of the last speech step (seconds)
   #turnStart = 0;
   #peak: { t: number; v: number }[] = []; // monotonic deque for the energy VAD's recent peak
+  #recent: { t: number; v: number }[] = []; // the energy VAD's frame levels of the last energyPeakSeconds, oldest first
+  #recentSorted: number[] = []; // the same levels in ascending order (for the noise floor quantile)
+  #recentHead = 0; // index of the oldest frame still in the window (#recent is compacted now and then)
   #analysis: Promise<void> = Promise.resolve();
 
   // Silero
@@ -518,13 +521,30 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     }
   }
 
-  /** Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds, above the floor. */
+  /**
+   * Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds,
+   * above the floor, and energyNoiseMarginDb above the window's noise floor (its
+   * ENERGY_NOISE_RULE.quantile), that last bound never within ENERGY_NOISE_RULE.minRangeDb of the
+   * peak. Without the noise floor, white noise at 10 dB SNR held every frame within 30 dB of the
+   * speech peaks and a stream of four sentences with 1.5 s gaps became one 21 s turn.
+   */
   #energySpeech(t: number, db: number): boolean {
     const q = this.#peak;
     while (q.length && q[q.length - 1].v <= db) q.pop();
     q.push({ t, v: db });
-    while (q[0].t < t - this.#opts.energyPeakSeconds) q.shift();
-    return db >= this.#opts.energyFloorDb && db >= q[0].v - this.#opts.energyRelativeDb;
+    const from = t - this.#opts.energyPeakSeconds;
+    while (q[0].t < from) q.shift();
+    const peak = q[0].v;
+    // The window's levels, sorted: a binary-search insert and removal per frame (energyPeakSeconds
+    // of 10 ms frames at most, 1,000 by default).
+    const sorted = this.#recentSorted, recent = this.#recent;
+    recent.push({ t, v: db });
+    sorted.splice(lowerBound(sorted, db), 0, db);
+    while (recent[this.#recentHead].t < from) sorted.splice(lowerBound(sorted, recent[this.#recentHead++].v), 1);
+    if (this.#recentHead > 4096) recent.splice(0, this.#recentHead), (this.#recentHead = 0);
+    const noise = sorted[Math.floor(ENERGY_NOISE_RULE.quantile * (sorted.length - 1))];
+    const threshold = Math.max(this.#opts.energyFloorDb, peak - this.#opts.energyRelativeDb, Math.min(noise + this.#opts.energyNoiseMarginDb, peak - ENERGY_NOISE_RULE.minRangeDb));
+    return db >= threshold;
   }
 
   /** Runs Silero over the new samples; true when Silero proved unavailable here (the stream now segments by energy). */
@@ -758,4 +778,15 @@ function releaseSilero(): void {
   const s = sileroShared;
   sileroShared = null;
   void s.vad.then((v) => v.dispose()).catch(() => undefined);
+}
+
+/** The first index of the ascending array `a` whose value is not below `v`. */
+function lowerBound(a: number[], v: number): number {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

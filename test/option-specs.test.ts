@@ -34,7 +34,7 @@ const SETS: [string, readonly OptionSpec[]][] = [
 describe('option tables', () => {
   it('exports every set with keys, defaults, ranges and meanings', () => {
     expect(F0_OPTION_SPECS.length).toBe(27);
-    expect(ENERGY_OPTION_SPECS.length).toBe(9);
+    expect(ENERGY_OPTION_SPECS.length).toBe(11);
     expect(VOICE_OPTION_SPECS.map((s) => s.key)).toContain('minStretchFrames');
     for (const s of [...PROSODY_OPTION_SPECS, ...VOICE_OPTION_SPECS]) {
       expect(s.meaning.length, s.key).toBeGreaterThan(3);

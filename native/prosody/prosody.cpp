@@ -67,12 +67,6 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 // Frames between polls of the cancel flag in the per-frame loops.
 constexpr size_t kCancelFrames = 4096;
 using steps::kIntensityFloorDb;
-// The intensity quantile read as the clip's noise floor (noise_margin_db): low enough to fall in
-// the margins of a clip cut 0.02 s outside its speech (with the 5th percentile such a cut clip's
-// weakest speech frames set the floor and its articulation rate moved 1 % from the whole file's).
-constexpr double kNoiseFloorQuantile = 0.02;
-// Frames within this of the clip's 0.99 intensity quantile always sound, whatever its noise floor.
-constexpr double kNoiseRuleMinRangeDb = 10.0;
 
 }  // namespace
 
@@ -502,12 +496,15 @@ ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
   // q99 − silence_db fell below the noise, the whole clip sounded, and the phonation time (so the
   // articulation rate) and the speech span took in the noise around the speech.
   std::vector<double> iv(res.intensity_db.begin(), res.intensity_db.end());
-  // It never rises within kNoiseRuleMinRangeDb of q99 either: a clip without a floor under its
-  // speech (a sustained vowel, speech cut without margins) reads its own weakest frames as the
-  // floor, and a sustained vowel with a ±1.6 dB tremolo lost 40 % of its phonation to the rule.
-  const double q99 = quantile(iv, 0.99), noise_floor = quantile(iv, kNoiseFloorQuantile);
+  // The floor is the noise_floor_quantile (0.02) of the intensities: low enough to fall in the
+  // margins of a clip cut 0.02 s outside its speech (with the 0.05 quantile such a cut clip's
+  // weakest speech frames set the floor and its articulation rate moved 1 % from the whole file's).
+  // It never lifts the threshold within noise_min_range_db (10 dB) of q99: a clip without a floor
+  // under its speech (a sustained vowel) reads its own weakest frames as the floor, and a sustained
+  // vowel with a ±1.6 dB tremolo lost 40 % of its phonation to the rule.
+  const double q99 = quantile(iv, 0.99), noise_floor = quantile(iv, o.noise_floor_quantile);
   res.silence_threshold_db =
-      std::max(q99 - o.silence_db, std::min(noise_floor + o.noise_margin_db, q99 - kNoiseRuleMinRangeDb));
+      std::max(q99 - o.silence_db, std::min(noise_floor + o.noise_margin_db, q99 - o.noise_min_range_db));
   auto quiet = [&](size_t i) {
     return res.intensity_db[i] < res.silence_threshold_db || res.intensity_db[i] <= kIntensityFloorDb;
   };

@@ -30,7 +30,11 @@ namespace prosody {
     "minimum pitch of the nucleus intensity contour (6.4/40 s = 160 ms window)")                                         \
   X(silence_db, "silenceDb", double, 25, 0, 100, ET_OPEN_MIN, "dB", "silent when intensity < q99 - silenceDb")           \
   X(noise_margin_db, "noiseMarginDb", double, 3, 0, 100, ET_CLOSED, "dB",                                                 \
-    "also silent when intensity < the clip's noise floor (its 2nd percentile) + noiseMarginDb")                          \
+    "also silent when intensity < the clip's noise floor + noiseMarginDb")                                               \
+  X(noise_floor_quantile, "noiseFloorQuantile", double, 0.02, 0, 0.5, ET_CLOSED, "",                                     \
+    "the intensity quantile read as the noise floor")                                                                    \
+  X(noise_min_range_db, "noiseMinRangeDb", double, 10, 0, 100, ET_CLOSED, "dB",                                          \
+    "the noise floor never lifts the threshold within this of q99")                                                      \
   X(min_pause_seconds, "minPauseSeconds", double, 0.25, 0, 60, ET_CLOSED, "s", "shortest silent pause")                  \
   X(min_dip_db, "minDipDb", double, 2, 0, 60, ET_CLOSED, "dB", "a nucleus must be preceded by a dip of this depth")      \
   X(nuclei_dip_after, "nucleiDipAfter", bool, false, 0, 0, ET_CLOSED, "",                                                \
