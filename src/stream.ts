@@ -210,9 +210,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   #runSpeech = 0; // seconds of speech in the current run
   #lastSpeech = -1; // end of the last speech step (seconds)
   #turnStart = 0;
-  #peak: { t: number; v: number }[] = []; // monotonic deque for the energy VAD's recent peak
   #recent: { t: number; v: number }[] = []; // the energy VAD's frame levels of the last energyPeakSeconds, oldest first
-  #recentSorted: number[] = []; // the same levels in ascending order (for the noise floor quantile)
+  #recentSorted: number[] = []; // the same levels in ascending order: the window's peak (last) and noise floor quantile
   #recentHead = 0; // index of the oldest frame still in the window (#recent is compacted now and then)
   #analysis: Promise<void> = Promise.resolve();
 
@@ -529,19 +528,15 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
    * speech peaks and a stream of four sentences with 1.5 s gaps became one 21 s turn.
    */
   #energySpeech(t: number, db: number): boolean {
-    const q = this.#peak;
-    while (q.length && q[q.length - 1].v <= db) q.pop();
-    q.push({ t, v: db });
-    const from = t - this.#opts.energyPeakSeconds;
-    while (q[0].t < from) q.shift();
-    const peak = q[0].v;
     // The window's levels, sorted: a binary-search insert and removal per frame (energyPeakSeconds
-    // of 10 ms frames at most, 1,000 by default).
+    // of 10 ms frames at most, 1,000 by default). Its last value is the window's peak.
+    const from = t - this.#opts.energyPeakSeconds;
     const sorted = this.#recentSorted, recent = this.#recent;
     recent.push({ t, v: db });
     sorted.splice(lowerBound(sorted, db), 0, db);
     while (recent[this.#recentHead].t < from) sorted.splice(lowerBound(sorted, recent[this.#recentHead++].v), 1);
     if (this.#recentHead > 4096) recent.splice(0, this.#recentHead), (this.#recentHead = 0);
+    const peak = sorted[sorted.length - 1];
     const noise = sorted[Math.floor(ENERGY_NOISE_RULE.quantile * (sorted.length - 1))];
     const threshold = Math.max(this.#opts.energyFloorDb, peak - this.#opts.energyRelativeDb, Math.min(noise + this.#opts.energyNoiseMarginDb, peak - ENERGY_NOISE_RULE.minRangeDb));
     return db >= threshold;

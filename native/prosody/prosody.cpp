@@ -491,17 +491,17 @@ ProsodyResult finish_analysis(ProsodyTracks&& t, const ProsodyOptions& o) {
   // 0.1 s of room noise around a clip cut at its speech entered the phonation time and the level
   // percentiles, which then read the recording's noise floor (its level relative to the speech
   // changes with the gain of a 16-bit file). Only runs ≥ min_pause are listed as silences.
-  // The threshold never lies within noise_margin_db of the clip's noise floor (its 2nd intensity
-  // percentile): in noise less than silence_db under the speech peaks (white noise at 10 dB SNR)
-  // q99 − silence_db fell below the noise, the whole clip sounded, and the phonation time (so the
-  // articulation rate) and the speech span took in the noise around the speech.
-  std::vector<double> iv(res.intensity_db.begin(), res.intensity_db.end());
+  // The threshold never lies within noise_margin_db of the clip's noise floor: in noise less than
+  // silence_db under the speech peaks (white noise at 10 dB SNR) q99 − silence_db fell below the
+  // noise, the whole clip sounded, and the phonation time (so the articulation rate) and the
+  // speech span took in the noise around the speech.
   // The floor is the noise_floor_quantile (0.02) of the intensities: low enough to fall in the
   // margins of a clip cut 0.02 s outside its speech (with the 0.05 quantile such a cut clip's
   // weakest speech frames set the floor and its articulation rate moved 1 % from the whole file's).
   // It never lifts the threshold within noise_min_range_db (10 dB) of q99: a clip without a floor
   // under its speech (a sustained vowel) reads its own weakest frames as the floor, and a sustained
   // vowel with a ±1.6 dB tremolo lost 40 % of its phonation to the rule.
+  std::vector<double> iv(res.intensity_db.begin(), res.intensity_db.end());
   const double q99 = quantile(iv, 0.99), noise_floor = quantile(iv, o.noise_floor_quantile);
   res.silence_threshold_db =
       std::max(q99 - o.silence_db, std::min(noise_floor + o.noise_margin_db, q99 - o.noise_min_range_db));
