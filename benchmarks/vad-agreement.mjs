@@ -50,7 +50,7 @@ const pc = (n, d) => `${((100 * n) / d).toFixed(1)}%`.padStart(7);
 const P = [0.5, 0.75, 0.9, 0.95, 0.99];
 
 console.log(`Silero VAD vs energy segmentation: leading/trailing speech boundaries on ${files.length} RAVDESS clips`);
-console.log(`(energy: RMS of 25 ms frames every 10 ms after an 80 Hz high-pass, sounding above the 0.99-quantile − 25 dB)`);
+console.log(`(energy: RMS of 25 ms frames every 10 ms after an 80 Hz high-pass, sounding above the 0.99-quantile − 25 dB and 3 dB over the noise floor)`);
 console.log(`pure silence (3 s of zeros): energy ${silenceOnly} segments`);
 for (const [name] of configs) {
   const { out, silence } = results[name];

@@ -44,12 +44,3 @@ export function streamOption(options: Record<string, unknown>, key: keyof typeof
   return v as number;
 }
 
-/**
- * The energy VAD's noise floor follows the offline silence rule (native ET_ENERGY_OPTIONS): the
- * noiseFloorQuantile of the recent frame levels, never lifting the threshold within
- * noiseMinRangeDb of the recent peak.
- */
-export const ENERGY_NOISE_RULE = {
-  quantile: optionDefault(ENERGY_OPTION_SPECS, 'noiseFloorQuantile') as number,
-  minRangeDb: optionDefault(ENERGY_OPTION_SPECS, 'noiseMinRangeDb') as number,
-};

@@ -28,7 +28,8 @@ import type { ProsodyAnalysisOptions } from './option-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import type { Gender } from './level-calibration.js';
 import { loadModel, defaultModel, type EmotionModel } from './inference/model.js';
-import { ENERGY_NOISE_RULE, STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
+import { STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
+import { noiseFloorOf, soundingThresholdDb } from './sounding-rule.js';
 
 /** 16 kHz: the rate the stream analyses at (the native stream converts to it). */
 const RATE = 16000;
@@ -522,9 +523,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
 
   /**
    * Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds,
-   * above the floor, and energyNoiseMarginDb above the window's noise floor (its
-   * ENERGY_NOISE_RULE.quantile), that last bound never within ENERGY_NOISE_RULE.minRangeDb of the
-   * peak. Without the noise floor, white noise at 10 dB SNR held every frame within 30 dB of the
+   * above the floor, and energyNoiseMarginDb above the window's noise floor, that last bound never
+   * within noiseMinRangeDb of the peak (src/sounding-rule.ts, the offline silence rule). Without the noise floor, white noise at 10 dB SNR held every frame within 30 dB of the
    * speech peaks and a stream of four sentences with 1.5 s gaps became one 21 s turn.
    */
   #energySpeech(t: number, db: number): boolean {
@@ -537,9 +537,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     while (recent[this.#recentHead].t < from) sorted.splice(lowerBound(sorted, recent[this.#recentHead++].v), 1);
     if (this.#recentHead > 4096) recent.splice(0, this.#recentHead), (this.#recentHead = 0);
     const peak = sorted[sorted.length - 1];
-    const noise = sorted[Math.floor(ENERGY_NOISE_RULE.quantile * (sorted.length - 1))];
-    const threshold = Math.max(this.#opts.energyFloorDb, peak - this.#opts.energyRelativeDb, Math.min(noise + this.#opts.energyNoiseMarginDb, peak - ENERGY_NOISE_RULE.minRangeDb));
-    return db >= threshold;
+    const o = this.#opts;
+    return db >= soundingThresholdDb(peak, noiseFloorOf(sorted), { relativeDb: o.energyRelativeDb, noiseMarginDb: o.energyNoiseMarginDb, floorDb: o.energyFloorDb });
   }
 
   /** Runs Silero over the new samples; true when Silero proved unavailable here (the stream now segments by energy). */

