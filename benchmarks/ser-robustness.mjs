@@ -7,7 +7,8 @@
 // (T60 0.5 s). Per condition: accuracy, macro-F1, FA share, ECE (10 bins), mean confidence,
 // share flagged uncertain, and agreement of the emotion and of each claim with the clean clip.
 // Then speaker sessions (analyzeSpeaker over all of a validation speaker's clips) and the time
-// per clip of analyze. Lossy coding is not simulated (no encoder in the package).
+// per clip of analyze. Lossy coding: the real LAME MP3 (16 kbps) and Ogg Vorbis (quality 0)
+// encoders (test/fixtures/lossy-codecs.mjs), decoded by the package's own loadAudio.
 // Seeds 1–5 by default, reported per seed and as mean ± sd over the seeds. `--cv` adds the
 // leave-speakers-out cross-validation over actors 01–16 (4 folds of 4 actors, two men and two
 // women each; every fold's model trained on the other 12, clean held-out clips, single clip and
@@ -36,6 +37,8 @@ const aug = await import(dist + 'train/augment.js');
 const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
 const { Rng } = await import(dist + 'train/rng.js');
 const { loadAudio } = api;
+const { lossyEncoders } = await import(pathToFileURL(path.join(root, 'test/fixtures/lossy-codecs.mjs')).href);
+const lossy = await lossyEncoders();
 
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const quick = process.argv.includes('--quick');
@@ -112,6 +115,7 @@ const CONDITIONS = [
   ['babble 10 dB SNR', (x, r, b) => wav(aug.mixAtSnr(x, b, 10), 16000)],
   ['telephone 8 kHz µ-law', (x) => wav(aug.telephone(x), 16000)],
   ['reverberation T60 0.5 s', (x, r) => wav(aug.reverberate(x, 0.5, r), 16000)],
+  ...lossy.names.map((name) => [name, (x) => lossy.encode(name, x)]),
   ['cut at the speech (0.02-0.15 s margins)', (x, r) => wav(cutAtSpeech(x, r), 16000)],
 ];
 
