@@ -7,8 +7,8 @@
 // (T60 0.5 s). Per condition: accuracy, macro-F1, FA share, ECE (10 bins), mean confidence,
 // share flagged uncertain, and agreement of the emotion and of each claim with the clean clip.
 // Then speaker sessions (analyzeSpeaker over all of a validation speaker's clips) and the time
-// per clip of analyze. Lossy coding: the real LAME MP3 (16 kbps) and Ogg Vorbis (quality 0)
-// encoders (test/fixtures/lossy-codecs.mjs), decoded by the package's own loadAudio.
+// per clip of analyze. Lossy coding: the real LAME MP3 (16 and 32 kbps) and Ogg Vorbis (quality 0)
+// encoders (src/train/codec.ts), the files decoded by analyze itself.
 // Seeds 1–5 by default, reported per seed and as mean ± sd over the seeds. `--cv` adds the
 // leave-speakers-out cross-validation over actors 01–16 (4 folds of 4 actors, two men and two
 // women each; every fold's model trained on the other 12, clean held-out clips, single clip and
@@ -37,8 +37,7 @@ const aug = await import(dist + 'train/augment.js');
 const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
 const { Rng } = await import(dist + 'train/rng.js');
 const { loadAudio } = api;
-const { lossyEncoders } = await import(pathToFileURL(path.join(root, 'test/fixtures/lossy-codecs.mjs')).href);
-const lossy = await lossyEncoders();
+const { encodeLossy } = await import(dist + 'train/codec.js');
 
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const quick = process.argv.includes('--quick');
@@ -115,7 +114,9 @@ const CONDITIONS = [
   ['babble 10 dB SNR', (x, r, b) => wav(aug.mixAtSnr(x, b, 10), 16000)],
   ['telephone 8 kHz µ-law', (x) => wav(aug.telephone(x), 16000)],
   ['reverberation T60 0.5 s', (x, r) => wav(aug.reverberate(x, 0.5, r), 16000)],
-  ...lossy.names.map((name) => [name, (x) => lossy.encode(name, x)]),
+  ['MP3 16 kbps', (x) => encodeLossy(x, { format: 'mp3', kbps: 16 })],
+  ['MP3 32 kbps', (x) => encodeLossy(x, { format: 'mp3', kbps: 32 })],
+  ['Ogg Vorbis q0 (~25 kbps)', (x) => encodeLossy(x, { format: 'vorbis', quality: 0 })],
   ['cut at the speech (0.02-0.15 s margins)', (x, r) => wav(cutAtSpeech(x, r), 16000)],
 ];
 
@@ -178,7 +179,7 @@ for (const seed of cvOnly ? [] : seeds) {
     for (const [i, f] of valFiles.entries()) {
       const x = clean.get(f);
       const b = name.startsWith('babble') ? await babbleFor(r, x.length) : null;
-      const bytes = perturb(x, r, b);
+      const bytes = await perturb(x, r, b);
       if (!bytes) continue; // would clip
       const t0 = performance.now();
       results.push(await api.analyze(bytes, { model: single.model }));
@@ -228,7 +229,7 @@ for (const seed of cvOnly ? [] : seeds) {
       for (const i of idx) {
         const x = clean.get(valFiles[i]);
         // A clip that the condition would clip (gain +10 dB) stays in the session unchanged.
-        batch.push(perturb(x, r, name.startsWith('babble') ? await babbleFor(r, x.length) : null) ?? wav(x, 16000));
+        batch.push((await perturb(x, r, name.startsWith('babble') ? await babbleFor(r, x.length) : null)) ?? wav(x, 16000));
       }
       const out = await api.analyzeSpeaker(batch, { id: `actor ${a}`, model: spk.model });
       idx.forEach((i, k) => (results[i] = out[k]));

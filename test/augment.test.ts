@@ -7,6 +7,7 @@ import path from 'node:path';
 import { defaultModel, loadAudio, spectralStats } from '../src/index.js';
 import { applyGain, applyPerturbation, babble, drawPerturbation, mixAtSnr, pinkNoise, reverberate, telephone, whiteNoise } from '../src/train/augment.js';
 import { Rng } from '../src/train/rng.js';
+import { encodeLossy } from '../src/train/codec.js';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import { prepareRavdess } from '../src/train/corpus.js';
@@ -49,15 +50,37 @@ describe('channel perturbations', async () => {
     expect(Math.min(...above)).toBeGreaterThan(Math.max(...inside) + 3); // natural-log units: > 13 dB more
   });
 
-  it('reverberation keeps the power; seeds reproduce', () => {
+  it('lossy coding goes through the real encoders and back: MP3 16 kbps low-passes, Vorbis keeps the voice band', async () => {
+    const mp3 = await applyPerturbation(x, { kind: 'mp3', amount: 16 }, new Rng(1), () => []);
+    const vorbis = await applyPerturbation(x, { kind: 'vorbis', amount: 0 }, new Rng(1), () => []);
+    const bytes = await encodeLossy(x, { format: 'mp3', kbps: 16 });
+    // A constant 16 kbit/s stream: about 2 kB per second of audio (the WAV holds 32 kB per second).
+    expect(bytes.length / (x.length / 16000)).toBeGreaterThan(1800);
+    expect(bytes.length / (x.length / 16000)).toBeLessThan(2300);
+    // The decoder's output carries the encoder's delay (LAME: about 70 ms) and its padding.
+    expect(mp3.length).toBeGreaterThan(x.length);
+    expect(mp3.length).toBeLessThan(x.length + 0.2 * 16000);
+    const a = spectralStats(x, 16000), m = spectralStats(mp3, 16000), v = spectralStats(vorbis, 16000);
+    // At 16 kbit/s LAME removes everything above about 5.5 kHz (log-mel bands 37–39); the voice
+    // band (bands 10–20, about 0.5–2 kHz) keeps its level within 1 natural-log unit.
+    for (const k of [37, 38, 39]) expect(a.melMean[k] - m.melMean[k]).toBeGreaterThan(3);
+    for (const k of [10, 15, 20]) expect(Math.abs(a.melMean[k] - m.melMean[k])).toBeLessThan(1);
+    for (const k of [10, 15, 20]) expect(Math.abs(a.melMean[k] - v.melMean[k])).toBeLessThan(1);
+    // Deterministic: the encoders have no randomness.
+    expect(Array.from(await applyPerturbation(x, { kind: 'mp3', amount: 16 }, new Rng(2), () => []))).toEqual(Array.from(mp3));
+    const kinds = new Set(Array.from({ length: 400 }, (_, i) => drawPerturbation(new Rng(i)).kind));
+    expect(kinds.has('mp3') && kinds.has('vorbis')).toBe(true);
+  });
+
+  it('reverberation keeps the power; seeds reproduce', async () => {
     const y = reverberate(x, 0.6, new Rng(5));
     expect(db(power(y) / power(x))).toBeCloseTo(0, 3);
     expect(Array.from(reverberate(x, 0.6, new Rng(5)))).toEqual(Array.from(y));
-    const random = (rng: Rng) => {
+    const random = async (rng: Rng) => {
       const perturbation = drawPerturbation(rng);
-      return { perturbation, samples: applyPerturbation(x, perturbation, rng, () => [other]) };
+      return { perturbation, samples: await applyPerturbation(x, perturbation, rng, () => [other]) };
     };
-    const a = random(new Rng(9)), b = random(new Rng(9));
+    const a = await random(new Rng(9)), b = await random(new Rng(9));
     expect(a.perturbation).toEqual(b.perturbation);
     expect(Array.from(a.samples)).toEqual(Array.from(b.samples));
   });

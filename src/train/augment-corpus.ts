@@ -55,7 +55,7 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
         return Array.from({ length: talkers }, () => audio.get(pool[Math.floor(rng.next() * pool.length)].file)!);
       };
       const perturbation = session ? channelOf(clip.actor, c) : drawPerturbation(rng);
-      const samples = applyPerturbation(clean, perturbation, rng, others);
+      const samples = await applyPerturbation(clean, perturbation, rng, others);
       const whole = await extractProsodyOwned(samples, 16000, 'augmented', { gender: clip.gender });
       // The same utterance (speech span) analysis as analyze().
       const utterance = await utteranceOf(whole, samples, { gender: clip.gender });

@@ -1,12 +1,16 @@
 // Seeded channel perturbations (issue #16): the training augmentation of the default model and
 // the perturbed conditions of benchmarks/ser-robustness.mjs, one implementation for both. All act
 // on 16 kHz mono float samples and return 16 kHz mono float samples (the telephone channel goes
-// through 8 kHz and µ-law and comes back). Lossy coding is not simulated (no encoder here).
+// through 8 kHz and µ-law and comes back; lossy coding through the real MP3 and Vorbis encoders
+// and the package's decoders, src/train/codec.ts).
 import { resample } from '../audio.js';
+import { lossyRoundTrip } from './codec.js';
 import type { Rng } from './rng.js';
 
-export type PerturbationKind = 'gain' | 'white' | 'pink' | 'babble' | 'telephone' | 'reverb';
-export const PERTURBATION_KINDS: readonly PerturbationKind[] = ['gain', 'white', 'pink', 'babble', 'telephone', 'reverb'];
+export type PerturbationKind = 'gain' | 'white' | 'pink' | 'babble' | 'telephone' | 'reverb' | 'mp3' | 'vorbis';
+export const PERTURBATION_KINDS: readonly PerturbationKind[] = ['gain', 'white', 'pink', 'babble', 'telephone', 'reverb', 'mp3', 'vorbis'];
+/** MP3 bitrates of the augmentation (kbit/s, 16 kHz mono: 16 is a low-bitrate voice upload). */
+export const MP3_KBPS = [16, 24, 32] as const;
 
 const RATE = 16000;
 
@@ -155,13 +159,14 @@ export function reverberate(x: Float32Array, t60: number, rng: Rng): Float32Arra
 
 export interface Perturbation {
   kind: PerturbationKind;
-  /** Gain (dB), SNR (dB) or T60 (s); null for the telephone channel. */
+  /** Gain (dB), SNR (dB), T60 (s), MP3 bitrate (kbit/s) or Vorbis quality; null for the telephone channel. */
   amount: number | null;
 }
 
 /**
  * One random perturbation of the training recipe: gain ±20 dB (then 16-bit), white/pink/babble noise at 5–30 dB
- * SNR, telephone, reverberation T60 0.2–0.8 s (the kind and its amount; applyPerturbation makes it).
+ * SNR, telephone, reverberation T60 0.2–0.8 s, MP3 at 16/24/32 kbit/s, Ogg Vorbis at quality −1 to 1 (the kind
+ * and its amount; applyPerturbation makes it).
  */
 export function drawPerturbation(rng: Rng): Perturbation {
   const kind = PERTURBATION_KINDS[Math.floor(rng.next() * PERTURBATION_KINDS.length)];
@@ -176,6 +181,10 @@ export function drawPerturbation(rng: Rng): Perturbation {
       return { kind, amount: null };
     case 'reverb':
       return { kind, amount: 0.2 + 0.6 * rng.next() };
+    case 'mp3':
+      return { kind, amount: MP3_KBPS[Math.floor(rng.next() * MP3_KBPS.length)] };
+    case 'vorbis':
+      return { kind, amount: -1 + 2 * rng.next() };
   }
 }
 
@@ -184,7 +193,7 @@ export function drawPerturbation(rng: Rng): Perturbation {
  * babble (other speakers' clips). The same perturbation applied to every clip of a speaker is one
  * channel (speaker-session augmentation).
  */
-export function applyPerturbation(x: Float32Array, p: Perturbation, rng: Rng, talkers: () => Float32Array[]): Float32Array {
+export async function applyPerturbation(x: Float32Array, p: Perturbation, rng: Rng, talkers: () => Float32Array[]): Promise<Float32Array> {
   switch (p.kind) {
     case 'gain':
       // Stored as 16-bit afterwards: 20 dB down, a quiet recording's soft frames reach the
@@ -200,5 +209,9 @@ export function applyPerturbation(x: Float32Array, p: Perturbation, rng: Rng, ta
       return telephone(x);
     case 'reverb':
       return reverberate(x, p.amount!, rng);
+    case 'mp3':
+      return lossyRoundTrip(x, { format: 'mp3', kbps: p.amount as (typeof MP3_KBPS)[number] });
+    case 'vorbis':
+      return lossyRoundTrip(x, { format: 'vorbis', quality: p.amount! });
   }
 }
