@@ -19,7 +19,7 @@
 // ≈ 1 h, `--cv` adds 8 trainings per seed, `--quick` (seed 1, no CV) ≈ 12 min.
 // Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
 //   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
-//   [--augment 0,4] [--session-augment 4] [--sessions 0]
+//   [--augment 0,4] [--session-augment 4] [--sessions 0] [--augment-kinds gain,white,pink,babble,telephone,reverb,mp3,vorbis]
 import path from 'node:path';
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -61,6 +61,9 @@ const anchorDir = arg('--anchor', null);
 const augmentCopies = arg('--augment', '4').split(',').map(Number);
 // --session-augment N: channel copies per training clip for the speaker-session model (one channel per speaker and copy; default 4, the bundled recipe).
 const sessionCopies = Number(arg('--session-augment', '4'));
+// --augment-kinds gain,white,...,mp3,vorbis: the perturbation kinds of the augmentation (default
+// the bundled recipe's, DEFAULT_AUGMENT_KINDS; PERTURBATION_KINDS adds the MP3 and Vorbis codecs).
+const augmentKinds = arg('--augment-kinds', null)?.split(',');
 // --sessions 0: skip the speaker-session model and figures.
 const withSessions = arg('--sessions', '1') !== '0';
 const anchor = anchorDir ? await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js') : null;
@@ -153,7 +156,7 @@ async function trainModel(seed, speakerNormalization, copies = 0) {
   const corpus = await prepareRavdess(DATA, { trainActors, valActors: [], cacheFile, speakerNormalization });
   const options = { mode: 'ptr', seed, cueFeatures: cueFeatureIndices(), ...recipe };
   const t0 = Date.now();
-  const data = copies ? (await augmentTraining(corpus, { copies, seed, speakerNormalization })).train : corpus.train;
+  const data = copies ? (await augmentTraining(corpus, { copies, seed, speakerNormalization, kinds: augmentKinds })).train : corpus.train;
   const r = train({ data, associations: corpus.associations, ...options });
   const held = heldOutTemperature(data, data.clips.map((c) => c.actor), options, 4);
   const file = modelFile(r.policy, {
@@ -163,7 +166,7 @@ async function trainModel(seed, speakerNormalization, copies = 0) {
   return { model: parseModel(JSON.parse(JSON.stringify(file)), 'benchmark model'), held, seconds: (Date.now() - t0) / 1000 };
 }
 
-const report = { trainActors, valActors, seeds, recipe, sessionAugmentCopies: sessionCopies, runs: [], sessions: [], cv: [] };
+const report = { trainActors, valActors, seeds, recipe, augmentKinds, sessionAugmentCopies: sessionCopies, runs: [], sessions: [], cv: [] };
 const pct = (v) => (100 * v).toFixed(1);
 const labels = valFiles.map((f) => Number(f.split('-')[2]) - 1);
 for (const seed of cvOnly ? [] : seeds) {
@@ -252,7 +255,7 @@ for (const seed of withCv ? seeds : []) {
       for (const speaker of withSessions ? [false, true] : [false]) {
         const corpus = await prepareRavdess(DATA, { trainActors: others, valActors: held, cacheFile, speakerNormalization: speaker });
         const c = speaker ? sessionCopies : copies;
-        const data = c ? (await augmentTraining(corpus, { copies: c, seed, speakerNormalization: speaker })).train : corpus.train;
+        const data = c ? (await augmentTraining(corpus, { copies: c, seed, speakerNormalization: speaker, kinds: augmentKinds })).train : corpus.train;
         const r = train({ data, associations: corpus.associations, mode: 'ptr', seed, cueFeatures: cueFeatureIndices(), ...recipe });
         const ev = evaluatePolicy(r.policy, corpus.val, corpus.associations);
         row[speaker ? 'session' : 'single'] = { accuracy: ev.accuracy, macroF1: ev.macroF1, factualShare: ev.factualShare };

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { defaultModel, loadAudio, spectralStats } from '../src/index.js';
-import { applyGain, applyPerturbation, babble, drawPerturbation, mixAtSnr, pinkNoise, reverberate, telephone, whiteNoise } from '../src/train/augment.js';
+import { applyGain, applyPerturbation, babble, DEFAULT_AUGMENT_KINDS, drawPerturbation, mixAtSnr, PERTURBATION_KINDS, pinkNoise, reverberate, telephone, whiteNoise, type PerturbationKind } from '../src/train/augment.js';
 import { Rng } from '../src/train/rng.js';
 import { encodeLossy } from '../src/train/codec.js';
 import { mkdtempSync } from 'node:fs';
@@ -68,8 +68,11 @@ describe('channel perturbations', async () => {
     for (const k of [10, 15, 20]) expect(Math.abs(a.melMean[k] - v.melMean[k])).toBeLessThan(1);
     // Deterministic: the encoders have no randomness.
     expect(Array.from(await applyPerturbation(x, { kind: 'mp3', amount: 16 }, new Rng(2), () => []))).toEqual(Array.from(mp3));
-    const kinds = new Set(Array.from({ length: 400 }, (_, i) => drawPerturbation(new Rng(i)).kind));
-    expect(kinds.has('mp3') && kinds.has('vorbis')).toBe(true);
+    // The bundled recipe does not draw the codecs (README #16: they cost clean accuracy); a caller's
+    // list of kinds does.
+    const drawn = (kinds?: readonly PerturbationKind[]) => new Set(Array.from({ length: 400 }, (_, i) => drawPerturbation(new Rng(i), kinds).kind));
+    expect([...drawn()].sort()).toEqual([...DEFAULT_AUGMENT_KINDS].sort());
+    expect([...drawn(PERTURBATION_KINDS)].sort()).toEqual([...PERTURBATION_KINDS].sort());
   });
 
   it('reverberation keeps the power; seeds reproduce', async () => {
@@ -117,6 +120,13 @@ describe('speaker-session augmentation: one channel per speaker and copy', () =>
     }
     const again = await augmentTraining(corpus, { copies, seed: 3, speakerNormalization: true });
     expect(again.perturbations).toEqual(perturbations);
+    // Kinds are the caller's choice, checked: the codecs alone give MP3 and Vorbis channels only.
+    const coded = await augmentTraining(corpus, { copies: 1, seed: 3, speakerNormalization: true, kinds: ['mp3', 'vorbis'] });
+    expect(coded.perturbations.length).toBeGreaterThan(0.9 * n0);
+    for (const p of coded.perturbations) expect(['mp3', 'vorbis']).toContain(p.kind);
+    for (const bad of [[], ['mp4'], 'mp3'] as unknown[]) {
+      await expect(augmentTraining(corpus, { copies: 1, kinds: bad as PerturbationKind[] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/kinds must be a non-empty list of gain, .*vorbis; got/) });
+    }
   }, 300_000);
 
   it('the bundled session model was trained on channel copies', () => {

@@ -12,7 +12,8 @@ import { loadAudio } from '../audio.js';
 import { extractProsodyOwned } from '../prosody.js';
 import { featuresFrom, policyInput, utteranceOf } from '../inference/featurize.js';
 import { measuredCues, withinGroupZScores, type PreparedCorpus } from './corpus.js';
-import { applyPerturbation, drawPerturbation, type Perturbation } from './augment.js';
+import { applyPerturbation, DEFAULT_AUGMENT_KINDS, drawPerturbation, PERTURBATION_KINDS, type Perturbation, type PerturbationKind } from './augment.js';
+import { invalidArg } from '../errors.js';
 import { Rng } from './rng.js';
 
 export interface AugmentOptions {
@@ -26,11 +27,20 @@ export interface AugmentOptions {
    * of a speaker's clips with one channel, and its inputs get the within-speaker-and-channel z-scores.
    */
   speakerNormalization?: boolean;
+  /**
+   * The perturbation kinds drawn from (default DEFAULT_AUGMENT_KINDS, the bundled models' recipe:
+   * gain, white, pink, babble, telephone, reverb). PERTURBATION_KINDS adds MP3 and Ogg Vorbis coding.
+   */
+  kinds?: readonly PerturbationKind[];
 }
 
 /** Returns a copy of corpus.train with the augmented clips appended (corpus.train is left as it is). */
 export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOptions = {}): Promise<{ train: PreparedCorpus['train']; perturbations: Perturbation[] }> {
   const copies = options.copies ?? 2, seed = options.seed ?? 1, talkers = options.talkers ?? 3;
+  const kinds = options.kinds ?? DEFAULT_AUGMENT_KINDS;
+  if (!Array.isArray(kinds) || kinds.length === 0 || kinds.some((k) => !PERTURBATION_KINDS.includes(k))) {
+    throw invalidArg(`kinds must be a non-empty list of ${PERTURBATION_KINDS.join(', ')}; got ${JSON.stringify(options.kinds)}`);
+  }
   const t = corpus.train;
   const audio = new Map<string, Float32Array>();
   const samplesOf = async (file: string) => {
@@ -43,7 +53,7 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
   const perturbations: Perturbation[] = [];
   const session = options.speakerNormalization === true;
   // Session copies: the channel of speaker `actor`'s copy c (the same draw for each of its clips).
-  const channelOf = (actor: number, c: number) => drawPerturbation(new Rng(seed * 1_000_003 + 7_919 * (actor + 1) + 500_009 * (c + 1)));
+  const channelOf = (actor: number, c: number) => drawPerturbation(new Rng(seed * 1_000_003 + 7_919 * (actor + 1) + 500_009 * (c + 1)), kinds);
   const groups: string[] = [], inputs: Float64Array[] = [];
   for (let i = 0; i < t.clips.length; i++) {
     const clip = t.clips[i];
@@ -54,7 +64,7 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
         const pool = t.clips.filter((o) => o.actor !== clip.actor);
         return Array.from({ length: talkers }, () => audio.get(pool[Math.floor(rng.next() * pool.length)].file)!);
       };
-      const perturbation = session ? channelOf(clip.actor, c) : drawPerturbation(rng);
+      const perturbation = session ? channelOf(clip.actor, c) : drawPerturbation(rng, kinds);
       const samples = await applyPerturbation(clean, perturbation, rng, others);
       const whole = await extractProsodyOwned(samples, 16000, 'augmented', { gender: clip.gender });
       // The same utterance (speech span) analysis as analyze().
