@@ -2,7 +2,7 @@
 // then the reasoning policy's claims (each with its evidence: the measured value, its level and
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
 import { extractUtteranceFeatures, policyInput, utteranceFeatures, type UtteranceFeatures } from './inference/featurize.js';
-import { OUTLIER_QUANTILE, outlierShare } from './inference/perception.js';
+import { OUTLIER_QUANTILE, outlierShare, temperatureScale } from './inference/perception.js';
 import { defaultModel, loadModel, type EmotionModel } from './inference/model.js';
 import { renderResponse, type Evidence } from './inference/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './inference/vocab.js';
@@ -194,14 +194,8 @@ export async function analyzeSamples16k(samples16k: Float32Array, options: Omit<
   return { result: analysisOf(features, utterance, model, options, { whole: prosody }), prosody };
 }
 
-/** Softmax of log p / T: the temperature-scaled probabilities (T from the model file). */
-export function temperatureScale(p: ArrayLike<number>, t: number): Float64Array {
-  const z = Float64Array.from(p, (v) => Math.log(Math.max(v, 1e-300)) / t);
-  const m = Math.max(...z);
-  let s = 0;
-  for (let i = 0; i < z.length; i++) s += (z[i] = Math.exp(z[i] - m));
-  return z.map((v) => v / s);
-}
+/** The temperature-scaled probabilities (src/inference/perception.ts owns the formula). */
+export { temperatureScale };
 
 /** The signal-level reasons for doubt, from the prosody analysis (no model needed). */
 export function signalUncertainty(prosody: ProsodyResult): AnalysisResult['uncertainty'] {

@@ -40,6 +40,19 @@ export function levelOf(value: number | null, cuts: [number, number] | null): En
   return value < cuts[0] ? 'low' : value >= cuts[1] ? 'high' : 'normal';
 }
 
+/**
+ * Softmax of log p / t: the emotion probabilities at temperature t. The one definition, used where
+ * the temperature is fitted (src/train/confidence.ts) and where it is applied (analyze).
+ */
+export function temperatureScale(p: ArrayLike<number>, t: number): Float64Array {
+  const z = Float64Array.from(p, (v) => Math.log(Math.max(v, 1e-300)) / t);
+  let m = -Infinity;
+  for (const v of z) m = Math.max(m, v);
+  let s = 0;
+  for (let i = 0; i < z.length; i++) s += (z[i] = Math.exp(z[i] - m));
+  return z.map((v) => v / s);
+}
+
 /** Share of a standardised vector's entries beyond ±z. */
 export function outlierShare(x: ArrayLike<number>, count: number, z = OUTLIER_Z): number {
   let k = 0;

@@ -3,7 +3,7 @@
 // speakers the fold's model never heard, as a user's clips are). Validation speakers are never
 // used for the fit.
 import { fitAssociations } from './associations.js';
-import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, type Perception } from '../inference/perception.js';
+import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, temperatureScale, type Perception } from '../inference/perception.js';
 import { quantileOf } from './perception-fit.js';
 import { train, type TrainData, type TrainOptions } from './trainer.js';
 import type { Policy } from '../inference/policy.js';
@@ -30,15 +30,8 @@ export function expectedCalibrationError(probs: ArrayLike<number>[], labels: num
   return { ece, confidence: n ? sc / n : 0, accuracy: n ? sa / n : 0 };
 }
 
-/** Softmax of log p / t. */
-export function scaleProbs(p: ArrayLike<number>, t: number): Float64Array {
-  const z = Float64Array.from(p, (v) => Math.log(Math.max(v, 1e-300)) / t);
-  let m = -Infinity;
-  for (const v of z) m = Math.max(m, v);
-  let s = 0;
-  for (let i = 0; i < z.length; i++) s += (z[i] = Math.exp(z[i] - m));
-  return z.map((v) => v / s);
-}
+/** Softmax of log p / t (the formula analyze applies: temperatureScale). */
+export const scaleProbs = temperatureScale;
 
 /** The temperature minimising the negative log-likelihood (grid over log t, then golden section). */
 export function fitTemperature(probs: ArrayLike<number>[], labels: number[]): number {
