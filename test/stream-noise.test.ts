@@ -4,13 +4,10 @@
 // now also wants energyNoiseMarginDb (3 dB) over the window's noise floor (the offline silence
 // rule's floor, src/sounding-rule.ts).
 import { describe, expect, it } from 'vitest';
-import path from 'node:path';
-import { createProsodyStream, loadAudio } from '../src/index.js';
+import { createProsodyStream } from '../src/index.js';
+import { sentencesWithGaps } from './helpers/sentences.js';
 import { mixAtSnr, whiteNoise } from '../src/train/augment.js';
 import { Rng } from '../src/train/rng.js';
-
-const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
-const FILES = ['03-01-01-01-01-01-13.wav', '03-01-05-01-02-01-14.wav', '03-01-03-02-01-02-15.wav', '03-01-04-01-01-01-16.wav'];
 
 async function turns(samples: Float32Array): Promise<[number, number][]> {
   const s = createProsodyStream({ sampleRate: 16000, vad: 'energy', frames: false });
@@ -26,12 +23,7 @@ async function turns(samples: Float32Array): Promise<[number, number][]> {
 
 describe('live stream, energy VAD, in white noise', () => {
   it('four sentences with 1.5 s gaps stay four turns at 10 dB SNR, each over its clean turn', async () => {
-    const gap = new Float32Array(24000);
-    const parts: Float32Array[] = [];
-    for (const f of FILES) parts.push(gap, (await loadAudio(path.join(RAVDESS, f), { sampleRate: 16000, mono: true })).samples);
-    parts.push(gap);
-    const x = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    parts.reduce((o, p) => (x.set(p, o), o + p.length), 0);
+    const x = await sentencesWithGaps();
     const clean = await turns(x);
     const noisy = await turns(mixAtSnr(x, whiteNoise(x.length, new Rng(1)), 10));
     console.log('turns clean', JSON.stringify(clean), 'white noise 10 dB', JSON.stringify(noisy));

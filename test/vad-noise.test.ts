@@ -7,21 +7,10 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { detectSpeech, energySegments, loadAudio } from '../src/index.js';
 import { mixAtSnr, whiteNoise } from '../src/train/augment.js';
+import { sentencesWithGaps } from './helpers/sentences.js';
 import { Rng } from '../src/train/rng.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
-const FILES = ['03-01-01-01-01-01-13.wav', '03-01-05-01-02-01-14.wav', '03-01-03-02-01-02-15.wav', '03-01-04-01-01-01-16.wav'];
-
-/** Four validation sentences with 1.5 s of digital silence around each. */
-async function sentences(): Promise<Float32Array> {
-  const gap = new Float32Array(24000);
-  const parts: Float32Array[] = [];
-  for (const f of FILES) parts.push(gap, (await loadAudio(path.join(RAVDESS, f), { sampleRate: 16000, mono: true })).samples);
-  parts.push(gap);
-  const x = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((o, p) => (x.set(p, o), o + p.length), 0);
-  return x;
-}
 
 /** Merges segments closer than `gap` s (a sentence's own pauses) into spans. */
 function spans(segs: { start: number; end: number }[], gap = 0.8): [number, number][] {
@@ -36,7 +25,7 @@ function spans(segs: { start: number; end: number }[], gap = 0.8): [number, numb
 
 describe('energy segmentation in white noise', () => {
   it('keeps four sentences apart at 10 dB SNR, each span within 0.15 s of its clean span', async () => {
-    const x = await sentences();
+    const x = await sentencesWithGaps();
     const clean = spans(energySegments(x, 16000).segments);
     const noisyX = mixAtSnr(x, whiteNoise(x.length, new Rng(3)), 10);
     const noisy = spans(energySegments(noisyX, 16000).segments);
@@ -54,7 +43,7 @@ describe('energy segmentation in white noise', () => {
   });
 
   it('a clean studio clip gets the same threshold as before: the floor binds only in noise', async () => {
-    const x = (await loadAudio(path.join(RAVDESS, FILES[1]), { sampleRate: 16000, mono: true })).samples;
+    const x = (await loadAudio(path.join(RAVDESS, '03-01-05-01-02-01-14.wav'), { sampleRate: 16000, mono: true })).samples;
     const e = energySegments(x, 16000);
     const sorted = Float32Array.from(e.levelsDb).sort();
     const q99 = sorted[Math.ceil(0.99 * sorted.length) - 1];
@@ -68,7 +57,7 @@ describe('energy segmentation in white noise', () => {
     // Silero's two-window interval. Under the old threshold every sub-frame of noise was "loud",
     // so each refined edge went to the outer end of its interval, 16–32 ms into the noise
     // (ends 3.904, 8.992, 14.110, 19.136 s against 3.872, 8.960, 14.080, 19.104 unrefined).
-    const x = await sentences();
+    const x = await sentencesWithGaps();
     const noisy = mixAtSnr(x, whiteNoise(x.length, new Rng(4)), 10);
     const refined = (await detectSpeech(noisy)).segments;
     const plain = (await detectSpeech(noisy, { refine: false })).segments;
