@@ -12,7 +12,6 @@ import { ENERGY_OPTION_SPECS, optionDefault } from './option-specs.js';
 export const ENERGY_NOISE_RULE = {
   quantile: optionDefault(ENERGY_OPTION_SPECS, 'noiseFloorQuantile') as number,
   minRangeDb: optionDefault(ENERGY_OPTION_SPECS, 'noiseMinRangeDb') as number,
-  marginDb: optionDefault(ENERGY_OPTION_SPECS, 'noiseMarginDb') as number,
 };
 
 /** The noise floor of ascending-sorted levels: their ENERGY_NOISE_RULE.quantile. */

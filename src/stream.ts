@@ -183,6 +183,8 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
 
   #native: NativeStream;
   #opts: typeof STREAM_DEFAULTS;
+  /** The energy VAD's threshold options (soundingThresholdDb), built once from #opts. */
+  #sounding: { relativeDb: number; noiseMarginDb: number; floorDb: number };
   #frames: boolean;
   #vad: 'energy' | 'silero';
   #model: EmotionModel;
@@ -251,6 +253,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
       throw invalidArg('option "session" must be an object with optional analyze(audio) and adapt(utterance) functions');
     }
     this.#opts = Object.fromEntries(Object.keys(STREAM_DEFAULTS).map((k) => [k, streamOption(options as unknown as Record<string, unknown>, k as keyof typeof STREAM_DEFAULTS)])) as typeof STREAM_DEFAULTS;
+    this.#sounding = { relativeDb: this.#opts.energyRelativeDb, noiseMarginDb: this.#opts.energyNoiseMarginDb, floorDb: this.#opts.energyFloorDb };
     this.#signal = checkSignal(options.signal, 'createProsodyStream');
     this.#native = (() => {
       try {
@@ -524,8 +527,9 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   /**
    * Energy VAD: RMS within energyRelativeDb of the loudest frame of the last energyPeakSeconds,
    * above the floor, and energyNoiseMarginDb above the window's noise floor, that last bound never
-   * within noiseMinRangeDb of the peak (src/sounding-rule.ts, the offline silence rule). Without the noise floor, white noise at 10 dB SNR held every frame within 30 dB of the
-   * speech peaks and a stream of four sentences with 1.5 s gaps became one 21 s turn.
+   * within noiseMinRangeDb of the peak (src/sounding-rule.ts, the offline silence rule). Without
+   * the noise floor, white noise at 10 dB SNR held every frame within 30 dB of the speech peaks
+   * and a stream of four sentences with 1.5 s gaps became one 21 s turn.
    */
   #energySpeech(t: number, db: number): boolean {
     // The window's levels, sorted: a binary-search insert and removal per frame (energyPeakSeconds
@@ -537,8 +541,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     while (recent[this.#recentHead].t < from) sorted.splice(lowerBound(sorted, recent[this.#recentHead++].v), 1);
     if (this.#recentHead > 4096) recent.splice(0, this.#recentHead), (this.#recentHead = 0);
     const peak = sorted[sorted.length - 1];
-    const o = this.#opts;
-    return db >= soundingThresholdDb(peak, noiseFloorOf(sorted), { relativeDb: o.energyRelativeDb, noiseMarginDb: o.energyNoiseMarginDb, floorDb: o.energyFloorDb });
+    return db >= soundingThresholdDb(peak, noiseFloorOf(sorted), this.#sounding);
   }
 
   /** Runs Silero over the new samples; true when Silero proved unavailable here (the stream now segments by energy). */

@@ -2,9 +2,9 @@
 // robustness benchmark: the reference LAME MP3 and libvorbis encoders compiled to WebAssembly
 // (dependency wasm-media-encoders, MIT; chosen because it is the actual encoders rather than a
 // simulation of their artefacts, and needs no system codec), decoded by the package's own
-// loadAudio, as a user's compressed upload is. Measured before this was in the augmentation:
-// MP3 at 16 kbps (LAME low-passes near 5.5 kHz there) moved the log-mel shape of the top bands
-// and the MFCC means by 3–6 sd and changed the bundled model's emotion on a third of its clips.
+// loadAudio, as a user's compressed upload is. Measured: MP3 at 16 kbps (LAME low-passes near
+// 5.5 kHz there) moves the log-mel shape of the top bands and the MFCC means by 2–6 sd and changes
+// the bundled model's emotion on a third of its clips (README #16).
 import { createMp3Encoder, createOggEncoder } from 'wasm-media-encoders';
 import { loadAudio } from '../audio.js';
 
