@@ -15,11 +15,16 @@
 // speaker session): it is for choosing a recipe (`--recipe`), not for the validation figures,
 // since actors 13–16 are one of its folds.
 // Runtime (2 shared CPU cores): one training ≈ 1–1.5 min; a model with its held-out temperature
-// is 5 trainings, so the default run (5 seeds × single-clip model + session model) is ≈ 50 trainings
-// ≈ 1 h, `--cv` adds 8 trainings per seed, `--quick` (seed 1, no CV) ≈ 12 min.
+// is 5 trainings per member, so with --members 1 the default run (5 seeds × single-clip model +
+// session model) is ≈ 50 trainings ≈ 1 h, `--cv` adds 8 trainings per seed, `--quick` (seed 1, no
+// CV) ≈ 12 min; the default 3 members take three times as long.
 // Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
 //   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
 //   [--augment 0,4] [--session-augment 4] [--sessions 0] [--augment-kinds gain,white,pink,babble,telephone,reverb,mp3,vorbis]
+//   [--members 3]
+// --members K: every model is an ensemble of K members (src/train/ensemble-train.ts; default
+// DEFAULT_ENSEMBLE_MEMBERS, the bundled recipe; 1 = a single policy), which multiplies the
+// training time by K.
 import path from 'node:path';
 import { readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -28,13 +33,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ?? 'dist') + '/').href;
 const api = await import(dist + 'index.js');
 const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
-const { train } = await import(dist + 'train/trainer.js');
 const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
 const { modelFile, parseModel } = await import(dist + 'inference/model.js');
-const { heldOutTemperature, perceptionOf, expectedCalibrationError } = await import(dist + 'train/confidence.js');
+const { perceptionOf, expectedCalibrationError } = await import(dist + 'train/confidence.js');
+const { trainEnsemble, DEFAULT_ENSEMBLE_MEMBERS } = await import(dist + 'train/ensemble-train.js');
 const { EMOTIONS, CUES } = await import(dist + 'inference/vocab.js');
 const aug = await import(dist + 'train/augment.js');
-const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
 const { Rng } = await import(dist + 'train/rng.js');
 const { loadAudio } = api;
 const { encodeLossy } = await import(dist + 'train/codec.js');
@@ -66,6 +70,8 @@ const sessionCopies = Number(arg('--session-augment', '4'));
 const augmentKinds = arg('--augment-kinds', null)?.split(',');
 // --sessions 0: skip the speaker-session model and figures.
 const withSessions = arg('--sessions', '1') !== '0';
+// --members K: ensemble members per model.
+const members = Number(arg('--members', DEFAULT_ENSEMBLE_MEMBERS));
 const anchor = anchorDir ? await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js') : null;
 let analyzeTiming = null;
 const trainActors = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], valActors = [13, 14, 15, 16];
@@ -154,25 +160,25 @@ const claimOf = (r, cue) => r.claims.find((c) => c.cue === cue)?.claim ?? 'not_m
 
 async function trainModel(seed, speakerNormalization, copies = 0) {
   const corpus = await prepareRavdess(DATA, { trainActors, valActors: [], cacheFile, speakerNormalization });
-  const options = { mode: 'ptr', seed, cueFeatures: cueFeatureIndices(), ...recipe };
   const t0 = Date.now();
-  const data = copies ? (await augmentTraining(corpus, { copies, seed, speakerNormalization, kinds: augmentKinds })).train : corpus.train;
-  const r = train({ data, associations: corpus.associations, ...options });
-  const held = heldOutTemperature(data, data.clips.map((c) => c.actor), options, 4);
-  const file = modelFile(r.policy, {
+  const { policies, data: memberData, held } = await trainEnsemble(corpus, {
+    members, copies, seed, speakerNormalization, kinds: augmentKinds, train: { mode: 'ptr', cueFeatures: cueFeatureIndices(), ...recipe },
+  });
+  const data = memberData[0];
+  const file = modelFile(policies, {
     standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations,
     perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, speakerNormalization), info: { seed },
   });
   return { model: parseModel(JSON.parse(JSON.stringify(file)), 'benchmark model'), held, seconds: (Date.now() - t0) / 1000 };
 }
 
-const report = { trainActors, valActors, seeds, recipe, augmentKinds, sessionAugmentCopies: sessionCopies, runs: [], sessions: [], cv: [] };
+const report = { trainActors, valActors, seeds, members, recipe, augmentKinds, sessionAugmentCopies: sessionCopies, runs: [], sessions: [], cv: [] };
 const pct = (v) => (100 * v).toFixed(1);
 const labels = valFiles.map((f) => Number(f.split('-')[2]) - 1);
 for (const seed of cvOnly ? [] : seeds) {
  for (const copies of augmentCopies) {
   const single = await trainModel(seed, false, copies);
-  console.log(`\nseed ${seed}, ${copies ? `training augmented with ${copies} perturbed copies per clip` : 'no augmentation'}: model trained in ${single.seconds.toFixed(0)} s (with 4 held-out folds); temperature ${single.held.temperature.toFixed(2)}, held-out ECE ${single.held.eceBefore.toFixed(3)} -> ${single.held.eceAfter.toFixed(3)}`);
+  console.log(`\nseed ${seed}, ${members > 1 ? `ensemble of ${members}, ` : ''}${copies ? `training augmented with ${copies} perturbed copies per clip` : 'no augmentation'}: model trained in ${single.seconds.toFixed(0)} s (with 4 held-out folds); temperature ${single.held.temperature.toFixed(2)}, held-out ECE ${single.held.eceBefore.toFixed(3)} -> ${single.held.eceAfter.toFixed(3)}`);
   const byCond = {};
   let cleanResults = null, analyzeMs = 0;
   console.log(`${'condition'.padEnd(26)}${'n'.padStart(5)}${'acc %'.padStart(8)}${'F1 %'.padStart(8)}${'FA %'.padStart(8)}${'ECE'.padStart(8)}${'conf'.padStart(7)}${'unc %'.padStart(8)}${'emo=%'.padStart(8)}${CUES.map((c) => (c.slice(0, 5) + '=%').padStart(9)).join('')}`);
@@ -254,10 +260,11 @@ for (const seed of withCv ? seeds : []) {
       const row = { held };
       for (const speaker of withSessions ? [false, true] : [false]) {
         const corpus = await prepareRavdess(DATA, { trainActors: others, valActors: held, cacheFile, speakerNormalization: speaker });
-        const c = speaker ? sessionCopies : copies;
-        const data = c ? (await augmentTraining(corpus, { copies: c, seed, speakerNormalization: speaker, kinds: augmentKinds })).train : corpus.train;
-        const r = train({ data, associations: corpus.associations, mode: 'ptr', seed, cueFeatures: cueFeatureIndices(), ...recipe });
-        const ev = evaluatePolicy(r.policy, corpus.val, corpus.associations);
+        const { policies } = await trainEnsemble(corpus, {
+          members, copies: speaker ? sessionCopies : copies, seed, speakerNormalization: speaker, kinds: augmentKinds, heldOutFolds: 0,
+          train: { mode: 'ptr', cueFeatures: cueFeatureIndices(), ...recipe },
+        });
+        const ev = evaluatePolicy(policies, corpus.val, corpus.associations);
         row[speaker ? 'session' : 'single'] = { accuracy: ev.accuracy, macroF1: ev.macroF1, factualShare: ev.factualShare };
       }
       folds.push(row);

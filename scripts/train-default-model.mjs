@@ -9,9 +9,12 @@
 // the speaker-session model (models/speaker.json: per-clip features plus the same features
 // z-scored within the speaker), augmented with SESSION_AUGMENT_COPIES copies in which each speaker
 // is heard over one perturbed channel (the within-speaker statistics are a session's, over one
-// channel: src/train/augment-corpus.ts). Deterministic for a seed. Writes models/default.json and
+// channel: src/train/augment-corpus.ts). Each model is an ensemble of DEFAULT_ENSEMBLE_MEMBERS
+// policies, member k trained at seed + 1000·k with its own augmentation draw, decoded together
+// (src/train/ensemble-train.ts, src/inference/ensemble.ts); the temperature is fitted on the
+// ensemble's held-out probabilities. Deterministic for a seed. Writes models/default.json and
 // models/speaker.json.
-// Usage: npm run build:ts && node scripts/train-default-model.mjs [--seed 1] [--cache features.json] [--only default|speaker] [--augment 4] [--session-augment 4]
+// Usage: npm run build:ts && node scripts/train-default-model.mjs [--seed 1] [--cache features.json] [--only default|speaker] [--augment 4] [--session-augment 4] [--members 3]
 //   (EMOTIONTHINKER_DIST=dir: a private tsc output instead of dist/)
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,12 +23,12 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // EMOTIONTHINKER_DIST: a compiled copy of src/ other than dist/ (e.g. a private tsc --outDir).
 const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ?? 'dist') + '/').href;
 const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
-const { train, DEFAULT_SFT_STEPS, DEFAULT_RL_STEPS } = await import(dist + 'train/trainer.js');
+const { DEFAULT_SFT_STEPS, DEFAULT_RL_STEPS } = await import(dist + 'train/trainer.js');
+const { trainEnsemble, memberSeed, DEFAULT_ENSEMBLE_MEMBERS } = await import(dist + 'train/ensemble-train.js');
 const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
 const { modelFile, saveModel } = await import(dist + 'inference/model.js');
 const { FEATURE_VERSION } = await import(dist + 'inference/featurize.js');
-const { heldOutTemperature, perceptionOf } = await import(dist + 'train/confidence.js');
-const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
+const { perceptionOf } = await import(dist + 'train/confidence.js');
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const seed = Number(arg('--seed', 1)) || 1;
 const only = arg('--only', 'both');
@@ -34,6 +37,7 @@ const AUGMENT_COPIES = Number(arg('--augment', 4));
 // Channel copies per training clip for the session model (ser-robustness.mjs --session-augment 0|4:
 // seed 1, telephone sessions 22.1 -> 51.7 %, white noise 10 dB 18.3 -> 55.8 %, clean 60.4 -> 60.0 %).
 const SESSION_AUGMENT_COPIES = Number(arg('--session-augment', 4));
+const MEMBERS = Number(arg('--members', DEFAULT_ENSEMBLE_MEMBERS));
 const actors = Array.from({ length: 16 }, (_, i) => i + 1);
 const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
 const kinds = only === 'both' ? ['default', 'speaker'] : [only];
@@ -41,14 +45,19 @@ for (const kind of kinds) {
   const t0 = Date.now();
   const speaker = kind === 'speaker';
   const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), { trainActors: actors, valActors: [], cacheFile, speakerNormalization: speaker });
-  const options = { mode: 'ptr', seed, cueFeatures: cueFeatureIndices() };
   const copies = speaker ? SESSION_AUGMENT_COPIES : AUGMENT_COPIES;
-  const data = copies ? (await augmentTraining(corpus, { copies, seed, speakerNormalization: speaker })).train : corpus.train;
-  const result = train({ data, associations: corpus.associations, ...options });
-  const fit = evaluatePolicy(result.policy, corpus.train, corpus.associations);
-  const held = heldOutTemperature(data, data.clips.map((c) => c.actor), options, 4, (k) => console.log(`${kind}: fold ${k + 1}/4 done`));
+  const { policies, data: memberData, held } = await trainEnsemble(corpus, {
+    members: MEMBERS,
+    copies,
+    seed,
+    speakerNormalization: speaker,
+    train: { mode: 'ptr', cueFeatures: cueFeatureIndices() },
+    onProgress: (m) => console.log(`${kind}: ${m}`),
+  });
+  const data = memberData[0];
+  const fit = evaluatePolicy(policies, corpus.train, corpus.associations);
   const out = path.join(root, 'models', `${kind}.json`);
-  saveModel(out, modelFile(result.policy, {
+  saveModel(out, modelFile(policies, {
     standardizer: corpus.standardizer,
     calibration: corpus.calibration,
     corpus: 'ravdess',
@@ -58,6 +67,8 @@ for (const kind of kinds) {
       data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
       clips: corpus.train.x.length,
       augmentedCopies: data.x.length - corpus.train.x.length,
+      members: policies.length,
+      memberSeeds: policies.map((_, k) => memberSeed(seed, k)),
       features: speaker ? 'per clip + z-scored within the speaker (speaker sessions)' : `per clip, gain-invariant, speech span (feature set ${FEATURE_VERSION})`,
       mode: 'ptr',
       seed,

@@ -3,7 +3,8 @@
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
 import { extractUtteranceFeatures, policyInput, utteranceFeatures, type UtteranceFeatures } from './inference/featurize.js';
 import { OUTLIER_QUANTILE, outlierShare, temperatureScale } from './inference/perception.js';
-import { defaultModel, loadModel, type EmotionModel } from './inference/model.js';
+import { defaultModel, loadModel, membersOf, type EmotionModel } from './inference/model.js';
+import { decodeEnsemble } from './inference/ensemble.js';
 import { renderResponse, type Evidence } from './inference/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './inference/vocab.js';
 import type { Gender } from './level-calibration.js';
@@ -263,7 +264,7 @@ export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, 
     const l = levels[cue];
     if (l.force && l.level !== null) force[k] = (CLAIM_VALUES[cue] as readonly string[]).indexOf(l.level);
   });
-  const r = model.policy.generate(x, (p) => p.reduce((best, v, i) => (v > p[best] ? i : best), 0), force);
+  const r = decodeEnsemble(membersOf(model), x, force);
   const claims: ClaimEvidence[] = [];
   const evidence: Evidence = {};
   CUES.forEach((cue, k) => {

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadAudio } from './audio.js';
 import { backends } from './backend.js';
-import { EmotionThinkerError } from './errors.js';
+import { EmotionThinkerError, invalidArg } from './errors.js';
 import { packageRoot } from './package-root.js';
 import { extractF0, extractProsody, prosodyJsonReplacer } from './prosody.js';
 import { summarizeAudio } from './summary.js';
@@ -35,6 +35,8 @@ import { loadCheckpoint } from './train/checkpoint-schema.js';
 import { evaluatePolicy } from './train/evaluate.js';
 import { EMOTIONS } from './inference/vocab.js';
 import { perceptionOf } from './train/confidence.js';
+import { DEFAULT_ENSEMBLE_MEMBERS, memberSeed } from './train/ensemble-recipe.js';
+import { MAX_ENSEMBLE_MEMBERS } from './inference/ensemble.js';
 import { EXIT_INTERRUPTED, isAbortError, watchInterrupt } from './cli/interrupt.js';
 
 const version = (JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
@@ -319,6 +321,7 @@ program
   .option('--val-actors <list>', 'e.g. 13-16 (empty: no validation)', '13-16')
   .addOption(new Option('--mode <mode>', 'ablation row or full GRPO-PTR').choices(TRAIN_MODES).default('ptr'))
   .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
+  .option('--members <n>', `ensemble members, member k trained at seed + 1000·k (1 to ${MAX_ENSEMBLE_MEMBERS}; the bundled models have ${DEFAULT_ENSEMBLE_MEMBERS})`, positiveInt('--members'), 1)
   .option('--steps <n>', 'RL steps', positiveInt('--steps'))
   .option('--sft-steps <n>', 'supervised warm-start steps', positiveInt('--sft-steps'))
   .option('--metrics <file>', 'stream per-step metrics as JSONL')
@@ -337,6 +340,10 @@ program
     // a resumed run keeps its lines up to the checkpoint.
     if (opts.metrics && !opts.resume && !guardOutput('train', String(opts.metrics), opts.force as boolean)) return;
     try {
+      const members = opts.members as number;
+      if (members > MAX_ENSEMBLE_MEMBERS) throw invalidArg(`--members is ${members}; expected 1 to ${MAX_ENSEMBLE_MEMBERS}`);
+      // One metrics stream and one checkpoint describe one training run.
+      if (members > 1 && (opts.metrics || opts.checkpoint || opts.resume)) throw invalidArg('--metrics, --checkpoint and --resume follow one training run; use them with --members 1');
       // Every output and a --resume checkpoint are checked before the (long) feature extraction.
       if (opts.metrics) checkOutputWritable(String(opts.metrics), { append: true });
       if (opts.checkpoint) checkOutputWritable(String(opts.checkpoint));
@@ -352,21 +359,21 @@ program
         for (const s of corpus.skipped.slice(0, 20)) process.stderr.write(`  ${terminalSafe(`${s.file}: ${s.reason}`)}\n`);
       }
       const total = ((opts.sftSteps as number | undefined) ?? DEFAULT_SFT_STEPS) + ((opts.steps as number | undefined) ?? DEFAULT_RL_STEPS);
-      const bar = progress(total, `train ${mode}`);
-      const result = train({
-        data: corpus.train, associations: corpus.associations, mode, seed: opts.seed as number,
+      const bar = progress(total * members, `train ${mode}`);
+      const policies = Array.from({ length: members }, (_, k) => train({
+        data: corpus.train, associations: corpus.associations, mode, seed: memberSeed(opts.seed as number, k),
         sftSteps: opts.sftSteps as number | undefined, steps: opts.steps as number | undefined,
         metricsFile: opts.metrics as string | undefined, checkpointFile: opts.checkpoint as string | undefined,
         resume: opts.resume as string | undefined, onStep: () => bar.tick(),
-      });
+      }).policy);
       bar.stop();
-      const info: Record<string, unknown> = { data: String(opts.data), trainActors, mode, seed: opts.seed, clips: corpus.train.x.length };
+      const info: Record<string, unknown> = { data: String(opts.data), trainActors, mode, seed: opts.seed, clips: corpus.train.x.length, ...(members > 1 ? { members, memberSeeds: policies.map((_, k) => memberSeed(opts.seed as number, k)) } : {}) };
       if (corpus.val.x.length) {
-        const e = evaluatePolicy(result.policy, corpus.val, corpus.associations);
+        const e = evaluatePolicy(policies, corpus.val, corpus.associations);
         Object.assign(info, { valActors, valAccuracy: e.accuracy, valMacroF1: e.macroF1, valFactualShare: e.factualShare });
         process.stdout.write(JSON.stringify({ valActors, accuracy: e.accuracy, macroF1: e.macroF1, factualShare: e.factualShare, fa: e.fa, iq: e.iq, cc: e.cc, fs: e.fs, confusion: e.confusion, emotions: EMOTIONS }) + '\n');
       }
-      saveModel(out, modelFile(result.policy, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info, perception: perceptionOf(corpus.effortCuts, corpus.train.x, corpus.standardizer.mean.length, null) }));
+      saveModel(out, modelFile(policies, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info, perception: perceptionOf(corpus.effortCuts, corpus.train.x, corpus.standardizer.mean.length, null) }));
       process.stderr.write(`train: wrote ${terminalSafe(out)}\n`);
     } catch (err) {
       fail('train', err);

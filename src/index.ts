@@ -171,7 +171,9 @@ export { train, trainAsync, TRAIN_MODES, type TrainOptions, type TrainResult, ty
 export { evaluatePolicy, type EvalResult } from './train/evaluate.js';
 export { prepareRavdess, type PreparedCorpus } from './train/corpus.js';
 export { loadRavdess, parseRavdessName, type Clip } from './train/ravdess.js';
-export { defaultModel, loadModel, saveModel, modelFile, type EmotionModel, type EmotionModelFile } from './inference/model.js';
+export { defaultModel, loadModel, saveModel, modelFile, membersOf, type EmotionModel, type EmotionModelFile } from './inference/model.js';
+export { decodeEnsemble, MAX_ENSEMBLE_MEMBERS } from './inference/ensemble.js';
+export { trainEnsemble, memberSeed, DEFAULT_ENSEMBLE_MEMBERS, type EnsembleTrainOptions, type TrainedEnsemble } from './train/ensemble-train.js';
 export { judgeResponse, type JudgeScores, type Associations } from './inference/judge.js';
 export { fitAssociations } from './train/associations.js';
 export { renderResponse, parseResponse } from './inference/render.js';

@@ -13,6 +13,7 @@ import {
   analyze,
   defaultModel,
   exportPolicyOnnx,
+  membersOf,
   fitAssociations,
   modelFile,
   policyOnnxFeeds,
@@ -27,6 +28,7 @@ import { measuredCues } from '../src/train/corpus.js';
 import { extractUtteranceFeatures, FEATURE_NAMES, policyInput, type UtteranceFeatures } from '../src/inference/featurize.js';
 import { fitStandardizer } from '../src/train/corpus-features.js';
 import { policyLayout, type Policy } from '../src/inference/policy.js';
+import { decodeEnsemble } from '../src/inference/ensemble.js';
 import { CUES, EMOTIONS, TOKENS, TOKEN_SIZES } from '../src/inference/vocab.js';
 
 // Sizes follow the feature set and the bundled model (they change when features are added).
@@ -79,11 +81,30 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** The TS policy's outputs for x: every token's distribution (captured from `choose`), tokens, logp. */
-function reference(policy: Policy, x: Float64Array, force?: number[]) {
-  const dists: (Float64Array | null)[] = [];
+/**
+ * The TS side's outputs for x: every claim's distribution, tokens, logp, the emotion distribution.
+ * One policy: Policy.generate, the distributions captured from `choose`. An ensemble (a model's
+ * members): decodeEnsemble, what analyze runs, with each claim distribution recomputed here as the
+ * mean of the members' own (a claim head reads only x).
+ */
+function reference(policy: Policy | readonly Policy[], x: Float64Array, force?: number[]) {
+  const members = Array.isArray(policy) ? policy : [policy as Policy];
   const argmax = (p: Float64Array) => p.reduce((best, v, i) => (v > p[best] ? i : best), 0);
-  const r = policy.generate(x, (p) => (dists.push(p), argmax(p)), force);
+  if (members.length === 1) {
+    const dists: (Float64Array | null)[] = [];
+    const r = members[0].generate(x, (p) => (dists.push(p), argmax(p)), force);
+    return { dists, tokens: Array.from(r.tokens), logp: Array.from(r.logp), emotion: r.emotionProbs };
+  }
+  const dists = CUES.map((_, k) => {
+    const mean = new Float64Array(TOKEN_SIZES[k]);
+    for (const m of members) {
+      const own: Float64Array[] = [];
+      m.generate(x, (p) => (own.push(p), argmax(p)));
+      own[k].forEach((v, j) => (mean[j] += v / members.length));
+    }
+    return mean;
+  });
+  const r = decodeEnsemble(members, x, force);
   return { dists, tokens: Array.from(r.tokens), logp: Array.from(r.logp), emotion: r.emotionProbs };
 }
 
@@ -123,7 +144,9 @@ describe('policy ONNX export', () => {
   it('the bundled model: raw features in, every output within 1e-5 of the TS policy', async () => {
     const model = defaultModel();
     const bytes = exportPolicyOnnx(model);
-    const refs = rows.map((r) => reference(model.policy, policyInput(r.features, model.file.standardizer, r.gender)));
+    const members = membersOf(model);
+    expect(Number(readOnnxMetadata(bytes)['emotionthinker.members'])).toBe(members.length);
+    const refs = rows.map((r) => reference(members, policyInput(r.features, model.file.standardizer, r.gender)));
     const err = await withModel(bytes, async (m) => {
       expect(m.inputs.map((v) => [v.name, v.type, v.shape])).toEqual([
         ['features', 'float32', ['batch', F]],
@@ -139,7 +162,7 @@ describe('policy ONNX export', () => {
     // The claims are not all "not mentioned" and the emotions vary: the comparison covers real decisions.
     expect(new Set(refs.map((r) => r.tokens[TOKENS - 1])).size).toBeGreaterThan(2);
     expect(refs.some((r) => r.tokens.slice(0, 4).some((t) => t > 0))).toBe(true);
-    console.log(`policy ONNX parity, bundled model, ${rows.length} rows, max |ONNX − TS|: ${JSON.stringify(err)}`);
+    console.log(`policy ONNX parity, bundled model (${members.length} member${members.length > 1 ? 's' : ''}), ${rows.length} rows, max |ONNX − TS|: ${JSON.stringify(err)}`);
   });
 
   it('the "calibrated" output carries the temperature: the probabilities analyze reports for the same clips', async () => {
@@ -180,7 +203,7 @@ describe('policy ONNX export', () => {
     const xs = rows.map((r) => policyInput(r.features, model.file.standardizer, r.gender));
     // Row r forces a pattern of tokens (some −1 = decode), covering every value of every cue.
     const force = rows.map((_, r) => TOKEN_SIZES.map((n, t) => ((r + t) % 3 === 0 ? -1 : (r * 7 + t * 3) % n)));
-    const refs = xs.map((x, r) => reference(model.policy, x, force[r]));
+    const refs = xs.map((x, r) => reference(membersOf(model), x, force[r]));
     const err = await withModel(bytes, async (m) => {
       expect(m.inputs.map((v) => [v.name, v.type, v.shape])).toEqual([
         ['x', 'float32', ['batch', INPUTS]],
@@ -194,7 +217,7 @@ describe('policy ONNX export', () => {
       });
       // Unforced, the same graph decodes greedily.
       const free = await m.run({ x: { data: x, dims: [xs.length, INPUTS] }, force: { data: new BigInt64Array(xs.length * TOKENS).fill(-1n), dims: [xs.length, TOKENS] } });
-      compare(free, xs.map((v) => reference(model.policy, v)));
+      compare(free, xs.map((v) => reference(membersOf(model), v)));
       // A token outside its vocabulary (intonation has 8 values) is an error, not a silent zero one-hot.
       const outOfRange = { data: BigInt64Array.of(-1n, -1n, -1n, 8n, -1n), dims: [1, TOKENS] };
       await expect(m.run({ x: { data: x.subarray(0, INPUTS), dims: [1, INPUTS] }, force: outOfRange })).rejects.toThrow(/indices|bounds|range/i);
@@ -231,6 +254,46 @@ describe('policy ONNX export', () => {
     } finally {
       await m.dispose();
     }
+  });
+
+  it('an ensemble of three freshly trained policies: one graph, every output the members decoded together', async () => {
+    const base = defaultModel().file;
+    const standardizer = fitStandardizer(clips.map((r) => r.features.values));
+    const data = {
+      x: clips.map((r) => policyInput(r.features, standardizer, r.gender)),
+      y: clips.map((r) => Number(path.basename(r.file).split('-')[2]) - 1),
+      measured: clips.map((r) => measuredCues(r.features, base.calibration, r.gender)),
+    };
+    const associations = fitAssociations(data.measured, data.y);
+    const trained = [3, 4, 5].map((seed) => train({ data, associations, seed, hidden: 12, cueHidden: 5, sftSteps: 30, steps: 4, batchSize: 4, groupSize: 4 }).policy);
+    const json = JSON.parse(JSON.stringify(modelFile(trained, { standardizer, calibration: base.calibration, corpus: 'ravdess', associations, info: { test: 'ensemble' }, perception: { ...base.perception!, temperature: 1.7 } }))) as EmotionModelFile;
+    const saved = [json.policy.params, ...json.ensemble!.map((m) => m.params)].map((p) => new (trained[0].constructor as typeof Policy)(json.policy.shape, Float64Array.from(p)));
+    const bytes = exportPolicyOnnx(json, { forceInput: true });
+    expect(readOnnxMetadata(bytes)['emotionthinker.members']).toBe('3');
+    const xs = rows.map((r) => policyInput(r.features, standardizer, r.gender));
+    const force = rows.map((_, r) => TOKEN_SIZES.map((n, t) => ((r + t) % 3 === 0 ? -1 : (r * 5 + t) % n)));
+    const feeds = policyOnnxFeeds(rows.map((r) => ({ values: r.features.values, gender: r.gender })));
+    const free = rows.map(() => TOKEN_SIZES.map(() => -1));
+    const err = await withModel(bytes, async (m) => {
+      const out = await m.run({ ...feeds, force: { data: BigInt64Array.from(free.flat(), BigInt), dims: [rows.length, TOKENS] } });
+      const refs = xs.map((x) => reference(saved, x));
+      // The ensemble's answers are not member 0's alone: the comparison covers the averaging.
+      expect(refs.some((r, i) => r.tokens.join() !== reference(saved[0], xs[i]).tokens.join())).toBe(true);
+      // calibrated = softmax(log(mean) / T), as analyze's temperatureScale.
+      const cal = out.calibrated.data as Float32Array;
+      refs.forEach((r, i) => {
+        const z = Array.from(r.emotion, (p) => Math.log(p) / 1.7), mx = Math.max(...z), s = z.reduce((a, v) => a + Math.exp(v - mx), 0);
+        z.forEach((v, j) => expect(Math.abs(Math.exp(v - mx) / s - cal[i * EMOTIONS.length + j])).toBeLessThanOrEqual(TOL));
+      });
+      const forcedOut = await m.run({ ...feeds, force: { data: BigInt64Array.from(force.flat(), BigInt), dims: [rows.length, TOKENS] } });
+      compare(forcedOut, xs.map((x, r) => reference(saved, x, force[r])), true);
+      return compare(out, refs);
+    });
+    console.log(`policy ONNX parity, 3-member ensemble, max |ONNX − TS|: ${JSON.stringify(err)}`);
+    // A damaged member is refused with its field.
+    const damaged = structuredClone(json);
+    damaged.ensemble![1].params.pop();
+    expect(() => exportPolicyOnnx(damaged)).toThrow(/ensemble\[1\]\.params has \d+ values; policy\.shape needs/);
   });
 
   it('refuses damaged models with an error naming the field', () => {

@@ -79,6 +79,13 @@ describe('model files are validated fully on load', () => {
     ['a "__proto__" key in info', (m) => (m.info.x = RAW('{"__proto__": {"polluted": true}}')), 'info.x.__proto__'],
     ['policy.shape.inputs changed', (m) => (m.policy.shape.inputs = 12), 'policy.shape.inputs'],
     ['featureVersion changed', (m) => (m.featureVersion = 3), 'featureVersion'],
+    // Ensemble members (src/inference/ensemble.ts): each member holds the policy's shape.
+    ['an empty ensemble', (m) => (m.ensemble = []), 'ensemble'],
+    ['an ensemble that is not a list', (m) => (m.ensemble = { params: m.policy.params }), 'ensemble'],
+    ['16 further ensemble members', (m) => (m.ensemble = Array.from({ length: 16 }, () => ({ params: m.policy.params }))), 'ensemble'],
+    ['an ensemble member one parameter short', (m) => (m.ensemble = [{ params: m.policy.params.slice(1) }]), 'ensemble[0].params'],
+    ['an ensemble member parameter "NaN"', (m) => (m.ensemble = [{ params: m.policy.params }, { params: m.policy.params.map((v: number, i: number) => (i === 3 ? 'NaN' : v)) }]), 'ensemble[1].params[3]'],
+    ['an ensemble member with its own shape', (m) => (m.ensemble = [{ params: m.policy.params, shape: m.policy.shape }]), 'ensemble[0].shape'],
   ];
 
   it.each(cases)('refuses %s (ERR_MODEL_FORMAT naming file and field)', (_label, mutate, field, raw) => {

@@ -8,6 +8,7 @@ import { arr, at, bad, field, jsonError, noPrototypeKeys, num, numArray, obj, st
 import { FEATURE_NAMES, FEATURE_VERSION, type Standardizer } from './featurize.js';
 import type { Associations } from './judge.js';
 import { policyLayout, type PolicyShape } from './policy.js';
+import { MAX_ENSEMBLE_MEMBERS } from './ensemble.js';
 import { checkPerception, type Perception } from './perception.js';
 import { CLAIM_VALUES, CUES, EMOTIONS } from './vocab.js';
 
@@ -23,6 +24,11 @@ export interface EmotionModelFile {
   corpus: string;
   associations: Associations;
   policy: { shape: PolicyShape; params: number[] };
+  /**
+   * Further members of an ensemble (same shape as `policy`, other seeds): analyze decodes from
+   * `policy` and all of these (src/inference/ensemble.ts). Absent: `policy` alone.
+   */
+  ensemble?: { params: number[] }[];
   /** Provenance: data, mode, seed, steps, validation figures. */
   info: Record<string, unknown>;
   /** Gain-invariant energy cuts, probability temperature, out-of-range limit (perception.ts; optional). */
@@ -39,7 +45,7 @@ export const MAX_HIDDEN = 4096;
 /** How far a row of association probabilities may be from summing to 1 (float rounding). */
 const ASSOCIATION_SUM_TOLERANCE = 1e-6;
 
-const MODEL_KEYS = ['format', 'version', 'featureVersion', 'featureNames', 'standardizer', 'calibration', 'corpus', 'associations', 'policy', 'info', 'perception'] as const;
+const MODEL_KEYS = ['format', 'version', 'featureVersion', 'featureNames', 'standardizer', 'calibration', 'corpus', 'associations', 'policy', 'ensemble', 'info', 'perception'] as const;
 const finite = { min: -MAX_ABS_VALUE, max: MAX_ABS_VALUE };
 
 /** policy.shape (also a checkpoint's shape): widths, and feature indices within `inputs`. */
@@ -107,7 +113,7 @@ function checkAssociations(a: JsonAt, v: unknown): Associations {
  * Checks a parsed model file and returns a clean copy (same fields, checked values). `file`
  * names the model in errors (a path, or a description for an in-memory object).
  */
-export function checkModelFile(file: string, json: unknown): { file: EmotionModelFile; params: Float64Array } {
+export function checkModelFile(file: string, json: unknown): { file: EmotionModelFile; params: Float64Array; members: Float64Array[] } {
   const a: JsonAt = { file, what: 'emotion model', path: '' };
   const o = obj(a, json, MODEL_KEYS);
   str(...field(a, o, 'format'), ['emotionthinker-model']);
@@ -135,6 +141,18 @@ export function checkModelFile(file: string, json: unknown): { file: EmotionMode
   // A speaker-session model also reads the F features z-scored within the speaker.
   const shape = checkPolicyShape(...field(pa, po, 'shape'), perception?.speakerInputs ? 2 * F + 1 : F + 1);
   const params = checkParams(...field(pa, po, 'params'), shape);
+  const members = [params];
+  if (o.ensemble !== undefined) {
+    const ea = at(a, 'ensemble');
+    // policy is the first member; the list holds the others.
+    const list = arr(ea, o.ensemble);
+    if (list.length === 0 || list.length > MAX_ENSEMBLE_MEMBERS - 1) throw jsonError(ea, `holds ${list.length} members; expected 1 to ${MAX_ENSEMBLE_MEMBERS - 1} further members (the policy is the first)`);
+    list.forEach((m, k) => {
+      const ma = at(ea, k);
+      const mo = obj(ma, m, ['params']);
+      members.push(checkParams(...field(ma, mo, 'params'), shape));
+    });
+  }
 
   const [ia, info] = field(a, o, 'info');
   obj(ia, info);
@@ -151,9 +169,11 @@ export function checkModelFile(file: string, json: unknown): { file: EmotionMode
       corpus,
       associations,
       policy: { shape, params: [...params] },
+      ...(members.length > 1 ? { ensemble: members.slice(1).map((m) => ({ params: [...m] })) } : {}),
       info: info as Record<string, unknown>,
       ...(perception ? { perception } : {}),
     },
     params,
+    members,
   };
 }

@@ -17,17 +17,42 @@ export type { EmotionModelFile } from './model-schema.js';
 
 export interface EmotionModel {
   file: EmotionModelFile;
+  /** The policy (an ensemble's first member). */
   policy: Policy;
+  /**
+   * Every member of an ensemble model, `policy` first (src/inference/ensemble.ts decodes from all
+   * of them). Absent or of length 1: `policy` alone.
+   */
+  members?: readonly Policy[];
 }
 
-export function modelFile(policy: Policy, parts: Omit<EmotionModelFile, 'format' | 'version' | 'featureVersion' | 'featureNames' | 'policy' | 'perception'> & { perception?: Perception }): EmotionModelFile {
+/** The policies a model decodes from: its ensemble's members, or its one policy. */
+export function membersOf(model: EmotionModel): readonly Policy[] {
+  return model.members?.length ? model.members : [model.policy];
+}
+
+/**
+ * A model file from a trained policy, or from the members of an ensemble (the first is stored as
+ * `policy`, the others as `ensemble`; all must have the first's shape).
+ */
+export function modelFile(policy: Policy | readonly Policy[], parts: Omit<EmotionModelFile, 'format' | 'version' | 'featureVersion' | 'featureNames' | 'policy' | 'ensemble' | 'perception'> & { perception?: Perception }): EmotionModelFile {
+  const members = Array.isArray(policy) ? (policy as readonly Policy[]) : [policy as Policy];
+  if (members.length === 0) throw new EmotionThinkerError('ERR_INVALID_ARG', 'modelFile needs at least one policy');
+  const first = members[0];
+  members.forEach((m, k) => {
+    if (m.params.length !== first.params.length || JSON.stringify(m.shape) !== JSON.stringify(first.shape)) {
+      throw new EmotionThinkerError('ERR_INVALID_ARG', `modelFile: ensemble member ${k} has another shape than member 0`);
+    }
+  });
+  const stored = (m: Policy) => Array.from(m.params, (v) => Math.fround(v));
   return {
     format: 'emotionthinker-model',
     version: 1,
     featureVersion: FEATURE_VERSION,
     featureNames: FEATURE_NAMES,
     ...parts,
-    policy: { shape: policy.shape, params: Array.from(policy.params, (v) => Math.fround(v)) },
+    policy: { shape: first.shape, params: stored(first) },
+    ...(members.length > 1 ? { ensemble: members.slice(1).map((m) => ({ params: stored(m) })) } : {}),
   };
 }
 
@@ -38,8 +63,9 @@ export function saveModel(file: string, model: EmotionModelFile): void {
 
 /** Checks a parsed model file fully (model-schema.ts); errors are ERR_MODEL_FORMAT naming `input` and the field. */
 export function parseModel(json: unknown, input: string): EmotionModel {
-  const { file, params } = checkModelFile(input, json);
-  return { file, policy: new Policy(file.policy.shape, params) };
+  const { file, members } = checkModelFile(input, json);
+  const policies = members.map((params) => new Policy(file.policy.shape, params));
+  return { file, policy: policies[0], members: policies };
 }
 
 export function loadModel(file: string): EmotionModel {

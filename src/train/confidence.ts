@@ -7,6 +7,7 @@ import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, temperatureScale, type Perce
 import { quantileOf } from './perception-fit.js';
 import { train, type TrainData, type TrainOptions } from './trainer.js';
 import type { Policy } from '../inference/policy.js';
+import { decodeEnsemble } from '../inference/ensemble.js';
 
 function argmax(p: ArrayLike<number>): number {
   let b = 0;
@@ -51,51 +52,63 @@ export function fitTemperature(probs: ArrayLike<number>[], labels: number[]): nu
   return Math.exp((a + b) / 2);
 }
 
-/** The emotion probabilities of the greedy response (what analyze reports before scaling). */
-export function greedyProbs(policy: Policy, x: Float64Array): Float64Array {
-  return policy.greedy(x).emotionProbs;
+/**
+ * The emotion probabilities of the greedy response of a policy or an ensemble's members (what
+ * analyze reports before scaling).
+ */
+export function greedyProbs(policy: Policy | readonly Policy[], x: Float64Array): Float64Array {
+  return decodeEnsemble(Array.isArray(policy) ? policy : [policy as Policy], x).emotionProbs;
 }
 
 export interface HeldOutFit {
   temperature: number;
   folds: number;
   clips: number;
+  /** Ensemble members trained per fold (1: a single policy). */
+  members: number;
   eceBefore: number;
   eceAfter: number;
   confidenceBefore: number;
   accuracy: number;
 }
 
+/** One member's training set and options (an ensemble's members differ in seed and augmentation draw). */
+export interface HeldOutMember {
+  data: TrainData;
+  /** speakers[i]: the speaker of data's clip i. */
+  speakers: number[];
+  options: Omit<TrainOptions, 'data' | 'associations'>;
+}
+
 /**
- * Trains one model per fold of speakers (the rest of the training speakers), collects the
- * held-out clips' probabilities and fits the temperature on all of them. `speakers[i]` is the
- * speaker of training clip i; folds are formed from the sorted speaker ids, round robin.
+ * Trains one model (or one ensemble: a policy per member, each on its own training set minus the
+ * fold) per fold of speakers, collects the held-out clips' probabilities and fits the temperature
+ * on all of them. The held-out clips are the first member's clips of the fold's speakers. Folds
+ * are formed from the sorted speaker ids, round robin.
  */
-export function heldOutTemperature(
-  data: TrainData,
-  speakers: number[],
-  options: Omit<TrainOptions, 'data' | 'associations'>,
-  folds = 4,
-  onFold?: (k: number) => void,
-): HeldOutFit {
-  const ids = [...new Set(speakers)].sort((a, b) => a - b);
+export function heldOutTemperature(members: readonly HeldOutMember[], folds = 4, onFold?: (k: number) => void): HeldOutFit {
+  if (members.length === 0) throw new Error('heldOutTemperature needs at least one member');
+  const first = members[0];
+  const ids = [...new Set(first.speakers)].sort((a, b) => a - b);
   const probs: Float64Array[] = [], labels: number[] = [];
   for (let k = 0; k < folds; k++) {
     const held = new Set(ids.filter((_, i) => i % folds === k));
-    const tr = data.x.map((_, i) => i).filter((i) => !held.has(speakers[i]));
-    const te = data.x.map((_, i) => i).filter((i) => held.has(speakers[i]));
-    const sub: TrainData = { x: tr.map((i) => data.x[i]), y: tr.map((i) => data.y[i]), measured: tr.map((i) => data.measured[i]), cueFeatures: data.cueFeatures };
-    const r = train({ ...options, data: sub, associations: fitAssociations(sub.measured, sub.y) });
-    for (const i of te) {
-      probs.push(greedyProbs(r.policy, data.x[i]));
-      labels.push(data.y[i]);
-    }
+    const policies = members.map(({ data, speakers, options }) => {
+      const tr = data.x.map((_, i) => i).filter((i) => !held.has(speakers[i]));
+      const sub: TrainData = { x: tr.map((i) => data.x[i]), y: tr.map((i) => data.y[i]), measured: tr.map((i) => data.measured[i]), cueFeatures: data.cueFeatures };
+      return train({ ...options, data: sub, associations: fitAssociations(sub.measured, sub.y) }).policy;
+    });
+    first.data.x.forEach((x, i) => {
+      if (!held.has(first.speakers[i])) return;
+      probs.push(greedyProbs(policies, x));
+      labels.push(first.data.y[i]);
+    });
     onFold?.(k);
   }
   const t = fitTemperature(probs, labels);
   const before = expectedCalibrationError(probs, labels);
   const after = expectedCalibrationError(probs.map((p) => scaleProbs(p, t)), labels);
-  return { temperature: t, folds, clips: probs.length, eceBefore: before.ece, eceAfter: after.ece, confidenceBefore: before.confidence, accuracy: before.accuracy };
+  return { temperature: t, folds, clips: probs.length, members: members.length, eceBefore: before.ece, eceAfter: after.ece, confidenceBefore: before.confidence, accuracy: before.accuracy };
 }
 
 /** The out-of-range limit: a high quantile of the training clips' outlier share. */
@@ -111,7 +124,7 @@ export function perceptionOf(effortCuts: [number, number], x: Float64Array[], fe
     outlierZ: OUTLIER_Z,
     outlierShareLimit: outlierLimit(x, features),
     ...(speakerInputs ? { speakerInputs } : {}),
-    ...(fit ? { calibrationInfo: { method: 'temperature scaling, NLL', folds: fit.folds, heldOutClips: fit.clips, eceBefore: fit.eceBefore, eceAfter: fit.eceAfter } } : {}),
+    ...(fit ? { calibrationInfo: { method: 'temperature scaling, NLL', folds: fit.folds, heldOutClips: fit.clips, ...(fit.members > 1 ? { members: fit.members } : {}), eceBefore: fit.eceBefore, eceAfter: fit.eceAfter } } : {}),
   };
 }
 

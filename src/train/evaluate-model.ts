@@ -4,7 +4,7 @@ import { loadRavdess } from './ravdess.js';
 import { extractCorpusFeatures } from './corpus-features.js';
 import { policyInput } from '../inference/featurize.js';
 import { measuredCues } from './corpus.js';
-import { defaultModel, type EmotionModel } from '../inference/model.js';
+import { defaultModel, membersOf, type EmotionModel } from '../inference/model.js';
 import { evaluatePolicy, type EvalResult } from './evaluate.js';
 import { EMOTIONS } from '../inference/vocab.js';
 import { EmotionThinkerError } from '../errors.js';
@@ -21,5 +21,5 @@ export async function evaluateModelOnRavdess(model: EmotionModel | undefined, di
     y: usable.map((c) => EMOTIONS.indexOf(c.emotion)),
     measured: usable.map((c) => measuredCues(features.get(c.file)!, m.file.calibration, c.gender, m.file.perception?.effortCuts)),
   };
-  return { ...evaluatePolicy(m.policy, data, m.file.associations), skipped: skipped.length + failed.length };
+  return { ...evaluatePolicy(membersOf(m), data, m.file.associations), skipped: skipped.length + failed.length };
 }

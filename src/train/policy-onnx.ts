@@ -5,7 +5,9 @@
 // input fixes chosen tokens (−1 = decode), as Policy.generate's `force` does, so a caller can
 // also score given claims. The output `calibrated` is the emotion distribution at the model's
 // temperature (perception.temperature, fitted on held-out speakers): the probabilities analyze
-// reports. See docs/policy-export.md for the inputs and outputs.
+// reports. An ensemble model (file field `ensemble`) exports as one graph that decodes as
+// src/inference/ensemble.ts does: each distribution is the members' mean (ONNX Mean of their
+// softmaxes), each token its argmax. See docs/policy-export.md for the inputs and outputs.
 import { writeFileAtomic } from '../atomic-file.js';
 import { EmotionThinkerError } from '../errors.js';
 import { attr, OnnxGraphBuilder, type BuildOptions, type LinearLayer } from '../onnx/export.js';
@@ -14,6 +16,7 @@ import type { Gender } from '../level-calibration.js';
 import { FEATURE_NAMES, FEATURE_VERSION } from '../inference/featurize.js';
 import type { EmotionModel, EmotionModelFile } from '../inference/model.js';
 import { policyLayout, type PolicyBlock, type PolicyShape } from '../inference/policy.js';
+import { MAX_ENSEMBLE_MEMBERS } from '../inference/ensemble.js';
 import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, TOKEN_SIZES, TOKENS } from '../inference/vocab.js';
 
 /** Names of the exported graph's outputs: the claim distributions are named after their cue. */
@@ -48,7 +51,8 @@ export interface PolicyOnnxOptions {
 
 interface CheckedModel {
   shape: PolicyShape;
-  params: Float32Array;
+  /** Each member's parameters (one for a single policy), float32. */
+  members: Float32Array[];
   standardizer: { mean: number[]; std: number[] } | null;
 }
 
@@ -79,19 +83,32 @@ function checkModel(model: EmotionModel | EmotionModelFile, needStandardizer: bo
     const bad = idx.findIndex((j) => !Number.isInteger(j) || j < 0 || j >= shape.inputs);
     if (bad >= 0) throw fail(`${at}[${bad}] is ${JSON.stringify(idx[bad])}; indices must be integers in [0, ${shape.inputs})`);
   });
-  const raw = policy.params as ArrayLike<unknown> | undefined;
-  const isArrayLike = Array.isArray(raw) || raw instanceof Float64Array || raw instanceof Float32Array;
-  if (!isArrayLike) throw fail('policy.params must be an array of numbers');
   const expected = policyLayout(shape).size;
-  if (raw.length !== expected) throw fail(`policy.params has ${raw.length} values; policy.shape needs ${expected}`);
   // The graph runs in float32; model files store float32-rounded parameters already.
-  const params = new Float32Array(expected);
-  for (let i = 0; i < expected; i++) {
-    const v = raw[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`policy.params[${i}] is ${JSON.stringify(v)}, not a finite number`);
-    params[i] = v;
+  const checkParams = (raw: ArrayLike<unknown> | undefined, at: string): Float32Array => {
+    const isArrayLike = Array.isArray(raw) || raw instanceof Float64Array || raw instanceof Float32Array;
+    if (!isArrayLike) throw fail(`${at} must be an array of numbers`);
+    if (raw.length !== expected) throw fail(`${at} has ${raw.length} values; policy.shape needs ${expected}`);
+    const params = new Float32Array(expected);
+    for (let i = 0; i < expected; i++) {
+      const v = raw[i];
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`${at}[${i}] is ${JSON.stringify(v)}, not a finite number`);
+      params[i] = v;
+    }
+    return params;
+  };
+  const members = [checkParams(policy.params as ArrayLike<unknown> | undefined, 'policy.params')];
+  // Further ensemble members: a loaded model's `members` (policy first) or a file's `ensemble`.
+  const loaded = (model as { members?: readonly { params: ArrayLike<number> }[] }).members;
+  const further: unknown = loaded && loaded.length > 1 ? loaded.slice(1) : (file as { ensemble?: unknown } | undefined)?.ensemble;
+  if (further !== undefined) {
+    if (!Array.isArray(further) || further.length === 0 || further.length >= MAX_ENSEMBLE_MEMBERS) throw fail(`ensemble must be a list of 1 to ${MAX_ENSEMBLE_MEMBERS - 1} members`);
+    further.forEach((m, k) => {
+      if (!m || typeof m !== 'object') throw fail(`ensemble[${k}] must be an object with params`);
+      members.push(checkParams((m as { params?: ArrayLike<unknown> }).params, `ensemble[${k}].params`));
+    });
   }
-  if (!needStandardizer) return { shape, params, standardizer: null };
+  if (!needStandardizer) return { shape, members, standardizer: null };
 
   if (!file || typeof file !== 'object') throw fail('the model file part (standardizer, featureVersion) is missing');
   if (file.featureVersion !== undefined && file.featureVersion !== FEATURE_VERSION) {
@@ -109,7 +126,7 @@ function checkModel(model: EmotionModel | EmotionModelFile, needStandardizer: bo
     const bad = a.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v) || (k === 'std' && v <= 0));
     if (bad >= 0) throw fail(`standardizer.${k}[${bad}] is ${JSON.stringify(a[bad])}; expected a finite number${k === 'std' ? ' > 0' : ''}`);
   }
-  return { shape, params, standardizer: { mean: s.mean, std: s.std } };
+  return { shape, members, standardizer: { mean: s.mean, std: s.std } };
 }
 
 /** Splits the parameter vector into LinearLayers (x · W layout) in Policy's block order. */
@@ -140,14 +157,15 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
   if (options === null || typeof options !== 'object') throw fail('options must be an object');
   const mode = options.input ?? 'features';
   if (mode !== 'features' && mode !== 'standardized') throw fail(`options.input must be "features" or "standardized", got ${JSON.stringify(mode)}`);
-  const { shape, params, standardizer } = checkModel(model, mode === 'features');
+  const { shape, members, standardizer } = checkModel(model, mode === 'features');
   const file = 'file' in model ? model.file : model;
   const modelT = (file as Partial<EmotionModelFile> | undefined)?.perception?.temperature;
   const temperature = options.temperature ?? (typeof modelT === 'number' ? modelT : 1);
   if (typeof temperature !== 'number' || !Number.isFinite(temperature) || !(temperature > 0)) {
     throw fail(`the temperature (${options.temperature !== undefined ? 'options.temperature' : 'perception.temperature'}) must be a finite number > 0, got ${JSON.stringify(temperature)}`);
   }
-  const L = layers(shape, params);
+  const Ls = members.map((params) => layers(shape, params));
+  const ensemble = Ls.length > 1;
   const g = new OnnxGraphBuilder('emotionthinker_policy');
   const B = 'batch';
 
@@ -177,11 +195,23 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
   const tokens: string[] = [];
   const logps: string[] = [];
   const onehots: string[] = [];
-  const distribution = (logits: string, name: string, t: number) => {
-    g.node('Softmax', [logits], [name], { axis: attr.int(1) });
+  // One member: the distribution is softmax(logits), log-probabilities LogSoftmax. An ensemble:
+  // the mean of the members' softmaxes, log-probabilities its Log, tokens its argmax
+  // (src/inference/ensemble.ts). Returns the chosen token.
+  const distribution = (logits: string[], name: string, t: number) => {
+    let logp: string, choiceOf: string;
+    if (!ensemble) {
+      g.node('Softmax', logits, [name], { axis: attr.int(1) });
+      [logp] = g.node('LogSoftmax', logits, 1, { axis: attr.int(1) });
+      choiceOf = logits[0];
+    } else {
+      const probs = logits.map((l) => g.node('Softmax', [l], 1, { axis: attr.int(1) })[0]);
+      g.node('Mean', probs, [name]);
+      [logp] = g.node('Log', [name]);
+      choiceOf = name;
+    }
     g.output(name, 'float32', [B, TOKEN_SIZES[t]]);
-    const [logp] = g.node('LogSoftmax', [logits], 1, { axis: attr.int(1) });
-    const token = choose(logits, t);
+    const token = choose(choiceOf, t);
     tokens.push(token);
     logps.push(g.pick(logp, token));
     return token;
@@ -190,18 +220,25 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
   // Claims: each head sees only its cue's columns of x, through the cue's perception layer.
   shape.cueFeatures.forEach((idx, k) => {
     const xs = g.gatherColumns(x, idx, `${CUES[k]}_features`);
-    const perception = g.linear(xs, L.cue[k], `${CUES[k]}_perception`);
-    const logits = g.linear(g.concat([perception, xs]), L.head[k], `${CUES[k]}_head`);
+    const logits = Ls.map((L, m) => {
+      const tag = ensemble ? `${CUES[k]}_m${m}` : CUES[k];
+      const perception = g.linear(xs, L.cue[k], `${tag}_perception`);
+      return g.linear(g.concat([perception, xs]), L.head[k], `${tag}_head`);
+    });
     onehots.push(g.oneHot(distribution(logits, CUES[k], k), TOKEN_SIZES[k], `${CUES[k]}_onehot`));
   });
   // Emotion: trunk on all inputs, then the head on [h; one-hots of the claims made].
-  const h = g.linear(x, L.trunk, 'trunk');
-  const emotionLogits = g.linear(g.concat([h, ...onehots]), L.emotion, 'emotion_head');
+  const emotionLogits = Ls.map((L, m) => {
+    const tag = ensemble ? `_m${m}` : '';
+    const h = g.linear(x, L.trunk, `trunk${tag}`);
+    return g.linear(g.concat([h, ...onehots]), L.emotion, `emotion_head${tag}`);
+  });
   distribution(emotionLogits, 'emotion', TOKENS - 1);
 
-  // The calibrated emotion distribution: softmax(logits / T), what analyze reports
-  // (temperatureScale of the policy's probabilities is the same distribution).
-  const [scaled] = g.node('Div', [emotionLogits, g.constant('temperature', Float32Array.of(temperature), [])]);
+  // The calibrated emotion distribution: softmax(log p / T), what analyze reports
+  // (temperatureScale); for one member log p is the logits up to a constant, so softmax(logits / T).
+  const T = g.constant('temperature', Float32Array.of(temperature), []);
+  const [scaled] = g.node('Div', [ensemble ? g.node('Log', ['emotion'])[0] : emotionLogits[0], T]);
   g.node('Softmax', [scaled], ['calibrated'], { axis: attr.int(1) });
   g.output('calibrated', 'float32', [B, EMOTIONS.length]);
 
@@ -222,6 +259,7 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
       'emotionthinker.claimValues': JSON.stringify(CLAIM_VALUES),
       'emotionthinker.emotions': JSON.stringify(EMOTIONS),
       'emotionthinker.temperature': String(temperature),
+      'emotionthinker.members': String(members.length),
       ...(file && typeof file === 'object' && 'info' in file && file.info ? { 'emotionthinker.info': JSON.stringify(file.info) } : {}),
       ...options.metadata,
     },
