@@ -122,4 +122,26 @@ describe('train resume', () => {
     expect(readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')).toBe(before);
     expect(existsSync(path.join(tmp, 'other-model.json'))).toBe(false);
   });
+
+  it('--members 2 trains an ensemble: member 0 is the single run at --seed, member 1 at seed + 1000', () => {
+    const out = path.join(tmp, 'ensemble.json');
+    const argv = [cli, 'train', '--data', data, '--train-actors', '1-2', '--val-actors', '', '--seed', '3', '--sft-steps', String(SFT), '--steps', String(RL), '--cache', cache, '--members', '2', '--out', out];
+    const r = spawnSync(process.execPath, argv, { encoding: 'utf8' });
+    expect(r.stderr).toContain(`train: wrote ${out}`);
+    expect(r.status).toBe(0);
+    const m = JSON.parse(readFileSync(out, 'utf8'));
+    const single = JSON.parse(readFileSync(path.join(tmp, 'whole', 'model.json'), 'utf8'));
+    expect(m.policy.params).toEqual(single.policy.params);
+    expect(m.ensemble).toHaveLength(1);
+    expect(m.ensemble[0].params).not.toEqual(single.policy.params);
+    expect(m.info).toMatchObject({ members: 2, memberSeeds: [3, 1003] });
+    // One checkpoint and one metrics stream follow one run; too many members are refused.
+    const withCkpt = spawnSync(process.execPath, [...argv.slice(0, -4), '--members', '2', '--checkpoint', path.join(tmp, 'e.ckpt'), '--out', path.join(tmp, 'e2.json')], { encoding: 'utf8' });
+    expect(withCkpt.status).toBe(1);
+    expect(withCkpt.stderr).toMatch(/--metrics, --checkpoint and --resume follow one training run; use them with --members 1 \[ERR_INVALID_ARG\]/);
+    const tooMany = spawnSync(process.execPath, [...argv.slice(0, -4), '--members', '17', '--out', path.join(tmp, 'e3.json')], { encoding: 'utf8' });
+    expect(tooMany.status).toBe(1);
+    expect(tooMany.stderr).toMatch(/--members is 17; expected 1 to 16/);
+    expect(existsSync(path.join(tmp, 'e2.json')) || existsSync(path.join(tmp, 'e3.json'))).toBe(false);
+  }, 300_000);
 });
