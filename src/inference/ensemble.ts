@@ -38,14 +38,9 @@ export function decodeEnsemble(members: readonly Policy[], x: Float64Array, forc
   // each other's choices; record them, then choose on the mean.
   const claimMeans: Float64Array[] = [];
   for (const m of members) {
-    let t = 0;
-    m.generate(x, (p) => {
-      if (t < TOKENS - 1) {
-        claimMeans[t] ??= new Float64Array(p.length);
-        addScaled(claimMeans[t], p, K);
-      }
-      t++;
-      return 0;
+    m.claimProbs(x).forEach((p, t) => {
+      claimMeans[t] ??= new Float64Array(p.length);
+      addScaled(claimMeans[t], p, K);
     });
   }
   for (let t = 0; t < TOKENS - 1; t++) {
@@ -54,13 +49,11 @@ export function decodeEnsemble(members: readonly Policy[], x: Float64Array, forc
     logp[t] = Math.log(claimMeans[t][tokens[t]]);
   }
   // Emotion: each member's head given the ensemble's claims, averaged.
-  const given = Int32Array.from(tokens);
-  given[TOKENS - 1] = -1;
   let emotionProbs: Float64Array | undefined;
   for (const m of members) {
-    const r = m.generate(x, argmax, given);
-    emotionProbs ??= new Float64Array(r.emotionProbs.length);
-    addScaled(emotionProbs, r.emotionProbs, K);
+    const p = m.emotionProbsGiven(x, tokens);
+    emotionProbs ??= new Float64Array(p.length);
+    addScaled(emotionProbs, p, K);
   }
   const e = TOKENS - 1;
   const forcedE = force ? force[e] : -1;

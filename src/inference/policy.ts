@@ -169,6 +169,16 @@ export class Policy {
     return { tokens, logp, emotionProbs };
   }
 
+  /** The four claim distributions for x (each claim head reads only x, not the other tokens). */
+  claimProbs(x: Float64Array): Float64Array[] {
+    return Array.from({ length: TOKENS - 1 }, (_, t) => logSoftmax(this.#affine(this.#blocks[2 + 2 * t], this.#claimParts(t, x).input)).p);
+  }
+
+  /** The emotion distribution for x given the four claims (as generate computes it after them). */
+  emotionProbsGiven(x: Float64Array, claims: ArrayLike<number>): Float64Array {
+    return logSoftmax(this.#affine(this.#emotionBlock(), this.#emotionInput(this.hidden(x), claims))).p;
+  }
+
   sample(x: Float64Array, rng: RandomSource): Response {
     return this.generate(x, (p) => rng.categorical(p));
   }
