@@ -122,6 +122,18 @@ describe('decodeEnsemble', () => {
 });
 
 describe('ensemble models', () => {
+  it('the bundled models are ensembles of the recipe\'s size, member k at seed + 1000k, each with its temperature fitted on the ensemble', async () => {
+    const { loadModel, DEFAULT_ENSEMBLE_MEMBERS } = await import('../src/index.js');
+    for (const name of ['default', 'speaker']) {
+      const m = loadModel(path.resolve(__dirname, '../models', `${name}.json`));
+      expect(membersOf(m)).toHaveLength(DEFAULT_ENSEMBLE_MEMBERS);
+      expect(m.file.info).toMatchObject({ members: DEFAULT_ENSEMBLE_MEMBERS, memberSeeds: [1, 1001, 2001] });
+      expect(m.file.perception!.calibrationInfo).toMatchObject({ members: DEFAULT_ENSEMBLE_MEMBERS });
+      // The members are different policies.
+      expect(Array.from(membersOf(m)[1].params.subarray(0, 50))).not.toEqual(Array.from(membersOf(m)[0].params.subarray(0, 50)));
+    }
+  });
+
   it('round-trip through a model file; analyze decodes from every member', async () => {
     const base = defaultModel().file;
     const parts = { standardizer: base.standardizer, calibration: base.calibration, corpus: base.corpus, associations: base.associations, perception: base.perception, info: { test: 'ensemble' } };
