@@ -21,7 +21,10 @@
 // Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
 //   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
 //   [--augment 0,4] [--session-augment 4] [--sessions 0] [--augment-kinds gain,white,pink,babble,telephone,reverb,mp3,vorbis]
-//   [--members 3]
+//   [--members 3] [--save-models DIR] [--load-models DIR]
+// --save-models DIR writes every trained validation model (seed-S-single-augN.json,
+// seed-S-session.json) so that a later run can --load-models them instead of training (e.g. to
+// study calibration or a decode rule without an hour of training).
 // --members K: every model is an ensemble of K members (src/train/ensemble-train.ts; default
 // DEFAULT_ENSEMBLE_MEMBERS, the bundled recipe; 1 = a single policy), which multiplies the
 // training time by K.
@@ -34,7 +37,7 @@ const dist = pathToFileURL(path.resolve(root, process.env.EMOTIONTHINKER_DIST ??
 const api = await import(dist + 'index.js');
 const { prepareRavdess, cueFeatureIndices } = await import(dist + 'train/corpus.js');
 const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
-const { modelFile, parseModel } = await import(dist + 'inference/model.js');
+const { modelFile, parseModel, saveModel, loadModel } = await import(dist + 'inference/model.js');
 const { perceptionOf, expectedCalibrationError } = await import(dist + 'train/confidence.js');
 const { trainEnsemble, DEFAULT_ENSEMBLE_MEMBERS } = await import(dist + 'train/ensemble-train.js');
 const { EMOTIONS, CUES } = await import(dist + 'inference/vocab.js');
@@ -72,6 +75,7 @@ const augmentKinds = arg('--augment-kinds', null)?.split(',');
 const withSessions = arg('--sessions', '1') !== '0';
 // --members K: ensemble members per model.
 const members = Number(arg('--members', DEFAULT_ENSEMBLE_MEMBERS));
+const saveDir = arg('--save-models', null), loadDir = arg('--load-models', null);
 const anchor = anchorDir ? await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js') : null;
 let analyzeTiming = null;
 const trainActors = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], valActors = [13, 14, 15, 16];
@@ -159,6 +163,12 @@ function metrics(results, labels) {
 const claimOf = (r, cue) => r.claims.find((c) => c.cue === cue)?.claim ?? 'not_mentioned';
 
 async function trainModel(seed, speakerNormalization, copies = 0) {
+  const name = `seed-${seed}-${speakerNormalization ? 'session' : `single-aug${copies}`}.json`;
+  if (loadDir) {
+    const model = loadModel(path.join(loadDir, name));
+    const c = model.file.perception?.calibrationInfo ?? {};
+    return { model, held: { temperature: model.file.perception?.temperature ?? 1, eceBefore: c.eceBefore ?? NaN, eceAfter: c.eceAfter ?? NaN }, seconds: 0 };
+  }
   const corpus = await prepareRavdess(DATA, { trainActors, valActors: [], cacheFile, speakerNormalization });
   const t0 = Date.now();
   const { policies, data: memberData, held } = await trainEnsemble(corpus, {
@@ -169,6 +179,7 @@ async function trainModel(seed, speakerNormalization, copies = 0) {
     standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations,
     perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, speakerNormalization), info: { seed },
   });
+  if (saveDir) mkdirSync(saveDir, { recursive: true }), saveModel(path.join(saveDir, name), file);
   return { model: parseModel(JSON.parse(JSON.stringify(file)), 'benchmark model'), held, seconds: (Date.now() - t0) / 1000 };
 }
 
