@@ -149,6 +149,16 @@ export class Policy {
     return { xs, g, input };
   }
 
+  /** Logits of claim t (its head reads only x). */
+  #claimLogits(t: number, x: Float64Array): Float64Array {
+    return this.#affine(this.#blocks[2 + 2 * t], this.#claimParts(t, x).input);
+  }
+
+  /** Logits of the emotion given the trunk's h and the four claims. */
+  #emotionLogits(h: Float64Array, claims: ArrayLike<number>): Float64Array {
+    return this.#affine(this.#emotionBlock(), this.#emotionInput(h, claims));
+  }
+
   /**
    * Generates a response. `choose` picks each token from its probabilities: sampling (with an
    * Rng) or greedy. `force` fixes some tokens (teacher forcing), -1 = choose.
@@ -159,7 +169,7 @@ export class Policy {
     const logp = new Float64Array(TOKENS);
     let emotionProbs: Float64Array = new Float64Array(0);
     for (let t = 0; t < TOKENS; t++) {
-      const z = t < TOKENS - 1 ? this.#affine(this.#blocks[2 + 2 * t], this.#claimParts(t, x).input) : this.#affine(this.#emotionBlock(), this.#emotionInput(h, tokens));
+      const z = t < TOKENS - 1 ? this.#claimLogits(t, x) : this.#emotionLogits(h, tokens);
       const { logp: lp, p } = logSoftmax(z);
       const forced = force ? force[t] : -1;
       tokens[t] = forced >= 0 ? forced : choose(p);
@@ -171,12 +181,12 @@ export class Policy {
 
   /** The four claim distributions for x (each claim head reads only x, not the other tokens). */
   claimProbs(x: Float64Array): Float64Array[] {
-    return Array.from({ length: TOKENS - 1 }, (_, t) => logSoftmax(this.#affine(this.#blocks[2 + 2 * t], this.#claimParts(t, x).input)).p);
+    return Array.from({ length: TOKENS - 1 }, (_, t) => logSoftmax(this.#claimLogits(t, x)).p);
   }
 
   /** The emotion distribution for x given the four claims (as generate computes it after them). */
   emotionProbsGiven(x: Float64Array, claims: ArrayLike<number>): Float64Array {
-    return logSoftmax(this.#affine(this.#emotionBlock(), this.#emotionInput(this.hidden(x), claims))).p;
+    return logSoftmax(this.#emotionLogits(this.hidden(x), claims)).p;
   }
 
   sample(x: Float64Array, rng: RandomSource): Response {
