@@ -12,6 +12,11 @@ import { TOKENS } from './vocab.js';
 /** How many members an ensemble model may hold (the file check refuses more). */
 export const MAX_ENSEMBLE_MEMBERS = 16;
 
+/** A policy, or an ensemble's members, as the list of members (a single policy is a list of one). */
+export function asMembers(policy: Policy | readonly Policy[]): readonly Policy[] {
+  return Array.isArray(policy) ? policy : [policy as Policy];
+}
+
 function argmax(p: ArrayLike<number>): number {
   let b = 0;
   for (let i = 1; i < p.length; i++) if (p[i] > p[b]) b = i;

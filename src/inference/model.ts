@@ -10,6 +10,7 @@ import { parseJsonText } from '../json-check.js';
 import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
 import { checkModelFile, type EmotionModelFile } from './model-schema.js';
 import { Policy } from './policy.js';
+import { asMembers } from './ensemble.js';
 import type { Perception } from './perception.js';
 
 /** The file's format and its check are in model-schema.ts. */
@@ -36,7 +37,7 @@ export function membersOf(model: EmotionModel): readonly Policy[] {
  * `policy`, the others as `ensemble`; all must have the first's shape).
  */
 export function modelFile(policy: Policy | readonly Policy[], parts: Omit<EmotionModelFile, 'format' | 'version' | 'featureVersion' | 'featureNames' | 'policy' | 'ensemble' | 'perception'> & { perception?: Perception }): EmotionModelFile {
-  const members = Array.isArray(policy) ? (policy as readonly Policy[]) : [policy as Policy];
+  const members = asMembers(policy);
   if (members.length === 0) throw new EmotionThinkerError('ERR_INVALID_ARG', 'modelFile needs at least one policy');
   const first = members[0];
   members.forEach((m, k) => {

@@ -7,7 +7,7 @@ import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, temperatureScale, type Perce
 import { quantileOf } from './perception-fit.js';
 import { train, type TrainData, type TrainOptions } from './trainer.js';
 import type { Policy } from '../inference/policy.js';
-import { decodeEnsemble } from '../inference/ensemble.js';
+import { asMembers, decodeEnsemble } from '../inference/ensemble.js';
 
 function argmax(p: ArrayLike<number>): number {
   let b = 0;
@@ -57,7 +57,7 @@ export function fitTemperature(probs: ArrayLike<number>[], labels: number[]): nu
  * analyze reports before scaling).
  */
 export function greedyProbs(policy: Policy | readonly Policy[], x: Float64Array): Float64Array {
-  return decodeEnsemble(Array.isArray(policy) ? policy : [policy as Policy], x).emotionProbs;
+  return decodeEnsemble(asMembers(policy), x).emotionProbs;
 }
 
 export interface HeldOutFit {

@@ -2,7 +2,7 @@
 // reasoning (FA as a share of claims, mean FA/IQ/CC/FS scores), with greedy decoding.
 import { judgeResponse, type Associations } from '../inference/judge.js';
 import type { Policy } from '../inference/policy.js';
-import { decodeEnsemble } from '../inference/ensemble.js';
+import { asMembers, decodeEnsemble } from '../inference/ensemble.js';
 import type { TrainData } from './trainer.js';
 import { EMOTIONS, TOKENS } from '../inference/vocab.js';
 
@@ -23,7 +23,7 @@ export interface EvalResult {
 
 /** Scores a policy, or an ensemble's members decoded together (src/inference/ensemble.ts), as analyze decodes. */
 export function evaluatePolicy(policy: Policy | readonly Policy[], data: TrainData, assoc: Associations): EvalResult {
-  const members: readonly Policy[] = Array.isArray(policy) ? policy : [policy as Policy];
+  const members = asMembers(policy);
   const K = EMOTIONS.length;
   const confusion = Array.from({ length: K }, () => new Array(K).fill(0));
   let correct = 0, claims = 0, agreeing = 0, fa = 0, iq = 0, cc = 0, fs = 0;

@@ -197,8 +197,8 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
   const onehots: string[] = [];
   // One member: the distribution is softmax(logits), log-probabilities LogSoftmax. An ensemble:
   // the mean of the members' softmaxes, log-probabilities its Log, tokens its argmax
-  // (src/inference/ensemble.ts). Returns the chosen token.
-  const distribution = (logits: string[], name: string, t: number) => {
+  // (src/inference/ensemble.ts). Returns the chosen token and the log-probabilities.
+  const distribution = (logits: string[], name: string, t: number): { token: string; logp: string } => {
     let logp: string, choiceOf: string;
     if (!ensemble) {
       g.node('Softmax', logits, [name], { axis: attr.int(1) });
@@ -214,7 +214,7 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
     const token = choose(choiceOf, t);
     tokens.push(token);
     logps.push(g.pick(logp, token));
-    return token;
+    return { token, logp };
   };
 
   // Claims: each head sees only its cue's columns of x, through the cue's perception layer.
@@ -225,7 +225,7 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
       const perception = g.linear(xs, L.cue[k], `${tag}_perception`);
       return g.linear(g.concat([perception, xs]), L.head[k], `${tag}_head`);
     });
-    onehots.push(g.oneHot(distribution(logits, CUES[k], k), TOKEN_SIZES[k], `${CUES[k]}_onehot`));
+    onehots.push(g.oneHot(distribution(logits, CUES[k], k).token, TOKEN_SIZES[k], `${CUES[k]}_onehot`));
   });
   // Emotion: trunk on all inputs, then the head on [h; one-hots of the claims made].
   const emotionLogits = Ls.map((L, m) => {
@@ -233,12 +233,12 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
     const h = g.linear(x, L.trunk, `trunk${tag}`);
     return g.linear(g.concat([h, ...onehots]), L.emotion, `emotion_head${tag}`);
   });
-  distribution(emotionLogits, 'emotion', TOKENS - 1);
+  const emotionLogp = distribution(emotionLogits, 'emotion', TOKENS - 1).logp;
 
   // The calibrated emotion distribution: softmax(log p / T), what analyze reports
   // (temperatureScale); for one member log p is the logits up to a constant, so softmax(logits / T).
   const T = g.constant('temperature', Float32Array.of(temperature), []);
-  const [scaled] = g.node('Div', [ensemble ? g.node('Log', ['emotion'])[0] : emotionLogits[0], T]);
+  const [scaled] = g.node('Div', [ensemble ? emotionLogp : emotionLogits[0], T]);
   g.node('Softmax', [scaled], ['calibrated'], { axis: attr.int(1) });
   g.output('calibrated', 'float32', [B, EMOTIONS.length]);
 
