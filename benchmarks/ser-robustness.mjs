@@ -20,7 +20,7 @@
 // CV) ≈ 12 min; the default 3 members take three times as long.
 // Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
 //   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
-//   [--augment 0,4] [--session-augment 4] [--sessions 0] [--augment-kinds gain,white,pink,babble,telephone,reverb,mp3,vorbis]
+//   [--augment 0,4|none] [--session-augment 4] [--sessions 0] [--augment-kinds gain,white,pink,babble,telephone,reverb,mp3,vorbis]
 //   [--members 3] [--save-models DIR] [--load-models DIR]
 // --save-models DIR writes every trained validation model (seed-S-single-augN.json,
 // seed-S-session.json) so that a later run can --load-models them instead of training (e.g. to
@@ -64,8 +64,10 @@ const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'feature
 const DATA = path.resolve(root, '../shared/data/ravdess');
 // --anchor DIR: another build's dist/ (e.g. the code before this change) timed side by side.
 const anchorDir = arg('--anchor', null);
-// --augment 0,2: train one single-clip model per list entry (perturbed copies per training clip).
-const augmentCopies = arg('--augment', '4').split(',').map(Number);
+// --augment 0,2: train one single-clip model per list entry (perturbed copies per training clip);
+// --augment none: no single-clip model (speaker sessions only).
+const augmentArg = arg('--augment', '4');
+const augmentCopies = augmentArg === 'none' ? [] : augmentArg.split(',').map(Number);
 // --session-augment N: channel copies per training clip for the speaker-session model (one channel per speaker and copy; default 4, the bundled recipe).
 const sessionCopies = Number(arg('--session-augment', '4'));
 // --augment-kinds gain,white,...,mp3,vorbis: the perturbation kinds of the augmentation (default
@@ -177,7 +179,7 @@ async function trainModel(seed, speakerNormalization, copies = 0) {
   const data = memberData[0];
   const file = modelFile(policies, {
     standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations,
-    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, speakerNormalization), info: { seed },
+    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd), info: { seed },
   });
   if (saveDir) mkdirSync(saveDir, { recursive: true }), saveModel(path.join(saveDir, name), file);
   return { model: parseModel(JSON.parse(JSON.stringify(file)), 'benchmark model'), held, seconds: (Date.now() - t0) / 1000 };

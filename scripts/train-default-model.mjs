@@ -62,7 +62,7 @@ for (const kind of kinds) {
     calibration: corpus.calibration,
     corpus: 'ravdess',
     associations: corpus.associations,
-    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, speaker),
+    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd),
     info: {
       data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
       clips: corpus.train.x.length,

@@ -80,6 +80,8 @@ export interface CueLevel {
   relativeTo: string;
   /** Words before the value in the reasoning, e.g. "vocal effort from the spectral balance". */
   describe?: string;
+  /** Evidence stated after the cut points, e.g. a session's level against the speaker's usual. */
+  also?: string;
   /** The claim is stated from this level (the emotion is conditioned on it) instead of decoded. */
   force?: boolean;
 }
@@ -294,7 +296,7 @@ export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, 
       relativeTo = l.relativeTo;
       const value = l.measurement.value;
       if (value !== null && cuts) {
-        evidence[cue] = `${l.describe ? l.describe + ' ' : ''}${fmt(value, l.measurement.unit)}; ${CLAIM_VALUES[cue][2]} is ${fmt(cuts[0], l.measurement.unit)} to ${fmt(cuts[1], l.measurement.unit)} for ${l.relativeTo}`;
+        evidence[cue] = `${l.describe ? l.describe + ' ' : ''}${fmt(value, l.measurement.unit)}; ${CLAIM_VALUES[cue][2]} is ${fmt(cuts[0], l.measurement.unit)} to ${fmt(cuts[1], l.measurement.unit)} for ${l.relativeTo}${l.also ? `; ${l.also}` : ''}`;
       }
     }
     claims.push({ cue, claim, measuredLevel: measured[cue], measurement, cutPoints: cuts, relativeTo, agrees: measured[cue] === claim });

@@ -8,6 +8,9 @@
 // utterances are known, the statistics are shrunk toward the population prior: means toward the
 // training population's (0 in standardised units; the corpus cut points for the cues),
 // variances toward the population's, with the weight of `priorStrength` utterances.
+// The session model also reads the speaker's absolute levels relative to the speaker's own
+// (src/inference/speaker-levels.ts): within one channel the recording gain is shared by every
+// utterance, so "louder than this speaker's usual" does not follow the gain knob.
 // Memory is bounded: sums of fixed size, whatever the number of utterances.
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -15,10 +18,11 @@ import { extractUtteranceFeatures, policyInput, type UtteranceFeatures } from '.
 import { loadModel, type EmotionModel } from './inference/model.js';
 import { packageRoot } from './package-root.js';
 import { analysisOf, corpusLevels, signalUncertainty, type AnalysisResult, type AnalyzeOptions, type CueLevel } from './analyze.js';
-import { OUTLIER_Z, outlierShare } from './inference/perception.js';
+import { OUTLIER_Z, outlierShare, policyInputCount } from './inference/perception.js';
+import { speakerLevelValues, speakerLevelZ, type LevelSums } from './inference/speaker-levels.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
-import { at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
+import { arr, at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
 import type { Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { CutPointSource } from './verify/measure.js';
@@ -73,12 +77,19 @@ export interface SpeakerAnalysisResult extends AnalysisResult {
   /** False when the clip was left out of the speaker's statistics (with the reason). */
   inBaseline: boolean;
   excludedReason: string | null;
+  /**
+   * The utterance's mean level (RMS, dB) against this speaker's mean over the session: "louder
+   * than this speaker's usual", gain-invariant within one channel. Null before two utterances
+   * are known or with a model without speaker levels.
+   */
+  levelVsSpeakerDb: number | null;
 }
 
 /** The serialised session (toJSON; restore with restoreSpeakerSession). */
 export interface SpeakerSessionJSON {
   format: typeof SESSION_FORMAT;
-  version: 1;
+  /** 2 since the speaker levels (version 1 has no `levels`; it restores under a model without them). */
+  version: 2;
   id: string;
   /** Digest of the model's standardiser and feature set: the sums are in its units. */
   model: string;
@@ -89,6 +100,8 @@ export interface SpeakerSessionJSON {
   sum: number[];
   sumSq: number[];
   cues: Record<LevelCue, { n: number; sum: number; sumSq: number }>;
+  /** Sums of each of the model's speaker levels (perception.speakerLevels.names, in dB). */
+  levels: LevelSums[];
 }
 
 let cachedSpeakerModel: EmotionModel | undefined;
@@ -102,7 +115,9 @@ function speakerModel(m: string | EmotionModel | undefined): EmotionModel {
 
 export function modelDigest(model: EmotionModel): string {
   const f = model.file;
-  return createHash('sha256').update(JSON.stringify([f.featureVersion, f.featureNames, f.standardizer])).digest('hex').slice(0, 16);
+  // The speaker levels' names are in it (the sums follow them); a model without them keeps its digest.
+  const levels = f.perception?.speakerLevels?.names;
+  return createHash('sha256').update(JSON.stringify(levels ? [f.featureVersion, f.featureNames, f.standardizer, levels] : [f.featureVersion, f.featureNames, f.standardizer])).digest('hex').slice(0, 16);
 }
 
 /** The cue value a level is measured from (the same measures as single-clip claims; pitch in Hz). */
@@ -129,8 +144,13 @@ interface Sums {
   sum: Float64Array;
   sumSq: Float64Array;
   cues: Record<LevelCue, { n: number; sum: number; sumSq: number }>;
+  levels: LevelSums[];
 }
 
+const levelNames = (model: EmotionModel): string[] => model.file.perception?.speakerLevels?.names ?? [];
+const emptyLevels = (model: EmotionModel): LevelSums[] => levelNames(model).map(() => ({ n: 0, sum: 0, sumSq: 0 }));
+/** The speaker level that the energy evidence states loudness with (mean frame RMS level). */
+const LOUDNESS_LEVEL = 'rmsMeanDbfs';
 const emptyCues = () => ({ pitch: { n: 0, sum: 0, sumSq: 0 }, energy: { n: 0, sum: 0, sumSq: 0 }, speed: { n: 0, sum: 0, sumSq: 0 } });
 
 export class SpeakerSession implements CutPointSource {
@@ -148,7 +168,7 @@ export class SpeakerSession implements CutPointSource {
     this.#gender = options.gender;
     this.priorStrength = options.priorStrength;
     const F = model.file.standardizer.mean.length;
-    this.#sums = sums ?? { n: 0, sum: new Float64Array(F), sumSq: new Float64Array(F), cues: emptyCues() };
+    this.#sums = sums ?? { n: 0, sum: new Float64Array(F), sumSq: new Float64Array(F), cues: emptyCues(), levels: emptyLevels(model) };
     this.#excluded = excluded;
   }
 
@@ -185,13 +205,24 @@ export class SpeakerSession implements CutPointSource {
     const model = this.#model;
     const base = policyInput(features, model.file.standardizer, gender);
     const F = model.file.standardizer.mean.length;
-    const x = new Float64Array(2 * F + 1);
+    const x = new Float64Array(policyInputCount(F, model.file.perception));
     x.set(base);
     const { mean, sd } = this.#featureBaseline();
     for (let j = 0; j < F; j++) x[F + 1 + j] = (base[j] - mean[j]) / sd[j];
-    const levels = this.#levels(features, gender);
+    const popSd = model.file.perception?.speakerLevels?.sd ?? [];
+    speakerLevelValues(features, levelNames(model)).forEach((v, j) => (x[2 * F + 1 + j] = speakerLevelZ(v, this.#sums.levels[j], popSd[j], this.priorStrength)));
+    const loudness = this.#loudness(features);
+    const levels = this.#levels(features, gender, loudness);
     const r = analysisOf(features, prosody, model, { gender: this.#gender ?? undefined }, { x, levels, whole });
-    return { ...r, speaker: this.id, inBaseline: reason === null, excludedReason: reason };
+    return { ...r, speaker: this.id, inBaseline: reason === null, excludedReason: reason, levelVsSpeakerDb: loudness };
+  }
+
+  /** The clip's mean level minus the speaker's mean (dB), once two utterances are known. */
+  #loudness(features: UtteranceFeatures): number | null {
+    const j = levelNames(this.#model).indexOf(LOUDNESS_LEVEL);
+    if (j < 0 || this.#sums.levels[j].n < 2) return null;
+    const v = speakerLevelValues(features, [LOUDNESS_LEVEL])[0];
+    return v === null ? null : v - this.#sums.levels[j].sum / this.#sums.levels[j].n;
   }
 
   /** Shrunk per-feature mean and sd in standardised units (population prior: mean 0, sd 1). */
@@ -236,7 +267,7 @@ export class SpeakerSession implements CutPointSource {
     return { measure, unit, n: s.n, mean, sd, cuts: sd > 0 ? [mean - TERTILE_Z * sd, mean + TERTILE_Z * sd] : c };
   }
 
-  #levels(features: UtteranceFeatures, gender: Gender | null): Record<LevelCue, CueLevel> {
+  #levels(features: UtteranceFeatures, gender: Gender | null, loudness: number | null): Record<LevelCue, CueLevel> {
     const corpus = corpusLevels(features, this.#model, gender, false);
     const out = {} as Record<LevelCue, CueLevel>;
     for (const cue of LEVEL_CUES) {
@@ -254,6 +285,9 @@ export class SpeakerSession implements CutPointSource {
           : 'the population (no baseline for this speaker yet)',
         // The claim is stated from the speaker-relative level (the emotion is conditioned on it).
         force: b.n > 0,
+        ...(cue === 'energy' && loudness !== null
+          ? { also: `level ${Math.abs(loudness).toFixed(1)} dB ${loudness >= 0 ? 'above' : 'below'} this speaker's mean over ${this.#sums.levels[levelNames(this.#model).indexOf(LOUDNESS_LEVEL)].n} utterances` }
+          : {}),
       };
     }
     return out;
@@ -284,7 +318,7 @@ export class SpeakerSession implements CutPointSource {
     const s = this.#sums;
     return {
       format: SESSION_FORMAT,
-      version: 1,
+      version: 2,
       id: this.id,
       model: modelDigest(this.#model),
       gender: this.#gender,
@@ -294,6 +328,7 @@ export class SpeakerSession implements CutPointSource {
       sum: Array.from(s.sum),
       sumSq: Array.from(s.sumSq),
       cues: { pitch: { ...s.cues.pitch }, energy: { ...s.cues.energy }, speed: { ...s.cues.speed } },
+      levels: s.levels.map((l) => ({ ...l })),
     };
   }
 
@@ -331,6 +366,11 @@ function addTo(s: Sums, features: UtteranceFeatures, model: EmotionModel, gender
     const c = s.cues[cue];
     c.n++, (c.sum += v), (c.sumSq += v * v);
   }
+  speakerLevelValues(features, levelNames(model)).forEach((v, j) => {
+    if (v === null) return;
+    const l = s.levels[j];
+    l.n++, (l.sum += v), (l.sumSq += v * v);
+  });
 }
 
 function dummyFeatures(): UtteranceFeatures {
@@ -370,9 +410,9 @@ export function restoreSpeakerSession(json: unknown, options: Pick<SpeakerSessio
       throw new EmotionThinkerError('ERR_MODEL_FORMAT', `speaker session: not JSON (${(err as Error).message})`, { cause: err });
     }
   }
-  const o = obj(a, v, ['format', 'version', 'id', 'model', 'gender', 'priorStrength', 'utterances', 'excluded', 'sum', 'sumSq', 'cues']);
+  const o = obj(a, v, ['format', 'version', 'id', 'model', 'gender', 'priorStrength', 'utterances', 'excluded', 'sum', 'sumSq', 'cues', 'levels']);
   str(...field(a, o, 'format'), [SESSION_FORMAT]);
-  num(...field(a, o, 'version'), { integer: true, min: 1, max: 1 });
+  const version = num(...field(a, o, 'version'), { integer: true, min: 1, max: 2 });
   const id = str(...field(a, o, 'id'));
   if (id.length === 0 || id.length > 200) bad(at(a, 'id'), id, 'a non-empty string of at most 200 characters');
   const digest = str(...field(a, o, 'model'));
@@ -395,7 +435,23 @@ export function restoreSpeakerSession(json: unknown, options: Pick<SpeakerSessio
     const cn = num(...field(qa, qo, 'n'), { integer: true, min: 0, max: n });
     cues[cue] = { n: cn, sum: num(...field(qa, qo, 'sum'), { min: -1e15, max: 1e15 }), sumSq: num(...field(qa, qo, 'sumSq'), { min: 0, max: 1e15 }) };
   }
-  return new SpeakerSession(model, { id, gender: g as Gender | null, priorStrength }, { n, sum: Float64Array.from(sum), sumSq: Float64Array.from(sumSq), cues }, excluded);
+  // Version 1 predates the speaker levels: it has none (and its digest only matches a model without them).
+  const K = levelNames(model).length;
+  const levels = emptyLevels(model);
+  if (version === 1) {
+    if (o.levels !== undefined) bad(at(a, 'levels'), o.levels, 'no levels in a version 1 session');
+  } else {
+    const [la, lv] = field(a, o, 'levels');
+    const list = arr(la, lv, K);
+    list.forEach((l, j) => {
+      const qa = at(la, j);
+      const qo = obj(qa, l, ['n', 'sum', 'sumSq']);
+      // Levels are dB of audio in [-1, 1]: far inside ±1000 dB.
+      const ln = num(...field(qa, qo, 'n'), { integer: true, min: 0, max: n });
+      levels[j] = { n: ln, sum: num(...field(qa, qo, 'sum'), { min: -1000 * ln, max: 1000 * ln }), sumSq: num(...field(qa, qo, 'sumSq'), { min: 0, max: 1e6 * ln }) };
+    });
+  }
+  return new SpeakerSession(model, { id, gender: g as Gender | null, priorStrength }, { n, sum: Float64Array.from(sum), sumSq: Float64Array.from(sumSq), cues, levels }, excluded);
 }
 
 /**

@@ -13,6 +13,7 @@ import os from 'node:os';
 import { prepareRavdess } from '../src/train/corpus.js';
 import { augmentTraining } from '../src/train/augment-corpus.js';
 import { FEATURE_NAMES } from '../src/inference/featurize.js';
+import { SPEAKER_LEVEL_FEATURES } from '../src/inference/speaker-levels.js';
 import { loadModel } from '../src/inference/model.js';
 import { SPEAKER_MODEL_PATH } from '../src/speaker-session.js';
 
@@ -102,7 +103,10 @@ describe('speaker-session augmentation: one channel per speaker and copy', () =>
     const n0 = corpus.train.x.length, F = FEATURE_NAMES.length;
     expect(train.x.length).toBe(n0 + perturbations.length);
     expect(perturbations.length).toBeGreaterThan(1.8 * n0);
-    for (const x of train.x) expect(x.length).toBe(2 * F + 1);
+    const K = SPEAKER_LEVEL_FEATURES.length;
+    for (const x of train.x) expect(x.length).toBe(2 * F + 1 + K);
+    expect(corpus.speakerLevelSd).toHaveLength(K);
+    for (const sd of corpus.speakerLevelSd!) expect(sd).toBeGreaterThan(0.5); // dB: a speaker's utterances differ in level
     // Per speaker at most `copies` channels (per-clip draws would give dozens), and the z-scores of
     // each speaker-and-channel group have mean 0 and sd 1 (of a feature that varies in it).
     const groups = new Map<string, number[]>();
@@ -117,6 +121,11 @@ describe('speaker-session augmentation: one channel per speaker and copy', () =>
       const m = z.reduce((a, v) => a + v, 0) / z.length;
       expect(Math.abs(m)).toBeLessThan(1e-9);
       expect(Math.sqrt(z.reduce((a, v) => a + (v - m) ** 2, 0) / z.length)).toBeCloseTo(1, 6);
+      // The speaker levels too: the loud end of the RMS level, z-scored within the speaker and channel.
+      const l = idx.map((i) => train.x[i][2 * F + 1 + SPEAKER_LEVEL_FEATURES.indexOf('rmsP95Dbfs')]);
+      const lm = l.reduce((a, v) => a + v, 0) / l.length;
+      expect(Math.abs(lm)).toBeLessThan(1e-9);
+      expect(Math.sqrt(l.reduce((a, v) => a + (v - lm) ** 2, 0) / l.length)).toBeCloseTo(1, 6);
     }
     const again = await augmentTraining(corpus, { copies, seed: 3, speakerNormalization: true });
     expect(again.perturbations).toEqual(perturbations);

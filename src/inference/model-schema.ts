@@ -9,7 +9,7 @@ import { FEATURE_NAMES, FEATURE_VERSION, type Standardizer } from './featurize.j
 import type { Associations } from './judge.js';
 import { policyLayout, type PolicyShape } from './policy.js';
 import { MAX_ENSEMBLE_MEMBERS } from './ensemble.js';
-import { checkPerception, type Perception } from './perception.js';
+import { checkPerception, policyInputCount, type Perception } from './perception.js';
 import { CLAIM_VALUES, CUES, EMOTIONS } from './vocab.js';
 
 /** A trained emotion model as stored (models/default.json, what `train` writes). */
@@ -138,8 +138,8 @@ export function checkModelFile(file: string, json: unknown): { file: EmotionMode
   const perception = o.perception === undefined ? undefined : checkPerception(at(a, 'perception'), o.perception);
   const pa = at(a, 'policy');
   const po = obj(pa, field(a, o, 'policy')[1], ['shape', 'params']);
-  // A speaker-session model also reads the F features z-scored within the speaker.
-  const shape = checkPolicyShape(...field(pa, po, 'shape'), perception?.speakerInputs ? 2 * F + 1 : F + 1);
+  // A speaker-session model also reads the F features (and its speaker levels) z-scored within the speaker.
+  const shape = checkPolicyShape(...field(pa, po, 'shape'), policyInputCount(F, perception));
   const params = checkParams(...field(pa, po, 'params'), shape);
   const members = [params];
   if (o.ensemble !== undefined) {

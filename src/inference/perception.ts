@@ -3,7 +3,8 @@
 // probabilities, and the limit beyond which an input counts as out of the training range.
 // Optional in the file: a model without it falls back to uncalibrated behaviour (temperature 1,
 // no out-of-range check) and, for energy, to the absolute-level calibration.
-import { at, bad, field, num, numArray, obj, type JsonAt } from '../json-check.js';
+import { arr, at, bad, field, num, numArray, obj, str, type JsonAt } from '../json-check.js';
+import { SPEAKER_LEVEL_FEATURES } from './speaker-levels.js';
 import type { EnergyLevel } from '../level-calibration.js';
 
 export interface Perception {
@@ -26,8 +27,19 @@ export interface Perception {
    * speaker sessions (src/speaker-session.ts), which cannot answer a lone clip.
    */
   speakerInputs?: boolean;
+  /**
+   * A session model of feature set 7 with speaker levels also reads these absolute levels
+   * z-scored within the speaker (inputs 2F + 1 + names.length; src/inference/speaker-levels.ts):
+   * their names and the population's within-speaker sd (dB) the session shrinks toward.
+   */
+  speakerLevels?: { names: string[]; sd: number[] };
   /** Provenance of the temperature: folds, clips, ECE before and after. */
   calibrationInfo?: Record<string, number | string>;
+}
+
+/** Policy inputs of a model: the features and gender, a session model's within-speaker z-scores, its speaker levels. */
+export function policyInputCount(features: number, perception: Perception | undefined): number {
+  return perception?.speakerInputs ? 2 * features + 1 + (perception.speakerLevels?.names.length ?? 0) : features + 1;
 }
 
 /** |z| beyond which a standardised feature counts as an outlier. */
@@ -62,7 +74,7 @@ export function outlierShare(x: ArrayLike<number>, count: number, z = OUTLIER_Z)
 
 /** Checks the optional `perception` field of a model file. */
 export function checkPerception(a: JsonAt, v: unknown): Perception {
-  const o = obj(a, v, ['effortCuts', 'temperature', 'outlierZ', 'outlierShareLimit', 'speakerInputs', 'calibrationInfo']);
+  const o = obj(a, v, ['effortCuts', 'temperature', 'outlierZ', 'outlierShareLimit', 'speakerInputs', 'speakerLevels', 'calibrationInfo']);
   const cuts = numArray(...field(a, o, 'effortCuts'), 2, { min: -1000, max: 1000 });
   if (!(cuts[0] <= cuts[1])) bad(at(a, 'effortCuts'), cuts, 'two ascending cut points');
   const temperature = num(...field(a, o, 'temperature'), { above: 0, max: 100 });
@@ -70,6 +82,19 @@ export function checkPerception(a: JsonAt, v: unknown): Perception {
   const outlierShareLimit = num(...field(a, o, 'outlierShareLimit'), { min: 0, max: 1 });
   if (o.speakerInputs !== undefined && typeof o.speakerInputs !== 'boolean') bad(at(a, 'speakerInputs'), o.speakerInputs, 'true or false');
   const speakerInputs = o.speakerInputs === true;
+  let speakerLevels: Perception['speakerLevels'];
+  if (o.speakerLevels !== undefined) {
+    const la = at(a, 'speakerLevels');
+    if (!speakerInputs) bad(la, o.speakerLevels, 'no speaker levels (they need speakerInputs: true)');
+    const lo = obj(la, o.speakerLevels, ['names', 'sd']);
+    const [na, nv] = field(la, lo, 'names');
+    const list = arr(na, nv);
+    if (list.length === 0 || list.length > SPEAKER_LEVEL_FEATURES.length) bad(na, nv, `1 to ${SPEAKER_LEVEL_FEATURES.length} names`);
+    const names = list.map((n, k) => str(at(na, k), n, SPEAKER_LEVEL_FEATURES));
+    if (new Set(names).size !== names.length) bad(na, nv, 'distinct names');
+    const sd = numArray(...field(la, lo, 'sd'), names.length, { above: 0, max: 200 });
+    speakerLevels = { names, sd };
+  }
   let calibrationInfo: Record<string, number | string> | undefined;
   if (o.calibrationInfo !== undefined) {
     const ca = at(a, 'calibrationInfo');
@@ -80,5 +105,5 @@ export function checkPerception(a: JsonAt, v: unknown): Perception {
       calibrationInfo[k] = x;
     }
   }
-  return { effortCuts: [cuts[0], cuts[1]], temperature, outlierZ, outlierShareLimit, ...(speakerInputs ? { speakerInputs } : {}), ...(calibrationInfo ? { calibrationInfo } : {}) };
+  return { effortCuts: [cuts[0], cuts[1]], temperature, outlierZ, outlierShareLimit, ...(speakerInputs ? { speakerInputs } : {}), ...(speakerLevels ? { speakerLevels } : {}), ...(calibrationInfo ? { calibrationInfo } : {}) };
 }

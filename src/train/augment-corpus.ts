@@ -5,13 +5,14 @@
 // a seed: clip i's copy c draws from Rng(seed · 1,000,003 + i · 97 + c). For the speaker-session
 // model (`speakerNormalization`) a copy is one channel per speaker: one perturbation drawn per
 // speaker and copy, applied to every clip of that speaker (its noise or room drawn per clip), and
-// the copy's features z-scored within that speaker and channel, as a session over one phone line
+// the copy's features and levels z-scored within that speaker and channel, as a session over one phone line
 // or one room sees them (trained on clean clips only, the session model had 17.9 % accuracy over
 // the telephone).
 import { loadAudio } from '../audio.js';
 import { extractProsodyOwned } from '../prosody.js';
 import { featuresFrom, policyInput, utteranceOf } from '../inference/featurize.js';
-import { measuredCues, withinGroupZScores, type PreparedCorpus } from './corpus.js';
+import { measuredCues, speakerNormalizedInputs, type PreparedCorpus } from './corpus.js';
+import { SPEAKER_LEVEL_FEATURES, speakerLevelValues } from '../inference/speaker-levels.js';
 import { applyPerturbation, DEFAULT_AUGMENT_KINDS, drawPerturbation, PERTURBATION_KINDS, type Perturbation, type PerturbationKind } from './augment.js';
 import { invalidArg } from '../errors.js';
 import { Rng } from './rng.js';
@@ -54,7 +55,7 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
   const session = options.speakerNormalization === true;
   // Session copies: the channel of speaker `actor`'s copy c (the same draw for each of its clips).
   const channelOf = (actor: number, c: number) => drawPerturbation(new Rng(seed * 1_000_003 + 7_919 * (actor + 1) + 500_009 * (c + 1)), kinds);
-  const groups: string[] = [], inputs: Float64Array[] = [];
+  const groups: string[] = [], inputs: Float64Array[] = [], levels: (number | null)[][] = [];
   for (let i = 0; i < t.clips.length; i++) {
     const clip = t.clips[i];
     const clean = audio.get(clip.file)!;
@@ -75,13 +76,13 @@ export async function augmentTraining(corpus: PreparedCorpus, options: AugmentOp
       const features = await featuresFrom(utterance.prosody, utterance.samples, undefined, true);
       out.clips.push(clip);
       const x = policyInput(features, corpus.standardizer, clip.gender);
-      if (session) inputs.push(x), groups.push(`${clip.actor}/${c}`);
+      if (session) inputs.push(x), groups.push(`${clip.actor}/${c}`), levels.push(speakerLevelValues(features, SPEAKER_LEVEL_FEATURES));
       else out.x.push(x);
       out.y.push(t.y[i]);
       out.measured.push(measuredCues(features, corpus.calibration, clip.gender, corpus.effortCuts));
       perturbations.push(perturbation);
     }
   }
-  if (session) out.x.push(...withinGroupZScores(inputs, groups));
+  if (session) out.x.push(...speakerNormalizedInputs(inputs, levels, groups));
   return { train: out, perturbations };
 }

@@ -8,6 +8,7 @@ import { quantileOf } from './perception-fit.js';
 import { train, type TrainData, type TrainOptions } from './trainer.js';
 import type { Policy } from '../inference/policy.js';
 import { asMembers, decodeEnsemble } from '../inference/ensemble.js';
+import { SPEAKER_LEVEL_FEATURES } from '../inference/speaker-levels.js';
 
 function argmax(p: ArrayLike<number>): number {
   let b = 0;
@@ -116,15 +117,18 @@ export function outlierLimit(x: Float64Array[], features: number): number {
   return quantileOf(x.map((v) => outlierShare(v, features, OUTLIER_Z)), OUTLIER_QUANTILE);
 }
 
-/** A model file's perception block from a prepared training split and a held-out fit. */
-export function perceptionOf(effortCuts: [number, number], x: Float64Array[], features: number, fit: HeldOutFit | null, speakerInputs = false): Perception {
+/**
+ * A model file's perception block from a prepared training split and a held-out fit.
+ * `speakerLevelSd` (PreparedCorpus.speakerLevelSd) makes it a session model's: speaker inputs and
+ * the speaker levels with the population's within-speaker sd.
+ */
+export function perceptionOf(effortCuts: [number, number], x: Float64Array[], features: number, fit: HeldOutFit | null, speakerLevelSd?: readonly number[]): Perception {
   return {
     effortCuts,
     temperature: fit?.temperature ?? 1,
     outlierZ: OUTLIER_Z,
     outlierShareLimit: outlierLimit(x, features),
-    ...(speakerInputs ? { speakerInputs } : {}),
+    ...(speakerLevelSd ? { speakerInputs: true, speakerLevels: { names: [...SPEAKER_LEVEL_FEATURES], sd: [...speakerLevelSd] } } : {}),
     ...(fit ? { calibrationInfo: { method: 'temperature scaling, NLL', folds: fit.folds, heldOutClips: fit.clips, ...(fit.members > 1 ? { members: fit.members } : {}), eceBefore: fit.eceBefore, eceAfter: fit.eceAfter } } : {}),
   };
 }
-

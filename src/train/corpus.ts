@@ -11,6 +11,7 @@ import type { TrainData } from './trainer.js';
 import { EMOTIONS, type MeasuredCues } from '../inference/vocab.js';
 import { levelOf } from '../inference/perception.js';
 import { fitEffortCuts } from './perception-fit.js';
+import { levelSums, pooledWithinSd, SPEAKER_LEVEL_FEATURES, speakerLevelValues, speakerLevelZ } from '../inference/speaker-levels.js';
 
 export interface PreparedCorpus {
   train: TrainData & { clips: Clip[] };
@@ -20,6 +21,11 @@ export interface PreparedCorpus {
   effortCuts: [number, number];
   standardizer: Standardizer;
   associations: Associations;
+  /**
+   * With speakerNormalization: the population's within-speaker sd of each speaker level
+   * (SPEAKER_LEVEL_FEATURES, dB; pooled over the training speakers), which a session shrinks toward.
+   */
+  speakerLevelSd?: number[];
   skipped: { file: string; reason: string }[];
 }
 
@@ -46,9 +52,26 @@ export function cueFeatureIndices(): number[][] {
 /** Spectral balance features the energy claim head reads besides the level dynamics. */
 const EFFORT_INPUTS = ['vq.alphaRatioMean', 'vq.hammarbergMean', 'vq.slope0to500Mean', 'vq.slope500to1500Mean', 'vq.h1h2Mean'];
 
-/** Appends each clip's features z-scored over its speaker's clips (see speakerNormalization). */
-function appendSpeakerNormalized(d: { clips: Clip[]; x: Float64Array[] }) {
-  d.x = withinGroupZScores(d.x, d.clips.map((c) => c.actor));
+/**
+ * A session model's inputs: each policy input, then its features z-scored within its group (a
+ * group: the clips of one speaker over one channel; `group[i]` is clip i's), then the speaker
+ * levels z-scored within the group (`levels[i]`: clip i's SPEAKER_LEVEL_FEATURES values).
+ */
+export function speakerNormalizedInputs(x: Float64Array[], levels: (number | null)[][], group: (number | string)[]): Float64Array[] {
+  const withFeatures = withinGroupZScores(x, group);
+  const K = SPEAKER_LEVEL_FEATURES.length;
+  const sums = new Map<number | string, ReturnType<typeof levelSums>[]>();
+  for (const g of new Set(group)) {
+    const idx = group.flatMap((h, i) => (h === g ? [i] : []));
+    sums.set(g, Array.from({ length: K }, (_, j) => levelSums(idx.map((i) => levels[i][j]))));
+  }
+  return withFeatures.map((v, i) => {
+    const o = new Float64Array(v.length + K);
+    o.set(v);
+    // The whole group is known in training: no prior (the session shrinks while it knows few).
+    for (let j = 0; j < K; j++) o[v.length + j] = speakerLevelZ(levels[i][j], sums.get(group[i])![j], 1, 0);
+    return o;
+  });
 }
 
 /**
@@ -129,13 +152,16 @@ export async function prepareRavdess(
     cueFeatures: cueFeatureIndices(),
     x: cs.map((c) => policyInput(features.get(c.file)!, standardizer, c.gender)),
     y: cs.map((c) => EMOTIONS.indexOf(c.emotion)),
+    levels: cs.map((c) => speakerLevelValues(features.get(c.file)!, SPEAKER_LEVEL_FEATURES)),
     measured: cs.map((c) => measuredCues(features.get(c.file)!, calibration, c.gender, effortCuts)),
   });
-  const train = build(trainClips);
-  const val = build(valClips);
+  const { levels: trainLevels, ...train } = build(trainClips);
+  const { levels: valLevels, ...val } = build(valClips);
+  let speakerLevelSd: number[] | undefined;
   if (options.speakerNormalization) {
-    appendSpeakerNormalized(train);
-    appendSpeakerNormalized(val);
+    train.x = speakerNormalizedInputs(train.x, trainLevels, train.clips.map((c) => c.actor));
+    val.x = speakerNormalizedInputs(val.x, valLevels, val.clips.map((c) => c.actor));
+    speakerLevelSd = pooledWithinSd(trainLevels, train.clips.map((c) => c.actor), SPEAKER_LEVEL_FEATURES.length);
   }
   return {
     train,
@@ -143,6 +169,7 @@ export async function prepareRavdess(
     calibration,
     effortCuts,
     standardizer,
+    ...(speakerLevelSd ? { speakerLevelSd } : {}),
     associations: fitAssociations(train.measured, train.y),
     skipped: [...skipped, ...failed.map((f) => ({ file: f.file, reason: f.error }))],
   };
