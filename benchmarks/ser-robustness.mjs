@@ -265,13 +265,14 @@ for (const seed of cvOnly ? [] : seeds) {
 // ---- leave-speakers-out cross-validation over actors 01–16 (model selection) ----
 const CV_FOLDS = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16]];
 for (const seed of withCv ? seeds : []) {
-  for (const copies of augmentCopies) {
+  // --augment none: the sessions' CV alone (copies null: no single-clip model).
+  for (const copies of augmentCopies.length ? augmentCopies : withSessions ? [null] : []) {
     const t0 = Date.now();
     const folds = [];
     for (const held of CV_FOLDS) {
       const others = Array.from({ length: 16 }, (_, i) => i + 1).filter((a) => !held.includes(a));
       const row = { held };
-      for (const speaker of withSessions ? [false, true] : [false]) {
+      for (const speaker of [...(copies === null ? [] : [false]), ...(withSessions ? [true] : [])]) {
         const corpus = await prepareRavdess(DATA, { trainActors: others, valActors: held, cacheFile, speakerNormalization: speaker });
         const { policies } = await trainEnsemble(corpus, {
           members, copies: speaker ? sessionCopies : copies, seed, speakerNormalization: speaker, kinds: augmentKinds, heldOutFolds: 0,
@@ -281,11 +282,12 @@ for (const seed of withCv ? seeds : []) {
         row[speaker ? 'session' : 'single'] = { accuracy: ev.accuracy, macroF1: ev.macroF1, factualShare: ev.factualShare };
       }
       folds.push(row);
-      console.log(`CV seed ${seed}, augment ${copies}, held-out actors ${held.join(',')}: single clip ${pct(row.single.accuracy)} %${row.session ? `, session ${pct(row.session.accuracy)} %` : ''}`);
+      console.log(`CV seed ${seed}, augment ${copies}, held-out actors ${held.join(',')}:${row.single ? ` single clip ${pct(row.single.accuracy)} %` : ''}${row.session ? ` session ${pct(row.session.accuracy)} %` : ''}`);
     }
     const mean = (k) => folds.reduce((a, f) => a + (f[k]?.accuracy ?? 0), 0) / folds.length;
-    report.cv.push({ seed, augmentCopies: copies, folds, single: mean('single'), session: withSessions ? mean('session') : null, seconds: (Date.now() - t0) / 1000 });
-    console.log(`CV seed ${seed}, augment ${copies}: single clip ${pct(mean('single'))} %${withSessions ? `, session ${pct(mean('session'))} %` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+    const single = copies === null ? null : mean('single');
+    report.cv.push({ seed, augmentCopies: copies, folds, single, session: withSessions ? mean('session') : null, seconds: (Date.now() - t0) / 1000 });
+    console.log(`CV seed ${seed}, augment ${copies}:${single === null ? '' : ` single clip ${pct(single)} %`}${withSessions ? ` session ${pct(mean('session'))} %` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }
 }
 
@@ -322,11 +324,12 @@ if (report.sessions.length) {
     console.log(`${name.padEnd(26)} accuracy ${fmt(row.accuracy)} %, FA ${fmt(row.factualShare)} %, ECE ${fmt(row.ece, 1, 3)}`);
   }
 }
-for (const copies of withCv ? augmentCopies : []) {
+for (const copies of withCv ? (augmentCopies.length ? augmentCopies : withSessions ? [null] : []) : []) {
   const cv = report.cv.filter((c) => c.augmentCopies === copies);
   const all = (k) => msd(cv.flatMap((c) => c.folds.map((f) => f[k].accuracy)));
-  report.summary.cv[copies] = { single: all('single'), session: withSessions ? all('session') : null };
-  console.log(`\nleave-speakers-out CV over actors 01–16 (augment ${copies}; mean ± sd over ${cv.length} seeds × 4 folds): single clip ${fmt(all('single'))} %${withSessions ? `, session ${fmt(all('session'))} %` : ''}`);
+  const single = copies === null ? null : all('single');
+  report.summary.cv[copies ?? 'sessions'] = { single, session: withSessions ? all('session') : null };
+  console.log(`\nleave-speakers-out CV over actors 01–16 (augment ${copies}; mean ± sd over ${cv.length} seeds × 4 folds):${single ? ` single clip ${fmt(single)} %` : ''}${withSessions ? ` session ${fmt(all('session'))} %` : ''}`);
 }
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(report, null, 1));

@@ -69,7 +69,7 @@ for (const kind of kinds) {
       augmentedCopies: data.x.length - corpus.train.x.length,
       members: policies.length,
       memberSeeds: policies.map((_, k) => memberSeed(seed, k)),
-      features: speaker ? 'per clip + z-scored within the speaker (speaker sessions)' : `per clip, gain-invariant, speech span (feature set ${FEATURE_VERSION})`,
+      features: speaker ? 'per clip + z-scored within the speaker + the speaker levels z-scored within the speaker (speaker sessions)' : `per clip, gain-invariant, speech span (feature set ${FEATURE_VERSION})`,
       mode: 'ptr',
       seed,
       sftSteps: DEFAULT_SFT_STEPS,

@@ -6,8 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { analyzeSpeaker, createSpeakerSession, EmotionThinkerError, loadAudio, resample, restoreSpeakerSession, type SpeakerAnalysisResult } from '../src/index.js';
+import { analyze, analyzeSpeaker, createSpeakerSession, EmotionThinkerError, loadAudio, resample, restoreSpeakerSession, type SpeakerAnalysisResult } from '../src/index.js';
 import { makeWav } from './helpers/wav.js';
+import { SPEAKER_LEVEL_FEATURES } from '../src/inference/speaker-levels.js';
+import { loadModel } from '../src/inference/model.js';
+import { SPEAKER_MODEL_PATH } from '../src/speaker-session.js';
 import { thrownError } from './helpers/thrown.js';
 
 const DATA = path.resolve(__dirname, '../../shared/data');
@@ -29,6 +32,7 @@ function chord(seconds: number): Uint8Array {
   return makeWav(x, { sampleRate: fs, format: 's16' });
 }
 
+const speakerModelFile = () => loadModel(SPEAKER_MODEL_PATH).file;
 const summary = (r: SpeakerAnalysisResult) => JSON.stringify({ e: r.emotion, p: r.probabilities, c: r.claims, i: r.inBaseline });
 
 describe('analyzeSpeaker', () => {
@@ -58,6 +62,49 @@ describe('analyzeSpeaker', () => {
     // the speaker's own distribution), not all one level as corpus cuts give a very high voice.
     const pitchLevels = new Set(a.map((r) => r.claims.find((c) => c.cue === 'pitch')?.measuredLevel));
     expect(pitchLevels.size).toBeGreaterThanOrEqual(2);
+  }, 300_000);
+});
+
+describe('speaker levels: loudness relative to the speaker', () => {
+  // The session model reads the absolute levels (intensity, RMS) z-scored within the speaker
+  // (src/inference/speaker-levels.ts): a gain shared by the whole session changes nothing; one
+  // utterance louder than the speaker's usual reads differently.
+  const clips = actorClips(15).filter((_, i) => i % 4 === 1); // 15 clips
+  const scaled = async (f: string, gain: number) => {
+    const { samples } = await loadAudio(f, { sampleRate: 16000, mono: true });
+    return makeWav(samples.map((v) => v * gain), { format: 'f32' });
+  };
+
+  it('the bundled session model reads them', () => {
+    expect(speakerModelFile().perception?.speakerLevels?.names).toEqual([...SPEAKER_LEVEL_FEATURES]);
+  });
+
+  it('a gain shared by the whole session leaves every answer as it was', async () => {
+    const a = await analyzeSpeaker(await Promise.all(clips.map((f) => scaled(f, 1))));
+    const b = await analyzeSpeaker(await Promise.all(clips.map((f) => scaled(f, 0.2)))); // -14 dB
+    expect(b.map((r) => r.emotion)).toEqual(a.map((r) => r.emotion));
+    a.forEach((r, i) => {
+      // Float rounding of the scaled samples moves the features by ~1e-6; nothing more.
+      for (const e of Object.keys(r.probabilities)) expect(b[i].probabilities[e]).toBeCloseTo(r.probabilities[e], 4);
+    });
+  }, 300_000);
+
+  it('one utterance 12 dB louder than the rest reads differently', async () => {
+    const plain = await analyzeSpeaker(await Promise.all(clips.map((f) => scaled(f, 1))));
+    const loud = await analyzeSpeaker(await Promise.all(clips.map((f, i) => scaled(f, i === 0 ? 4 : 1))));
+    const diff = Math.max(...Object.keys(plain[0].probabilities).map((e) => Math.abs(loud[0].probabilities[e] - plain[0].probabilities[e])));
+    expect(diff).toBeGreaterThan(1e-3);
+    // The loudness against the speaker's mean moves by the gain less its share of the mean.
+    const gainDb = 20 * Math.log10(4);
+    expect(loud[0].levelVsSpeakerDb! - plain[0].levelVsSpeakerDb!).toBeCloseTo(gainDb * (1 - 1 / clips.length), 1);
+    expect(plain.every((r) => r.levelVsSpeakerDb !== null)).toBe(true);
+    const energy = loud.filter((r) => r.claims.some((c) => c.cue === 'energy'));
+    expect(energy.length).toBeGreaterThan(0);
+    for (const r of energy) expect(r.reasoning).toMatch(/level \d+\.\d dB (above|below) this speaker's mean over 15 utterances/);
+    // A single clip's answer does not follow its gain.
+    const [one, oneLoud] = [await analyze(await scaled(clips[0], 1)), await analyze(await scaled(clips[0], 4))];
+    expect(oneLoud.emotion).toBe(one.emotion);
+    for (const e of Object.keys(one.probabilities)) expect(oneLoud.probabilities[e]).toBeCloseTo(one.probabilities[e], 4);
   }, 300_000);
 });
 
@@ -125,6 +172,11 @@ describe('createSpeakerSession', () => {
       [{ ...j, model: '0000000000000000' }, /model/],
       [{ format: 'emotionthinker-model', version: 1 }, /format/],
       [{ ...j, extra: 1 }, /extra/],
+      [{ ...j, levels: j.levels.slice(1) }, /levels/],
+      [{ ...j, levels: j.levels.map((l: object, k: number) => (k === 2 ? { ...l, n: 99 } : l)) }, /levels\[2\]\.n/],
+      [{ ...j, levels: j.levels.map((l: object, k: number) => (k === 0 ? { ...l, sumSq: -1 } : l)) }, /levels\[0\]\.sumSq/],
+      [{ ...j, version: 1 }, /levels/],
+      [{ ...j, version: 3 }, /version/],
       ['{not json', /not JSON/],
     ];
     for (const [bad, field] of cases) {

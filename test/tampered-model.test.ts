@@ -10,6 +10,7 @@ import { thrownError } from './helpers/thrown.js';
 
 const ROOT = path.resolve(__dirname, '..');
 const MODEL = path.join(ROOT, 'models', 'default.json');
+const SPEAKER_MODEL = path.join(ROOT, 'models', 'speaker.json');
 const CALIBRATION = path.join(ROOT, 'src', 'calibration', 'default.json');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-tampered-model-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -93,6 +94,24 @@ describe('model files are validated fully on load', () => {
     const err = errorOf(() => loadModel(file));
     expect(err.code).toBe('ERR_MODEL_FORMAT');
     expect(err.input).toBe(file);
+    expect(err.message).toMatch(new RegExp(`^${escape(file)}: not a usable emotion model: ${escape(field)} `));
+  });
+
+  // The session model's speaker levels (src/inference/speaker-levels.ts): names the session can
+  // read, one positive sd each, and the policy's inputs sized for them.
+  const speakerCases: [string, string, Mutate, string][] = [
+    ['speaker levels on a single-clip model', MODEL, (m) => (m.perception.speakerLevels = { names: ['rmsP95Dbfs'], sd: [3] }), 'perception.speakerLevels'],
+    ['a speaker level the session cannot read', SPEAKER_MODEL, (m) => (m.perception.speakerLevels.names[0] = 'rmsP5Dbfs'), 'perception.speakerLevels.names[0]'],
+    ['a speaker level named twice', SPEAKER_MODEL, (m) => (m.perception.speakerLevels.names[1] = m.perception.speakerLevels.names[0]), 'perception.speakerLevels.names'],
+    ['a speaker level sd of 0', SPEAKER_MODEL, (m) => (m.perception.speakerLevels.sd[1] = 0), 'perception.speakerLevels.sd[1]'],
+    ['a speaker level sd missing', SPEAKER_MODEL, (m) => m.perception.speakerLevels.sd.pop(), 'perception.speakerLevels.sd'],
+    ['the speaker levels removed (the policy reads them)', SPEAKER_MODEL, (m) => delete m.perception.speakerLevels, 'policy.shape.inputs'],
+  ];
+
+  it.each(speakerCases)('refuses %s (ERR_MODEL_FORMAT naming the field)', (_label, base, mutate, field) => {
+    const file = write(base, mutate);
+    const err = errorOf(() => loadModel(file));
+    expect(err.code).toBe('ERR_MODEL_FORMAT');
     expect(err.message).toMatch(new RegExp(`^${escape(file)}: not a usable emotion model: ${escape(field)} `));
   });
 
