@@ -133,6 +133,8 @@ describe('createSpeakerSession', () => {
     expect(s.utterances).toBe(1);
     const after = JSON.parse(JSON.stringify(s.toJSON()));
     expect(after.sum).toEqual(JSON.parse(json).sum);
+    expect(after.levels).toEqual(JSON.parse(json).levels);
+    expect(after.levels.every((l: { n: number }) => l.n === 1)).toBe(true);
     expect(after.excluded).toBe(2);
   }, 120_000);
 
