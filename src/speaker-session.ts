@@ -214,15 +214,15 @@ export class SpeakerSession implements CutPointSource {
     const loudness = this.#loudness(features);
     const levels = this.#levels(features, gender, loudness);
     const r = analysisOf(features, prosody, model, { gender: this.#gender ?? undefined }, { x, levels, whole });
-    return { ...r, speaker: this.id, inBaseline: reason === null, excludedReason: reason, levelVsSpeakerDb: loudness };
+    return { ...r, speaker: this.id, inBaseline: reason === null, excludedReason: reason, levelVsSpeakerDb: loudness?.db ?? null };
   }
 
-  /** The clip's mean level minus the speaker's mean (dB), once two utterances are known. */
-  #loudness(features: UtteranceFeatures): number | null {
-    const j = levelNames(this.#model).indexOf(LOUDNESS_LEVEL);
-    if (j < 0 || this.#sums.levels[j].n < 2) return null;
+  /** The clip's mean level minus the speaker's mean (dB) over n utterances, once two are known. */
+  #loudness(features: UtteranceFeatures): { db: number; n: number } | null {
+    const s = this.#sums.levels[levelNames(this.#model).indexOf(LOUDNESS_LEVEL)];
+    if (!s || s.n < 2) return null;
     const v = speakerLevelValues(features, [LOUDNESS_LEVEL])[0];
-    return v === null ? null : v - this.#sums.levels[j].sum / this.#sums.levels[j].n;
+    return v === null ? null : { db: v - s.sum / s.n, n: s.n };
   }
 
   /** Shrunk per-feature mean and sd in standardised units (population prior: mean 0, sd 1). */
@@ -267,7 +267,7 @@ export class SpeakerSession implements CutPointSource {
     return { measure, unit, n: s.n, mean, sd, cuts: sd > 0 ? [mean - TERTILE_Z * sd, mean + TERTILE_Z * sd] : c };
   }
 
-  #levels(features: UtteranceFeatures, gender: Gender | null, loudness: number | null): Record<LevelCue, CueLevel> {
+  #levels(features: UtteranceFeatures, gender: Gender | null, loudness: { db: number; n: number } | null): Record<LevelCue, CueLevel> {
     const corpus = corpusLevels(features, this.#model, gender, false);
     const out = {} as Record<LevelCue, CueLevel>;
     for (const cue of LEVEL_CUES) {
@@ -286,7 +286,7 @@ export class SpeakerSession implements CutPointSource {
         // The claim is stated from the speaker-relative level (the emotion is conditioned on it).
         force: b.n > 0,
         ...(cue === 'energy' && loudness !== null
-          ? { also: `level ${Math.abs(loudness).toFixed(1)} dB ${loudness >= 0 ? 'above' : 'below'} this speaker's mean over ${this.#sums.levels[levelNames(this.#model).indexOf(LOUDNESS_LEVEL)].n} utterances` }
+          ? { also: `level ${Math.abs(loudness.db).toFixed(1)} dB ${loudness.db >= 0 ? 'above' : 'below'} this speaker's mean over ${loudness.n} utterances` }
           : {}),
       };
     }

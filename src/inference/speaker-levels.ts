@@ -57,13 +57,23 @@ export function levelSums(values: (number | null)[]): LevelSums {
   return s;
 }
 
+/** The indices of each group's members, in order of first appearance (a group: one speaker over one channel). */
+export function indicesByGroup(group: readonly (number | string)[]): Map<number | string, number[]> {
+  const byGroup = new Map<number | string, number[]>();
+  group.forEach((g, i) => {
+    const idx = byGroup.get(g);
+    if (idx) idx.push(i);
+    else byGroup.set(g, [i]);
+  });
+  return byGroup;
+}
+
 /**
  * The population's within-speaker sd of each level: the root of the within-group variances
  * pooled over the groups (each weighted by its clips). 1 dB where no group has two values.
  */
 export function pooledWithinSd(levels: (number | null)[][], group: (number | string)[], count: number): number[] {
-  const byGroup = new Map<number | string, number[]>();
-  group.forEach((g, i) => (byGroup.get(g) ?? byGroup.set(g, []).get(g)!).push(i));
+  const byGroup = indicesByGroup(group);
   const out: number[] = [];
   for (let j = 0; j < count; j++) {
     let ss = 0, n = 0;

@@ -11,7 +11,7 @@ import type { TrainData } from './trainer.js';
 import { EMOTIONS, type MeasuredCues } from '../inference/vocab.js';
 import { levelOf } from '../inference/perception.js';
 import { fitEffortCuts } from './perception-fit.js';
-import { levelSums, pooledWithinSd, SPEAKER_LEVEL_FEATURES, speakerLevelValues, speakerLevelZ } from '../inference/speaker-levels.js';
+import { indicesByGroup, levelSums, pooledWithinSd, SPEAKER_LEVEL_FEATURES, speakerLevelValues, speakerLevelZ } from '../inference/speaker-levels.js';
 
 export interface PreparedCorpus {
   train: TrainData & { clips: Clip[] };
@@ -61,10 +61,7 @@ export function speakerNormalizedInputs(x: Float64Array[], levels: (number | nul
   const withFeatures = withinGroupZScores(x, group);
   const K = SPEAKER_LEVEL_FEATURES.length;
   const sums = new Map<number | string, ReturnType<typeof levelSums>[]>();
-  for (const g of new Set(group)) {
-    const idx = group.flatMap((h, i) => (h === g ? [i] : []));
-    sums.set(g, Array.from({ length: K }, (_, j) => levelSums(idx.map((i) => levels[i][j]))));
-  }
+  for (const [g, idx] of indicesByGroup(group)) sums.set(g, Array.from({ length: K }, (_, j) => levelSums(idx.map((i) => levels[i][j]))));
   return withFeatures.map((v, i) => {
     const o = new Float64Array(v.length + K);
     o.set(v);
@@ -79,12 +76,7 @@ export function speakerNormalizedInputs(x: Float64Array[], levels: (number | nul
  * one speaker over one channel; `group[i]` is clip i's).
  */
 export function withinGroupZScores(x: Float64Array[], group: (number | string)[]): Float64Array[] {
-  const byGroup = new Map<number | string, number[]>();
-  group.forEach((g, i) => {
-    const idx = byGroup.get(g);
-    if (idx) idx.push(i);
-    else byGroup.set(g, [i]);
-  });
+  const byGroup = indicesByGroup(group);
   const D = FEATURE_NAMES.length;
   const extra = x.map(() => new Float64Array(D));
   for (const idx of byGroup.values()) {
