@@ -395,6 +395,14 @@ export function createSpeakerSession(options?: SpeakerSessionOptions): SpeakerSe
   return new SpeakerSession(speakerModel(options?.model), o);
 }
 
+/** One running sum `{ n, sum, sumSq }` of a saved session: n ≤ maxN utterances, |sum| and sumSq within `bound(n)`. */
+function checkSums(a: JsonAt, v: unknown, maxN: number, bound: (n: number) => { sum: number; sumSq: number }): LevelSums {
+  const o = obj(a, v, ['n', 'sum', 'sumSq']);
+  const n = num(...field(a, o, 'n'), { integer: true, min: 0, max: maxN });
+  const b = bound(n);
+  return { n, sum: num(...field(a, o, 'sum'), { min: -b.sum, max: b.sum }), sumSq: num(...field(a, o, 'sumSq'), { min: 0, max: b.sumSq }) };
+}
+
 /**
  * A session from its toJSON() (an object or JSON text). A malformed, tampered or foreign JSON is
  * ERR_MODEL_FORMAT naming the field; a session saved under another model is refused.
@@ -429,12 +437,7 @@ export function restoreSpeakerSession(json: unknown, options: Pick<SpeakerSessio
   const ca = at(a, 'cues');
   const co = obj(ca, field(a, o, 'cues')[1], LEVEL_CUES);
   const cues = emptyCues();
-  for (const cue of LEVEL_CUES) {
-    const qa = at(ca, cue);
-    const qo = obj(qa, field(ca, co, cue)[1], ['n', 'sum', 'sumSq']);
-    const cn = num(...field(qa, qo, 'n'), { integer: true, min: 0, max: n });
-    cues[cue] = { n: cn, sum: num(...field(qa, qo, 'sum'), { min: -1e15, max: 1e15 }), sumSq: num(...field(qa, qo, 'sumSq'), { min: 0, max: 1e15 }) };
-  }
+  for (const cue of LEVEL_CUES) cues[cue] = checkSums(at(ca, cue), field(ca, co, cue)[1], n, () => ({ sum: 1e15, sumSq: 1e15 }));
   // Version 1 predates the speaker levels: it has none (and its digest only matches a model without them).
   const K = levelNames(model).length;
   const levels = emptyLevels(model);
@@ -443,13 +446,8 @@ export function restoreSpeakerSession(json: unknown, options: Pick<SpeakerSessio
   } else {
     const [la, lv] = field(a, o, 'levels');
     const list = arr(la, lv, K);
-    list.forEach((l, j) => {
-      const qa = at(la, j);
-      const qo = obj(qa, l, ['n', 'sum', 'sumSq']);
-      // Levels are dB of audio in [-1, 1]: far inside ±1000 dB.
-      const ln = num(...field(qa, qo, 'n'), { integer: true, min: 0, max: n });
-      levels[j] = { n: ln, sum: num(...field(qa, qo, 'sum'), { min: -1000 * ln, max: 1000 * ln }), sumSq: num(...field(qa, qo, 'sumSq'), { min: 0, max: 1e6 * ln }) };
-    });
+    // Levels are dB of audio in [-1, 1]: far inside ±1000 dB.
+    list.forEach((l, j) => (levels[j] = checkSums(at(la, j), l, n, (count) => ({ sum: 1000 * count, sumSq: 1e6 * count }))));
   }
   return new SpeakerSession(model, { id, gender: g as Gender | null, priorStrength }, { n, sum: Float64Array.from(sum), sumSq: Float64Array.from(sumSq), cues, levels }, excluded);
 }
