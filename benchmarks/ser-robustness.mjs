@@ -21,7 +21,7 @@
 // Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
 //   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
 //   [--augment 0,4|none] [--session-augment 4] [--sessions 0] [--augment-kinds gain,white,pink,babble,telephone,reverb,mp3,vorbis]
-//   [--members 3] [--save-models DIR] [--load-models DIR]
+//   [--members 3] [--save-models DIR] [--load-models DIR] [--probs FILE]
 // --save-models DIR writes every trained validation model (seed-S-single-augN.json,
 // seed-S-session.json) so that a later run can --load-models them instead of training (e.g. to
 // study calibration or a decode rule without an hour of training).
@@ -78,6 +78,10 @@ const withSessions = arg('--sessions', '1') !== '0';
 // --members K: ensemble members per model.
 const members = Number(arg('--members', DEFAULT_ENSEMBLE_MEMBERS));
 const saveDir = arg('--save-models', null), loadDir = arg('--load-models', null);
+// --probs FILE: every clip's reported probabilities (after the model's temperature) and label per
+// model and condition, for studying calibration (e.g. refitting a temperature) without re-running analyze.
+const probsFile = arg('--probs', null);
+const probDump = [];
 const anchor = anchorDir ? await import(pathToFileURL(path.resolve(anchorDir) + '/').href + 'index.js') : null;
 let analyzeTiming = null;
 const trainActors = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], valActors = [13, 14, 15, 16];
@@ -141,6 +145,11 @@ async function babbleFor(r, len) {
   return aug.babble(len, talkers);
 }
 
+// A result's probabilities in EMOTIONS order (uniform when no emotion was given).
+const probsOf = (r) => (r.emotion ? EMOTIONS.map((e) => r.probabilities[e]) : new Array(EMOTIONS.length).fill(1 / EMOTIONS.length));
+function dumpProbs(entry, results, labels) {
+  if (probsFile) probDump.push({ ...entry, labels, probs: results.map(probsOf) });
+}
 function metrics(results, labels) {
   const K = EMOTIONS.length, conf = Array.from({ length: K }, () => new Array(K).fill(0));
   let ok = 0, claims = 0, agree = 0, unc = 0;
@@ -151,7 +160,7 @@ function metrics(results, labels) {
     if (pred >= 0) conf[labels[i]][pred]++;
     if (pred === labels[i]) ok++;
     for (const c of r.claims) claims++, (agree += c.agrees ? 1 : 0);
-    probs.push(r.emotion ? EMOTIONS.map((e) => r.probabilities[e]) : new Array(K).fill(1 / K));
+    probs.push(probsOf(r));
     ys.push(labels[i]);
   });
   let f1 = 0;
@@ -210,6 +219,7 @@ for (const seed of cvOnly ? [] : seeds) {
     }
     if (name === 'clean') cleanResults = results;
     const m = metrics(results, idx.map((i) => labels[i]));
+    dumpProbs({ model: 'single', seed, augmentCopies: copies, temperature: single.held.temperature, condition: name }, results, idx.map((i) => labels[i]));
     const agreeOf = (fn) => idx.reduce((s, i, k) => s + (fn(results[k]) === fn(cleanResults[i]) ? 1 : 0), 0) / idx.length;
     m.emotionAgreement = agreeOf((r) => r.emotion);
     m.claimAgreement = Object.fromEntries(CUES.map((c) => [c, agreeOf((r) => claimOf(r, c))]));
@@ -257,6 +267,7 @@ for (const seed of cvOnly ? [] : seeds) {
       idx.forEach((i, k) => (results[i] = out[k]));
     }
     sessions[name] = metrics(results, labels);
+    dumpProbs({ model: 'session', seed, temperature: spk.held.temperature, condition: name }, results, labels);
     console.log(`speaker session (analyzeSpeaker per actor), ${name}: accuracy ${pct(sessions[name].accuracy)} %, macro-F1 ${pct(sessions[name].macroF1)} %, FA ${pct(sessions[name].factualShare)} %, ECE ${sessions[name].ece.toFixed(3)}, confidence ${sessions[name].confidence.toFixed(2)}`);
   }
   report.sessions.push({ seed, temperature: spk.held.temperature, heldOut: spk.held, sessions });
@@ -333,4 +344,5 @@ for (const copies of withCv ? (augmentCopies.length ? augmentCopies : withSessio
 }
 mkdirSync(path.dirname(outFile), { recursive: true });
 writeFileSync(outFile, JSON.stringify(report, null, 1));
+if (probsFile) mkdirSync(path.dirname(path.resolve(probsFile)), { recursive: true }), writeFileSync(path.resolve(probsFile), JSON.stringify(probDump));
 console.log(`\nRAVDESS: Livingstone & Russo (2018), CC BY-NC-SA 4.0. Report: ${path.relative(process.cwd(), outFile)}`);
