@@ -18,7 +18,7 @@
 // is 5 trainings per member, so with --members 1 the default run (5 seeds × single-clip model +
 // session model) is ≈ 50 trainings ≈ 1 h, `--cv` adds 8 trainings per seed, `--quick` (seed 1, no
 // CV) ≈ 12 min; the default 3 members take three times as long.
-// Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--cv] [--cv-only]
+// Usage: npm run build:ts && node benchmarks/ser-robustness.mjs [--quick] [--seeds 5|1,3] [--seed 2] [--cv] [--cv-only]
 //   [--recipe weightDecay=0.1,inputNoise=0.8] [--out report.json] [--cache features.json] [--anchor OTHER_DIST]
 //   [--augment 0,4|none] [--session-augment 4] [--sessions 0] [--augment-kinds gain,white,pink,babble,telephone,reverb,mp3,vorbis]
 //   [--members 3] [--save-models DIR] [--load-models DIR] [--probs FILE]
@@ -50,7 +50,8 @@ const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.
 const quick = process.argv.includes('--quick');
 // --seeds 5: seeds 1..5; --seeds 2,4: those seeds.
 const seedArg = arg('--seeds', quick ? '1' : '5');
-const seeds = seedArg.includes(',') ? seedArg.split(',').map(Number) : Array.from({ length: Number(seedArg) }, (_, i) => i + 1);
+// --seed 2: that seed alone.
+const seeds = arg('--seed', null) !== null ? [Number(arg('--seed'))] : seedArg.includes(',') ? seedArg.split(',').map(Number) : Array.from({ length: Number(seedArg) }, (_, i) => i + 1);
 const cvOnly = process.argv.includes('--cv-only');
 const withCv = (process.argv.includes('--cv') || cvOnly) && !quick;
 // --recipe k=v,...: training options (TrainOptions: weightDecay, inputNoise, hidden, cueHidden,
@@ -137,7 +138,11 @@ const CONDITIONS = [
   ['MP3 32 kbps', (x) => encodeLossy(x, { format: 'mp3', kbps: 32 })],
   ['Ogg Vorbis q0 (~25 kbps)', (x) => encodeLossy(x, { format: 'vorbis', quality: 0 })],
   ['cut at the speech (0.02-0.15 s margins)', (x, r) => wav(cutAtSpeech(x, r), 16000)],
+  // Another microphone (augment.ts drawMicrophone: tilt, low and high cut, two resonances): one per clip, one per speaker in sessions.
+  ['another microphone', (x, r) => wav(aug.microphone(x, aug.drawMicrophone(r)), 16000)],
 ];
+// Conditions that are a device: a session hears all of a speaker's clips through the same one.
+const DEVICE_CONDITIONS = new Set(['another microphone']);
 
 async function babbleFor(r, len) {
   const talkers = [];
@@ -261,7 +266,8 @@ for (const seed of cvOnly ? [] : seeds) {
       for (const i of idx) {
         const x = clean.get(valFiles[i]);
         // A clip that the condition would clip (gain +10 dB) stays in the session unchanged.
-        batch.push((await perturb(x, r, name.startsWith('babble') ? await babbleFor(r, x.length) : null)) ?? wav(x, 16000));
+        const draw = DEVICE_CONDITIONS.has(name) ? new Rng(7 * seed + a) : r;
+        batch.push((await perturb(x, draw, name.startsWith('babble') ? await babbleFor(r, x.length) : null)) ?? wav(x, 16000));
       }
       const out = await api.analyzeSpeaker(batch, { id: `actor ${a}`, model: spk.model });
       idx.forEach((i, k) => (results[i] = out[k]));

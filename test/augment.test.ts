@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { defaultModel, loadAudio, spectralStats } from '../src/index.js';
-import { applyGain, applyPerturbation, babble, DEFAULT_AUGMENT_KINDS, drawPerturbation, mixAtSnr, PERTURBATION_KINDS, pinkNoise, reverberate, telephone, whiteNoise, type PerturbationKind } from '../src/train/augment.js';
+import { applyGain, applyPerturbation, babble, DEFAULT_AUGMENT_KINDS, drawMicrophone, drawPerturbation, microphone, microphoneGainDb, mixAtSnr, PERTURBATION_KINDS, pinkNoise, reverberate, telephone, whiteNoise, type PerturbationKind } from '../src/train/augment.js';
 import { Rng } from '../src/train/rng.js';
 import { encodeLossy } from '../src/train/codec.js';
 import { mkdtempSync } from 'node:fs';
@@ -74,6 +74,47 @@ describe('channel perturbations', async () => {
     const drawn = (kinds?: readonly PerturbationKind[]) => new Set(Array.from({ length: 400 }, (_, i) => drawPerturbation(new Rng(i), kinds).kind));
     expect([...drawn()].sort()).toEqual([...DEFAULT_AUGMENT_KINDS].sort());
     expect([...drawn(PERTURBATION_KINDS)].sort()).toEqual([...PERTURBATION_KINDS].sort());
+  });
+
+  it('another microphone colours the spectrum by its response, with zero phase, at the input power', async () => {
+    // Two tones: the filter scales each by the response at its frequency (bin-centred, so the FFT
+    // filter acts exactly), then the whole is rescaled to the input power.
+    const n = 32000, f1 = 500, f2 = 3000;
+    const tones = Float32Array.from({ length: n }, (_, i) => 0.3 * Math.sin((2 * Math.PI * f1 * i) / 16000) + 0.3 * Math.sin((2 * Math.PI * f2 * i) / 16000));
+    const m = { tiltDbPerOctave: 1.5, lowCutHz: 200, highCutHz: 5000, peaks: [{ hz: 2500, gainDb: 6, octaves: 1 }, { hz: 400, gainDb: -4, octaves: 0.7 }] };
+    const y = microphone(tones, m);
+    // Amplitude and phase of each tone in the middle of the output (away from the edges).
+    const at = (f: number) => {
+      let c = 0, s = 0;
+      for (let i = 8000; i < 24000; i++) (c += y[i] * Math.cos((2 * Math.PI * f * i) / 16000)), (s += y[i] * Math.sin((2 * Math.PI * f * i) / 16000));
+      return { amp: (2 * Math.hypot(c, s)) / 16000, phase: Math.atan2(c, s) };
+    };
+    const a1 = at(f1), a2 = at(f2);
+    expect(20 * Math.log10(a2.amp / a1.amp)).toBeCloseTo(microphoneGainDb(m, f2) - microphoneGainDb(m, f1), 1);
+    expect(Math.abs(a1.phase)).toBeLessThan(0.01); // zero phase: each tone stays a sine
+    expect(Math.abs(a2.phase)).toBeLessThan(0.01);
+    expect(db(power(y) / power(tones))).toBeCloseTo(0, 3);
+    // The response's shape: the low cut and the high cut take 3 dB at their corners (plus the tilt there).
+    const flat = { tiltDbPerOctave: 0, lowCutHz: 100, highCutHz: 6000, peaks: [] };
+    expect(microphoneGainDb(flat, 100)).toBeCloseTo(-3.01, 1);
+    expect(microphoneGainDb(flat, 6000)).toBeCloseTo(-3.01, 1);
+    expect(microphoneGainDb(flat, 1000)).toBeCloseTo(0, 1);
+    // A resonance lifting the peaks stays below full scale; a real clip's power is kept otherwise.
+    const loud = microphone(x.map((v) => v * 3), { ...flat, peaks: [{ hz: 1000, gainDb: 12, octaves: 2 }] });
+    expect(Math.max(...loud.map(Math.abs))).toBeLessThanOrEqual(0.99 + 1e-6);
+    const quiet = x.map((v) => v * 0.25); // headroom: the resonance may lift the loudest peaks
+    expect(db(power(microphone(quiet, m)) / power(quiet))).toBeCloseTo(0, 3);
+    // Drawn: within the documented ranges; the same seed, the same microphone (one device per session channel).
+    for (let i = 0; i < 50; i++) {
+      const d = drawMicrophone(new Rng(i));
+      expect(Math.abs(d.tiltDbPerOctave)).toBeLessThanOrEqual(2);
+      expect(d.lowCutHz).toBeGreaterThanOrEqual(40), expect(d.lowCutHz).toBeLessThanOrEqual(300);
+      expect(d.highCutHz).toBeGreaterThanOrEqual(4000), expect(d.highCutHz).toBeLessThanOrEqual(7500);
+      for (const p of d.peaks) expect(Math.abs(p.gainDb)).toBeLessThanOrEqual(6);
+    }
+    const p = drawPerturbation(new Rng(4), ['microphone']);
+    expect(p).toEqual(drawPerturbation(new Rng(4), ['microphone']));
+    expect(Array.from(await applyPerturbation(x, p, new Rng(1), () => []))).toEqual(Array.from(microphone(x, p.microphone!)));
   });
 
   it('reverberation keeps the power; seeds reproduce', async () => {
