@@ -9,19 +9,23 @@
 // ECE against "neutral", the share flagged uncertain, the energy claim's distribution, and how
 // many answers and claims the gain changes; for single clips (analyze) and for a speaker session
 // over each speaker's 50 clips (analyzeSpeaker).
-// Usage: npm run build:ts && node benchmarks/ser-other-corpus.mjs [--speaker session] [--out report.json]
+// Usage: npm run build:ts && node benchmarks/ser-other-corpus.mjs [--out report.json]
+//   [--model single.json] [--session-model session.json] (another model than the bundled ones, e.g.
+//   one saved by ser-robustness.mjs --save-models; EMOTIONTHINKER_DIST picks another build)
 import { readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const api = await import(pathToFileURL(path.join(root, 'dist/index.js')).href);
+const api = await import(pathToFileURL(path.join(path.resolve(root, process.env.EMOTIONTHINKER_DIST ?? 'dist'), 'index.js')).href);
 const DATA = path.resolve(root, '../shared/data/fda-ue');
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : dflt;
 };
 const outFile = path.resolve(arg('--out', path.join(root, '.cache', 'ser-other-corpus.json')));
+const singleModel = arg('--model', null) ? { model: api.loadModel(path.resolve(arg('--model'))) } : {};
+const sessionModel = arg('--session-model', null) ? { model: api.loadModel(path.resolve(arg('--session-model'))) } : {};
 
 const files = readdirSync(DATA).filter((f) => f.endsWith('.wav')).sort();
 const speakerOf = (f) => f.slice(0, 2); // rl (male), sb (female)
@@ -55,7 +59,7 @@ for (const f of files) {
   inputs.set(f, GAINS.map(([, db]) => (db === 0 ? readFileSync(path.join(DATA, f)) : scaledWav(audio.samples, audio.sampleRate, 10 ** (db / 20)))));
   for (const [k, [name]] of GAINS.entries()) {
     const bytes = inputs.get(f)[k];
-    if (bytes) results[name].set(f, await api.analyze(bytes));
+    if (bytes) results[name].set(f, await api.analyze(bytes, singleModel));
   }
 }
 // A speaker session over all of a speaker's clips (analyzeSpeaker: the speaker's own statistics),
@@ -69,7 +73,7 @@ for (const [k, [name]] of GAINS.entries()) {
       const bytes = inputs.get(f)[k];
       if (bytes) list.push([f, bytes]);
     }
-    const out = await api.analyzeSpeaker(list.map(([, b]) => b), { id: spk });
+    const out = await api.analyzeSpeaker(list.map(([, b]) => b), { id: spk, ...sessionModel });
     list.forEach(([f], j) => results[key].set(f, out[j]));
   }
 }
