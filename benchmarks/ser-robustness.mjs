@@ -8,7 +8,8 @@
 // share flagged uncertain, and agreement of the emotion and of each claim with the clean clip.
 // Then speaker sessions (analyzeSpeaker over all of a validation speaker's clips) and the time
 // per clip of analyze. Lossy coding: the real LAME MP3 (16 and 32 kbps) and Ogg Vorbis (quality 0)
-// encoders (src/train/codec.ts), the files decoded by analyze itself.
+// encoders (src/train/codec.ts), the files decoded by analyze itself. Another microphone: a random
+// frequency response (augment.ts drawMicrophone), one per clip, one per speaker in sessions.
 // Seeds 1–5 by default, reported per seed and as mean ± sd over the seeds. `--cv` adds the
 // leave-speakers-out cross-validation over actors 01–16 (4 folds of 4 actors, two men and two
 // women each; every fold's model trained on the other 12, clean held-out clips, single clip and
