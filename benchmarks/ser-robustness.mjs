@@ -73,7 +73,7 @@ const augmentCopies = augmentArg === 'none' ? [] : augmentArg.split(',').map(Num
 // --session-augment N: channel copies per training clip for the speaker-session model (one channel per speaker and copy; default 4, the bundled recipe).
 const sessionCopies = Number(arg('--session-augment', '4'));
 // --augment-kinds gain,white,...,mp3,vorbis: the perturbation kinds of the augmentation (default
-// the bundled recipe's, DEFAULT_AUGMENT_KINDS; PERTURBATION_KINDS adds the MP3 and Vorbis codecs).
+// the bundled recipe's, DEFAULT_AUGMENT_KINDS; PERTURBATION_KINDS adds the MP3 and Vorbis codecs and the microphone).
 const augmentKinds = arg('--augment-kinds', null)?.split(',');
 // --sessions 0: skip the speaker-session model and figures.
 const withSessions = arg('--sessions', '1') !== '0';

@@ -30,7 +30,8 @@ export interface AugmentOptions {
   speakerNormalization?: boolean;
   /**
    * The perturbation kinds drawn from (default DEFAULT_AUGMENT_KINDS, the bundled models' recipe:
-   * gain, white, pink, babble, telephone, reverb). PERTURBATION_KINDS adds MP3 and Ogg Vorbis coding.
+   * gain, white, pink, babble, telephone, reverb). PERTURBATION_KINDS adds MP3 and Ogg Vorbis coding
+   * and another microphone.
    */
   kinds?: readonly PerturbationKind[];
 }
