@@ -175,7 +175,7 @@ describe('speaker-session augmentation: one channel per speaker and copy', () =>
     expect(coded.perturbations.length).toBeGreaterThan(0.9 * n0);
     for (const p of coded.perturbations) expect(['mp3', 'vorbis']).toContain(p.kind);
     for (const bad of [[], ['mp4'], 'mp3'] as unknown[]) {
-      await expect(augmentTraining(corpus, { copies: 1, kinds: bad as PerturbationKind[] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/kinds must be a non-empty list of gain, .*vorbis; got/) });
+      await expect(augmentTraining(corpus, { copies: 1, kinds: bad as PerturbationKind[] })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/kinds must be a non-empty list of gain, .*vorbis, microphone; got/) });
     }
   }, 300_000);
 
