@@ -28,6 +28,11 @@ function power(x: ArrayLike<number>): number {
   return x.length ? s / x.length : 0;
 }
 
+/** The gain that brings a filtered `y` back to the power of its input `x` (filters colour, they do not change the level). */
+function powerMatchGain(x: ArrayLike<number>, y: ArrayLike<number>): number {
+  return Math.sqrt(power(x) / (power(y) + 1e-30));
+}
+
 /** Scales by `db` decibels, then limits to ±1 the way a converter would (hard clip). */
 export function applyGain(x: Float32Array, db: number): Float32Array {
   const g = 10 ** (db / 20);
@@ -161,7 +166,7 @@ export function reverberate(x: Float32Array, t60: number, rng: Rng): Float32Arra
   }
   fft(ar, ai, true);
   const y = Float32Array.from(ar.subarray(0, x.length));
-  const g = Math.sqrt(power(x) / (power(y) + 1e-30));
+  const g = powerMatchGain(x, y);
   return y.map((v) => v * g);
 }
 
@@ -202,7 +207,7 @@ export function microphone(x: Float32Array, m: MicrophoneResponse): Float32Array
   }
   fft(re, im, true);
   const y = Float32Array.from(re.subarray(0, x.length));
-  let gain = Math.sqrt(power(x) / (power(y) + 1e-30)), peak = 0;
+  let gain = powerMatchGain(x, y), peak = 0;
   for (const v of y) peak = Math.max(peak, Math.abs(v));
   // A resonance can raise the peaks: kept below full scale, as the telephone channel does.
   if (peak * gain > 0.99) gain = 0.99 / peak;
