@@ -139,11 +139,11 @@ const CONDITIONS = [
   ['MP3 32 kbps', (x) => encodeLossy(x, { format: 'mp3', kbps: 32 })],
   ['Ogg Vorbis q0 (~25 kbps)', (x) => encodeLossy(x, { format: 'vorbis', quality: 0 })],
   ['cut at the speech (0.02-0.15 s margins)', (x, r) => wav(cutAtSpeech(x, r), 16000)],
-  // Another microphone (augment.ts drawMicrophone: tilt, low and high cut, two resonances): one per clip, one per speaker in sessions.
-  ['another microphone', (x, r) => wav(aug.microphone(x, aug.drawMicrophone(r)), 16000)],
+  // Another microphone (augment.ts drawMicrophone: tilt, low and high cut, two resonances): one per
+  // clip, one per speaker in sessions ({ device: true }: a session hears all of a speaker's clips
+  // through the same one).
+  ['another microphone', (x, r) => wav(aug.microphone(x, aug.drawMicrophone(r)), 16000), { device: true }],
 ];
-// Conditions that are a device: a session hears all of a speaker's clips through the same one.
-const DEVICE_CONDITIONS = new Set(['another microphone']);
 
 async function babbleFor(r, len) {
   const talkers = [];
@@ -258,7 +258,7 @@ for (const seed of cvOnly ? [] : seeds) {
   const spk = await trainModel(seed, true, sessionCopies);
   const sessions = {};
   // Every condition, applied to all of a speaker's clips (one channel per session).
-  for (const [name, perturb] of CONDITIONS) {
+  for (const [name, perturb, kind] of CONDITIONS) {
     const results = new Array(valFiles.length);
     for (const a of valActors) {
       const idx = valFiles.map((f, i) => [f, i]).filter(([f]) => actorOf(f) === a).map(([, i]) => i);
@@ -267,7 +267,7 @@ for (const seed of cvOnly ? [] : seeds) {
       for (const i of idx) {
         const x = clean.get(valFiles[i]);
         // A clip that the condition would clip (gain +10 dB) stays in the session unchanged.
-        const draw = DEVICE_CONDITIONS.has(name) ? new Rng(7 * seed + a) : r;
+        const draw = kind?.device ? new Rng(7 * seed + a) : r;
         batch.push((await perturb(x, draw, name.startsWith('babble') ? await babbleFor(r, x.length) : null)) ?? wav(x, 16000));
       }
       const out = await api.analyzeSpeaker(batch, { id: `actor ${a}`, model: spk.model });
