@@ -2,8 +2,8 @@
 // Trains the bundled model: GRPO-PTR on RAVDESS actors 01–16 (../shared/data/ravdess), with
 // per-clip, gain-invariant features of the utterance's speech span (FEATURE_VERSION) standardised over the training clips (no
 // speaker normalisation, so that analyze() works on a single clip), then fits the probability
-// temperature on held-out folds of the training speakers (4 folds of 4 actors, each model
-// trained as the final one on the other 12). The default model's training set is augmented with
+// temperature on held-out folds of the training speakers (HELD_OUT_FOLDS: 4 for the default
+// model, 6 for the session model; each fold's model trained as the final one on the others). The default model's training set is augmented with
 // AUGMENT_COPIES seeded channel perturbations of every clip (gain ±20 dB, white/pink/babble noise
 // at 5–30 dB SNR, telephone, reverberation T60 0.2–0.8 s; src/train/augment.ts). Also trains
 // the speaker-session model (models/speaker.json: per-clip features plus the same features

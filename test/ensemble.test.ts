@@ -15,6 +15,7 @@ import {
   evaluatePolicy,
   fitAssociations,
   memberSeed,
+  HELD_OUT_FOLDS,
   membersOf,
   modelFile,
   train,
@@ -184,5 +185,17 @@ describe('trainEnsemble', () => {
     expect(direct.temperature).toBe(held!.temperature);
     expect(held!.temperature).toBeGreaterThan(0);
     await expect(trainEnsemble(corpus, { members: 0, copies: 0, seed: 1, train: TINY })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/members must be an integer from 1 to 16; got 0/) });
+  }, 300_000);
+
+  it('without heldOutFolds the fit uses the model kind\'s folds: HELD_OUT_FOLDS.session for a session model, .clip otherwise', async () => {
+    expect(HELD_OUT_FOLDS).toEqual({ clip: 4, session: 6 });
+    const corpus = { train: data, associations } as unknown as PreparedCorpus;
+    const speakers = rows.map((r) => r.actor);
+    const session = await trainEnsemble(corpus, { members: 1, copies: 0, seed: 5, train: TINY, speakerNormalization: true });
+    expect(session.held!.folds).toBe(6);
+    expect(session.held!.temperature).toBe(heldOutTemperature([{ data, speakers, options: { ...TINY, seed: 5 } }], 6).temperature);
+    const clip = await trainEnsemble(corpus, { members: 1, copies: 0, seed: 5, train: TINY });
+    expect(clip.held!.folds).toBe(4);
+    expect(clip.held!.temperature).toBe(heldOutTemperature([{ data, speakers, options: { ...TINY, seed: 5 } }], 4).temperature);
   }, 300_000);
 });

@@ -87,7 +87,7 @@ export interface HeldOutMember {
  * on all of them. The held-out clips are the first member's clips of the fold's speakers. Folds
  * are formed from the sorted speaker ids, round robin.
  */
-export function heldOutTemperature(members: readonly HeldOutMember[], folds = 4, onFold?: (k: number) => void): HeldOutFit {
+export function heldOutTemperature(members: readonly HeldOutMember[], folds: number, onFold?: (k: number) => void): HeldOutFit {
   if (members.length === 0) throw new Error('heldOutTemperature needs at least one member');
   const first = members[0];
   const ids = [...new Set(first.speakers)].sort((a, b) => a - b);

@@ -14,9 +14,9 @@ import { heldOutTemperature, type HeldOutFit, type HeldOutMember } from './confi
 import type { PreparedCorpus } from './corpus.js';
 import { train, type TrainData, type TrainOptions } from './trainer.js';
 import { invalidArg } from '../errors.js';
-import { DEFAULT_ENSEMBLE_MEMBERS, memberSeed } from './ensemble-recipe.js';
+import { DEFAULT_ENSEMBLE_MEMBERS, heldOutFoldsFor, memberSeed } from './ensemble-recipe.js';
 
-export { DEFAULT_ENSEMBLE_MEMBERS, memberSeed };
+export { DEFAULT_ENSEMBLE_MEMBERS, HELD_OUT_FOLDS, heldOutFoldsFor, memberSeed } from './ensemble-recipe.js';
 
 export interface EnsembleTrainOptions {
   /** Members (default DEFAULT_ENSEMBLE_MEMBERS). */
@@ -29,7 +29,7 @@ export interface EnsembleTrainOptions {
   kinds?: readonly PerturbationKind[];
   /** Training options other than data, associations and seed. */
   train: Omit<TrainOptions, 'data' | 'associations' | 'seed'>;
-  /** Held-out folds for the temperature (default 4); 0: no fit. */
+  /** Held-out speaker folds for the temperature (default HELD_OUT_FOLDS of the model kind: 4 single-clip, 6 session); 0: no fit. */
   heldOutFolds?: number;
   onProgress?: (message: string) => void;
 }
@@ -45,7 +45,7 @@ export interface TrainedEnsemble {
 export async function trainEnsemble(corpus: PreparedCorpus, options: EnsembleTrainOptions): Promise<TrainedEnsemble> {
   const K = options.members ?? DEFAULT_ENSEMBLE_MEMBERS;
   if (!Number.isInteger(K) || K < 1 || K > MAX_ENSEMBLE_MEMBERS) throw invalidArg(`members must be an integer from 1 to ${MAX_ENSEMBLE_MEMBERS}; got ${JSON.stringify(options.members)}`);
-  const folds = options.heldOutFolds ?? 4;
+  const folds = options.heldOutFolds ?? heldOutFoldsFor(options.speakerNormalization);
   const members: HeldOutMember[] = [];
   const data: TrainedEnsemble['data'] = [];
   const policies: Policy[] = [];
