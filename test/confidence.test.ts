@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { analyze, defaultModel, expectedCalibrationError, loadAudio } from '../src/index.js';
 import { fitTemperature, scaleProbs } from '../src/train/confidence.js';
+import { HELD_OUT_FOLDS } from '../src/train/ensemble-recipe.js';
+import { SPEAKER_MODEL_PATH } from '../src/speaker-session.js';
+import { loadModel } from '../src/inference/model.js';
 import { makeWav } from './helpers/wav.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');
@@ -53,8 +56,16 @@ describe('calibration error and temperature', () => {
     const p = defaultModel().file.perception!;
     expect(p.temperature).toBeGreaterThan(1); // the uncalibrated policy was over-confident
     const info = p.calibrationInfo!;
-    expect(info.folds).toBe(4);
+    expect(info.folds).toBe(HELD_OUT_FOLDS.clip);
     expect(Number(info.eceAfter)).toBeLessThan(Number(info.eceBefore));
+  });
+
+  it('the bundled session model\'s temperature comes from the session recipe\'s folds', () => {
+    const p = loadModel(SPEAKER_MODEL_PATH).file.perception!;
+    expect(p.speakerInputs).toBe(true);
+    expect(p.calibrationInfo!.folds).toBe(HELD_OUT_FOLDS.session);
+    expect(p.temperature).toBeGreaterThan(1);
+    expect(Number(p.calibrationInfo!.eceAfter)).toBeLessThan(Number(p.calibrationInfo!.eceBefore));
   });
 });
 
