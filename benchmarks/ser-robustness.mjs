@@ -184,7 +184,7 @@ async function trainModel(seed, speakerNormalization, copies = 0) {
   if (loadDir) {
     const model = loadModel(path.join(loadDir, name));
     const c = model.file.perception?.calibrationInfo ?? {};
-    return { model, held: { temperature: model.file.perception?.temperature ?? 1, eceBefore: c.eceBefore ?? NaN, eceAfter: c.eceAfter ?? NaN }, seconds: 0 };
+    return { model, held: { temperature: model.file.perception?.temperature ?? 1, folds: c.folds ?? NaN, eceBefore: c.eceBefore ?? NaN, eceAfter: c.eceAfter ?? NaN }, seconds: 0 };
   }
   const corpus = await prepareRavdess(DATA, { trainActors, valActors: [], cacheFile, speakerNormalization });
   const t0 = Date.now();
@@ -206,7 +206,7 @@ const labels = valFiles.map((f) => Number(f.split('-')[2]) - 1);
 for (const seed of cvOnly ? [] : seeds) {
  for (const copies of augmentCopies) {
   const single = await trainModel(seed, false, copies);
-  console.log(`\nseed ${seed}, ${members > 1 ? `ensemble of ${members}, ` : ''}${copies ? `training augmented with ${copies} perturbed copies per clip` : 'no augmentation'}: model trained in ${single.seconds.toFixed(0)} s (with 4 held-out folds); temperature ${single.held.temperature.toFixed(2)}, held-out ECE ${single.held.eceBefore.toFixed(3)} -> ${single.held.eceAfter.toFixed(3)}`);
+  console.log(`\nseed ${seed}, ${members > 1 ? `ensemble of ${members}, ` : ''}${copies ? `training augmented with ${copies} perturbed copies per clip` : 'no augmentation'}: model trained in ${single.seconds.toFixed(0)} s (with ${single.held.folds} held-out folds); temperature ${single.held.temperature.toFixed(2)}, held-out ECE ${single.held.eceBefore.toFixed(3)} -> ${single.held.eceAfter.toFixed(3)}`);
   const byCond = {};
   let cleanResults = null, analyzeMs = 0;
   console.log(`${'condition'.padEnd(26)}${'n'.padStart(5)}${'acc %'.padStart(8)}${'F1 %'.padStart(8)}${'FA %'.padStart(8)}${'ECE'.padStart(8)}${'conf'.padStart(7)}${'unc %'.padStart(8)}${'emo=%'.padStart(8)}${CUES.map((c) => (c.slice(0, 5) + '=%').padStart(9)).join('')}`);
@@ -256,6 +256,7 @@ for (const seed of cvOnly ? [] : seeds) {
   if (!withSessions) continue;
   // Speaker sessions: each validation speaker's clips as one batch.
   const spk = await trainModel(seed, true, sessionCopies);
+  console.log(`\nseed ${seed}, speaker-session model: temperature ${spk.held.temperature.toFixed(2)} from ${spk.held.folds} held-out folds, held-out ECE ${spk.held.eceBefore.toFixed(3)} -> ${spk.held.eceAfter.toFixed(3)}`);
   const sessions = {};
   // Every condition, applied to all of a speaker's clips (one channel per session).
   for (const [name, perturb, kind] of CONDITIONS) {
