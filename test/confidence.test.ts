@@ -3,11 +3,10 @@
 // carries probabilities and claims.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { analyze, defaultModel, expectedCalibrationError, loadAudio } from '../src/index.js';
+import { analyze, defaultModel, expectedCalibrationError, loadAudio, loadModel } from '../src/index.js';
 import { fitTemperature, scaleProbs } from '../src/train/confidence.js';
 import { HELD_OUT_FOLDS } from '../src/train/ensemble-recipe.js';
 import { SPEAKER_MODEL_PATH } from '../src/speaker-session.js';
-import { loadModel } from '../src/inference/model.js';
 import { makeWav } from './helpers/wav.js';
 
 const RAVDESS = path.resolve(__dirname, '../../shared/data/ravdess');

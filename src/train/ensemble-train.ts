@@ -16,7 +16,7 @@ import { train, type TrainData, type TrainOptions } from './trainer.js';
 import { invalidArg } from '../errors.js';
 import { DEFAULT_ENSEMBLE_MEMBERS, heldOutFoldsFor, memberSeed } from './ensemble-recipe.js';
 
-export { DEFAULT_ENSEMBLE_MEMBERS, HELD_OUT_FOLDS, heldOutFoldsFor, memberSeed } from './ensemble-recipe.js';
+export { DEFAULT_ENSEMBLE_MEMBERS, HELD_OUT_FOLDS, memberSeed } from './ensemble-recipe.js';
 
 export interface EnsembleTrainOptions {
   /** Members (default DEFAULT_ENSEMBLE_MEMBERS). */
