@@ -14,7 +14,9 @@
 // (src/train/ensemble-train.ts, src/inference/ensemble.ts); the temperature is fitted on the
 // ensemble's held-out probabilities. Deterministic for a seed. Writes models/default.json and
 // models/speaker.json.
-// Usage: npm run build:ts && node scripts/train-default-model.mjs [--seed 1] [--cache features.json] [--only default|speaker] [--augment 4] [--session-augment 4] [--members 3]
+// Each model file also carries the speaker-gender classifier (src/train/gender-fit.ts); `--only
+// gender` adds or refits it in both files without retraining the policies.
+// Usage: npm run build:ts && node scripts/train-default-model.mjs [--seed 1] [--cache features.json] [--only default|speaker|gender] [--augment 4] [--session-augment 4] [--members 3]
 //   (EMOTIONTHINKER_DIST=dir: a private tsc output instead of dist/)
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +31,9 @@ const { evaluatePolicy } = await import(dist + 'train/evaluate.js');
 const { modelFile, saveModel } = await import(dist + 'inference/model.js');
 const { FEATURE_VERSION } = await import(dist + 'inference/featurize.js');
 const { perceptionOf } = await import(dist + 'train/confidence.js');
+const { fitGenderClassifier } = await import(dist + 'train/gender-fit.js');
+const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
+const { loadModel } = await import(dist + 'inference/model.js');
 const arg = (name, dflt) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : dflt);
 const seed = Number(arg('--seed', 1)) || 1;
 const only = arg('--only', 'both');
@@ -40,6 +45,23 @@ const SESSION_AUGMENT_COPIES = Number(arg('--session-augment', 4));
 const MEMBERS = Number(arg('--members', DEFAULT_ENSEMBLE_MEMBERS));
 const actors = Array.from({ length: 16 }, (_, i) => i + 1);
 const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
+// The speaker-gender classifier (src/train/gender-fit.ts) over the standardised features of the
+// training clips and their perturbed copies (the first F entries of member 0's inputs).
+const genderOf = (corpus, data) => fitGenderClassifier(data.x, data.clips.map((c) => c.gender), corpus.standardizer.mean.length);
+if (only === 'gender') {
+  // Adds (or refits) the gender classifier of both bundled models without retraining their
+  // policies: the default model's member-0 augmentation draw (copies and seed as above).
+  for (const kind of ['default', 'speaker']) {
+    const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), { trainActors: actors, valActors: [], cacheFile });
+    const data = (await augmentTraining(corpus, { copies: AUGMENT_COPIES, seed: memberSeed(seed, 0) })).train;
+    const out = path.join(root, 'models', `${kind}.json`);
+    const file = loadModel(out).file;
+    const gender = genderOf(corpus, data);
+    saveModel(out, { ...file, perception: { ...file.perception, gender } });
+    console.log(`${out}: gender classifier over ${gender.info.clips} clips, ${gender.info.trainingErrors} training errors`);
+  }
+  process.exit(0);
+}
 const kinds = only === 'both' ? ['default', 'speaker'] : [only];
 for (const kind of kinds) {
   const t0 = Date.now();
@@ -62,7 +84,7 @@ for (const kind of kinds) {
     calibration: corpus.calibration,
     corpus: 'ravdess',
     associations: corpus.associations,
-    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd),
+    perception: { ...perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd), gender: genderOf(corpus, data) },
     info: {
       data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
       clips: corpus.train.x.length,

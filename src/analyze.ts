@@ -12,6 +12,7 @@ import { extractProsodyOwned, type ProsodyResult } from './prosody.js';
 import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
+import { clipGender, withGender } from './clip-gender.js';
 
 export interface ClaimEvidence {
   cue: Cue;
@@ -242,8 +243,10 @@ export interface AnalysisContext {
  * measurements and the prosody summary describe it.
  */
 export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: EmotionModel, options: AnalyzeOptions, context: AnalysisContext = {}): AnalysisResult {
-  const gender: Gender | null = options.gender ?? prosody.gender?.value ?? null;
-  const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: options.gender ? { value: options.gender, source: 'metadata' as const } : prosody.gender, caption: prosody.caption, duration: prosody.duration };
+  const judged = clipGender(options.gender, features.values, prosody.gender, model);
+  const gender: Gender | null = judged?.value ?? null;
+  const shown = withGender(prosody, judged, model);
+  const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: judged, caption: shown.caption, duration: prosody.duration };
   const f = prosody.functionals;
   if (f.f0MedianHz === null || !f.syllableCount || (f.phonationTimeS ?? 0) < 0.2) {
     return {

@@ -26,6 +26,7 @@ import { arr, at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } f
 import type { Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { CutPointSource } from './verify/measure.js';
+import { clipGender } from './clip-gender.js';
 
 export const SPEAKER_MODEL_PATH = path.join(packageRoot, 'models', 'speaker.json');
 /** Default weight of the population prior, in utterances. */
@@ -186,7 +187,7 @@ export class SpeakerSession implements CutPointSource {
     const signal = checkSignal(options.signal, 'SpeakerSession.analyze');
     throwIfAborted(signal);
     const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: this.#gender ?? undefined });
-    const gender = this.#gender ?? prosody.gender?.value ?? null;
+    const gender = clipGender(this.#gender, features.values, prosody.gender, this.#model)?.value ?? null;
     const reason = exclusion(features, prosody, whole, this.#model, gender);
     if (reason === null) addTo(this.#sums, features, this.#model, gender);
     else this.#excluded++;
@@ -198,7 +199,7 @@ export class SpeakerSession implements CutPointSource {
    * `prosody` is its utterance's analysis, `whole` the whole clip's (extractUtteranceFeatures).
    */
   explain(features: UtteranceFeatures, prosody: ProsodyResult, reason: string | null, whole: ProsodyResult = prosody): SpeakerAnalysisResult {
-    return this.#explain(features, prosody, whole, this.#gender ?? prosody.gender?.value ?? null, reason);
+    return this.#explain(features, prosody, whole, clipGender(this.#gender, features.values, prosody.gender, this.#model)?.value ?? null, reason);
   }
 
   #explain(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, gender: Gender | null, reason: string | null): SpeakerAnalysisResult {
@@ -470,7 +471,7 @@ export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: S
       while (next < audios.length) {
         const i = next++;
         const { features, prosody, whole } = await extractUtteranceFeatures(audios[i], { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
-        const gender = o.gender ?? prosody.gender?.value ?? null;
+        const gender = clipGender(o.gender, features.values, prosody.gender, session.model)?.value ?? null;
         items[i] = { features, prosody, whole, gender, reason: exclusion(features, prosody, whole, session.model, gender), key: JSON.stringify(features.values) };
       }
     }),

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import {
+  analyze,
   assignLevels,
   defaultModel,
   DEFAULT_ANSWER_VOCABULARY,
@@ -126,7 +127,13 @@ describe('verifyReasoning on real audio', () => {
   it('supports claims that match the calibration levels, contradicts the others, with the cut points used', async () => {
     const model = defaultModel();
     const p = await measureAudio(ANGRY);
-    const lv = assignLevels(p, model.file.calibration, { corpus: model.file.corpus });
+    // Actor 01 is a man; angry, he speaks above the F0 rule's 160 Hz, so the prosody layer alone
+    // guesses female. Verification judges pitch with the gender analyze uses: the model's estimate.
+    expect(p.gender?.value).toBe('female');
+    const gender = (await analyze(ANGRY)).prosody.gender;
+    expect(gender).toEqual({ value: 'male', source: 'estimate' });
+    const lv = assignLevels(p, model.file.calibration, { corpus: model.file.corpus, gender: gender!.value });
+    expect(lv.groups.pitch).toMatch(/\/male$/);
     expect(lv.pitch_level).not.toBeNull();
     // Energy: the vocal effort against the model's effort cut points (as analyze judges it).
     lv.energy_level = effortLevel(p.effortDb!);

@@ -135,7 +135,7 @@ export function checkModelFile(file: string, json: unknown): { file: EmotionMode
   if (!groups.includes(corpus)) bad(at(a, 'corpus'), corpus, groups.length ? `one of the calibration's groups (${groups.join(', ')})` : 'a calibration group, but calibration.corpora is empty');
   const associations = checkAssociations(...field(a, o, 'associations'));
 
-  const perception = o.perception === undefined ? undefined : checkPerception(at(a, 'perception'), o.perception);
+  const perception = o.perception === undefined ? undefined : checkPerception(at(a, 'perception'), o.perception, F);
   const pa = at(a, 'policy');
   const po = obj(pa, field(a, o, 'policy')[1], ['shape', 'params']);
   // A speaker-session model also reads the F features (and its speaker levels) z-scored within the speaker.

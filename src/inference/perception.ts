@@ -5,6 +5,7 @@
 // no out-of-range check) and, for energy, to the absolute-level calibration.
 import { arr, at, bad, field, num, numArray, obj, str, type JsonAt } from '../json-check.js';
 import { SPEAKER_LEVEL_FEATURES } from './speaker-levels.js';
+import { checkGenderClassifier, type GenderClassifier } from './gender.js';
 import type { EnergyLevel } from '../level-calibration.js';
 
 export interface Perception {
@@ -35,6 +36,8 @@ export interface Perception {
   speakerLevels?: { names: string[]; sd: number[] };
   /** Provenance of the temperature: folds, clips, ECE before and after. */
   calibrationInfo?: Record<string, number | string>;
+  /** Speaker gender from the standardised features when no metadata gives it (gender.ts); absent: the F0 rule. */
+  gender?: GenderClassifier;
 }
 
 /** Policy inputs of a model: the features and gender, a session model's within-speaker z-scores, its speaker levels. */
@@ -72,9 +75,9 @@ export function outlierShare(x: ArrayLike<number>, count: number, z = OUTLIER_Z)
   return count ? k / count : 0;
 }
 
-/** Checks the optional `perception` field of a model file. */
-export function checkPerception(a: JsonAt, v: unknown): Perception {
-  const o = obj(a, v, ['effortCuts', 'temperature', 'outlierZ', 'outlierShareLimit', 'speakerInputs', 'speakerLevels', 'calibrationInfo']);
+/** Checks the optional `perception` field of a model file (`features`: the model's feature count). */
+export function checkPerception(a: JsonAt, v: unknown, features?: number): Perception {
+  const o = obj(a, v, ['effortCuts', 'temperature', 'outlierZ', 'outlierShareLimit', 'speakerInputs', 'speakerLevels', 'calibrationInfo', 'gender']);
   const cuts = numArray(...field(a, o, 'effortCuts'), 2, { min: -1000, max: 1000 });
   if (!(cuts[0] <= cuts[1])) bad(at(a, 'effortCuts'), cuts, 'two ascending cut points');
   const temperature = num(...field(a, o, 'temperature'), { above: 0, max: 100 });
@@ -105,5 +108,6 @@ export function checkPerception(a: JsonAt, v: unknown): Perception {
       calibrationInfo[k] = x;
     }
   }
-  return { effortCuts: [cuts[0], cuts[1]], temperature, outlierZ, outlierShareLimit, ...(speakerInputs ? { speakerInputs } : {}), ...(speakerLevels ? { speakerLevels } : {}), ...(calibrationInfo ? { calibrationInfo } : {}) };
+  const gender = o.gender === undefined ? undefined : checkGenderClassifier(at(a, 'gender'), o.gender, features);
+  return { effortCuts: [cuts[0], cuts[1]], temperature, outlierZ, outlierShareLimit, ...(speakerInputs ? { speakerInputs } : {}), ...(speakerLevels ? { speakerLevels } : {}), ...(calibrationInfo ? { calibrationInfo } : {}), ...(gender ? { gender } : {}) };
 }

@@ -7,7 +7,8 @@ import { invalidArg } from '../errors.js';
 import { ptrRewards } from '../grpo.js';
 import { extractProsodyOwned, type ProsodyResult } from '../prosody.js';
 import { corpusLevels } from '../analyze.js';
-import { effortDbOf, utteranceOf, voiceStatsOf } from '../inference/featurize.js';
+import { featuresFrom, FEATURE_NAMES, utteranceOf } from '../inference/featurize.js';
+import { clipGender } from '../clip-gender.js';
 import { loadAudio, type LoadAudioOptions } from '../audio.js';
 import type { Calibration, Gender } from '../level-calibration.js';
 import { defaultModel, loadModel, type EmotionModel } from '../inference/model.js';
@@ -110,9 +111,10 @@ function isProsody(x: unknown): x is ProsodyMeasurements {
  * What measureAudio computes, for caches of its results (the reward server keys its cache on
  * this and the audio's content): change it whenever the measurement changes. Version 2 added the
  * vocal effort that energy claims are judged by (issue #16's gain-invariant energy); version 3
- * measures the utterance (the speech span, featurize.ts utteranceOf) as analyze does.
+ * measures the utterance (the speech span, featurize.ts utteranceOf) as analyze does; version 4
+ * adds its feature values, from which the model estimates the speaker's gender as analyze does.
  */
-export const MEASUREMENT_KIND = 'prosody+effortDb/3';
+export const MEASUREMENT_KIND = 'prosody+effortDb+features/4';
 
 /**
  * Decodes a clip and measures what verification needs of it (16 kHz mono): the prosody of its
@@ -125,8 +127,8 @@ export async function measureAudio(audio: string | Uint8Array, options: Pick<Ver
   // The utterance (speech span) that analyze's claims describe.
   const u = await utteranceOf(whole, decoded.samples, { signal: options.signal });
   const p = u.prosody;
-  const voice = await voiceStatsOf(p, u.samples, options.signal, true);
-  return { functionals: p.functionals, intonation: p.intonation, gender: p.gender, effortDb: effortDbOf(voice) };
+  const f = await featuresFrom(p, u.samples, options.signal, true);
+  return { functionals: p.functionals, intonation: p.intonation, gender: p.gender, effortDb: f.effortDb, featureValues: f.values };
 }
 
 /** The context for scoring responses about one clip. */
@@ -138,12 +140,13 @@ export function scoringContext(prosody: ProsodyMeasurements, options: Omit<Verif
     throw invalidArg('options.session must be an object with a cutPoints(cue) method');
   }
   if (options.levelCalibrated !== undefined && typeof options.levelCalibrated !== 'boolean') throw invalidArg(`options.levelCalibrated must be a boolean; got ${typeof options.levelCalibrated}`);
-  const gender = options.gender ?? null;
+  // The gender analyze would judge the clip with (metadata, the model's estimate, the F0 rule).
+  const gender = clipGender(options.gender, prosody.featureValues ?? null, prosody.gender ?? null, model)?.value ?? null;
   // Energy as analyze judges it: the vocal effort against the model's effort cut points (its
   // corpusLevels), unless the level is declared calibrated or there is no effort measurement.
   let effort: EffortBasis | undefined;
   if (options.levelCalibrated !== true && prosody.effortDb !== undefined) {
-    const e = corpusLevels({ functionals: prosody.functionals, effortDb: prosody.effortDb }, model, gender ?? prosody.gender?.value ?? null, false).energy;
+    const e = corpusLevels({ functionals: prosody.functionals, effortDb: prosody.effortDb }, model, gender, false).energy;
     if (e.measurement.name === 'effortDb') effort = { value: e.measurement.value, cuts: e.cuts, relativeTo: e.relativeTo };
   }
   return {
@@ -275,6 +278,10 @@ export async function verifyReasoning(input: string | Uint8Array | ProsodyMeasur
   else if (isProsody(input)) {
     const e = (input as { effortDb?: unknown }).effortDb;
     if (e !== undefined && e !== null && typeof e !== 'number') throw invalidArg(`verifyReasoning: input.effortDb must be a number or null; got ${typeof e}`);
+    const v = (input as { featureValues?: unknown }).featureValues;
+    if (v !== undefined && (!Array.isArray(v) || v.length !== FEATURE_NAMES.length || v.some((x) => x !== null && (typeof x !== 'number' || !Number.isFinite(x))))) {
+      throw invalidArg(`verifyReasoning: input.featureValues must be ${FEATURE_NAMES.length} finite numbers or nulls (measureAudio's); got ${Array.isArray(v) ? `an array of ${v.length}` : typeof v}`);
+    }
     prosody = input;
   }
   else throw invalidArg('verifyReasoning: input must be an audio path, audio bytes (Uint8Array) or a prosody result with functionals and intonation');

@@ -1,0 +1,30 @@
+// The gender a clip is judged with, and the prosody summary restated with it: one rule for
+// analyze, speaker sessions and verification (src/inference/gender.ts defines the estimate).
+// Where the model's estimate differs from the prosody layer's F0 rule, the pitch level and the
+// caption are recomputed so that they say what the claims were judged by.
+import { genderFor, type GenderEstimate } from './inference/gender.js';
+import { standardize } from './inference/featurize.js';
+import type { EmotionModel } from './inference/model.js';
+import { assignLevels, type Gender } from './level-calibration.js';
+import { prosodyCaption } from './prosody-caption.js';
+import type { ProsodyResult } from './prosody.js';
+
+/**
+ * Metadata first; then, for a voiced clip (one the F0 rule could judge), the model's classifier
+ * over the clip's standardised feature values; then the F0 rule.
+ */
+export function clipGender(metadata: Gender | null | undefined, values: readonly (number | null)[] | null, f0Estimate: GenderEstimate | null, model: EmotionModel): GenderEstimate | null {
+  if (!metadata && f0Estimate === null) return null;
+  const c = model.file.perception?.gender;
+  return genderFor(metadata, c && values && values.length === c.weights.length ? standardize([...values], model.file.standardizer) : null, c, f0Estimate);
+}
+
+/** `prosody` with `gender`: its levels (pitch cut points are per gender) and caption restated when the gender differs. */
+export function withGender(prosody: ProsodyResult, gender: GenderEstimate | null, model: EmotionModel): ProsodyResult {
+  const g = prosody.gender;
+  if (g?.value === gender?.value && g?.source === gender?.source) return prosody;
+  const p: ProsodyResult = { ...prosody, gender };
+  if (prosody.levels) p.levels = assignLevels(p, model.file.calibration, { corpus: model.file.corpus });
+  p.caption = prosodyCaption(p);
+  return p;
+}
