@@ -194,7 +194,7 @@ async function trainModel(seed, speakerNormalization, copies = 0) {
   const data = memberData[0];
   const file = modelFile(policies, {
     standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations,
-    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd), info: { seed },
+    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd, data.clips.map((c) => c.gender)), info: { seed },
   });
   if (saveDir) mkdirSync(saveDir, { recursive: true }), saveModel(path.join(saveDir, name), file);
   return { model: parseModel(JSON.parse(JSON.stringify(file)), 'benchmark model'), held, seconds: (Date.now() - t0) / 1000 };

@@ -45,9 +45,6 @@ const SESSION_AUGMENT_COPIES = Number(arg('--session-augment', 4));
 const MEMBERS = Number(arg('--members', DEFAULT_ENSEMBLE_MEMBERS));
 const actors = Array.from({ length: 16 }, (_, i) => i + 1);
 const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
-// The speaker-gender classifier (src/train/gender-fit.ts) over the standardised features of the
-// training clips and their perturbed copies (the first F entries of member 0's inputs).
-const genderOf = (corpus, data) => fitGenderClassifier(data.x, data.clips.map((c) => c.gender), corpus.standardizer.mean.length);
 if (only === 'gender') {
   // Adds (or refits) the gender classifier of both bundled models without retraining their
   // policies: the default model's member-0 augmentation draw (copies and seed as above).
@@ -56,7 +53,9 @@ if (only === 'gender') {
     const data = (await augmentTraining(corpus, { copies: AUGMENT_COPIES, seed: memberSeed(seed, 0) })).train;
     const out = path.join(root, 'models', `${kind}.json`);
     const file = loadModel(out).file;
-    const gender = genderOf(corpus, data);
+    // perceptionOf's classifier (src/train/gender-fit.ts) over the standardised features of the
+    // training clips and their perturbed copies.
+    const gender = fitGenderClassifier(data.x, data.clips.map((c) => c.gender), corpus.standardizer.mean.length);
     saveModel(out, { ...file, perception: { ...file.perception, gender } });
     console.log(`${out}: gender classifier over ${gender.info.clips} clips, ${gender.info.trainingErrors} training errors`);
   }
@@ -84,7 +83,7 @@ for (const kind of kinds) {
     calibration: corpus.calibration,
     corpus: 'ravdess',
     associations: corpus.associations,
-    perception: { ...perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd), gender: genderOf(corpus, data) },
+    perception: perceptionOf(corpus.effortCuts, data.x, corpus.standardizer.mean.length, held, corpus.speakerLevelSd, data.clips.map((c) => c.gender)),
     info: {
       data: 'RAVDESS speech, actors 01-16 (Livingstone & Russo 2018, CC BY-NC-SA 4.0)',
       clips: corpus.train.x.length,

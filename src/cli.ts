@@ -373,7 +373,7 @@ program
         Object.assign(info, { valActors, valAccuracy: e.accuracy, valMacroF1: e.macroF1, valFactualShare: e.factualShare });
         process.stdout.write(JSON.stringify({ valActors, accuracy: e.accuracy, macroF1: e.macroF1, factualShare: e.factualShare, fa: e.fa, iq: e.iq, cc: e.cc, fs: e.fs, confusion: e.confusion, emotions: EMOTIONS }) + '\n');
       }
-      saveModel(out, modelFile(policies, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info, perception: perceptionOf(corpus.effortCuts, corpus.train.x, corpus.standardizer.mean.length, null) }));
+      saveModel(out, modelFile(policies, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info, perception: perceptionOf(corpus.effortCuts, corpus.train.x, corpus.standardizer.mean.length, null, undefined, corpus.train.clips.map((c) => c.gender)) }));
       process.stderr.write(`train: wrote ${terminalSafe(out)}\n`);
     } catch (err) {
       fail('train', err);

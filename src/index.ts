@@ -174,6 +174,8 @@ export { loadRavdess, parseRavdessName, type Clip } from './train/ravdess.js';
 export { defaultModel, loadModel, saveModel, modelFile, membersOf, type EmotionModel, type EmotionModelFile } from './inference/model.js';
 export { decodeEnsemble, MAX_ENSEMBLE_MEMBERS } from './inference/ensemble.js';
 export { trainEnsemble, memberSeed, DEFAULT_ENSEMBLE_MEMBERS, HELD_OUT_FOLDS, type EnsembleTrainOptions, type TrainedEnsemble } from './train/ensemble-train.js';
+export { fitGenderClassifier, GENDER_FIT } from './train/gender-fit.js';
+export { maleProbability, type GenderClassifier, type GenderEstimate } from './inference/gender.js';
 export { judgeResponse, type JudgeScores, type Associations } from './inference/judge.js';
 export { fitAssociations } from './train/associations.js';
 export { renderResponse, parseResponse } from './inference/render.js';

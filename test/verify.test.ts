@@ -11,6 +11,7 @@ import {
   DEFAULT_ANSWER_VOCABULARY,
   EmotionThinkerError,
   extractClaims,
+  extractProsody,
   INTONATION_THRESHOLDS,
   mapAnswer,
   measureAudio,
@@ -128,11 +129,11 @@ describe('verifyReasoning on real audio', () => {
     const model = defaultModel();
     const p = await measureAudio(ANGRY);
     // Actor 01 is a man; angry, he speaks above the F0 rule's 160 Hz, so the prosody layer alone
-    // guesses female. Verification judges pitch with the gender analyze uses: the model's estimate.
-    expect(p.gender?.value).toBe('female');
-    const gender = (await analyze(ANGRY)).prosody.gender;
-    expect(gender).toEqual({ value: 'male', source: 'estimate' });
-    const lv = assignLevels(p, model.file.calibration, { corpus: model.file.corpus, gender: gender!.value });
+    // guesses female. The measurement carries the gender analyze judges with: the model's estimate.
+    expect((await extractProsody(ANGRY)).gender?.value).toBe('female');
+    expect(p.gender).toEqual({ value: 'male', source: 'estimate' });
+    expect(p.gender).toEqual((await analyze(ANGRY)).prosody.gender);
+    const lv = assignLevels(p, model.file.calibration, { corpus: model.file.corpus });
     expect(lv.groups.pitch).toMatch(/\/male$/);
     expect(lv.pitch_level).not.toBeNull();
     // Energy: the vocal effort against the model's effort cut points (as analyze judges it).

@@ -9,6 +9,8 @@ import { train, type TrainData, type TrainOptions } from './trainer.js';
 import type { Policy } from '../inference/policy.js';
 import { asMembers, decodeEnsemble } from '../inference/ensemble.js';
 import { SPEAKER_LEVEL_FEATURES } from '../inference/speaker-levels.js';
+import { fitGenderClassifier } from './gender-fit.js';
+import type { Gender } from '../calibration-types.js';
 
 function argmax(p: ArrayLike<number>): number {
   let b = 0;
@@ -120,10 +122,13 @@ export function outlierLimit(x: Float64Array[], features: number): number {
 /**
  * A model file's perception block from a prepared training split and a held-out fit.
  * `speakerLevelSd` (PreparedCorpus.speakerLevelSd) makes it a session model's: speaker inputs and
- * the speaker levels with the population's within-speaker sd.
+ * the speaker levels with the population's within-speaker sd. `genders` (clip i's speaker gender,
+ * as x) adds the speaker-gender classifier fitted on x (gender-fit.ts) when both genders occur.
  */
-export function perceptionOf(effortCuts: [number, number], x: Float64Array[], features: number, fit: HeldOutFit | null, speakerLevelSd?: readonly number[]): Perception {
+export function perceptionOf(effortCuts: [number, number], x: Float64Array[], features: number, fit: HeldOutFit | null, speakerLevelSd?: readonly number[], genders?: readonly (Gender | null | undefined)[]): Perception {
   return {
+    // Both genders are needed to learn one from the other (a one-gender corpus keeps the F0 rule).
+    ...(genders && new Set(genders.filter((g) => g)).size === 2 ? { gender: fitGenderClassifier(x, genders, features) } : {}),
     effortCuts,
     temperature: fit?.temperature ?? 1,
     outlierZ: OUTLIER_Z,

@@ -79,7 +79,7 @@ export async function auditRecords(records: (AuditRecord | Error | null)[], opti
     try {
       let m = measured.get(file);
       if (!m) {
-        m = measureAudio(file, { maxDuration: verifyOpts.maxDuration, signal });
+        m = measureAudio(file, { maxDuration: verifyOpts.maxDuration, signal, model: verifyOpts.model });
         m.catch(() => {});
         measured.set(file, m);
       }

@@ -85,12 +85,6 @@ export type ProsodyMeasurements = Pick<ProsodyResult, 'functionals' | 'intonatio
    * Absent in a bare prosody analysis: energy is then judged by the absolute level.
    */
   effortDb?: number | null;
-  /**
-   * The utterance's feature values (FEATURE_NAMES order), from which the model estimates the
-   * speaker's gender as analyze does (src/clip-gender.ts). Absent in a bare prosody analysis:
-   * its F0 estimate is used.
-   */
-  featureValues?: (number | null)[];
 };
 
 /** The energy cue judged by vocal effort: its value and the cut points of analyze's corpusLevels. */

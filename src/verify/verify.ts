@@ -7,7 +7,7 @@ import { invalidArg } from '../errors.js';
 import { ptrRewards } from '../grpo.js';
 import { extractProsodyOwned, type ProsodyResult } from '../prosody.js';
 import { corpusLevels } from '../analyze.js';
-import { featuresFrom, FEATURE_NAMES, utteranceOf } from '../inference/featurize.js';
+import { featuresFrom, utteranceOf } from '../inference/featurize.js';
 import { clipGender } from '../clip-gender.js';
 import { loadAudio, type LoadAudioOptions } from '../audio.js';
 import type { Calibration, Gender } from '../level-calibration.js';
@@ -112,23 +112,26 @@ function isProsody(x: unknown): x is ProsodyMeasurements {
  * this and the audio's content): change it whenever the measurement changes. Version 2 added the
  * vocal effort that energy claims are judged by (issue #16's gain-invariant energy); version 3
  * measures the utterance (the speech span, featurize.ts utteranceOf) as analyze does; version 4
- * adds its feature values, from which the model estimates the speaker's gender as analyze does.
+ * gives the speaker's gender as analyze judges it (the model's estimate from the features).
  */
-export const MEASUREMENT_KIND = 'prosody+effortDb+features/4';
+export const MEASUREMENT_KIND = 'prosody+effortDb+modelGender/4';
 
 /**
  * Decodes a clip and measures what verification needs of it (16 kHz mono): the prosody of its
- * utterance (the speech span, as analyze measures it) and its vocal effort (effortDb, computed as
- * analyze's features compute it).
+ * utterance (the speech span, as analyze measures it), its vocal effort (effortDb, computed as
+ * analyze's features compute it) and the speaker's gender as analyze judges it with
+ * `options.model` (default the bundled model: its estimate from the features, src/clip-gender.ts;
+ * pitch cut points are per gender).
  */
-export async function measureAudio(audio: string | Uint8Array, options: Pick<VerifyOptions, 'maxDuration' | 'signal'> = {}): Promise<ProsodyMeasurements> {
+export async function measureAudio(audio: string | Uint8Array, options: Pick<VerifyOptions, 'maxDuration' | 'signal' | 'model'> = {}): Promise<ProsodyMeasurements> {
+  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
   const decoded = await loadAudio(audio, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
   const whole = await extractProsodyOwned(decoded.samples, 16000, typeof audio === 'string' ? audio : 'audio', { signal: options.signal });
   // The utterance (speech span) that analyze's claims describe.
   const u = await utteranceOf(whole, decoded.samples, { signal: options.signal });
   const p = u.prosody;
   const f = await featuresFrom(p, u.samples, options.signal, true);
-  return { functionals: p.functionals, intonation: p.intonation, gender: p.gender, effortDb: f.effortDb, featureValues: f.values };
+  return { functionals: p.functionals, intonation: p.intonation, gender: clipGender(null, f.values, p.gender, model), effortDb: f.effortDb };
 }
 
 /** The context for scoring responses about one clip. */
@@ -140,13 +143,12 @@ export function scoringContext(prosody: ProsodyMeasurements, options: Omit<Verif
     throw invalidArg('options.session must be an object with a cutPoints(cue) method');
   }
   if (options.levelCalibrated !== undefined && typeof options.levelCalibrated !== 'boolean') throw invalidArg(`options.levelCalibrated must be a boolean; got ${typeof options.levelCalibrated}`);
-  // The gender analyze would judge the clip with (metadata, the model's estimate, the F0 rule).
-  const gender = clipGender(options.gender, prosody.featureValues ?? null, prosody.gender ?? null, model)?.value ?? null;
+  const gender = options.gender ?? null;
   // Energy as analyze judges it: the vocal effort against the model's effort cut points (its
   // corpusLevels), unless the level is declared calibrated or there is no effort measurement.
   let effort: EffortBasis | undefined;
   if (options.levelCalibrated !== true && prosody.effortDb !== undefined) {
-    const e = corpusLevels({ functionals: prosody.functionals, effortDb: prosody.effortDb }, model, gender, false).energy;
+    const e = corpusLevels({ functionals: prosody.functionals, effortDb: prosody.effortDb }, model, gender ?? prosody.gender?.value ?? null, false).energy;
     if (e.measurement.name === 'effortDb') effort = { value: e.measurement.value, cuts: e.cuts, relativeTo: e.relativeTo };
   }
   return {
@@ -278,10 +280,6 @@ export async function verifyReasoning(input: string | Uint8Array | ProsodyMeasur
   else if (isProsody(input)) {
     const e = (input as { effortDb?: unknown }).effortDb;
     if (e !== undefined && e !== null && typeof e !== 'number') throw invalidArg(`verifyReasoning: input.effortDb must be a number or null; got ${typeof e}`);
-    const v = (input as { featureValues?: unknown }).featureValues;
-    if (v !== undefined && (!Array.isArray(v) || v.length !== FEATURE_NAMES.length || v.some((x) => x !== null && (typeof x !== 'number' || !Number.isFinite(x))))) {
-      throw invalidArg(`verifyReasoning: input.featureValues must be ${FEATURE_NAMES.length} finite numbers or nulls (measureAudio's); got ${Array.isArray(v) ? `an array of ${v.length}` : typeof v}`);
-    }
     prosody = input;
   }
   else throw invalidArg('verifyReasoning: input must be an audio path, audio bytes (Uint8Array) or a prosody result with functionals and intonation');
