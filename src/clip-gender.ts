@@ -16,7 +16,7 @@ import type { ProsodyResult } from './prosody.js';
 export function clipGender(metadata: Gender | null | undefined, values: readonly (number | null)[] | null, f0Estimate: GenderEstimate | null, model: EmotionModel): GenderEstimate | null {
   if (!metadata && f0Estimate === null) return null;
   const c = model.file.perception?.gender;
-  return genderFor(metadata, c && values && values.length === c.weights.length ? standardize([...values], model.file.standardizer) : null, c, f0Estimate);
+  return genderFor(metadata, c && values && values.length === c.weights.length ? standardize(values, model.file.standardizer) : null, c, f0Estimate);
 }
 
 /** `prosody` with `gender`: its levels (pitch cut points are per gender) and caption restated when the gender differs. */

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { analyze, assignLevels, auditRecords, defaultModel, measureAudio, summarizeAudit, type AuditRecord } from '../src/index.js';
+import { assignLevels, auditRecords, defaultModel, measureAudio, summarizeAudit, type AuditRecord } from '../src/index.js';
 
 const root = path.resolve(__dirname, '..');
 const RAVDESS = path.resolve(root, '../shared/data/ravdess');
@@ -24,9 +24,7 @@ async function records(): Promise<AuditRecord[]> {
   const out: AuditRecord[] = [];
   for (const c of CLIPS) {
     const m = await measureAudio(path.join(RAVDESS, c));
-    // Pitch cut points are per gender: the gender analyze (and so verification) judges the clip with.
-    const gender = (await analyze(path.join(RAVDESS, c))).prosody.gender?.value ?? null;
-    const lv = assignLevels(m, model.file.calibration, { corpus: model.file.corpus, gender });
+    const lv = assignLevels(m, model.file.calibration, { corpus: model.file.corpus });
     // Energy is judged by the vocal effort (gain-invariant) against the model's effort cut points.
     const ec = model.file.perception!.effortCuts;
     lv.energy_level = m.effortDb! < ec[0] ? 'low' : m.effortDb! >= ec[1] ? 'high' : 'normal';

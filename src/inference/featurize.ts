@@ -260,7 +260,7 @@ export interface Standardizer {
   std: number[];
 }
 
-export function standardize(row: (number | null)[], s: Standardizer): Float64Array {
+export function standardize(row: readonly (number | null)[], s: Standardizer): Float64Array {
   const x = new Float64Array(row.length);
   for (let j = 0; j < row.length; j++) {
     const v = row[j];
