@@ -74,6 +74,16 @@ export function obj(a: JsonAt, v: unknown, keys?: readonly string[]): Record<str
   return o;
 }
 
+/** A flat provenance record: an object whose values are numbers or strings. */
+export function scalarRecord(a: JsonAt, v: unknown): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [k, x] of Object.entries(obj(a, v))) {
+    if (typeof x !== 'number' && typeof x !== 'string') bad(at(a, k), x, 'a number or a string');
+    out[k] = x;
+  }
+  return out;
+}
+
 /** Refuses prototype keys anywhere below v (for free-form parts such as provenance). */
 export function noPrototypeKeys(a: JsonAt, v: unknown): void {
   if (Array.isArray(v)) v.forEach((x, i) => noPrototypeKeys(at(a, i), x));

@@ -6,7 +6,7 @@
 // classifier over its standardised features (the spectral shape carries the vocal tract's
 // length, which arousal does not change); trained on actors 01-12 with their perturbed copies it
 // misjudged 3 of the 240 clips of actors 13-16 (README, issue #16, "Gender").
-import { at, bad, field, num, numArray, obj, type JsonAt } from '../json-check.js';
+import { at, field, num, numArray, obj, scalarRecord, type JsonAt } from '../json-check.js';
 import type { Gender } from '../calibration-types.js';
 
 export interface GenderClassifier {
@@ -45,14 +45,6 @@ export function checkGenderClassifier(a: JsonAt, v: unknown, features: number | 
   const o = obj(a, v, ['weights', 'bias', 'info']);
   const weights = numArray(...field(a, o, 'weights'), features, { min: -1e3, max: 1e3 });
   const bias = num(...field(a, o, 'bias'), { min: -1e3, max: 1e3 });
-  let info: Record<string, number | string> | undefined;
-  if (o.info !== undefined) {
-    const ia = at(a, 'info');
-    info = {};
-    for (const [k, x] of Object.entries(obj(ia, o.info))) {
-      if (typeof x !== 'number' && typeof x !== 'string') bad(at(ia, k), x, 'a number or a string');
-      info[k] = x;
-    }
-  }
+  const info = o.info === undefined ? undefined : scalarRecord(at(a, 'info'), o.info);
   return { weights, bias, ...(info ? { info } : {}) };
 }

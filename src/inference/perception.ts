@@ -3,7 +3,7 @@
 // probabilities, and the limit beyond which an input counts as out of the training range.
 // Optional in the file: a model without it falls back to uncalibrated behaviour (temperature 1,
 // no out-of-range check) and, for energy, to the absolute-level calibration.
-import { arr, at, bad, field, num, numArray, obj, str, type JsonAt } from '../json-check.js';
+import { arr, at, bad, field, num, numArray, obj, scalarRecord, str, type JsonAt } from '../json-check.js';
 import { SPEAKER_LEVEL_FEATURES } from './speaker-levels.js';
 import { checkGenderClassifier, type GenderClassifier } from './gender.js';
 import type { EnergyLevel } from '../level-calibration.js';
@@ -98,16 +98,7 @@ export function checkPerception(a: JsonAt, v: unknown, features?: number): Perce
     const sd = numArray(...field(la, lo, 'sd'), names.length, { above: 0, max: 200 });
     speakerLevels = { names, sd };
   }
-  let calibrationInfo: Record<string, number | string> | undefined;
-  if (o.calibrationInfo !== undefined) {
-    const ca = at(a, 'calibrationInfo');
-    const co = obj(ca, o.calibrationInfo);
-    calibrationInfo = {};
-    for (const [k, x] of Object.entries(co)) {
-      if (typeof x !== 'number' && typeof x !== 'string') bad(at(ca, k), x, 'a number or a string');
-      calibrationInfo[k] = x;
-    }
-  }
+  const calibrationInfo = o.calibrationInfo === undefined ? undefined : scalarRecord(at(a, 'calibrationInfo'), o.calibrationInfo);
   const gender = o.gender === undefined ? undefined : checkGenderClassifier(at(a, 'gender'), o.gender, features);
   return { effortCuts: [cuts[0], cuts[1]], temperature, outlierZ, outlierShareLimit, ...(speakerInputs ? { speakerInputs } : {}), ...(speakerLevels ? { speakerLevels } : {}), ...(calibrationInfo ? { calibrationInfo } : {}), ...(gender ? { gender } : {}) };
 }
