@@ -47,15 +47,17 @@ const actors = Array.from({ length: 16 }, (_, i) => i + 1);
 const cacheFile = path.resolve(root, arg('--cache', path.join('.cache', 'features.json')));
 if (only === 'gender') {
   // Adds (or refits) the gender classifier of both bundled models without retraining their
-  // policies: the default model's member-0 augmentation draw (copies and seed as above).
+  // policies: the default model's member-0 augmentation draw (copies and seed as above). Both
+  // models standardise the features alike, so one fit serves both (checked per file).
+  const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), { trainActors: actors, valActors: [], cacheFile });
+  const data = (await augmentTraining(corpus, { copies: AUGMENT_COPIES, seed: memberSeed(seed, 0) })).train;
+  // perceptionOf's classifier (src/train/gender-fit.ts) over the standardised features of the
+  // training clips and their perturbed copies.
+  const gender = fitGenderClassifier(data.x, data.clips.map((c) => c.gender), corpus.standardizer.mean.length);
   for (const kind of ['default', 'speaker']) {
-    const corpus = await prepareRavdess(path.resolve(root, '../shared/data/ravdess'), { trainActors: actors, valActors: [], cacheFile });
-    const data = (await augmentTraining(corpus, { copies: AUGMENT_COPIES, seed: memberSeed(seed, 0) })).train;
     const out = path.join(root, 'models', `${kind}.json`);
     const file = loadModel(out).file;
-    // perceptionOf's classifier (src/train/gender-fit.ts) over the standardised features of the
-    // training clips and their perturbed copies.
-    const gender = fitGenderClassifier(data.x, data.clips.map((c) => c.gender), corpus.standardizer.mean.length);
+    if (JSON.stringify(file.standardizer) !== JSON.stringify(corpus.standardizer)) throw new Error(`${out}: its standardiser is not the corpus's; retrain it (--only ${kind}) instead`);
     saveModel(out, { ...file, perception: { ...file.perception, gender } });
     console.log(`${out}: gender classifier over ${gender.info.clips} clips, ${gender.info.trainingErrors} training errors`);
   }
