@@ -7,7 +7,8 @@
 // benchmarks/ser-robustness.mjs perturbs them, each clip written as 16-bit WAV and measured by
 // analyze's own feature path (extractUtteranceFeatures), and on the Edinburgh FDA corpus (one man,
 // one woman, read speech, another microphone). Errors per condition, and for the male clips of
-// high-arousal emotions (angry, fearful, happy, surprised), where the F0 rule fails.
+// high-arousal emotions (angry, fearful, happy, surprised), where the F0 rule fails; and the
+// speaker-session rule (one gender per speaker from the mean of its clips) on the same clips.
 // Usage: npm run build:ts && node benchmarks/gender-estimate.mjs [--seed 1] [--cache .cache/features.json]
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
@@ -69,30 +70,64 @@ const CONDITIONS = [
 async function judge(bytes, truth) {
   const { features, prosody } = await extractUtteranceFeatures(bytes, {});
   const rule = prosody.gender?.value ?? null;
-  const model = rule === null ? null : maleProbability(standardize(features.values, corpus.standardizer), classifier) >= 0.5 ? 'male' : 'female';
-  return { rule: rule === truth, model: model === truth, voiced: rule !== null };
+  const z = standardize(features.values, corpus.standardizer);
+  const model = rule === null ? null : maleProbability(z, classifier) >= 0.5 ? 'male' : 'female';
+  return { rule: rule === truth, model: model === truth, voiced: rule !== null, z };
+}
+// A speaker session judges every clip by the classifier over the mean standardised features of
+// the speaker's utterances (src/clip-gender.ts speakerGender). Here every voiced clip counts (a
+// session also leaves out clipped, noisy or out-of-range clips). Whole batch: one answer per
+// speaker from all its clips (analyzeSpeaker); live: each clip judged by the mean over itself and
+// the clips before it, in 10 seeded orders (a session's analyze), the first clip thus alone.
+const maleOfMean = (zs) => {
+  const m = new Float64Array(F);
+  for (const z of zs) for (let j = 0; j < F; j++) m[j] += z[j] / zs.length;
+  return maleProbability(m, classifier) >= 0.5 ? 'male' : 'female';
+};
+function sessionErrors(bySpeaker) {
+  let batch = 0, live = 0, liveN = 0, n = 0;
+  for (const [truth, zs] of bySpeaker.values()) {
+    n += zs.length;
+    if (maleOfMean(zs) !== truth) batch += zs.length;
+    const r = new Rng(7);
+    for (let o = 0; o < 10; o++) {
+      const order = zs.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) { const k = Math.floor(r.next() * (i + 1)); [order[i], order[k]] = [order[k], order[i]]; }
+      for (let i = 1; i <= order.length; i++) (liveN++, (live += maleOfMean(order.slice(0, i).map((k) => zs[k])) === truth ? 0 : 1));
+    }
+  }
+  return { batch, n, live, liveN };
 }
 const pct = (a, n) => (n ? ((100 * a) / n).toFixed(1) : '-').padStart(7);
-console.log(`\n${'condition'.padEnd(26)}${'n'.padStart(5)}${'F0 rule err %'.padStart(15)}${'model err %'.padStart(13)}${'aroused men: F0 rule'.padStart(22)}${'model'.padStart(8)}`);
+console.log(`\n${'condition'.padEnd(26)}${'n'.padStart(5)}${'F0 rule err %'.padStart(15)}${'model err %'.padStart(13)}${'aroused men: F0 rule'.padStart(22)}${'model'.padStart(8)}${'session: batch'.padStart(16)}${'live'.padStart(7)}`);
 const clean = new Map();
 for (const f of valFiles) clean.set(f, await load(path.join(DATA, f)));
 for (const [name, perturb] of CONDITIONS) {
   const r = new Rng(1000 * seed + name.length);
   let n = 0, ruleErr = 0, modelErr = 0, an = 0, aRule = 0, aModel = 0;
+  const bySpeaker = new Map();
   for (const f of valFiles) {
     const truth = actorOf(f) % 2 ? 'male' : 'female';
     const j = await judge(await perturb(clean.get(f), r), truth);
     if (!j.voiced) continue;
     n++, (ruleErr += j.rule ? 0 : 1), (modelErr += j.model ? 0 : 1);
     if (truth === 'male' && AROUSED.has(f.split('-')[2])) an++, (aRule += j.rule ? 0 : 1), (aModel += j.model ? 0 : 1);
+    if (!bySpeaker.has(actorOf(f))) bySpeaker.set(actorOf(f), [truth, []]);
+    bySpeaker.get(actorOf(f))[1].push(j.z);
   }
-  console.log(`${name.padEnd(26)}${String(n).padStart(5)}${pct(ruleErr, n).padStart(15)}${pct(modelErr, n).padStart(13)}${pct(aRule, an).padStart(22)}${pct(aModel, an).padStart(8)}`);
+  const s = sessionErrors(bySpeaker);
+  console.log(`${name.padEnd(26)}${String(n).padStart(5)}${pct(ruleErr, n).padStart(15)}${pct(modelErr, n).padStart(13)}${pct(aRule, an).padStart(22)}${pct(aModel, an).padStart(8)}${pct(s.batch, s.n).padStart(16)}${pct(s.live, s.liveN).padStart(7)}`);
 }
 let n = 0, ruleErr = 0, modelErr = 0;
+const fdaSpeakers = new Map();
 for (const f of readdirSync(FDA).filter((f) => f.endsWith('.wav')).sort()) {
-  const j = await judge(path.join(FDA, f), f.startsWith('rl') ? 'male' : 'female');
+  const truth = f.startsWith('rl') ? 'male' : 'female';
+  const j = await judge(path.join(FDA, f), truth);
   if (!j.voiced) continue;
   n++, (ruleErr += j.rule ? 0 : 1), (modelErr += j.model ? 0 : 1);
+  if (!fdaSpeakers.has(truth)) fdaSpeakers.set(truth, [truth, []]);
+  fdaSpeakers.get(truth)[1].push(j.z);
 }
-console.log(`${'FDA read speech (1 m, 1 f)'.padEnd(26)}${String(n).padStart(5)}${pct(ruleErr, n).padStart(15)}${pct(modelErr, n).padStart(13)}`);
+const fs = sessionErrors(fdaSpeakers);
+console.log(`${'FDA read speech (1 m, 1 f)'.padEnd(26)}${String(n).padStart(5)}${pct(ruleErr, n).padStart(15)}${pct(modelErr, n).padStart(13)}${''.padStart(30)}${pct(fs.batch, fs.n).padStart(16)}${pct(fs.live, fs.liveN).padStart(7)}`);
 console.log(`\n${((Date.now() - t0) / 1000).toFixed(0)} s. RAVDESS: Livingstone & Russo (2018), CC BY-NC-SA 4.0; FDA: Bagshaw, Hiller & Jack (1993).`);

@@ -13,6 +13,7 @@ import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { clipGender, withGender } from './clip-gender.js';
+import type { GenderEstimate } from './inference/gender.js';
 
 export interface ClaimEvidence {
   cue: Cue;
@@ -235,6 +236,8 @@ export interface AnalysisContext {
   levels?: Record<LevelCue, CueLevel>;
   /** The whole clip's analysis when `prosody` is its utterance (utteranceOf): the signal checks (SNR, clipping) read the whole clip. */
   whole?: ProsodyResult;
+  /** The gender judged by, when the caller decided it (a session: the speaker's, from all its utterances). */
+  gender?: GenderEstimate | null;
 }
 
 /**
@@ -243,7 +246,7 @@ export interface AnalysisContext {
  * measurements and the prosody summary describe it.
  */
 export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, model: EmotionModel, options: AnalyzeOptions, context: AnalysisContext = {}): AnalysisResult {
-  const judged = clipGender(options.gender, features.values, prosody.gender, model);
+  const judged = context.gender !== undefined ? context.gender : clipGender(options.gender, features.values, prosody.gender, model);
   const gender: Gender | null = judged?.value ?? null;
   const shown = withGender(prosody, judged, model);
   const summary = { functionals: prosody.functionals, intonation: prosody.intonation, gender: judged, caption: shown.caption, duration: prosody.duration };

@@ -26,7 +26,8 @@ import { arr, at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } f
 import type { Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { CutPointSource } from './verify/measure.js';
-import { clipGender } from './clip-gender.js';
+import { clipGender, speakerGender } from './clip-gender.js';
+import type { GenderEstimate } from './inference/gender.js';
 
 export const SPEAKER_MODEL_PATH = path.join(packageRoot, 'models', 'speaker.json');
 /** Default weight of the population prior, in utterances. */
@@ -43,7 +44,7 @@ export interface SpeakerSessionOptions {
   id?: string;
   /** Session model path or loaded model (default: models/speaker.json, which has speaker inputs). */
   model?: string | EmotionModel;
-  /** Speaker gender from metadata (otherwise estimated from F0 per clip). */
+  /** Speaker gender from metadata (otherwise the model's classifier over the speaker's utterances in the statistics; the F0 rule per clip for a model without one). */
   gender?: Gender;
   /** Weight of the population prior in utterances (default 4; 0: no shrinkage). */
   priorStrength?: number;
@@ -187,11 +188,21 @@ export class SpeakerSession implements CutPointSource {
     const signal = checkSignal(options.signal, 'SpeakerSession.analyze');
     throwIfAborted(signal);
     const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: this.#gender ?? undefined });
-    const gender = clipGender(this.#gender, features.values, prosody.gender, this.#model)?.value ?? null;
-    const reason = exclusion(features, prosody, whole, this.#model, gender);
-    if (reason === null) addTo(this.#sums, features, this.#model, gender);
+    const clip = clipGender(this.#gender, features.values, prosody.gender, this.#model);
+    const reason = exclusion(features, prosody, whole, this.#model, clip?.value ?? null);
+    if (reason === null) addTo(this.#sums, features, this.#model, clip?.value ?? null);
     else this.#excluded++;
-    return this.#explain(features, prosody, whole, gender, reason);
+    return this.#explain(features, prosody, whole, this.#judged(clip), reason);
+  }
+
+  /**
+   * The gender a clip of this speaker is judged with: metadata; else the speaker's, from the
+   * utterances in the statistics (speakerGender), so every clip of a session agrees; before any
+   * utterance is known, the clip's own.
+   */
+  #judged(clip: GenderEstimate | null): GenderEstimate | null {
+    if (this.#gender) return clip;
+    return speakerGender(this.#sums.sum, this.#sums.n, this.#model) ?? clip;
   }
 
   /**
@@ -199,11 +210,12 @@ export class SpeakerSession implements CutPointSource {
    * `prosody` is its utterance's analysis, `whole` the whole clip's (extractUtteranceFeatures).
    */
   explain(features: UtteranceFeatures, prosody: ProsodyResult, reason: string | null, whole: ProsodyResult = prosody): SpeakerAnalysisResult {
-    return this.#explain(features, prosody, whole, clipGender(this.#gender, features.values, prosody.gender, this.#model)?.value ?? null, reason);
+    return this.#explain(features, prosody, whole, this.#judged(clipGender(this.#gender, features.values, prosody.gender, this.#model)), reason);
   }
 
-  #explain(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, gender: Gender | null, reason: string | null): SpeakerAnalysisResult {
+  #explain(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, judged: GenderEstimate | null, reason: string | null): SpeakerAnalysisResult {
     const model = this.#model;
+    const gender = judged?.value ?? null;
     const base = policyInput(features, model.file.standardizer, gender);
     const F = model.file.standardizer.mean.length;
     const x = new Float64Array(policyInputCount(F, model.file.perception));
@@ -214,7 +226,7 @@ export class SpeakerSession implements CutPointSource {
     speakerLevelValues(features, levelNames(model)).forEach((v, j) => (x[2 * F + 1 + j] = speakerLevelZ(v, this.#sums.levels[j], popSd[j], this.priorStrength)));
     const loudness = this.#loudness(features);
     const levels = this.#levels(features, gender, loudness);
-    const r = analysisOf(features, prosody, model, { gender: this.#gender ?? undefined }, { x, levels, whole });
+    const r = analysisOf(features, prosody, model, { gender: this.#gender ?? undefined }, { x, levels, whole, gender: judged });
     return { ...r, speaker: this.id, inBaseline: reason === null, excludedReason: reason, levelVsSpeakerDb: loudness?.db ?? null };
   }
 
