@@ -12,7 +12,9 @@ import { extractF0, extractProsody, prosodyJsonReplacer } from './prosody.js';
 import { summarizeAudio } from './summary.js';
 import { analyze } from './analyze.js';
 import { analyzeSpeaker } from './speaker-session.js';
-import { loadModel, modelFile, saveModel } from './inference/model.js';
+import { loadModel, modelFile, saveModel, type EmotionModel } from './inference/model.js';
+import { genderModel, modelGenderOf } from './model-gender.js';
+import { restatedGender } from './clip-gender.js';
 import { expandInputs } from './cli/inputs.js';
 import { annotate } from './cli/annotate.js';
 import { calibrateFromRecords, readText } from './cli/calibrate.js';
@@ -55,6 +57,13 @@ program
 
 /** --gender, shared by the commands that take speaker metadata. */
 const genderOption = () => new Option('--gender <gender>', 'speaker gender from metadata (default: estimated from F0)').choices(['male', 'female']);
+
+/** --gender-model, shared by the model-free prosody commands (src/model-gender.ts). */
+const genderModelOption = () =>
+  new Option(
+    '--gender-model <file>',
+    "judge the gender of clips without metadata by this emotion model's classifier ('default': the bundled model) instead of the F0 rule (median < 160 Hz: male), which calls a raised, aroused male voice female; on calm speech the F0 rule is as good",
+  );
 
 /** An audio argument: a path, or '-' for the file's bytes on standard input. */
 function audioArg(file: string): string | Uint8Array {
@@ -213,15 +222,18 @@ program
   .option('--frames', 'with --json: include the per-frame tracks (time, f0, voicing, rmsDbfs, intensityDb)')
   .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
   .addOption(genderOption())
-  .action(async (files: string[], opts: { json?: boolean; csv?: boolean; frames?: boolean; calibration?: string; gender?: string }) => {
+  .addOption(genderModelOption())
+  .action(async (files: string[], opts: { json?: boolean; csv?: boolean; frames?: boolean; calibration?: string; gender?: string; genderModel?: string }) => {
     if (opts.json && opts.csv) {
       process.stderr.write('error: --json and --csv cannot be combined\n');
       process.exitCode = 2;
       return;
     }
-    let calibration;
+    let calibration, byModel: EmotionModel | undefined;
     try {
       calibration = opts.calibration ? loadCalibration(opts.calibration) : defaultCalibration();
+      // Metadata (--gender) wins over any estimate.
+      if (opts.genderModel !== undefined && !opts.gender) byModel = genderModel(opts.genderModel);
     } catch (err) {
       return fail('prosody', err);
     }
@@ -229,7 +241,12 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const p = await extractProsody(audioArg(file), { calibration, gender: opts.gender as 'male' | 'female' | undefined, signal });
+        const audio = audioArg(file);
+        let p = await extractProsody(audio, { calibration, gender: opts.gender as 'male' | 'female' | undefined, signal });
+        if (byModel) {
+          const g = await modelGenderOf(audio, byModel, { signal });
+          if (g) p = restatedGender(p, g, calibration, undefined);
+        }
         const levels = p.levels;
         if (opts.csv) {
           const names = Object.keys(p.functionals);
@@ -272,12 +289,14 @@ program
   .option('--force', 'start the output file again')
   .option('--quiet', 'no progress output')
   .addOption(new Option('--backend <backend>', 'cpu, or cuda: the GPU batch (falls back to the CPU with the reason when no GPU is present); auto: the GPU when present').choices(['auto', 'cpu', 'cuda']).default('cpu'))
-  .action(async (inputs: string[], opts: { out: string; calibration?: string; corpus?: string; concurrency: number; force?: boolean; quiet?: boolean; backend: 'auto' | 'cpu' | 'cuda' }) => {
+  .addOption(genderModelOption())
+  .action(async (inputs: string[], opts: { out: string; calibration?: string; corpus?: string; concurrency: number; force?: boolean; quiet?: boolean; backend: 'auto' | 'cpu' | 'cuda'; genderModel?: string }) => {
     try {
       const files = expandInputs(inputs);
       const calibration = opts.calibration ? loadCalibration(opts.calibration) : defaultCalibration();
+      const byModel = opts.genderModel !== undefined ? genderModel(opts.genderModel) : undefined;
       const t0 = Date.now();
-      const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet, backend: opts.backend, signal });
+      const s = await annotate(files, { out: opts.out, calibration, corpus: opts.corpus, concurrency: opts.concurrency, force: !!opts.force, quiet: opts.quiet, backend: opts.backend, signal, genderModel: byModel });
       // Each message already starts with the file it is about.
       for (const f of s.failed) process.stderr.write(`  failed: ${terminalSafe(f.error.startsWith(f.file) ? f.error : `${f.file}: ${f.error}`)} [${f.code}]\n`);
       process.stderr.write(

@@ -5,7 +5,7 @@
 import { genderFor, type GenderEstimate } from './inference/gender.js';
 import { standardize } from './inference/featurize.js';
 import type { EmotionModel } from './inference/model.js';
-import { assignLevels, type Gender } from './level-calibration.js';
+import { assignLevels, type Calibration, type Gender } from './level-calibration.js';
 import { prosodyCaption } from './prosody-caption.js';
 import type { ProsodyResult } from './prosody.js';
 
@@ -36,10 +36,15 @@ export function speakerGender(sum: ArrayLike<number>, n: number, model: EmotionM
 
 /** `prosody` with `gender`: its levels (pitch cut points are per gender) and caption restated when the gender differs. */
 export function withGender(prosody: ProsodyResult, gender: GenderEstimate | null, model: EmotionModel): ProsodyResult {
+  return restatedGender(prosody, gender, model.file.calibration, model.file.corpus);
+}
+
+/** The same with the caller's cut points (annotate and prosody with --gender-model: their own calibration and corpus). */
+export function restatedGender(prosody: ProsodyResult, gender: GenderEstimate | null, calibration: Calibration, corpus: string | undefined): ProsodyResult {
   const g = prosody.gender;
   if (g?.value === gender?.value && g?.source === gender?.source) return prosody;
   const p: ProsodyResult = { ...prosody, gender };
-  if (prosody.levels) p.levels = assignLevels(p, model.file.calibration, { corpus: model.file.corpus });
+  if (prosody.levels) p.levels = assignLevels(p, calibration, { corpus });
   p.caption = prosodyCaption(p);
   return p;
 }

@@ -87,6 +87,42 @@ describe('emotionthinker annotate', () => {
     expect(again.stderr).toMatch(/cal\.json exists; pass --force/);
   });
 
+  it('--gender-model: clips without metadata get the classifier\'s gender, and their levels and caption follow it', () => {
+    // Aroused men (RAVDESS actors 01, 03, 05, 07: angry and fearful, strong) under names that carry
+    // no metadata: the F0 rule calls most of them female, so their pitch is judged by the female
+    // cut points. A RAVDESS-named clip keeps its metadata gender either way.
+    const dir = path.join(tmp, 'men');
+    mkdirSync(dir, { recursive: true });
+    for (const a of ['01', '03', '05', '07']) for (const e of ['05', '06']) copyFileSync(path.join(RAVDESS, `03-01-${e}-02-01-01-${a}.wav`), path.join(dir, `man-${a}-${e}.wav`));
+    const named = '03-01-05-02-01-01-09.wav';
+    copyFileSync(path.join(RAVDESS, named), path.join(dir, named));
+    const byRule = path.join(tmp, 'men-rule.jsonl'), byModel = path.join(tmp, 'men-model.jsonl');
+    expect(run(['annotate', dir, '--out', byRule, '--quiet']).status).toBe(0);
+    const r = run(['annotate', dir, '--out', byModel, '--quiet', '--gender-model', 'default']);
+    expect(r.status).toBe(0);
+    const rule = new Map(records(byRule).map((x) => [path.basename(x.audio_path), x]));
+    const model = new Map(records(byModel).map((x) => [path.basename(x.audio_path), x]));
+    expect(model.size).toBe(9);
+    const unnamed = [...model.keys()].filter((f) => f.startsWith('man-'));
+    expect(unnamed.filter((f) => rule.get(f).gender === 'female').length).toBeGreaterThanOrEqual(6); // 8 of 8 today
+    expect(unnamed.filter((f) => model.get(f).gender === 'male').length).toBeGreaterThanOrEqual(7);
+    let restated = 0;
+    for (const f of unnamed) {
+      const m = model.get(f), o = rule.get(f);
+      expect(m.gender_source).toBe('estimate');
+      expect(m.functionals).toEqual(o.functionals);
+      expect(m.caption.startsWith(`A ${m.gender} (estimated) speaker`)).toBe(true);
+      if (m.gender !== o.gender && m.pitch_level !== o.pitch_level) restated++;
+    }
+    expect(restated).toBeGreaterThanOrEqual(2); // a man's raised voice "low" by female cut points, "high" by male ones (4 today)
+    expect(model.get(named)).toEqual(rule.get(named));
+    expect(model.get(named).gender_source).toBe('metadata');
+    const bad = run(['annotate', dir, '--out', path.join(tmp, 'never.jsonl'), '--quiet', '--gender-model', path.join(tmp, 'none.json')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/none\.json: cannot read model \(ENOENT\) \[ERR_FILE\]/);
+    expect(existsSync(path.join(tmp, 'never.jsonl'))).toBe(false);
+  });
+
   it('usage errors: unknown flags, missing arguments, bad values exit 2', () => {
     expect(run(['annotate', '--out', 'x.jsonl']).status).toBe(2);
     expect(run(['annotate', 'dir']).status).toBe(2);

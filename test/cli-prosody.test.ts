@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
@@ -36,6 +37,42 @@ describe('emotionthinker prosody', () => {
     expect(header).toContain('f0MedianHz');
     expect(lines[1].split(',').length).toBe(header.length);
     expect(lines[2]).toBe(lines[1]);
+  });
+
+  it("--gender-model judges gender by the model's classifier: a fearful man at 225 Hz is male, and his pitch high", () => {
+    // RAVDESS actor 03 (a man), fearful, strong: the F0 rule (median < 160 Hz: male) says female,
+    // and by the female cut points his raised voice is "low". The file name is RAVDESS's, but
+    // prosody reads no metadata from names.
+    const man = path.resolve(root, '../shared/data/ravdess/03-01-06-02-01-01-03.wav');
+    const rule = JSON.parse(run(['prosody', '--json', man]).stdout);
+    expect(rule.gender).toEqual({ value: 'female', source: 'estimate' });
+    expect(rule.levels.pitch_level).toBe('low');
+    const byModel = run(['prosody', '--json', '--gender-model', 'default', man]);
+    expect(byModel.status).toBe(0);
+    const r = JSON.parse(byModel.stdout);
+    expect(r.gender).toEqual({ value: 'male', source: 'estimate' });
+    expect(r.levels.pitch_level).toBe('high');
+    expect(r.caption.startsWith('A male (estimated) speaker talks with high pitch')).toBe(true);
+    expect(r.functionals).toEqual(rule.functionals); // only the gender and what follows from it change
+    // Metadata wins; stdin works.
+    expect(JSON.parse(run(['prosody', '--json', '--gender', 'female', '--gender-model', 'default', man]).stdout).gender).toEqual({ value: 'female', source: 'metadata' });
+    expect(JSON.parse(run(['prosody', '--json', '--gender-model', 'default', '-'], readFileSync(man)).stdout).gender.value).toBe('male');
+    // A model without a classifier, or no model at all, is a clear error naming the file.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'et-gm-'));
+    try {
+      const json = JSON.parse(readFileSync(path.join(root, 'models', 'default.json'), 'utf8'));
+      delete json.perception.gender;
+      const bare = path.join(dir, 'bare.json');
+      writeFileSync(bare, JSON.stringify(json));
+      const e = run(['prosody', '--gender-model', bare, man]);
+      expect(e.status).toBe(1);
+      expect(e.stderr).toContain(`${bare}: this model has no gender classifier (perception.gender)`);
+      expect(e.stdout).toBe('');
+      const missing = run(['prosody', '--gender-model', path.join(dir, 'none.json'), man]);
+      expect(missing.stderr).toMatch(/none\.json: cannot read model \(ENOENT\) \[ERR_FILE\]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('bad input and usage errors', () => {

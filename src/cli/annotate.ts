@@ -13,6 +13,9 @@ import { prosodyRecord } from '../prosody-caption.js';
 import { parseRavdessName } from '../train/ravdess.js';
 import { EmotionThinkerError } from '../errors.js';
 import { progress } from './progress.js';
+import type { EmotionModel } from '../inference/model.js';
+import { modelGenderOf } from '../model-gender.js';
+import { restatedGender } from '../clip-gender.js';
 
 const RAVDESS_TEXT = { 1: 'Kids are talking by the door', 2: 'Dogs are sitting by the door' } as const;
 
@@ -27,6 +30,8 @@ export interface AnnotateOptions {
   backend?: Backend;
   /** Stops the run: clips in flight are abandoned, the lines already written stay. */
   signal?: AbortSignal;
+  /** Judge the gender of clips without metadata by this model's classifier (src/model-gender.ts) instead of the F0 rule. */
+  genderModel?: EmotionModel;
 }
 
 /** Files per GPU batch in annotate: each slice's records are written when the slice is done. */
@@ -141,6 +146,13 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   // A failed write (full disk, size limit, read-only remount) ends the run: every later record
   // would fail the same way.
   let writeError: EmotionThinkerError | null = null;
+  // --gender-model: a clip without metadata gets the classifier's gender, and its levels and
+  // caption are restated with it (its own calibration and corpus).
+  const judged = async (file: string, p: ProsodyResult): Promise<ProsodyResult> => {
+    if (!o.genderModel || metadataOf(file).gender) return p;
+    const g = await modelGenderOf(file, o.genderModel, { signal });
+    return g ? restatedGender(p, g, o.calibration, o.corpus) : p;
+  };
   const write = (file: string, p: ProsodyResult) => {
     const meta = metadataOf(file);
     const rec = prosodyRecord(p, { audioPath: file, emotion: meta.emotion, transcription: meta.transcription, corpus: o.corpus });
@@ -186,11 +198,22 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
           if (signal?.aborted) break;
           throw err;
         }
-        items.forEach((it, k) => {
-          if (it.result) write(slice[k], it.result);
-          else summary.failed.push({ file: slice[k], error: it.error?.message ?? 'unknown error', code: it.error?.code ?? 'ERR_INTERNAL' });
+        for (const [k, it] of items.entries()) {
+          if (signal?.aborted) break;
+          let p = it.result;
+          let error = it.error;
+          if (p) {
+            try {
+              p = await judged(slice[k], p);
+            } catch (err) {
+              if (signal?.aborted) break;
+              (p = undefined), (error = err as EmotionThinkerError);
+            }
+          }
+          if (p) write(slice[k], p);
+          else summary.failed.push({ file: slice[k], error: error?.message ?? 'unknown error', code: error?.code ?? 'ERR_INTERNAL' });
           bar.tick();
-        });
+        }
       }
       summary.interrupted = !!signal?.aborted && summary.written + summary.failed.length < todo.length;
       return summary;
@@ -201,7 +224,7 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
         const file = todo[next++];
         let p: ProsodyResult;
         try {
-          p = await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu', signal });
+          p = await judged(file, await extractProsody(file, { calibration: o.calibration, corpus: o.corpus, gender: metadataOf(file).gender, backend: 'cpu', signal }));
         } catch (err) {
           // An abandoned clip is not a failed one: a rerun does it.
           if (signal?.aborted) return;
