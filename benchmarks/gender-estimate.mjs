@@ -21,6 +21,7 @@ const { prepareRavdess } = await import(dist + 'train/corpus.js');
 const { augmentTraining } = await import(dist + 'train/augment-corpus.js');
 const { fitGenderClassifier } = await import(dist + 'train/gender-fit.js');
 const { maleProbability } = await import(dist + 'inference/gender.js');
+const { speakerGender } = await import(dist + 'clip-gender.js');
 const { extractUtteranceFeatures, standardize, FEATURE_NAMES } = await import(dist + 'inference/featurize.js');
 const aug = await import(dist + 'train/augment.js');
 const { encodeLossy } = await import(dist + 'train/codec.js');
@@ -79,10 +80,11 @@ async function judge(bytes, truth) {
 // session also leaves out clipped, noisy or out-of-range clips). Whole batch: one answer per
 // speaker from all its clips (analyzeSpeaker); live: each clip judged by the mean over itself and
 // the clips before it, in 10 seeded orders (a session's analyze), the first clip thus alone.
+const asModel = { file: { perception: { gender: classifier } } };
 const maleOfMean = (zs) => {
-  const m = new Float64Array(F);
-  for (const z of zs) for (let j = 0; j < F; j++) m[j] += z[j] / zs.length;
-  return maleProbability(m, classifier) >= 0.5 ? 'male' : 'female';
+  const sum = new Float64Array(F);
+  for (const z of zs) for (let j = 0; j < F; j++) sum[j] += z[j];
+  return speakerGender(null, sum, zs.length, asModel).value;
 };
 function sessionErrors(bySpeaker) {
   let batch = 0, live = 0, liveN = 0, n = 0;

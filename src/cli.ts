@@ -13,8 +13,7 @@ import { summarizeAudio } from './summary.js';
 import { analyze } from './analyze.js';
 import { analyzeSpeaker } from './speaker-session.js';
 import { loadModel, modelFile, saveModel, type EmotionModel } from './inference/model.js';
-import { genderModel, modelGenderOf } from './model-gender.js';
-import { restatedGender } from './clip-gender.js';
+import { genderModel, withModelGender } from './model-gender.js';
 import { expandInputs } from './cli/inputs.js';
 import { annotate } from './cli/annotate.js';
 import { calibrateFromRecords, readText } from './cli/calibrate.js';
@@ -232,8 +231,7 @@ program
     let calibration, byModel: EmotionModel | undefined;
     try {
       calibration = opts.calibration ? loadCalibration(opts.calibration) : defaultCalibration();
-      // Metadata (--gender) wins over any estimate.
-      if (opts.genderModel !== undefined && !opts.gender) byModel = genderModel(opts.genderModel);
+      if (opts.genderModel !== undefined) byModel = genderModel(opts.genderModel);
     } catch (err) {
       return fail('prosody', err);
     }
@@ -242,11 +240,9 @@ program
     for (const file of files) {
       try {
         const audio = audioArg(file);
-        let p = await extractProsody(audio, { calibration, gender: opts.gender as 'male' | 'female' | undefined, signal });
-        if (byModel) {
-          const g = await modelGenderOf(audio, byModel, { signal });
-          if (g) p = restatedGender(p, g, calibration, undefined);
-        }
+        const gender = opts.gender as 'male' | 'female' | undefined;
+        let p = await extractProsody(audio, { calibration, gender, signal });
+        if (byModel) p = await withModelGender(audio, p, { model: byModel, metadata: gender, calibration, signal });
         const levels = p.levels;
         if (opts.csv) {
           const names = Object.keys(p.functionals);

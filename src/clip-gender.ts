@@ -20,18 +20,19 @@ export function clipGender(metadata: Gender | null | undefined, values: readonly
 }
 
 /**
- * A speaker's gender from the sums of its utterances' standardised features (a session's
- * statistics, `n` utterances): the classifier is linear, so its answer on their mean vector is
- * the sign of their mean log-odds. One answer for all of a speaker's clips, which one aroused or
- * noisy clip cannot flip (a clip alone is misjudged on 1-8 % of clips, README "Gender"). Null
- * without a classifier or utterances: the caller judges the clip alone.
+ * A speaker's gender: metadata first; else the classifier over the mean of the speaker's
+ * utterances' standardised features (`sum` over `n` utterances, a session's statistics). The
+ * classifier is linear, so its answer on the mean vector is the sign of their mean log-odds: one
+ * answer for all of a speaker's clips, which one aroused or noisy clip cannot flip (a clip alone is
+ * misjudged on 1-8 % of clips, README "Gender"). Null without metadata and without a classifier
+ * or utterances: the caller judges the clip alone (clipGender).
  */
-export function speakerGender(sum: ArrayLike<number>, n: number, model: EmotionModel): GenderEstimate | null {
+export function speakerGender(metadata: Gender | null | undefined, sum: ArrayLike<number>, n: number, model: EmotionModel): GenderEstimate | null {
   const c = model.file.perception?.gender;
-  if (!c || n <= 0) return null;
-  const mean = new Float64Array(c.weights.length);
-  for (let j = 0; j < mean.length; j++) mean[j] = sum[j] / n;
-  return genderFor(null, mean, c, null);
+  if (!metadata && (!c || n <= 0)) return null;
+  const mean = c && n > 0 ? new Float64Array(c.weights.length) : null;
+  if (mean) for (let j = 0; j < mean.length; j++) mean[j] = sum[j] / n;
+  return genderFor(metadata, mean, c, null);
 }
 
 /** `prosody` with `gender`: its levels (pitch cut points are per gender) and caption restated when the gender differs. */

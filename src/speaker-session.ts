@@ -129,13 +129,14 @@ function cueValue(cue: LevelCue, f: UtteranceFeatures): number | null {
 }
 
 /** Why a clip must not move the statistics, or null when it may. */
-function exclusion(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, model: EmotionModel, gender: Gender | null): string | null {
+function exclusion(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, model: EmotionModel): string | null {
   const f = prosody.functionals;
   if (f.f0MedianHz === null || !f.syllableCount || (f.phonationTimeS ?? 0) < 0.2) return 'insufficient evidence: too little voiced speech';
   const sig = signalUncertainty(whole);
   if (sig.length) return `insufficient evidence: ${sig.map((s) => s.detail).join('; ')}`;
   const p = model.file.perception!;
-  const x = policyInput(features, model.file.standardizer, gender);
+  // The share reads the standardised features only (not the gender slot after them).
+  const x = policyInput(features, model.file.standardizer, null);
   const share = outlierShare(x, model.file.standardizer.mean.length, p.outlierZ ?? OUTLIER_Z);
   if (share > p.outlierShareLimit) return `out of range: ${(100 * share).toFixed(1)} % of the features beyond ±${p.outlierZ} sd of the training speech (not speech like the training clips?)`;
   return null;
@@ -188,21 +189,20 @@ export class SpeakerSession implements CutPointSource {
     const signal = checkSignal(options.signal, 'SpeakerSession.analyze');
     throwIfAborted(signal);
     const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: this.#gender ?? undefined });
-    const clip = clipGender(this.#gender, features.values, prosody.gender, this.#model);
-    const reason = exclusion(features, prosody, whole, this.#model, clip?.value ?? null);
-    if (reason === null) addTo(this.#sums, features, this.#model, clip?.value ?? null);
+    const reason = exclusion(features, prosody, whole, this.#model);
+    // Added first: the clip counts toward the speaker's gender it is judged with.
+    if (reason === null) addTo(this.#sums, features, this.#model);
     else this.#excluded++;
-    return this.#explain(features, prosody, whole, this.#judged(clip), reason);
+    return this.#explain(features, prosody, whole, this.#judged(features, prosody), reason);
   }
 
   /**
    * The gender a clip of this speaker is judged with: metadata; else the speaker's, from the
-   * utterances in the statistics (speakerGender), so every clip of a session agrees; before any
-   * utterance is known, the clip's own.
+   * utterances in the statistics (speakerGender), so the clips of a session agree; before any
+   * utterance is known (or with a model without a classifier), the clip's own.
    */
-  #judged(clip: GenderEstimate | null): GenderEstimate | null {
-    if (this.#gender) return clip;
-    return speakerGender(this.#sums.sum, this.#sums.n, this.#model) ?? clip;
+  #judged(features: UtteranceFeatures, prosody: ProsodyResult): GenderEstimate | null {
+    return speakerGender(this.#gender, this.#sums.sum, this.#sums.n, this.#model) ?? clipGender(this.#gender, features.values, prosody.gender, this.#model);
   }
 
   /**
@@ -210,7 +210,7 @@ export class SpeakerSession implements CutPointSource {
    * `prosody` is its utterance's analysis, `whole` the whole clip's (extractUtteranceFeatures).
    */
   explain(features: UtteranceFeatures, prosody: ProsodyResult, reason: string | null, whole: ProsodyResult = prosody): SpeakerAnalysisResult {
-    return this.#explain(features, prosody, whole, this.#judged(clipGender(this.#gender, features.values, prosody.gender, this.#model)), reason);
+    return this.#explain(features, prosody, whole, this.#judged(features, prosody), reason);
   }
 
   #explain(features: UtteranceFeatures, prosody: ProsodyResult, whole: ProsodyResult, judged: GenderEstimate | null, reason: string | null): SpeakerAnalysisResult {
@@ -257,7 +257,8 @@ export class SpeakerSession implements CutPointSource {
 
   /** Baseline of each level cue: the speaker's shrunk mean/sd and cut points. */
   baseline(): SpeakerBaseline {
-    const corpus = corpusLevels(dummyFeatures(), this.#model, this.#gender, false);
+    // The pitch prior's cut points are the speaker's gender's, as each clip's levels are (#levels).
+    const corpus = corpusLevels(dummyFeatures(), this.#model, speakerGender(this.#gender, this.#sums.sum, this.#sums.n, this.#model)?.value ?? null, false);
     const out = {} as Record<LevelCue, CueBaseline>;
     for (const cue of LEVEL_CUES) out[cue] = this.#cueBaseline(cue, corpus[cue]);
     return { id: this.id, utterances: this.#sums.n, excluded: this.#excluded, priorStrength: this.priorStrength, cues: out };
@@ -346,8 +347,8 @@ export class SpeakerSession implements CutPointSource {
   }
 
   /** @internal analyzeSpeaker's accumulation. */
-  add(features: UtteranceFeatures, gender: Gender | null): void {
-    addTo(this.#sums, features, this.#model, gender);
+  add(features: UtteranceFeatures): void {
+    addTo(this.#sums, features, this.#model);
   }
 
   /** @internal */
@@ -366,8 +367,9 @@ export class SpeakerSession implements CutPointSource {
   }
 }
 
-function addTo(s: Sums, features: UtteranceFeatures, model: EmotionModel, gender: Gender | null): void {
-  const x = policyInput(features, model.file.standardizer, gender);
+function addTo(s: Sums, features: UtteranceFeatures, model: EmotionModel): void {
+  // The sums hold the standardised features (sum.length of them), not the gender slot after them.
+  const x = policyInput(features, model.file.standardizer, null);
   s.n++;
   for (let j = 0; j < s.sum.length; j++) {
     s.sum[j] += x[j];
@@ -476,15 +478,14 @@ export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: S
   const signal = checkSignal(options.signal, 'analyzeSpeaker');
   throwIfAborted(signal);
   const session = new SpeakerSession(speakerModel(options.model), o);
-  const items: { features: UtteranceFeatures; prosody: ProsodyResult; whole: ProsodyResult; gender: Gender | null; reason: string | null; key: string }[] = new Array(audios.length);
+  const items: { features: UtteranceFeatures; prosody: ProsodyResult; whole: ProsodyResult; reason: string | null; key: string }[] = new Array(audios.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(2, audios.length) }, async () => {
       while (next < audios.length) {
         const i = next++;
         const { features, prosody, whole } = await extractUtteranceFeatures(audios[i], { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
-        const gender = clipGender(o.gender, features.values, prosody.gender, session.model)?.value ?? null;
-        items[i] = { features, prosody, whole, gender, reason: exclusion(features, prosody, whole, session.model, gender), key: JSON.stringify(features.values) };
+        items[i] = { features, prosody, whole, reason: exclusion(features, prosody, whole, session.model), key: JSON.stringify(features.values) };
       }
     }),
   );
@@ -492,7 +493,7 @@ export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: S
   // not depend on the order the clips were given in.
   const order = items.map((_, i) => i).sort((a, b) => (items[a].key < items[b].key ? -1 : items[a].key > items[b].key ? 1 : 0));
   for (const i of order) {
-    if (items[i].reason === null) session.add(items[i].features, items[i].gender);
+    if (items[i].reason === null) session.add(items[i].features);
     else session.countExcluded();
   }
   return items.map((it) => session.explain(it.features, it.prosody, it.reason, it.whole));

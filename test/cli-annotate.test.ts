@@ -117,6 +117,19 @@ describe('emotionthinker annotate', () => {
     expect(restated).toBeGreaterThanOrEqual(2); // a man's raised voice "low" by female cut points, "high" by male ones (4 today)
     expect(model.get(named)).toEqual(rule.get(named));
     expect(model.get(named).gender_source).toBe('metadata');
+    expect(model.get(named).gender_estimator).toBeUndefined();
+    // Each estimated record says what estimated it; a resumed file keeps one estimator.
+    expect(rule.get('man-01-05.wav').gender_estimator).toBe('f0-rule');
+    expect(model.get('man-01-05.wav').gender_estimator).toMatch(/^classifier:[0-9a-f]{12}$/);
+    const partial = path.join(tmp, 'men-partial.jsonl');
+    writeFileSync(partial, readFileSync(byRule, 'utf8').split('\n').slice(0, 3).join('\n') + '\n');
+    const before = readFileSync(partial, 'utf8');
+    const mixed = run(['annotate', dir, '--out', partial, '--quiet', '--gender-model', 'default']);
+    expect(mixed.status).toBe(1);
+    expect(mixed.stderr).toMatch(/line \d estimated its gender by f0-rule, this run by classifier:[0-9a-f]{12}; resume with the same --gender-model \(none\), or pass --force/);
+    expect(readFileSync(partial, 'utf8')).toBe(before); // untouched
+    expect(run(['annotate', dir, '--out', partial, '--quiet']).status).toBe(0); // the same rule resumes
+    expect(records(partial)).toHaveLength(9);
     const bad = run(['annotate', dir, '--out', path.join(tmp, 'never.jsonl'), '--quiet', '--gender-model', path.join(tmp, 'none.json')]);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/none\.json: cannot read model \(ENOENT\) \[ERR_FILE\]/);

@@ -69,7 +69,10 @@ describe('emotionthinker prosody', () => {
       expect(e.stderr).toContain(`${bare}: this model has no gender classifier (perception.gender)`);
       expect(e.stdout).toBe('');
       const missing = run(['prosody', '--gender-model', path.join(dir, 'none.json'), man]);
+      expect(missing.status).toBe(1);
       expect(missing.stderr).toMatch(/none\.json: cannot read model \(ENOENT\) \[ERR_FILE\]/);
+      // Checked even where metadata makes it unused.
+      expect(run(['prosody', '--gender', 'male', '--gender-model', bare, man]).stderr).toContain('has no gender classifier');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -72,12 +72,20 @@ describe('speaker gender from the model', () => {
     const batch = await analyzeSpeaker([odd, ...usual]);
     for (const r of batch) expect(r.prosody.gender).toEqual({ value: 'male', source: 'estimate' });
     expect(batch[0].prosody.caption.startsWith('A male (estimated) speaker')).toBe(true);
+    expect((await analyzeSpeaker([...usual].reverse().concat(odd))).map((r) => r.prosody.gender?.value)).toEqual(batch.map(() => 'male'));
     // A live session: its first clip is judged alone; once the speaker's usual clips are known,
     // the same clip is judged male, also after a save and restore.
     const live = createSpeakerSession({ id: 'actor 13' });
-    expect((await live.analyze(odd)).prosody.gender?.value).toBe('female');
+    const first = await live.analyze(odd);
+    expect(first.prosody.gender?.value).toBe('female');
+    // It is in the statistics, so the next clip is judged with it and itself (each clip is added
+    // before it is judged): the speaker's pitch prior follows the gender judged.
+    expect(first.inBaseline).toBe(true);
     for (const f of usual) expect((await live.analyze(f)).prosody.gender?.value).toBe('male');
-    expect((await live.analyze(odd)).prosody.gender?.value).toBe('male');
+    const again = await live.analyze(odd);
+    expect(again.prosody.gender?.value).toBe('male');
+    // The cut points verification reads from the session are the ones its pitch claim was stated with.
+    expect(live.cutPoints('pitch')).toEqual(again.claims.find((c) => c.cue === 'pitch')!.cutPoints);
     expect((await restoreSpeakerSession(JSON.stringify(live)).analyze(odd)).prosody.gender?.value).toBe('male');
     // Metadata still wins.
     expect((await analyzeSpeaker([odd, usual[0]], { gender: 'female' }))[0].prosody.gender).toEqual({ value: 'female', source: 'metadata' });

@@ -14,8 +14,7 @@ import { parseRavdessName } from '../train/ravdess.js';
 import { EmotionThinkerError } from '../errors.js';
 import { progress } from './progress.js';
 import type { EmotionModel } from '../inference/model.js';
-import { modelGenderOf } from '../model-gender.js';
-import { restatedGender } from '../clip-gender.js';
+import { genderEstimator, withModelGender } from '../model-gender.js';
 
 const RAVDESS_TEXT = { 1: 'Kids are talking by the door', 2: 'Dogs are sitting by the door' } as const;
 
@@ -54,6 +53,8 @@ interface Output {
   fd: number;
   pos: number;
   done: Set<string>;
+  /** The first line (1-based) of each gender estimator among the records with an estimated gender. */
+  estimators: Map<string, number>;
 }
 
 /**
@@ -77,7 +78,7 @@ function openOutput(out: string, force: boolean): Output {
     } catch (e) {
       return fail(e);
     }
-    return { fd, pos: 0, done: new Set() };
+    return { fd, pos: 0, done: new Set(), estimators: new Map() };
   }
   try {
     const text = readFileSync(fd, 'utf8');
@@ -87,14 +88,22 @@ function openOutput(out: string, force: boolean): Output {
     const last = lines.pop()!;
     const notOurs = (i: number, why: string) =>
       new EmotionThinkerError('ERR_INVALID_ARG', `line ${i + 1} ${why}, so this is not an annotate output; it was left unchanged (pass --force to replace it)`, { input: out });
-    const record = (line: string): { audio_path: string } | null => {
+    const estimators = new Map<string, number>();
+    type Rec = { audio_path: string; gender_source?: unknown; gender_estimator?: unknown };
+    const record = (line: string): Rec | null => {
       try {
         const rec = JSON.parse(line) as { audio_path?: unknown; functionals?: unknown } | null;
         const ok = rec && typeof rec === 'object' && !Array.isArray(rec) && typeof rec.audio_path === 'string' && !!rec.functionals && typeof rec.functionals === 'object';
-        return ok ? (rec as { audio_path: string }) : null;
+        return ok ? (rec as Rec) : null;
       } catch {
         return null;
       }
+    };
+    // Records written before gender_estimator existed estimated by the F0 rule.
+    const noteEstimator = (rec: Rec, i: number) => {
+      if (rec.gender_source !== 'estimate') return;
+      const e = typeof rec.gender_estimator === 'string' ? rec.gender_estimator : 'f0-rule';
+      if (!estimators.has(e)) estimators.set(e, i + 1);
     };
     const why = (line: string) => (line.startsWith('{') ? 'is not an annotate record (audio_path and functionals)' : 'is not a JSON record');
     lines.forEach((line, i) => {
@@ -102,6 +111,7 @@ function openOutput(out: string, force: boolean): Output {
       const rec = record(line);
       if (!rec) throw notOurs(i, why(line));
       done.add(rec.audio_path);
+      noteEstimator(rec, i);
     });
     let pos = Buffer.byteLength(text);
     if (last) {
@@ -109,6 +119,7 @@ function openOutput(out: string, force: boolean): Output {
       if (rec) {
         // A whole record without its newline (edited by hand): keep it, end its line.
         done.add(rec.audio_path);
+        noteEstimator(rec, lines.length);
         writeSync(fd, '\n', pos);
         pos += 1;
       } else if (last.startsWith(RECORD_START) || RECORD_START.startsWith(last)) {
@@ -119,7 +130,7 @@ function openOutput(out: string, force: boolean): Output {
         throw notOurs(lines.length, why(last));
       }
     }
-    return { fd, pos, done };
+    return { fd, pos, done, estimators };
   } catch (err) {
     closeSync(fd);
     if (err instanceof EmotionThinkerError) throw err;
@@ -138,6 +149,18 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   const toStdout = o.out === '-';
   // Opened (and checked) before any clip is analysed: an unwritable output fails once, up front.
   const output = toStdout ? null : openOutput(o.out, o.force);
+  // A resumed file keeps one gender estimator: records by the F0 rule and by a classifier would
+  // read alike (gender_source "estimate") and mix two rules in one training set.
+  const estimator = genderEstimator(o.genderModel);
+  for (const [other, line] of output?.estimators ?? []) {
+    if (other === estimator) continue;
+    closeSync(output!.fd);
+    throw new EmotionThinkerError(
+      'ERR_INVALID_ARG',
+      `line ${line} estimated its gender by ${other}, this run by ${estimator}; resume with the same --gender-model (${other === 'f0-rule' ? 'none' : 'the same model'}), or pass --force to start the file again`,
+      { input: o.out },
+    );
+  }
   const done = output?.done ?? new Set<string>();
   const todo = files.filter((f) => !done.has(f));
   const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [], interrupted: false };
@@ -148,15 +171,15 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   let writeError: EmotionThinkerError | null = null;
   // --gender-model: a clip without metadata gets the classifier's gender, and its levels and
   // caption are restated with it (its own calibration and corpus).
-  const judged = async (file: string, p: ProsodyResult): Promise<ProsodyResult> => {
-    if (!o.genderModel || metadataOf(file).gender) return p;
-    const g = await modelGenderOf(file, o.genderModel, { signal });
-    return g ? restatedGender(p, g, o.calibration, o.corpus) : p;
-  };
+  const judged = async (file: string, p: ProsodyResult): Promise<ProsodyResult> =>
+    o.genderModel ? withModelGender(file, p, { model: o.genderModel, metadata: metadataOf(file).gender, calibration: o.calibration, corpus: o.corpus, signal }) : p;
   const write = (file: string, p: ProsodyResult) => {
     const meta = metadataOf(file);
     const rec = prosodyRecord(p, { audioPath: file, emotion: meta.emotion, transcription: meta.transcription, corpus: o.corpus });
-    const line = JSON.stringify(o.corpus ? { ...rec, corpus: o.corpus } : rec, prosodyJsonReplacer) + '\n';
+    const out: Record<string, unknown> = { ...rec };
+    if (rec.gender_source === 'estimate') out.gender_estimator = estimator;
+    if (o.corpus) out.corpus = o.corpus;
+    const line = JSON.stringify(out, prosodyJsonReplacer) + '\n';
     if (!output) {
       process.stdout.write(line);
     } else {
@@ -198,22 +221,24 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
           if (signal?.aborted) break;
           throw err;
         }
-        for (const [k, it] of items.entries()) {
-          if (signal?.aborted) break;
-          let p = it.result;
-          let error = it.error;
-          if (p) {
-            try {
-              p = await judged(slice[k], p);
-            } catch (err) {
-              if (signal?.aborted) break;
-              (p = undefined), (error = err as EmotionThinkerError);
-            }
+        // --gender-model's pass over the clips runs on the CPU, --concurrency of them at a time.
+        // A clip the signal stops before its gender is judged is abandoned (null), not written with
+        // the F0 rule's; a rerun does it.
+        const results = await mapConcurrent(items, o.concurrency, async (it, k) => {
+          if (!it.result) return it;
+          if (o.genderModel && signal?.aborted) return null;
+          try {
+            return { ...it, result: await judged(slice[k], it.result) };
+          } catch (err) {
+            return signal?.aborted ? null : { ...it, result: undefined, error: err as EmotionThinkerError };
           }
-          if (p) write(slice[k], p);
-          else summary.failed.push({ file: slice[k], error: error?.message ?? 'unknown error', code: error?.code ?? 'ERR_INTERNAL' });
+        });
+        results.forEach((it, k) => {
+          if (it === null) return;
+          if (it.result) write(slice[k], it.result);
+          else summary.failed.push({ file: slice[k], error: it.error?.message ?? 'unknown error', code: it.error?.code ?? 'ERR_INTERNAL' });
           bar.tick();
-        }
+        });
       }
       summary.interrupted = !!signal?.aborted && summary.written + summary.failed.length < todo.length;
       return summary;
@@ -245,4 +270,19 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
     bar.stop();
     if (output) closeSync(output.fd);
   }
+}
+
+/** `f` over `items`, at most `limit` at a time, results in order. */
+async function mapConcurrent<T, R>(items: T[], limit: number, f: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i], i);
+      }
+    }),
+  );
+  return out;
 }
