@@ -14,6 +14,7 @@
 // Memory is bounded: sums of fixed size, whatever the number of utterances.
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import pMap from 'p-map';
 import { extractUtteranceFeatures, policyInput, type UtteranceFeatures } from './inference/featurize.js';
 import { loadModel, type EmotionModel } from './inference/model.js';
 import { packageRoot } from './package-root.js';
@@ -478,16 +479,14 @@ export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: S
   const signal = checkSignal(options.signal, 'analyzeSpeaker');
   throwIfAborted(signal);
   const session = new SpeakerSession(speakerModel(options.model), o);
-  const items: { features: UtteranceFeatures; prosody: ProsodyResult; whole: ProsodyResult; reason: string | null; key: string }[] = new Array(audios.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(2, audios.length) }, async () => {
-      while (next < audios.length) {
-        const i = next++;
-        const { features, prosody, whole } = await extractUtteranceFeatures(audios[i], { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
-        items[i] = { features, prosody, whole, reason: exclusion(features, prosody, whole, session.model), key: JSON.stringify(features.values) };
-      }
-    }),
+  // Two clips in flight: one decodes while the other is analysed.
+  const items = await pMap(
+    audios,
+    async (audio) => {
+      const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
+      return { features, prosody, whole, reason: exclusion(features, prosody, whole, session.model), key: JSON.stringify(features.values) };
+    },
+    { concurrency: 2 },
   );
   // Sums in a canonical order (by the features themselves), so the floating-point result does
   // not depend on the order the clips were given in.

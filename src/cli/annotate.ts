@@ -13,6 +13,7 @@ import { prosodyRecord } from '../prosody-caption.js';
 import { parseRavdessName } from '../train/ravdess.js';
 import { EmotionThinkerError } from '../errors.js';
 import { progress } from './progress.js';
+import pMap from 'p-map';
 import type { EmotionModel } from '../inference/model.js';
 import { genderEstimator, withModelGender } from '../model-gender.js';
 
@@ -224,7 +225,7 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
         // --gender-model's pass over the clips runs on the CPU, --concurrency of them at a time.
         // A clip the signal stops before its gender is judged is abandoned (null), not written with
         // the F0 rule's; a rerun does it.
-        const results = await mapConcurrent(items, o.concurrency, async (it, k) => {
+        const results = await pMap(items, async (it, k) => {
           if (!it.result) return it;
           if (o.genderModel && signal?.aborted) return null;
           try {
@@ -232,7 +233,7 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
           } catch (err) {
             return signal?.aborted ? null : { ...it, result: undefined, error: err as EmotionThinkerError };
           }
-        });
+        }, { concurrency: Math.max(1, o.concurrency) });
         results.forEach((it, k) => {
           if (it === null) return;
           if (it.result) write(slice[k], it.result);
@@ -272,17 +273,3 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   }
 }
 
-/** `f` over `items`, at most `limit` at a time, results in order. */
-async function mapConcurrent<T, R>(items: T[], limit: number, f: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i], i);
-      }
-    }),
-  );
-  return out;
-}
