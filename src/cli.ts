@@ -54,8 +54,8 @@ program
   .showHelpAfterError()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-/** --gender, shared by the commands that take speaker metadata. */
-const genderOption = () => new Option('--gender <gender>', 'speaker gender from metadata (default: estimated from F0)').choices(['male', 'female']);
+/** --gender, shared by the commands that take speaker metadata; `estimate` says how the command estimates it without. */
+const genderOption = (estimate: string) => new Option('--gender <gender>', `speaker gender from metadata (default: estimated ${estimate})`).choices(['male', 'female']);
 
 /** --gender-model, shared by the model-free prosody commands (src/model-gender.ts). */
 const genderModelOption = () =>
@@ -173,7 +173,7 @@ program
   .argument('<audio...>', 'audio files (WAV, FLAC, MP3, Ogg Vorbis)')
   .option('--json', 'print one JSON object per file (file, emotion, probabilities, reasoning, claims, prosody)')
   .option('--model <file>', 'a model trained with emotionthinker (default: the bundled model)')
-  .addOption(genderOption())
+  .addOption(genderOption("by the model's gender classifier; with --speaker, once from all the speaker's clips"))
   .option('--speaker <id>', 'all files are one speaker: explain each against that speaker\'s statistics over all of them (records carry speaker)')
   .option('--level-calibrated', 'the input\'s level is calibrated to the training recordings: energy claims from absolute RMS dBFS')
   .action(async (files: string[], opts: { json?: boolean; model?: string; gender?: string; speaker?: string; levelCalibrated?: boolean }) => {
@@ -220,7 +220,7 @@ program
   .option('--csv', 'a header row, then one row of functionals per file')
   .option('--frames', 'with --json: include the per-frame tracks (time, f0, voicing, rmsDbfs, intensityDb)')
   .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
-  .addOption(genderOption())
+  .addOption(genderOption('from F0, or by --gender-model'))
   .addOption(genderModelOption())
   .action(async (files: string[], opts: { json?: boolean; csv?: boolean; frames?: boolean; calibration?: string; gender?: string; genderModel?: string }) => {
     if (opts.json && opts.csv) {
@@ -450,7 +450,7 @@ program
   .argument('<audio>', 'one audio file')
   .requiredOption('--out <file>', 'HTML file to write')
   .option('--model <file>', 'model JSON (default: the bundled model)')
-  .addOption(genderOption())
+  .addOption(genderOption("by the model's gender classifier"))
   .option('--force', 'overwrite --out')
   .action(async (audio: string, opts: { out: string; model?: string; gender?: 'male' | 'female'; force?: boolean }) => {
     if (!guardOutput('report', opts.out, opts.force)) return;
