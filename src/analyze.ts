@@ -59,7 +59,7 @@ export interface AnalysisResult {
 export interface AnalyzeOptions extends Pick<LoadAudioOptions, 'maxDuration'> {
   /** A model file path or a loaded model; default: the bundled model. */
   model?: string | EmotionModel;
-  /** Speaker gender from metadata (otherwise estimated from F0). */
+  /** Speaker gender from metadata (otherwise the model's gender classifier estimates it; a model without one, the F0 rule). */
   gender?: Gender;
   /**
    * The input's level is calibrated to the training corpus' recording level (same microphone

@@ -26,7 +26,7 @@ export function registerVerify(program: Command, { fail, signal }: Helpers): voi
     .argument('<audio>', 'the clip the explanation is about')
     .requiredOption('--text <file>', "the model's response (<think>…</think><answer>…</answer> or free text); - for standard input")
     .option('--emotion <label>', 'reference emotion (turns on the outcome term of the reward)')
-    .option('--gender <gender>', 'speaker gender from metadata (default: estimated from F0)')
+    .option('--gender <gender>', "speaker gender from metadata (default: estimated by the bundled model's gender classifier, as analyze estimates it)")
     .option('--level-calibrated', "the input's level is calibrated to the training recordings: energy claims judged by absolute RMS dBFS (default: by the vocal effort, independent of the gain)")
     .option('--json', 'print the result as one JSON object')
     .action(async (audio: string, opts: { text: string; emotion?: string; gender?: 'male' | 'female'; levelCalibrated?: boolean; json?: boolean }) => {
