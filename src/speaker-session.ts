@@ -227,7 +227,8 @@ export class SpeakerSession implements CutPointSource {
     speakerLevelValues(features, levelNames(model)).forEach((v, j) => (x[2 * F + 1 + j] = speakerLevelZ(v, this.#sums.levels[j], popSd[j], this.priorStrength)));
     const loudness = this.#loudness(features);
     const levels = this.#levels(features, gender, loudness);
-    const r = analysisOf(features, prosody, model, { gender: this.#gender ?? undefined }, { x, levels, whole, gender: judged });
+    // The gender is decided here (context.gender), so analysisOf reads no options of its own.
+    const r = analysisOf(features, prosody, model, {}, { x, levels, whole, gender: judged });
     return { ...r, speaker: this.id, inBaseline: reason === null, excludedReason: reason, levelVsSpeakerDb: loudness?.db ?? null };
   }
 
