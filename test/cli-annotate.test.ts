@@ -122,7 +122,8 @@ describe('emotionthinker annotate', () => {
     expect(rule.get('man-01-05.wav').gender_estimator).toBe('f0-rule');
     expect(model.get('man-01-05.wav').gender_estimator).toMatch(/^classifier:[0-9a-f]{12}$/);
     const partial = path.join(tmp, 'men-partial.jsonl');
-    writeFileSync(partial, readFileSync(byRule, 'utf8').split('\n').slice(0, 3).join('\n') + '\n');
+    // Three records by the F0 rule and a record torn by a hard kill: refused before anything is cut.
+    writeFileSync(partial, readFileSync(byRule, 'utf8').split('\n').slice(0, 3).join('\n') + '\n{"audio_path": "/torn/wri');
     const before = readFileSync(partial, 'utf8');
     const mixed = run(['annotate', dir, '--out', partial, '--quiet', '--gender-model', 'default']);
     expect(mixed.status).toBe(1);

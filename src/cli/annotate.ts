@@ -54,8 +54,6 @@ interface Output {
   fd: number;
   pos: number;
   done: Set<string>;
-  /** The first line (1-based) of each gender estimator among the records with an estimated gender. */
-  estimators: Map<string, number>;
 }
 
 /**
@@ -64,7 +62,7 @@ interface Output {
  * final newline added) once the whole of it has passed; anything else is refused untouched, since
  * a file that is not ours may be someone's data. --force starts the file again.
  */
-function openOutput(out: string, force: boolean): Output {
+function openOutput(out: string, force: boolean, estimator: string): Output {
   checkOutputWritable(out, { append: true });
   const fail = (err: unknown): never => {
     throw new EmotionThinkerError('ERR_FILE', `cannot open the output (${(err as NodeJS.ErrnoException).code ?? err})`, { input: out, cause: err });
@@ -79,7 +77,7 @@ function openOutput(out: string, force: boolean): Output {
     } catch (e) {
       return fail(e);
     }
-    return { fd, pos: 0, done: new Set(), estimators: new Map() };
+    return { fd, pos: 0, done: new Set() };
   }
   try {
     const text = readFileSync(fd, 'utf8');
@@ -89,7 +87,6 @@ function openOutput(out: string, force: boolean): Output {
     const last = lines.pop()!;
     const notOurs = (i: number, why: string) =>
       new EmotionThinkerError('ERR_INVALID_ARG', `line ${i + 1} ${why}, so this is not an annotate output; it was left unchanged (pass --force to replace it)`, { input: out });
-    const estimators = new Map<string, number>();
     type Rec = { audio_path: string; gender_source?: unknown; gender_estimator?: unknown };
     const record = (line: string): Rec | null => {
       try {
@@ -100,11 +97,14 @@ function openOutput(out: string, force: boolean): Output {
         return null;
       }
     };
-    // Records written before gender_estimator existed estimated by the F0 rule.
+    // A resumed file keeps one gender estimator: records by the F0 rule and by a classifier would
+    // read alike (gender_source "estimate") and mix two rules in one training set. Records written
+    // before gender_estimator existed estimated by the F0 rule.
+    let other = null as { estimator: string; line: number } | null;
     const noteEstimator = (rec: Rec, i: number) => {
-      if (rec.gender_source !== 'estimate') return;
+      if (other || rec.gender_source !== 'estimate') return;
       const e = typeof rec.gender_estimator === 'string' ? rec.gender_estimator : 'f0-rule';
-      if (!estimators.has(e)) estimators.set(e, i + 1);
+      if (e !== estimator) other = { estimator: e, line: i + 1 };
     };
     const why = (line: string) => (line.startsWith('{') ? 'is not an annotate record (audio_path and functionals)' : 'is not a JSON record');
     lines.forEach((line, i) => {
@@ -114,24 +114,32 @@ function openOutput(out: string, force: boolean): Output {
       done.add(rec.audio_path);
       noteEstimator(rec, i);
     });
-    let pos = Buffer.byteLength(text);
-    if (last) {
-      const rec = record(last);
-      if (rec) {
-        // A whole record without its newline (edited by hand): keep it, end its line.
-        done.add(rec.audio_path);
-        noteEstimator(rec, lines.length);
-        writeSync(fd, '\n', pos);
-        pos += 1;
-      } else if (last.startsWith(RECORD_START) || RECORD_START.startsWith(last)) {
-        // Our own record cut by a hard kill mid-write: drop it; its clip is redone.
-        pos -= Buffer.byteLength(last);
-        ftruncateSync(fd, pos);
-      } else {
-        throw notOurs(lines.length, why(last));
-      }
+    const lastRec = last ? record(last) : null;
+    const torn = !!last && !lastRec && (last.startsWith(RECORD_START) || RECORD_START.startsWith(last));
+    if (last && !lastRec && !torn) throw notOurs(lines.length, why(last));
+    if (lastRec) {
+      done.add(lastRec.audio_path);
+      noteEstimator(lastRec, lines.length);
     }
-    return { fd, pos, done, estimators };
+    // Checked before the file is touched below.
+    if (other) {
+      throw new EmotionThinkerError(
+        'ERR_INVALID_ARG',
+        `line ${other.line} estimated its gender by ${other.estimator}, this run by ${estimator}; resume with the same --gender-model (${other.estimator === 'f0-rule' ? 'none' : 'the same model'}), or pass --force to start the file again`,
+        { input: out },
+      );
+    }
+    let pos = Buffer.byteLength(text);
+    if (lastRec) {
+      // A whole record without its newline (edited by hand): keep it, end its line.
+      writeSync(fd, '\n', pos);
+      pos += 1;
+    } else if (torn) {
+      // Our own record cut by a hard kill mid-write: drop it; its clip is redone.
+      pos -= Buffer.byteLength(last);
+      ftruncateSync(fd, pos);
+    }
+    return { fd, pos, done };
   } catch (err) {
     closeSync(fd);
     if (err instanceof EmotionThinkerError) throw err;
@@ -149,19 +157,8 @@ function metadataOf(file: string): { emotion?: string; gender?: Gender; transcri
 export async function annotate(files: string[], o: AnnotateOptions): Promise<AnnotateSummary> {
   const toStdout = o.out === '-';
   // Opened (and checked) before any clip is analysed: an unwritable output fails once, up front.
-  const output = toStdout ? null : openOutput(o.out, o.force);
-  // A resumed file keeps one gender estimator: records by the F0 rule and by a classifier would
-  // read alike (gender_source "estimate") and mix two rules in one training set.
   const estimator = genderEstimator(o.genderModel);
-  for (const [other, line] of output?.estimators ?? []) {
-    if (other === estimator) continue;
-    closeSync(output!.fd);
-    throw new EmotionThinkerError(
-      'ERR_INVALID_ARG',
-      `line ${line} estimated its gender by ${other}, this run by ${estimator}; resume with the same --gender-model (${other === 'f0-rule' ? 'none' : 'the same model'}), or pass --force to start the file again`,
-      { input: o.out },
-    );
-  }
+  const output = toStdout ? null : openOutput(o.out, o.force, estimator);
   const done = output?.done ?? new Set<string>();
   const todo = files.filter((f) => !done.has(f));
   const summary: AnnotateSummary = { total: files.length, written: 0, alreadyDone: files.length - todo.length, failed: [], interrupted: false };
