@@ -69,7 +69,7 @@ describe('channel perturbations', async () => {
     for (const k of [10, 15, 20]) expect(Math.abs(a.melMean[k] - v.melMean[k])).toBeLessThan(1);
     // Deterministic: the encoders have no randomness.
     expect(Array.from(await applyPerturbation(x, { kind: 'mp3', amount: 16 }, new Rng(2), () => []))).toEqual(Array.from(mp3));
-    // The bundled recipe does not draw the codecs (README #16: they cost clean accuracy); a caller's
+    // The bundled recipe does not draw the codecs (docs/robust-emotion.md: they cost clean accuracy); a caller's
     // list of kinds does.
     const drawn = (kinds?: readonly PerturbationKind[]) => new Set(Array.from({ length: 400 }, (_, i) => drawPerturbation(new Rng(i), kinds).kind));
     expect([...drawn()].sort()).toEqual([...DEFAULT_AUGMENT_KINDS].sort());

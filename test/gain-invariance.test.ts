@@ -11,7 +11,7 @@
 //   its spectral and voice statistics above that floor (each log-mel band within 25 dB of its
 //   own peak, spectral balance floored 50 dB under the loudest frame): ≥ 97 % at every level.
 // The bundled model was trained on actors 01–16, these clips included; the unseen-speaker
-// figures (model trained on 01–12) are in benchmarks/ser-robustness.mjs and the README.
+// figures (model trained on 01–12) are in benchmarks/ser-robustness.mjs and docs/robust-emotion.md.
 import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';

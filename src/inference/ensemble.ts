@@ -5,7 +5,7 @@
 // Policy.greedy (same tokens, same probabilities), so a single-policy model is unchanged.
 // Why: over a leave-speakers-out CV of RAVDESS actors 01–16, averaging three members lifted
 // accuracy on unseen speakers by about two points and roughly halved the calibration error
-// before temperature scaling (README, issue #16).
+// before temperature scaling (docs/robust-emotion.md).
 import type { Policy, Response } from './policy.js';
 import { TOKENS } from './vocab.js';
 

@@ -12,7 +12,7 @@ export const PERTURBATION_KINDS: readonly PerturbationKind[] = ['gain', 'white',
 /**
  * The kinds the bundled models' recipe draws from. The codecs are not among them: with them in
  * the draw (seed 1) MP3 at 16 kbit/s rose from 42.1 to 49.6 % on the validation actors but clean
- * input fell from 52.5 to 50.4 % and the leave-speakers-out CV from 58.8 to 56.3 % (README #16).
+ * input fell from 52.5 to 50.4 % and the leave-speakers-out CV from 58.8 to 56.3 % (docs/robust-emotion.md).
  * Nor is the microphone: with it (seed 2, three members) clean input fell from 53.8 to 50.4 % while
  * another microphone rose only from 47.9 to 49.2 %. They stay available through AugmentOptions.kinds.
  */

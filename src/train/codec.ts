@@ -4,7 +4,7 @@
 // simulation of their artefacts, and needs no system codec), decoded by the package's own
 // loadAudio, as a user's compressed upload is. Measured: MP3 at 16 kbps (LAME low-passes near
 // 5.5 kHz there) moves the log-mel shape of the top bands and the MFCC means by 2–6 sd and changes
-// the bundled model's emotion on a third of its clips (README #16).
+// the bundled model's emotion on a third of its clips (docs/robust-emotion.md).
 import { createMp3Encoder, createOggEncoder } from 'wasm-media-encoders';
 import { loadAudio } from '../audio.js';
 

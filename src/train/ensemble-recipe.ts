@@ -18,7 +18,7 @@ export function memberSeed(seed: number, k: number): number {
  * speakers they know, the less sure they are than the final model, so the fitted temperature
  * comes out too high. The session model's four folds (fold models on 9 of 12 speakers) left
  * its validation sessions under-confident (clean ECE 0.093 / 0.085, seeds 1 / 2, at T 2.39 /
- * 2.36); six folds (10 of 12) fit 2.27 / 2.27 (README, issue #16). The single-clip model's four
+ * 2.36); six folds (10 of 12) fit 2.27 / 2.27 (docs/robust-emotion.md). The single-clip model's four
  * folds already give a clean ECE of 0.035–0.061 over seeds 1–5, and its hardest condition (babble
  * at 10 dB) is over-confident, which a lower temperature would worsen: it stays at four.
  */

@@ -5,7 +5,7 @@
 // of the whole ensemble on held-out folds of the training speakers (confidence.ts).
 // Why a per-member augmentation draw: over a leave-speakers-out CV of RAVDESS actors 01–16,
 // three members with their own draws reached 60.2 % against 59.3 % for three members that shared
-// one draw (single members 58.0 %; README, issue #16).
+// one draw (single members 58.0 %; docs/robust-emotion.md).
 import type { Policy } from '../inference/policy.js';
 import { MAX_ENSEMBLE_MEMBERS } from '../inference/ensemble.js';
 import { augmentTraining } from './augment-corpus.js';
