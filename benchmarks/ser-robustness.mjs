@@ -134,7 +134,11 @@ const CONDITIONS = [
   ['babble 20 dB SNR', (x, r, b) => wav(aug.mixAtSnr(x, b, 20), 16000)],
   ['babble 10 dB SNR', (x, r, b) => wav(aug.mixAtSnr(x, b, 10), 16000)],
   ['telephone 8 kHz µ-law', (x) => wav(aug.telephone(x), 16000)],
+  // The augmentation's own reverberation: a far-field microphone (DRR about -17 dB, some 6 m from
+  // the talker), and the same room heard from about its critical distance (DRR 0 dB: a laptop or a
+  // smart speaker across a table), which the training never drew.
   ['reverberation T60 0.5 s', (x, r) => wav(aug.reverberate(x, 0.5, r), 16000)],
+  ['reverberation T60 0.5 s, DRR 0 dB', (x, r) => wav(aug.reverberate(x, 0.5, r, 0), 16000)],
   ['MP3 16 kbps', (x) => encodeLossy(x, { format: 'mp3', kbps: 16 })],
   ['MP3 32 kbps', (x) => encodeLossy(x, { format: 'mp3', kbps: 32 })],
   ['Ogg Vorbis q0 (~25 kbps)', (x) => encodeLossy(x, { format: 'vorbis', quality: 0 })],

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { defaultModel, loadAudio, spectralStats } from '../src/index.js';
-import { applyGain, applyPerturbation, babble, DEFAULT_AUGMENT_KINDS, drawMicrophone, drawPerturbation, microphone, microphoneGainDb, mixAtSnr, PERTURBATION_KINDS, pinkNoise, reverberate, telephone, whiteNoise, type PerturbationKind } from '../src/train/augment.js';
+import { applyGain, applyPerturbation, babble, DEFAULT_AUGMENT_KINDS, drawMicrophone, drawPerturbation, microphone, microphoneGainDb, mixAtSnr, PERTURBATION_KINDS, pinkNoise, reverberate, defaultReverbDrrDb, telephone, whiteNoise, type PerturbationKind } from '../src/train/augment.js';
 import { Rng } from '../src/train/rng.js';
 import { encodeLossy } from '../src/train/codec.js';
 import { mkdtempSync } from 'node:fs';
@@ -128,6 +128,24 @@ describe('channel perturbations', async () => {
     const a = await random(new Rng(9)), b = await random(new Rng(9));
     expect(a.perturbation).toEqual(b.perturbation);
     expect(Array.from(a.samples)).toEqual(Array.from(b.samples));
+  });
+
+  it('reverberation at a given direct-to-reverberant ratio: the impulse response holds that ratio; the default tail is the far-field one', () => {
+    const impulse = new Float32Array(16000);
+    impulse[0] = 1;
+    const ratio = (y: Float32Array) => {
+      let tail = 0;
+      for (let i = 1; i < y.length; i++) tail += y[i] * y[i];
+      return 10 * Math.log10((y[0] * y[0]) / tail);
+    };
+    for (const drr of [-5, 0, 10]) expect(ratio(reverberate(impulse, 0.5, new Rng(3), drr))).toBeCloseTo(drr, 3);
+    // The default taps (0.3 of a unit normal): their drawn ratio lies near the expected −17.2 dB.
+    expect(defaultReverbDrrDb(0.5)).toBeCloseTo(-17.16, 2);
+    expect(Math.abs(ratio(reverberate(impulse, 0.5, new Rng(3))) - defaultReverbDrrDb(0.5))).toBeLessThan(1);
+    // A nearer microphone keeps more of the direct sound: less of the signal is smeared.
+    const near = reverberate(x, 0.5, new Rng(5), 10), far = reverberate(x, 0.5, new Rng(5));
+    const err = (y: Float32Array) => x.reduce((s, v, i) => s + (y[i] - v) ** 2, 0);
+    expect(err(near)).toBeLessThan(err(far) / 4);
   });
 
   it('the bundled model was trained on augmented copies', () => {

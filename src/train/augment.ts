@@ -148,15 +148,32 @@ function fft(re: Float64Array, im: Float64Array, inverse: boolean): void {
 /**
  * Synthetic reverberation: the direct sound plus exponentially decaying Gaussian noise reaching
  * −60 dB at `t60` seconds (FFT convolution), rescaled to the input's power.
+ *
+ * The tail's level sets the direct-to-reverberant ratio (DRR), i.e. how far the microphone is from
+ * the talker. By default the taps are 0.3 · N(0, 1) · decay, a far-field microphone: DRR about
+ * −17 dB at T60 0.5 s (`defaultReverbDrrDb`; −13 dB at 0.2 s, −19 dB at 0.8 s), in a 100 m³ room
+ * about 6 m from the talker. The training augmentation keeps that default. `drrDb` scales the
+ * drawn tail so that its energy is exactly `drrDb` under the direct sound's (0 dB: about the
+ * critical distance, a laptop or a smart speaker across a table; +10 dB: a headset).
  */
-export function reverberate(x: Float32Array, t60: number, rng: Rng): Float32Array {
+export function reverberate(x: Float32Array, t60: number, rng: Rng, drrDb?: number): Float32Array {
   const len = Math.max(1, Math.round(t60 * RATE));
   let n = 1;
   while (n < x.length + len) n <<= 1;
   const ar = new Float64Array(n), ai = new Float64Array(n), br = new Float64Array(n), bi = new Float64Array(n);
   ar.set(x);
   br[0] = 1;
-  for (let i = 1; i < len; i++) br[i] = 0.3 * rng.normal() * Math.exp((-6.91 * i) / (t60 * RATE));
+  if (drrDb === undefined) {
+    for (let i = 1; i < len; i++) br[i] = 0.3 * rng.normal() * Math.exp((-6.91 * i) / (t60 * RATE));
+  } else {
+    let tail = 0;
+    for (let i = 1; i < len; i++) {
+      br[i] = rng.normal() * Math.exp((-6.91 * i) / (t60 * RATE));
+      tail += br[i] * br[i];
+    }
+    const a = tail > 0 ? Math.sqrt(10 ** (-drrDb / 10) / tail) : 0;
+    for (let i = 1; i < len; i++) br[i] *= a;
+  }
   fft(ar, ai, false);
   fft(br, bi, false);
   for (let i = 0; i < n; i++) {
@@ -168,6 +185,14 @@ export function reverberate(x: Float32Array, t60: number, rng: Rng): Float32Arra
   const y = Float32Array.from(ar.subarray(0, x.length));
   const g = powerMatchGain(x, y);
   return y.map((v) => v * g);
+}
+
+/** The direct-to-reverberant ratio (dB) of `reverberate`'s default tail at `t60` seconds (its expected tail energy). */
+export function defaultReverbDrrDb(t60: number): number {
+  const len = Math.max(1, Math.round(t60 * RATE));
+  let tail = 0;
+  for (let i = 1; i < len; i++) tail += 0.09 * Math.exp((-13.82 * i) / (t60 * RATE));
+  return -10 * Math.log10(tail);
 }
 
 /**
