@@ -1,6 +1,6 @@
 // Audio in: WAV through the native decoder, FLAC/MP3/Ogg Vorbis through WASM decoders from npm,
 // then optional channel mix and band-limited resampling in the native core.
-import { readFile } from 'node:fs/promises';
+import { readAudioPath } from './audio-read.js';
 import { availableParallelism } from 'node:os';
 import { native } from './native.js';
 import { awaitNative, callNative, EmotionThinkerError, invalidArg } from './errors.js';
@@ -165,9 +165,10 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   if (typeof source === 'string') {
     input = source;
     try {
-      bytes = await readFile(source, { signal });
+      bytes = await readAudioPath(source, sniffContainer, signal);
     } catch (err) {
       if ((err as Error).name === 'AbortError') throwIfAborted(signal);
+      if (err instanceof EmotionThinkerError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       throw new EmotionThinkerError('ERR_FILE', `cannot read audio file (${code ?? (err as Error).message})`, { input, cause: err });
     }

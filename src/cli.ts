@@ -4,7 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadAudio } from './audio.js';
+import { loadAudio, sniffContainer } from './audio.js';
+import { readAudioStdin } from './audio-read.js';
 import { backends } from './backend.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { packageRoot } from './package-root.js';
@@ -64,9 +65,9 @@ const genderModelOption = () =>
     "judge the gender of clips without metadata by this emotion model's classifier ('default': the bundled model) instead of the F0 rule (median < 160 Hz: male), which calls a raised, aroused male voice female; on calm speech the F0 rule is as good",
   );
 
-/** An audio argument: a path, or '-' for the file's bytes on standard input. */
-function audioArg(file: string): string | Uint8Array {
-  return file === '-' ? new Uint8Array(readFileSync(0)) : file;
+/** An audio argument: a path, or '-' for the file's bytes on standard input (bounded: src/audio-read.ts). */
+async function audioArg(file: string): Promise<string | Uint8Array> {
+  return file === '-' ? readAudioStdin(sniffContainer, signal) : file;
 }
 
 /** Prints an error the way every subcommand does and sets the exit code. */
@@ -123,7 +124,7 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const audio = await loadAudio(audioArg(file), { sampleRate: opts.rate, mono: opts.mono, signal });
+        const audio = await loadAudio(await audioArg(file), { sampleRate: opts.rate, mono: opts.mono, signal });
         const s = summarizeAudio(audio);
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...s }) + '\n');
@@ -152,7 +153,7 @@ program
   .option('--max <hz>', optionHelp(optionSpec(F0_OPTION_SPECS, 'f0Max')), Number)
   .action(async (file: string, opts: { hop?: number; min?: number; max?: number }) => {
     try {
-      const r = await extractF0(audioArg(file), { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max, signal });
+      const r = await extractF0(await audioArg(file), { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max, signal });
       const lines: string[] = [];
       for (let i = 0; i < r.f0.length; i++) {
         const f = r.f0[i];
@@ -188,14 +189,14 @@ program
     let speakerResults: Awaited<ReturnType<typeof analyzeSpeaker>> | null = null;
     if (opts.speaker !== undefined) {
       try {
-        speakerResults = await analyzeSpeaker(files.map(audioArg), { id: opts.speaker, model, gender: opts.gender as 'male' | 'female' | undefined, signal });
+        speakerResults = await analyzeSpeaker(await Promise.all(files.map(audioArg)), { id: opts.speaker, model, gender: opts.gender as 'male' | 'female' | undefined, signal });
       } catch (err) {
         return fail('analyze', err);
       }
     }
     for (const [fi, file] of files.entries()) {
       try {
-        const r = speakerResults ? speakerResults[fi] : await analyze(audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined, levelCalibrated: !!opts.levelCalibrated, signal });
+        const r = speakerResults ? speakerResults[fi] : await analyze(await audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined, levelCalibrated: !!opts.levelCalibrated, signal });
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         } else {
@@ -239,7 +240,7 @@ program
     let failed = 0;
     for (const file of files) {
       try {
-        const audio = audioArg(file);
+        const audio = await audioArg(file);
         const gender = opts.gender as 'male' | 'female' | undefined;
         let p = await extractProsody(audio, { calibration, gender, signal });
         if (byModel) p = await withModelGender(audio, p, { model: byModel, metadata: gender, calibration, signal });
