@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // emotionthinker command line. Exit codes: 0 success, 1 some input failed, 2 usage error.
 import { Command, CommanderError, Option } from 'commander';
+import { intFlag, specFlag } from './cli/flags.js';
+import { AUDIO_LIMITS } from './audio-limits.js';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +18,7 @@ import { analyzeSpeaker } from './speaker-session.js';
 import { loadModel, modelFile, saveModel, type EmotionModel } from './inference/model.js';
 import { genderModel, withModelGender } from './model-gender.js';
 import { expandInputs } from './cli/inputs.js';
-import { annotate } from './cli/annotate.js';
+import { annotate, MAX_ANNOTATE_CONCURRENCY } from './cli/annotate.js';
 import { calibrateFromRecords, readText } from './cli/calibrate.js';
 import { parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
@@ -102,11 +104,6 @@ function guardOutput(cmd: string, out: string, force?: boolean): boolean {
   return true;
 }
 
-const positiveInt = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CommanderError(2, 'emotionthinker.invalidArg', `error: ${flag} must be a positive integer, got '${v}'`);
-  return n;
-};
 
 
 program
@@ -114,11 +111,7 @@ program
   .description('decode audio files and print a summary of each (rate, channels, duration, levels)')
   .argument('<audio...>', 'audio files (WAV, FLAC, MP3, Ogg Vorbis)')
   .option('--json', 'print one JSON object per file')
-  .option('--rate <hz>', 'resample to this rate before summarising', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n <= 0) throw new CommanderError(2, 'emotionthinker.invalidRate', `error: --rate must be a positive integer, got '${v}'`);
-    return n;
-  })
+  .option('--rate <hz>', 'resample to this rate before summarising', intFlag(AUDIO_LIMITS.minSampleRate, AUDIO_LIMITS.maxSampleRate))
   .option('--mono', 'mix channels to mono first')
   .action(async (files: string[], opts: { json?: boolean; rate?: number; mono?: boolean }) => {
     let failed = 0;
@@ -148,9 +141,9 @@ program
   .command('f0')
   .description('track F0 and print one line per frame: time_seconds<TAB>f0_hz (0 = unvoiced); frame i is centred at i*hop')
   .argument('<audio>', 'audio file (WAV, FLAC, MP3, Ogg Vorbis)')
-  .option('--hop <seconds>', optionHelp(optionSpec(F0_OPTION_SPECS, 'hopSeconds')), Number)
-  .option('--min <hz>', optionHelp(optionSpec(F0_OPTION_SPECS, 'f0Min')), Number)
-  .option('--max <hz>', optionHelp(optionSpec(F0_OPTION_SPECS, 'f0Max')), Number)
+  .option('--hop <seconds>', optionHelp(optionSpec(F0_OPTION_SPECS, 'hopSeconds')), specFlag(optionSpec(F0_OPTION_SPECS, 'hopSeconds')))
+  .option('--min <hz>', optionHelp(optionSpec(F0_OPTION_SPECS, 'f0Min')), specFlag(optionSpec(F0_OPTION_SPECS, 'f0Min')))
+  .option('--max <hz>', optionHelp(optionSpec(F0_OPTION_SPECS, 'f0Max')), specFlag(optionSpec(F0_OPTION_SPECS, 'f0Max')))
   .action(async (file: string, opts: { hop?: number; min?: number; max?: number }) => {
     try {
       const r = await extractF0(await audioArg(file), { hopSeconds: opts.hop, f0Min: opts.min, f0Max: opts.max, signal });
@@ -282,7 +275,7 @@ program
   .requiredOption('--out <file>', 'output JSONL (- for stdout); an existing file is resumed, --force starts it again')
   .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
   .option('--corpus <name>', 'corpus name: picks the calibration group and is stored in each record')
-  .option('--concurrency <n>', 'clips in flight (default: twice the cores)', positiveInt('--concurrency'), 2 * os.availableParallelism())
+  .option('--concurrency <n>', `clips in flight, 1 to ${MAX_ANNOTATE_CONCURRENCY} (default: twice the cores)`, intFlag(1, MAX_ANNOTATE_CONCURRENCY), 2 * os.availableParallelism())
   .option('--force', 'start the output file again')
   .option('--quiet', 'no progress output')
   .addOption(new Option('--backend <backend>', 'cpu, or cuda: the GPU batch (falls back to the CPU with the reason when no GPU is present); auto: the GPU when present').choices(['auto', 'cpu', 'cuda']).default('cpu'))
@@ -315,7 +308,7 @@ program
   .argument('<records>', 'JSONL from annotate, or - for stdin')
   .requiredOption('--out <file>', 'calibration JSON to write')
   .option('--group-by <keys>', 'corpus,gender (pitch cuts per gender; groups under --min-group clips use pooled cuts)', 'corpus,gender')
-  .option('--min-group <n>', 'smallest group with its own cut points', positiveInt('--min-group'), 50)
+  .option('--min-group <n>', 'smallest group with its own cut points', intFlag(1), 50)
   .option('--force', 'overwrite --out')
   .action((records: string, opts: { out: string; groupBy: string; minGroup: number; force?: boolean }) => {
     if (!guardOutput('calibrate', opts.out, opts.force)) return;
@@ -336,10 +329,10 @@ program
   .option('--train-actors <list>', 'e.g. 1-12', '1-12')
   .option('--val-actors <list>', 'e.g. 13-16 (empty: no validation)', '13-16')
   .addOption(new Option('--mode <mode>', 'ablation row or full GRPO-PTR').choices(TRAIN_MODES).default('ptr'))
-  .option('--seed <n>', 'random seed', positiveInt('--seed'), 1)
-  .option('--members <n>', `ensemble members, member k trained at seed + 1000·k (1 to ${MAX_ENSEMBLE_MEMBERS}; the bundled models have ${DEFAULT_ENSEMBLE_MEMBERS})`, positiveInt('--members'), 1)
-  .option('--steps <n>', 'RL steps', positiveInt('--steps'))
-  .option('--sft-steps <n>', 'supervised warm-start steps', positiveInt('--sft-steps'))
+  .option('--seed <n>', 'random seed', intFlag(1), 1)
+  .option('--members <n>', `ensemble members, member k trained at seed + 1000·k (1 to ${MAX_ENSEMBLE_MEMBERS}; the bundled models have ${DEFAULT_ENSEMBLE_MEMBERS})`, intFlag(1), 1)
+  .option('--steps <n>', 'RL steps', intFlag(1))
+  .option('--sft-steps <n>', 'supervised warm-start steps', intFlag(1))
   .option('--metrics <file>', 'stream per-step metrics as JSONL')
   .option('--checkpoint <file>', 'checkpoint file (written every 50 steps)')
   .option('--resume <file>', 'resume from a checkpoint')

@@ -224,6 +224,20 @@ describe('verifyReasoning on real audio', () => {
     expect([...seen].filter((k) => k.startsWith('directionSt:')).length).toBeGreaterThanOrEqual(2);
   });
 
+  it('the reference emotion is a label or a form of one; anything else is ERR_INVALID_ARG naming it (it scored every answer wrong)', async () => {
+    const p = await measureAudio(SAD);
+    const text = '<think>No cue stands out.</think><answer>sad</answer>';
+    const right = await verifyReasoning(p, text, { emotion: 'sad' });
+    for (const form of ['SAD', 'Sadness', ' sad ']) expect((await verifyReasoning(p, text, { emotion: form })).reward).toBe(right.reward);
+    const angry = await verifyReasoning(p, text, { emotion: 'anger' });
+    expect(right.reward - angry.reward).toBeCloseTo(1.0, 12);
+    for (const bad of ['robot', '', 'not sad', 'happy or sad']) {
+      const err = await verifyReasoning(p, text, { emotion: bad }).then(() => null, (e) => e);
+      expect(err?.code, bad).toBe('ERR_INVALID_ARG');
+      expect(err.message).toContain(`reference emotion ${JSON.stringify(bad)}`);
+    }
+  });
+
   it('reward: SPEC §4 weights (α_f 0.3, α_o 1, α_t 0.5, equal judge weights)', async () => {
     const p = await measureAudio(SAD);
     const text = '<think>No cue stands out.</think><answer>sad</answer>';

@@ -34,6 +34,13 @@ export interface AnnotateOptions {
   genderModel?: EmotionModel;
 }
 
+/**
+ * Most clips in flight (--concurrency). Each holds its decoded audio and analysis; far past the
+ * thread pool's size more only costs memory (a billion workers exhausted the heap before the first
+ * record).
+ */
+export const MAX_ANNOTATE_CONCURRENCY = 1024;
+
 /** Files per GPU batch in annotate: each slice's records are written when the slice is done. */
 const GPU_SLICE = 512;
 
@@ -261,7 +268,7 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
         bar.tick();
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, o.concurrency) }, worker));
+    await Promise.all(Array.from({ length: Math.min(todo.length, Math.max(1, o.concurrency)) }, worker));
     summary.interrupted = !!signal?.aborted && summary.written + summary.failed.length < todo.length;
     return summary;
   } finally {

@@ -1,23 +1,13 @@
 // `emotionthinker serve`: the reward server (src/serve/server.ts). Prints one JSON line with the
 // URL once listening; SIGTERM or SIGINT stop accepting, let in-flight requests finish, write the
 // gate state and exit 0.
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
+import { intFlag, numberFlag } from './flags.js';
 import { SERVE_DEFAULTS } from '../serve/options.js';
 
 interface Helpers {
   fail: (cmd: string, err: unknown, exitCode?: number) => void;
 }
-
-const int = (flag: string, min: number) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new CommanderError(2, 'emotionthinker.invalidArg', `error: ${flag} must be an integer >= ${min}, got '${v}'`);
-  return n;
-};
-const num = (flag: string) => (v: string) => {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new CommanderError(2, 'emotionthinker.invalidArg', `error: ${flag} must be a number, got '${v}'`);
-  return n;
-};
 
 interface Opts {
   host: string;
@@ -40,18 +30,18 @@ export function registerServe(program: Command, { fail }: Helpers): void {
     .command('serve')
     .description('reward server for trainers: POST /get_reward (OpenRLHF), POST /v1/rewards (GRPO-PTR groups), GET /health')
     .option('--host <addr>', 'bind address; any but loopback needs a token', SERVE_DEFAULTS.host)
-    .option('--port <n>', 'TCP port (0: any free port)', int('--port', 0), SERVE_DEFAULTS.port)
+    .option('--port <n>', 'TCP port (0: any free port)', intFlag(0, 65535), SERVE_DEFAULTS.port)
     .option('--token <t>', 'bearer token required on every request (default: $EMOTIONTHINKER_TOKEN)')
     .option('--audio-root <dir>', 'directory audio paths may point into (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--body-limit <bytes>', 'largest request body (413 beyond)', int('--body-limit', 1), SERVE_DEFAULTS.bodyLimit)
-    .option('--timeout-ms <ms>', 'per-request deadline (504 beyond)', int('--timeout-ms', 1), SERVE_DEFAULTS.requestTimeoutMs)
-    .option('--max-concurrent <n>', 'requests handled at once (429 beyond)', int('--max-concurrent', 1), SERVE_DEFAULTS.maxConcurrent)
-    .option('--cache-bytes <bytes>', 'prosody cache size', int('--cache-bytes', 0), SERVE_DEFAULTS.cacheBytes)
-    .option('--text-cache-bytes <bytes>', 'cache of responses already read, per text (0: off)', int('--text-cache-bytes', 0), SERVE_DEFAULTS.textCacheBytes)
+    .option('--body-limit <bytes>', 'largest request body (413 beyond)', intFlag(1), SERVE_DEFAULTS.bodyLimit)
+    .option('--timeout-ms <ms>', 'per-request deadline (504 beyond)', intFlag(1), SERVE_DEFAULTS.requestTimeoutMs)
+    .option('--max-concurrent <n>', 'requests handled at once (429 beyond)', intFlag(1), SERVE_DEFAULTS.maxConcurrent)
+    .option('--cache-bytes <bytes>', 'prosody cache size', intFlag(0), SERVE_DEFAULTS.cacheBytes)
+    .option('--text-cache-bytes <bytes>', 'cache of responses already read, per text (0: off)', intFlag(0), SERVE_DEFAULTS.textCacheBytes)
     .option('--state <file>', 'JSON file keeping each run\'s progressive-gate state across restarts')
-    .option('--gate-threshold <x>', 'moving batch accuracy that opens the gate (default 0.5)', num('--gate-threshold'))
-    .option('--gate-window <n>', 'steps in the moving accuracy (default 20)', int('--gate-window', 1))
-    .option('--gate-open-at <step>', 'open the gate at this step whatever the accuracy', int('--gate-open-at', 0))
+    .option('--gate-threshold <x>', 'moving batch accuracy that opens the gate (default 0.5)', numberFlag())
+    .option('--gate-window <n>', 'steps in the moving accuracy (default 20)', intFlag(1))
+    .option('--gate-open-at <step>', 'open the gate at this step whatever the accuracy', intFlag(0))
     .action(async (opts: Opts) => {
       let server;
       try {

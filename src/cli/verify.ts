@@ -1,7 +1,8 @@
 // `emotionthinker verify <audio> --text FILE|-`: checks a model's free-text emotion explanation
 // against the clip (src/verify/verify.ts) and prints the claims with their verdicts and the scores.
 import { readFileSync } from 'node:fs';
-import { type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_ANSWER_VOCABULARY, referenceLabel } from '../verify/answer.js';
 import { EmotionThinkerError } from '../errors.js';
 import { verifyReasoning } from '../verify/verify.js';
 import { terminalSafe } from './terminal-text.js';
@@ -25,15 +26,18 @@ export function registerVerify(program: Command, { fail, signal }: Helpers): voi
     .description("verify a speech LLM's emotion explanation against the audio: claims, verdicts, FA/CC/FS/IQ and the GRPO-PTR reward")
     .argument('<audio>', 'the clip the explanation is about')
     .requiredOption('--text <file>', "the model's response (<think>…</think><answer>…</answer> or free text); - for standard input")
-    .option('--emotion <label>', 'reference emotion (turns on the outcome term of the reward)')
-    .option('--gender <gender>', "speaker gender from metadata (default: estimated by the bundled model's gender classifier, as analyze estimates it)")
+    .option('--emotion <label>', `reference emotion (turns on the outcome term of the reward): ${Object.keys(DEFAULT_ANSWER_VOCABULARY).join(', ')}, or a form of one (anger, fear, Happy)`, (v: string) => {
+      try {
+        return referenceLabel(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    })
+    .addOption(new Option('--gender <gender>', "speaker gender from metadata (default: estimated by the bundled model's gender classifier, as analyze estimates it)").choices(['male', 'female']))
     .option('--level-calibrated', "the input's level is calibrated to the training recordings: energy claims judged by absolute RMS dBFS (default: by the vocal effort, independent of the gain)")
     .option('--json', 'print the result as one JSON object')
     .action(async (audio: string, opts: { text: string; emotion?: string; gender?: 'male' | 'female'; levelCalibrated?: boolean; json?: boolean }) => {
       try {
-        if (opts.gender !== undefined && opts.gender !== 'male' && opts.gender !== 'female') {
-          throw new EmotionThinkerError('ERR_INVALID_ARG', `--gender must be male or female, got '${opts.gender}'`);
-        }
         const text = readTextArg(opts.text);
         const r = await verifyReasoning(audio, text, { emotion: opts.emotion, gender: opts.gender, levelCalibrated: !!opts.levelCalibrated, signal });
         if (opts.json) {

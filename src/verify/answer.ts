@@ -178,3 +178,16 @@ export function mapAnswer(answer: string | null, vocab: AnswerVocabulary = DEFAU
   }
   return found.size === 1 ? [...found.keys()][0] : null;
 }
+
+/**
+ * The reference emotion as a label of `vocab`: a label itself, or a form of exactly one label
+ * ("Happy", "ANGER", "fear" → happy, angry, fearful). Anything else is ERR_INVALID_ARG naming the
+ * value and the labels: a reference the vocabulary cannot name would score every answer wrong,
+ * silently (the outcome term was 0 for "HAPPY").
+ */
+export function referenceLabel(emotion: string, vocab: AnswerVocabulary = DEFAULT_ANSWER_VOCABULARY): string {
+  if (Object.prototype.hasOwnProperty.call(vocab, emotion)) return emotion;
+  const label = mapAnswer(emotion, vocab);
+  if (label !== null && emotion.trim().length <= 40) return label;
+  throw invalidArg(`the reference emotion ${JSON.stringify(emotion.slice(0, 60))} is not one of the labels (${Object.keys(vocab).join(', ')}) or a form of one`);
+}

@@ -14,7 +14,7 @@ import type { Calibration, Gender } from '../level-calibration.js';
 import { defaultModel, loadModel, type EmotionModel } from '../inference/model.js';
 import { toScore, type Associations } from '../inference/judge.js';
 import { CUES, EMOTIONS, isSalient } from '../inference/vocab.js';
-import { checkVocabulary, mapAnswer, parseReasoningText, type AnswerVocabulary } from './answer.js';
+import { checkVocabulary, mapAnswer, parseReasoningText, referenceLabel, type AnswerVocabulary } from './answer.js';
 import { extractClaims, type ExtractedClaim } from './claims.js';
 import { judgeClaim, measureCues, type CueMeasurements, type EffortBasis, type CutPointSource, type Measurement, type ProsodyMeasurements, type Verdict } from './measure.js';
 
@@ -197,6 +197,7 @@ export function scoreResponse(ctx: ScoringContext, text: string, emotion?: strin
 /** scoreResponse on a response already read (with `ctx.vocabulary`). */
 export function scoreRead(ctx: ScoringContext, read: ReadResponse, emotion?: string, withReward = true): ScoredResponse {
   const label = read.label;
+  const reference = emotion === undefined ? undefined : referenceLabel(emotion, ctx.vocabulary);
   const claims: VerifiedClaim[] = read.claims.map((c) => {
     const j = judgeClaim(c, ctx.measured);
     return { cue: c.cue, value: c.value, negated: c.negated, span: c.span, sentence: c.sentence, verdict: j.verdict, measurement: j.measurement, cutPoints: j.cutPoints };
@@ -247,7 +248,7 @@ export function scoreRead(ctx: ScoringContext, read: ReadResponse, emotion?: str
   fs = Math.max(1, fs);
 
   const format = read.strict && label !== null ? 1 : 0;
-  const correct = emotion !== undefined && label !== null && label === emotion ? 1 : 0;
+  const correct = reference !== undefined && label !== null && label === reference ? 1 : 0;
   const scores: ReasoningScores = { fa, cc, fs, iq };
   const result = { answer: read.answer, label, claims, scores, reward: NaN };
   if (withReward) result.reward = singleRewards([{ result, format, correct }])[0];
