@@ -72,6 +72,33 @@ export function checkOutputWritable(file: string, options: { append?: boolean } 
 }
 
 /**
+ * Refuses an output that is one of the command's inputs (the same file through any path, link or
+ * hard link): --force would replace the audio or records the user gave with the output.
+ * ERR_INVALID_ARG naming both.
+ */
+export function checkNotAnInput(out: string, inputs: readonly string[]): void {
+  const same = (input: string) =>
+    new EmotionThinkerError('ERR_INVALID_ARG', `the output is ${input}, which this command also reads or writes; writing it would destroy that file: choose another output path`, { input: out });
+  for (const input of inputs) if (input !== '-' && path.resolve(input) === path.resolve(out)) throw same(input);
+  let o: Stats;
+  try {
+    o = statSync(out);
+  } catch {
+    return; // not there yet: it cannot be an existing input
+  }
+  for (const input of inputs) {
+    if (input === '-') continue;
+    let i: Stats;
+    try {
+      i = statSync(input);
+    } catch {
+      continue;
+    }
+    if (i.dev === o.dev && i.ino === o.ino) throw same(input);
+  }
+}
+
+/**
  * Writes `data` to `file` atomically: a uniquely named temporary file in the same directory,
  * written in full and fsynced, then renamed over the target, then the directory fsynced. An
  * existing file keeps its mode (and owner, where permitted); a symlink keeps pointing at the

@@ -29,7 +29,7 @@ import { registerAudit } from './cli/audit.js';
 import { registerListen } from './cli/listen.js';
 import { defaultCalibration, loadCalibration } from './level-calibration.js';
 import { existsSync } from 'node:fs';
-import { checkOutputWritable, writeFileAtomic } from './atomic-file.js';
+import { checkNotAnInput, checkOutputWritable, writeFileAtomic } from './atomic-file.js';
 import { terminalSafe } from './cli/terminal-text.js';
 import { F0_OPTION_SPECS, optionHelp, optionSpec } from './option-specs.js';
 import { spawnSync } from 'node:child_process';
@@ -88,23 +88,28 @@ function fail(cmd: string, err: unknown, exitCode = 1) {
  * Refuses to replace an existing output file unless --force, and an output that cannot be
  * written (ERR_FILE, exit 1) before any work is done.
  */
-function guardOutput(cmd: string, out: string, force?: boolean): boolean {
+function guardOutput(cmd: string, out: string, force?: boolean, inputs: readonly string[] = []): boolean {
   if (out === '-') return true;
+  if (out.trim() === '') {
+    process.stderr.write(`emotionthinker ${cmd}: the output path is empty\n`);
+    process.exitCode = 2;
+    return false;
+  }
+  try {
+    // Not writable (a directory, a device, a missing directory): ERR_FILE before "exists".
+    checkOutputWritable(out);
+    checkNotAnInput(out, inputs);
+  } catch (err) {
+    fail(cmd, err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
+    return false;
+  }
   if (existsSync(out) && !force) {
     process.stderr.write(`emotionthinker ${cmd}: ${terminalSafe(out)} exists; pass --force to overwrite it\n`);
     process.exitCode = 2;
     return false;
   }
-  try {
-    checkOutputWritable(out);
-  } catch (err) {
-    fail(cmd, err);
-    return false;
-  }
   return true;
 }
-
-
 
 program
   .command('info')
@@ -298,7 +303,9 @@ program
         process.exitCode = EXIT_INTERRUPTED;
       }
     } catch (err) {
-      fail('annotate', err);
+      // A refused output (not annotate JSONL, another gender estimator, one of the inputs) or a bad
+      // --gender-model is a usage error, like an output that exists without --force.
+      fail('annotate', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
     }
   });
 
@@ -311,7 +318,7 @@ program
   .option('--min-group <n>', 'smallest group with its own cut points', intFlag(1), 50)
   .option('--force', 'overwrite --out')
   .action((records: string, opts: { out: string; groupBy: string; minGroup: number; force?: boolean }) => {
-    if (!guardOutput('calibrate', opts.out, opts.force)) return;
+    if (!guardOutput('calibrate', opts.out, opts.force, [records])) return;
     try {
       const cal = calibrateFromRecords(readText(records), records, opts.groupBy.split(',').map((s) => s.trim()).filter(Boolean), { minGroup: opts.minGroup });
       writeFileAtomic(opts.out, JSON.stringify(cal, null, 2) + '\n');
@@ -447,7 +454,7 @@ program
   .addOption(genderOption("by the model's gender classifier"))
   .option('--force', 'overwrite --out')
   .action(async (audio: string, opts: { out: string; model?: string; gender?: 'male' | 'female'; force?: boolean }) => {
-    if (!guardOutput('report', opts.out, opts.force)) return;
+    if (!guardOutput('report', opts.out, opts.force, [audio])) return;
     try {
       const { buildReport } = await import('./report.js');
       writeFileAtomic(opts.out, await buildReport(audio, { model: opts.model, gender: opts.gender, signal }));

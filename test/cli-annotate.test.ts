@@ -126,7 +126,7 @@ describe('emotionthinker annotate', () => {
     writeFileSync(partial, readFileSync(byRule, 'utf8').split('\n').slice(0, 3).join('\n') + '\n{"audio_path": "/torn/wri');
     const before = readFileSync(partial, 'utf8');
     const mixed = run(['annotate', dir, '--out', partial, '--quiet', '--gender-model', 'default']);
-    expect(mixed.status).toBe(1);
+    expect(mixed.status).toBe(2);
     expect(mixed.stderr).toMatch(/line \d estimated its gender by f0-rule, this run by classifier:[0-9a-f]{12}; resume with the same --gender-model \(none\), or pass --force/);
     expect(readFileSync(partial, 'utf8')).toBe(before); // untouched
     expect(run(['annotate', dir, '--out', partial, '--quiet']).status).toBe(0); // the same rule resumes

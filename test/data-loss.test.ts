@@ -64,14 +64,14 @@ describe('annotate never touches an existing file that is not its output', () =>
     const text = 'shopping: eggs, milk, bread; call the plumber before 5 pm today\n';
     writeFileSync(notes, text);
     const r = run(['annotate', clip(0), clip(1), '--out', notes, '--quiet']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2); // refused like an output that exists without --force
     expect(r.stderr).toMatch(/notes\.txt: line 1 is not a JSON record.*--force/);
     expect(readFileSync(notes, 'utf8')).toBe(text);
 
     const json = path.join(d, 'settings.json');
     writeFileSync(json, '{"theme":"dark","fontSize":14}');
     const j = run(['annotate', clip(0), '--out', json, '--quiet']);
-    expect(j.status).toBe(1);
+    expect(j.status).toBe(2);
     expect(j.stderr).toMatch(/settings\.json: line 1 is not an annotate record \(audio_path and functionals\).*--force/);
     expect(readFileSync(json, 'utf8')).toBe('{"theme":"dark","fontSize":14}');
     // Another tool's JSONL that happens to name audio is not ours either.
@@ -79,7 +79,7 @@ describe('annotate never touches an existing file that is not its output', () =>
     const rows = '{"audio_path":"a.wav","emotion":"happy"}\n{"audio_path":"b.wav","emotion":"sad"}\n';
     writeFileSync(other, rows);
     const o = run(['annotate', clip(0), '--out', other, '--quiet']);
-    expect(o.status).toBe(1);
+    expect(o.status).toBe(2);
     expect(o.stderr).toMatch(/dataset\.jsonl: line 1 is not an annotate record/);
     expect(readFileSync(other, 'utf8')).toBe(rows);
 
@@ -89,7 +89,7 @@ describe('annotate never touches an existing file that is not its output', () =>
     const before = readFileSync(mixed, 'utf8') + 'not a record\n';
     writeFileSync(mixed, before);
     const m = run(['annotate', clip(0), clip(1), '--out', mixed, '--quiet']);
-    expect(m.status).toBe(1);
+    expect(m.status).toBe(2);
     expect(m.stderr).toMatch(/line 2 is not a JSON record/);
     expect(readFileSync(mixed, 'utf8')).toBe(before);
 
@@ -228,6 +228,48 @@ describe('output problems are ERR_FILE naming the output, found before the work'
     expect(f.status).toBe(1);
     expect(f.stderr).toContain(`${fifo}: the output is not a regular file`);
     expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('a directory or device as the output is ERR_FILE without --force too (it was "exists; pass --force")', () => {
+    const d = dir('shapes-noforce');
+    mkdirSync(path.join(d, 'sub'));
+    const r = run(['report', clip(0), '--out', path.join(d, 'sub')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('the output is a directory; expected a file path [ERR_FILE]');
+    const dev = run(['calibrate', path.join(root, 'package.json'), '--out', '/dev/null']);
+    expect(dev.status).toBe(1);
+    expect(dev.stderr).toContain('/dev/null: the output is not a regular file');
+    const empty = run(['report', clip(0), '--out', '']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('the output path is empty');
+  });
+
+  it('refuses, even with --force, an output that is one of the inputs (by path, hard link or symlink), byte for byte unchanged', () => {
+    const d = dir('same-file');
+    const wav = path.join(d, 'in.wav');
+    copyFileSync(clip(0), wav);
+    const before = readFileSync(wav);
+    symlinkSync(wav, path.join(d, 'link.wav'));
+    const cases = [
+      ['annotate', wav, '--out', wav, '--force', '--quiet'],
+      ['report', wav, '--out', wav, '--force'],
+      ['report', path.join(d, 'link.wav'), '--out', wav, '--force'],
+    ];
+    for (const args of cases) {
+      const r = run(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/the output is .*\.wav, which this command also reads or writes; writing it would destroy that file.*\[ERR_INVALID_ARG\]/);
+      expect(readFileSync(wav).equals(before)).toBe(true);
+    }
+    // audit: --html on --out, and --out on the responses.
+    const responses = path.join(d, 'r.jsonl');
+    writeFileSync(responses, JSON.stringify({ audio: wav, response: '<answer>happy</answer>' }) + '\n');
+    const both = run(['audit', responses, '--out', path.join(d, 'a.jsonl'), '--html', path.join(d, 'a.jsonl')]);
+    expect(both.status).toBe(2);
+    expect(existsSync(path.join(d, 'a.jsonl'))).toBe(false);
+    const over = run(['audit', responses, '--out', responses, '--force']);
+    expect(over.status).toBe(2);
+    expect(readFileSync(responses, 'utf8')).toContain('<answer>happy</answer>');
   });
 
   it('writes through a symlink: the link stays, its target gets the new content', () => {

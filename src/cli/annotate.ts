@@ -5,7 +5,7 @@
 // counted; the run goes on. An existing output that is not annotate JSONL is never changed
 // without --force, and a failed write (full disk) ends the run once, with ERR_FILE.
 import { closeSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { checkOutputWritable } from '../atomic-file.js';
+import { checkNotAnInput, checkOutputWritable } from '../atomic-file.js';
 import { extractProsody, extractProsodyBatch, prosodyBackend, prosodyJsonReplacer, type ProsodyResult } from '../prosody.js';
 import type { Backend } from '../backend.js';
 import type { Calibration, Gender } from '../level-calibration.js';
@@ -165,6 +165,8 @@ export async function annotate(files: string[], o: AnnotateOptions): Promise<Ann
   const toStdout = o.out === '-';
   // Opened (and checked) before any clip is analysed: an unwritable output fails once, up front.
   const estimator = genderEstimator(o.genderModel);
+  // --force restarts the output, never an input: `annotate a.wav --out a.wav --force` emptied the audio.
+  if (!toStdout) checkNotAnInput(o.out, files);
   const output = toStdout ? null : openOutput(o.out, o.force, estimator);
   const done = output?.done ?? new Set<string>();
   const todo = files.filter((f) => !done.has(f));

@@ -10,7 +10,7 @@ import { auditHtml } from '../verify/audit-html.js';
 
 interface Helpers {
   fail: (cmd: string, err: unknown) => void;
-  guardOutput: (cmd: string, out: string, force?: boolean) => boolean;
+  guardOutput: (cmd: string, out: string, force?: boolean, inputs?: readonly string[]) => boolean;
   signal: AbortSignal;
 }
 
@@ -35,8 +35,8 @@ export function registerAudit(program: Command, { fail, guardOutput, signal }: H
     .option('--html <file>', 'also write a self-contained HTML page with the summary and plots')
     .option('--force', 'overwrite existing outputs')
     .action(async (input: string, opts: { out: string; html?: string; force?: boolean }) => {
-      if (!guardOutput('audit', opts.out, opts.force)) return;
-      if (opts.html && !guardOutput('audit', opts.html, opts.force)) return;
+      if (!guardOutput('audit', opts.out, opts.force, [input])) return;
+      if (opts.html && !guardOutput('audit', opts.html, opts.force, [input, opts.out])) return;
       try {
         let text: string;
         try {

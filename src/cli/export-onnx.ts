@@ -6,7 +6,7 @@ interface Helpers {
   /** cli.ts's error printer (message + code, exit status). */
   fail: (cmd: string, err: unknown) => void;
   /** cli.ts's --force guard for output files. */
-  guardOutput: (cmd: string, out: string, force?: boolean) => boolean;
+  guardOutput: (cmd: string, out: string, force?: boolean, inputs?: readonly string[]) => boolean;
 }
 
 interface Options {
@@ -31,7 +31,7 @@ export function registerExportOnnx(program: Command, { fail, guardOutput }: Help
     .option('--score-input', 'add the "force" input (int64 [batch, 5], -1 = decode) to score given claims and emotions')
     .option('--force', 'overwrite --out')
     .action(async (opts: Options) => {
-      if (!guardOutput('export-onnx', opts.out, opts.force)) return;
+      if (!guardOutput('export-onnx', opts.out, opts.force, opts.model ? [opts.model] : [])) return;
       try {
         // Loaded on use: the exporter pulls in protobufjs, which the other commands do not need.
         const { defaultModel, loadModel } = await import('../inference/model.js');
