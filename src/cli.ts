@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // emotionthinker command line. Exit codes: 0 success, 1 some input failed, 2 usage error.
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { intFlag, specFlag } from './cli/flags.js';
 import { AUDIO_LIMITS } from './audio-limits.js';
 import { readFileSync } from 'node:fs';
@@ -173,7 +173,10 @@ program
   .option('--json', 'print one JSON object per file (file, emotion, probabilities, reasoning, claims, prosody)')
   .option('--model <file>', 'a model trained with emotionthinker (default: the bundled model)')
   .addOption(genderOption("by the model's gender classifier; with --speaker, once from all the speaker's clips"))
-  .option('--speaker <id>', 'all files are one speaker: explain each against that speaker\'s statistics over all of them (records carry speaker)')
+  .option('--speaker <id>', 'all files are one speaker: explain each against that speaker\'s statistics over all of them (records carry speaker)', (v: string) => {
+    if (v.trim() === '') throw new InvalidArgumentError('Expected a non-empty speaker id.');
+    return v;
+  })
   .option('--level-calibrated', 'the input\'s level is calibrated to the training recordings: energy claims from absolute RMS dBFS')
   .action(async (files: string[], opts: { json?: boolean; model?: string; gender?: string; speaker?: string; levelCalibrated?: boolean }) => {
     let model;
@@ -184,17 +187,22 @@ program
     }
     let failed = 0;
     // --speaker: one batch, one speaker's statistics (analyzeSpeaker); results in file order.
+    // A clip that cannot be read is named and left out; the rest are one speaker's batch.
     let speakerResults: Awaited<ReturnType<typeof analyzeSpeaker>> | null = null;
+    const speakerErrors = new Map<number, EmotionThinkerError>();
     if (opts.speaker !== undefined) {
       try {
-        speakerResults = await analyzeSpeaker(await Promise.all(files.map(audioArg)), { id: opts.speaker, model, gender: opts.gender as 'male' | 'female' | undefined, signal });
+        speakerResults = await analyzeSpeaker(await Promise.all(files.map(audioArg)), {
+          id: opts.speaker, model, gender: opts.gender as 'male' | 'female' | undefined, signal, onClipError: (err, i) => speakerErrors.set(i, err),
+        });
       } catch (err) {
         return fail('analyze', err);
       }
     }
     for (const [fi, file] of files.entries()) {
       try {
-        const r = speakerResults ? speakerResults[fi] : await analyze(await audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined, levelCalibrated: !!opts.levelCalibrated, signal });
+        if (speakerErrors.has(fi)) throw speakerErrors.get(fi);
+        const r = speakerResults ? speakerResults[fi]! : await analyze(await audioArg(file), { model, gender: opts.gender as 'male' | 'female' | undefined, levelCalibrated: !!opts.levelCalibrated, signal });
         if (opts.json) {
           process.stdout.write(JSON.stringify({ file, ...r }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
         } else {

@@ -164,7 +164,7 @@ export { spectralStats, spectralStatsAsync, voiceStats, voiceStatsAsync, type Sp
 export { analyze, type AnalysisResult, type AnalyzeOptions, type ClaimEvidence, type UncertaintyReason, UNCERTAINTY_LIMITS } from './analyze.js';
 export {
   createSpeakerSession, restoreSpeakerSession, analyzeSpeaker, SpeakerSession, DEFAULT_PRIOR_STRENGTH,
-  type SpeakerSessionOptions, type SpeakerBaseline, type CueBaseline, type SpeakerAnalysisResult, type SpeakerSessionJSON,
+  type SpeakerSessionOptions, type SpeakerBatchOptions, type SpeakerBaseline, type CueBaseline, type SpeakerAnalysisResult, type SpeakerSessionJSON,
 } from './speaker-session.js';
 export { expectedCalibrationError } from './train/confidence.js';
 export { train, trainAsync, TRAIN_MODES, type TrainOptions, type TrainResult, type TrainMode, type StepMetrics, type TrainData } from './train/trainer.js';

@@ -469,32 +469,53 @@ export function restoreSpeakerSession(json: unknown, options: Pick<SpeakerSessio
   return new SpeakerSession(model, { id, gender: g as Gender | null, priorStrength }, { n, sum: Float64Array.from(sum), sumSq: Float64Array.from(sumSq), cues, levels }, excluded);
 }
 
+/** Options of analyzeSpeaker. */
+export interface SpeakerBatchOptions extends SpeakerSessionOptions, Pick<AnalyzeOptions, 'signal' | 'maxDuration'> {
+  /**
+   * Called for each clip that cannot be read or analysed (an unreadable file, an unsupported
+   * format, over maxDuration). With it, that clip is left out of the statistics, its result is
+   * null, and the others are analysed; without it, the first such clip rejects the whole batch.
+   */
+  onClipError?: (error: EmotionThinkerError, index: number) => void;
+}
+
 /**
  * Analyses clips known to be one speaker: statistics over the whole set (clips with enough
  * evidence), then each clip explained against them. Order-independent: the same clips in any
  * order give the same results (returned in the order given). `[]` is ERR_INVALID_ARG.
  */
-export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: SpeakerSessionOptions & Pick<AnalyzeOptions, 'signal' | 'maxDuration'> = {}): Promise<SpeakerAnalysisResult[]> {
+export async function analyzeSpeaker(audios: (string | Uint8Array)[], options?: SpeakerBatchOptions & { onClipError?: undefined }): Promise<SpeakerAnalysisResult[]>;
+export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: SpeakerBatchOptions): Promise<(SpeakerAnalysisResult | null)[]>;
+export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: SpeakerBatchOptions = {}): Promise<(SpeakerAnalysisResult | null)[]> {
   if (!Array.isArray(audios) || audios.length === 0) throw invalidArg('analyzeSpeaker needs a non-empty array of clips (paths or file bytes) of one speaker');
   const o = sessionOptions(options);
   const signal = checkSignal(options.signal, 'analyzeSpeaker');
+  const onClipError = options.onClipError;
+  if (onClipError !== undefined && typeof onClipError !== 'function') throw invalidArg(`options.onClipError must be a function; got ${typeof onClipError}`);
   throwIfAborted(signal);
   const session = new SpeakerSession(speakerModel(options.model), o);
   // Two clips in flight: one decodes while the other is analysed.
   const items = await pMap(
     audios,
-    async (audio) => {
-      const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
-      return { features, prosody, whole, reason: exclusion(features, prosody, whole, session.model), key: JSON.stringify(features.values) };
+    async (audio, index) => {
+      try {
+        const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });
+        return { features, prosody, whole, reason: exclusion(features, prosody, whole, session.model), key: JSON.stringify(features.values) };
+      } catch (err) {
+        if (!onClipError || !(err instanceof EmotionThinkerError)) throw err;
+        onClipError(err, index);
+        return null;
+      }
     },
     { concurrency: 2 },
   );
   // Sums in a canonical order (by the features themselves), so the floating-point result does
   // not depend on the order the clips were given in.
-  const order = items.map((_, i) => i).sort((a, b) => (items[a].key < items[b].key ? -1 : items[a].key > items[b].key ? 1 : 0));
-  for (const i of order) {
-    if (items[i].reason === null) session.add(items[i].features);
+  const ok = items.flatMap((it) => (it ? [it] : []));
+  ok.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const it of ok) {
+    if (it.reason === null) session.add(it.features);
     else session.countExcluded();
   }
-  return items.map((it) => session.explain(it.features, it.prosody, it.reason, it.whole));
+  return items.map((it) => (it ? session.explain(it.features, it.prosody, it.reason, it.whole) : null));
 }

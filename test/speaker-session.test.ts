@@ -3,7 +3,8 @@
 // mixed rates and layouts, silence and music left out), toJSON/restoreSpeakerSession (coded
 // errors naming the field), claims "for this speaker" with the baseline as evidence.
 import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { analyze, analyzeSpeaker, createSpeakerSession, EmotionThinkerError, loadAudio, resample, restoreSpeakerSession, type SpeakerAnalysisResult } from '../src/index.js';
@@ -38,6 +39,31 @@ const summary = (r: SpeakerAnalysisResult) => JSON.stringify({ e: r.emotion, p: 
 describe('analyzeSpeaker', () => {
   it('[] is ERR_INVALID_ARG', async () => {
     await expect(analyzeSpeaker([])).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+  });
+
+  it('onClipError: an unreadable clip is reported with its index and left out; the others are the batch without it', async () => {
+    const clips = actorClips(14).slice(0, 4);
+    const errors: [string, number][] = [];
+    const withBad = await analyzeSpeaker([clips[0], new TextEncoder().encode('not audio at all'), ...clips.slice(1)], {
+      id: 'A14', onClipError: (e, i) => errors.push([e.code, i]),
+    });
+    expect(errors).toEqual([['ERR_AUDIO_UNSUPPORTED', 1]]);
+    expect(withBad[1]).toBeNull();
+    const clean = await analyzeSpeaker(clips, { id: 'A14' });
+    expect([withBad[0], ...withBad.slice(2)].map((r) => summary(r!))).toEqual(clean.map(summary));
+    // Without the callback the bad clip rejects the batch, naming it.
+    await expect(analyzeSpeaker([clips[0], new Uint8Array(3)])).rejects.toMatchObject({ code: 'ERR_AUDIO_UNSUPPORTED' });
+    // CLI --speaker: the bad file is named (exit 1), the others are printed with the speaker.
+    const bad = path.join(os.tmpdir(), `et-not-audio-${process.pid}.wav`);
+    writeFileSync(bad, 'not audio at all');
+    const r = spawnSync(process.execPath, [path.resolve(__dirname, '../dist/cli.js'), 'analyze', '--json', '--speaker', 'A14', clips[0], bad, ...clips.slice(1)], { encoding: 'utf8' });
+    rmSync(bad);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/et-not-audio-\d+\.wav: unrecognised audio container.*\[ERR_AUDIO_UNSUPPORTED\]/);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.file)).toEqual(clips);
+    expect(lines.map((l) => l.emotion)).toEqual(clean.map((c) => c.emotion));
+    expect(lines.every((l) => l.speaker === 'A14')).toBe(true);
   });
 
   it('is order-independent and states claims for this speaker against the baseline', async () => {
