@@ -45,6 +45,17 @@ export function copyNow<T extends Copyable>(view: T): T {
   return copy;
 }
 
+/**
+ * A caller's array of at most one slice, copied now: an async call takes it before its first
+ * await, so the caller may reuse, transfer or shrink the array as soon as the call returns (the
+ * README's promise; extractProsody, extractF0 and detectSpeech read a bare Float32Array only after
+ * an await, and saw what the caller wrote there next). Larger arrays and SharedArrayBuffer views
+ * come back as they are: those must not change until the promise settles.
+ */
+export function snapshotIfSmall<T extends Copyable>(view: T): T {
+  return view.byteLength <= COPY_SLICE_BYTES && !(view.buffer instanceof SharedArrayBuffer) ? copyNow(view) : view;
+}
+
 export interface Owned<T> {
   data: T;
   private: boolean;

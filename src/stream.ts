@@ -389,7 +389,9 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
   #toFloat(chunk: PcmChunk): Float32Array | null {
     let x: Float32Array;
     if (chunk instanceof Float32Array) {
-      x = chunk;
+      // A copy: the chunk is processed later (a queued write), and a caller reusing one frame
+      // buffer for every write would otherwise have its earlier chunks overwritten (no turn came out).
+      x = Float32Array.from(chunk);
     } else if (chunk instanceof Int16Array) {
       x = new Float32Array(chunk.length);
       for (let i = 0; i < chunk.length; i++) x[i] = chunk[i] / 32768;
@@ -418,10 +420,9 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     let bad = -1, count = 0;
     for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i]) <= 16)) { if (bad < 0) bad = i; count++; }
     if (bad >= 0) {
-      const copy = Float32Array.from(x);
-      for (let i = 0; i < copy.length; i++) if (!(Math.abs(copy[i]) <= 16)) copy[i] = 0;
-      this.#error('ERR_INVALID_ARG', `chunk at ${(this.#written / this.sampleRate).toFixed(3)} s: ${count} sample(s) not finite or beyond ±16 (first: index ${bad}, ${x[bad]}); replaced by 0`);
-      return copy;
+      const first = x[bad];
+      for (let i = 0; i < x.length; i++) if (!(Math.abs(x[i]) <= 16)) x[i] = 0;
+      this.#error('ERR_INVALID_ARG', `chunk at ${(this.#written / this.sampleRate).toFixed(3)} s: ${count} sample(s) not finite or beyond ±16 (first: index ${bad}, ${first}); replaced by 0`);
     }
     return x;
   }

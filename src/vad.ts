@@ -11,6 +11,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { OnnxModel } from './onnx/model.js';
 import { ENERGY_SEGMENT_DEFAULTS, NEG_THRESHOLD_FLOOR, NEG_THRESHOLD_GAP, VAD_DEFAULTS } from './vad-options.js';
 import { noiseFloorOf, soundingThresholdDb } from './sounding-rule.js';
+import { checkSampleRange } from './audio-limits.js';
+import { snapshotIfSmall } from './copy-off-loop.js';
 
 export const VAD_SAMPLE_RATE = 16000;
 
@@ -387,6 +389,10 @@ export async function detectSpeech(audio: VadAudio, options: DetectSpeechOptions
 export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeechOptions = {}): Promise<SpeechDetection[]> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   if (!Array.isArray(audios)) throw invalidArg('audios must be an array');
+  // Caller arrays of at most 4 MiB are copied before the first await (README "Arrays and async calls").
+  audios = audios.map((a) =>
+    a instanceof Float32Array ? snapshotIfSmall(a) : a && typeof a === 'object' && !(a instanceof Uint8Array) && (a as { samples?: unknown }).samples instanceof Float32Array ? { ...a, samples: snapshotIfSmall(a.samples) } : a,
+  );
   const signal = checkSignal(options.signal, 'detectSpeech');
   throwIfAborted(signal);
   postOptions(options);
@@ -517,7 +523,7 @@ export function energySegments(samples: Float32Array, sampleRate: number, option
   const minSpeech = Math.round(((options.minSpeechMs ?? ENERGY_SEGMENT_DEFAULTS.minSpeechMs) / 1000) / frameSeconds);
   const runs: [number, number][] = [];
   for (let i = 0; i < nFrames; ) {
-    if (levels[i] <= thresholdDb) {
+    if (!(levels[i] > thresholdDb)) {
       i++;
       continue;
     }
@@ -558,11 +564,20 @@ function* soundingThresholdSteps(samples: Float32Array, sampleRate: number, opti
   const noiseMarginDb = options.noiseMarginDb ?? d.noiseMarginDb;
   if (!(frameMs > 0) || !(q > 0 && q <= 1) || !(rel >= 0)) throw invalidArg('frameMs > 0, quantile in (0, 1] and relativeDb ≥ 0 are required');
   if (!(noiseMarginDb >= 0)) throw invalidArg(`noiseMarginDb must be a number ≥ 0 dB; got ${String(options.noiseMarginDb)}`);
+  // A NaN level compares false both ways: the run loop of energySegments never advanced past it.
+  if (!Number.isFinite(floorDb)) throw invalidArg(`floorDb must be a finite number of dBFS; got ${String(options.floorDb)}`);
+  const windowMs = options.windowMs ?? d.windowMs;
+  if (!(windowMs > 0 && Number.isFinite(windowMs))) throw invalidArg(`windowMs must be a number > 0; got ${String(options.windowMs)}`);
+  for (const k of ['minPauseMs', 'minSpeechMs'] as const) {
+    const v = options[k];
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw invalidArg(`${k} must be a number ≥ 0; got ${String(v)}`);
+  }
+  checkSampleRange(samples, 1, 'ERR_INVALID_ARG', 'samples: ');
   const hp = options.highPassHz ?? d.highPassHz;
   if (!(hp >= 0 && hp < sampleRate / 2)) throw invalidArg(`highPassHz must be in [0, ${sampleRate / 2}); got ${String(options.highPassHz)}`);
   const filtered = hp > 0 ? yield* highPassSteps(samples, sampleRate, hp) : samples;
   const hop = Math.max(1, Math.round((frameMs * sampleRate) / 1000));
-  const win = Math.max(1, Math.round(((options.windowMs ?? d.windowMs) * sampleRate) / 1000));
+  const win = Math.max(1, Math.round((windowMs * sampleRate) / 1000));
   const frameSeconds = hop / sampleRate;
   // Frame i is centred at i·hop; the window is clipped at the ends of the signal.
   const nFrames = filtered.length === 0 ? 0 : Math.floor((filtered.length - 1) / hop) + 1;

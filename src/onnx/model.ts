@@ -529,12 +529,22 @@ export class OnnxModel {
     this.#stats.runs++;
     this.#stats.requests += jobs.length;
     const id = ++this.#jobIds;
-    if (jobs[0].kind === 'scan') {
-      slot.worker.postMessage({ type: 'scan', id, ...jobs[0].scan, cancel: jobs[0].cancel?.buffer }, jobs[0].transfer ?? []);
-      return;
+    try {
+      if (jobs[0].kind === 'scan') {
+        slot.worker.postMessage({ type: 'scan', id, ...jobs[0].scan, cancel: jobs[0].cancel?.buffer }, jobs[0].transfer ?? []);
+        return;
+      }
+      const feeds = jobs.length === 1 ? jobs[0].feeds! : this.#concat(jobs);
+      slot.worker.postMessage({ type: 'run', id, feeds, fetches: jobs[0].fetches });
+    } catch (err) {
+      // The message never left (an input detached by its caller meanwhile: DataCloneError). The
+      // slot must be freed, or it stays busy and every later call waits for it forever.
+      slot.busy = null;
+      slot.worker.unref();
+      const e = new EmotionThinkerError('ERR_INVALID_ARG', `an input could not be handed to the inference worker (${(err as Error).message}); was its buffer detached or transferred during the call?`, { input: this.name, cause: err });
+      for (const j of jobs) j.reject(e);
+      queueMicrotask(() => this.#pump());
     }
-    const feeds = jobs.length === 1 ? jobs[0].feeds! : this.#concat(jobs);
-    slot.worker.postMessage({ type: 'run', id, feeds, fetches: jobs[0].fetches });
   }
 
   #concat(jobs: Job[]): Record<string, Tensor> {
