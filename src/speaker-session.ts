@@ -413,12 +413,28 @@ export function createSpeakerSession(options?: SpeakerSessionOptions): SpeakerSe
 }
 
 /** One running sum `{ n, sum, sumSq }` of a saved session: n ≤ maxN utterances, |sum| and sumSq within `bound(n)`. */
-function checkSums(a: JsonAt, v: unknown, maxN: number, bound: (n: number) => { sum: number; sumSq: number }): LevelSums {
+/**
+ * Sums of n values each within [lo, hi]: |sum| and sumSq within what such values allow, and
+ * sum² ≤ n·sumSq (a variance is never negative). A tampered session could otherwise state a
+ * baseline no voice has ("normal is -7 Hz to 79 Hz for this speaker").
+ */
+function checkSums(a: JsonAt, v: unknown, maxN: number, lo: number, hi: number): LevelSums {
   const o = obj(a, v, ['n', 'sum', 'sumSq']);
   const n = num(...field(a, o, 'n'), { integer: true, min: 0, max: maxN });
-  const b = bound(n);
-  return { n, sum: num(...field(a, o, 'sum'), { min: -b.sum, max: b.sum }), sumSq: num(...field(a, o, 'sumSq'), { min: 0, max: b.sumSq }) };
+  const big = Math.max(Math.abs(lo), Math.abs(hi));
+  const sum = num(...field(a, o, 'sum'), { min: lo * n - 1e-6, max: hi * n + 1e-6 });
+  const sumSq = num(...field(a, o, 'sumSq'), { min: 0, max: big * big * n + 1e-6 });
+  checkSpread(at(a, 'sumSq'), n, sum, sumSq);
+  return { n, sum, sumSq };
 }
+
+/** sum² ≤ n·sumSq, up to rounding: otherwise the sums are not of any set of n values. */
+function checkSpread(a: JsonAt, n: number, sum: number, sumSq: number): void {
+  if (sum * sum > n * sumSq * (1 + 1e-9) + 1e-6) bad(a, sumSq, `at least sum²/n = ${(sum * sum) / Math.max(1, n)} (the sums of ${n} values)`);
+}
+
+/** The range of each level cue's value: F0 median (Hz), vocal effort (dB), articulation rate (syllables/s). */
+const CUE_RANGE: Record<LevelCue, [number, number]> = { pitch: [20, 2000], energy: [-200, 200], speed: [0, 100] };
 
 /**
  * A session from its toJSON() (an object or JSON text). A malformed, tampered or foreign JSON is
@@ -451,10 +467,11 @@ export function restoreSpeakerSession(json: unknown, options: Pick<SpeakerSessio
   // Standardised features are clamped to ±6, so |sum| ≤ 6n and sumSq ≤ 36n.
   const sum = numArray(...field(a, o, 'sum'), F, { min: -6 * n - 1e-6, max: 6 * n + 1e-6 });
   const sumSq = numArray(...field(a, o, 'sumSq'), F, { min: 0, max: 36 * n + 1e-6 });
+  for (let j = 0; j < F; j++) checkSpread(at(at(a, 'sumSq'), j), n, sum[j], sumSq[j]);
   const ca = at(a, 'cues');
   const co = obj(ca, field(a, o, 'cues')[1], LEVEL_CUES);
   const cues = emptyCues();
-  for (const cue of LEVEL_CUES) cues[cue] = checkSums(at(ca, cue), field(ca, co, cue)[1], n, () => ({ sum: 1e15, sumSq: 1e15 }));
+  for (const cue of LEVEL_CUES) cues[cue] = checkSums(at(ca, cue), field(ca, co, cue)[1], n, ...CUE_RANGE[cue]);
   // Version 1 predates the speaker levels: it has none (and its digest only matches a model without them).
   const K = levelNames(model).length;
   const levels = emptyLevels(model);
@@ -464,7 +481,7 @@ export function restoreSpeakerSession(json: unknown, options: Pick<SpeakerSessio
     const [la, lv] = field(a, o, 'levels');
     const list = arr(la, lv, K);
     // Levels are dB of audio in [-1, 1]: far inside ±1000 dB.
-    list.forEach((l, j) => (levels[j] = checkSums(at(la, j), l, n, (count) => ({ sum: 1000 * count, sumSq: 1e6 * count }))));
+    list.forEach((l, j) => (levels[j] = checkSums(at(la, j), l, n, -1000, 1000)));
   }
   return new SpeakerSession(model, { id, gender: g as Gender | null, priorStrength }, { n, sum: Float64Array.from(sum), sumSq: Float64Array.from(sumSq), cues, levels }, excluded);
 }

@@ -211,6 +211,10 @@ describe('createSpeakerSession', () => {
       [{ ...j, version: 1 }, /levels/],
       [{ ...j, version: 3 }, /version/],
       ['{not json', /not JSON/],
+      // Tampered values a voice cannot have: a negative pitch mean, sums with a negative variance.
+      [{ ...j, cues: { ...j.cues, pitch: { ...j.cues.pitch, sum: -j.cues.pitch.sum } } }, /cues\.pitch\.sum/],
+      [{ ...j, cues: { ...j.cues, speed: { ...j.cues.speed, sumSq: j.cues.speed.sumSq / 4 } } }, /cues\.speed\.sumSq is .*expected at least sum²\/n/],
+      [{ ...j, sumSq: j.sumSq.map((v: number, k: number) => (k === 3 ? 0 : v)), sum: j.sum.map((v: number, k: number) => (k === 3 ? 1 : v)) }, /sumSq\[3\]/],
     ];
     for (const [bad, field] of cases) {
       const e = thrownError(() => restoreSpeakerSession(bad));
