@@ -3,7 +3,7 @@
 // the cut points) and the emotion, rendered as <think>…</think><answer>…</answer>.
 import { extractUtteranceFeatures, policyInput, utteranceFeatures, type UtteranceFeatures } from './inference/featurize.js';
 import { OUTLIER_QUANTILE, outlierShare, temperatureScale } from './inference/perception.js';
-import { defaultModel, loadModel, membersOf, type EmotionModel } from './inference/model.js';
+import { membersOf, modelOption, type EmotionModel } from './inference/model.js';
 import { decodeEnsemble } from './inference/ensemble.js';
 import { renderResponse, type Evidence } from './inference/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './inference/vocab.js';
@@ -174,7 +174,7 @@ export async function analyzeDetailed(
 
 /** The model a single clip is analysed with (a speaker-normalised model is refused). */
 function clipModel(options: AnalyzeOptions): EmotionModel {
-  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+  const model = modelOption(options.model);
   if (model.file.perception?.speakerInputs) {
     throw invalidArg('this model reads speaker-normalised features: use it through createSpeakerSession or analyzeSpeaker', typeof options.model === 'string' ? options.model : undefined);
   }

@@ -97,6 +97,8 @@ export function parseCalibration(json: unknown, input = 'calibration'): Calibrat
 }
 
 export function loadCalibration(file: string): Calibration {
+  // A number would be read as a file descriptor (0: standard input, synchronously).
+  if (typeof file !== 'string' || file === '') throw new EmotionThinkerError('ERR_INVALID_ARG', `loadCalibration: the calibration file must be a non-empty path string; got ${file === '' ? 'an empty string' : typeof file}`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

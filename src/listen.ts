@@ -26,7 +26,7 @@ import { createProsodyStream, type StreamEvent } from './stream.js';
 import { invalidArg } from './errors.js';
 import { packageRoot } from './package-root.js';
 import type { EmotionModel } from './inference/model.js';
-import { loadModel, defaultModel } from './inference/model.js';
+import { modelOption } from './inference/model.js';
 import { AUDIO_LIMITS } from './audio-limits.js';
 
 export interface ListenOptions {
@@ -87,7 +87,7 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
     if (!(typeof o[k] === 'number' && o[k] > 0)) throw invalidArg(`listen: option "${k}" must be a positive number; got ${JSON.stringify(o[k])}`);
   }
   if (!(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw invalidArg(`listen: port must be an integer in 0..65535; got ${JSON.stringify(o.port)}`);
-  const model = typeof o.model === 'string' ? loadModel(o.model) : o.model ?? defaultModel();
+  const model = modelOption(o.model);
   const exampleDir = path.join(packageRoot, 'examples', 'live');
 
   const http: Server = createServer((req, res) => {

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { analyzeDetailed, type AnalyzeOptions, type AnalysisResult } from './analyze.js';
-import { defaultModel, loadModel } from './inference/model.js';
+import { modelOption } from './inference/model.js';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { checkSignal, throwIfAborted } from './abort.js';
 
@@ -95,7 +95,7 @@ export interface ReportData {
 export async function reportData(file: string, options: AnalyzeOptions = {}): Promise<ReportData> {
   const signal = checkSignal(options.signal, 'reportData');
   throwIfAborted(signal);
-  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+  const model = modelOption(options.model);
   // One decode and one prosody analysis serve both the analysis and the charts (frames, pauses
   // and nuclei do not depend on the calibration or the gender, which only add levels).
   const { result: analysis, prosody, samples16k } = await analyzeDetailed(file, { ...options, model });

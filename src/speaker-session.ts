@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import { extractUtteranceFeatures, policyInput, type UtteranceFeatures } from './inference/featurize.js';
-import { loadModel, type EmotionModel } from './inference/model.js';
+import { loadModel, modelOption, type EmotionModel } from './inference/model.js';
 import { packageRoot } from './package-root.js';
 import { analysisOf, corpusLevels, signalUncertainty, type AnalysisResult, type AnalyzeOptions, type CueLevel } from './analyze.js';
 import { OUTLIER_Z, outlierShare, policyInputCount } from './inference/perception.js';
@@ -109,7 +109,7 @@ export interface SpeakerSessionJSON {
 
 let cachedSpeakerModel: EmotionModel | undefined;
 function speakerModel(m: string | EmotionModel | undefined): EmotionModel {
-  const model = typeof m === 'string' ? loadModel(m) : m ?? (cachedSpeakerModel ??= loadModel(SPEAKER_MODEL_PATH));
+  const model = modelOption(m, () => (cachedSpeakerModel ??= loadModel(SPEAKER_MODEL_PATH)));
   if (!model.file.perception?.speakerInputs) {
     throw invalidArg('the session model must be a speaker-session model (perception.speakerInputs: true, e.g. models/speaker.json)', typeof m === 'string' ? m : undefined);
   }

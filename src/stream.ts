@@ -27,7 +27,7 @@ import { native, type RawProsodyStream, type RawStreamOutput } from './native.js
 import type { ProsodyAnalysisOptions } from './option-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
 import type { Gender } from './level-calibration.js';
-import { loadModel, defaultModel, type EmotionModel } from './inference/model.js';
+import { modelOption, type EmotionModel } from './inference/model.js';
 import { STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
 import { noiseFloorOf, soundingThresholdDb } from './sounding-rule.js';
 
@@ -268,7 +268,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.lagSeconds = this.#native.lagBoundSeconds();
     this.#frames = options.frames ?? true;
     this.#vad = vad;
-    this.#model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+    this.#model = modelOption(options.model);
     this.#session = s;
     this.#gender = options.gender ?? s?.gender ?? undefined;
     const padS = this.#opts.padMs / 1000;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { analyze, defaultModel, EMOTIONS, EmotionThinkerError, loadModel, parseResponse } from '../src/index.js';
+import { analyze, createSpeakerSession, defaultModel, EMOTIONS, EmotionThinkerError, loadModel, parseResponse, verifyReasoning } from '../src/index.js';
 import { makeWav } from './helpers/wav.js';
 
 const root = path.resolve(__dirname, '..');
@@ -91,6 +91,19 @@ describe('analyze', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it('a model option that is not a path or a loaded model is ERR_INVALID_ARG (it was an uncoded TypeError deep inside); loadModel(0) does not read stdin', async () => {
+    const clip = path.resolve(__dirname, '../../shared/data/ravdess/03-01-05-02-01-01-01.wav');
+    for (const model of [{}, 42, null, [], { file: {}, policy: {} }]) {
+      for (const call of [() => analyze(clip, { model: model as never }), () => createSpeakerSession({ model: model as never }).analyze(clip), () => verifyReasoning(clip, 'It is sad.', { model: model as never })]) {
+        const err = await Promise.resolve().then(call).then(() => null, (e) => e);
+        expect(err?.code, JSON.stringify(model)).toBe('ERR_INVALID_ARG');
+        expect(err.message).toMatch(/options\.model must be a model file path or a model from loadModel\(\)/);
+      }
+    }
+    expect((await analyze(clip, { model: defaultModel() })).emotion).toBe((await analyze(clip)).emotion);
+    for (const bad of [0, '', undefined]) expect(() => loadModel(bad as never)).toThrow(/loadModel: the model file must be a non-empty path string/);
   });
 });
 

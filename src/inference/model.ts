@@ -70,6 +70,8 @@ export function parseModel(json: unknown, input: string): EmotionModel {
 }
 
 export function loadModel(file: string): EmotionModel {
+  // A number would be read as a file descriptor (0: standard input, synchronously).
+  if (typeof file !== 'string' || file === '') throw new EmotionThinkerError('ERR_INVALID_ARG', `loadModel: the model file must be a non-empty path string; got ${file === '' ? 'an empty string' : typeof file}`);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -87,4 +89,18 @@ let cached: EmotionModel | undefined;
 export function defaultModel(): EmotionModel {
   cached ??= loadModel(DEFAULT_MODEL_PATH);
   return cached;
+}
+
+/**
+ * The `model` option of every call that reads one: a model file path, a loaded model (loadModel,
+ * parseModel, defaultModel), or undefined for `fallback` (the bundled model). Anything else is
+ * ERR_INVALID_ARG naming it: `model: {}` failed deep inside with an uncoded TypeError.
+ */
+export function modelOption(m: unknown, fallback: () => EmotionModel = defaultModel): EmotionModel {
+  if (m === undefined) return fallback();
+  if (typeof m === 'string') return loadModel(m);
+  const o = m as Partial<EmotionModel> | null;
+  if (o !== null && typeof o === 'object' && o.policy instanceof Policy && o.file !== null && typeof o.file === 'object') return o as EmotionModel;
+  const what = m === null ? 'null' : Array.isArray(m) ? 'an array' : typeof m === 'object' ? 'an object that is not a loaded model' : typeof m;
+  throw new EmotionThinkerError('ERR_INVALID_ARG', `options.model must be a model file path or a model from loadModel()/defaultModel(); got ${what}`);
 }

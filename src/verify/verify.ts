@@ -11,7 +11,7 @@ import { featuresFrom, utteranceOf } from '../inference/featurize.js';
 import { clipGender } from '../clip-gender.js';
 import { loadAudio, type LoadAudioOptions } from '../audio.js';
 import type { Calibration, Gender } from '../level-calibration.js';
-import { defaultModel, loadModel, type EmotionModel } from '../inference/model.js';
+import { modelOption, type EmotionModel } from '../inference/model.js';
 import { toScore, type Associations } from '../inference/judge.js';
 import { CUES, EMOTIONS, isSalient } from '../inference/vocab.js';
 import { checkVocabulary, mapAnswer, parseReasoningText, referenceLabel, type AnswerVocabulary } from './answer.js';
@@ -124,7 +124,7 @@ export const MEASUREMENT_KIND = 'prosody+effortDb+modelGender/4';
  * pitch cut points are per gender).
  */
 export async function measureAudio(audio: string | Uint8Array, options: Pick<VerifyOptions, 'maxDuration' | 'signal' | 'model'> = {}): Promise<ProsodyMeasurements> {
-  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+  const model = modelOption(options.model);
   const decoded = await loadAudio(audio, { sampleRate: 16000, mono: true, signal: options.signal, maxDuration: options.maxDuration });
   const whole = await extractProsodyOwned(decoded.samples, 16000, typeof audio === 'string' ? audio : 'audio', { signal: options.signal });
   // The utterance (speech span) that analyze's claims describe.
@@ -136,7 +136,7 @@ export async function measureAudio(audio: string | Uint8Array, options: Pick<Ver
 
 /** The context for scoring responses about one clip. */
 export function scoringContext(prosody: ProsodyMeasurements, options: Omit<VerifyOptions, 'signal' | 'maxDuration' | 'emotion'> = {}): ScoringContext {
-  const model = typeof options.model === 'string' ? loadModel(options.model) : options.model ?? defaultModel();
+  const model = modelOption(options.model);
   const calibration = options.calibration ?? model.file.calibration;
   const corpus = options.corpus ?? (options.calibration ? undefined : model.file.corpus);
   if (options.session !== undefined && (typeof options.session !== 'object' || options.session === null || typeof options.session.cutPoints !== 'function')) {
