@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { groupAdvantages, loadAudio, ptrRewards, verifyReasoning } from '../src/index.js';
@@ -371,6 +372,74 @@ describe('emotionthinker serve', () => {
     expect(late.json.error).toMatchObject({ code: 'ABORT_ERR', message: expect.stringMatching(/longer than 20 ms/) });
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
     expect(await stop(t)).toBe(0);
+  });
+
+  it('clients that leave mid-upload or mid-work free their slot; a trickled body is a 408 in the error shape; an unknown reference emotion is a 400', async () => {
+    const s = await start(['--max-concurrent', '2', '--timeout-ms', '1500']);
+    const { port } = new URL(s.url);
+    const raw = (text: string) => {
+      const sock = net.connect(Number(port), '127.0.0.1');
+      sock.write(text);
+      return sock;
+    };
+    const health = async () => (await (await fetch(`${s.url}/health`)).json()) as { inFlight: number };
+    // Three uploads cut off mid-body: before, each kept its slot and every later POST was a 429.
+    for (let i = 0; i < 3; i++) {
+      const sock = raw('POST /v1/rewards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"audio":');
+      await new Promise((r) => setTimeout(r, 150));
+      sock.destroy();
+    }
+    // A whole slow request whose client leaves before the answer.
+    const body = JSON.stringify({ audio: b64(voiced(100)), emotion: 'angry', responses: [GOOD] });
+    const gone = raw(`POST /v1/rewards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    await new Promise((r) => setTimeout(r, 200));
+    gone.destroy();
+    for (let i = 0; i < 200 && (await health()).inFlight > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await health()).inFlight).toBe(0);
+    const ok = await post(`${s.url}/v1/rewards`, { audio: b64(voiced(2)), emotion: 'angry', responses: [GOOD] });
+    expect(ok.status).toBe(200);
+    // A body trickled a byte at a time: answered 408 in {error: {code, message, status}} at the deadline.
+    const trickle = raw('POST /v1/rewards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n');
+    const drip = setInterval(() => trickle.write(' '), 200);
+    const answer = await new Promise<string>((resolve) => {
+      let got = '';
+      trickle.on('data', (d) => (got += d));
+      trickle.on('close', () => resolve(got));
+    });
+    clearInterval(drip);
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error).toMatchObject({ status: 408, message: expect.stringMatching(/not received within 1500 ms/) });
+    expect((await health()).inFlight).toBe(0);
+    // The reference emotion: a form of a label is that label ("anger" for angry); anything else is named.
+    const clip = b64(voiced(2));
+    const byForm = await post(`${s.url}/v1/rewards`, { audio: clip, emotion: 'Anger', responses: [GOOD] });
+    const byLabel = await post(`${s.url}/v1/rewards`, { audio: clip, emotion: 'angry', responses: [GOOD] });
+    expect(byForm.status).toBe(200);
+    expect(byForm.json.rewards).toEqual(byLabel.json.rewards);
+    const unknown = await post(`${s.url}/v1/rewards`, { audio: clip, emotion: 'zzz', responses: [GOOD] });
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.message).toMatch(/reference emotion "zzz" is not one of the labels/);
+    expect(await stop(s)).toBe(0);
+  });
+
+  it('--state: an unwritable location fails the start (it crashed at the first gate write); a run named __proto__ is saved and restored', async () => {
+    const nowhere = path.join(tmp, 'no-such-dir', 'gates.json');
+    const r = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--state', nowhere], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`${nowhere}: the output directory ${path.dirname(nowhere)} does not exist (ENOENT) [ERR_FILE]`);
+    expect(r.stdout).toBe('');
+    const state = path.join(tmp, 'proto-gates.json');
+    const s = await start(['--state', state]);
+    const clip = b64(voiced(2));
+    for (const run of ['__proto__', 'exp1']) expect((await post(`${s.url}/v1/rewards`, { run, audio: clip, emotion: 'angry', responses: [GOOD] })).status).toBe(200);
+    expect(await stop(s)).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(state, 'utf8')).runs).sort()).toEqual(['__proto__', 'exp1']);
+    const again = await start(['--state', state]);
+    const h = (await (await fetch(`${again.url}/health`)).json()) as { runs: number };
+    expect(h.runs).toBe(2);
+    const next = await post(`${again.url}/v1/rewards`, { run: '__proto__', audio: clip, emotion: 'angry', responses: [GOOD] });
+    expect(next.json.gate.step).toBe(2);
+    expect(await stop(again)).toBe(0);
   });
 
   it('/get_reward with a run: the gate and per-group trust apply (OpenRLHF URL ?run=, TRL shim with trainer_state), and survive a restart', async () => {

@@ -4,7 +4,7 @@
 // state whole. Writes are coalesced (at most one per SERVE_DEFAULTS.stateFlushMs) and flushed at
 // shutdown, so a hard kill loses at most the last interval's updates, never the file.
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../atomic-file.js';
+import { checkOutputWritable, writeFileAtomic } from '../atomic-file.js';
 import { EmotionThinkerError } from '../errors.js';
 import { ProgressiveGate, type ProgressiveGateState } from '../grpo.js';
 import { SERVE_DEFAULTS } from './options.js';
@@ -36,7 +36,12 @@ export class GateStore {
     this.#gateOptions = gateOptions;
     // Validates the options now, not at the first request.
     new ProgressiveGate(gateOptions);
-    if (file) this.#load(file);
+    if (file) {
+      this.#load(file);
+      // A state file that cannot be written (missing or read-only directory) fails the start,
+      // not the first gate write (which was uncaught and ended the server).
+      checkOutputWritable(file);
+    }
   }
 
   #load(file: string): void {
@@ -112,7 +117,14 @@ export class GateStore {
     if (this.#timer) return;
     this.#timer = setTimeout(() => {
       this.#timer = null;
-      this.flush();
+      try {
+        this.flush();
+      } catch (err) {
+        // A full disk or a directory gone read-only: the gates live on in memory, the write is
+        // retried at the next change and at shutdown, and the server keeps answering.
+        this.#dirty = true;
+        process.emitWarning(`gate state not saved: ${(err as Error).message}; retrying at the next change`, { code: 'EMOTIONTHINKER_STATE_WRITE' });
+      }
     }, SERVE_DEFAULTS.stateFlushMs);
   }
 
@@ -124,7 +136,9 @@ export class GateStore {
     }
     if (!this.file || !this.#dirty) return;
     this.#dirty = false;
-    const runs: FileShape['runs'] = {};
+    // No prototype: a run named "__proto__" is a key like any other (on {} it set the prototype
+    // and the run was never written).
+    const runs: FileShape['runs'] = Object.create(null);
     for (const [k, r] of this.#runs) runs[k] = { gate: r.gate.toJSON(), step: r.step, correct: r.correct, total: r.total };
     writeFileAtomic(this.file, JSON.stringify({ format: 'emotionthinker-gates', version: 1, runs } satisfies FileShape));
   }

@@ -7,7 +7,9 @@ import { timingSafeEqual } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import os from 'node:os';
+import pMap from 'p-map';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { AbortError } from '../abort.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { groupAdvantages, ptrRewards, type AdvantageMode } from '../grpo.js';
@@ -128,6 +130,9 @@ export interface RewardServer {
   close(): Promise<void>;
 }
 
+/** Clips of one /get_reward batch measured at once (the thread pool's work; memory is this many decoded clips). */
+const MEASURE_CONCURRENCY = Math.max(2, os.availableParallelism());
+
 export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   const o = resolveServeOptions(opts);
   const cache = new ProsodyCache(o.cacheBytes);
@@ -145,8 +150,20 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     logger: false,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    // Receiving the request counts against the deadline too (slow clients).
+    // Receiving the request counts against the deadline too (slow clients). Node checks it every
+    // connectionsCheckingInterval (30 s by default): a body trickled a byte at a time held its
+    // connection for 87 s whatever the deadline.
     requestTimeout: o.requestTimeoutMs,
+    http: { connectionsCheckingInterval: Math.max(100, Math.min(1000, o.requestTimeoutMs / 4)) },
+    // Errors of the connection itself (a request not received in time: 408; malformed HTTP: 400)
+    // in the same {error: {code, message, status}} shape as every other error.
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return socket.destroy();
+      const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const message = status === 408 ? `the request was not received within ${o.requestTimeoutMs} ms` : `malformed HTTP request (${err.code ?? err.message})`;
+      const body = JSON.stringify({ error: { code: 'ERR_INVALID_ARG', message, status } });
+      socket.end(`HTTP/1.1 ${status} ${status === 408 ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    },
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -164,7 +181,22 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
         return sendError(reply, 429, 'ERR_INVALID_ARG', `the server is handling ${inFlight} requests (its limit); retry later`);
       }
       inFlight++;
-      (req as FastifyRequest & { counted?: boolean }).counted = true;
+      // Released when the response closes, however it ends: sent, or the client gone (Fastify runs
+      // no onResponse then, and each early disconnect used to keep its slot: after
+      // --max-concurrent of them every POST was a 429 until a restart).
+      let released = false;
+      // The body must arrive within the deadline. (Node's requestTimeout did not end a body
+      // trickled a byte at a time under Fastify: such a client held its slot for minutes.)
+      const receiving = setTimeout(() => {
+        if (req.raw.complete || reply.raw.headersSent) return;
+        const body = JSON.stringify({ error: { code: 'ERR_INVALID_ARG', message: `the request body was not received within ${o.requestTimeoutMs} ms`, status: 408 } });
+        reply.raw.writeHead(408, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+        reply.raw.end(body, () => req.raw.destroy());
+      }, o.requestTimeoutMs);
+      reply.raw.once('close', () => {
+        clearTimeout(receiving);
+        if (!released) (released = true), inFlight--;
+      });
     }
   });
   // While draining, each response closes its connection: a keep-alive socket would otherwise hold
@@ -174,9 +206,6 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     if (draining) reply.header('connection', 'close');
     return payload;
   });
-  app.addHook('onResponse', async (req) => {
-    if ((req as FastifyRequest & { counted?: boolean }).counted) inFlight--;
-  });
   app.setErrorHandler((err, _req, reply) => {
     const status = statusOf(err);
     const message = status >= 500 && !(err instanceof EmotionThinkerError) && (err as Error).name !== 'AbortError' ? `internal error: ${(err as Error).message}` : (err as Error).message;
@@ -184,14 +213,20 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'ERR_INVALID_ARG', `no route ${req.method} ${req.url}; routes: POST /get_reward, POST /v1/rewards, GET /health`));
 
-  /** Runs `work` under the per-request deadline. */
-  async function withDeadline<T>(work: (deadline: { expired: boolean }) => Promise<T>): Promise<T> {
+  /** Runs `work` under the per-request deadline; a client that goes away ends it too (no clip measured for nobody). */
+  async function withDeadline<T>(reply: FastifyReply, work: (deadline: { expired: boolean }) => Promise<T>): Promise<T> {
     const ac = new AbortController();
     const deadline = { expired: false };
     const timer = setTimeout(() => {
       deadline.expired = true;
       ac.abort();
     }, o.requestTimeoutMs);
+    const gone = () => {
+      if (reply.raw.writableFinished) return;
+      deadline.expired = true;
+      ac.abort();
+    };
+    reply.raw.once('close', gone);
     try {
       const r = await Promise.race([
         work(deadline),
@@ -200,6 +235,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       return r;
     } finally {
       clearTimeout(timer);
+      reply.raw.off('close', gone);
     }
   }
 
@@ -309,8 +345,8 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     runs: gates.runs,
   }));
 
-  app.post('/get_reward', async (req) =>
-    withDeadline(async (deadline) => {
+  app.post('/get_reward', async (req, reply) =>
+    withDeadline(reply, async (deadline) => {
       const b = req.body;
       if (!isObject(b)) throw bad('the body must be a JSON object {query, prompts?, labels}');
       const query = stringArray(b.query, 'query');
@@ -333,7 +369,17 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
         ...labels.flatMap((l, i) => (l.step === undefined ? [] : [[l.step, `labels[${i}].step`] as [number, string]])),
       ]);
       if (step !== undefined && run === undefined) throw bad('step was given without a run: the step orders one run\'s gate');
-      const prosody = await Promise.all(labels.map((l, i) => prosodyOf(l.audio, `labels[${i}].audio`)));
+      // A few clips at a time (each decodes to up to maxDuration of samples): all of a batch at once
+      // took a 3 MB body of short FLACs that decode to two minutes each to 4 GB. None starts past
+      // the deadline or after the client left.
+      const prosody = await pMap(
+        labels,
+        (l, i) => {
+          if (deadline.expired) throw new AbortError(`the request took longer than ${o.requestTimeoutMs} ms`);
+          return prosodyOf(l.audio, `labels[${i}].audio`);
+        },
+        { concurrency: MEASURE_CONCURRENCY },
+      );
       // OpenRLHF sends prompt + response as the query: score the response alone.
       const texts = query.map((q, i) => (prompts && q.startsWith(prompts[i]) ? q.slice(prompts[i].length) : q));
       const scored = await scoreAll('query', texts, (t, i) => scoreRead(contextOf(prosody[i]), read(t), labels[i].emotion, false), deadline);
@@ -364,8 +410,8 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     }),
   );
 
-  app.post('/v1/rewards', async (req) =>
-    withDeadline(async (deadline) => {
+  app.post('/v1/rewards', async (req, reply) =>
+    withDeadline(reply, async (deadline) => {
       const b = req.body;
       if (!isObject(b)) throw bad('the body must be a JSON object {run?, step?, audio, emotion, responses}');
       const run = b.run === undefined ? 'default' : runArg(b.run, 'run');
