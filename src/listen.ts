@@ -45,6 +45,12 @@ export interface ListenOptions {
   model?: string | EmotionModel;
 }
 
+/** Messages waiting for a client past which it is closed as too slow (with 8 × maxBufferedBytes). */
+const MAX_WAITING_MESSAGES = 4096;
+
+/** Longest idleSeconds: setTimeout's limit (2^31 - 1 ms). */
+export const MAX_IDLE_SECONDS = 2147483;
+
 export const LISTEN_DEFAULTS = { host: '127.0.0.1', port: 8080, idleSeconds: 30, maxConnections: 64, maxMessageBytes: 1 << 20, maxBufferedBytes: 1 << 20 } as const;
 
 export interface ListenServer {
@@ -86,6 +92,8 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
   for (const k of ['idleSeconds', 'maxConnections', 'maxMessageBytes', 'maxBufferedBytes'] as const) {
     if (!(typeof o[k] === 'number' && o[k] > 0)) throw invalidArg(`listen: option "${k}" must be a positive number; got ${JSON.stringify(o[k])}`);
   }
+  // setTimeout's longest delay: past it Node fires at once, and every connection was closed as idle.
+  if (o.idleSeconds > MAX_IDLE_SECONDS) throw invalidArg(`listen: option "idleSeconds" must be at most ${MAX_IDLE_SECONDS} s (24.8 days); got ${o.idleSeconds}`);
   if (!(Number.isInteger(o.port) && o.port >= 0 && o.port <= 65535)) throw invalidArg(`listen: port must be an integer in 0..65535; got ${JSON.stringify(o.port)}`);
   const model = modelOption(o.model);
   const exampleDir = path.join(packageRoot, 'examples', 'live');
@@ -129,25 +137,55 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
     } catch (err) {
       return refuse(socket, 400, `bad request: ${(err as Error).message}`);
     }
+    // The slot is taken now (so the limit counts handshakes in progress) and given back exactly
+    // once: when the WebSocket closes, or when the socket closes without one (ws refuses a bad
+    // handshake without calling back: those slots were never freed, and 64 of them made every
+    // later client a 503).
     open++;
-    wss.handleUpgrade(req, socket, head, (ws) => serve(ws, stream));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      open--;
+      stream.close();
+    };
+    let upgraded = false;
+    socket.once('close', () => {
+      if (!upgraded) release();
+    });
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      upgraded = true;
+      serve(ws, stream, release);
+    });
   });
 
-  function serve(ws: WebSocket, stream: ReturnType<typeof createProsodyStream>): void {
+  function serve(ws: WebSocket, stream: ReturnType<typeof createProsodyStream>, release: () => void): void {
     let droppedFrames = 0;
-    let closed = false;
+    let tooSlow = false;
+    let waiting = 0; // messages handed to ws and not yet written to the socket
     const send = (ev: StreamEvent | Record<string, unknown>) => {
       if (ws.readyState !== ws.OPEN) return;
       if ((ev as StreamEvent).type === 'frame' && ws.bufferedAmount > o.maxBufferedBytes) {
         droppedFrames++;
         return;
       }
-      if (ws.bufferedAmount > 8 * o.maxBufferedBytes) {
-        // A client that reads nothing, not even the turns: closed rather than buffered without bound.
-        ws.close(4001, 'client too slow');
+      // Bytes and messages: each queued message holds more memory than its bytes (its frame header
+      // is a slice of an 8 KB pool slab, which stays alive with it): 8 MiB of small events held
+      // 193 MB, so a message count bounds it too.
+      if (ws.bufferedAmount > 8 * o.maxBufferedBytes || waiting > MAX_WAITING_MESSAGES) {
+        // A client that reads nothing, not even the turns: closed rather than buffered without
+        // bound. From here its audio is read and dropped, not analysed: the close frame waits
+        // behind what it never read (ws cuts the socket after 30 s), and its stream went on
+        // analysing meanwhile (216 MB retained after 80 s of flooding).
+        if (!tooSlow) {
+          tooSlow = true;
+          stream.close();
+          ws.close(4001, 'client too slow');
+        }
         return;
       }
-      ws.send(JSON.stringify(ev));
+      waiting++;
+      ws.send(JSON.stringify(ev), () => waiting--);
     };
     stream.on('event', (ev: StreamEvent) => send(ev));
     send({ type: 'ready', sampleRate: stream.sampleRate, lagSeconds: stream.lagSeconds, hopSeconds: stream.hopSeconds });
@@ -162,6 +200,7 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
     touch();
     const sendError = (message: string) => send({ type: 'error', code: 'ERR_INVALID_ARG', message, time: stream.writtenSeconds });
     ws.on('message', (data, isBinary) => {
+      if (tooSlow) return;
       touch();
       if (isBinary) {
         const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
@@ -191,11 +230,8 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
     });
     ws.on('error', () => undefined); // a broken socket is handled by 'close'
     ws.on('close', () => {
-      if (closed) return;
-      closed = true;
-      open--;
       clearTimeout(idle);
-      stream.close(); // a client gone mid-utterance: the open turn is dropped
+      release(); // a client gone mid-utterance: the open turn is dropped
     });
   }
 
@@ -211,10 +247,17 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const c of wss.clients) c.terminate();
+        // Clients hear why (1001 "going away"); one that does not answer the close is cut after a second.
+        for (const c of wss.clients) c.close(1001, 'server shutting down');
+        const cut = setTimeout(() => {
+          for (const c of wss.clients) c.terminate();
+        }, 1000);
         wss.close();
-        http.close(() => resolve());
-        http.closeAllConnections?.();
+        http.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
+        http.closeIdleConnections?.();
       }),
   };
 }

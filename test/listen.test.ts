@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -262,5 +263,41 @@ describe('emotionthinker listen: protocol edges (ws client)', () => {
     } finally {
       await s.close();
     }
+  });
+
+  it('handshakes ws refuses give their slot back (they kept it: then every client was a 503); idleSeconds past setTimeout is refused', async () => {
+    const s = await startListenServer({ port: 0, maxConnections: 2 });
+    try {
+      const { port } = new URL(s.url);
+      for (let i = 0; i < 5; i++) {
+        // An upgrade without Sec-WebSocket-Key: ws answers 400 and closes the socket.
+        const reply = await new Promise<string>((resolve) => {
+          const sock = net.connect(Number(port), '127.0.0.1', () => sock.write('GET /stream?rate=16000 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n'));
+          let got = '';
+          sock.on('data', (d) => (got += d));
+          sock.on('close', () => resolve(got));
+        });
+        expect(reply).toMatch(/^HTTP\/1\.1 400/);
+      }
+      const a = await open(`${s.url}?rate=16000`);
+      const b = await open(`${s.url}?rate=16000`);
+      await expect(open(`${s.url}?rate=16000`)).rejects.toMatchObject({ status: 503 });
+      a.ws.close();
+      await a.closed;
+      const c = await open(`${s.url}?rate=16000`);
+      b.ws.close(), c.ws.close();
+    } finally {
+      await s.close();
+    }
+    await expect(startListenServer({ port: 0, idleSeconds: 2147484 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/at most 2147483 s/) });
+  });
+
+  it('SIGTERM (and Ctrl-C) close the CLI server: clients hear 1001 "server shutting down" and the process exits 0', async () => {
+    const { proc, url } = await startCli();
+    const c = await open(`${url}?rate=16000`);
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    proc.kill('SIGTERM');
+    expect(await c.closed).toEqual({ code: 1001, reason: 'server shutting down' });
+    expect(await exited).toBe(0);
   });
 });

@@ -20,8 +20,13 @@ export const intFlag = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: strin
   return n;
 };
 
-/** Any finite number. */
-export const numberFlag = () => (v: string): number => numberOf(v, 'a number');
+/** Any finite number; with bounds, one in (min, max]. */
+export const numberFlag = (min = -Infinity, max = Infinity) => (v: string): number => {
+  const what = min === -Infinity && max === Infinity ? 'a number' : `a number > ${min}${max === Infinity ? '' : ` and at most ${max}`}`;
+  const n = numberOf(v, what);
+  if (!(n > min && n <= max)) throw new InvalidArgumentError(`Expected ${what}.`);
+  return n;
+};
 
 /** A number within the range of a library option (its spec's bounds and their wording). */
 export const specFlag = (spec: OptionSpec) => (v: string): number => {
