@@ -13,6 +13,7 @@ import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { clipGender, withGender } from './clip-gender.js';
+import { prosodyCaption, type CaptionInput } from './prosody-caption.js';
 import type { GenderEstimate } from './inference/gender.js';
 
 export interface ClaimEvidence {
@@ -265,6 +266,13 @@ export function analysisOf(features: UtteranceFeatures, prosody: ProsodyResult, 
   }
   const x = context.x ?? policyInput(features, model.file.standardizer, gender);
   const levels = context.levels ?? corpusLevels(features, model, gender, options.levelCalibrated === true);
+  // The caption states the levels the claims are judged by (the vocal effort, a session's speaker
+  // levels), not the absolute RMS level of extractProsody's calibration: a quiet recording's
+  // reasoning said "the vocal energy is high" while its caption said "low energy".
+  summary.caption = prosodyCaption({
+    ...shown,
+    levels: { pitch_level: levels.pitch.level, energy_level: levels.energy.level, speed_level: levels.speed.level } as CaptionInput['levels'],
+  });
   const measured = { pitch: levels.pitch.level, energy: levels.energy.level, speed: levels.speed.level, intonation: features.intonation };
   const force = new Int32Array(TOKENS).fill(-1);
   CUES.forEach((cue, k) => {

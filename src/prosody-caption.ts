@@ -4,7 +4,7 @@
 import { assignLevels } from './level-calibration.js';
 import type { Calibration, EnergyLevel, Gender, Levels, PitchLevel, SpeedLevel } from './calibration-types.js';
 
-interface CaptionInput {
+export interface CaptionInput {
   functionals: Record<string, number | null>;
   intonation: { label: string };
   gender?: { value: Gender; source: 'metadata' | 'estimate' } | null;

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { analyze, createSpeakerSession, defaultModel, EMOTIONS, EmotionThinkerError, loadModel, parseResponse, verifyReasoning } from '../src/index.js';
+import { analyze, createSpeakerSession, defaultModel, EMOTIONS, EmotionThinkerError, loadAudio, loadModel, parseResponse, verifyReasoning } from '../src/index.js';
 import { makeWav } from './helpers/wav.js';
 
 const root = path.resolve(__dirname, '..');
@@ -91,6 +91,17 @@ describe('analyze', () => {
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  it('the caption states the levels the claims are judged by: gain-invariant, and its energy word is the energy claim (a quiet file said "high" in the reasoning and "low energy" in the caption)', async () => {
+    const clip = path.resolve(__dirname, '../../shared/data/ravdess/03-01-03-02-02-02-15.wav');
+    const { samples, sampleRate } = await loadAudio(clip, { mono: true });
+    const quiet = makeWav(samples.map((v) => v * 10 ** (-30 / 20)), { sampleRate, format: 'f32' });
+    const [a, b] = [await analyze(clip), await analyze(quiet)];
+    expect(b.prosody.caption).toBe(a.prosody.caption);
+    const energy = a.claims.find((c) => c.cue === 'energy');
+    expect(energy?.measuredLevel).toBeTruthy();
+    expect(a.prosody.caption).toContain(`${energy!.measuredLevel} energy`);
   });
 
   it('a model option that is not a path or a loaded model is ERR_INVALID_ARG (it was an uncoded TypeError deep inside); loadModel(0) does not read stdin', async () => {
