@@ -19,6 +19,7 @@ import { loadModel, modelFile, saveModel, type EmotionModel } from './inference/
 import { genderModel, withModelGender } from './model-gender.js';
 import { expandInputs } from './cli/inputs.js';
 import { annotate, MAX_ANNOTATE_CONCURRENCY } from './cli/annotate.js';
+import { parseRavdessName } from './train/ravdess.js';
 import { calibrateFromRecords, readText } from './cli/calibrate.js';
 import { parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
@@ -247,7 +248,9 @@ program
     for (const file of files) {
       try {
         const audio = await audioArg(file);
-        const gender = opts.gender as 'male' | 'female' | undefined;
+        // Metadata: --gender, else a RAVDESS file name's actor (as annotate reads it).
+        const named = file === '-' ? null : parseRavdessName(file);
+        const gender = (opts.gender as 'male' | 'female' | undefined) ?? (named && typeof named !== 'string' ? named.gender : undefined);
         let p = await extractProsody(audio, { calibration, gender, signal });
         if (byModel) p = await withModelGender(audio, p, { model: byModel, metadata: gender, calibration, signal });
         const levels = p.levels;

@@ -27,6 +27,22 @@ describe('emotionthinker prosody', () => {
     expect(s.frames.f0.some((v: number | null) => v === null)).toBe(true); // unvoiced frames are null in JSON
   });
 
+  it("a RAVDESS file name is metadata (as annotate reads it): the actor's gender, not the F0 estimate", () => {
+    const angryMan = path.resolve(root, '../shared/data/ravdess/03-01-05-02-01-01-01.wav'); // actor 01, 337 Hz
+    const named = JSON.parse(run(['prosody', '--json', angryMan]).stdout);
+    expect(named.gender).toEqual({ value: 'male', source: 'metadata' });
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'et-prosody-name-'));
+    try {
+      const copy = path.join(tmp, 'clip.wav');
+      writeFileSync(copy, readFileSync(angryMan));
+      const unnamed = JSON.parse(run(['prosody', '--json', copy]).stdout);
+      expect(unnamed.gender).toEqual({ value: 'female', source: 'estimate' }); // the F0 rule at 337 Hz
+      expect(JSON.parse(run(['prosody', '--json', '--gender', 'female', angryMan]).stdout).gender).toEqual({ value: 'female', source: 'metadata' });
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('--csv prints one header and one row per file with the same columns', () => {
     const r = run(['prosody', '--csv', clip, clip]);
     expect(r.status).toBe(0);
@@ -41,9 +57,11 @@ describe('emotionthinker prosody', () => {
 
   it("--gender-model judges gender by the model's classifier: a fearful man at 225 Hz is male, and his pitch high", () => {
     // RAVDESS actor 03 (a man), fearful, strong: the F0 rule (median < 160 Hz: male) says female,
-    // and by the female cut points his raised voice is "low". The file name is RAVDESS's, but
-    // prosody reads no metadata from names.
-    const man = path.resolve(root, '../shared/data/ravdess/03-01-06-02-01-01-03.wav');
+    // and by the female cut points his raised voice is "low". Copied under a name that carries no
+    // metadata (a RAVDESS name is metadata, like --gender).
+    const copyDir = mkdtempSync(path.join(os.tmpdir(), 'et-gm-man-'));
+    const man = path.join(copyDir, 'fearful-man.wav');
+    writeFileSync(man, readFileSync(path.resolve(root, '../shared/data/ravdess/03-01-06-02-01-01-03.wav')));
     const rule = JSON.parse(run(['prosody', '--json', man]).stdout);
     expect(rule.gender).toEqual({ value: 'female', source: 'estimate' });
     expect(rule.levels.pitch_level).toBe('low');
@@ -75,6 +93,7 @@ describe('emotionthinker prosody', () => {
       expect(run(['prosody', '--gender', 'male', '--gender-model', bare, man]).stderr).toContain('has no gender classifier');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      rmSync(copyDir, { recursive: true, force: true });
     }
   });
 
