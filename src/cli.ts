@@ -228,7 +228,7 @@ program
   .option('--csv', 'a header row, then one row of functionals per file')
   .option('--frames', 'with --json: include the per-frame tracks (time, f0, voicing, rmsDbfs, intensityDb)')
   .option('--calibration <file>', 'level cut points (default: the bundled RAVDESS calibration)')
-  .addOption(genderOption('from F0, or by --gender-model'))
+  .addOption(genderOption("from F0, or by --gender-model; a RAVDESS file name's actor is metadata"))
   .addOption(genderModelOption())
   .action(async (files: string[], opts: { json?: boolean; csv?: boolean; frames?: boolean; calibration?: string; gender?: string; genderModel?: string }) => {
     if (opts.json && opts.csv) {
