@@ -103,7 +103,7 @@ export const UNCERTAINTY_LIMITS = {
 
 function corpusCutPoints(model: EmotionModel, cue: LevelCue, gender: Gender | null): [number, number] | null {
   const cal = model.file.calibration;
-  const group = cal.corpora[model.file.corpus] ?? cal.pooled;
+  const group = (Object.hasOwn(cal.corpora, model.file.corpus) ? cal.corpora[model.file.corpus] : undefined) ?? cal.pooled;
   if (cue === 'pitch') {
     const byG = gender ? group.pitchByGender[gender]?.cuts ?? cal.pooled.pitchByGender[gender]?.cuts : null;
     return byG ?? group.pitch ?? cal.pooled.pitch;

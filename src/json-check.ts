@@ -13,8 +13,8 @@ export interface JsonAt {
   readonly path: string;
 }
 
-/** Keys that would reach Object.prototype (or shadow it) when a parsed object is used as a map. */
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Keys that would reach Object.prototype (or shadow it) when a parsed object is used as a map; calibrate refuses them as corpus names too. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function jsonRoot(file: string, what: string): JsonAt {
   return { file, what, path: '' };

@@ -72,7 +72,8 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
   const minGroup = options.minGroup ?? 50;
   if (!(quantiles[0] > 0 && quantiles[0] < quantiles[1] && quantiles[1] < 1)) throw invalidArg('quantiles must satisfy 0 < q0 < q1 < 1');
   if (!Number.isInteger(minGroup) || minGroup < 1) throw invalidArg('minGroup must be a positive integer');
-  const corpora: Record<string, CutSet> = {};
+  // No prototype: a corpus named "__proto__" or "constructor" is a key like any other.
+  const corpora: Record<string, CutSet> = Object.create(null);
   for (const name of new Set(samples.map((s) => s.corpus ?? 'default'))) {
     corpora[name] = cutSet(samples.filter((s) => (s.corpus ?? 'default') === name), quantiles, minGroup);
   }
@@ -135,7 +136,7 @@ function level<T extends string>(v: number | null | undefined, cuts: Cuts, names
 /** Applies cut points to one clip. `corpus` picks the group; unknown or small groups use pooled cuts. */
 export function assignLevels(f: CalibrationFeatures, cal: Calibration, opts: { corpus?: string; gender?: Gender | null } = {}): Levels {
   const s = calibrationSample(f, opts);
-  const group = opts.corpus !== undefined ? cal.corpora[opts.corpus] : undefined;
+  const group = opts.corpus !== undefined && Object.hasOwn(cal.corpora, opts.corpus) ? cal.corpora[opts.corpus] : undefined;
   const name = opts.corpus ?? 'pooled';
   const pick = (k: 'energy' | 'speed'): [Cuts, string] => (group?.[k] ? [group[k], name] : [cal.pooled[k], 'pooled']);
   let pitch: [Cuts, string] = [cal.pooled.pitch, 'pooled'];

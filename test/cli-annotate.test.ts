@@ -148,3 +148,36 @@ describe('emotionthinker annotate', () => {
     expect(run(['train', '--data', 'd', '--out', path.join(tmp, 'm.json'), '--mode', 'dpo']).status).toBe(2);
   });
 });
+
+describe('emotionthinker calibrate: malformed records', () => {
+  it('a record whose measures, gender or corpus are not what annotate writes is refused, naming the line and value (they made null or impossible cut points, exit 0)', () => {
+    const good = { audio_path: 'a.wav', gender: 'male', corpus: 'c', functionals: { f0MedianHz: 120, rmsMeanDbfs: -30, articulationRate: 4 } };
+    const cases: [unknown, RegExp][] = [
+      [{ ...good, functionals: [1, 2] }, /line 2: has no functionals object/],
+      [{ ...good, functionals: { ...good.functionals, f0MedianHz: 'abc' } }, /line 2: functionals\.f0MedianHz is "abc"; expected a number in \[20, 2000\] or null/],
+      [{ ...good, functionals: { ...good.functionals, f0MedianHz: -100 } }, /functionals\.f0MedianHz is -100/],
+      [{ ...good, gender: 'robot' }, /line 2: gender is "robot"; expected "male", "female" or null/],
+      [{ ...good, corpus: { x: 1 } }, /line 2: corpus is \{"x":1\}; expected a non-empty string/],
+      [{ ...good, corpus: '__proto__' }, /line 2: corpus is "__proto__"/],
+      [[1, 2], /line 2: not a JSON object/],
+    ];
+    const out = path.join(tmp, 'cal-refused.json');
+    for (const [second, message] of cases) {
+      const file = path.join(tmp, 'cal-in.jsonl');
+      writeFileSync(file, JSON.stringify(good) + '\n' + JSON.stringify(second) + '\n');
+      const r = run(['calibrate', file, '--out', out, '--min-group', '1']);
+      expect(r.status, JSON.stringify(second)).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    }
+    // Records that measured nothing (silence) cannot give cut points.
+    const silent = path.join(tmp, 'cal-silent.jsonl');
+    writeFileSync(silent, JSON.stringify({ ...good, functionals: {} }) + '\n');
+    expect(run(['calibrate', silent, '--out', out]).stderr).toMatch(/no record has functionals\.f0MedianHz/);
+    // Good records still calibrate.
+    const file = path.join(tmp, 'cal-good.jsonl');
+    writeFileSync(file, [100, 120, 140, 160].map((f) => JSON.stringify({ ...good, functionals: { ...good.functionals, f0MedianHz: f } })).join('\n') + '\n');
+    expect(run(['calibrate', file, '--out', out, '--min-group', '1']).status).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).pooled.pitch).toHaveLength(2);
+  });
+});

@@ -104,7 +104,7 @@ const LEVEL_KEY = { pitch: 'pitch_level', energy: 'energy_level', speed: 'speed_
 
 function cutsByGroup(cal: Calibration, group: string, cue: LevelCue): [number, number] | null {
   const [corpus, gender] = group.split('/') as [string, Gender | undefined];
-  const set = corpus === 'pooled' ? cal.pooled : cal.corpora[corpus];
+  const set = corpus === 'pooled' ? cal.pooled : Object.hasOwn(cal.corpora, corpus) ? cal.corpora[corpus] : undefined;
   if (!set) return null;
   const cuts = cue === 'pitch' && gender ? set.pitchByGender[gender]?.cuts : set[cue];
   return cuts ? [cuts[0], cuts[1]] : null;
