@@ -7,7 +7,7 @@ import { membersOf, modelOption, type EmotionModel } from './inference/model.js'
 import { decodeEnsemble } from './inference/ensemble.js';
 import { renderResponse, type Evidence } from './inference/render.js';
 import { CLAIM_VALUES, CUES, EMOTIONS, TOKENS, type Cue } from './inference/vocab.js';
-import type { Gender } from './level-calibration.js';
+import { checkGender, type Gender } from './level-calibration.js';
 import { extractProsodyOwned, type ProsodyResult } from './prosody.js';
 import type { LoadAudioOptions } from './audio.js';
 import { invalidArg } from './errors.js';
@@ -175,6 +175,8 @@ export async function analyzeDetailed(
 
 /** The model a single clip is analysed with (a speaker-normalised model is refused). */
 function clipModel(options: AnalyzeOptions): EmotionModel {
+  checkGender(options.gender);
+  if (options.levelCalibrated !== undefined && typeof options.levelCalibrated !== 'boolean') throw invalidArg(`options.levelCalibrated must be a boolean; got ${JSON.stringify(options.levelCalibrated)}`);
   const model = modelOption(options.model);
   if (model.file.perception?.speakerInputs) {
     throw invalidArg('this model reads speaker-normalised features: use it through createSpeakerSession or analyzeSpeaker', typeof options.model === 'string' ? options.model : undefined);

@@ -153,3 +153,10 @@ export function assignLevels(f: CalibrationFeatures, cal: Calibration, opts: { c
     groups: { pitch: pitch[1], energy: eg, speed: sg },
   };
 }
+
+/** A `gender` option (metadata): 'male', 'female', or undefined/null for none; anything else is ERR_INVALID_ARG naming `what`. */
+export function checkGender(value: unknown, what = 'options.gender'): Gender | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value !== 'male' && value !== 'female') throw invalidArg(`${what} must be 'male' or 'female'; got ${JSON.stringify(value)}`);
+  return value;
+}

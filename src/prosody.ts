@@ -21,7 +21,7 @@ import { native, type RawF0Track, type RawProsody, type RawProsodyOptions, type 
 import type { ProsodyAnalysisOptions } from './option-types.js';
 import type { ProsodyIntonation, ProsodySegment, ProsodyTiming } from './prosody-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
-import { assignLevels, type Calibration, type Gender, type Levels } from './level-calibration.js';
+import { assignLevels, checkGender, type Calibration, type Gender, type Levels } from './level-calibration.js';
 import { prosodyCaption } from './prosody-caption.js';
 
 export type { ProsodyAnalysisOptions } from './option-types.js';
@@ -130,6 +130,7 @@ function rawOptions(options: ProsodyOptions): RawProsodyOptions {
     if (RAW_KEYS.includes(k)) raw[k] = v;
     else if (!OTHER_KEYS.has(k)) throw invalidArg(`unknown option "${k}"`);
   }
+  checkGender(options.gender, 'option "gender"');
   const b = options.backend;
   if (b !== undefined && b !== 'auto' && b !== 'cpu' && b !== 'cuda') {
     throw invalidArg(`option "backend" must be 'auto', 'cpu' or 'cuda'; got ${JSON.stringify(b)}`);

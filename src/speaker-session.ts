@@ -24,7 +24,7 @@ import { speakerLevelValues, speakerLevelZ, type LevelSums } from './inference/s
 import { EmotionThinkerError, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { arr, at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
-import type { Gender } from './level-calibration.js';
+import { checkGender, type Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { CutPointSource } from './verify/measure.js';
 import { clipGender, speakerGender } from './clip-gender.js';
@@ -401,9 +401,7 @@ function sessionOptions(options: SpeakerSessionOptions | undefined): { id: strin
   if (typeof id !== 'string' || id.length === 0 || id.length > 200) throw invalidArg(`options.id must be a non-empty string of at most 200 characters; got ${JSON.stringify(id)}`);
   const k = options.priorStrength ?? DEFAULT_PRIOR_STRENGTH;
   if (typeof k !== 'number' || !Number.isFinite(k) || k < 0 || k > 1e6) throw invalidArg(`options.priorStrength must be a number in [0, 1e6]; got ${String(k)}`);
-  const g = options.gender ?? null;
-  if (g !== null && g !== 'male' && g !== 'female') throw invalidArg(`options.gender must be 'male' or 'female'; got ${String(g)}`);
-  return { id, gender: g, priorStrength: k };
+  return { id, gender: checkGender(options.gender) ?? null, priorStrength: k };
 }
 
 /** A new, empty speaker session. */

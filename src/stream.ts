@@ -26,7 +26,7 @@ import { EmotionThinkerError, fromNative, invalidArg } from './errors.js';
 import { native, type RawProsodyStream, type RawStreamOutput } from './native.js';
 import type { ProsodyAnalysisOptions } from './option-types.js';
 import { PROSODY_OPTION_SPECS } from './option-specs.js';
-import type { Gender } from './level-calibration.js';
+import { checkGender, type Gender } from './level-calibration.js';
 import { modelOption, type EmotionModel } from './inference/model.js';
 import { STREAM_DEFAULTS, STREAM_NATIVE_OPTION_SPECS, streamOption } from './stream-options.js';
 import { noiseFloorOf, soundingThresholdDb } from './sounding-rule.js';
@@ -270,7 +270,7 @@ export class ProsodyStream extends EventEmitter implements AsyncIterable<StreamE
     this.#vad = vad;
     this.#model = modelOption(options.model);
     this.#session = s;
-    this.#gender = options.gender ?? s?.gender ?? undefined;
+    this.#gender = checkGender(options.gender) ?? s?.gender ?? undefined;
     const padS = this.#opts.padMs / 1000;
     this.#ring = new AudioRing(Math.ceil((this.#opts.maxUtteranceSeconds + 2 * padS + this.#opts.endSilenceMs / 1000 + this.lagSeconds + 2) * RATE));
     if (vad === 'silero') {

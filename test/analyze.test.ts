@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { analyze, createSpeakerSession, defaultModel, EMOTIONS, EmotionThinkerError, loadAudio, loadModel, parseResponse, verifyReasoning } from '../src/index.js';
+import { analyze, createProsodyStream, createSpeakerSession, defaultModel, EMOTIONS, EmotionThinkerError, extractProsody, loadAudio, loadModel, parseResponse, verifyReasoning } from '../src/index.js';
 import { makeWav } from './helpers/wav.js';
 
 const root = path.resolve(__dirname, '..');
@@ -102,6 +102,24 @@ describe('analyze', () => {
     const energy = a.claims.find((c) => c.cue === 'energy');
     expect(energy?.measuredLevel).toBeTruthy();
     expect(a.prosody.caption).toContain(`${energy!.measuredLevel} energy`);
+  });
+
+  it('gender and levelCalibrated are checked the same way by every call (analyze took "robot" and "yes" silently)', async () => {
+    const clip = path.resolve(__dirname, '../../shared/data/ravdess/03-01-05-02-01-01-01.wav');
+    const calls: [string, () => unknown][] = [
+      ['analyze', () => analyze(clip, { gender: 'robot' as never })],
+      ['verifyReasoning', () => verifyReasoning(clip, 'It is sad.', { gender: 'robot' as never })],
+      ['createSpeakerSession', () => createSpeakerSession({ gender: 'robot' as never })],
+      ['extractProsody', () => extractProsody(clip, { gender: 'robot' as never })],
+      ['createProsodyStream', () => createProsodyStream({ sampleRate: 16000, gender: 'robot' as never })],
+    ];
+    for (const [name, call] of calls) {
+      const err = await Promise.resolve().then(call).then(() => null, (e) => e);
+      expect(err?.code, name).toBe('ERR_INVALID_ARG');
+      expect(err.message).toMatch(/gender" must be 'male' or 'female'; got "robot"|gender must be 'male' or 'female'; got "robot"/);
+    }
+    const lc = await analyze(clip, { levelCalibrated: 'yes' as never }).then(() => null, (e) => e);
+    expect(lc).toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/levelCalibrated must be a boolean; got "yes"/) });
   });
 
   it('a model option that is not a path or a loaded model is ERR_INVALID_ARG (it was an uncoded TypeError deep inside); loadModel(0) does not read stdin', async () => {

@@ -10,7 +10,7 @@ import { corpusLevels } from '../analyze.js';
 import { featuresFrom, utteranceOf } from '../inference/featurize.js';
 import { clipGender } from '../clip-gender.js';
 import { loadAudio, type LoadAudioOptions } from '../audio.js';
-import type { Calibration, Gender } from '../level-calibration.js';
+import { checkGender, type Calibration, type Gender } from '../level-calibration.js';
 import { modelOption, type EmotionModel } from '../inference/model.js';
 import { toScore, type Associations } from '../inference/judge.js';
 import { CUES, EMOTIONS, isSalient } from '../inference/vocab.js';
@@ -143,7 +143,7 @@ export function scoringContext(prosody: ProsodyMeasurements, options: Omit<Verif
     throw invalidArg('options.session must be an object with a cutPoints(cue) method');
   }
   if (options.levelCalibrated !== undefined && typeof options.levelCalibrated !== 'boolean') throw invalidArg(`options.levelCalibrated must be a boolean; got ${typeof options.levelCalibrated}`);
-  const gender = options.gender ?? null;
+  const gender = checkGender(options.gender) ?? null;
   // Energy as analyze judges it: the vocal effort against the model's effort cut points (its
   // corpusLevels), unless the level is declared calibrated or there is no effort measurement.
   let effort: EffortBasis | undefined;
