@@ -5,6 +5,7 @@ import { awaitNative, callNative, invalidArg } from './errors.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
 import { ownInput } from './copy-off-loop.js';
+import { F0_OPTION_SPECS, optionSpec } from './option-specs.js';
 
 import type { SpectralOptions, SpectralStats, VoiceOptions, VoiceStats } from './features-types.js';
 export type { SpectralOptions, SpectralStats, VoiceOptions, VoiceStats } from './features-types.js';
@@ -43,10 +44,23 @@ export async function spectralStatsAsync(samples: Float32Array, sampleRate: numb
   return awaitNative(() => withCancelFlag(signal, (flag) => native.spectralStatsAsync(own.data, sampleRate, opts, flag, own.private)));
 }
 
-function checkTrack(f0: unknown, hopSeconds: unknown) {
+/**
+ * An F0 track for `samples`: hopSeconds within the F0 tracker's range, no more frames than the
+ * audio holds (frame i is centred at i·hop), each value NaN (unvoiced) or a frequency below
+ * Nyquist. A track of a million frames for one second of audio held the loop for ten seconds and
+ * returned nonsense; f0 1e9 Hz and a hop of 1e-12 s were taken as given.
+ */
+function checkTrack(f0: unknown, hopSeconds: unknown, samples: Float32Array, sampleRate: number) {
   if (!(f0 instanceof Float32Array)) throw invalidArg('f0 must be a Float32Array (Hz per frame, NaN when unvoiced)');
-  if (typeof hopSeconds !== 'number' || !(hopSeconds > 0) || !Number.isFinite(hopSeconds)) {
-    throw invalidArg(`hopSeconds must be a number > 0; got ${String(hopSeconds)}`);
+  const hop = optionSpec(F0_OPTION_SPECS, 'hopSeconds');
+  if (typeof hopSeconds !== 'number' || !(hopSeconds >= hop.min! && hopSeconds <= hop.max!)) {
+    throw invalidArg(`hopSeconds must be a number in ${hop.range}; got ${String(hopSeconds)}`);
+  }
+  const frames = samples.length === 0 ? 0 : Math.floor((samples.length - 1) / (hopSeconds * sampleRate)) + 1;
+  if (f0.length > frames + 1) throw invalidArg(`f0 has ${f0.length} frames, but ${samples.length} samples at ${sampleRate} Hz hold ${frames} frames of ${hopSeconds} s`);
+  for (let i = 0; i < f0.length; i++) {
+    const v = f0[i];
+    if (!Number.isNaN(v) && !(v > 0 && v < sampleRate / 2)) throw invalidArg(`f0[${i}] is ${v}; expected NaN (unvoiced) or a frequency in (0, ${sampleRate / 2}) Hz`);
   }
 }
 
@@ -60,7 +74,7 @@ function checkTrack(f0: unknown, hopSeconds: unknown) {
  */
 export function voiceStats(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, options: VoiceOptions = {}): VoiceStats {
   check(samples, sampleRate);
-  checkTrack(f0, hopSeconds);
+  checkTrack(f0, hopSeconds, samples, sampleRate);
   return callNative(() => native.voiceStats(samples, sampleRate, f0, hopSeconds, options));
 }
 
@@ -70,7 +84,7 @@ export async function voiceStatsAsync(
   const { signal: s, ...opts } = options ?? {};
   const signal = checkSignal(s, 'voiceStatsAsync');
   checkHead(samples, sampleRate);
-  checkTrack(f0, hopSeconds);
+  checkTrack(f0, hopSeconds, samples, sampleRate);
   throwIfAborted(signal);
   // inputsPrivate covers both arrays: when the samples are copied here, so is the (short) track.
   const pending = ownInput(samples, 'samples', signal);
@@ -92,7 +106,7 @@ export function spectralStatsOwned(samples: Float32Array, sampleRate: number, si
 
 export function voiceStatsOwned(samples: Float32Array, sampleRate: number, f0: Float32Array, hopSeconds: number, signal?: AbortSignal): Promise<VoiceStats> {
   checkHead(samples, sampleRate);
-  checkTrack(f0, hopSeconds);
+  checkTrack(f0, hopSeconds, samples, sampleRate);
   throwIfAborted(signal);
   return awaitNative(() => withCancelFlag(signal, (flag) => native.voiceStatsAsync(samples, sampleRate, f0, hopSeconds, {}, flag, true)));
 }

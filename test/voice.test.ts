@@ -120,3 +120,25 @@ describe('voiceStats', () => {
     expect(() => voiceStats(x, RATE, [1, 2] as unknown as Float32Array, HOP)).toThrow(/f0 must be/);
   });
 });
+
+describe('voiceStats: the F0 track must fit the audio', () => {
+  it('too many frames, an impossible frequency or hop are ERR_INVALID_ARG (a million-frame track for 1 s held the loop 10 s)', async () => {
+    const audio = new Float32Array(16000).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 150 * i) / 16000));
+    const bad = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e as EmotionThinkerError;
+      }
+      return null;
+    };
+    expect(bad(() => voiceStats(audio, 16000, new Float32Array(1e6).fill(150), 0.01))).toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/f0 has 1000000 frames, but 16000 samples at 16000 Hz hold 100 frames/) });
+    expect(bad(() => voiceStats(audio, 16000, new Float32Array(100).fill(1e9), 0.01))).toMatchObject({ message: expect.stringMatching(/f0\[0\] is 1000000000/) });
+    expect(bad(() => voiceStats(audio, 16000, new Float32Array(100).fill(150), 1e-12))).toMatchObject({ message: expect.stringMatching(/hopSeconds must be a number in \[0\.001, 0\.1\] s/) });
+    await expect(voiceStatsAsync(audio, 16000, new Float32Array(100).fill(-1), 0.01)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    // A track that fits (NaN where unvoiced) is measured.
+    const ok = new Float32Array(100).fill(150);
+    ok[0] = NaN;
+    expect(voiceStats(audio, 16000, ok, 0.01).voicedFrames).toBeGreaterThan(90);
+  });
+});
