@@ -103,3 +103,21 @@ describe('uncertain answers', () => {
     }
   });
 });
+
+describe('expectedCalibrationError and toBf16 check their input', () => {
+  it('mismatched lengths, bad bins, NaN or out-of-range probabilities, bad labels are ERR_INVALID_ARG (they gave plausible numbers); toBf16 refuses a huge length before allocating', async () => {
+    const { toBf16 } = await import('../src/index.js');
+    const p = [[0.9, 0.1], [0.2, 0.8]];
+    const cases: [() => unknown, RegExp][] = [
+      [() => expectedCalibrationError(p, [0]), /2 probability rows but 1 labels/],
+      [() => expectedCalibrationError(p, [0, 1], 0), /bins must be an integer in \[1, 1000\]/],
+      [() => expectedCalibrationError(p, [0, 1], 1e9), /bins must be an integer/],
+      [() => expectedCalibrationError([[NaN, 0.5], [0.2, 0.8]], [0, 1]), /probs\[0\]\[0\] is NaN/],
+      [() => expectedCalibrationError([[1.5, 0], [0.2, 0.8]], [0, 1]), /probs\[0\]\[0\] is 1\.5/],
+      [() => expectedCalibrationError(p, [0, 2]), /labels\[1\] is 2; expected a class index in \[0, 2\)/],
+      [() => toBf16({ length: 2 ** 32 } as never), /toBf16: values must be an array of at most 268435456 numbers; got length 4294967296/],
+    ];
+    for (const [call, message] of cases) expect(call).toThrow(message);
+    expect(expectedCalibrationError(p, [0, 1]).accuracy).toBe(1);
+  });
+});

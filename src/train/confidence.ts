@@ -2,6 +2,7 @@
 // emotion head fitted on held-out training folds (folds by speaker, so the held-out clips are of
 // speakers the fold's model never heard, as a user's clips are). Validation speakers are never
 // used for the fit.
+import { invalidArg } from '../errors.js';
 import { fitAssociations } from './associations.js';
 import { OUTLIER_QUANTILE, OUTLIER_Z, outlierShare, temperatureScale, type Perception } from '../inference/perception.js';
 import { quantileOf } from './perception-fit.js';
@@ -20,6 +21,16 @@ function argmax(p: ArrayLike<number>): number {
 
 /** Expected calibration error of the top class over equal-width confidence bins (10 by default). */
 export function expectedCalibrationError(probs: ArrayLike<number>[], labels: number[], bins = 10): { ece: number; confidence: number; accuracy: number } {
+  // Checked: mismatched lengths, a bin count of 0 or a billion, and NaN probabilities gave a
+  // plausible-looking number.
+  if (!Array.isArray(probs) || !Array.isArray(labels)) throw invalidArg('expectedCalibrationError: probs and labels must be arrays');
+  if (probs.length !== labels.length) throw invalidArg(`expectedCalibrationError: ${probs.length} probability rows but ${labels.length} labels; they must match`);
+  if (!Number.isInteger(bins) || bins < 1 || bins > 1000) throw invalidArg(`expectedCalibrationError: bins must be an integer in [1, 1000]; got ${String(bins)}`);
+  probs.forEach((p, i) => {
+    if (!p || typeof p.length !== 'number' || p.length === 0) throw invalidArg(`expectedCalibrationError: probs[${i}] must be a non-empty array of probabilities`);
+    for (let k = 0; k < p.length; k++) if (!(p[k] >= 0 && p[k] <= 1)) throw invalidArg(`expectedCalibrationError: probs[${i}][${k}] is ${p[k]}; expected a probability in [0, 1]`);
+    if (!Number.isInteger(labels[i]) || labels[i] < 0 || labels[i] >= p.length) throw invalidArg(`expectedCalibrationError: labels[${i}] is ${String(labels[i])}; expected a class index in [0, ${p.length})`);
+  });
   const n = probs.length;
   const conf = new Float64Array(bins), acc = new Float64Array(bins), cnt = new Float64Array(bins);
   let sc = 0, sa = 0;
