@@ -13,6 +13,11 @@ export interface DecodedAudio {
   frames: number;
   /** Seconds. */
   duration: number;
+  /**
+   * Present (true) when the file is shorter than it declares: a WAV whose data chunk runs past
+   * the end of the file (a cut-off download or recording). What is there was decoded.
+   */
+  truncated?: true;
 }
 
 export interface WavInfo extends DecodedAudio {

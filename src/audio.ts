@@ -221,5 +221,7 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
     if (mix) channels = 1;
   }
   const frames = samples.length / channels;
-  return { sampleRate: rate, channels, samples, encoding: audio.encoding, frames, duration: frames / rate };
+  const out: DecodedAudio = { sampleRate: rate, channels, samples, encoding: audio.encoding, frames, duration: frames / rate };
+  if ((audio as { dataSizeRepaired?: boolean }).dataSizeRepaired) out.truncated = true;
+  return out;
 }

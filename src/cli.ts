@@ -126,11 +126,13 @@ program
         const audio = await loadAudio(await audioArg(file), { sampleRate: opts.rate, mono: opts.mono, signal });
         const s = summarizeAudio(audio);
         if (opts.json) {
-          process.stdout.write(JSON.stringify({ file, ...s }) + '\n');
+          process.stdout.write(JSON.stringify({ file, ...s, ...(audio.truncated ? { truncated: true } : {}) }) + '\n');
         } else {
           process.stdout.write(
             `${terminalSafe(file)}: ${s.encoding}, ${s.sampleRate} Hz, ${s.channels} ch, ${s.durationSeconds.toFixed(3)} s, ` +
-              `peak ${s.peakDbfs.toFixed(1)} dBFS, RMS ${s.rmsDbfs.toFixed(1)} dBFS, active ${(100 * s.activeRatio).toFixed(0)}%\n`,
+              `peak ${s.peakDbfs.toFixed(1)} dBFS, RMS ${s.rmsDbfs.toFixed(1)} dBFS, active ${(100 * s.activeRatio).toFixed(0)}%` +
+              (audio.truncated ? ' (truncated: the file is shorter than its header declares; decoded what is there)' : '') +
+              '\n',
           );
         }
       } catch (err) {

@@ -20,6 +20,21 @@ async function expectReject(p: Promise<unknown>, code: string, re: RegExp) {
 }
 
 describe('loadAudio', () => {
+  it('a WAV cut short is decoded as far as it goes and says so (truncated), as does info', async () => {
+    const whole = readFileSync(stereo48k);
+    const cut = path.join(tmp, 'cut.wav');
+    writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    const a = await loadAudio(cut);
+    expect(a.truncated).toBe(true);
+    expect(a.duration).toBeGreaterThan(0);
+    expect((await loadAudio(stereo48k)).truncated).toBeUndefined();
+    const cli = path.resolve(__dirname, '..', 'dist', 'cli.js');
+    const text = spawnSync(process.execPath, [cli, 'info', cut], { encoding: 'utf8' });
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/\(truncated: the file is shorter than its header declares; decoded what is there\)/);
+    expect(JSON.parse(spawnSync(process.execPath, [cli, 'info', '--json', cut], { encoding: 'utf8' }).stdout).truncated).toBe(true);
+  });
+
   it('loads WAV from a path and from bytes, with mono mix and resampling', async () => {
     const a = await loadAudio(stereo48k);
     const b = await loadAudio(readFileSync(stereo48k));
