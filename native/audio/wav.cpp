@@ -237,6 +237,9 @@ DecodedAudio decode_wav(const uint8_t* bytes, size_t size) {
                    " bytes but only " + std::to_string(remain) + " remain in the file (truncated or corrupt)");
     }
     if (std::memcmp(id, "fmt ", 4) == 0) {
+      // Two format chunks describe the data two ways; taking the last one silently read a mono
+      // 16 kHz file as 44.1 kHz stereo.
+      if (have_fmt) format_error("a second 'fmt ' chunk at byte " + std::to_string(pos) + "; a WAV has one");
       fmt = parse_fmt(bytes + body, uint32_t(csize));
       have_fmt = true;
     } else if (rf64 && std::memcmp(id, "ds64", 4) == 0) {

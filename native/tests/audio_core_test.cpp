@@ -48,6 +48,24 @@ int main() {
   try { et::decode_wav(b.data(), 20); } catch (const et::Error& e) { threw = e.code() == et::ErrorCode::AudioFormat; }
   CHECK(threw);
 
+  // A second 'fmt ' chunk (inserted before 'data', saying 44.1 kHz stereo) is an error naming its
+  // position, not the last one winning.
+  {
+    auto w = wav16({0, 1, 2, 3}, 16000, 1);
+    std::vector<uint8_t> second(w.begin() + 12, w.begin() + 36);  // 'fmt ' header and body
+    auto put32 = [&](size_t o, uint32_t v) { for (int i = 0; i < 4; ++i) second[o + i] = uint8_t(v >> (8 * i)); };
+    second[10] = 2;            // channels
+    put32(12, 44100);          // sample rate
+    put32(16, 44100 * 4);      // byte rate
+    second[20] = 4;            // block align
+    w.insert(w.begin() + 36, second.begin(), second.end());
+    uint32_t riff = uint32_t(w.size() - 8);
+    for (int i = 0; i < 4; ++i) w[4 + i] = uint8_t(riff >> (8 * i));
+    auto e = error_of([&] { et::decode_wav(w.data(), w.size()); });
+    CHECK(e.first == et::ErrorCode::AudioFormat);
+    CHECK(e.second.find("a second 'fmt ' chunk at byte 36") != std::string::npos);
+  }
+
   // A 1 kHz sine resampled 48k → 16k keeps its amplitude (within 0.1 dB).
   std::vector<float> x(48000);
   for (size_t i = 0; i < x.size(); ++i) x[i] = 0.5f * float(std::sin(2 * M_PI * 1000.0 * double(i) / 48000.0));
