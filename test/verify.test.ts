@@ -231,6 +231,8 @@ describe('verifyReasoning on real audio', () => {
     for (const form of ['SAD', 'Sadness', ' sad ']) expect((await verifyReasoning(p, text, { emotion: form })).reward).toBe(right.reward);
     const angry = await verifyReasoning(p, text, { emotion: 'anger' });
     expect(right.reward - angry.reward).toBeCloseTo(1.0, 12);
+    // A misspelt option is named, not ignored (it turned the outcome term off).
+    await expect(verifyReasoning(p, text, { emotoin: 'sad' } as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/unknown option "emotoin"/) });
     for (const bad of ['robot', '', 'not sad', 'happy or sad']) {
       const err = await verifyReasoning(p, text, { emotion: bad }).then(() => null, (e) => e);
       expect(err?.code, bad).toBe('ERR_INVALID_ARG');

@@ -87,6 +87,11 @@ export interface VerifyOptions extends Pick<LoadAudioOptions, 'maxDuration'> {
   signal?: AbortSignal;
 }
 
+/** The keys of VerifyOptions (a Record over keyof, so the compiler keeps the list whole); an unknown key is a mistake. */
+const VERIFY_OPTION_KEYS: ReadonlySet<string> = new Set(
+  Object.keys({ emotion: 1, vocabulary: 1, calibration: 1, corpus: 1, session: 1, levelCalibrated: 1, gender: 1, model: 1, signal: 1, maxDuration: 1 } satisfies Record<keyof VerifyOptions, 1>),
+);
+
 /** The parts of a verification the reward server also reports. */
 export interface ScoredResponse {
   result: ReasoningVerification;
@@ -272,6 +277,8 @@ export function singleRewards(scored: readonly ScoredResponse[]): Float64Array {
  */
 export async function verifyReasoning(input: string | Uint8Array | ProsodyMeasurements, text: string, options: VerifyOptions = {}): Promise<ReasoningVerification> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
+  // A misspelt option ("emotoin") silently turned the outcome term off.
+  for (const k of Object.keys(options)) if (!VERIFY_OPTION_KEYS.has(k)) throw invalidArg(`verifyReasoning: unknown option "${k}"; expected one of ${[...VERIFY_OPTION_KEYS].join(', ')}`);
   const signal = checkSignal(options.signal, 'verifyReasoning');
   throwIfAborted(signal);
   if (typeof text !== 'string') throw invalidArg(`verifyReasoning: text must be a string; got ${text === null ? 'null' : typeof text}`);
