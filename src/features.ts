@@ -46,8 +46,8 @@ export async function spectralStatsAsync(samples: Float32Array, sampleRate: numb
 
 /**
  * An F0 track for `samples`: hopSeconds within the F0 tracker's range, no more frames than the
- * audio holds (frame i is centred at i·hop), each value NaN (unvoiced) or a frequency below
- * Nyquist. A track of a million frames for one second of audio held the loop for ten seconds and
+ * audio holds (frame i is centred at i·hop), each value a frequency below Nyquist or unvoiced (NaN,
+ * 0 or negative). A track of a million frames for one second of audio held the loop for ten seconds and
  * returned nonsense; f0 1e9 Hz and a hop of 1e-12 s were taken as given.
  */
 function checkTrack(f0: unknown, hopSeconds: unknown, samples: Float32Array, sampleRate: number) {
@@ -58,9 +58,10 @@ function checkTrack(f0: unknown, hopSeconds: unknown, samples: Float32Array, sam
   }
   const frames = samples.length === 0 ? 0 : Math.floor((samples.length - 1) / (hopSeconds * sampleRate)) + 1;
   if (f0.length > frames + 1) throw invalidArg(`f0 has ${f0.length} frames, but ${samples.length} samples at ${sampleRate} Hz hold ${frames} frames of ${hopSeconds} s`);
+  // NaN, 0 or a negative value is unvoiced (the core's rule; WORLD and the f0 command write 0).
   for (let i = 0; i < f0.length; i++) {
     const v = f0[i];
-    if (!Number.isNaN(v) && !(v > 0 && v < sampleRate / 2)) throw invalidArg(`f0[${i}] is ${v}; expected NaN (unvoiced) or a frequency in (0, ${sampleRate / 2}) Hz`);
+    if (v > 0 && !(v < sampleRate / 2)) throw invalidArg(`f0[${i}] is ${v}; expected a frequency below ${sampleRate / 2} Hz, or NaN or 0 when unvoiced`);
   }
 }
 

@@ -251,6 +251,7 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
         for (const c of wss.clients) c.close(1001, 'server shutting down');
         const cut = setTimeout(() => {
           for (const c of wss.clients) c.terminate();
+          http.closeAllConnections?.(); // a half-sent HTTP request would hold close() for minutes
         }, 1000);
         wss.close();
         http.close(() => {

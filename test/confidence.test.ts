@@ -115,9 +115,10 @@ describe('expectedCalibrationError and toBf16 check their input', () => {
       [() => expectedCalibrationError([[NaN, 0.5], [0.2, 0.8]], [0, 1]), /probs\[0\]\[0\] is NaN/],
       [() => expectedCalibrationError([[1.5, 0], [0.2, 0.8]], [0, 1]), /probs\[0\]\[0\] is 1\.5/],
       [() => expectedCalibrationError(p, [0, 2]), /labels\[1\] is 2; expected a class index in \[0, 2\)/],
-      [() => toBf16({ length: 2 ** 32 } as never), /toBf16: values must be an array of at most 268435456 numbers; got length 4294967296/],
+      [() => toBf16({ length: 2 ** 32 } as never), /toBf16: values must be an array or a typed array of numbers; got object/],
     ];
     for (const [call, message] of cases) expect(call).toThrow(message);
     expect(expectedCalibrationError(p, [0, 1]).accuracy).toBe(1);
+    expect(Array.from(toBf16([1, -2]))).toEqual([0x3f80, 0xc000]);
   });
 });

@@ -134,11 +134,12 @@ describe('voiceStats: the F0 track must fit the audio', () => {
     };
     expect(bad(() => voiceStats(audio, 16000, new Float32Array(1e6).fill(150), 0.01))).toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(/f0 has 1000000 frames, but 16000 samples at 16000 Hz hold 100 frames/) });
     expect(bad(() => voiceStats(audio, 16000, new Float32Array(100).fill(1e9), 0.01))).toMatchObject({ message: expect.stringMatching(/f0\[0\] is 1000000000/) });
+    expect(bad(() => voiceStats(audio, 16000, new Float32Array(100).fill(Infinity), 0.01))).toMatchObject({ message: expect.stringMatching(/f0\[0\] is Infinity/) });
     expect(bad(() => voiceStats(audio, 16000, new Float32Array(100).fill(150), 1e-12))).toMatchObject({ message: expect.stringMatching(/hopSeconds must be a number in \[0\.001, 0\.1\] s/) });
-    await expect(voiceStatsAsync(audio, 16000, new Float32Array(100).fill(-1), 0.01)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
-    // A track that fits (NaN where unvoiced) is measured.
+    await expect(voiceStatsAsync(audio, 16000, new Float32Array(100).fill(9000), 0.01)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG' });
+    // A track that fits is measured; NaN, 0 and negative values are unvoiced (WORLD and the f0 command write 0).
     const ok = new Float32Array(100).fill(150);
-    ok[0] = NaN;
+    ok[0] = NaN, (ok[1] = 0), (ok[2] = -1);
     expect(voiceStats(audio, 16000, ok, 0.01).voicedFrames).toBeGreaterThan(90);
   });
 });
