@@ -21,6 +21,7 @@ Napi::Object decoded_to_js(Napi::Env env, et::DecodedAudio&& a) {
   o.Set("encoding", Napi::String::New(env, a.encoding));
   o.Set("bitsPerSample", Napi::Number::New(env, a.bits_per_sample));
   o.Set("dataSizeRepaired", Napi::Boolean::New(env, a.data_size_repaired));
+  o.Set("dataTruncated", Napi::Boolean::New(env, a.data_truncated));
   o.Set("samples", to_float32_array(env, std::move(a.samples)));
   return o;
 }

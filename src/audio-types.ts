@@ -22,6 +22,6 @@ export interface DecodedAudio {
 
 export interface WavInfo extends DecodedAudio {
   bitsPerSample: number;
-  /** The data chunk's size was 0 or past the end of the file; the decoder read to the end. */
+  /** The data chunk's size was 0, 0xFFFFFFFF (a streaming writer's placeholder) or past the end of the file; the decoder read to the end. */
   dataSizeRepaired: boolean;
 }

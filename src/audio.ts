@@ -21,9 +21,12 @@ function checkBytes(bytes: unknown, input: string): Uint8Array {
   return bytes;
 }
 
-function withFrames<T extends { samples: Float32Array; channels: number; sampleRate: number }>(a: T): T & { frames: number; duration: number } {
+function withFrames<T extends { samples: Float32Array; channels: number; sampleRate: number; dataTruncated?: boolean }>(a: T): T & { frames: number; duration: number; truncated?: true } {
   const frames = a.samples.length / a.channels;
-  return Object.assign(a, { frames, duration: frames / a.sampleRate });
+  const out = Object.assign(a, { frames, duration: frames / a.sampleRate }) as T & { frames: number; duration: number; truncated?: true };
+  // A cut-off file, as DecodedAudio states it (not a streaming writer's placeholder size).
+  if (a.dataTruncated) out.truncated = true;
+  return out;
 }
 
 /** Decodes a WAV file held in memory (synchronous; use decodeWavAsync for large files). */
@@ -222,6 +225,6 @@ export async function loadAudio(source: string | Uint8Array, options: LoadAudioO
   }
   const frames = samples.length / channels;
   const out: DecodedAudio = { sampleRate: rate, channels, samples, encoding: audio.encoding, frames, duration: frames / rate };
-  if ((audio as { dataSizeRepaired?: boolean }).dataSizeRepaired) out.truncated = true;
+  if (audio.truncated) out.truncated = true;
   return out;
 }

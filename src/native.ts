@@ -11,6 +11,8 @@ export interface RawDecodedAudio {
   encoding: string;
   bitsPerSample: number;
   dataSizeRepaired: boolean;
+  /** The data chunk's declared size (not a streaming placeholder) runs past the end of the file. */
+  dataTruncated: boolean;
   /** Interleaved: samples[frame * channels + channel]. */
   samples: Float32Array;
 }

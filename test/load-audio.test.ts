@@ -28,6 +28,14 @@ describe('loadAudio', () => {
     expect(a.truncated).toBe(true);
     expect(a.duration).toBeGreaterThan(0);
     expect((await loadAudio(stereo48k)).truncated).toBeUndefined();
+    // A streaming writer's placeholder data size (0, or 0xFFFFFFFF as ffmpeg writes to a pipe) is
+    // not a cut: the file is whole, and nothing is said.
+    const dataAt = whole.indexOf('data');
+    for (const placeholder of [0, 0xffffffff]) {
+      const p = Buffer.from(whole);
+      p.writeUInt32LE(placeholder, dataAt + 4);
+      expect((await loadAudio(new Uint8Array(p))).truncated, String(placeholder)).toBeUndefined();
+    }
     const cli = path.resolve(__dirname, '..', 'dist', 'cli.js');
     const text = spawnSync(process.execPath, [cli, 'info', cut], { encoding: 'utf8' });
     expect(text.status).toBe(0);

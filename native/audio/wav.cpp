@@ -211,7 +211,7 @@ DecodedAudio decode_wav(const uint8_t* bytes, size_t size) {
   uint64_t rf64_data_size = 0;
   size_t pos = 12;
   size_t data_start = 0, data_len = 0;
-  bool have_data = false, repaired = false;
+  bool have_data = false, repaired = false, truncated = false;
   while (pos + 8 <= size) {
     const uint8_t* id = bytes + pos;
     uint64_t csize = read_u32(bytes + pos + 4);
@@ -226,6 +226,7 @@ DecodedAudio decode_wav(const uint8_t* bytes, size_t size) {
       if (csize == 0 || csize > remain || csize == 0xFFFFFFFFu) {
         data_len = remain;
         repaired = csize != remain;
+        truncated = csize != 0 && csize != 0xFFFFFFFFu && csize > remain;
       } else {
         data_len = size_t(csize);
       }
@@ -257,6 +258,7 @@ DecodedAudio decode_wav(const uint8_t* bytes, size_t size) {
   out.encoding = fmt.encoding;
   out.bits_per_sample = fmt.bits;
   out.data_size_repaired = repaired;
+  out.data_truncated = truncated;
   size_t frames = data_len / fmt.block_align;  // a trailing partial frame is dropped
   size_t count = frames * fmt.channels;
   limits::check_sample_count(count, "the decoded audio");

@@ -18,6 +18,9 @@ struct DecodedAudio {
   // True when the data chunk's size was 0, 0xFFFFFFFF or past the end of the file and the
   // decoder read to the end of the file instead (what streaming writers leave behind).
   bool data_size_repaired = false;
+  // True when the data chunk declared a real size (not the 0 or 0xFFFFFFFF placeholder of a
+  // streaming writer) that runs past the end of the file: the file was cut short.
+  bool data_truncated = false;
 };
 
 // Decodes a complete WAV file held in memory. Throws et::Error (ERR_AUDIO_FORMAT for malformed
