@@ -41,7 +41,8 @@ export function ownInput<T extends Copyable>(view: T, what: string, signal?: Abo
 /** A private copy of `view`, made now (for short arrays). */
 export function copyNow<T extends Copyable>(view: T): T {
   const copy = plainLike(view, view.length);
-  copy.set(view);
+  // A detached view has length 0, and set() from it throws: its copy is the empty array.
+  if (view.length > 0) copy.set(view);
   return copy;
 }
 

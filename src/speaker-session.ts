@@ -22,6 +22,7 @@ import { analysisOf, corpusLevels, signalUncertainty, type AnalysisResult, type 
 import { OUTLIER_Z, outlierShare, policyInputCount } from './inference/perception.js';
 import { speakerLevelValues, speakerLevelZ, type LevelSums } from './inference/speaker-levels.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
+import { snapshotIfSmall } from './copy-off-loop.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { arr, at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
 import { checkGender, type Gender } from './level-calibration.js';
@@ -509,9 +510,12 @@ export async function analyzeSpeaker(audios: (string | Uint8Array)[], options: S
   if (onClipError !== undefined && typeof onClipError !== 'function') throw invalidArg(`options.onClipError must be a function; got ${typeof onClipError}`);
   throwIfAborted(signal);
   const session = new SpeakerSession(speakerModel(options.model), o);
+  // Clips are read two at a time, after awaits: a caller's bytes of at most 4 MiB are copied now
+  // (README "Arrays and async calls"; a reused buffer was read as the caller's next clip).
+  const clips = audios.map((a) => (a instanceof Uint8Array ? snapshotIfSmall(a) : a));
   // Two clips in flight: one decodes while the other is analysed.
   const items = await pMap(
-    audios,
+    clips,
     async (audio, index) => {
       try {
         const { features, prosody, whole } = await extractUtteranceFeatures(audio, { signal, maxDuration: options.maxDuration, gender: o.gender ?? undefined });

@@ -389,6 +389,8 @@ export async function detectSpeech(audio: VadAudio, options: DetectSpeechOptions
 export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeechOptions = {}): Promise<SpeechDetection[]> {
   if (options === null || typeof options !== 'object') throw invalidArg('options must be an object');
   if (!Array.isArray(audios)) throw invalidArg('audios must be an array');
+  // Sample counts as given, to tell a large array detached during the call from real silence.
+  const given = audios.map((a) => (a instanceof Float32Array ? a.length : a && typeof a === 'object' && !(a instanceof Uint8Array) && (a as { samples?: unknown }).samples instanceof Float32Array ? a.samples.length : -1));
   // Caller arrays of at most 4 MiB are copied before the first await (README "Arrays and async calls").
   audios = audios.map((a) =>
     a instanceof Float32Array ? snapshotIfSmall(a) : a && typeof a === 'object' && !(a instanceof Uint8Array) && (a as { samples?: unknown }).samples instanceof Float32Array ? { ...a, samples: snapshotIfSmall(a.samples) } : a,
@@ -403,6 +405,10 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
   const streams = await Promise.all(audios.map((a) => toMono16k(a, options)));
   const inputs: Float32Array[] = [];
   for (const s of streams) inputs.push(target === false ? s : await runStepsAsync(normalizePeakSteps(s, target), signal));
+  // A caller's large array (not copied up front) detached meanwhile would be analysed as silence.
+  streams.forEach((s, k) => {
+    if (given[k] > 0 && s.length === 0) throw invalidArg(`audio[${k}] was detached or transferred during the call; it must not change until the promise settles`);
+  });
   const vad = options.vad ?? (await sharedVad());
   const windowSize = options.windowSize ?? VAD_DEFAULTS.windowSize;
   throwIfAborted(signal);

@@ -8,7 +8,8 @@
 // forever on one NaN sample or a NaN floorDb.
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
-import { createProsodyStream, detectSpeech, energySegments, extractF0, extractProsody, loadAudio, type StreamEvent } from '../src/index.js';
+import { analyzeSpeaker, createProsodyStream, detectSpeech, energySegments, extractF0, extractProsody, loadAudio, SileroVad, type StreamEvent } from '../src/index.js';
+import { readFileSync } from 'node:fs';
 
 const clip = path.resolve(__dirname, '../../shared/data/ravdess/03-01-04-02-02-02-15.wav');
 const samples16k = async () => (await loadAudio(clip, { sampleRate: 16000, mono: true })).samples;
@@ -30,6 +31,29 @@ describe("a caller's arrays", () => {
     const moved = detectSpeech(d);
     structuredClone(d.buffer, { transfer: [d.buffer] });
     expect((await moved).segments).toEqual(ref.v.segments);
+  });
+
+  it("analyzeSpeaker and a queued OnnxModel.run copy a caller's small inputs too (they were read when their turn came)", async () => {
+    const bytes = new Uint8Array(readFileSync(clip));
+    const ref = await analyzeSpeaker([bytes.slice(), bytes.slice(), bytes.slice()]);
+    const third = bytes.slice();
+    const pending = analyzeSpeaker([bytes.slice(), bytes.slice(), third]);
+    third.fill(0);
+    expect((await pending).map((r) => r.emotion)).toEqual(ref.map((r) => r.emotion));
+
+    const vad = await SileroVad.create({ workers: 1 });
+    try {
+      const window = () => Float32Array.from({ length: 512 }, (_, i) => 0.5 * Math.sin(i * 0.1) * (1 + Math.sin(i * 0.013)));
+      const feeds = (x: Float32Array) => ({ input: { type: 'float32', dims: [1, 512], data: x }, sr: { type: 'int64', dims: [], data: BigInt64Array.of(16000n) }, h: { type: 'float32', dims: [2, 1, 64], data: new Float32Array(128) }, c: { type: 'float32', dims: [2, 1, 64], data: new Float32Array(128) } });
+      const expected = await vad.model.run(feeds(window()) as never);
+      const a = window(), b = window();
+      const runs = [vad.model.run(feeds(a) as never), vad.model.run(feeds(b) as never)];
+      b.fill(0); // the second run is still queued behind the first
+      const [, second] = await Promise.all(runs);
+      expect(Array.from(second.output.data as Float32Array)).toEqual(Array.from(expected.output.data as Float32Array));
+    } finally {
+      await vad.dispose();
+    }
   });
 
   it('detectSpeech: a large array transferred during the call is ERR_INVALID_ARG, and the next call works', async () => {

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { COPY_SLICE_BYTES, snapshotIfSmall } from '../copy-off-loop.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { abortable, checkSignal } from '../abort.js';
 import { WORKER_SOURCE } from './worker-source.js';
@@ -109,6 +110,17 @@ function ortPath(): string {
 
 /** The most replacement workers started in a row without one becoming ready. */
 const MAX_RESPAWN_FAILURES = 3;
+
+/**
+ * A copy of a caller's tensor data of at most COPY_SLICE_BYTES (any typed array, int64 included:
+ * %TypedArray%.prototype.slice keeps its type); larger data and SharedArrayBuffer views as given.
+ */
+function copyIfSmall<T>(d: T): T {
+  if (!ArrayBuffer.isView(d) || d instanceof DataView) return d;
+  if (d.byteLength > COPY_SLICE_BYTES || d.buffer instanceof SharedArrayBuffer) return d;
+  const slice = (Object.getPrototypeOf(Uint8Array.prototype) as { slice: (this: unknown) => unknown }).slice;
+  return slice.call(d) as T;
+}
 
 export class OnnxModel {
   readonly name: string;
@@ -326,7 +338,9 @@ export class OnnxModel {
     try {
       signal = checkSignal(options?.signal, 'OnnxModel.run');
       const r = this.#check(feeds);
-      checked = r.feeds;
+      // A queued run is posted later: a caller's small inputs are copied now, so the caller may
+      // reuse them as soon as run() returns (README "Arrays and async calls").
+      checked = Object.fromEntries(Object.entries(r.feeds).map(([k, t]) => [k, { ...t, data: copyIfSmall(t.data) }]));
       rows = r.rows;
       fetches = this.#checkFetches(options?.outputs);
     } catch (err) {
@@ -389,7 +403,9 @@ export class OnnxModel {
     const msg: ScanRequest & { collectSize: number } = {
       streamInput: r.streamInput,
       windowSize: r.windowSize,
-      streams: order.map((i) => r.streams[i]),
+      // The caller's streams are copied now when small (a queued scan reads them later); streams
+      // handed over (transferStreams) are the caller's no more.
+      streams: order.map((i) => (options.transferStreams ? r.streams[i] : snapshotIfSmall(r.streams[i]))),
       states,
       constants,
       collect: r.collect,
