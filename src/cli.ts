@@ -21,7 +21,7 @@ import { expandInputs } from './cli/inputs.js';
 import { annotate, MAX_ANNOTATE_CONCURRENCY } from './cli/annotate.js';
 import { parseRavdessName } from './train/ravdess.js';
 import { calibrateFromRecords, readText } from './cli/calibrate.js';
-import { parseRange } from './cli/ranges.js';
+import { actorsFlag, parseRange } from './cli/ranges.js';
 import { progress } from './cli/progress.js';
 import { registerExportOnnx } from './cli/export-onnx.js';
 import { registerVerify } from './cli/verify.js';
@@ -29,7 +29,7 @@ import { registerServe } from './cli/serve.js';
 import { registerAudit } from './cli/audit.js';
 import { registerListen } from './cli/listen.js';
 import { defaultCalibration, loadCalibration } from './level-calibration.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { checkNotAnInput, checkOutputWritable, writeFileAtomic } from './atomic-file.js';
 import { terminalSafe } from './cli/terminal-text.js';
 import { F0_OPTION_SPECS, optionHelp, optionSpec } from './option-specs.js';
@@ -89,6 +89,42 @@ function fail(cmd: string, err: unknown, exitCode = 1) {
  * Refuses to replace an existing output file unless --force, and an output that cannot be
  * written (ERR_FILE, exit 1) before any work is done.
  */
+/** A usage error: the message on stderr, exit code 2. */
+function usageError(cmd: string, message: string): void {
+  process.stderr.write(`emotionthinker ${cmd}: ${terminalSafe(message)}\n`);
+  process.exitCode = 2;
+}
+
+/** Two paths naming one file (the same path, or the same inode through links). */
+function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const x = statSync(a), y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
+/** The files under a directory (recursively; [] when it is not one): the data an output must not replace. */
+function listFiles(dir: string): string[] {
+  try {
+    return (readdirSync(dir, { recursive: true }) as string[]).map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether a file is a readable checkpoint (the trainer's own, to be replaced as it goes). */
+function isCheckpoint(file: string): boolean {
+  try {
+    loadCheckpoint(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function guardOutput(cmd: string, out: string, force?: boolean, inputs: readonly string[] = []): boolean {
   if (out === '-') return true;
   if (out.trim() === '') {
@@ -346,11 +382,11 @@ program
   .description('train an explainable emotion model on a RAVDESS-layout directory with GRPO-PTR (or an ablation)')
   .requiredOption('--data <dir>', 'directory of 03-01-EE-II-SS-RR-AA.wav clips')
   .requiredOption('--out <file>', 'model JSON to write')
-  .option('--train-actors <list>', 'e.g. 1-12', '1-12')
-  .option('--val-actors <list>', 'e.g. 13-16 (empty: no validation)', '13-16')
+  .option('--train-actors <list>', 'e.g. 1-12 (default 1-12)', actorsFlag('--train-actors'))
+  .option('--val-actors <list>', 'e.g. 13-16 (default 13-16; empty: no validation; never a training actor)', actorsFlag('--val-actors'))
   .addOption(new Option('--mode <mode>', 'ablation row or full GRPO-PTR').choices(TRAIN_MODES).default('ptr'))
   .option('--seed <n>', 'random seed', intFlag(1), 1)
-  .option('--members <n>', `ensemble members, member k trained at seed + 1000·k (1 to ${MAX_ENSEMBLE_MEMBERS}; the bundled models have ${DEFAULT_ENSEMBLE_MEMBERS})`, intFlag(1), 1)
+  .option('--members <n>', `ensemble members, member k trained at seed + 1000·k (1 to ${MAX_ENSEMBLE_MEMBERS}; the bundled models have ${DEFAULT_ENSEMBLE_MEMBERS})`, intFlag(1, MAX_ENSEMBLE_MEMBERS), 1)
   .option('--steps <n>', 'RL steps', intFlag(1))
   .option('--sft-steps <n>', 'supervised warm-start steps', intFlag(1))
   .option('--metrics <file>', 'stream per-step metrics as JSONL')
@@ -363,6 +399,30 @@ program
     // Training runs synchronously between its feature extraction steps: Ctrl-C ends it the default way.
     interrupt.dispose();
     const out = String(opts.out);
+    const trainActors = (opts.trainActors as unknown as number[] | undefined) ?? parseRange('1-12', '--train-actors');
+    const valActors = (opts.valActors as unknown as number[] | undefined) ?? parseRange('13-16', '--val-actors');
+    // Validation on training speakers would be reported as speaker-independent.
+    const shared = valActors.filter((a) => trainActors.includes(a));
+    if (shared.length) return usageError('train', `--val-actors and --train-actors share actor${shared.length > 1 ? 's' : ''} ${shared.join(', ')}; validation must be on other speakers`);
+    if (!trainActors.length) return usageError('train', '--train-actors is empty');
+    // The outputs are four different files, none of them an input (a clip of --data, or --resume
+    // for any but --checkpoint): --out x --metrics x lost the metrics, --cache on a clip overwrote it.
+    const outputs = ([['--out', out], ['--metrics', opts.metrics], ['--checkpoint', opts.checkpoint], ['--cache', opts.cache]] as [string, unknown][]).filter(([, v]) => typeof v === 'string') as [string, string][];
+    for (let i = 0; i < outputs.length; i++) {
+      for (let j = i + 1; j < outputs.length; j++) {
+        if (sameFile(outputs[i][1], outputs[j][1])) return usageError('train', `${outputs[i][0]} and ${outputs[j][0]} are the same file (${outputs[i][1]}); each output needs its own`);
+      }
+    }
+    const dataFiles = listFiles(String(opts.data));
+    const inputs = [...dataFiles, ...(opts.resume ? [String(opts.resume)] : [])];
+    for (const [flag, file] of outputs) {
+      const against = flag === '--checkpoint' ? dataFiles : inputs; // resuming from the checkpoint it keeps writing is normal
+      if (against.some((f) => sameFile(f, file))) return usageError('train', `${flag} ${file} is one of the inputs; writing it would destroy it`);
+    }
+    // An existing --checkpoint that is not a checkpoint is someone's file.
+    if (opts.checkpoint && existsSync(String(opts.checkpoint)) && !opts.force && !isCheckpoint(String(opts.checkpoint))) {
+      return usageError('train', `--checkpoint ${String(opts.checkpoint)} exists and is not a checkpoint; it was left unchanged (pass --force to replace it)`);
+    }
     if (!guardOutput('train', out, opts.force as boolean)) return;
     const mode = String(opts.mode) as TrainMode;
     // A fresh run starts --metrics again (one line per step), so an existing one needs --force;
@@ -370,7 +430,6 @@ program
     if (opts.metrics && !opts.resume && !guardOutput('train', String(opts.metrics), opts.force as boolean)) return;
     try {
       const members = opts.members as number;
-      if (members > MAX_ENSEMBLE_MEMBERS) throw invalidArg(`--members is ${members}; expected 1 to ${MAX_ENSEMBLE_MEMBERS}`);
       // One metrics stream and one checkpoint describe one training run.
       if (members > 1 && (opts.metrics || opts.checkpoint || opts.resume)) throw invalidArg('--metrics, --checkpoint and --resume follow one training run; use them with --members 1');
       // Every output and a --resume checkpoint are checked before the (long) feature extraction.
@@ -378,8 +437,6 @@ program
       if (opts.checkpoint) checkOutputWritable(String(opts.checkpoint));
       if (existsSync(path.dirname(String(opts.cache)))) checkOutputWritable(String(opts.cache));
       if (opts.resume) loadCheckpoint(String(opts.resume));
-      const trainActors = parseRange(String(opts.trainActors), '--train-actors');
-      const valActors = opts.valActors ? parseRange(String(opts.valActors), '--val-actors') : [];
       const prep = progress(1, 'features', { quiet: true });
       const corpus = await prepareRavdess(String(opts.data), { trainActors, valActors, cacheFile: String(opts.cache), strict: !!opts.strict });
       prep.stop();
@@ -405,7 +462,8 @@ program
       saveModel(out, modelFile(policies, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info, perception: perceptionOf(corpus.effortCuts, corpus.train.x, corpus.standardizer.mean.length, null, undefined, corpus.train.clips.map((c) => c.gender)) }));
       process.stderr.write(`train: wrote ${terminalSafe(out)}\n`);
     } catch (err) {
-      fail('train', err);
+      // A refused argument or file (a --cache that is not a cache, --members with --resume) is a usage error.
+      fail('train', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
     }
   });
 
@@ -414,16 +472,17 @@ program
   .description('evaluate a model on RAVDESS-layout clips: accuracy, macro-F1, confusion, FA/IQ/CC/FS')
   .requiredOption('--data <dir>', 'directory of 03-01-EE-II-SS-RR-AA.wav clips')
   .option('--model <file>', 'model JSON (default: the bundled model)')
-  .option('--actors <list>', 'actors to evaluate on', '13-16')
+  .option('--actors <list>', 'actors to evaluate on (default 13-16)', actorsFlag('--actors'))
   .option('--cache <file>', 'feature cache', '.cache/features.json')
-  .action(async (opts: { data: string; model?: string; actors: string; cache: string }) => {
+  .action(async (opts: { data: string; model?: string; actors?: number[]; cache: string }) => {
     interrupt.dispose();
+    if (listFiles(opts.data).some((f) => sameFile(f, opts.cache))) return usageError('eval', `--cache ${opts.cache} is one of the inputs; writing it would destroy it`);
     try {
       const { evaluateModelOnRavdess } = await import('./train/evaluate-model.js');
-      const e = await evaluateModelOnRavdess(opts.model ? loadModel(opts.model) : undefined, opts.data, parseRange(opts.actors, '--actors'), opts.cache);
+      const e = await evaluateModelOnRavdess(opts.model ? loadModel(opts.model) : undefined, opts.data, opts.actors ?? parseRange('13-16', '--actors'), opts.cache);
       process.stdout.write(JSON.stringify({ ...e, emotions: EMOTIONS }) + '\n');
     } catch (err) {
-      fail('eval', err);
+      fail('eval', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
     }
   });
 

@@ -3,7 +3,31 @@
 // ERR_MODEL_FORMAT error naming the file, what kind of file it should be, the path (such as
 // `standardizer.std[3]`), the value found and what was expected. Loading a tampered file must
 // stop here rather than produce numbers from NaN, a wrong length or a prototype key.
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { EmotionThinkerError } from './errors.js';
+
+/**
+ * The text of a JSON file the package loads (`what`: "model", "calibration", "checkpoint"). Only
+ * a regular file: a device or pipe (/dev/zero as --resume) was read until memory ran out. Errors
+ * are ERR_FILE "cannot read <what> (<code>)" naming the file.
+ */
+export function readJsonFileText(file: string, what: string): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (err) {
+    throw new EmotionThinkerError('ERR_FILE', `cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new EmotionThinkerError('ERR_FILE', `cannot read ${what}: not a regular file (a directory, device or pipe)`, { input: file });
+    return readFileSync(fd, 'utf8');
+  } catch (err) {
+    if (err instanceof EmotionThinkerError) throw err;
+    throw new EmotionThinkerError('ERR_FILE', `cannot read ${what} (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Where a value sits: the file, the kind of file, and the JSON path inside it. */
 export interface JsonAt {

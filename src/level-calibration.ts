@@ -13,7 +13,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import path from 'node:path';
 import { checkCalibration } from './calibration-schema.js';
 import { EmotionThinkerError, invalidArg } from './errors.js';
-import { jsonRoot, parseJsonText } from './json-check.js';
+import { jsonRoot, parseJsonText, readJsonFileText } from './json-check.js';
 import { packageRoot } from './package-root.js';
 import type { Calibration, CalibrationFeatures, CalibrationSample, CutSet, Cuts, Gender, Levels } from './calibration-types.js';
 
@@ -100,13 +100,7 @@ export function parseCalibration(json: unknown, input = 'calibration'): Calibrat
 export function loadCalibration(file: string): Calibration {
   // A number would be read as a file descriptor (0: standard input, synchronously).
   if (typeof file !== 'string' || file === '') throw new EmotionThinkerError('ERR_INVALID_ARG', `loadCalibration: the calibration file must be a non-empty path string; got ${file === '' ? 'an empty string' : typeof file}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new EmotionThinkerError('ERR_FILE', `cannot read calibration (${(err as NodeJS.ErrnoException).code})`, { input: file, cause: err });
-  }
-  return parseCalibration(parseJsonText(text, file, 'calibration'), file);
+  return parseCalibration(parseJsonText(readJsonFileText(file, 'calibration'), file, 'calibration'), file);
 }
 
 let defaultCal: Calibration | undefined;

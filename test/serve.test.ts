@@ -366,8 +366,12 @@ describe('emotionthinker serve', () => {
     const done = await slow;
     expect(done.status).toBe(200);
     expect(await s.exited).toBe(0);
-    const t = await start(['--timeout-ms', '20']);
-    const late = await post(`${t.url}/v1/rewards`, { audio: b64(voiced(90)), emotion: 'angry', responses: [GOOD] });
+    // Past the deadline while working: the clip is named by path (a body of a few bytes, received
+    // at once, so the 408 of a body not received in time cannot come first on a loaded machine).
+    const longDir = mkdtempSync(path.join(tmp, 'long-'));
+    writeFileSync(path.join(longDir, 'long.wav'), voiced(90));
+    const t = await start(['--timeout-ms', '20', '--audio-root', longDir]);
+    const late = await post(`${t.url}/v1/rewards`, { audio: 'long.wav', emotion: 'angry', responses: [GOOD] });
     expect(late.status).toBe(504);
     expect(late.json.error).toMatchObject({ code: 'ABORT_ERR', message: expect.stringMatching(/longer than 20 ms/) });
     expect((await fetch(`${t.url}/health`)).status).toBe(200);

@@ -4,7 +4,7 @@
 // append the steps after the checkpoint again: 462 lines for 250 steps after 6 kills).
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rng } from './helpers/rng.js';
@@ -137,11 +137,57 @@ describe('train resume', () => {
     expect(m.info).toMatchObject({ members: 2, memberSeeds: [3, 1003] });
     // One checkpoint and one metrics stream follow one run; too many members are refused.
     const withCkpt = spawnSync(process.execPath, [...argv.slice(0, -4), '--members', '2', '--checkpoint', path.join(tmp, 'e.ckpt'), '--out', path.join(tmp, 'e2.json')], { encoding: 'utf8' });
-    expect(withCkpt.status).toBe(1);
+    expect(withCkpt.status).toBe(2);
     expect(withCkpt.stderr).toMatch(/--metrics, --checkpoint and --resume follow one training run; use them with --members 1 \[ERR_INVALID_ARG\]/);
     const tooMany = spawnSync(process.execPath, [...argv.slice(0, -4), '--members', '17', '--out', path.join(tmp, 'e3.json')], { encoding: 'utf8' });
-    expect(tooMany.status).toBe(1);
-    expect(tooMany.stderr).toMatch(/--members is 17; expected 1 to 16/);
+    expect(tooMany.status).toBe(2);
+    expect(tooMany.stderr).toMatch(/option '--members <n>' argument '17' is invalid\. Expected an integer in \[1, 16\]/);
     expect(existsSync(path.join(tmp, 'e2.json')) || existsSync(path.join(tmp, 'e3.json'))).toBe(false);
+  }, 300_000);
+});
+
+describe('train and eval refuse outputs that would destroy something, and bad actor lists, before any work', () => {
+  it('same-file outputs, an input as an output, a --cache or --checkpoint that is someone else\'s file, overlapping or impossible actors: exit 2, every file unchanged', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'et-train-guard-'));
+    try {
+      const clips = readdirSync(RAVDESS).filter((f) => /-0[12]\.wav$/.test(f)).slice(0, 4);
+      const dataDir = path.join(dir, 'data');
+      mkdirSync(dataDir);
+      for (const f of clips) copyFileSync(path.join(RAVDESS, f), path.join(dataDir, f));
+      const clip = path.join(dataDir, clips[0]);
+      const clipBytes = readFileSync(clip);
+      const notes = path.join(dir, 'notes.txt');
+      writeFileSync(notes, 'my notes\n');
+      const base = [cli, 'train', '--data', dataDir, '--train-actors', '1', '--val-actors', '2', '--sft-steps', '2', '--steps', '2'];
+      const cases: [string[], RegExp][] = [
+        [['--out', path.join(dir, 'm.json'), '--metrics', path.join(dir, 'x.json'), '--checkpoint', path.join(dir, 'x.json')], /--metrics and --checkpoint are the same file/],
+        [['--out', path.join(dir, 'm.json'), '--metrics', path.join(dir, 'm.json')], /--out and --metrics are the same file/],
+        [['--out', path.join(dir, 'm.json'), '--cache', clip], /--cache .* is one of the inputs; writing it would destroy it/],
+        [['--out', clip, '--force'], /--out .* is one of the inputs/],
+        [['--out', path.join(dir, 'm.json'), '--checkpoint', notes], /--checkpoint .*notes\.txt exists and is not a checkpoint; it was left unchanged/],
+        [['--out', path.join(dir, 'm.json'), '--cache', notes], /notes\.txt: exists and is not a feature cache \(not JSON\); it was left unchanged/],
+        [['--out', path.join(dir, 'm.json'), '--train-actors', '1-2', '--val-actors', '2'], /--val-actors and --train-actors share actor 2/],
+        [['--out', path.join(dir, 'm.json'), '--train-actors', '1-4000000000'], /option '--train-actors <list>' argument '1-4000000000' is invalid\. --train-actors: actors are 1 to 24/],
+        [['--out', path.join(dir, 'm.json'), '--val-actors', '99'], /--val-actors: actors are 1 to 24; got 99/],
+      ];
+      for (const [extra, message] of cases) {
+        const r = spawnSync(process.execPath, [...base, ...extra], { encoding: 'utf8', timeout: 120_000 });
+        expect(r.status, extra.join(' ')).toBe(2);
+        expect(r.stderr).toMatch(message);
+      }
+      expect(readFileSync(clip).equals(clipBytes)).toBe(true);
+      expect(readFileSync(notes, 'utf8')).toBe('my notes\n');
+      expect(existsSync(path.join(dir, 'm.json'))).toBe(false);
+      const ev = spawnSync(process.execPath, [cli, 'eval', '--data', dataDir, '--actors', '1', '--cache', clip], { encoding: 'utf8' });
+      expect(ev.status).toBe(2);
+      expect(ev.stderr).toMatch(/--cache .* is one of the inputs/);
+      expect(readFileSync(clip).equals(clipBytes)).toBe(true);
+      // A device as --resume is named, not read until memory runs out.
+      const dev = spawnSync(process.execPath, [...base, '--out', path.join(dir, 'm.json'), '--resume', '/dev/zero'], { encoding: 'utf8', timeout: 60_000 });
+      expect(dev.status).toBe(1);
+      expect(dev.stderr).toContain('/dev/zero: cannot read checkpoint: not a regular file');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 300_000);
 });

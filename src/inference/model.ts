@@ -1,12 +1,11 @@
 // A trained emotion model as one JSON file: the policy's parameters plus everything needed to
 // turn a clip into its input (feature definition, standardiser, calibration) and the judge's
 // cue–emotion associations. The default model ships in models/default.json.
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-file.js';
 import path from 'node:path';
 import { EmotionThinkerError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
-import { parseJsonText } from '../json-check.js';
+import { parseJsonText, readJsonFileText } from '../json-check.js';
 import { FEATURE_NAMES, FEATURE_VERSION } from './featurize.js';
 import { checkModelFile, type EmotionModelFile } from './model-schema.js';
 import { Policy } from './policy.js';
@@ -72,13 +71,7 @@ export function parseModel(json: unknown, input: string): EmotionModel {
 export function loadModel(file: string): EmotionModel {
   // A number would be read as a file descriptor (0: standard input, synchronously).
   if (typeof file !== 'string' || file === '') throw new EmotionThinkerError('ERR_INVALID_ARG', `loadModel: the model file must be a non-empty path string; got ${file === '' ? 'an empty string' : typeof file}`);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new EmotionThinkerError('ERR_FILE', `cannot read model (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
-  }
-  return parseModel(parseJsonText(text, file, 'model'), file);
+  return parseModel(parseJsonText(readJsonFileText(file, 'model'), file, 'model'), file);
 }
 
 export const DEFAULT_MODEL_PATH = path.join(packageRoot, 'models', 'default.json');

@@ -3,10 +3,8 @@
 // are computed), then against the run being resumed (checkResumePoint: the step lies within the
 // run, the Adam step count and the KL reference match that step). A checkpoint that passes
 // both resumes to exactly the state it was written from.
-import { readFileSync } from 'node:fs';
-import { EmotionThinkerError } from '../errors.js';
 import { ProgressiveGate, type ProgressiveGateState } from '../grpo.js';
-import { at, bad, field, jsonError, noPrototypeKeys, num, numArray, obj, parseJsonText, str, type JsonAt } from '../json-check.js';
+import { at, bad, field, jsonError, noPrototypeKeys, num, numArray, obj, parseJsonText, readJsonFileText, str, type JsonAt } from '../json-check.js';
 import { checkParams, checkPolicyShape } from '../inference/model-schema.js';
 import { policyLayout, type PolicyShape } from '../inference/policy.js';
 import { TRAIN_MODES, type TrainMode } from './modes.js';
@@ -67,13 +65,7 @@ export function checkCheckpoint(file: string, json: unknown): CheckpointState {
 
 /** Reads and checks a checkpoint file (ERR_FILE if unreadable, ERR_MODEL_FORMAT if malformed). */
 export function loadCheckpoint(file: string): CheckpointState {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new EmotionThinkerError('ERR_FILE', `cannot read checkpoint (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
-  }
-  return checkCheckpoint(file, parseJsonText(text, file, 'checkpoint'));
+  return checkCheckpoint(file, parseJsonText(readJsonFileText(file, 'checkpoint'), file, 'checkpoint'));
 }
 
 export interface ResumeContext {

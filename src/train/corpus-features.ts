@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmotionThinkerError } from '../errors.js';
 import { nativePath } from '../native.js';
-import { extractUtteranceFeatures, FEATURE_VERSION, type Standardizer, type UtteranceFeatures } from '../inference/featurize.js';
+import { extractUtteranceFeatures, FEATURE_NAMES, FEATURE_VERSION, type Standardizer, type UtteranceFeatures } from '../inference/featurize.js';
 
 interface CacheFile {
   version: number;
@@ -40,6 +40,39 @@ async function extractorFingerprint(): Promise<string> {
   return hash.update(JSON.stringify(features.values)).digest('hex').slice(0, 16);
 }
 
+/** The cache file's content when it is a feature cache; otherwise ERR_INVALID_ARG naming it (left unchanged). */
+function readOwnCache(file: string): CacheFile {
+  const refuse = (why: string) =>
+    new EmotionThinkerError('ERR_INVALID_ARG', `exists and is not a feature cache (${why}); it was left unchanged: choose another cache path or remove it`, { input: file });
+  let st;
+  try {
+    st = statSync(file);
+  } catch (err) {
+    throw new EmotionThinkerError('ERR_FILE', `cannot read the feature cache (${(err as NodeJS.ErrnoException).code ?? err})`, { input: file, cause: err });
+  }
+  if (!st.isFile()) throw refuse('not a regular file');
+  let c: unknown;
+  try {
+    c = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    throw refuse('not JSON');
+  }
+  const o = c as Partial<CacheFile> | null;
+  if (!o || typeof o !== 'object' || Array.isArray(o) || typeof o.version !== 'number' || !o.entries || typeof o.entries !== 'object' || Array.isArray(o.entries)) {
+    throw refuse('no version and entries');
+  }
+  return o as CacheFile;
+}
+
+/** Features of the current shape: FEATURE_NAMES values, each a finite number or null, and a functionals object. */
+function wellFormed(f: unknown): f is UtteranceFeatures {
+  const v = (f as UtteranceFeatures | null)?.values;
+  return (
+    !!f && typeof f === 'object' && Array.isArray(v) && v.length === FEATURE_NAMES.length && v.every((x) => x === null || (typeof x === 'number' && Number.isFinite(x))) &&
+    typeof (f as UtteranceFeatures).functionals === 'object' && (f as UtteranceFeatures).functionals !== null
+  );
+}
+
 /**
  * Features for many files, `concurrency` at a time, cached in `cacheFile` (keyed by path, size
  * and modification time, valid only for the extractor that wrote it: see extractorFingerprint).
@@ -52,12 +85,11 @@ export async function extractCorpusFeatures(
   const fingerprint = options.cacheFile ? await extractorFingerprint() : undefined;
   let cache: CacheFile = { version: FEATURE_VERSION, fingerprint, entries: {} };
   if (options.cacheFile && existsSync(options.cacheFile)) {
-    try {
-      const c = JSON.parse(readFileSync(options.cacheFile, 'utf8')) as CacheFile;
-      if (c.version === FEATURE_VERSION && c.fingerprint === fingerprint) cache = c;
-    } catch {
-      // A corrupt cache is rebuilt.
-    }
+    // A file that is not a feature cache (notes, a clip of the corpus itself) is someone's data:
+    // refused untouched. It used to be "rebuilt", i.e. overwritten. A cache of another extractor
+    // or feature version is ours and is rebuilt.
+    const c = readOwnCache(options.cacheFile);
+    if (c.version === FEATURE_VERSION && c.fingerprint === fingerprint) cache = c;
   }
   const out = new Map<string, UtteranceFeatures>();
   const failed: { file: string; error: string }[] = [];
@@ -70,7 +102,8 @@ export async function extractCorpusFeatures(
     } catch {
       st = null;
     }
-    if (e && st && e.size === st.size && e.mtimeMs === st.mtimeMs) out.set(f, e.features);
+    // An entry whose features do not have the current shape is extracted again, not trusted.
+    if (e && st && e.size === st.size && e.mtimeMs === st.mtimeMs && wellFormed(e.features)) out.set(f, e.features);
     else todo.push(f);
   }
   let done = files.length - todo.length;
