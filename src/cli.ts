@@ -442,7 +442,8 @@ program
       prep.stop();
       if (corpus.skipped.length) {
         process.stderr.write(`train: skipped ${corpus.skipped.length} dataset entries:\n`);
-        for (const s of corpus.skipped.slice(0, 20)) process.stderr.write(`  ${terminalSafe(`${s.file}: ${s.reason}`)}\n`);
+        for (const s of corpus.skipped.slice(0, 20)) process.stderr.write(`  ${terminalSafe(s.reason.startsWith(s.file) ? s.reason : `${s.file}: ${s.reason}`)}\n`);
+        if (corpus.skipped.length > 20) process.stderr.write(`  … and ${corpus.skipped.length - 20} more\n`);
       }
       const total = ((opts.sftSteps as number | undefined) ?? DEFAULT_SFT_STEPS) + ((opts.steps as number | undefined) ?? DEFAULT_RL_STEPS);
       const bar = progress(total * members, `train ${mode}`);
@@ -461,6 +462,8 @@ program
       }
       saveModel(out, modelFile(policies, { standardizer: corpus.standardizer, calibration: corpus.calibration, corpus: 'ravdess', associations: corpus.associations, info, perception: perceptionOf(corpus.effortCuts, corpus.train.x, corpus.standardizer.mean.length, null, undefined, corpus.train.clips.map((c) => c.gender)) }));
       process.stderr.write(`train: wrote ${terminalSafe(out)}\n`);
+      // Some input failed, the rest was used: exit 1, as every command does.
+      if (corpus.skipped.length) process.exitCode = 1;
     } catch (err) {
       // A refused argument or file (a --cache that is not a cache, --members with --resume) is a usage error.
       fail('train', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
@@ -480,7 +483,11 @@ program
     try {
       const { evaluateModelOnRavdess } = await import('./train/evaluate-model.js');
       const e = await evaluateModelOnRavdess(opts.model ? loadModel(opts.model) : undefined, opts.data, opts.actors ?? parseRange('13-16', '--actors'), opts.cache);
-      process.stdout.write(JSON.stringify({ ...e, emotions: EMOTIONS }) + '\n');
+      const { skippedEntries, ...result } = e;
+      for (const s of skippedEntries.slice(0, 20)) process.stderr.write(`eval: skipped ${terminalSafe(s.reason.startsWith(s.file) ? s.reason : `${s.file}: ${s.reason}`)}\n`);
+      if (skippedEntries.length > 20) process.stderr.write(`eval: … and ${skippedEntries.length - 20} more skipped\n`);
+      process.stdout.write(JSON.stringify({ ...result, emotions: EMOTIONS }) + '\n');
+      if (skippedEntries.length) process.exitCode = 1;
     } catch (err) {
       fail('eval', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
     }

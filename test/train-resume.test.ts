@@ -4,7 +4,7 @@
 // append the steps after the checkpoint again: 462 lines for 250 steps after 6 kills).
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { rng } from './helpers/rng.js';
@@ -182,6 +182,18 @@ describe('train and eval refuse outputs that would destroy something, and bad ac
       expect(ev.status).toBe(2);
       expect(ev.stderr).toMatch(/--cache .* is one of the inputs/);
       expect(readFileSync(clip).equals(clipBytes)).toBe(true);
+      // A dangling link and a junk clip are skipped and named (once each), the rest is used: exit 1.
+      symlinkSync(path.join(dir, 'nowhere.wav'), path.join(dataDir, '03-01-05-01-01-01-01.wav'));
+      writeFileSync(path.join(dataDir, '03-01-05-01-01-02-02.wav'), 'junk');
+      const skip = spawnSync(process.execPath, [...base, '--out', path.join(dir, 'm2.json'), '--cache', path.join(dir, 'c.json')], { encoding: 'utf8', timeout: 300_000 });
+      expect(skip.status).toBe(1);
+      expect(skip.stderr).toMatch(/03-01-05-01-01-01-01\.wav: cannot read it \(ENOENT\)/);
+      expect(skip.stderr).toMatch(/03-01-05-01-01-02-02\.wav: file too small to hold audio/);
+      expect(skip.stderr).toContain(`train: wrote ${path.join(dir, 'm2.json')}`);
+      const evalSkip = spawnSync(process.execPath, [cli, 'eval', '--data', dataDir, '--actors', '2', '--model', path.join(dir, 'm2.json'), '--cache', path.join(dir, 'c.json')], { encoding: 'utf8' });
+      expect(evalSkip.status).toBe(1);
+      expect(evalSkip.stderr).toMatch(/eval: skipped .*03-01-05-01-01-02-02\.wav: file too small to hold audio/);
+      expect(JSON.parse(evalSkip.stdout).skipped).toBe(1);
       // A device as --resume is named, not read until memory runs out.
       const dev = spawnSync(process.execPath, [...base, '--out', path.join(dir, 'm.json'), '--resume', '/dev/zero'], { encoding: 'utf8', timeout: 60_000 });
       expect(dev.status).toBe(1);

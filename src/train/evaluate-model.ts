@@ -9,7 +9,19 @@ import { evaluatePolicy, type EvalResult } from './evaluate.js';
 import { EMOTIONS } from '../inference/vocab.js';
 import { EmotionThinkerError } from '../errors.js';
 
-export async function evaluateModelOnRavdess(model: EmotionModel | undefined, dir: string, actors: number[], cacheFile?: string): Promise<EvalResult & { skipped: number }> {
+/** The evaluation, `skipped` (how many entries were left out) and each left-out entry with its reason. */
+/** The actor field of a RAVDESS-like name (the last two digits), or -1: a skipped file of another actor is not this evaluation's loss. */
+function actorOf(file: string): number {
+  const m = /-(\d\d)\.wav$/i.exec(file);
+  return m ? Number(m[1]) : -1;
+}
+
+export async function evaluateModelOnRavdess(
+  model: EmotionModel | undefined,
+  dir: string,
+  actors: number[],
+  cacheFile?: string,
+): Promise<EvalResult & { skipped: number; skippedEntries: { file: string; reason: string }[] }> {
   const m = model ?? defaultModel();
   const { clips, skipped } = loadRavdess(dir);
   const chosen = clips.filter((c) => actors.includes(c.actor));
@@ -21,5 +33,6 @@ export async function evaluateModelOnRavdess(model: EmotionModel | undefined, di
     y: usable.map((c) => EMOTIONS.indexOf(c.emotion)),
     measured: usable.map((c) => measuredCues(features.get(c.file)!, m.file.calibration, c.gender, m.file.perception?.effortCuts)),
   };
-  return { ...evaluatePolicy(membersOf(m), data, m.file.associations), skipped: skipped.length + failed.length };
+  const skippedEntries = [...skipped.filter((s) => actors.includes(actorOf(s.file))), ...failed.map((f) => ({ file: f.file, reason: f.error }))];
+  return { ...evaluatePolicy(membersOf(m), data, m.file.associations), skipped: skippedEntries.length, skippedEntries };
 }

@@ -57,7 +57,18 @@ export function loadRavdess(dir: string, options: { strict?: boolean } = {}): Da
     if (!name.toLowerCase().endsWith('.wav')) continue;
     const parsed = parseRavdessName(name);
     let reason = typeof parsed === 'string' ? parsed : null;
-    if (!reason && statSync(file).size < 44) reason = 'file too small to hold audio';
+    if (!reason) {
+      // A dangling link or a file gone meanwhile is one skipped entry, not the whole run's end.
+      let size: number | null = null;
+      try {
+        const st = statSync(file);
+        size = st.isFile() ? st.size : null;
+        if (!st.isFile()) reason = 'not a regular file';
+      } catch (err) {
+        reason = `cannot read it (${(err as NodeJS.ErrnoException).code ?? err})`;
+      }
+      if (!reason && size !== null && size < 44) reason = 'file too small to hold audio';
+    }
     if (reason) {
       if (options.strict) throw new EmotionThinkerError('ERR_INVALID_ARG', reason, { input: file });
       skipped.push({ file, reason });
