@@ -232,3 +232,32 @@ describe('trainer', () => {
     expect(() => train({ ...small(), data: { x: [], y: [], measured: [] } })).toThrow(/same non-zero length/);
   });
 });
+
+describe('train checks its options and data before step 0', () => {
+  it('NaN or negative steps, a huge learning rate, a label out of range, a ragged or non-finite row, a bad cue-feature index: ERR_INVALID_ARG naming it (they trained nothing, diverged, or said "diverged at step 0")', () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ steps: NaN }, /option steps must be an integer ≥ 0; got NaN/],
+      [{ sftSteps: -1 }, /option sftSteps must be an integer ≥ 0/],
+      [{ steps: 1.5 }, /option steps must be an integer/],
+      [{ hidden: 0 }, /option hidden must be an integer ≥ 1/],
+      [{ seed: 'abc' }, /option seed must be an integer/],
+      [{ sftLr: 1e30 }, /option sftLr must be a number in \(0, 1\]/],
+      [{ associations: undefined }, /option associations must be/],
+      [{ data: { ...corpus.train, y: corpus.train.y.map((v, i) => (i === 3 ? 9 : v)) } }, /data\.y\[3\] is 9; expected an emotion index in \[0, 8\)/],
+      [{ data: { ...corpus.train, x: corpus.train.x.map((r, i) => (i === 2 ? r.slice(0, 3) : r)) } }, /data\.x\[2\] has 3 features/],
+      [{ data: { ...corpus.train, x: corpus.train.x.map((r, i) => (i === 1 ? r.map((v, j) => (j === 0 ? NaN : v)) : r)) } }, /data\.x\[1\]\[0\] is NaN; features must be finite/],
+      [{ cueFeatures: [[0, 99999], [], [], []] }, /cueFeatures\[0\] holds 99999/],
+    ];
+    for (const [over, message] of bad) {
+      let err: unknown = null;
+      try {
+        train({ ...small(), ...over } as never);
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(Object.keys(over))).toBeInstanceOf(EmotionThinkerError);
+      expect((err as EmotionThinkerError).code).toBe('ERR_INVALID_ARG');
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+});

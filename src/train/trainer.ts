@@ -233,6 +233,39 @@ async function trainAbortable(options: TrainOptions, signal: AbortSignal): Promi
   return r.value;
 }
 
+/**
+ * The numeric options and the data's shape, checked before step 0: NaN or negative steps trained
+ * nothing and returned an untrained policy, a learning rate of 1e30 gave parameters loadModel
+ * refuses, and a label out of range or a ragged row surfaced as "training diverged at step 0".
+ */
+function checkTrainOptions(o: ReturnType<typeof defaults>, options: TrainOptions): void {
+  const int = (name: string, v: number, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw invalidArg(`option ${name} must be an integer ≥ ${min}; got ${String(v)}`);
+  };
+  const real = (name: string, v: number, lo: number, hi: number, loOpen = false) => {
+    if (typeof v !== 'number' || !(loOpen ? v > lo : v >= lo) || !(v <= hi)) throw invalidArg(`option ${name} must be a number in ${loOpen ? '(' : '['}${lo}, ${hi}]; got ${String(v)}`);
+  };
+  int('seed', o.seed, 0), int('hidden', o.hidden, 1), int('cueHidden', o.cueHidden, 1), int('sftSteps', o.sftSteps, 0), int('steps', o.steps, 0);
+  int('batchSize', o.batchSize, 1), int('groupSize', o.groupSize, 2), int('innerEpochs', o.innerEpochs, 1), int('checkpointEvery', o.checkpointEvery, 1);
+  real('sftLr', o.sftLr, 0, 1, true), real('lr', o.lr, 0, 1, true), real('weightDecay', o.weightDecay, 0, 1), real('beta', o.beta, 0, 100);
+  real('clipLow', o.clipLow, 0, 1), real('clipHigh', o.clipHigh, 0, 10), real('inputNoise', o.inputNoise, 0, 100);
+  if (!options.associations || typeof options.associations !== 'object') throw invalidArg('option associations must be the cue–emotion associations (corpus.associations)');
+  const { x, y } = options.data;
+  const width = x[0]?.length;
+  if (!(width > 0)) throw invalidArg('data.x[0] must be a non-empty array of features');
+  x.forEach((row, i) => {
+    if (!row || row.length !== width) throw invalidArg(`data.x[${i}] has ${row?.length} features; data.x[0] has ${width}`);
+    for (let j = 0; j < width; j++) if (!Number.isFinite(row[j])) throw invalidArg(`data.x[${i}][${j}] is ${row[j]}; features must be finite`);
+  });
+  y.forEach((v, i) => {
+    if (!Number.isInteger(v) || v < 0 || v >= EMOTIONS.length) throw invalidArg(`data.y[${i}] is ${String(v)}; expected an emotion index in [0, ${EMOTIONS.length})`);
+  });
+  const cf = options.cueFeatures ?? options.data.cueFeatures;
+  cf?.forEach((list, c) => list.forEach((j) => {
+    if (!Number.isInteger(j) || j < 0 || j >= width) throw invalidArg(`cueFeatures[${c}] holds ${String(j)}; expected a feature index in [0, ${width})`);
+  }));
+}
+
 /** The training loop, pausing at each RL step for the judge's scores of its responses. */
 function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult, Scores[]> {
   const o = defaults(options);
@@ -240,9 +273,10 @@ function* trainSteps(options: TrainOptions): Generator<JudgeRequest, TrainResult
   if (!TRAIN_MODES.includes(o.mode)) throw invalidArg(`option mode must be one of ${TRAIN_MODES.join(', ')}; got ${String(o.mode)}`);
   if (!CLAIM_CREDITS.includes(o.claimCredit)) throw invalidArg(`option claimCredit must be one of ${CLAIM_CREDITS.join(', ')}; got ${String(o.claimCredit)}`);
   if (o.claimCredit === 'claim' && options.judge) throw invalidArg("option claimCredit 'claim' needs the built-in judge's claim-level scores; it cannot be used with a replacement judge");
-  if (!data || data.x.length === 0 || data.x.length !== data.y.length || data.x.length !== data.measured.length) {
+  if (!data || !Array.isArray(data.x) || !Array.isArray(data.y) || !Array.isArray(data.measured) || data.x.length === 0 || data.x.length !== data.y.length || data.x.length !== data.measured.length) {
     throw invalidArg('data must hold x, y and measured arrays of the same non-zero length');
   }
+  checkTrainOptions(o, options);
   const inputs = data.x[0].length;
   const n = data.x.length;
   let rng = new Rng(o.seed);
