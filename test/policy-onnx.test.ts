@@ -325,6 +325,11 @@ describe('policy ONNX export', () => {
     refuses(damaged((m) => delete (m as Partial<EmotionModelFile>).policy), /policy is missing/);
     refuses(null, /must be an EmotionModel/);
     refuses(good, /options\.input must be "features" or "standardized"/, { input: 'raw' });
+    // Values loadModel refuses, opsets onnxruntime refuses, metadata that would override the exporter's.
+    refuses(damaged((m) => (m.policy.params[3] = 1e300)), /policy\.params\[3\] is 1e\+300; parameters are within ±1000000/);
+    for (const opset of [1, 7, 999, NaN]) refuses(good, /options\.opset must be an integer in \[17, 21\]/, { opset });
+    refuses(good, /options\.metadata\.emotionthinker\.input: the "emotionthinker\." keys are the exporter's own/, { metadata: { 'emotionthinker.input': 'x' } });
+    refuses(good, /options\.metadata\.n must be a string/, { metadata: { n: 5 } });
     // Without the standardiser the standardized export still works; a bad one only matters for "features".
     expect(exportPolicyOnnx(damaged((m) => m.standardizer.mean.pop()), { input: 'standardized' })).toBeInstanceOf(Uint8Array);
     const loaded: EmotionModel = defaultModel();

@@ -15,6 +15,11 @@ import type { Feeds } from '../onnx/model.js';
 import type { Gender } from '../level-calibration.js';
 import { FEATURE_NAMES, FEATURE_VERSION } from '../inference/featurize.js';
 import type { EmotionModel, EmotionModelFile } from '../inference/model.js';
+import { MAX_ABS_VALUE } from '../inference/model-schema.js';
+
+/** Default-domain opsets the export accepts: its operators' forms (17) up to what onnxruntime-node runs. */
+const MIN_OPSET = 17;
+const MAX_OPSET = 21;
 import { policyLayout, type PolicyBlock, type PolicyShape } from '../inference/policy.js';
 import { MAX_ENSEMBLE_MEMBERS } from '../inference/ensemble.js';
 import { CLAIM_ONEHOT, CLAIM_VALUES, CUES, EMOTIONS, TOKEN_SIZES, TOKENS } from '../inference/vocab.js';
@@ -93,6 +98,8 @@ function checkModel(model: EmotionModel | EmotionModelFile, needStandardizer: bo
     for (let i = 0; i < expected; i++) {
       const v = raw[i];
       if (typeof v !== 'number' || !Number.isFinite(v)) throw fail(`${at}[${i}] is ${JSON.stringify(v)}, not a finite number`);
+      // loadModel's bound: parameters of 1e300 exported a graph whose every output is NaN.
+      if (Math.abs(v) > MAX_ABS_VALUE) throw fail(`${at}[${i}] is ${v}; parameters are within ±${MAX_ABS_VALUE}`);
       params[i] = v;
     }
     return params;
@@ -157,7 +164,15 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
   if (options === null || typeof options !== 'object') throw fail('options must be an object');
   const mode = options.input ?? 'features';
   if (mode !== 'features' && mode !== 'standardized') throw fail(`options.input must be "features" or "standardized", got ${JSON.stringify(mode)}`);
+  // The opsets this graph's operators exist in and onnxruntime runs (1, 7 or 999 gave files it refuses).
+  const opset = options.opset ?? 17;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw fail(`options.opset must be an integer in [${MIN_OPSET}, ${MAX_OPSET}], got ${JSON.stringify(opset)}`);
+  for (const [k, v] of Object.entries(options.metadata ?? {})) {
+    if (typeof v !== 'string') throw fail(`options.metadata.${k} must be a string, got ${typeof v}`);
+    if (k.startsWith('emotionthinker.')) throw fail(`options.metadata.${k}: the "emotionthinker." keys are the exporter's own`);
+  }
   const { shape, members, standardizer } = checkModel(model, mode === 'features');
+
   const file = 'file' in model ? model.file : model;
   const modelT = (file as Partial<EmotionModelFile> | undefined)?.perception?.temperature;
   const temperature = options.temperature ?? (typeof modelT === 'number' ? modelT : 1);
@@ -248,7 +263,7 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
   g.output('logp', 'float32', [B, TOKENS]);
 
   return g.build({
-    opset: options.opset ?? 17,
+    opset,
     docString: 'emotionthinker reasoning policy: cue claims (greedy), then the emotion conditioned on features and claims',
     metadata: {
       'emotionthinker.kind': 'policy',
@@ -268,6 +283,7 @@ export function exportPolicyOnnx(model: EmotionModel | EmotionModelFile, options
 
 /** exportPolicyOnnx, written to `file` (through a temporary file, so a failed write leaves no half model). */
 export function writePolicyOnnx(model: EmotionModel | EmotionModelFile, file: string, options: PolicyOnnxOptions = {}): void {
+  if (typeof file !== 'string' || file === '') throw fail(`the output file must be a non-empty path string, got ${typeof file}`);
   const bytes = exportPolicyOnnx(model, options);
   writeFileAtomic(file, bytes);
 }
