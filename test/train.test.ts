@@ -261,3 +261,20 @@ describe('train checks its options and data before step 0', () => {
     }
   });
 });
+
+describe('evaluatePolicy checks its arguments', () => {
+  it('a null policy, missing associations, a short row, a bad label, no data: ERR_INVALID_ARG (TypeErrors, a silent near-chance score, NaN)', () => {
+    const { policy } = train({ ...small(), sftSteps: 2, steps: 0, mode: 'supervised' });
+    const v = corpus.val;
+    const cases: [() => unknown, RegExp][] = [
+      [() => evaluatePolicy(null as never, v, corpus.associations), /policy must be a Policy/],
+      [() => evaluatePolicy([], v, corpus.associations), /policy must be a Policy/],
+      [() => evaluatePolicy(policy, v, undefined as never), /associations must be/],
+      [() => evaluatePolicy(policy, { ...v, x: v.x.map((r, i) => (i === 0 ? r.slice(0, 3) : r)) }, corpus.associations), /data\.x\[0\] has 3 features; the policy reads/],
+      [() => evaluatePolicy(policy, { ...v, y: v.y.map((y, i) => (i === 1 ? -1 : y)) }, corpus.associations), /data\.y\[1\] is -1/],
+      [() => evaluatePolicy(policy, { ...v, x: [], y: [], measured: [] }, corpus.associations), /non-zero length/],
+    ];
+    for (const [call, message] of cases) expect(call).toThrow(message);
+    expect(evaluatePolicy(policy, v, corpus.associations).n).toBe(v.x.length);
+  });
+});
