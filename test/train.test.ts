@@ -278,3 +278,16 @@ describe('evaluatePolicy checks its arguments', () => {
     expect(evaluatePolicy(policy, v, corpus.associations).n).toBe(v.x.length);
   });
 });
+
+describe('prepareRavdess checks its arguments and says when no clip is usable', () => {
+  it('missing or malformed actor lists, overlapping splits, a directory without the actors: ERR_INVALID_ARG naming them', async () => {
+    const cases: [() => Promise<unknown>, RegExp][] = [
+      [() => prepareRavdess(RAVDESS, undefined as never), /options \{ trainActors, valActors \} are required/],
+      [() => prepareRavdess(RAVDESS, { trainActors: '1-2' as never, valActors: [] }), /options\.trainActors must be an array of actor numbers 1-24; got "1-2"/],
+      [() => prepareRavdess(RAVDESS, { trainActors: [1, 2], valActors: [2, 3] }), /actors 2 are in both trainActors and valActors/],
+      [() => prepareRavdess(tmp, { trainActors: [1], valActors: [] }), /no usable clip of training actors 1/],
+    ];
+    for (const [call, message] of cases) await expect(call()).rejects.toMatchObject({ code: 'ERR_INVALID_ARG', message: expect.stringMatching(message) });
+  });
+});
+

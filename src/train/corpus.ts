@@ -11,6 +11,8 @@ import type { TrainData } from './trainer.js';
 import { EMOTIONS, type MeasuredCues } from '../inference/vocab.js';
 import { levelOf } from '../inference/perception.js';
 import { fitEffortCuts } from './perception-fit.js';
+import { EmotionThinkerError, invalidArg } from '../errors.js';
+import path from 'node:path';
 import { indicesByGroup, levelSums, pooledWithinSd, SPEAKER_LEVEL_FEATURES, speakerLevelValues, speakerLevelZ } from '../inference/speaker-levels.js';
 
 export interface PreparedCorpus {
@@ -125,6 +127,16 @@ export async function prepareRavdess(
     speakerNormalization?: boolean;
   },
 ): Promise<PreparedCorpus> {
+  // Checked before any file is read (undefined or '1-2' as trainActors were TypeErrors).
+  if (typeof dir !== 'string' || dir === '') throw invalidArg('prepareRavdess: the directory must be a non-empty path string');
+  if (!options || typeof options !== 'object') throw invalidArg('prepareRavdess: options { trainActors, valActors } are required');
+  for (const k of ['trainActors', 'valActors'] as const) {
+    const v = options[k];
+    if (!Array.isArray(v) || !v.every((a) => Number.isInteger(a) && a >= 1 && a <= 24)) throw invalidArg(`prepareRavdess: options.${k} must be an array of actor numbers 1-24; got ${JSON.stringify(v)}`);
+  }
+  if (options.trainActors.length === 0) throw invalidArg('prepareRavdess: options.trainActors is empty');
+  const shared = options.valActors.filter((a) => options.trainActors.includes(a));
+  if (shared.length) throw invalidArg(`prepareRavdess: actors ${shared.join(', ')} are in both trainActors and valActors; validation must be on other speakers`);
   const { clips, skipped } = loadRavdess(dir, { strict: options.strict });
   const wanted = clips.filter((c) => options.trainActors.includes(c.actor) || options.valActors.includes(c.actor));
   const { features, failed } = await extractCorpusFeatures(wanted.map((c) => c.file), {
@@ -133,6 +145,15 @@ export async function prepareRavdess(
   const usable = wanted.filter((c) => features.has(c.file));
   const trainClips = usable.filter((c) => options.trainActors.includes(c.actor));
   const valClips = usable.filter((c) => options.valActors.includes(c.actor));
+  if (trainClips.length === 0) {
+    // Said here, with the directory and why files were left out (it was "fitCalibration needs a non-empty array of samples").
+    const why = [...skipped.map((x) => `${path.basename(x.file)}: ${x.reason}`), ...failed.map((f) => f.error)].slice(0, 3);
+    throw new EmotionThinkerError(
+      'ERR_INVALID_ARG',
+      `no usable clip of training actors ${options.trainActors.join(',')} (RAVDESS names 03-01-EE-II-SS-RR-AA.wav, AA the actor)${why.length ? `; skipped: ${why.join('; ')}` : ''}`,
+      { input: dir },
+    );
+  }
   const calibration = fitCalibration(
     trainClips.map((c) => calibrationSample({ functionals: features.get(c.file)!.functionals }, { corpus: 'ravdess', gender: c.gender })),
     { source: `RAVDESS actors ${options.trainActors.join(',')}` },
