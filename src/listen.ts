@@ -45,7 +45,7 @@ export interface ListenOptions {
   model?: string | EmotionModel;
 }
 
-/** Messages waiting for a client past which it is closed as too slow (with 8 × maxBufferedBytes). */
+/** Events other than frames waiting for a client past which it is closed as too slow (with 8 × maxBufferedBytes). */
 const MAX_WAITING_MESSAGES = 4096;
 
 /** Longest idleSeconds: setTimeout's limit (2^31 - 1 ms). */
@@ -162,7 +162,7 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
   function serve(ws: WebSocket, stream: ReturnType<typeof createProsodyStream>, release: () => void): void {
     let droppedFrames = 0;
     let tooSlow = false;
-    let waiting = 0; // messages handed to ws and not yet written to the socket
+    let waiting = 0; // events other than frames handed to ws and not yet written to the socket
     const send = (ev: StreamEvent | Record<string, unknown>) => {
       if (ws.readyState !== ws.OPEN) return;
       if ((ev as StreamEvent).type === 'frame' && ws.bufferedAmount > o.maxBufferedBytes) {
@@ -184,8 +184,13 @@ export async function startListenServer(options: ListenOptions = {}): Promise<Li
         }
         return;
       }
-      waiting++;
-      ws.send(JSON.stringify(ev), () => waiting--);
+      // Frames are bounded by the byte limit above (dropped past maxBufferedBytes); the count
+      // bounds the rest (counting frames too closed a slow reader before any frame was dropped).
+      if ((ev as StreamEvent).type === 'frame') ws.send(JSON.stringify(ev));
+      else {
+        waiting++;
+        ws.send(JSON.stringify(ev), () => waiting--);
+      }
     };
     stream.on('event', (ev: StreamEvent) => send(ev));
     send({ type: 'ready', sampleRate: stream.sampleRate, lagSeconds: stream.lagSeconds, hopSeconds: stream.hopSeconds });

@@ -398,8 +398,30 @@ describe('emotionthinker serve', () => {
     const gone = raw(`POST /v1/rewards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     await new Promise((r) => setTimeout(r, 200));
     gone.destroy();
+    // Two requests pipelined on one socket, the client gone before either answer: the queued one
+    // never gets its own close (its slot leaked until the socket's close released it too). Each
+    // names a long clip by path, so both are in flight at once.
+    const pipeDir = mkdtempSync(path.join(tmp, 'pipe-'));
+    writeFileSync(path.join(pipeDir, 'a.wav'), voiced(60));
+    writeFileSync(path.join(pipeDir, 'b.wav'), voiced(61));
+    const p = await start(['--max-concurrent', '4', '--audio-root', pipeDir]);
+    const pport = Number(new URL(p.url).port);
+    const request = (clip: string) => {
+      const b = JSON.stringify({ audio: clip, emotion: 'angry', responses: [GOOD] });
+      return `POST /v1/rewards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`;
+    };
+    const pHealth = async () => (await (await fetch(`${p.url}/health`)).json()) as { inFlight: number };
+    const piped = net.connect(pport, '127.0.0.1');
+    piped.write(request('a.wav') + request('b.wav'));
+    for (let i = 0; i < 500 && (await pHealth()).inFlight < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    piped.destroy();
+    for (let i = 0; i < 400 && (await pHealth()).inFlight > 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await pHealth()).inFlight).toBe(0);
+    expect(await stop(p)).toBe(0);
     for (let i = 0; i < 200 && (await health()).inFlight > 0; i++) await new Promise((r) => setTimeout(r, 25));
     expect((await health()).inFlight).toBe(0);
+    const both = await Promise.all([1, 2].map(() => post(`${s.url}/v1/rewards`, { audio: b64(voiced(2)), emotion: 'angry', responses: [GOOD] })));
+    expect(both.map((r) => r.status)).toEqual([200, 200]);
     const ok = await post(`${s.url}/v1/rewards`, { audio: b64(voiced(2)), emotion: 'angry', responses: [GOOD] });
     expect(ok.status).toBe(200);
     // A body trickled a byte at a time: answered 408 in {error: {code, message, status}} at the deadline.

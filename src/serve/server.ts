@@ -193,10 +193,17 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
         reply.raw.writeHead(408, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
         reply.raw.end(body, () => req.raw.destroy());
       }, o.requestTimeoutMs);
-      reply.raw.once('close', () => {
+      // The response's close, or the socket's: a pipelined request queued behind another never
+      // gets its own close when the client leaves (those slots leaked, max − 1 of them).
+      const socket = req.raw.socket;
+      const release = () => {
         clearTimeout(receiving);
+        reply.raw.off('close', release);
+        socket?.off('close', release);
         if (!released) (released = true), inFlight--;
-      });
+      };
+      reply.raw.once('close', release);
+      socket?.once('close', release);
     }
   });
   // While draining, each response closes its connection: a keep-alive socket would otherwise hold
@@ -226,7 +233,9 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       deadline.expired = true;
       ac.abort();
     };
+    const socket = reply.request.raw.socket;
     reply.raw.once('close', gone);
+    socket?.once('close', gone);
     try {
       const r = await Promise.race([
         work(deadline),
@@ -236,6 +245,7 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
     } finally {
       clearTimeout(timer);
       reply.raw.off('close', gone);
+      socket?.off('close', gone);
     }
   }
 
