@@ -448,6 +448,35 @@ describe('emotionthinker serve', () => {
     expect(await stop(s)).toBe(0);
   });
 
+  it('a client that never reads its answer loses its connection once the answer has had the deadline plus 10 s to leave; its slot comes back', async () => {
+    const s = await start(['--max-concurrent', '1', '--timeout-ms', '500']);
+    const { port } = new URL(s.url);
+    // A Python client with a 4 KB receive buffer posts a group whose answer (every claim of 4096
+    // responses) is megabytes, and never reads it; it reports when the server cuts it.
+    const clip = path.join(tmp, 'noread.wav');
+    writeFileSync(clip, voiced(2));
+    const script = `
+import socket, json, base64, sys, time
+text = "<think>The pitch is high, the voice is loud, the pace is fast and the intonation rises at the end.</think><answer>anger</answer>"
+body = json.dumps({"audio": "base64:" + base64.b64encode(open(sys.argv[2], "rb").read()).decode(), "emotion": "angry", "claims": True, "responses": [text + " " * (i % 7) for i in range(4096)]}).encode()
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096); s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"POST /v1/rewards HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: %d\\r\\n\\r\\n" % len(body) + body)
+t0 = time.time()
+time.sleep(30)
+print("still open after 30 s")
+`;
+    const client = spawn('python3', ['-c', script, port, clip]);
+    const health = async () => (await (await fetch(`${s.url}/health`)).json()) as { inFlight: number };
+    for (let i = 0; i < 300 && (await health()).inFlight === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect((await health()).inFlight).toBe(1);
+    // Before: held for as long as the client stayed. Now: released within the deadline + 10 s.
+    for (let i = 0; i < 100 && (await health()).inFlight > 0; i++) await new Promise((r) => setTimeout(r, 200));
+    expect((await health()).inFlight).toBe(0);
+    expect((await post(`${s.url}/v1/rewards`, { audio: b64(voiced(2)), emotion: 'angry', responses: [GOOD] })).status).toBe(200);
+    client.kill();
+    expect(await stop(s)).toBe(0);
+  }, 60_000);
+
   it('--state: an unwritable location fails the start (it crashed at the first gate write); a run named __proto__ is saved and restored', async () => {
     const nowhere = path.join(tmp, 'no-such-dir', 'gates.json');
     const r = spawnSync(process.execPath, [cli, 'serve', '--port', '0', '--state', nowhere], { encoding: 'utf8', timeout: 30_000 });

@@ -130,6 +130,9 @@ export interface RewardServer {
   close(): Promise<void>;
 }
 
+/** How long past the deadline an answer may take to leave (a client reading it slowly), before its connection is cut. */
+const RESPONSE_WRITE_GRACE_MS = 10_000;
+
 /** Clips of one /get_reward batch measured at once (the thread pool's work; memory is this many decoded clips). */
 const MEASURE_CONCURRENCY = Math.max(2, os.availableParallelism());
 
@@ -196,8 +199,14 @@ export function createRewardServer(opts: ServeOptions = {}): RewardServer {
       // The response's close, or the socket's: a pipelined request queued behind another never
       // gets its own close when the client leaves (those slots leaked, max − 1 of them).
       const socket = req.raw.socket;
+      // The answer must also leave: a client that never reads it held its slot and the answer's
+      // memory indefinitely (the deadline covers receiving and working, not writing).
+      const lifetime = setTimeout(() => {
+        if (!reply.raw.writableFinished) socket?.destroy();
+      }, o.requestTimeoutMs + RESPONSE_WRITE_GRACE_MS);
       const release = () => {
         clearTimeout(receiving);
+        clearTimeout(lifetime);
         reply.raw.off('close', release);
         socket?.off('close', release);
         if (!released) (released = true), inFlight--;
