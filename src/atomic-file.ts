@@ -71,30 +71,26 @@ export function checkOutputWritable(file: string, options: { append?: boolean } 
   }
 }
 
+/** Two paths naming one file: the same path, or the same inode through any link. */
+export function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const x = statSync(a), y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Refuses an output that is one of the command's inputs (the same file through any path, link or
  * hard link): --force would replace the audio or records the user gave with the output.
  * ERR_INVALID_ARG naming both.
  */
 export function checkNotAnInput(out: string, inputs: readonly string[]): void {
-  const same = (input: string) =>
-    new EmotionThinkerError('ERR_INVALID_ARG', `the output is ${input}, which this command also reads or writes; writing it would destroy that file: choose another output path`, { input: out });
-  for (const input of inputs) if (input !== '-' && path.resolve(input) === path.resolve(out)) throw same(input);
-  let o: Stats;
-  try {
-    o = statSync(out);
-  } catch {
-    return; // not there yet: it cannot be an existing input
-  }
-  for (const input of inputs) {
-    if (input === '-') continue;
-    let i: Stats;
-    try {
-      i = statSync(input);
-    } catch {
-      continue;
-    }
-    if (i.dev === o.dev && i.ino === o.ino) throw same(input);
+  const input = inputs.find((i) => i !== '-' && sameFile(i, out));
+  if (input !== undefined) {
+    throw new EmotionThinkerError('ERR_INVALID_ARG', `the output is ${input}, which this command also reads or writes; writing it would destroy that file: choose another output path`, { input: out });
   }
 }
 

@@ -29,8 +29,8 @@ import { registerServe } from './cli/serve.js';
 import { registerAudit } from './cli/audit.js';
 import { registerListen } from './cli/listen.js';
 import { defaultCalibration, loadCalibration } from './level-calibration.js';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { checkNotAnInput, checkOutputWritable, writeFileAtomic } from './atomic-file.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { checkNotAnInput, checkOutputWritable, sameFile, writeFileAtomic } from './atomic-file.js';
 import { terminalSafe } from './cli/terminal-text.js';
 import { F0_OPTION_SPECS, optionHelp, optionSpec } from './option-specs.js';
 import { spawnSync } from 'node:child_process';
@@ -89,21 +89,13 @@ function fail(cmd: string, err: unknown, exitCode = 1) {
  * Refuses to replace an existing output file unless --force, and an output that cannot be
  * written (ERR_FILE, exit 1) before any work is done.
  */
+/** A refused argument or file (ERR_INVALID_ARG) is a usage error, exit 2; anything else 1. */
+const exitCodeOf = (err: unknown) => (err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
+
 /** A usage error: the message on stderr, exit code 2. */
 function usageError(cmd: string, message: string): void {
   process.stderr.write(`emotionthinker ${cmd}: ${terminalSafe(message)}\n`);
   process.exitCode = 2;
-}
-
-/** Two paths naming one file (the same path, or the same inode through links). */
-function sameFile(a: string, b: string): boolean {
-  if (path.resolve(a) === path.resolve(b)) return true;
-  try {
-    const x = statSync(a), y = statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
-  } catch {
-    return false;
-  }
 }
 
 /** The files under a directory (recursively; [] when it is not one): the data an output must not replace. */
@@ -137,7 +129,7 @@ function guardOutput(cmd: string, out: string, force?: boolean, inputs: readonly
     checkOutputWritable(out);
     checkNotAnInput(out, inputs);
   } catch (err) {
-    fail(cmd, err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
+    fail(cmd, err, exitCodeOf(err));
     return false;
   }
   if (existsSync(out) && !force) {
@@ -354,7 +346,7 @@ program
     } catch (err) {
       // A refused output (not annotate JSONL, another gender estimator, one of the inputs) or a bad
       // --gender-model is a usage error, like an output that exists without --force.
-      fail('annotate', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
+      fail('annotate', err, exitCodeOf(err));
     }
   });
 
@@ -466,7 +458,7 @@ program
       if (corpus.skipped.length) process.exitCode = 1;
     } catch (err) {
       // A refused argument or file (a --cache that is not a cache, --members with --resume) is a usage error.
-      fail('train', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
+      fail('train', err, exitCodeOf(err));
     }
   });
 
@@ -489,7 +481,7 @@ program
       process.stdout.write(JSON.stringify({ ...result, emotions: EMOTIONS }) + '\n');
       if (skippedEntries.length) process.exitCode = 1;
     } catch (err) {
-      fail('eval', err, err instanceof EmotionThinkerError && err.code === 'ERR_INVALID_ARG' ? 2 : 1);
+      fail('eval', err, exitCodeOf(err));
     }
   });
 
