@@ -57,6 +57,17 @@ export function snapshotIfSmall<T extends Copyable>(view: T): T {
   return view.byteLength <= COPY_SLICE_BYTES && !(view.buffer instanceof SharedArrayBuffer) ? copyNow(view) : view;
 }
 
+/**
+ * snapshotIfSmall of an audio input's samples: a bare Float32Array or the samples of
+ * {samples, sampleRate, ...}; paths and file bytes come back as they are (their readers copy).
+ */
+export function snapshotAudio<T>(audio: T): T {
+  if (audio instanceof Float32Array) return snapshotIfSmall(audio) as T;
+  const o = audio as { samples?: unknown } | null;
+  if (o && typeof o === 'object' && !(o instanceof Uint8Array) && o.samples instanceof Float32Array) return { ...o, samples: snapshotIfSmall(o.samples) } as T;
+  return audio;
+}
+
 export interface Owned<T> {
   data: T;
   private: boolean;

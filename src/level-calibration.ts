@@ -154,3 +154,11 @@ export function checkGender(value: unknown, what = 'options.gender'): Gender | u
   if (value !== 'male' && value !== 'female') throw invalidArg(`${what} must be 'male' or 'female'; got ${JSON.stringify(value)}`);
   return value;
 }
+
+/**
+ * The physical range of the level measures, where a value outside is a damaged record, not a voice:
+ * F0 median (Hz) and articulation rate (syllables/s). Read by calibrate's record check and a
+ * speaker session's restore.
+ */
+export const MEASURE_RANGES = { f0MedianHz: [20, 2000], articulationRate: [0, 100] } as const satisfies Record<string, readonly [number, number]>;
+

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { ownInput, snapshotIfSmall, type Owned } from './copy-off-loop.js';
+import { ownInput, snapshotAudio, type Owned } from './copy-off-loop.js';
 import { loadAudio, decodeWav, mixToMono, resampleAsync, type DecodedAudio, type LoadAudioOptions } from './audio.js';
 import { abortable, checkSignal, fanOutSignal, throwIfAborted } from './abort.js';
 import { withCancelFlag } from './native-cancel.js';
@@ -360,17 +360,8 @@ function finish(raw: RawProsody, mono: Mono, options: ProsodyOptions): ProsodyRe
 }
 
 /** Full prosody analysis on the libuv thread pool. */
-/** A caller's small sample array (bare or in {samples, ...}) copied before the first await: snapshotIfSmall. */
-function snapshotSamples(source: ProsodyInput): ProsodyInput {
-  if (source instanceof Float32Array) return snapshotIfSmall(source);
-  if (source && typeof source === 'object' && !(source instanceof Uint8Array) && 'samples' in source && source.samples instanceof Float32Array) {
-    return { ...source, samples: snapshotIfSmall(source.samples) };
-  }
-  return source;
-}
-
 export async function extractProsody(source: ProsodyInput, options: ProsodyOptions = {}): Promise<ProsodyResult> {
-  source = snapshotSamples(source);
+  source = snapshotAudio(source);
   const raw = rawOptions(options);
   checkVad(options);
   const signal = checkSignal(options.signal, 'extractProsody');
@@ -623,7 +614,7 @@ function f0Result(t: RawF0Track, input: string): F0Result {
 
 /** F0 track only (faster than extractProsody), on the thread pool. */
 export async function extractF0(source: ProsodyInput, options: ProsodyOptions = {}): Promise<F0Result> {
-  source = snapshotSamples(source);
+  source = snapshotAudio(source);
   const raw = rawOptions(options);
   cpuOnly(options, 'extractF0');
   const signal = checkSignal(options.signal, 'extractF0');

@@ -25,7 +25,7 @@ import { EmotionThinkerError, invalidArg } from './errors.js';
 import { snapshotIfSmall } from './copy-off-loop.js';
 import { checkSignal, throwIfAborted } from './abort.js';
 import { arr, at, bad, field, jsonRoot, num, numArray, obj, str, type JsonAt } from './json-check.js';
-import { checkGender, type Gender } from './level-calibration.js';
+import { checkGender, MEASURE_RANGES, type Gender } from './level-calibration.js';
 import type { ProsodyResult } from './prosody.js';
 import type { CutPointSource } from './verify/measure.js';
 import { clipGender, speakerGender } from './clip-gender.js';
@@ -433,7 +433,7 @@ function checkSpread(a: JsonAt, n: number, sum: number, sumSq: number): void {
 }
 
 /** The range of each level cue's value: F0 median (Hz), vocal effort (dB), articulation rate (syllables/s). */
-const CUE_RANGE: Record<LevelCue, [number, number]> = { pitch: [20, 2000], energy: [-200, 200], speed: [0, 100] };
+const CUE_RANGE: Record<LevelCue, readonly [number, number]> = { pitch: MEASURE_RANGES.f0MedianHz, energy: [-200, 200], speed: MEASURE_RANGES.articulationRate };
 
 /**
  * A session from its toJSON() (an object or JSON text). A malformed, tampered or foreign JSON is

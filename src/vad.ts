@@ -12,7 +12,7 @@ import { OnnxModel } from './onnx/model.js';
 import { ENERGY_SEGMENT_DEFAULTS, NEG_THRESHOLD_FLOOR, NEG_THRESHOLD_GAP, VAD_DEFAULTS } from './vad-options.js';
 import { noiseFloorOf, soundingThresholdDb } from './sounding-rule.js';
 import { checkSampleRange } from './audio-limits.js';
-import { snapshotIfSmall } from './copy-off-loop.js';
+import { snapshotAudio } from './copy-off-loop.js';
 
 export const VAD_SAMPLE_RATE = 16000;
 
@@ -392,9 +392,7 @@ export async function detectSpeechBatch(audios: VadAudio[], options: DetectSpeec
   // Sample counts as given, to tell a large array detached during the call from real silence.
   const given = audios.map((a) => (a instanceof Float32Array ? a.length : a && typeof a === 'object' && !(a instanceof Uint8Array) && (a as { samples?: unknown }).samples instanceof Float32Array ? a.samples.length : -1));
   // Caller arrays of at most 4 MiB are copied before the first await (README "Arrays and async calls").
-  audios = audios.map((a) =>
-    a instanceof Float32Array ? snapshotIfSmall(a) : a && typeof a === 'object' && !(a instanceof Uint8Array) && (a as { samples?: unknown }).samples instanceof Float32Array ? { ...a, samples: snapshotIfSmall(a.samples) } : a,
-  );
+  audios = audios.map(snapshotAudio);
   const signal = checkSignal(options.signal, 'detectSpeech');
   throwIfAborted(signal);
   postOptions(options);

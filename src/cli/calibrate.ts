@@ -1,6 +1,6 @@
 // `emotionthinker calibrate`: fits level cut points from annotate's records.
 import { readFileSync } from 'node:fs';
-import { fitCalibration, type Calibration, type CalibrationSample, type Gender } from '../level-calibration.js';
+import { fitCalibration, MEASURE_RANGES, type Calibration, type CalibrationSample, type Gender } from '../level-calibration.js';
 import { EmotionThinkerError, invalidArg } from '../errors.js';
 import { FORBIDDEN_KEYS } from '../json-check.js';
 
@@ -38,9 +38,9 @@ export function calibrateFromRecords(text: string, input: string, groupBy: strin
     samples.push({
       corpus: groupBy.includes('corpus') ? (corpus as string | null | undefined) ?? 'default' : undefined,
       gender: groupBy.includes('gender') ? (gender as Gender | null | undefined) ?? null : null,
-      f0MedianHz: measure('f0MedianHz', 20, 2000),
+      f0MedianHz: measure('f0MedianHz', ...MEASURE_RANGES.f0MedianHz),
       rmsDbfs: measure('rmsMeanDbfs', -400, 24),
-      articulationRate: measure('articulationRate', 0, 100),
+      articulationRate: measure('articulationRate', ...MEASURE_RANGES.articulationRate),
     });
   });
   if (!samples.length) throw new EmotionThinkerError('ERR_INVALID_ARG', 'no records to calibrate on', { input });
